@@ -1,0 +1,81 @@
+/**
+ * DynamoDB for the local stack and the tests: dynalite (in memory, or on disk under a folder), plus the
+ * creation of the gateway's table with the same key schema the CDK stack deploys. dynalite has no
+ * transactions and no TTL, which is why the gateway relies on conditional writes only.
+ */
+import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
+import {
+  CreateTableCommand,
+  DescribeTableCommand,
+  DynamoDBClient,
+  ResourceInUseException,
+} from '@aws-sdk/client-dynamodb';
+import dynalite from 'dynalite';
+import { tableKeys } from '#shared/aws/table-definition';
+
+export interface DynamoDbEmulator {
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+export async function startDynamoDbEmulator(options: { port?: number; path?: string } = {}): Promise<DynamoDbEmulator> {
+  const server = dynalite({ path: options.path, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  server.listen(options.port ?? 0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.closeAllConnections?.();
+        server.close((error) => (error ? reject(error) : resolve()));
+      }),
+  };
+}
+
+/** Creates the gateway table if it does not exist yet (idempotent, so a restart keeps the data). */
+export async function ensureGatewayTable(endpoint: string, tableName: string): Promise<void> {
+  const client = new DynamoDBClient({ endpoint, region: 'us-east-1', credentials: localCredentials });
+  try {
+    await client.send(
+      new CreateTableCommand({
+        TableName: tableName,
+        BillingMode: 'PAY_PER_REQUEST',
+        AttributeDefinitions: [
+          { AttributeName: tableKeys.partitionKey, AttributeType: 'S' },
+          { AttributeName: tableKeys.sortKey, AttributeType: 'S' },
+          { AttributeName: tableKeys.gsi1.partitionKey, AttributeType: 'S' },
+          { AttributeName: tableKeys.gsi1.sortKey, AttributeType: 'S' },
+        ],
+        KeySchema: [
+          { AttributeName: tableKeys.partitionKey, KeyType: 'HASH' },
+          { AttributeName: tableKeys.sortKey, KeyType: 'RANGE' },
+        ],
+        GlobalSecondaryIndexes: [
+          {
+            IndexName: tableKeys.gsi1.indexName,
+            KeySchema: [
+              { AttributeName: tableKeys.gsi1.partitionKey, KeyType: 'HASH' },
+              { AttributeName: tableKeys.gsi1.sortKey, KeyType: 'RANGE' },
+            ],
+            Projection: { ProjectionType: 'ALL' },
+          },
+        ],
+      }),
+    );
+  } catch (error) {
+    if (!(error instanceof ResourceInUseException)) throw error;
+  }
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
+    if (Table?.TableStatus === 'ACTIVE') break;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  client.destroy();
+}
+
+/** Emulators accept any credentials; fixed ones keep the SDK from searching the machine for real ones. */
+export const localCredentials = { accessKeyId: 'local', secretAccessKey: 'local' };

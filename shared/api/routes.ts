@@ -1,0 +1,104 @@
+/**
+ * The route table: the single source of truth for which handler serves which method and path, and
+ * what each handler may touch. The CDK stack builds API Gateway resources, functions and IAM grants from
+ * it; the local stack routes requests with it. Adding a route here is the only way to add a route.
+ */
+
+/** What a handler needs beyond its own code; the CDK turns each entry into a least-privilege grant. */
+export interface RouteAccess {
+  /** The jobs/credentials table. */
+  table?: 'read' | 'readWrite';
+  /** Per-user service tokens in Secrets Manager (under the users/ prefix only). */
+  secrets?: 'read' | 'readWrite';
+}
+
+export interface RouteDefinition {
+  /** Stable id, used for construct ids and function names (camelCase). */
+  id: string;
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  /** API Gateway path with `{param}` placeholders. */
+  path: string;
+  /** Handler module, relative to the repository root; it exports `handler`. */
+  entry: string;
+  description: string;
+  access: RouteAccess;
+  /** Handlers that call an external imputation service need time for its slow answers. */
+  timeoutSeconds?: number;
+}
+
+export const routes: readonly RouteDefinition[] = [
+  {
+    id: 'listServices',
+    method: 'GET',
+    path: '/services',
+    entry: 'functions/api/services/list-services.ts',
+    description: 'List the imputation services this deployment can submit to',
+    access: { table: 'read' },
+  },
+  {
+    id: 'getService',
+    method: 'GET',
+    path: '/services/{serviceId}',
+    entry: 'functions/api/services/get-service.ts',
+    description: 'One imputation service, with whether the caller has a token for it',
+    access: { table: 'read' },
+  },
+  {
+    id: 'getServiceOptions',
+    method: 'GET',
+    path: '/services/{serviceId}/options',
+    entry: 'functions/api/services/get-service-options.ts',
+    description: 'Reference panels, populations, builds, phasing and modes available to the caller',
+    access: { table: 'read', secrets: 'read' },
+    timeoutSeconds: 29,
+  },
+  {
+    id: 'listCredentials',
+    method: 'GET',
+    path: '/me/credentials',
+    entry: 'functions/api/credentials/list-credentials.ts',
+    description: "The caller's stored service tokens (metadata only)",
+    access: { table: 'read' },
+  },
+  {
+    id: 'putCredential',
+    method: 'PUT',
+    path: '/me/credentials/{serviceId}',
+    entry: 'functions/api/credentials/put-credential.ts',
+    description: 'Verify a service token at the service and store it',
+    access: { table: 'readWrite', secrets: 'readWrite' },
+    timeoutSeconds: 29,
+  },
+  {
+    id: 'deleteCredential',
+    method: 'DELETE',
+    path: '/me/credentials/{serviceId}',
+    entry: 'functions/api/credentials/delete-credential.ts',
+    description: "Delete the caller's token for a service",
+    access: { table: 'readWrite', secrets: 'readWrite' },
+  },
+];
+
+/** Matches a concrete path against the table, returning the route and its path parameters. */
+export function matchRoute(
+  method: string,
+  path: string,
+): { route: RouteDefinition; pathParameters: Record<string, string> } | undefined {
+  const segments = path.split('/').filter(Boolean);
+  for (const route of routes) {
+    if (route.method !== method.toUpperCase()) continue;
+    const pattern = route.path.split('/').filter(Boolean);
+    if (pattern.length !== segments.length) continue;
+    const pathParameters: Record<string, string> = {};
+    const matches = pattern.every((part, index) => {
+      const segment = segments[index]!;
+      if (part.startsWith('{') && part.endsWith('}')) {
+        pathParameters[part.slice(1, -1)] = segment;
+        return true;
+      }
+      return part === segment;
+    });
+    if (matches) return { route, pathParameters };
+  }
+  return undefined;
+}

@@ -1,0 +1,120 @@
+/**
+ * The imputation services this deployment can submit to. The defaults are the three public Cloudgene 3
+ * instances; ops override or extend them at deploy time (CDK context `serviceCatalog`), and the local
+ * stack points them at the simulator. Lambdas receive the resolved catalog as JSON in SERVICE_CATALOG.
+ */
+import { z } from 'zod';
+import { lazyEnv } from '#shared/config';
+import { NotFoundError } from '#shared/errors';
+
+export const serviceIdSchema = z
+  .string()
+  .regex(/^[a-z][a-z0-9-]{1,31}$/, 'a service id is 2-32 lowercase letters, digits or dashes');
+
+export const serviceDefinitionSchema = z.object({
+  id: serviceIdSchema,
+  name: z.string().min(1),
+  /** Root of the Cloudgene server, without a trailing slash and without /api/v2. */
+  baseUrl: z
+    .url({ protocol: /^https?$/ })
+    .transform((url) => url.replace(/\/+$/, '')),
+  appId: z.string().min(1).default('imputationserver2'),
+  location: z.string().min(1),
+  notes: z.string().default(''),
+  /** The service's per-user limit of simultaneously running jobs (informational; the service enforces it). */
+  maxConcurrentJobs: z.number().int().positive().default(2),
+  /** Where a user gets an API token for this service. */
+  tokenHelpUrl: z.url().optional(),
+  enabled: z.boolean().default(true),
+});
+
+export type ServiceDefinition = z.infer<typeof serviceDefinitionSchema>;
+export type ServiceDefinitionInput = z.input<typeof serviceDefinitionSchema>;
+
+export const defaultServiceCatalog: readonly ServiceDefinitionInput[] = [
+  {
+    id: 'michigan',
+    name: 'Michigan Imputation Server',
+    baseUrl: 'https://imputationserver.sph.umich.edu',
+    appId: 'imputationserver2',
+    location: 'University of Michigan, USA',
+    notes: 'Many reference panels (1000G Phase 3, HRC, HapMap 2, CAAPA, GenomeAsia); results kept 7 days.',
+    maxConcurrentJobs: 2,
+    tokenHelpUrl: 'https://imputationserver.sph.umich.edu/#!pages/profile',
+  },
+  {
+    id: 'topmed',
+    name: 'TOPMed Imputation Server',
+    baseUrl: 'https://imputation.biodatacatalyst.nhlbi.nih.gov',
+    appId: 'imputationserver2',
+    location: 'NHLBI BioData Catalyst, USA',
+    notes: 'TOPMed r3 panel; population only "all" or "off"; at most 3 running jobs per user.',
+    maxConcurrentJobs: 3,
+    tokenHelpUrl: 'https://imputation.biodatacatalyst.nhlbi.nih.gov/#!pages/profile',
+  },
+  {
+    id: 'h3africa',
+    name: 'H3Africa / AfriGen-D Imputation Service',
+    baseUrl: 'https://impute.afrigen-d.org',
+    appId: 'imputationserver2',
+    location: 'AfriGen-D, South Africa',
+    notes: 'H3Africa v6 high-coverage panel (hg38); list panels through the options endpoint.',
+    maxConcurrentJobs: 2,
+  },
+];
+
+/**
+ * Overrides are keyed by service id: a partial object changes fields of a known service, a full object
+ * adds a service, `null` or `{ "enabled": false }` removes one.
+ */
+export const catalogOverridesSchema = z.record(
+  serviceIdSchema,
+  serviceDefinitionSchema.omit({ id: true }).partial().nullable(),
+);
+
+export function resolveServiceCatalog(overrides: unknown = {}): ServiceDefinition[] {
+  const parsedOverrides = catalogOverridesSchema.parse(overrides ?? {});
+  const merged = new Map<string, Record<string, unknown>>(
+    defaultServiceCatalog.map((service) => [service.id, { ...service }]),
+  );
+  for (const [id, override] of Object.entries(parsedOverrides)) {
+    if (override === null) {
+      merged.delete(id);
+      continue;
+    }
+    merged.set(id, { ...merged.get(id), ...override, id });
+  }
+  return [...merged.values()]
+    .map((service) => {
+      const parsed = serviceDefinitionSchema.safeParse(service);
+      if (!parsed.success) {
+        throw new Error(`Service catalog entry "${String(service.id)}" is invalid: ${parsed.error.message}`);
+      }
+      return parsed.data;
+    })
+    .filter((service) => service.enabled);
+}
+
+const catalogEnv = lazyEnv(
+  z.object({
+    SERVICE_CATALOG: z
+      .string()
+      .optional()
+      .transform((json) => (json ? z.array(serviceDefinitionSchema).parse(JSON.parse(json)) : undefined)),
+  }),
+);
+
+/** The catalog of this deployment (SERVICE_CATALOG, or the defaults when unset). */
+export function serviceCatalog(): ServiceDefinition[] {
+  return catalogEnv().SERVICE_CATALOG ?? resolveServiceCatalog();
+}
+
+export function findService(serviceId: string): ServiceDefinition | undefined {
+  return serviceCatalog().find((service) => service.id === serviceId);
+}
+
+export function getService(serviceId: string): ServiceDefinition {
+  const service = findService(serviceId);
+  if (!service) throw new NotFoundError(`Unknown imputation service "${serviceId}"`, 'SERVICE_NOT_FOUND');
+  return service;
+}

@@ -1,0 +1,131 @@
+/**
+ * The per-user service token flows. A token is stored only after the service itself vouched for it
+ * (`POST /api/v2/tokens/verify`), so a typo is caught now rather than hours later when a job is submitted.
+ * The secret is written before its metadata: if the second write fails, a retry of the same request
+ * repairs it, and a listing never shows a token that is not there.
+ */
+import type { Caller } from '#shared/auth/caller';
+import type { ServiceDefinition } from '#shared/catalog/service-catalog';
+import { callService, serviceClient } from '#shared/catalog/service-client';
+import { ConflictError, NotFoundError, UnprocessableError } from '#shared/errors';
+import { logger } from '#shared/logger';
+import { type CredentialMetadata, type CredentialStore, credentialStore, tokenHint } from './credential-store';
+import { type TokenVault, tokenVault } from './token-vault';
+
+const DAY_MS = 86_400_000;
+
+export interface CredentialView {
+  serviceId: string;
+  serviceUsername: string;
+  expiresAt: string | null;
+  /** Whole days until the token expires (negative once expired); null when the expiry is unknown. */
+  daysToExpiry: number | null;
+  expired: boolean;
+  tokenHint: string;
+  verifiedAt: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export function toCredentialView(metadata: CredentialMetadata, now = new Date()): CredentialView {
+  const expiresAtMs = metadata.expiresAt ? Date.parse(metadata.expiresAt) : Number.NaN;
+  const known = Number.isFinite(expiresAtMs);
+  return {
+    ...metadata,
+    daysToExpiry: known ? Math.floor((expiresAtMs - now.getTime()) / DAY_MS) : null,
+    expired: known && expiresAtMs <= now.getTime(),
+  };
+}
+
+export interface CredentialDeps {
+  vault: TokenVault;
+  store: CredentialStore;
+  now: () => Date;
+}
+
+const defaultDeps = (): CredentialDeps => ({ vault: tokenVault(), store: credentialStore(), now: () => new Date() });
+
+export async function saveServiceToken(
+  caller: Caller,
+  service: ServiceDefinition,
+  token: string,
+  deps: CredentialDeps = defaultDeps(),
+): Promise<{ credential: CredentialView; replaced: boolean }> {
+  const verification = await callService(service, () => serviceClient(service).verifyToken(token));
+  const now = deps.now();
+  if (!verification.valid) {
+    throw new UnprocessableError(
+      'SERVICE_TOKEN_INVALID',
+      `${service.name} did not accept this token: ${verification.message || 'invalid API token'}`,
+    );
+  }
+  if (verification.expiresAt && verification.expiresAt.getTime() <= now.getTime()) {
+    throw new UnprocessableError('SERVICE_TOKEN_EXPIRED', `This token expired on ${verification.expiresAt.toISOString()}`);
+  }
+  const { replaced } = await deps.vault.put(caller.sub, service.id, token);
+  const metadata = await deps.store.put(
+    caller.sub,
+    {
+      serviceId: service.id,
+      serviceUsername: verification.username,
+      expiresAt: verification.expiresAt?.toISOString() ?? null,
+      tokenHint: tokenHint(token),
+      verifiedAt: now.toISOString(),
+    },
+    now,
+  );
+  logger.info('service token stored', { serviceId: service.id, replaced });
+  return { credential: toCredentialView(metadata, now), replaced };
+}
+
+export async function listServiceCredentials(caller: Caller, deps: CredentialDeps = defaultDeps()) {
+  const now = deps.now();
+  const items = await deps.store.list(caller.sub);
+  return items.map((item) => toCredentialView(item, now));
+}
+
+export async function deleteServiceToken(caller: Caller, serviceId: string, deps: CredentialDeps = defaultDeps()) {
+  const secret = await deps.vault.delete(caller.sub, serviceId);
+  const metadata = await deps.store.delete(caller.sub, serviceId);
+  if (!secret.existed && !metadata.existed) {
+    throw new NotFoundError(`No token is stored for the service "${serviceId}"`, 'CREDENTIAL_NOT_FOUND');
+  }
+  logger.info('service token deleted', { serviceId });
+}
+
+/** The caller's stored, unexpired credential metadata for a service; refuses with an actionable answer otherwise. */
+export async function activeCredential(
+  caller: Caller,
+  service: ServiceDefinition,
+  deps: CredentialDeps = defaultDeps(),
+): Promise<CredentialMetadata> {
+  const metadata = await deps.store.get(caller.sub, service.id);
+  if (!metadata) throw missingToken(service);
+  if (toCredentialView(metadata, deps.now()).expired) {
+    throw new UnprocessableError(
+      'SERVICE_TOKEN_EXPIRED',
+      `Your API token for ${service.name} expired on ${metadata.expiresAt}. ` +
+        `Store a new one with PUT /me/credentials/${service.id}.`,
+    );
+  }
+  return metadata;
+}
+
+/** The caller's token for a service, for code that is about to call it. */
+export async function requireServiceToken(
+  caller: Caller,
+  service: ServiceDefinition,
+  deps: CredentialDeps = defaultDeps(),
+): Promise<string> {
+  await activeCredential(caller, service, deps);
+  const token = await deps.vault.get(caller.sub, service.id);
+  if (token === undefined) throw missingToken(service);
+  return token;
+}
+
+function missingToken(service: ServiceDefinition) {
+  return new ConflictError(
+    `You have no API token stored for ${service.name}. Store one with PUT /me/credentials/${service.id}.`,
+    'SERVICE_TOKEN_MISSING',
+  );
+}

@@ -1,0 +1,91 @@
+/**
+ * The one HTTP stack for API handlers. Every route is `apiHandler(spec, fn)`: middy normalises headers,
+ * parses JSON (only on routes that declare a body), validates body/path/query with zod, reads the caller
+ * from the authorizer context (never from the request itself), adds CORS and security headers, and maps
+ * every error to `{"error":{"code","message","details?"}}`.
+ */
+import middy from '@middy/core';
+import httpCors from '@middy/http-cors';
+import httpHeaderNormalizer from '@middy/http-header-normalizer';
+import httpJsonBodyParser from '@middy/http-json-body-parser';
+import httpSecurityHeaders from '@middy/http-security-headers';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import { z } from 'zod';
+import { type Caller, callerFromEvent } from '#shared/auth/caller';
+import { commaList, lazyEnv } from '#shared/config';
+import { logger } from '#shared/logger';
+import { errorResponse } from './error-response';
+import { validateInput } from './validate';
+
+export interface ApiRequest<B, P, Q> {
+  caller: Caller;
+  body: B;
+  path: P;
+  query: Q;
+  headers: Record<string, string | undefined>;
+  event: APIGatewayProxyEvent;
+  context: Context;
+}
+
+export interface ApiResponse {
+  status?: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+export interface ApiSpec<B extends z.ZodType, P extends z.ZodType, Q extends z.ZodType> {
+  body?: B;
+  path?: P;
+  query?: Q;
+}
+
+const httpEnv = lazyEnv(z.object({ CORS_ALLOWED_ORIGINS: commaList.default([]) }));
+
+export function apiHandler<
+  B extends z.ZodType = z.ZodUndefined,
+  P extends z.ZodType = z.ZodObject<Record<string, never>>,
+  Q extends z.ZodType = z.ZodObject<Record<string, never>>,
+>(
+  spec: ApiSpec<B, P, Q>,
+  fn: (request: ApiRequest<z.infer<B>, z.infer<P>, z.infer<Q>>) => Promise<ApiResponse>,
+) {
+  const core = async (event: APIGatewayProxyEvent, context: Context): Promise<APIGatewayProxyResult> => {
+    const caller = callerFromEvent(event);
+    const input = validateInput(spec, event);
+    const result = await fn({
+      caller,
+      body: input.body as z.infer<B>,
+      path: input.path as z.infer<P>,
+      query: input.query as z.infer<Q>,
+      headers: event.headers ?? {},
+      event,
+      context,
+    });
+    return toProxyResult(result);
+  };
+
+  const origins = httpEnv().CORS_ALLOWED_ORIGINS;
+  const handler = middy<APIGatewayProxyEvent, APIGatewayProxyResult>()
+    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(httpHeaderNormalizer())
+    .use(httpSecurityHeaders());
+  if (origins.length > 0) handler.use(httpCors({ origins, credentials: false, exposeHeaders: 'Location' }));
+  // Registered after CORS/security headers: middy runs onError in reverse order, so the mapped error
+  // response exists before those middlewares decorate it.
+  handler.use({ onError: (request) => void (request.response = errorResponse(request.error, request.context)) });
+  if (spec.body) handler.use(httpJsonBodyParser({ disableContentTypeError: false }));
+  return handler.handler(core);
+}
+
+function toProxyResult(result: ApiResponse): APIGatewayProxyResult {
+  const status = result.status ?? 200;
+  if (result.body === undefined || status === 204) {
+    return { statusCode: status, headers: { ...result.headers }, body: '' };
+  }
+  return {
+    statusCode: status,
+    headers: { 'Content-Type': 'application/json', 'Cache-Control': 'no-store', ...result.headers },
+    body: JSON.stringify(result.body),
+  };
+}

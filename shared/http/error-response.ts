@@ -1,0 +1,50 @@
+/**
+ * Maps any thrown value to the API's error body. Known errors keep their status and message; middy's
+ * own http errors (unsupported media type, malformed JSON) get stable codes; everything else is a 500
+ * that carries only a request id, with the details in the log.
+ */
+import type { APIGatewayProxyResult, Context } from 'aws-lambda';
+import { AppError } from '#shared/errors';
+import { logger } from '#shared/logger';
+
+interface HttpLikeError {
+  statusCode: number;
+  expose?: boolean;
+  message: string;
+}
+
+function isHttpLikeError(error: unknown): error is HttpLikeError {
+  return typeof error === 'object' && error !== null && typeof (error as HttpLikeError).statusCode === 'number';
+}
+
+export function errorBody(status: number, code: string, message: string, details?: unknown): APIGatewayProxyResult {
+  return {
+    statusCode: status,
+    headers: { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' },
+    body: JSON.stringify({ error: details === undefined ? { code, message } : { code, message, details } }),
+  };
+}
+
+export function errorResponse(error: unknown, context?: Context): APIGatewayProxyResult {
+  if (error instanceof AppError) {
+    if (error.status >= 500) logger.error('request failed upstream', { code: error.code, error });
+    else logger.info('request rejected', { code: error.code, status: error.status });
+    return errorBody(error.status, error.code, error.message, error.details);
+  }
+  if (isHttpLikeError(error) && error.statusCode >= 400 && error.statusCode < 500) {
+    if (error.statusCode === 415) {
+      return errorBody(415, 'UNSUPPORTED_MEDIA_TYPE', 'Content-Type must be application/json');
+    }
+    if (error.statusCode === 422 || error.statusCode === 400) {
+      return errorBody(400, 'INVALID_JSON', 'The request body is not valid JSON');
+    }
+    return errorBody(error.statusCode, 'BAD_REQUEST', error.expose ? error.message : 'Bad request');
+  }
+  const requestId = context?.awsRequestId ?? 'unknown';
+  logger.error('unexpected error', { error });
+  return {
+    statusCode: 500,
+    headers: { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' },
+    body: JSON.stringify({ error: { code: 'INTERNAL', message: `Internal error (request id ${requestId})`, requestId } }),
+  };
+}
