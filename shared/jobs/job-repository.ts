@@ -1,0 +1,277 @@
+/**
+ * Jobs in DynamoDB. A job is one item under the owner's partition (`USER#<sub>`, `JOB#<ulid>`), so
+ * listing is a Query newest-first and another user's id simply is not found. Every status change is a
+ * single conditional UpdateItem that checks the previous state and appends the event to the item's own
+ * history: atomic without transactions (which dynalite lacks), and a retried task cannot move a job twice.
+ */
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import {
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import { dynamoDocumentClient } from '#shared/aws/clients';
+import { tableEnv, userPartition } from '#shared/aws/table';
+import { tableKeys } from '#shared/aws/table-definition';
+import { type JobStatus, allowedPredecessors } from './job-status';
+
+const JOB_PREFIX = 'JOB#';
+
+export interface JobInput {
+  uploadId: string;
+  key: string;
+  fileName: string;
+  size: number;
+}
+
+export interface JobResultFile {
+  name: string;
+  key: string;
+  size: number;
+  sha256: string;
+}
+
+/** One status change; the state it came from is the `to` of the event before it. */
+export interface JobEvent {
+  at: string;
+  to: JobStatus;
+  detail?: string;
+}
+
+export interface JobError {
+  code: string;
+  message: string;
+}
+
+export interface JobRecord {
+  jobId: string;
+  owner: string;
+  name: string;
+  serviceId: string;
+  refPanel: string;
+  build: 'hg19' | 'hg38';
+  phasing: string;
+  population: string;
+  mode: string;
+  r2Filter: string;
+  inputs: JobInput[];
+  status: JobStatus;
+  createdAt: string;
+  updatedAt: string;
+  statusChangedAt: string;
+  events: JobEvent[];
+  externalJobId?: string;
+  executionArn?: string;
+  remote?: {
+    state: number;
+    positionInQueue?: number;
+    messages: { step: string; type: number; message: string }[];
+    checkedAt: string;
+  };
+  error?: JobError;
+  results?: JobResultFile[];
+  idempotencyKey?: string;
+}
+
+export interface JobPage {
+  jobs: JobRecord[];
+  nextCursor: string | null;
+}
+
+export class JobTransitionConflict extends Error {
+  override name = 'JobTransitionConflict';
+  constructor(
+    readonly jobId: string,
+    readonly to: JobStatus,
+  ) {
+    super(`Job ${jobId} is not in a state that can move to ${to}`);
+  }
+}
+
+const statusIndexKey = (owner: string, status: JobStatus) => `${userPartition(owner)}#STATUS#${status}`;
+
+export class JobRepository {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  /** Writes a new job; false when a job with this id already exists (a retried create). */
+  async create(job: JobRecord): Promise<boolean> {
+    try {
+      await this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: {
+            PK: userPartition(job.owner),
+            SK: JOB_PREFIX + job.jobId,
+            [tableKeys.gsi1.partitionKey]: statusIndexKey(job.owner, job.status),
+            [tableKeys.gsi1.sortKey]: JOB_PREFIX + job.jobId,
+            entity: 'Job',
+            ...job,
+          },
+          ConditionExpression: 'attribute_not_exists(PK)',
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
+  async get(owner: string, jobId: string): Promise<JobRecord | undefined> {
+    const result = await this.client.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: { PK: userPartition(owner), SK: JOB_PREFIX + jobId },
+        ConsistentRead: true,
+      }),
+    );
+    return result.Item ? toJob(result.Item) : undefined;
+  }
+
+  /** Newest first (ULIDs sort by time); with a status, served from the status index. */
+  async list(owner: string, options: { limit: number; cursor?: string; status?: JobStatus }): Promise<JobPage> {
+    const startKey = options.cursor ? decodeCursor(options.cursor, owner) : undefined;
+    const byStatus = options.status !== undefined;
+    const result = await this.client.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        IndexName: byStatus ? tableKeys.gsi1.indexName : undefined,
+        KeyConditionExpression: byStatus ? '#pk = :pk' : '#pk = :pk AND begins_with(#sk, :prefix)',
+        ExpressionAttributeNames: byStatus
+          ? { '#pk': tableKeys.gsi1.partitionKey }
+          : { '#pk': tableKeys.partitionKey, '#sk': tableKeys.sortKey },
+        ExpressionAttributeValues: byStatus
+          ? { ':pk': statusIndexKey(owner, options.status as JobStatus) }
+          : { ':pk': userPartition(owner), ':prefix': JOB_PREFIX },
+        ScanIndexForward: false,
+        Limit: options.limit,
+        ExclusiveStartKey: startKey,
+      }),
+    );
+    return {
+      jobs: (result.Items ?? []).map(toJob),
+      nextCursor: result.LastEvaluatedKey ? encodeCursor(result.LastEvaluatedKey) : null,
+    };
+  }
+
+  /**
+   * Moves a job to `to` if its current state allows it, with optional field changes, and records the
+   * event. Throws JobTransitionConflict when the job is elsewhere (already moved, canceled, deleted).
+   */
+  async transition(
+    owner: string,
+    jobId: string,
+    to: JobStatus,
+    options: { detail?: string; set?: Partial<JobRecord>; from?: JobStatus[]; now?: Date } = {},
+  ): Promise<JobRecord> {
+    const from = options.from ?? allowedPredecessors(to);
+    const at = (options.now ?? new Date()).toISOString();
+    const fields: Record<string, unknown> = {
+      ...options.set,
+      status: to,
+      statusChangedAt: at,
+      updatedAt: at,
+      [tableKeys.gsi1.partitionKey]: statusIndexKey(owner, to),
+    };
+    const names: Record<string, string> = { '#events': 'events', '#status': 'status' };
+    const values: Record<string, unknown> = {
+      ':event': [{ at, to, detail: options.detail } satisfies JobEvent],
+      ':empty': [],
+    };
+    const assignments = Object.entries(fields).map(([field, value], index) => {
+      names[`#f${index}`] = field;
+      values[`:v${index}`] = value;
+      return `#f${index} = :v${index}`;
+    });
+    const fromPlaceholders = from.map((status, index) => {
+      values[`:from${index}`] = status;
+      return `:from${index}`;
+    });
+    if (fromPlaceholders.length === 0) throw new JobTransitionConflict(jobId, to);
+    try {
+      const result = await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { PK: userPartition(owner), SK: JOB_PREFIX + jobId },
+          UpdateExpression: `SET ${assignments.join(', ')}, #events = list_append(if_not_exists(#events, :empty), :event)`,
+          ConditionExpression: `attribute_exists(PK) AND #status IN (${fromPlaceholders.join(', ')})`,
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return toJob(result.Attributes ?? {});
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) throw new JobTransitionConflict(jobId, to);
+      throw error;
+    }
+  }
+
+  /** Changes fields without a state change, only while the job is in one of `whileIn`. */
+  async update(owner: string, jobId: string, set: Partial<JobRecord>, whileIn: JobStatus[]): Promise<boolean> {
+    const names: Record<string, string> = { '#status': 'status' };
+    const values: Record<string, unknown> = {};
+    const assignments = Object.entries({ ...set, updatedAt: new Date().toISOString() }).map(([field, value], i) => {
+      names[`#f${i}`] = field;
+      values[`:v${i}`] = value;
+      return `#f${i} = :v${i}`;
+    });
+    const allowed = whileIn.map((status, i) => {
+      values[`:s${i}`] = status;
+      return `:s${i}`;
+    });
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { PK: userPartition(owner), SK: JOB_PREFIX + jobId },
+          UpdateExpression: `SET ${assignments.join(', ')}`,
+          ConditionExpression: `attribute_exists(PK) AND #status IN (${allowed.join(', ')})`,
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+}
+
+/** Cursors are opaque to clients, and bound to the owner so one cannot page through another's keys. */
+function encodeCursor(key: Record<string, unknown>): string {
+  return Buffer.from(JSON.stringify(key), 'utf8').toString('base64url');
+}
+
+export class InvalidCursorError extends Error {
+  override name = 'InvalidCursorError';
+}
+
+function decodeCursor(cursor: string, owner: string): Record<string, unknown> {
+  try {
+    const key = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as Record<string, unknown>;
+    const partition = String(key.PK ?? '');
+    if (partition !== userPartition(owner)) throw new Error('cursor of another partition');
+    return key;
+  } catch {
+    throw new InvalidCursorError('The cursor is not valid for this listing');
+  }
+}
+
+function toJob(item: Record<string, unknown>): JobRecord {
+  const { PK: _pk, SK: _sk, GSI1PK: _g1, GSI1SK: _g2, entity: _entity, ...job } = item;
+  return job as unknown as JobRecord;
+}
+
+let defaultRepository: JobRepository | undefined;
+
+export function jobRepository(): JobRepository {
+  defaultRepository ??= new JobRepository(dynamoDocumentClient(), tableEnv().TABLE_NAME);
+  return defaultRepository;
+}

@@ -1,0 +1,115 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { JobRecord, JobRepository } from '#shared/jobs/job-repository';
+import { JobStatus } from '#shared/jobs/job-status';
+import { startAwsEmulators } from '#test/support/aws-emulators';
+
+let emulators: Awaited<ReturnType<typeof startAwsEmulators>>;
+let repository: JobRepository;
+let mod: typeof import('#shared/jobs/job-repository');
+
+beforeAll(async () => {
+  emulators = await startAwsEmulators();
+  mod = await import('#shared/jobs/job-repository');
+  repository = mod.jobRepository();
+});
+afterAll(() => emulators.close());
+
+const newJob = (owner: string, jobId: string, overrides: Partial<JobRecord> = {}): JobRecord => ({
+  jobId,
+  owner,
+  name: `job ${jobId}`,
+  serviceId: 'michigan',
+  refPanel: 'apps@1000g-phase-3-v5@2.0.0',
+  build: 'hg19',
+  phasing: 'eagle',
+  population: 'eur',
+  mode: 'imputation',
+  r2Filter: '0',
+  inputs: [{ uploadId: 'u1', key: `inputs/${owner}/u1/a.vcf.gz`, fileName: 'a.vcf.gz', size: 10 }],
+  status: JobStatus.QUEUED,
+  createdAt: '2026-11-23T00:00:00.000Z',
+  updatedAt: '2026-11-23T00:00:00.000Z',
+  statusChangedAt: '2026-11-23T00:00:00.000Z',
+  events: [{ at: '2026-11-23T00:00:00.000Z', to: JobStatus.QUEUED }],
+  ...overrides,
+});
+
+describe('job repository', () => {
+  it('creates a job once; a retried create with the same id is refused', async () => {
+    expect(await repository.create(newJob('alice', '01JOB0000000000000000000A1'))).toBe(true);
+    expect(await repository.create(newJob('alice', '01JOB0000000000000000000A1'))).toBe(false);
+  });
+
+  it("finds a job only under its owner's partition", async () => {
+    expect(await repository.get('alice', '01JOB0000000000000000000A1')).toMatchObject({ owner: 'alice' });
+    expect(await repository.get('mallory', '01JOB0000000000000000000A1')).toBeUndefined();
+  });
+
+  it('moves a job only along legal edges and appends each move to its history', async () => {
+    const id = '01JOB0000000000000000000B1';
+    await repository.create(newJob('alice', id));
+    const validating = await repository.transition('alice', id, JobStatus.VALIDATING, { detail: 'checking 1 file' });
+    expect(validating.status).toBe(JobStatus.VALIDATING);
+    expect(validating.events.map((e) => e.to)).toEqual([JobStatus.QUEUED, JobStatus.VALIDATING]);
+    await expect(repository.transition('alice', id, JobStatus.SUCCEEDED)).rejects.toBeInstanceOf(
+      mod.JobTransitionConflict,
+    );
+    // The same move twice (a retried task) is refused the second time.
+    await expect(repository.transition('alice', id, JobStatus.VALIDATING)).rejects.toBeInstanceOf(
+      mod.JobTransitionConflict,
+    );
+    await repository.transition('alice', id, JobStatus.FAILED, {
+      set: { error: { code: 'INPUT_INVALID', message: 'bad' } },
+    });
+    const failed = await repository.get('alice', id);
+    expect(failed).toMatchObject({ status: JobStatus.FAILED, error: { code: 'INPUT_INVALID' } });
+    expect(failed?.events).toHaveLength(3);
+  });
+
+  it("cannot move another user's job", async () => {
+    await expect(
+      repository.transition('mallory', '01JOB0000000000000000000A1', JobStatus.CANCELED),
+    ).rejects.toBeInstanceOf(mod.JobTransitionConflict);
+    expect((await repository.get('alice', '01JOB0000000000000000000A1'))?.status).toBe(JobStatus.QUEUED);
+  });
+
+  it('updates fields only while the job is in an expected state', async () => {
+    const id = '01JOB0000000000000000000C1';
+    await repository.create(newJob('alice', id, { status: JobStatus.RUNNING }));
+    expect(await repository.update('alice', id, { externalJobId: 'job-1' }, [JobStatus.RUNNING])).toBe(true);
+    expect(await repository.update('alice', id, { externalJobId: 'job-2' }, [JobStatus.QUEUED])).toBe(false);
+    expect((await repository.get('alice', id))?.externalJobId).toBe('job-1');
+  });
+
+  it('lists newest first with cursor pagination and a status filter', async () => {
+    const owner = 'paging-user';
+    for (let i = 0; i < 7; i++) {
+      await repository.create(
+        newJob(owner, `01PAGE00000000000000000${String(i).padStart(3, '0')}`, {
+          status: i % 2 === 0 ? JobStatus.QUEUED : JobStatus.SUCCEEDED,
+        }),
+      );
+    }
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await repository.list(owner, { limit: 3, cursor });
+      seen.push(...page.jobs.map((job) => job.jobId));
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor);
+    expect(seen).toHaveLength(7);
+    expect([...seen].sort().reverse()).toEqual(seen);
+    const succeeded = await repository.list(owner, { limit: 10, status: JobStatus.SUCCEEDED });
+    expect(succeeded.jobs.map((j) => j.status)).toEqual([JobStatus.SUCCEEDED, JobStatus.SUCCEEDED, JobStatus.SUCCEEDED]);
+  });
+
+  it("rejects a cursor from another user's listing", async () => {
+    const page = await repository.list('paging-user', { limit: 2 });
+    await expect(repository.list('alice', { limit: 2, cursor: page.nextCursor! })).rejects.toBeInstanceOf(
+      mod.InvalidCursorError,
+    );
+    await expect(repository.list('alice', { limit: 2, cursor: 'garbage' })).rejects.toBeInstanceOf(
+      mod.InvalidCursorError,
+    );
+  });
+});
