@@ -7,6 +7,8 @@ export default defineConfig({
       { extends: true, test: { name: 'infra', include: ['test/infra/**/*.test.ts'], testTimeout: 120_000 } },
     ],
     testTimeout: 15_000,
+    // Handlers log JSON lines; tests that assert on logs raise the level themselves.
+    env: { POWERTOOLS_LOG_LEVEL: 'SILENT' },
     restoreMocks: true,
   },
 });

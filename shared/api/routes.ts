@@ -10,6 +10,8 @@ export interface RouteAccess {
   table?: 'read' | 'readWrite';
   /** Per-user service tokens in Secrets Manager (under the users/ prefix only). */
   secrets?: 'read' | 'readWrite';
+  /** The inputs bucket: `presignPut` signs uploads (needs s3:PutObject), `read` confirms them (HEAD/GET). */
+  inputsBucket?: 'read' | 'presignPut';
 }
 
 export interface RouteDefinition {
@@ -76,6 +78,30 @@ export const routes: readonly RouteDefinition[] = [
     entry: 'functions/api/credentials/delete-credential.ts',
     description: "Delete the caller's token for a service",
     access: { table: 'readWrite', secrets: 'readWrite' },
+  },
+  {
+    id: 'createUpload',
+    method: 'POST',
+    path: '/uploads',
+    entry: 'functions/api/uploads/create-upload.ts',
+    description: 'Announce an input VCF and get a presigned PUT URL bound to its size and checksum',
+    access: { table: 'readWrite', inputsBucket: 'presignPut' },
+  },
+  {
+    id: 'listUploads',
+    method: 'GET',
+    path: '/uploads',
+    entry: 'functions/api/uploads/list-uploads.ts',
+    description: "The caller's uploads, newest first",
+    access: { table: 'read' },
+  },
+  {
+    id: 'getUpload',
+    method: 'GET',
+    path: '/uploads/{uploadId}',
+    entry: 'functions/api/uploads/get-upload.ts',
+    description: 'One upload, confirmed against S3',
+    access: { table: 'readWrite', inputsBucket: 'read' },
   },
 ];
 

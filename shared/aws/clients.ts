@@ -5,6 +5,7 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 
 let documentClient: DynamoDBDocumentClient | undefined;
@@ -20,4 +21,19 @@ export function dynamoDocumentClient(): DynamoDBDocumentClient {
 export function secretsManagerClient(): SecretsManagerClient {
   secretsClient ??= new SecretsManagerClient({});
   return secretsClient;
+}
+
+let s3: S3Client | undefined;
+
+/**
+ * Checksums only when an operation requires them: presigned PUTs must not carry an SDK-computed checksum
+ * of an empty body, and the local S3 emulator does not know the newer default checksums.
+ */
+export function s3Client(): S3Client {
+  s3 ??= new S3Client({
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+    forcePathStyle: process.env.AWS_S3_FORCE_PATH_STYLE === 'true',
+  });
+  return s3;
 }

@@ -77,5 +77,5 @@ export async function ensureGatewayTable(endpoint: string, tableName: string): P
   client.destroy();
 }
 
-/** Emulators accept any credentials; fixed ones keep the SDK from searching the machine for real ones. */
-export const localCredentials = { accessKeyId: 'local', secretAccessKey: 'local' };
+/** s3rver accepts only S3RVER/S3RVER; the other emulators accept anything, so all use these. */
+export const localCredentials = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };

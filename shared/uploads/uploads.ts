@@ -1,0 +1,162 @@
+/**
+ * Direct-to-S3 uploads. The API never carries file bytes: it hands out a presigned PUT whose signature
+ * binds the key (under the caller's own prefix), the exact length and, when given, the SHA-256, so the
+ * URL cannot be used to store anything else. Confirmation is a HEAD of the object, not the client's word.
+ */
+import { HeadObjectCommand, NotFound, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import { ulid } from 'ulid';
+import { z } from 'zod';
+import type { Caller } from '#shared/auth/caller';
+import { s3Client } from '#shared/aws/clients';
+import { lazyEnv } from '#shared/config';
+import { encodeSubject } from '#shared/credentials/token-vault';
+import { NotFoundError } from '#shared/errors';
+import { type UploadRecord, type UploadStore, uploadStore } from './upload-store';
+
+export const uploadsEnv = lazyEnv(
+  z.object({
+    INPUTS_BUCKET: z.string().min(1),
+    MAX_UPLOAD_BYTES: z.coerce.number().int().positive().default(5 * 1024 ** 3),
+    UPLOAD_URL_TTL_SECONDS: z.coerce.number().int().min(60).max(43_200).default(3600),
+    INPUT_EXPIRY_DAYS: z.coerce.number().int().positive().default(14),
+  }),
+);
+
+/** A plain file name: no folders, no hidden files, no `..`, ending in .vcf.gz. */
+export const uploadFileNameSchema = z
+  .string()
+  .min(8)
+  .max(200)
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'fileName may contain only letters, digits, ".", "_" and "-" (no folders)')
+  .refine((name) => !name.includes('..'), 'fileName must not contain ".."')
+  .refine((name) => name.endsWith('.vcf.gz'), 'fileName must end in .vcf.gz (a bgzipped VCF)');
+
+export const sha256Schema = z
+  .string()
+  .regex(/^([0-9a-fA-F]{64}|[A-Za-z0-9+/]{43}=)$/, 'sha256 must be 64 hex digits or 44 characters of base64')
+  .transform((value) => (value.length === 64 ? Buffer.from(value, 'hex').toString('base64') : value));
+
+export const uploadIdSchema = z.string().regex(/^[0-9A-HJKMNP-TV-Z]{26}$/, 'not an upload id');
+
+export interface UploadView {
+  uploadId: string;
+  fileName: string;
+  size: number;
+  sha256: string | null;
+  status: UploadRecord['status'];
+  createdAt: string;
+  confirmedAt: string | null;
+  uploadUrlExpiresAt: string;
+  expiresAt: string;
+}
+
+export function toUploadView(upload: UploadRecord): UploadView {
+  return {
+    uploadId: upload.uploadId,
+    fileName: upload.fileName,
+    size: upload.size,
+    sha256: upload.sha256 ?? null,
+    status: upload.status,
+    createdAt: upload.createdAt,
+    confirmedAt: upload.confirmedAt ?? null,
+    uploadUrlExpiresAt: upload.uploadUrlExpiresAt,
+    expiresAt: new Date(upload.expiresAt * 1000).toISOString(),
+  };
+}
+
+export interface UploadDeps {
+  store: UploadStore;
+  s3: S3Client;
+  now: () => Date;
+}
+
+const defaultDeps = (): UploadDeps => ({ store: uploadStore(), s3: s3Client(), now: () => new Date() });
+
+export function inputKey(owner: string, uploadId: string, fileName: string): string {
+  return `inputs/${encodeSubject(owner)}/${uploadId}/${fileName}`;
+}
+
+export async function createUpload(
+  caller: Caller,
+  request: { fileName: string; size: number; sha256?: string },
+  deps: UploadDeps = defaultDeps(),
+) {
+  const env = uploadsEnv();
+  const now = deps.now();
+  const uploadId = ulid(now.getTime());
+  const key = inputKey(caller.sub, uploadId, request.fileName);
+  const command = new PutObjectCommand({
+    Bucket: env.INPUTS_BUCKET,
+    Key: key,
+    ContentLength: request.size,
+    ChecksumSHA256: request.sha256,
+    Metadata: { 'upload-id': uploadId },
+  });
+  const signedHeaders = new Set(['content-length', ...(request.sha256 ? ['x-amz-checksum-sha256'] : [])]);
+  const url = await getSignedUrl(deps.s3, command, {
+    expiresIn: env.UPLOAD_URL_TTL_SECONDS,
+    signableHeaders: signedHeaders,
+    unhoistableHeaders: signedHeaders,
+  });
+  const upload: UploadRecord = {
+    uploadId,
+    owner: caller.sub,
+    fileName: request.fileName,
+    size: request.size,
+    sha256: request.sha256,
+    bucket: env.INPUTS_BUCKET,
+    key,
+    status: 'PENDING',
+    createdAt: now.toISOString(),
+    uploadUrlExpiresAt: new Date(now.getTime() + env.UPLOAD_URL_TTL_SECONDS * 1000).toISOString(),
+    expiresAt: Math.floor(now.getTime() / 1000) + env.INPUT_EXPIRY_DAYS * 86_400,
+  };
+  await deps.store.create(upload);
+  const headers: Record<string, string> = {
+    'Content-Length': String(request.size),
+    'x-amz-meta-upload-id': uploadId,
+  };
+  if (request.sha256) headers['x-amz-checksum-sha256'] = request.sha256;
+  return { upload: toUploadView(upload), uploadUrl: url, method: 'PUT' as const, headers };
+}
+
+/** The caller's upload, confirmed against S3 when still pending. Another user's id is "not found". */
+export async function getUpload(caller: Caller, uploadId: string, deps: UploadDeps = defaultDeps()) {
+  const upload = await deps.store.get(caller.sub, uploadId);
+  if (!upload) throw new NotFoundError(`Upload ${uploadId} not found`, 'UPLOAD_NOT_FOUND');
+  if (upload.status === 'READY') return { upload: toUploadView(upload), problem: null };
+  const object = await headObject(deps.s3, upload.bucket, upload.key);
+  if (!object) return { upload: toUploadView(upload), problem: null };
+  if (object.size !== upload.size) {
+    return {
+      upload: toUploadView(upload),
+      problem: `The stored object has ${object.size} bytes, not the announced ${upload.size}: upload it again.`,
+    };
+  }
+  const confirmedAt = deps.now();
+  await deps.store.markReady(caller.sub, uploadId, confirmedAt);
+  return {
+    upload: toUploadView({ ...upload, status: 'READY', confirmedAt: confirmedAt.toISOString() }),
+    problem: null,
+  };
+}
+
+async function headObject(s3: S3Client, bucket: string, key: string): Promise<{ size: number } | undefined> {
+  try {
+    const head = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+    return { size: head.ContentLength ?? 0 };
+  } catch (error) {
+    if (error instanceof NotFound || (error as { name?: string }).name === 'NotFound') return undefined;
+    throw error;
+  }
+}
+
+export async function listUploads(
+  caller: Caller,
+  options: { limit: number; cursor?: string },
+  deps: UploadDeps = defaultDeps(),
+) {
+  const page = await deps.store.list(caller.sub, options);
+  return { uploads: page.uploads.map(toUploadView), nextCursor: page.nextCursor };
+}
