@@ -12,6 +12,12 @@ export interface RouteAccess {
   secrets?: 'read' | 'readWrite';
   /** The inputs bucket: `presignPut` signs uploads (needs s3:PutObject), `read` confirms them (HEAD/GET). */
   inputsBucket?: 'read' | 'presignPut';
+  /** The results bucket: `read` presigns downloads, `delete` lists and deletes a job's results. */
+  resultsBucket?: 'read' | 'delete';
+  /** The job workflow: start executions, stop them. */
+  stateMachine?: Array<'start' | 'stop'>;
+  /** The deployment key the result zip passwords are derived from. */
+  resultPasswordKey?: 'read';
 }
 
 export interface RouteDefinition {
@@ -102,6 +108,64 @@ export const routes: readonly RouteDefinition[] = [
     entry: 'functions/api/uploads/get-upload.ts',
     description: 'One upload, confirmed against S3',
     access: { table: 'readWrite', inputsBucket: 'read' },
+  },
+  {
+    id: 'createJob',
+    method: 'POST',
+    path: '/jobs',
+    entry: 'functions/api/jobs/create-job.ts',
+    description: 'Create an imputation job from confirmed uploads and start its workflow',
+    access: { table: 'readWrite', secrets: 'read', inputsBucket: 'read', stateMachine: ['start'] },
+    timeoutSeconds: 29,
+  },
+  {
+    id: 'listJobs',
+    method: 'GET',
+    path: '/jobs',
+    entry: 'functions/api/jobs/list-jobs.ts',
+    description: "The caller's jobs, newest first, optionally filtered by status",
+    access: { table: 'read' },
+  },
+  {
+    id: 'getJob',
+    method: 'GET',
+    path: '/jobs/{jobId}',
+    entry: 'functions/api/jobs/get-job.ts',
+    description: 'One job with progress, messages, history, error and results',
+    access: { table: 'read' },
+  },
+  {
+    id: 'cancelJob',
+    method: 'POST',
+    path: '/jobs/{jobId}/cancel',
+    entry: 'functions/api/jobs/cancel-job.ts',
+    description: 'Cancel a job (our workflow before submission, the service job after)',
+    access: { table: 'readWrite', secrets: 'read', stateMachine: ['stop'] },
+    timeoutSeconds: 29,
+  },
+  {
+    id: 'getJobResults',
+    method: 'GET',
+    path: '/jobs/{jobId}/results',
+    entry: 'functions/api/jobs/get-job-results.ts',
+    description: 'Presigned download URLs of the result files',
+    access: { table: 'read', resultsBucket: 'read' },
+  },
+  {
+    id: 'getJobPassword',
+    method: 'GET',
+    path: '/jobs/{jobId}/password',
+    entry: 'functions/api/jobs/get-job-password.ts',
+    description: 'The result zip password (owner only)',
+    access: { table: 'read', resultPasswordKey: 'read' },
+  },
+  {
+    id: 'deleteJob',
+    method: 'DELETE',
+    path: '/jobs/{jobId}',
+    entry: 'functions/api/jobs/delete-job.ts',
+    description: 'Delete a finished job and its results',
+    access: { table: 'readWrite', resultsBucket: 'delete' },
   },
 ];
 

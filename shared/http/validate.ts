@@ -10,7 +10,7 @@ interface Schemas {
 }
 
 export interface ValidationIssue {
-  in: 'body' | 'path' | 'query';
+  in: 'body' | 'path' | 'query' | 'header';
   path: string;
   message: string;
 }

@@ -6,6 +6,7 @@
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
+  DeleteCommand,
   type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
@@ -56,6 +57,8 @@ export interface JobRecord {
   population: string;
   mode: string;
   r2Filter: string;
+  aesEncryption?: boolean;
+  meta?: boolean;
   inputs: JobInput[];
   status: JobStatus;
   createdAt: string;
@@ -208,6 +211,68 @@ export class JobRepository {
       return toJob(result.Attributes ?? {});
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) throw new JobTransitionConflict(jobId, to);
+      throw error;
+    }
+  }
+
+  /**
+   * Binds an Idempotency-Key to a job id, first writer wins. Returns the binding that holds afterwards:
+   * ours, or the one an earlier request made (whose job then answers the retry).
+   */
+  async claimIdempotencyKey(
+    owner: string,
+    key: string,
+    claim: { jobId: string; requestHash: string },
+    ttlSeconds = 7 * 86_400,
+  ): Promise<{ jobId: string; requestHash: string; claimed: boolean }> {
+    const itemKey = { PK: userPartition(owner), SK: `IDEMPOTENCY#${key}` };
+    try {
+      await this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: {
+            ...itemKey,
+            entity: 'IdempotencyKey',
+            ...claim,
+            [tableKeys.ttlAttribute]: Math.floor(Date.now() / 1000) + ttlSeconds,
+          },
+          ConditionExpression: 'attribute_not_exists(PK)',
+        }),
+      );
+      return { ...claim, claimed: true };
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+    const existing = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: itemKey, ConsistentRead: true }),
+    );
+    return {
+      jobId: String(existing.Item?.jobId),
+      requestHash: String(existing.Item?.requestHash),
+      claimed: false,
+    };
+  }
+
+  /** Removes a job (its history goes with it: it lives in the item). */
+  async delete(owner: string, jobId: string, whileIn: JobStatus[]): Promise<boolean> {
+    const values: Record<string, unknown> = {};
+    const allowed = whileIn.map((status, i) => {
+      values[`:s${i}`] = status;
+      return `:s${i}`;
+    });
+    try {
+      await this.client.send(
+        new DeleteCommand({
+          TableName: this.tableName,
+          Key: { PK: userPartition(owner), SK: JOB_PREFIX + jobId },
+          ConditionExpression: `attribute_exists(PK) AND #status IN (${allowed.join(', ')})`,
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: values,
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
       throw error;
     }
   }

@@ -1,0 +1,55 @@
+/** The public shape of a job: everything the owner may see, in API terms (no internal keys, no secrets). */
+import type { JobRecord } from './job-repository';
+
+export function toJobView(job: JobRecord) {
+  let previous: string | null = null;
+  const events = (job.events ?? []).map((event) => {
+    const view = { at: event.at, from: previous, to: event.to, detail: event.detail ?? null };
+    previous = event.to;
+    return view;
+  });
+  return {
+    jobId: job.jobId,
+    name: job.name,
+    serviceId: job.serviceId,
+    refPanel: job.refPanel,
+    build: job.build,
+    phasing: job.phasing,
+    population: job.population,
+    mode: job.mode,
+    r2Filter: job.r2Filter,
+    inputs: job.inputs.map(({ uploadId, fileName, size }) => ({ uploadId, fileName, size })),
+    status: job.status,
+    createdAt: job.createdAt,
+    updatedAt: job.updatedAt,
+    statusChangedAt: job.statusChangedAt,
+    externalJobId: job.externalJobId ?? null,
+    progress: job.remote
+      ? {
+          remoteState: job.remote.state,
+          positionInQueue: job.remote.positionInQueue ?? null,
+          checkedAt: job.remote.checkedAt,
+        }
+      : null,
+    messages: job.remote?.messages ?? [],
+    error: job.error ?? null,
+    results: (job.results ?? []).map(({ name, size, sha256 }) => ({ name, size, sha256 })),
+    events,
+  };
+}
+
+export type JobView = ReturnType<typeof toJobView>;
+
+/** The short form used in listings. */
+export function toJobSummary(job: JobRecord) {
+  return {
+    jobId: job.jobId,
+    name: job.name,
+    serviceId: job.serviceId,
+    refPanel: job.refPanel,
+    status: job.status,
+    createdAt: job.createdAt,
+    statusChangedAt: job.statusChangedAt,
+    error: job.error ?? null,
+  };
+}

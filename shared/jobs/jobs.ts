@@ -1,0 +1,193 @@
+/**
+ * The job API's behaviour, owner-scoped throughout: every lookup goes through the caller's partition, so
+ * another user's job id is simply "not found". Creation validates everything that can be known before
+ * spending a slot at the service, writes the job, then starts its workflow named after the job id.
+ */
+import { createHash } from 'node:crypto';
+import { ulid } from 'ulid';
+import type { Caller } from '#shared/auth/caller';
+import { startJobExecution, stopJobExecution } from '#shared/aws/executions';
+import { getService } from '#shared/catalog/service-catalog';
+import { callService, serviceClient } from '#shared/catalog/service-client';
+import { getServiceOptions } from '#shared/catalog/service-options';
+import { requireServiceToken } from '#shared/credentials/service-credentials';
+import { ConflictError, NotFoundError, ValidationError } from '#shared/errors';
+import { logger } from '#shared/logger';
+import { getUpload, inputKey } from '#shared/uploads/uploads';
+import { type CreateJobRequest, checkAgainstServiceOptions } from './job-request';
+import { InvalidCursorError, type JobRecord, JobTransitionConflict, jobRepository } from './job-repository';
+import { JobStatus, PRE_SUBMISSION_STATUSES, TERMINAL_STATUSES, isTerminal } from './job-status';
+import { toJobSummary, toJobView } from './job-view';
+import { resultPassword } from './result-password';
+import { deleteResults, presignResultDownload } from './result-store';
+
+export async function createJob(caller: Caller, request: CreateJobRequest, idempotencyKey?: string) {
+  const jobs = jobRepository();
+  const requestHash = createHash('sha256').update(JSON.stringify(request)).digest('hex');
+  let jobId = ulid();
+  if (idempotencyKey) {
+    const binding = await jobs.claimIdempotencyKey(caller.sub, idempotencyKey, { jobId, requestHash });
+    if (binding.requestHash !== requestHash) {
+      throw new ConflictError(
+        'This Idempotency-Key was already used for a different job request',
+        'IDEMPOTENCY_KEY_REUSED',
+      );
+    }
+    jobId = binding.jobId;
+    const existing = await jobs.get(caller.sub, jobId);
+    if (existing) return { job: await ensureStarted(existing), created: false };
+  }
+
+  const service = getService(request.serviceId);
+  const { options } = await getServiceOptions(caller, service);
+  const { refPanel } = checkAgainstServiceOptions(request, options);
+  const inputs = [];
+  for (const uploadId of request.uploadIds) {
+    const { upload, problem } = await getUpload(caller, uploadId);
+    if (upload.status !== 'READY') {
+      throw new ConflictError(
+        problem ?? `Upload ${uploadId} (${upload.fileName}) has not been uploaded yet: PUT the file first`,
+        'UPLOAD_NOT_READY',
+      );
+    }
+    // The key is derived from our record and the caller, never taken from the request.
+    inputs.push({ uploadId, key: inputKey(caller.sub, uploadId, upload.fileName), fileName: upload.fileName, size: upload.size });
+  }
+
+  const now = new Date().toISOString();
+  const job: JobRecord = {
+    jobId,
+    owner: caller.sub,
+    name: request.name,
+    serviceId: service.id,
+    refPanel,
+    build: request.build,
+    phasing: request.phasing,
+    population: request.population,
+    mode: request.mode,
+    r2Filter: request.r2Filter,
+    aesEncryption: request.aesEncryption,
+    meta: request.meta,
+    inputs,
+    status: JobStatus.QUEUED,
+    createdAt: now,
+    updatedAt: now,
+    statusChangedAt: now,
+    events: [{ at: now, to: JobStatus.QUEUED, detail: `${inputs.length} input file(s)` }],
+    idempotencyKey,
+  };
+  if (!(await jobs.create(job))) {
+    const existing = await jobs.get(caller.sub, jobId);
+    if (!existing) throw new Error(`Job ${jobId} vanished during creation`);
+    return { job: await ensureStarted(existing), created: false };
+  }
+  logger.info('job created', { jobId, serviceId: service.id, inputs: inputs.length });
+  return { job: await ensureStarted(job), created: true };
+}
+
+/** Starts the workflow unless it is known to run; safe to repeat (the execution name is the job id). */
+async function ensureStarted(job: JobRecord) {
+  if (job.executionArn || job.status !== JobStatus.QUEUED) return toJobView(job);
+  const executionArn = await startJobExecution({ jobId: job.jobId, owner: job.owner });
+  await jobRepository().update(job.owner, job.jobId, { executionArn }, [JobStatus.QUEUED]);
+  return toJobView({ ...job, executionArn });
+}
+
+export async function requireJob(caller: Caller, jobId: string): Promise<JobRecord> {
+  const job = await jobRepository().get(caller.sub, jobId);
+  if (!job) throw new NotFoundError(`Job ${jobId} not found`, 'JOB_NOT_FOUND');
+  return job;
+}
+
+export async function listJobs(caller: Caller, query: { limit: number; cursor?: string; status?: JobStatus }) {
+  try {
+    const page = await jobRepository().list(caller.sub, query);
+    return { jobs: page.jobs.map(toJobSummary), nextCursor: page.nextCursor };
+  } catch (error) {
+    if (error instanceof InvalidCursorError) {
+      throw new ValidationError(error.message, [{ in: 'query', path: 'cursor', message: error.message }]);
+    }
+    throw error;
+  }
+}
+
+/**
+ * Before submission, cancelling stops our own workflow. After it, the service is asked to cancel and the
+ * poll loop records CANCELED once the service confirms; if the service cannot be reached now, the poll
+ * loop repeats the request.
+ */
+export async function cancelJob(caller: Caller, jobId: string) {
+  const jobs = jobRepository();
+  const job = await requireJob(caller, jobId);
+  if (job.status === JobStatus.CANCEL_REQUESTED) return toJobView(job);
+  if (isTerminal(job.status) || job.status === JobStatus.COPYING_RESULTS) {
+    throw new ConflictError(`Job ${jobId} has already finished (${job.status})`, 'JOB_FINISHED');
+  }
+  try {
+    if (PRE_SUBMISSION_STATUSES.has(job.status) && !job.externalJobId) {
+      const canceled = await jobs.transition(caller.sub, jobId, JobStatus.CANCELED, {
+        from: [...PRE_SUBMISSION_STATUSES],
+        detail: 'canceled by the owner before submission',
+      });
+      if (job.executionArn) await stopJobExecution(job.executionArn, 'canceled by the owner');
+      return toJobView(canceled);
+    }
+    const requested = await jobs.transition(caller.sub, jobId, JobStatus.CANCEL_REQUESTED, {
+      detail: 'cancel requested by the owner',
+    });
+    await requestRemoteCancel(caller, requested).catch((error: unknown) =>
+      logger.warn('remote cancel deferred to the poll loop', { jobId, error: String(error) }),
+    );
+    return toJobView(requested);
+  } catch (error) {
+    if (error instanceof JobTransitionConflict) {
+      // The job moved meanwhile (e.g. it was just submitted): answer with its current state.
+      const current = await requireJob(caller, jobId);
+      if (current.status === JobStatus.CANCEL_REQUESTED || current.status === JobStatus.CANCELED) {
+        return toJobView(current);
+      }
+      throw new ConflictError(`Job ${jobId} changed state while cancelling; try again`, 'JOB_STATE_CHANGED');
+    }
+    throw error;
+  }
+}
+
+async function requestRemoteCancel(caller: Caller, job: JobRecord) {
+  if (!job.externalJobId) return;
+  const service = getService(job.serviceId);
+  const token = await requireServiceToken(caller, service);
+  await callService(service, () => serviceClient(service, token).cancelJob(job.externalJobId as string));
+}
+
+export async function jobResults(caller: Caller, jobId: string) {
+  const job = await requireJob(caller, jobId);
+  if (job.status !== JobStatus.SUCCEEDED) {
+    throw new ConflictError(`Job ${jobId} has no results to download (${job.status})`, 'RESULTS_NOT_READY');
+  }
+  const files = await Promise.all(
+    (job.results ?? []).map(async (file) => ({
+      name: file.name,
+      size: file.size,
+      sha256: file.sha256,
+      ...(await presignResultDownload(file.key, file.name)),
+    })),
+  );
+  return { jobId, files };
+}
+
+export async function jobPassword(caller: Caller, jobId: string) {
+  const job = await requireJob(caller, jobId);
+  return { jobId, password: await resultPassword(job.owner, job.jobId) };
+}
+
+export async function deleteJob(caller: Caller, jobId: string) {
+  const job = await requireJob(caller, jobId);
+  if (!TERMINAL_STATUSES.has(job.status)) {
+    throw new ConflictError(`Job ${jobId} is still active (${job.status}): cancel it first`, 'JOB_ACTIVE');
+  }
+  const deletedFiles = await deleteResults(caller.sub, jobId);
+  if (!(await jobRepository().delete(caller.sub, jobId, [...TERMINAL_STATUSES]))) {
+    throw new NotFoundError(`Job ${jobId} not found`, 'JOB_NOT_FOUND');
+  }
+  logger.info('job deleted', { jobId, deletedFiles });
+}

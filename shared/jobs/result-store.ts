@@ -1,0 +1,64 @@
+/**
+ * Result files in our bucket, under `results/<owner>/<jobId>/<name>` (the owner part encoded like the
+ * token vault's). Owners download through short-lived presigned GETs that name the file for the browser.
+ */
+import { DeleteObjectsCommand, GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import { z } from 'zod';
+import { s3Client } from '#shared/aws/clients';
+import { lazyEnv } from '#shared/config';
+import { encodeSubject } from '#shared/credentials/token-vault';
+
+export const resultsEnv = lazyEnv(
+  z.object({
+    RESULTS_BUCKET: z.string().min(1),
+    DOWNLOAD_URL_TTL_SECONDS: z.coerce.number().int().min(60).max(86_400).default(900),
+  }),
+);
+
+export function resultPrefix(owner: string, jobId: string): string {
+  return `results/${encodeSubject(owner)}/${jobId}/`;
+}
+
+export function resultKey(owner: string, jobId: string, name: string): string {
+  return resultPrefix(owner, jobId) + name;
+}
+
+/** Only the last path segment, and nothing a Content-Disposition header could be tricked with. */
+export function downloadFileName(name: string): string {
+  const base = name.split('/').pop() ?? 'result';
+  return base.replace(/[^A-Za-z0-9._-]/g, '_') || 'result';
+}
+
+export async function presignResultDownload(key: string, name: string, s3: S3Client = s3Client()) {
+  const env = resultsEnv();
+  const url = await getSignedUrl(
+    s3,
+    new GetObjectCommand({
+      Bucket: env.RESULTS_BUCKET,
+      Key: key,
+      ResponseContentDisposition: `attachment; filename="${downloadFileName(name)}"`,
+    }),
+    { expiresIn: env.DOWNLOAD_URL_TTL_SECONDS },
+  );
+  return { url, expiresAt: new Date(Date.now() + env.DOWNLOAD_URL_TTL_SECONDS * 1000).toISOString() };
+}
+
+/** Deletes every object under a job's prefix; returns how many were deleted. */
+export async function deleteResults(owner: string, jobId: string, s3: S3Client = s3Client()): Promise<number> {
+  const bucket = resultsEnv().RESULTS_BUCKET;
+  let deleted = 0;
+  let token: string | undefined;
+  do {
+    const page = await s3.send(
+      new ListObjectsV2Command({ Bucket: bucket, Prefix: resultPrefix(owner, jobId), ContinuationToken: token }),
+    );
+    const keys = (page.Contents ?? []).flatMap((object) => (object.Key ? [{ Key: object.Key }] : []));
+    if (keys.length > 0) {
+      await s3.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: keys, Quiet: true } }));
+      deleted += keys.length;
+    }
+    token = page.IsTruncated ? page.NextContinuationToken : undefined;
+  } while (token);
+  return deleted;
+}
