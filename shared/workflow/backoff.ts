@@ -1,0 +1,46 @@
+/**
+ * How long the workflow waits between polls. Imputation takes minutes to a day, so a fixed 30 s poll
+ * would pay for thousands of state transitions per job; the wait doubles while nothing changes (30 s up
+ * to 15 min) and drops back to the start whenever the service reports a change.
+ */
+import { z } from 'zod';
+import { lazyEnv } from '#shared/config';
+
+export const backoffEnv = lazyEnv(
+  z.object({
+    POLL_INITIAL_SECONDS: z.coerce.number().int().positive().default(30),
+    POLL_MAX_SECONDS: z.coerce.number().int().positive().default(900),
+    SLOT_WAIT_INITIAL_SECONDS: z.coerce.number().int().positive().default(60),
+    SLOT_WAIT_MAX_SECONDS: z.coerce.number().int().positive().default(1800),
+    /** Local runs divide every wait by this factor (1 in AWS). */
+    WORKFLOW_TIME_SCALE: z.coerce.number().positive().default(1),
+    /** Polls per execution before continuing as a new one (keeps history far below 25,000 events). */
+    MAX_POLLS_PER_EXECUTION: z.coerce.number().int().positive().default(500),
+  }),
+);
+
+export interface BackoffPolicy {
+  initialSeconds: number;
+  maxSeconds: number;
+}
+
+/** The next wait: back to the start after a change, otherwise double the last wait up to the cap. */
+export function nextWaitSeconds(previous: number | undefined, changed: boolean, policy: BackoffPolicy): number {
+  if (changed || previous === undefined || previous <= 0) return policy.initialSeconds;
+  return Math.min(policy.maxSeconds, previous * 2);
+}
+
+/** The wait actually scheduled: scaled down for local runs, never below one second. */
+export function scaledWait(seconds: number): number {
+  return Math.max(1, Math.round(seconds / backoffEnv().WORKFLOW_TIME_SCALE));
+}
+
+export function pollPolicy(): BackoffPolicy {
+  const env = backoffEnv();
+  return { initialSeconds: env.POLL_INITIAL_SECONDS, maxSeconds: env.POLL_MAX_SECONDS };
+}
+
+export function slotWaitPolicy(): BackoffPolicy {
+  const env = backoffEnv();
+  return { initialSeconds: env.SLOT_WAIT_INITIAL_SECONDS, maxSeconds: env.SLOT_WAIT_MAX_SECONDS };
+}
