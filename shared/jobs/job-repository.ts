@@ -74,6 +74,11 @@ export interface JobRecord {
     checkedAt: string;
   };
   error?: JobError;
+  /**
+   * The service's result files as it listed them. The hash is the file's download key at the service, so
+   * it stays here and out of the workflow's execution history.
+   */
+  remoteFiles?: { name: string; hash: string; size: string }[];
   results?: JobResultFile[];
   idempotencyKey?: string;
 }

@@ -1,0 +1,139 @@
+/**
+ * Workflow step 3, repeated: ask the service how the job is doing, record progress and the latest
+ * messages, and decide the next wait (backoff that resets on change). The service being briefly
+ * unreachable is not a failure: the loop waits and asks again. After a bounded number of polls the
+ * execution continues as a new one, so a day-long job never nears the history limit.
+ */
+import { CloudgeneNotFoundError, ServiceUnavailableError } from '#shared/cloudgene/errors';
+import { jobRepository } from '#shared/jobs/job-repository';
+import { JobStatus, isTerminal, statusFromRemoteState } from '#shared/jobs/job-status';
+import { logger } from '#shared/logger';
+import { backoffEnv, nextWaitSeconds, pollPolicy, scaledWait } from './backoff';
+import { type JobRef, loadJob, ownerClient } from './job-context';
+import type { PollState } from './submit-job';
+
+const ACTIVE = [JobStatus.QUEUED_REMOTE, JobStatus.RUNNING, JobStatus.CANCEL_REQUESTED];
+const MAX_MESSAGES = 20;
+
+export interface RemoteFileRef {
+  name: string;
+  index: number;
+}
+
+export async function pollImputationJob(ref: JobRef, previous: PollState): Promise<PollState & { files?: RemoteFileRef[] }> {
+  const jobs = jobRepository();
+  const job = await loadJob(ref);
+  if (isTerminal(job.status) || !job.externalJobId) return { outcome: 'STOPPED' };
+  if (job.status === JobStatus.COPYING_RESULTS) return copyOutcome(job.remoteFiles ?? []);
+
+  const client = await ownerClient(job);
+  const pollCount = (previous.pollCount ?? 0) + 1;
+  const wait = (changed: boolean, extra: Partial<PollState> = {}): PollState => {
+    const base = nextWaitSeconds(previous.baseWaitSeconds, changed, pollPolicy());
+    const outcome = pollCount >= backoffEnv().MAX_POLLS_PER_EXECUTION ? 'CONTINUE' : 'WAIT';
+    return { ...previous, ...extra, outcome, baseWaitSeconds: base, waitSeconds: scaledWait(base), pollCount };
+  };
+
+  if (job.status === JobStatus.CANCEL_REQUESTED) {
+    await client.cancelJob(job.externalJobId).catch((error: unknown) => {
+      logger.warn('cancel at the service failed; will retry on the next poll', { jobId: job.jobId, error: String(error) });
+    });
+  }
+
+  let remote: Awaited<ReturnType<typeof client.getJob>>;
+  try {
+    remote = await client.getJob(job.externalJobId);
+  } catch (error) {
+    if (error instanceof ServiceUnavailableError) {
+      logger.warn('service unavailable while polling; waiting', { jobId: job.jobId, error: error.message });
+      return wait(false);
+    }
+    if (error instanceof CloudgeneNotFoundError) {
+      await jobs.transition(job.owner, job.jobId, JobStatus.EXPIRED, {
+        from: ACTIVE,
+        detail: 'the service no longer has this job',
+      });
+      return { outcome: 'STOPPED' };
+    }
+    throw error;
+  }
+
+  const messages = remote.steps.flatMap((step) =>
+    step.logMessages.map((log) => ({ step: step.name, type: log.type, message: plainText(log.message) })),
+  );
+  const latest = messages.slice(-MAX_MESSAGES);
+  const fingerprint = `${remote.state}|${remote.positionInQueue ?? ''}|${messages.length}|${latest.at(-1)?.message ?? ''}`;
+  const changed = fingerprint !== previous.lastChange;
+  const remoteView = {
+    state: remote.state,
+    positionInQueue: remote.positionInQueue,
+    messages: latest,
+    checkedAt: new Date().toISOString(),
+  };
+  const target = statusFromRemoteState(remote.state);
+
+  switch (target) {
+    case JobStatus.QUEUED_REMOTE:
+    case JobStatus.RUNNING: {
+      if (job.status !== target && job.status !== JobStatus.CANCEL_REQUESTED) {
+        await jobs.transition(job.owner, job.jobId, target, {
+          from: [JobStatus.QUEUED_REMOTE, JobStatus.RUNNING],
+          set: { remote: remoteView },
+          detail: latest.at(-1)?.message,
+        });
+      } else if (changed) {
+        await jobs.update(job.owner, job.jobId, { remote: remoteView }, ACTIVE);
+      }
+      return wait(changed, { remoteState: remote.state, lastChange: fingerprint });
+    }
+    case JobStatus.COPYING_RESULTS: {
+      const remoteFiles = remote.outputParams.flatMap((param) =>
+        param.files.map((file) => ({ name: file.name, hash: file.hash, size: file.size })),
+      );
+      await jobs.transition(job.owner, job.jobId, JobStatus.COPYING_RESULTS, {
+        from: ACTIVE,
+        set: { remote: remoteView, remoteFiles },
+        detail: `${remoteFiles.length} result file(s) to copy`,
+      });
+      return copyOutcome(remoteFiles);
+    }
+    case JobStatus.FAILED: {
+      const errors = messages.filter((m) => m.type === 1).map((m) => m.message);
+      await jobs.transition(job.owner, job.jobId, JobStatus.FAILED, {
+        from: ACTIVE,
+        set: {
+          remote: remoteView,
+          error: {
+            code: 'SERVICE_JOB_FAILED',
+            message: errors.join('\n') || 'The service reports the job as failed without a message',
+          },
+        },
+      });
+      return { outcome: 'STOPPED' };
+    }
+    default: {
+      await jobs.transition(job.owner, job.jobId, target, {
+        from: ACTIVE,
+        set: { remote: remoteView },
+        detail: target === JobStatus.CANCELED ? 'canceled at the service' : 'the service deleted the job data',
+      });
+      return { outcome: 'STOPPED' };
+    }
+  }
+}
+
+function copyOutcome(remoteFiles: { name: string }[]) {
+  return { outcome: 'COPY', files: remoteFiles.map((file, index) => ({ name: file.name, index })) };
+}
+
+/** Service log messages may contain HTML; the API shows plain text. */
+export function plainText(message: string): string {
+  return message
+    .replace(/<br\s*\/?>/gi, '\n')
+    .replace(/<[^>]+>/g, '')
+    .replace(/&nbsp;/g, ' ')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&')
+    .trim();
+}

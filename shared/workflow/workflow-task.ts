@@ -1,0 +1,37 @@
+/**
+ * The one wrapper of workflow task handlers: parse the state input with zod, log with the job id, and
+ * give errors the names the ASL's Retry and Catch rules match on. A task that finds its job already moved
+ * on (a concurrent cancel, a retried step) ends quietly instead of failing the job.
+ */
+import type { Context } from 'aws-lambda';
+import type { z } from 'zod';
+import { JobTransitionConflict, jobRepository } from '#shared/jobs/job-repository';
+import { isTerminal } from '#shared/jobs/job-status';
+import { logger } from '#shared/logger';
+import { TransientError } from './task-errors';
+
+export function workflowTask<S extends z.ZodType, R>(
+  name: string,
+  schema: S,
+  run: (input: z.infer<S>) => Promise<R>,
+): (event: unknown, context?: Context) => Promise<R | { outcome: 'STOPPED' }> {
+  return async (event, context) => {
+    const input = schema.parse(event) as z.infer<S> & { jobId: string; owner: string };
+    logger.resetKeys();
+    logger.appendKeys({ task: name, jobId: input.jobId, requestId: context?.awsRequestId });
+    try {
+      return await run(input);
+    } catch (error) {
+      if (error instanceof JobTransitionConflict) {
+        const job = await jobRepository().get(input.owner, input.jobId);
+        if (!job || isTerminal(job.status)) {
+          logger.info('job already ended; stopping', { status: job?.status ?? 'deleted' });
+          return { outcome: 'STOPPED' };
+        }
+        throw new TransientError(error.message);
+      }
+      logger.warn('task failed', { errorType: (error as Error).name, error: (error as Error).message });
+      throw error;
+    }
+  };
+}
