@@ -81,13 +81,15 @@ export async function startStepFunctionsEmulator(options: StepFunctionsEmulatorO
     const executionArn = `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
     const run = stateMachine.run(input as Parameters<typeof stateMachine.run>[0], {
       overrides: {
-        taskResourceLocalHandlers: localHandlers,
+        taskResourceLocalHandlers: localHandlers as never,
         waitTimeOverrides:
           options.waitMs === undefined ? undefined : Object.fromEntries(waitStates.map((s) => [s, options.waitMs!])),
         retryIntervalOverrides:
           options.retryMs === undefined ? undefined : Object.fromEntries(retryStates.map((s) => [s, options.retryMs!])),
       },
-      context: { Execution: { Id: executionArn, Name: name, Input: input, StartTime: new Date().toISOString() } },
+      context: {
+        Execution: { Id: executionArn, Name: name, Input: input as never, StartTime: new Date().toISOString() },
+      },
     });
     const execution: LocalExecution = {
       executionArn,
