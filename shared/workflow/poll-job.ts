@@ -88,7 +88,7 @@ export async function pollImputationJob(ref: JobRef, previous: PollState): Promi
     }
     case JobStatus.COPYING_RESULTS: {
       const remoteFiles = remote.outputParams.flatMap((param) =>
-        param.files.map((file) => ({ name: file.name, hash: file.hash, size: file.size })),
+        param.files.map((file) => ({ name: file.name, hash: file.hash, size: String(file.size ?? '') })),
       );
       await jobs.transition(job.owner, job.jobId, JobStatus.COPYING_RESULTS, {
         from: ACTIVE,
