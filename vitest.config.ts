@@ -9,6 +9,5 @@ export default defineConfig({
     testTimeout: 15_000,
     // Handlers log JSON lines; tests that assert on logs raise the level themselves.
     env: { POWERTOOLS_LOG_LEVEL: 'SILENT' },
-    restoreMocks: true,
   },
 });

@@ -130,8 +130,8 @@ export class CloudgeneClient {
     return {
       valid: true,
       username: parsed.username ?? '',
-      name: parsed.name,
-      mail: parsed.mail,
+      name: parsed.name ?? undefined,
+      mail: parsed.mail ?? undefined,
       expiresAt: toDate(parsed.expire),
       message: parsed.message,
     };

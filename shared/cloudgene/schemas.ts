@@ -7,10 +7,10 @@ import { z } from 'zod';
 
 export const verifyTokenResponseSchema = z.looseObject({
   valid: z.boolean(),
-  message: z.string().optional().default(''),
-  username: z.string().optional(),
-  name: z.string().optional(),
-  mail: z.string().optional(),
+  message: z.string().nullish().transform((m) => m ?? ''),
+  username: z.string().nullish(),
+  name: z.string().nullish(),
+  mail: z.string().nullish(),
   expire: z.union([z.string(), z.number()]).nullable().optional(),
 });
 

@@ -28,11 +28,14 @@ beforeAll(async () => {
     { id: 'michigan', name: 'Michigan (simulated)', baseUrl: sim.url, appId: 'imputationserver2', location: 'here', notes: '', maxConcurrentJobs: 2, enabled: true },
     { id: 'offline', name: 'Offline service', baseUrl: 'http://127.0.0.1:9', appId: 'imputationserver2', location: 'nowhere', notes: '', maxConcurrentJobs: 2, enabled: true },
   ]);
+  // Dev mode makes the logger write through the global console, which the test can capture.
   process.env.POWERTOOLS_LOG_LEVEL = 'DEBUG';
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    logLines.push(String(chunk));
-    return true;
-  });
+  process.env.POWERTOOLS_DEV = 'true';
+  for (const level of ['log', 'info', 'warn', 'error', 'debug'] as const) {
+    vi.spyOn(console, level).mockImplementation((...args: unknown[]) => {
+      logLines.push(args.map(String).join(' '));
+    });
+  }
   handlers = {
     put: (await import('#functions/api/credentials/put-credential')).handler,
     list: (await import('#functions/api/credentials/list-credentials')).handler,
