@@ -106,14 +106,16 @@ const DOWNLOADS_EXCEEDED = /max(imum)? downloads exceeded/i;
 
 export class CloudgeneClient {
   private readonly baseUrl: string;
+  private readonly appId: string;
   private readonly fetchImpl: typeof fetch;
   private readonly timeoutMs: number;
   private readonly userAgent: string;
   /** Kept off the instance's enumerable fields so it cannot end up in a log line or JSON by accident. */
   readonly #token: string | undefined;
 
-  constructor(private readonly options: CloudgeneClientOptions) {
+  constructor(options: CloudgeneClientOptions) {
     this.baseUrl = options.baseUrl.replace(/\/+$/, '');
+    this.appId = options.appId;
     this.fetchImpl = options.fetch ?? fetch;
     this.timeoutMs = options.timeoutMs ?? 30_000;
     this.userAgent = options.userAgent ?? 'imputation-gateway/0.1';
@@ -138,7 +140,7 @@ export class CloudgeneClient {
   }
 
   async getAppOptions(): Promise<AppOptions> {
-    const response = await this.request('GET', `/api/v2/server/apps/${encodeURIComponent(this.options.appId)}`);
+    const response = await this.request('GET', `/api/v2/server/apps/${encodeURIComponent(this.appId)}`);
     const app = this.parse(appResponseSchema, await this.json(response), 'app definition');
     const param = (id: string) => app.params.find((p) => p.id === id);
     const choices = (id: string): Choice[] =>
@@ -165,8 +167,8 @@ export class CloudgeneClient {
         [...populationsByPanel.entries()].find(([key]) => withoutVersion(key) === withoutVersion(panel.id))?.[1] ?? [],
     }));
     return {
-      appId: app.id ?? this.options.appId,
-      name: app.name ?? this.options.appId,
+      appId: app.id ?? this.appId,
+      name: app.name ?? this.appId,
       version: app.version ?? null,
       refPanels,
       builds: choices('build'),
@@ -202,7 +204,7 @@ export class CloudgeneClient {
     );
     const headers: Record<string, string> = { 'Content-Type': body.contentType };
     if (body.contentLength !== null) headers['Content-Length'] = String(body.contentLength);
-    const response = await this.request('POST', `/api/v2/jobs/submit/${encodeURIComponent(this.options.appId)}`, {
+    const response = await this.request('POST', `/api/v2/jobs/submit/${encodeURIComponent(this.appId)}`, {
       body: body.stream,
       headers,
     });
