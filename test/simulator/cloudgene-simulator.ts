@@ -87,8 +87,11 @@ export interface RequestRecord {
 export interface FaultRule {
   method?: string;
   path: string | RegExp;
-  /** An HTTP status to answer with, or `reset` to destroy the connection without an answer. */
-  status: number | 'reset';
+  /**
+   * An HTTP status to answer with; `reset` to destroy the connection without an answer; `reset-after` to
+   * process the request (e.g. accept a submission) and then drop the connection instead of answering.
+   */
+  status: number | 'reset' | 'reset-after';
   body?: string;
   times?: number;
 }
@@ -158,6 +161,7 @@ export class CloudgeneSimulator {
   readonly requests: RequestRecord[] = [];
   private readonly faults: (FaultRule & { remaining: number })[] = [];
   private readonly secret = randomBytes(32);
+  private readonly dropped = new WeakSet<ServerResponse>();
   private server!: Server;
   url = '';
   appId: string;
@@ -292,7 +296,10 @@ export class CloudgeneSimulator {
         (!f.method || f.method === method) &&
         (typeof f.path === 'string' ? path === f.path || path.startsWith(f.path) : f.path.test(path)),
     );
-    if (fault) {
+    if (fault?.status === 'reset-after') {
+      fault.remaining--;
+      this.dropped.add(response);
+    } else if (fault) {
       fault.remaining--;
       this.requests.push({ method, path, status: fault.status === 'reset' ? 0 : fault.status, at: Date.now() });
       if (fault.status === 'reset') {
@@ -542,6 +549,11 @@ export class CloudgeneSimulator {
   }
 
   private send(response: ServerResponse, status: number, body: unknown) {
+    if (this.dropped.has(response)) {
+      this.requests.push({ method: 'DROPPED', path: '', status, at: Date.now() });
+      response.socket?.destroy();
+      return;
+    }
     const text = JSON.stringify(body);
     response.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) });
     response.end(text);

@@ -1,0 +1,114 @@
+/**
+ * Runs the real state machine file with the real task handlers against local emulators (DynamoDB, S3,
+ * Secrets Manager, Step Functions) and the Cloudgene simulator over HTTP. Jobs are created through the
+ * real API code path (createJob), so the execution starts exactly as in AWS.
+ */
+import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { type S3Emulator, startS3Emulator } from '#infra/local/emulators/s3';
+import { type StepFunctionsEmulator, startStepFunctionsEmulator } from '#infra/local/emulators/step-functions';
+import type { Caller } from '#shared/auth/caller';
+import type { JobRecord } from '#shared/jobs/job-repository';
+import { type CloudgeneSimulator, type SimulatorOptions, startCloudgeneSimulator } from '#test/simulator/cloudgene-simulator';
+import { startAwsEmulators } from '#test/support/aws-emulators';
+import { type VcfSpec, makeVcfGz } from '#test/support/vcf-fixtures';
+
+export interface WorkflowHarness {
+  sim: CloudgeneSimulator;
+  sfn: StepFunctionsEmulator;
+  s3: S3Emulator;
+  /** Stores a service token for the user (once) and returns the service-side username. */
+  userWithToken(name: string): Promise<Caller & { serviceUser: string }>;
+  /** Uploads a VCF and creates a job through the API code path; returns the job id. */
+  createJob(caller: Caller, options?: { vcf?: VcfSpec & { gzipOnly?: boolean }; raw?: Buffer; build?: 'hg19' | 'hg38' }): Promise<string>;
+  job(caller: Caller, jobId: string): Promise<JobRecord>;
+  waitForStatus(caller: Caller, jobId: string, statuses: string[], timeoutMs?: number): Promise<JobRecord>;
+  close(): Promise<void>;
+}
+
+export async function startWorkflowHarness(
+  options: { simulator?: SimulatorOptions; waitMs?: number; env?: Record<string, string> } = {},
+): Promise<WorkflowHarness> {
+  const aws = await startAwsEmulators();
+  const s3 = await startS3Emulator({ buckets: ['inputs-test', 'results-test'] });
+  const sim = await startCloudgeneSimulator({ timing: { queueMs: 50, runMs: 150, exportMs: 50 }, ...options.simulator });
+  const sfn = await startStepFunctionsEmulator({ waitMs: options.waitMs ?? 10, retryMs: 5 });
+  const secrets = new SecretsManagerClient({});
+  await secrets.send(new CreateSecretCommand({ Name: 'gateway-test/result-password-key', SecretString: 'k'.repeat(64) }));
+  Object.assign(process.env, {
+    AWS_ENDPOINT_URL_S3: s3.url,
+    AWS_ENDPOINT_URL_SFN: sfn.url,
+    AWS_S3_FORCE_PATH_STYLE: 'true',
+    INPUTS_BUCKET: 'inputs-test',
+    RESULTS_BUCKET: 'results-test',
+    STATE_MACHINE_ARN: sfn.stateMachineArn,
+    RESULT_PASSWORD_KEY_SECRET_ID: 'gateway-test/result-password-key',
+    MAX_POLLS_PER_EXECUTION: '40',
+    SERVICE_CATALOG: JSON.stringify([
+      { id: 'michigan', name: 'Michigan (simulated)', baseUrl: sim.url, appId: 'imputationserver2', location: 'local', notes: '', maxConcurrentJobs: 2, enabled: true },
+    ]),
+    ...options.env,
+  });
+  const { saveServiceToken } = await import('#shared/credentials/service-credentials');
+  const { getService } = await import('#shared/catalog/service-catalog');
+  const { createUpload, getUpload } = await import('#shared/uploads/uploads');
+  const jobs = await import('#shared/jobs/jobs');
+  const { jobRepository } = await import('#shared/jobs/job-repository');
+  const users = new Map<string, Caller & { serviceUser: string }>();
+
+  const harness: WorkflowHarness = {
+    sim,
+    sfn,
+    s3,
+    async userWithToken(name) {
+      const existing = users.get(name);
+      if (existing) return existing;
+      const caller = { sub: `sub-${name}`, username: name, groups: [], serviceUser: `${name}-mis` };
+      const token = sim.addUser({ username: caller.serviceUser });
+      await saveServiceToken(caller, getService('michigan'), token);
+      users.set(name, caller);
+      return caller;
+    },
+    async createJob(caller, jobOptions = {}) {
+      const file = jobOptions.raw ?? makeVcfGz(jobOptions.vcf ?? { samples: 30, chromosome: jobOptions.build === 'hg38' ? 'chr20' : '20' });
+      const created = await createUpload(caller, { fileName: 'input.chr20.vcf.gz', size: file.length });
+      const put = await fetch(created.uploadUrl, { method: 'PUT', body: file, headers: created.headers });
+      if (!put.ok) throw new Error(`upload PUT failed: ${put.status}`);
+      await getUpload(caller, created.upload.uploadId);
+      const { job } = await jobs.createJob(caller, {
+        name: 'workflow test',
+        serviceId: 'michigan',
+        refPanel: 'apps@1000g-phase-3-v5',
+        build: jobOptions.build ?? 'hg19',
+        phasing: 'eagle',
+        population: 'eur',
+        mode: 'imputation',
+        r2Filter: '0',
+        uploadIds: [created.upload.uploadId],
+        aesEncryption: false,
+        meta: false,
+      });
+      return job.jobId;
+    },
+    async job(caller, jobId) {
+      const job = await jobRepository().get(caller.sub, jobId);
+      if (!job) throw new Error(`job ${jobId} not found`);
+      return job;
+    },
+    async waitForStatus(caller, jobId, statuses, timeoutMs = 20_000) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const job = await harness.job(caller, jobId);
+        if (statuses.includes(job.status)) return job;
+        if (Date.now() > deadline) throw new Error(`job ${jobId} is ${job.status}, not ${statuses.join('/')}`);
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+    },
+    async close() {
+      await sfn.close();
+      await sim.close();
+      await s3.close();
+      await aws.close();
+    },
+  };
+  return harness;
+}

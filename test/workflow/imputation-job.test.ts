@@ -1,0 +1,196 @@
+import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { JobStatus } from '#shared/jobs/job-status';
+import { resultSha256 } from '#test/simulator/result-bytes';
+import { startWorkflowHarness, type WorkflowHarness } from './harness';
+
+let h: WorkflowHarness;
+
+beforeAll(async () => {
+  h = await startWorkflowHarness();
+});
+afterAll(() => h?.close());
+
+const submissionsOf = (serviceUser: string) => h.sim.jobs.filter((j) => j.user === serviceUser);
+
+describe('the imputation workflow (real ASL, real handlers, emulators, simulator)', () => {
+  it('copies every result file — one in a sub-folder, one behind a redirect — and succeeds', async () => {
+    const alice = await h.userWithToken('alice');
+    const jobId = await h.createJob(alice);
+    const execution = await h.sfn.waitForJob(jobId);
+    expect(execution.status).toBe('SUCCEEDED');
+    const job = await h.job(alice, jobId);
+    expect(job.status).toBe(JobStatus.SUCCEEDED);
+    const remote = h.sim.job(job.externalJobId!);
+    expect(job.results?.map((r) => r.name).sort()).toEqual(remote.results.map((r) => r.name).sort());
+    const s3 = new S3Client({});
+    for (const spec of remote.results) {
+      const copied = job.results!.find((r) => r.name === spec.name)!;
+      expect(copied.size).toBe(spec.size);
+      expect(copied.sha256).toBe(resultSha256(spec.seed, spec.size));
+      const object = await s3.send(new GetObjectCommand({ Bucket: 'results-test', Key: copied.key }));
+      const bytes = Buffer.from(await object.Body!.transformToByteArray());
+      expect(createHash('sha256').update(bytes).digest('hex')).toBe(copied.sha256);
+    }
+    expect(job.results!.some((r) => r.name === 'statistics/lift-over.txt')).toBe(true);
+    expect(remote.fields.password).toMatch(/^[A-Za-z0-9_-]{24}$/);
+    expect(JSON.stringify(job)).not.toContain(remote.fields.password);
+    expect(job.events.map((e) => e.to)).toEqual(
+      expect.arrayContaining([JobStatus.VALIDATING, JobStatus.SUBMITTING, JobStatus.QUEUED_REMOTE, JobStatus.COPYING_RESULTS, JobStatus.SUCCEEDED]),
+    );
+    // Tokens and passwords stay out of the execution's state.
+    expect(JSON.stringify(execution.input) + JSON.stringify(execution.output)).not.toContain(remote.fields.password);
+  });
+
+  it("records a failure at the service as FAILED with the service's own message", async () => {
+    const bob = await h.userWithToken('bob');
+    h.sim.scenario = 'fail';
+    const jobId = await h.createJob(bob);
+    await h.sfn.waitForJob(jobId);
+    h.sim.scenario = 'success';
+    const job = await h.job(bob, jobId);
+    expect(job.status).toBe(JobStatus.FAILED);
+    expect(job.error).toEqual({ code: 'SERVICE_JOB_FAILED', message: expect.stringMatching(/No chunks passed the QC step/) });
+  });
+
+  it('fails with SERVICE_TOKEN_INVALID when the token is revoked mid-job', async () => {
+    const carol = await h.userWithToken('carol');
+    h.sim.scenario = 'manual';
+    const jobId = await h.createJob(carol);
+    await h.waitForStatus(carol, jobId, [JobStatus.QUEUED_REMOTE]);
+    h.sim.scenario = 'success';
+    h.sim.revokeToken(carol.serviceUser);
+    const execution = await h.sfn.waitForJob(jobId);
+    expect(execution.status).toBe('FAILED');
+    const job = await h.job(carol, jobId);
+    expect(job.status).toBe(JobStatus.FAILED);
+    expect(job.error?.code).toBe('SERVICE_TOKEN_INVALID');
+    expect(job.error?.message).toMatch(/service token invalid or expired/);
+  });
+
+  it('waits for a free slot (WAITING_FOR_SLOT) when the per-user limit is reached, then succeeds', async () => {
+    const dave = await h.userWithToken('dave');
+    h.sim.scenario = 'manual';
+    const first = await h.createJob(dave);
+    const second = await h.createJob(dave);
+    await h.waitForStatus(dave, first, [JobStatus.QUEUED_REMOTE]);
+    await h.waitForStatus(dave, second, [JobStatus.QUEUED_REMOTE]);
+    h.sim.scenario = 'success';
+    const third = await h.createJob(dave);
+    await h.waitForStatus(dave, third, [JobStatus.WAITING_FOR_SLOT]);
+    for (const id of [first, second]) h.sim.setJobState((await h.job(dave, id)).externalJobId!, 4);
+    await h.sfn.waitForJob(third);
+    const job = await h.job(dave, third);
+    expect(job.status).toBe(JobStatus.SUCCEEDED);
+    expect(job.events.map((e) => e.to)).toContain(JobStatus.WAITING_FOR_SLOT);
+    expect(job.events.find((e) => e.to === JobStatus.WAITING_FOR_SLOT)?.detail).toMatch(/Only 2 jobs per user/);
+  });
+
+  it('rides out 500s and a dropped connection while polling', async () => {
+    const erin = await h.userWithToken('erin');
+    h.sim.failNext({ method: 'GET', path: /^\/api\/v2\/jobs\/job-/, status: 500, times: 3 });
+    h.sim.failNext({ method: 'GET', path: /^\/api\/v2\/jobs\/job-/, status: 'reset', times: 1 });
+    h.sim.failNext({ method: 'GET', path: /^\/api\/v2\/jobs\/job-/, status: 503, times: 1 });
+    const jobId = await h.createJob(erin);
+    await h.sfn.waitForJob(jobId);
+    expect((await h.job(erin, jobId)).status).toBe(JobStatus.SUCCEEDED);
+    expect(h.sim.requests.filter((r) => r.status === 500 || r.status === 0).length).toBeGreaterThanOrEqual(4);
+  });
+
+  it('cancels a job queued at the service: CANCEL_REQUESTED, then CANCELED once the service confirms', async () => {
+    const frank = await h.userWithToken('frank');
+    h.sim.scenario = 'manual';
+    const jobId = await h.createJob(frank);
+    await h.waitForStatus(frank, jobId, [JobStatus.QUEUED_REMOTE]);
+    h.sim.scenario = 'success';
+    const { cancelJob } = await import('#shared/jobs/jobs');
+    const requested = await cancelJob(frank, jobId);
+    expect([JobStatus.CANCEL_REQUESTED, JobStatus.CANCELED]).toContain(requested.status);
+    await h.sfn.waitForJob(jobId);
+    const job = await h.job(frank, jobId);
+    expect(job.status).toBe(JobStatus.CANCELED);
+    expect(h.sim.job(job.externalJobId!).override).toBe(6);
+  });
+
+  it.each([
+    ['a file that is not gzip', { raw: Buffer.from('##fileformat=VCFv4.2\n#CHROM\tPOS\n') }, /not gzip-compressed/],
+    ['5 samples', { vcf: { samples: 5 } }, /5 samples; the services need at least 20/],
+    ['chr20 with hg19', { vcf: { samples: 30, chromosome: 'chr20' }, build: 'hg19' as const }, /without the "chr" prefix/],
+  ])('fails %s before submission, and the service never sees it', async (_, input, message) => {
+    const gina = await h.userWithToken('gina');
+    const before = submissionsOf(gina.serviceUser).length;
+    const jobId = await h.createJob(gina, input);
+    await h.sfn.waitForJob(jobId);
+    const job = await h.job(gina, jobId);
+    expect(job.status).toBe(JobStatus.FAILED);
+    expect(job.error?.code).toBe('INPUT_INVALID');
+    expect(job.error?.message).toMatch(message);
+    expect(submissionsOf(gina.serviceUser).length).toBe(before);
+  });
+
+  it('fails with DOWNLOADS_EXHAUSTED when the service allows no more downloads', async () => {
+    const hank = await h.userWithToken('hank');
+    h.sim.maxDownloadsPerFile = 0;
+    const jobId = await h.createJob(hank);
+    await h.sfn.waitForJob(jobId);
+    h.sim.maxDownloadsPerFile = 10;
+    const job = await h.job(hank, jobId);
+    expect(job.status).toBe(JobStatus.FAILED);
+    expect(job.error?.code).toBe('DOWNLOADS_EXHAUSTED');
+    expect(job.error?.message).toMatch(/no more downloads/);
+  });
+
+  it('submits exactly once when the submit task is retried after the service accepted the job', async () => {
+    const ivan = await h.userWithToken('ivan');
+    h.sim.failNext({ method: 'POST', path: '/api/v2/jobs/submit/', status: 'reset-after', times: 1 });
+    const jobId = await h.createJob(ivan);
+    await h.sfn.waitForJob(jobId);
+    const job = await h.job(ivan, jobId);
+    expect(job.status).toBe(JobStatus.SUCCEEDED);
+    expect(h.sim.requests.some((r) => r.method === 'DROPPED')).toBe(true);
+    expect(submissionsOf(ivan.serviceUser)).toHaveLength(1);
+    expect(job.externalJobId).toBe(submissionsOf(ivan.serviceUser)[0]?.id);
+  });
+
+  it('keeps every execution of a very long job far below the 25,000-event history limit', async () => {
+    const june = await h.userWithToken('june');
+    h.sim.scenario = 'manual';
+    const jobId = await h.createJob(june);
+    await h.waitForStatus(june, jobId, [JobStatus.QUEUED_REMOTE]);
+    // 40 polls per execution (MAX_POLLS_PER_EXECUTION in the harness): wait for three continuations.
+    const deadline = Date.now() + 30_000;
+    while ([...h.sfn.executions.values()].filter((e) => e.name.startsWith(`${jobId}--`)).length < 3) {
+      if (Date.now() > deadline) throw new Error('no continuation happened');
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    h.sim.scenario = 'success';
+    h.sim.setJobState((await h.job(june, jobId)).externalJobId!, 4);
+    const last = await h.sfn.waitForJob(jobId);
+    expect(last.status).toBe('SUCCEEDED');
+    expect((await h.job(june, jobId)).status).toBe(JobStatus.SUCCEEDED);
+    const runs = [...h.sfn.executions.values()].filter((e) => e.name === jobId || e.name.startsWith(`${jobId}--`));
+    expect(runs.length).toBeGreaterThanOrEqual(4);
+    const maxEvents = Math.max(...runs.map((e) => e.eventCount));
+    // 40 polls × 6 events (Wait + Task + Choice entered/exited) plus the fixed path.
+    expect(maxEvents).toBeLessThan(400);
+    const job = await h.job(june, jobId);
+    expect(job.executionArn).toBe(last.executionArn);
+  });
+});
+
+describe('the state machine definition', () => {
+  it('passes asl-validator', async () => {
+    const { default: aslValidator } = await import('asl-validator');
+    const definition = JSON.parse(
+      readFileSync('statemachines/imputation-job.asl.json', 'utf8').replaceAll(
+        /\$\{(\w+)\}/g,
+        'arn:aws:lambda:us-east-1:123456789012:function:$1',
+      ),
+    );
+    const result = aslValidator(definition);
+    expect(result.errors).toEqual([]);
+    expect(result.isValid).toBe(true);
+  });
+});
