@@ -1,0 +1,40 @@
+/**
+ * The caller as the authorizer established it. API Gateway passes authorizer context values as strings
+ * only, so groups travel JSON-encoded; handlers read the caller exclusively from here, never from a
+ * header, path or body.
+ */
+import type { APIGatewayProxyEvent } from 'aws-lambda';
+import { z } from 'zod';
+
+export interface Caller {
+  sub: string;
+  username: string;
+  groups: string[];
+}
+
+const contextSchema = z.object({
+  sub: z.string().min(1),
+  username: z.string().min(1),
+  groups: z.string().transform((json, ctx) => {
+    try {
+      return z.array(z.string()).parse(JSON.parse(json));
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'groups is not a JSON list of strings' });
+      return z.NEVER;
+    }
+  }),
+});
+
+export function callerToAuthorizerContext(caller: Caller): Record<string, string> {
+  return { sub: caller.sub, username: caller.username, groups: JSON.stringify(caller.groups) };
+}
+
+export class MissingCallerError extends Error {
+  override name = 'MissingCallerError';
+}
+
+export function callerFromEvent(event: Pick<APIGatewayProxyEvent, 'requestContext'>): Caller {
+  const parsed = contextSchema.safeParse(event.requestContext?.authorizer ?? {});
+  if (!parsed.success) throw new MissingCallerError('The request carries no authorizer context');
+  return parsed.data;
+}
