@@ -1,0 +1,139 @@
+/**
+ * Turns the access a route or workflow task declares (shared/api/routes.ts, shared/workflow/tasks.ts)
+ * into least-privilege grants and the environment it needs — the one place where "may touch X" becomes
+ * IAM, so the route table stays the single source of truth.
+ */
+import { ArnFormat, Stack } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { NagSuppressions } from 'cdk-nag';
+import type { RouteAccess } from '#shared/api/routes';
+import type { WorkflowTaskDefinition } from '#shared/workflow/tasks';
+import type { GatewayFunction } from './gateway-function';
+import type { Storage } from './storage';
+
+/** The union of what routes (RouteAccess) and workflow tasks (WorkflowTaskDefinition.access) may declare. */
+export interface Access {
+  table?: 'read' | 'readWrite';
+  secrets?: 'read' | 'readWrite';
+  inputsBucket?: 'read' | 'presignPut';
+  resultsBucket?: 'read' | 'delete' | 'write';
+  stateMachine?: Array<'start' | 'stop'>;
+  resultPasswordKey?: 'read';
+  startExecution?: true;
+  callsService?: true;
+}
+
+// Compile-time check that both declarations fit.
+type Fits<T extends Access> = T;
+export type RouteAccessFits = Fits<RouteAccess>;
+export type TaskAccessFits = Fits<WorkflowTaskDefinition['access']>;
+
+export interface AccessResources {
+  storage: Storage;
+  secretsPrefix: string;
+  /** ARN of the job state machine, built from its fixed name (no reference, so no dependency cycle). */
+  stateMachineArn: string;
+  stateMachineName: string;
+}
+
+export function stateMachineArnFor(scope: Stack, name: string): string {
+  return scope.formatArn({ service: 'states', resource: 'stateMachine', resourceName: name, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+}
+
+export function grantAccess(target: GatewayFunction, access: Access, resources: AccessResources): void {
+  const fn = target.function;
+  const { storage } = resources;
+  const stack = Stack.of(target);
+  const acknowledge: { id: string; reason: string; appliesTo: (string | { regex: string })[] }[] = [];
+
+  if (access.table === 'read') storage.table.grantReadData(fn);
+  if (access.table === 'readWrite') storage.table.grantReadWriteData(fn);
+  if (access.table) {
+    fn.addEnvironment('TABLE_NAME', storage.table.tableName);
+    acknowledge.push({
+      id: 'AwsSolutions-IAM5',
+      reason: 'Queries by status use the GSI; the grant covers the indexes of this one table only.',
+      appliesTo: [{ regex: '/^Resource::<.*Table.*\\.Arn>\\/index\\/\\*$/g' }],
+    });
+  }
+
+  if (access.secrets) {
+    const actions = ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'];
+    if (access.secrets === 'readWrite') {
+      actions.push('secretsmanager:CreateSecret', 'secretsmanager:PutSecretValue', 'secretsmanager:DeleteSecret', 'secretsmanager:TagResource');
+    }
+    const userSecrets = stack.formatArn({
+      service: 'secretsmanager',
+      resource: 'secret',
+      resourceName: `${resources.secretsPrefix}/users/*`,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
+    fn.addToRolePolicy(new iam.PolicyStatement({ actions, resources: [userSecrets] }));
+    storage.secretsKey.grantEncryptDecrypt(fn);
+    fn.addEnvironment('SECRETS_PREFIX', resources.secretsPrefix);
+    fn.addEnvironment('SECRETS_KMS_KEY_ID', storage.secretsKey.keyArn);
+    acknowledge.push({
+      id: 'AwsSolutions-IAM5',
+      reason:
+        'One secret per user and service is created at run time under <prefix>/users/; the name is derived from the verified sub only.',
+      appliesTo: [{ regex: '/^Resource::arn:<AWS::Partition>:secretsmanager:.*:secret:.*\\/users\\/\\*$/g' }],
+    });
+  }
+
+  if (access.resultPasswordKey) {
+    storage.resultPasswordKey.grantRead(fn);
+    fn.addEnvironment('RESULT_PASSWORD_KEY_SECRET_ID', storage.resultPasswordKey.secretArn);
+  }
+
+  if (access.inputsBucket) {
+    if (access.inputsBucket === 'presignPut') storage.inputsBucket.grantPut(fn, 'inputs/*');
+    else storage.inputsBucket.grantRead(fn, 'inputs/*');
+    fn.addEnvironment('INPUTS_BUCKET', storage.inputsBucket.bucketName);
+  }
+  if (access.resultsBucket) {
+    if (access.resultsBucket === 'write') storage.resultsBucket.grantPut(fn, 'results/*');
+    else storage.resultsBucket.grantRead(fn, 'results/*');
+    if (access.resultsBucket === 'delete') storage.resultsBucket.grantDelete(fn, 'results/*');
+    fn.addEnvironment('RESULTS_BUCKET', storage.resultsBucket.bucketName);
+  }
+  if (access.inputsBucket || access.resultsBucket) {
+    acknowledge.push({
+      id: 'AwsSolutions-IAM5',
+      reason: 'Object keys are per user and per upload/job, created at run time; grants are limited to the inputs/ or results/ prefix.',
+      appliesTo: [
+        { regex: '/^Resource::<.*(Inputs|Results).*\\.Arn>\\/(inputs|results)\\/\\*$/g' },
+        { regex: '/^Action::s3:(GetObject|GetBucket|List|Abort|DeleteObject|PutObjectLegalHold|PutObjectRetention|PutObjectTagging|PutObjectVersionTagging)\\*$/g' },
+      ],
+    });
+  }
+
+  if (access.stateMachine?.length || access.startExecution) {
+    fn.addEnvironment('STATE_MACHINE_ARN', resources.stateMachineArn);
+  }
+  if (access.stateMachine?.includes('start') || access.startExecution) {
+    fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['states:StartExecution'], resources: [resources.stateMachineArn] }));
+  }
+  if (access.stateMachine?.includes('stop')) {
+    const executions = stack.formatArn({
+      service: 'states',
+      resource: 'execution',
+      resourceName: `${resources.stateMachineName}:*`,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
+    fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['states:StopExecution'], resources: [executions] }));
+    acknowledge.push({
+      id: 'AwsSolutions-IAM5',
+      reason: 'Executions are named after job ids at run time; the grant covers executions of this state machine only.',
+      appliesTo: [{ regex: '/^Resource::arn:<AWS::Partition>:states:.*:execution:.*:\\*$/g' }],
+    });
+  }
+
+  if (access.secrets || access.resultPasswordKey) {
+    acknowledge.push({
+      id: 'AwsSolutions-IAM5',
+      reason: 'KMS data-key actions (GenerateDataKey*, ReEncrypt*) on the one secrets key, as Secrets Manager requires.',
+      appliesTo: ['Action::kms:GenerateDataKey*', 'Action::kms:ReEncrypt*'],
+    });
+  }
+  if (acknowledge.length > 0) NagSuppressions.addResourceSuppressions(target.role, acknowledge, true);
+}

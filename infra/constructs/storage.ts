@@ -1,0 +1,129 @@
+/**
+ * Where the gateway keeps things: one DynamoDB table (jobs, uploads, credential metadata), the inputs and
+ * results buckets (plus their access-log bucket), the KMS key of the per-user token secrets and the
+ * secret the result zip passwords are derived from.
+ */
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { NagSuppressions } from 'cdk-nag';
+import { Construct } from 'constructs';
+import { tableKeys } from '#shared/aws/table-definition';
+
+export interface StorageProps {
+  /** Browser origins that PUT inputs and GET results through presigned URLs. */
+  corsAllowedOrigins: string[];
+  /** Inputs (and abandoned uploads) are deleted after this many days. */
+  inputExpiryDays: number;
+  /** Results are deleted after this many days; undefined keeps them. */
+  resultExpiryDays?: number;
+  removalPolicy: RemovalPolicy;
+}
+
+export class Storage extends Construct {
+  readonly table: dynamodb.TableV2;
+  readonly inputsBucket: s3.Bucket;
+  readonly resultsBucket: s3.Bucket;
+  readonly secretsKey: kms.Key;
+  readonly resultPasswordKey: secretsmanager.Secret;
+
+  constructor(scope: Construct, id: string, props: StorageProps) {
+    super(scope, id);
+    const retain = props.removalPolicy === RemovalPolicy.RETAIN;
+
+    this.table = new dynamodb.TableV2(this, 'Table', {
+      partitionKey: { name: tableKeys.partitionKey, type: dynamodb.AttributeType.STRING },
+      sortKey: { name: tableKeys.sortKey, type: dynamodb.AttributeType.STRING },
+      billing: dynamodb.Billing.onDemand(),
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      encryption: dynamodb.TableEncryptionV2.awsManagedKey(),
+      timeToLiveAttribute: tableKeys.ttlAttribute,
+      deletionProtection: retain,
+      removalPolicy: props.removalPolicy,
+      globalSecondaryIndexes: [
+        {
+          indexName: tableKeys.gsi1.indexName,
+          partitionKey: { name: tableKeys.gsi1.partitionKey, type: dynamodb.AttributeType.STRING },
+          sortKey: { name: tableKeys.gsi1.sortKey, type: dynamodb.AttributeType.STRING },
+          projectionType: dynamodb.ProjectionType.ALL,
+        },
+      ],
+    });
+
+    this.secretsKey = new kms.Key(this, 'SecretsKey', {
+      description: 'Encrypts the per-user imputation service tokens and the result password key',
+      enableKeyRotation: true,
+      removalPolicy: props.removalPolicy,
+    });
+
+    this.resultPasswordKey = new secretsmanager.Secret(this, 'ResultPasswordKey', {
+      description: 'Key from which the result zip password of each job is derived (HMAC); never shown',
+      encryptionKey: this.secretsKey,
+      generateSecretString: { passwordLength: 64, excludePunctuation: true },
+      removalPolicy: props.removalPolicy,
+    });
+    NagSuppressions.addResourceSuppressions(this.resultPasswordKey, [
+      {
+        id: 'AwsSolutions-SMG4',
+        reason: 'Rotating this key would change the zip password of every finished job; it is never exposed.',
+      },
+    ]);
+
+    const accessLogs = new s3.Bucket(this, 'AccessLogs', {
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      lifecycleRules: [{ expiration: Duration.days(365) }],
+      removalPolicy: props.removalPolicy,
+    });
+    NagSuppressions.addResourceSuppressions(accessLogs, [
+      { id: 'AwsSolutions-S1', reason: 'This is the access-log bucket itself; logging it into itself would loop.' },
+    ]);
+
+    const cors = (methods: s3.HttpMethods[]): s3.CorsRule[] =>
+      props.corsAllowedOrigins.length === 0
+        ? []
+        : [
+            {
+              allowedOrigins: props.corsAllowedOrigins,
+              allowedMethods: methods,
+              allowedHeaders: ['*'],
+              exposedHeaders: ['ETag'],
+              maxAge: 3000,
+            },
+          ];
+
+    this.inputsBucket = new s3.Bucket(this, 'Inputs', {
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      serverAccessLogsBucket: accessLogs,
+      serverAccessLogsPrefix: 'inputs/',
+      cors: cors([s3.HttpMethods.PUT, s3.HttpMethods.HEAD]),
+      lifecycleRules: [
+        { id: 'abort-incomplete-multipart', abortIncompleteMultipartUploadAfter: Duration.days(1) },
+        { id: 'expire-inputs', expiration: Duration.days(props.inputExpiryDays) },
+      ],
+      removalPolicy: props.removalPolicy,
+    });
+
+    this.resultsBucket = new s3.Bucket(this, 'Results', {
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      serverAccessLogsBucket: accessLogs,
+      serverAccessLogsPrefix: 'results/',
+      cors: cors([s3.HttpMethods.GET, s3.HttpMethods.HEAD]),
+      lifecycleRules: [
+        { id: 'abort-incomplete-multipart', abortIncompleteMultipartUploadAfter: Duration.days(1) },
+        ...(props.resultExpiryDays ? [{ id: 'expire-results', expiration: Duration.days(props.resultExpiryDays) }] : []),
+      ],
+      removalPolicy: props.removalPolicy,
+    });
+  }
+}

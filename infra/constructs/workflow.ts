@@ -1,0 +1,78 @@
+/**
+ * The job workflow: the Standard state machine defined in statemachines/imputation-job.asl.json (loaded
+ * as is, Lambda ARNs substituted), with one function per task from the task table and only the grants
+ * each declares — only the submit task reads tokens and the password key, only the copy task writes
+ * results. Execution data stays out of the logs; ids are all the state ever carries anyway.
+ */
+import { resolve } from 'node:path';
+import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { NagSuppressions } from 'cdk-nag';
+import { Construct } from 'constructs';
+import type { ServiceDefinition } from '#shared/catalog/service-catalog';
+import { STATE_MACHINE_DEFINITION_FILE, workflowTasks } from '#shared/workflow/tasks';
+import { type AccessResources, grantAccess } from './access';
+import { GatewayFunction, REPOSITORY_ROOT } from './gateway-function';
+
+export interface WorkflowProps {
+  resources: AccessResources;
+  serviceCatalog: ServiceDefinition[];
+  logRetention: logs.RetentionDays;
+  removalPolicy: RemovalPolicy;
+}
+
+export class Workflow extends Construct {
+  readonly stateMachine: sfn.StateMachine;
+  readonly functions: Record<string, GatewayFunction> = {};
+
+  constructor(scope: Construct, id: string, props: WorkflowProps) {
+    super(scope, id);
+    const substitutions: Record<string, string> = {};
+    for (const task of workflowTasks) {
+      const fn = new GatewayFunction(this, task.id, {
+        entry: task.entry,
+        description: `Job workflow task ${task.id}`,
+        timeout: Duration.seconds(task.timeoutSeconds),
+        memorySize: task.memoryMb,
+        environment: { SERVICE_CATALOG: JSON.stringify(props.serviceCatalog) },
+        logRetention: props.logRetention,
+        removalPolicy: props.removalPolicy,
+      });
+      grantAccess(fn, task.access, props.resources);
+      this.functions[task.id] = fn;
+      substitutions[task.substitution] = fn.functionArn;
+    }
+
+    const logGroup = new logs.LogGroup(this, 'Logs', {
+      retention: props.logRetention,
+      removalPolicy: props.removalPolicy,
+    });
+    this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
+      stateMachineName: props.resources.stateMachineName,
+      stateMachineType: sfn.StateMachineType.STANDARD,
+      definitionBody: sfn.DefinitionBody.fromFile(resolve(REPOSITORY_ROOT, STATE_MACHINE_DEFINITION_FILE)),
+      definitionSubstitutions: substitutions,
+      tracingEnabled: true,
+      logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: false },
+    });
+    for (const fn of Object.values(this.functions)) fn.function.grantInvoke(this.stateMachine);
+
+    NagSuppressions.addResourceSuppressions(
+      this.stateMachine,
+      [
+        {
+          id: 'AwsSolutions-IAM5',
+          reason: 'Log delivery and X-Ray actions of Step Functions support no resource-level permissions.',
+          appliesTo: ['Resource::*'],
+        },
+        {
+          id: 'AwsSolutions-IAM5',
+          reason: 'Invoking the task functions includes their versions and aliases (<function arn>:*).',
+          appliesTo: [{ regex: '/^Resource::<.*Function.*\\.Arn>:\\*$/g' }],
+        },
+      ],
+      true,
+    );
+  }
+}
