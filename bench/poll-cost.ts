@@ -27,7 +27,13 @@ interface Scenario {
 
 function transitions(s: Scenario, fixedPoll: boolean, files = 25) {
   const total = s.queueSeconds + s.runSeconds;
-  const changeTimes = [s.queueSeconds, ...Array.from({ length: s.changes }, (_, i) => s.queueSeconds + ((i + 1) * s.runSeconds) / (s.changes + 1))];
+  const changeTimes = [
+    s.queueSeconds,
+    ...Array.from(
+      { length: s.changes },
+      (_, i) => s.queueSeconds + ((i + 1) * s.runSeconds) / (s.changes + 1),
+    ),
+  ];
   let t = 0;
   let polls = 0;
   let wait: number | undefined;
@@ -41,17 +47,36 @@ function transitions(s: Scenario, fixedPoll: boolean, files = 25) {
   }
   const continuations = Math.floor(polls / MAX_POLLS_PER_EXECUTION);
   const lateness = t - total;
-  return { polls, transitions: FIXED + files + polls * PER_POLL + continuations * PER_CONTINUATION, lateness };
+  return {
+    polls,
+    transitions: FIXED + files + polls * PER_POLL + continuations * PER_CONTINUATION,
+    lateness,
+  };
 }
 
 const scenarios: Scenario[] = [
-  { label: '1 h job (10 min queue, 50 min run, 20 log changes)', queueSeconds: 600, runSeconds: 3000, changes: 20 },
-  { label: '24 h job (6 h queue, 18 h run, 40 log changes)', queueSeconds: 6 * 3600, runSeconds: 18 * 3600, changes: 40 },
+  {
+    label: '1 h job (10 min queue, 50 min run, 20 log changes)',
+    queueSeconds: 600,
+    runSeconds: 3000,
+    changes: 20,
+  },
+  {
+    label: '24 h job (6 h queue, 18 h run, 40 log changes)',
+    queueSeconds: 6 * 3600,
+    runSeconds: 18 * 3600,
+    changes: 40,
+  },
   { label: '24 h job, no changes while running', queueSeconds: 0, runSeconds: 24 * 3600, changes: 0 },
 ];
 
 const PRICE_PER_1000 = 0.025; // USD, Standard workflows, us-east-1
-console.log('scenario'.padEnd(55), 'backoff: polls/transitions/$', '  fixed 30 s: polls/transitions/$', '  max lateness (s)');
+console.log(
+  'scenario'.padEnd(55),
+  'backoff: polls/transitions/$',
+  '  fixed 30 s: polls/transitions/$',
+  '  max lateness (s)',
+);
 for (const s of scenarios) {
   const b = transitions(s, false);
   const f = transitions(s, true);

@@ -86,13 +86,20 @@ export class ImputationGatewayStack extends Stack {
 
     new Monitoring(this, 'Monitoring', {
       api: this.api.restApi,
-      functions: [...Object.values(this.api.functions), this.api.authorizerFunction, ...Object.values(this.workflow.functions)],
+      functions: [
+        ...Object.values(this.api.functions),
+        this.api.authorizerFunction,
+        ...Object.values(this.workflow.functions),
+      ],
       stateMachine: this.workflow.stateMachine,
       key: this.storage.secretsKey,
       alarmEmail: settings.alarmEmail,
     });
 
-    new CfnOutput(this, 'ApiUrl', { value: this.api.restApi.url, description: 'Base URL of the API (stage v1)' });
+    new CfnOutput(this, 'ApiUrl', {
+      value: this.api.restApi.url,
+      description: 'Base URL of the API (stage v1)',
+    });
     new CfnOutput(this, 'InputsBucket', { value: this.storage.inputsBucket.bucketName });
     new CfnOutput(this, 'ResultsBucket', { value: this.storage.resultsBucket.bucketName });
     new CfnOutput(this, 'TableName', { value: this.storage.table.tableName });
@@ -105,7 +112,9 @@ export class ImputationGatewayStack extends Stack {
 }
 
 function retentionDays(days: number): logs.RetentionDays {
-  const allowed = Object.values(logs.RetentionDays).filter((v): v is number => typeof v === 'number' && v > 0);
+  const allowed = Object.values(logs.RetentionDays).filter(
+    (v): v is number => typeof v === 'number' && v > 0,
+  );
   const match = allowed.sort((a, b) => a - b).find((value) => value >= days);
   return (match ?? logs.RetentionDays.TEN_YEARS) as logs.RetentionDays;
 }

@@ -10,7 +10,10 @@ const stale = existsSync(marker) && statSync('package-lock.json').mtimeMs > stat
 
 if (needed.some((file) => !existsSync(file)) || stale) {
   console.error('Installing dependencies (first run or package-lock.json changed): npm install');
-  const result = spawnSync('npm', ['install', '--no-audit', '--no-fund'], { stdio: 'inherit', shell: process.platform === 'win32' });
+  const result = spawnSync('npm', ['install', '--no-audit', '--no-fund'], {
+    stdio: 'inherit',
+    shell: process.platform === 'win32',
+  });
   if (result.status !== 0) {
     console.error('npm install failed; fix the error above, then run `npm install` yourself.');
     process.exit(result.status ?? 1);

@@ -5,7 +5,14 @@
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 
-export const SENSITIVE_KEYS = ['token', 'authorization', 'authorizationToken', 'password', 'x-auth-token', 'secret'];
+export const SENSITIVE_KEYS = [
+  'token',
+  'authorization',
+  'authorizationToken',
+  'password',
+  'x-auth-token',
+  'secret',
+];
 
 export const logger = new Logger({
   serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'imputation-gateway',

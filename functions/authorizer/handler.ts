@@ -4,7 +4,11 @@
  * passes the verified identity (sub, username, groups) as context — the only identity handlers trust.
  * Every failure is API Gateway's 401 ("Unauthorized"); the log says why, never the token.
  */
-import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent, APIGatewayTokenAuthorizerEvent } from 'aws-lambda';
+import type {
+  APIGatewayAuthorizerResult,
+  APIGatewayRequestAuthorizerEvent,
+  APIGatewayTokenAuthorizerEvent,
+} from 'aws-lambda';
 import { callerToAuthorizerContext } from '#shared/auth/caller';
 import { type TokenVerifier, tokenVerifier } from '#shared/auth/verifier';
 import { logger } from '#shared/logger';
@@ -44,7 +48,9 @@ export function createAuthorizerHandler(verifier: () => TokenVerifier) {
       principalId: caller.sub,
       policyDocument: {
         Version: '2012-10-17',
-        Statement: [{ Action: 'execute-api:Invoke', Effect: 'Allow', Resource: wholeApiArn(event.methodArn) }],
+        Statement: [
+          { Action: 'execute-api:Invoke', Effect: 'Allow', Resource: wholeApiArn(event.methodArn) },
+        ],
       },
       context: callerToAuthorizerContext(caller),
     };

@@ -1,5 +1,5 @@
 /** Workflow task: continue a long job's polling in a new execution before the history limit. */
-import { z } from 'zod';
+import type { z } from 'zod';
 import { continueAsNewExecution } from '#shared/workflow/continue-execution';
 import { jobRefSchema } from '#shared/workflow/job-context';
 import { pollStateSchema } from '#shared/workflow/submit-job';

@@ -2,4 +2,6 @@
 import { copyResultFile, copyResultSchema } from '#shared/workflow/copy-result';
 import { workflowTask } from '#shared/workflow/workflow-task';
 
-export const handler = workflowTask('copy-result', copyResultSchema, ({ file, ...ref }) => copyResultFile(ref, file));
+export const handler = workflowTask('copy-result', copyResultSchema, ({ file, ...ref }) =>
+  copyResultFile(ref, file),
+);

@@ -37,7 +37,12 @@ export interface AccessResources {
 }
 
 export function stateMachineArnFor(scope: Stack, name: string): string {
-  return scope.formatArn({ service: 'states', resource: 'stateMachine', resourceName: name, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+  return scope.formatArn({
+    service: 'states',
+    resource: 'stateMachine',
+    resourceName: name,
+    arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+  });
 }
 
 export function grantAccess(target: GatewayFunction, access: Access, resources: AccessResources): void {
@@ -60,7 +65,12 @@ export function grantAccess(target: GatewayFunction, access: Access, resources: 
   if (access.secrets) {
     const actions = ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'];
     if (access.secrets === 'readWrite') {
-      actions.push('secretsmanager:CreateSecret', 'secretsmanager:PutSecretValue', 'secretsmanager:DeleteSecret', 'secretsmanager:TagResource');
+      actions.push(
+        'secretsmanager:CreateSecret',
+        'secretsmanager:PutSecretValue',
+        'secretsmanager:DeleteSecret',
+        'secretsmanager:TagResource',
+      );
     }
     const userSecrets = stack.formatArn({
       service: 'secretsmanager',
@@ -99,10 +109,14 @@ export function grantAccess(target: GatewayFunction, access: Access, resources: 
   if (access.inputsBucket || access.resultsBucket) {
     acknowledge.push({
       id: 'AwsSolutions-IAM5',
-      reason: 'Object keys are per user and per upload/job, created at run time; grants are limited to the inputs/ or results/ prefix.',
+      reason:
+        'Object keys are per user and per upload/job, created at run time; grants are limited to the inputs/ or results/ prefix.',
       appliesTo: [
         { regex: '/^Resource::<.*(Inputs|Results).*\\.Arn>\\/(inputs|results)\\/\\*$/g' },
-        { regex: '/^Action::s3:(GetObject|GetBucket|List|Abort|DeleteObject|PutObjectLegalHold|PutObjectRetention|PutObjectTagging|PutObjectVersionTagging)\\*$/g' },
+        {
+          regex:
+            '/^Action::s3:(GetObject|GetBucket|List|Abort|DeleteObject|PutObjectLegalHold|PutObjectRetention|PutObjectTagging|PutObjectVersionTagging)\\*$/g',
+        },
       ],
     });
   }
@@ -111,7 +125,9 @@ export function grantAccess(target: GatewayFunction, access: Access, resources: 
     fn.addEnvironment('STATE_MACHINE_ARN', resources.stateMachineArn);
   }
   if (access.stateMachine?.includes('start') || access.startExecution) {
-    fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['states:StartExecution'], resources: [resources.stateMachineArn] }));
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({ actions: ['states:StartExecution'], resources: [resources.stateMachineArn] }),
+    );
   }
   if (access.stateMachine?.includes('stop')) {
     const executions = stack.formatArn({
@@ -120,10 +136,13 @@ export function grantAccess(target: GatewayFunction, access: Access, resources: 
       resourceName: `${resources.stateMachineName}:*`,
       arnFormat: ArnFormat.COLON_RESOURCE_NAME,
     });
-    fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['states:StopExecution'], resources: [executions] }));
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({ actions: ['states:StopExecution'], resources: [executions] }),
+    );
     acknowledge.push({
       id: 'AwsSolutions-IAM5',
-      reason: 'Executions are named after job ids at run time; the grant covers executions of this state machine only.',
+      reason:
+        'Executions are named after job ids at run time; the grant covers executions of this state machine only.',
       appliesTo: [{ regex: '/^Resource::arn:<AWS::Partition>:states:.*:execution:.*:\\*$/g' }],
     });
   }
@@ -131,7 +150,8 @@ export function grantAccess(target: GatewayFunction, access: Access, resources: 
   if (access.secrets || access.resultPasswordKey) {
     acknowledge.push({
       id: 'AwsSolutions-IAM5',
-      reason: 'KMS data-key actions (GenerateDataKey*, ReEncrypt*) on the one secrets key, as Secrets Manager requires.',
+      reason:
+        'KMS data-key actions (GenerateDataKey*, ReEncrypt*) on the one secrets key, as Secrets Manager requires.',
       appliesTo: ['Action::kms:GenerateDataKey*', 'Action::kms:ReEncrypt*'],
     });
   }

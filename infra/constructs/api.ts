@@ -98,7 +98,12 @@ export class Api extends Construct {
     gatewayError(apigw.ResponseType.ACCESS_DENIED, '403', 'FORBIDDEN', 'Access denied');
     gatewayError(apigw.ResponseType.THROTTLED, '429', 'THROTTLED', 'Too many requests; slow down');
     gatewayError(apigw.ResponseType.DEFAULT_4XX, '400', 'BAD_REQUEST', 'The request could not be handled');
-    gatewayError(apigw.ResponseType.DEFAULT_5XX, '502', 'GATEWAY_ERROR', 'The API could not answer; try again');
+    gatewayError(
+      apigw.ResponseType.DEFAULT_5XX,
+      '502',
+      'GATEWAY_ERROR',
+      'The API could not answer; try again',
+    );
 
     const commonEnvironment = {
       SERVICE_CATALOG: JSON.stringify(props.serviceCatalog),
@@ -118,10 +123,14 @@ export class Api extends Construct {
       grantAccess(fn, route.access, props.resources);
       this.functions[route.id] = fn;
       const pathParameters = [...route.path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]!);
-      this.restApi.root.resourceForPath(route.path).addMethod(route.method, new apigw.LambdaIntegration(fn.function), {
-        requestValidator: validator,
-        requestParameters: Object.fromEntries(pathParameters.map((p) => [`method.request.path.${p}`, true])),
-      });
+      this.restApi.root
+        .resourceForPath(route.path)
+        .addMethod(route.method, new apigw.LambdaIntegration(fn.function), {
+          requestValidator: validator,
+          requestParameters: Object.fromEntries(
+            pathParameters.map((p) => [`method.request.path.${p}`, true]),
+          ),
+        });
     }
 
     NagSuppressions.addResourceSuppressions(
@@ -129,16 +138,21 @@ export class Api extends Construct {
       [
         {
           id: 'AwsSolutions-APIG3',
-          reason: 'No WAF by default: it costs while idle. Throttling and the JWT authorizer protect the API; ops may attach a web ACL.',
+          reason:
+            'No WAF by default: it costs while idle. Throttling and the JWT authorizer protect the API; ops may attach a web ACL.',
         },
         {
           id: 'AwsSolutions-COG4',
-          reason: 'A Lambda authorizer (aws-jwt-verify) verifies Cognito and bring-your-own OIDC tokens alike.',
+          reason:
+            'A Lambda authorizer (aws-jwt-verify) verifies Cognito and bring-your-own OIDC tokens alike.',
         },
         {
           id: 'AwsSolutions-IAM4',
-          reason: "API Gateway's account-level CloudWatch role uses the AWS managed push-to-logs policy, as documented.",
-          appliesTo: ['Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs'],
+          reason:
+            "API Gateway's account-level CloudWatch role uses the AWS managed push-to-logs policy, as documented.",
+          appliesTo: [
+            'Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs',
+          ],
         },
       ],
       true,

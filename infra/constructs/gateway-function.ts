@@ -80,7 +80,8 @@ export class GatewayFunction extends Construct {
         // Bundle the AWS SDK too: the versions tested here are the versions deployed, and esbuild keeps
         // only what each handler uses (the runtime's copy would be loaded whole and may lag behind).
         externalModules: [],
-        banner: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
+        banner:
+          "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
       },
     });
     NagSuppressions.addResourceSuppressions(
@@ -88,12 +89,14 @@ export class GatewayFunction extends Construct {
       [
         {
           id: 'AwsSolutions-IAM5',
-          reason: 'X-Ray tracing (PutTraceSegments/PutTelemetryRecords) supports no resource-level permissions.',
+          reason:
+            'X-Ray tracing (PutTraceSegments/PutTelemetryRecords) supports no resource-level permissions.',
           appliesTo: ['Resource::*'],
         },
         {
           id: 'AwsSolutions-IAM5',
-          reason: "The function's own log group: log streams are created at run time, so their names are not known.",
+          reason:
+            "The function's own log group: log streams are created at run time, so their names are not known.",
           appliesTo: [{ regex: '/^Resource::<.*Logs.*\\.Arn>:\\*$/g' }],
         },
       ],
@@ -102,7 +105,8 @@ export class GatewayFunction extends Construct {
     NagSuppressions.addResourceSuppressions(this.function, [
       {
         id: 'AwsSolutions-L1',
-        reason: 'Pinned to nodejs22.x on purpose: the code is built and tested on Node 22 (see package.json engines).',
+        reason:
+          'Pinned to nodejs22.x on purpose: the code is built and tested on Node 22 (see package.json engines).',
       },
     ]);
   }

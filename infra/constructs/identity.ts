@@ -72,11 +72,13 @@ export class Identity extends Construct {
       },
       {
         id: 'AwsSolutions-COG3',
-        reason: 'Threat protection (advanced security) needs the Plus feature plan and its cost; ops can enable it per deployment.',
+        reason:
+          'Threat protection (advanced security) needs the Plus feature plan and its cost; ops can enable it per deployment.',
       },
       {
         id: 'AwsSolutions-COG8',
-        reason: 'The Essentials plan keeps an idle deployment free; the Plus plan is a per-deployment choice of ops.',
+        reason:
+          'The Essentials plan keeps an idle deployment free; the Plus plan is a per-deployment choice of ops.',
       },
     ]);
 

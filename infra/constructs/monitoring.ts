@@ -44,19 +44,32 @@ export class Monitoring extends Construct {
       return created;
     };
 
-    alarm('Api5xx', props.api.metricServerError({ period: Duration.minutes(5), statistic: 'Sum' }), 5, 'The API answered 5xx five times in 5 minutes');
+    alarm(
+      'Api5xx',
+      props.api.metricServerError({ period: Duration.minutes(5), statistic: 'Sum' }),
+      5,
+      'The API answered 5xx five times in 5 minutes',
+    );
     // An alarm's math expression may use at most 10 metrics: one alarm per group of ten functions.
     for (let start = 0, group = 1; start < props.functions.length; start += 10, group++) {
       const chunk = props.functions.slice(start, start + 10);
       const errors = new cloudwatch.MathExpression({
         expression: chunk.map((_, index) => `e${index}`).join(' + '),
         usingMetrics: Object.fromEntries(
-          chunk.map((fn, index) => [`e${index}`, fn.function.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' })]),
+          chunk.map((fn, index) => [
+            `e${index}`,
+            fn.function.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }),
+          ]),
         ),
         period: Duration.minutes(5),
         label: `Errors of gateway functions (group ${group})`,
       });
-      alarm(`FunctionErrors${group}`, errors, 5, `Gateway functions (group ${group}) failed five times in 5 minutes`);
+      alarm(
+        `FunctionErrors${group}`,
+        errors,
+        5,
+        `Gateway functions (group ${group}) failed five times in 5 minutes`,
+      );
     }
     alarm(
       'ExecutionsFailed',

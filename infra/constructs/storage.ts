@@ -80,7 +80,10 @@ export class Storage extends Construct {
       removalPolicy: props.removalPolicy,
     });
     NagSuppressions.addResourceSuppressions(accessLogs, [
-      { id: 'AwsSolutions-S1', reason: 'This is the access-log bucket itself; logging it into itself would loop.' },
+      {
+        id: 'AwsSolutions-S1',
+        reason: 'This is the access-log bucket itself; logging it into itself would loop.',
+      },
     ]);
 
     const cors = (methods: s3.HttpMethods[]): s3.CorsRule[] =>
@@ -121,7 +124,9 @@ export class Storage extends Construct {
       cors: cors([s3.HttpMethods.GET, s3.HttpMethods.HEAD]),
       lifecycleRules: [
         { id: 'abort-incomplete-multipart', abortIncompleteMultipartUploadAfter: Duration.days(1) },
-        ...(props.resultExpiryDays ? [{ id: 'expire-results', expiration: Duration.days(props.resultExpiryDays) }] : []),
+        ...(props.resultExpiryDays
+          ? [{ id: 'expire-results', expiration: Duration.days(props.resultExpiryDays) }]
+          : []),
       ],
       removalPolicy: props.removalPolicy,
     });

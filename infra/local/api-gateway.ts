@@ -5,7 +5,7 @@
  * modules. Gateway-produced errors use the same JSON error shape as the deployed API's gateway responses.
  */
 import { once } from 'node:events';
-import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import type {
@@ -15,10 +15,13 @@ import type {
   APIGatewayTokenAuthorizerEvent,
   Context,
 } from 'aws-lambda';
-import { type RouteDefinition, matchRoute, routes } from '#shared/api/routes';
+import { matchRoute, type RouteDefinition, routes } from '#shared/api/routes';
 
 type ProxyHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
-type Authorizer = (event: APIGatewayTokenAuthorizerEvent, context: Context) => Promise<APIGatewayAuthorizerResult>;
+type Authorizer = (
+  event: APIGatewayTokenAuthorizerEvent,
+  context: Context,
+) => Promise<APIGatewayAuthorizerResult>;
 
 export interface LocalApiGatewayOptions {
   port?: number;
@@ -46,7 +49,10 @@ export async function startLocalApiGateway(options: LocalApiGatewayOptions = {})
   const stage = options.stage ?? 'v1';
   const cacheMs = (options.authorizerCacheSeconds ?? 300) * 1000;
   const handlerCache = new Map<string, Promise<ProxyHandler>>();
-  const authorizerCache = new Map<string, { expiresAt: number; result: APIGatewayAuthorizerResult | 'deny' }>();
+  const authorizerCache = new Map<
+    string,
+    { expiresAt: number; result: APIGatewayAuthorizerResult | 'deny' }
+  >();
   const loadHandler = (route: RouteDefinition) => {
     let loaded = handlerCache.get(route.id);
     if (!loaded) {
@@ -55,7 +61,9 @@ export async function startLocalApiGateway(options: LocalApiGatewayOptions = {})
     }
     return loaded;
   };
-  const authorizerModule = import(resolve(root, 'functions/authorizer/handler.ts')) as Promise<{ handler: Authorizer }>;
+  const authorizerModule = import(resolve(root, 'functions/authorizer/handler.ts')) as Promise<{
+    handler: Authorizer;
+  }>;
 
   async function authorize(header: string | undefined, methodArn: string) {
     if (!header) return 'deny' as const;
@@ -64,13 +72,14 @@ export async function startLocalApiGateway(options: LocalApiGatewayOptions = {})
     const { handler } = await authorizerModule;
     let result: APIGatewayAuthorizerResult | 'deny';
     try {
-      result = await handler({ type: 'TOKEN', authorizationToken: header, methodArn }, lambdaContext('authorizer'));
+      result = await handler(
+        { type: 'TOKEN', authorizationToken: header, methodArn },
+        lambdaContext('authorizer'),
+      );
     } catch {
       result = 'deny';
     }
-    const allowed =
-      result !== 'deny' &&
-      result.policyDocument.Statement.some((s) => s.Effect === 'Allow');
+    const allowed = result !== 'deny' && result.policyDocument.Statement.some((s) => s.Effect === 'Allow');
     if (!allowed) result = 'deny';
     authorizerCache.set(header, { expiresAt: Date.now() + cacheMs, result });
     return result;
@@ -79,7 +88,9 @@ export async function startLocalApiGateway(options: LocalApiGatewayOptions = {})
   const server = createServer((request, response) => {
     handle(request, response).catch((error: unknown) => {
       console.error('local API gateway error', error);
-      sendJson(response, 500, { error: { code: 'INTERNAL', message: 'Internal error in the local gateway' } });
+      sendJson(response, 500, {
+        error: { code: 'INTERNAL', message: 'Internal error in the local gateway' },
+      });
     });
   });
 
@@ -100,12 +111,22 @@ export async function startLocalApiGateway(options: LocalApiGatewayOptions = {})
     }
     const match = matchRoute(method, url.pathname);
     if (!match) {
-      sendJson(response, 404, { error: { code: 'NOT_FOUND', message: `No route for ${method} ${url.pathname}` } }, cors);
+      sendJson(
+        response,
+        404,
+        { error: { code: 'NOT_FOUND', message: `No route for ${method} ${url.pathname}` } },
+        cors,
+      );
       return;
     }
     const body = await readBody(request);
     if (body === undefined) {
-      sendJson(response, 413, { error: { code: 'PAYLOAD_TOO_LARGE', message: 'Request body too large' } }, cors);
+      sendJson(
+        response,
+        413,
+        { error: { code: 'PAYLOAD_TOO_LARGE', message: 'Request body too large' } },
+        cors,
+      );
       return;
     }
     const methodArn = `arn:aws:execute-api:us-east-1:000000000000:local/${stage}/${method}${match.route.path}`;
@@ -194,9 +215,18 @@ function corsHeaders(origin: string | undefined, allowed: string[]): Record<stri
   };
 }
 
-function sendJson(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
+function sendJson(
+  response: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+) {
   const text = JSON.stringify(body);
-  response.writeHead(status, { ...headers, 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) });
+  response.writeHead(status, {
+    ...headers,
+    'Content-Type': 'application/json',
+    'Content-Length': Buffer.byteLength(text),
+  });
   response.end(text);
 }
 

@@ -52,19 +52,28 @@ const stringList = (value: unknown): string[] => {
 };
 
 export function createTokenVerifier(config: AuthConfig, options: { jwks?: Jwks } = {}): TokenVerifier {
-  const inline = options.jwks ?? (config.OIDC_JWKS_JSON ? (JSON.parse(config.OIDC_JWKS_JSON) as Jwks) : undefined);
+  const inline =
+    options.jwks ?? (config.OIDC_JWKS_JSON ? (JSON.parse(config.OIDC_JWKS_JSON) as Jwks) : undefined);
   const extra = inline ? { jwksCache: staticJwksCache(inline) } : undefined;
 
   if (config.AUTH_MODE === 'cognito') {
     const verifier = CognitoJwtVerifier.create(
-      { userPoolId: config.COGNITO_USER_POOL_ID, clientId: config.COGNITO_CLIENT_ID, tokenUse: config.COGNITO_TOKEN_USE },
+      {
+        userPoolId: config.COGNITO_USER_POOL_ID,
+        clientId: config.COGNITO_CLIENT_ID,
+        tokenUse: config.COGNITO_TOKEN_USE,
+      },
       extra,
     );
     return {
       async verify(token) {
         const payload = (await verifier.verify(token as never)) as JwtPayload;
         const username = payload['cognito:username'] ?? payload.username ?? payload.sub;
-        return { sub: String(payload.sub), username: String(username), groups: stringList(payload['cognito:groups']) };
+        return {
+          sub: String(payload.sub),
+          username: String(username),
+          groups: stringList(payload['cognito:groups']),
+        };
       },
     };
   }

@@ -15,9 +15,7 @@ export const serviceDefinitionSchema = z.object({
   id: serviceIdSchema,
   name: z.string().min(1),
   /** Root of the Cloudgene server, without a trailing slash and without /api/v2. */
-  baseUrl: z
-    .url({ protocol: /^https?$/ })
-    .transform((url) => url.replace(/\/+$/, '')),
+  baseUrl: z.url({ protocol: /^https?$/ }).transform((url) => url.replace(/\/+$/, '')),
   appId: z.string().min(1).default('imputationserver2'),
   location: z.string().min(1),
   notes: z.string().default(''),

@@ -42,7 +42,10 @@ export function toApiError(error: unknown, service: ServiceDefinition): unknown 
   if (error instanceof CloudgeneBadRequestError || error instanceof CloudgeneNotFoundError) {
     return new BadGatewayError('SERVICE_REJECTED', `${service.name} rejected the request${said}`);
   }
-  return new BadGatewayError('SERVICE_PROTOCOL_ERROR', `${service.name} sent an answer we could not understand`);
+  return new BadGatewayError(
+    'SERVICE_PROTOCOL_ERROR',
+    `${service.name} sent an answer we could not understand`,
+  );
 }
 
 /** Runs a call to the service, rethrowing its failures as API errors. */

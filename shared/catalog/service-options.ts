@@ -6,7 +6,11 @@
  */
 import type { Caller } from '#shared/auth/caller';
 import type { AppOptions } from '#shared/cloudgene/client';
-import { type CredentialDeps, activeCredential, requireServiceToken } from '#shared/credentials/service-credentials';
+import {
+  activeCredential,
+  type CredentialDeps,
+  requireServiceToken,
+} from '#shared/credentials/service-credentials';
 import type { ServiceDefinition } from './service-catalog';
 import { callService, serviceClient } from './service-client';
 
@@ -31,7 +35,11 @@ export async function getServiceOptions(
   const now = Date.now();
   const hit = cache.get(key);
   if (hit && hit.expiresAt > now) {
-    return { options: hit.options, cached: true, fetchedAt: new Date(hit.expiresAt - OPTIONS_CACHE_TTL_MS).toISOString() };
+    return {
+      options: hit.options,
+      cached: true,
+      fetchedAt: new Date(hit.expiresAt - OPTIONS_CACHE_TTL_MS).toISOString(),
+    };
   }
   const token = await requireServiceToken(caller, service, deps);
   const options = await callService(service, () => serviceClient(service, token).getAppOptions());

@@ -1,6 +1,7 @@
 /** The public shape of a catalog entry, with the caller's own token status so a UI can prompt for one. */
-import { type CredentialView, toCredentialView } from '#shared/credentials/service-credentials';
+
 import type { CredentialMetadata } from '#shared/credentials/credential-store';
+import { type CredentialView, toCredentialView } from '#shared/credentials/service-credentials';
 import type { ServiceDefinition } from './service-catalog';
 
 export interface ServiceView {
@@ -12,10 +13,18 @@ export interface ServiceView {
   appId: string;
   maxConcurrentJobs: number;
   tokenHelpUrl: string | null;
-  credential: { status: 'missing' | 'active' | 'expired'; expiresAt: string | null; daysToExpiry: number | null };
+  credential: {
+    status: 'missing' | 'active' | 'expired';
+    expiresAt: string | null;
+    daysToExpiry: number | null;
+  };
 }
 
-export function toServiceView(service: ServiceDefinition, metadata?: CredentialMetadata, now = new Date()): ServiceView {
+export function toServiceView(
+  service: ServiceDefinition,
+  metadata?: CredentialMetadata,
+  now = new Date(),
+): ServiceView {
   const view: CredentialView | undefined = metadata ? toCredentialView(metadata, now) : undefined;
   return {
     id: service.id,
@@ -27,7 +36,11 @@ export function toServiceView(service: ServiceDefinition, metadata?: CredentialM
     maxConcurrentJobs: service.maxConcurrentJobs,
     tokenHelpUrl: service.tokenHelpUrl ?? null,
     credential: view
-      ? { status: view.expired ? 'expired' : 'active', expiresAt: view.expiresAt, daysToExpiry: view.daysToExpiry }
+      ? {
+          status: view.expired ? 'expired' : 'active',
+          expiresAt: view.expiresAt,
+          daysToExpiry: view.daysToExpiry,
+        }
       : { status: 'missing', expiresAt: null, daysToExpiry: null },
   };
 }

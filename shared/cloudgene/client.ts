@@ -146,7 +146,9 @@ export class CloudgeneClient {
     const choices = (id: string): Choice[] =>
       (param(id)?.values ?? []).flatMap((value) => {
         const option = optionValueSchema.safeParse(value);
-        return option.success ? [{ id: option.data.key, label: String(option.data.value ?? option.data.key) }] : [];
+        return option.success
+          ? [{ id: option.data.key, label: String(option.data.value ?? option.data.key) }]
+          : [];
       });
     const defaultOf = (id: string) => {
       const value = param(id)?.value;
@@ -163,8 +165,13 @@ export class CloudgeneClient {
     }
     const refPanels = choices('refpanel').map((panel) => ({
       ...panel,
-      populations: populationsByPanel.get(panel.id) ?? populationsByPanel.get(withoutVersion(panel.id)) ??
-        [...populationsByPanel.entries()].find(([key]) => withoutVersion(key) === withoutVersion(panel.id))?.[1] ?? [],
+      populations:
+        populationsByPanel.get(panel.id) ??
+        populationsByPanel.get(withoutVersion(panel.id)) ??
+        [...populationsByPanel.entries()].find(
+          ([key]) => withoutVersion(key) === withoutVersion(panel.id),
+        )?.[1] ??
+        [],
     }));
     return {
       appId: app.id ?? this.appId,
@@ -200,7 +207,12 @@ export class CloudgeneClient {
     if (request.meta) fields.push(['meta', 'yes']);
     const body = multipartBody(
       fields,
-      request.files.map((file) => ({ field: 'files', fileName: file.name, size: file.size, open: file.stream })),
+      request.files.map((file) => ({
+        field: 'files',
+        fileName: file.name,
+        size: file.size,
+        open: file.stream,
+      })),
     );
     const headers: Record<string, string> = { 'Content-Type': body.contentType };
     if (body.contentLength !== null) headers['Content-Length'] = String(body.contentLength);
@@ -246,7 +258,8 @@ export class CloudgeneClient {
   async downloadResult(file: { hash: string; name: string }): Promise<ResultDownload> {
     const path = `/share/results/${encodeURIComponent(file.hash)}/${file.name.split('/').map(encodeURIComponent).join('/')}`;
     const response = await this.request('GET', path, { authenticated: false, download: file.name });
-    if (!response.body) throw new CloudgeneProtocolError(`The download of ${file.name} has no body`, response.status);
+    if (!response.body)
+      throw new CloudgeneProtocolError(`The download of ${file.name} has no body`, response.status);
     const length = response.headers.get('content-length');
     return {
       body: response.body,
@@ -266,7 +279,11 @@ export class CloudgeneClient {
       download?: string;
     } = {},
   ): Promise<Response> {
-    const headers: Record<string, string> = { Accept: 'application/json', 'User-Agent': this.userAgent, ...options.headers };
+    const headers: Record<string, string> = {
+      Accept: 'application/json',
+      'User-Agent': this.userAgent,
+      ...options.headers,
+    };
     if (options.authenticated !== false) {
       if (!this.#token) throw new ServiceTokenInvalidError(401, 'No API token was given');
       headers['X-Auth-Token'] = this.#token;
@@ -282,7 +299,9 @@ export class CloudgeneClient {
         ...(options.body instanceof ReadableStream ? { duplex: 'half' } : {}),
       } as RequestInit);
     } catch (error) {
-      throw new ServiceUnavailableError(`${new URL(this.baseUrl).host} could not be reached (${describeNetworkError(error)})`);
+      throw new ServiceUnavailableError(
+        `${new URL(this.baseUrl).host} could not be reached (${describeNetworkError(error)})`,
+      );
     }
     if (response.ok) return response;
     throw await this.failure(response, options.download);
@@ -293,10 +312,15 @@ export class CloudgeneClient {
     const message = serviceMessage(text);
     const status = response.status;
     if (status >= 500) {
-      return new ServiceUnavailableError(`The service answered ${status}${message ? `: ${message}` : ''}`, status, message);
+      return new ServiceUnavailableError(
+        `The service answered ${status}${message ? `: ${message}` : ''}`,
+        status,
+        message,
+      );
     }
     if (download) {
-      if (status === 400 && message && DOWNLOADS_EXCEEDED.test(message)) return new DownloadsExhaustedError(download, message);
+      if (status === 400 && message && DOWNLOADS_EXCEEDED.test(message))
+        return new DownloadsExhaustedError(download, message);
       if (status === 404) return new CloudgeneNotFoundError(message ?? `download ${download} not found`);
     }
     if (status === 401 || status === 403) return new ServiceTokenInvalidError(status, message);
@@ -315,14 +339,19 @@ export class CloudgeneClient {
     try {
       return JSON.parse(text);
     } catch {
-      throw new CloudgeneProtocolError(`The service answered ${response.status} with a body that is not JSON`, response.status);
+      throw new CloudgeneProtocolError(
+        `The service answered ${response.status} with a body that is not JSON`,
+        response.status,
+      );
     }
   }
 
   private parse<T extends z.ZodType>(schema: T, value: unknown, what: string): z.infer<T> {
     const parsed = schema.safeParse(value);
     if (!parsed.success) {
-      throw new CloudgeneProtocolError(`Unexpected ${what} from the service: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
+      throw new CloudgeneProtocolError(
+        `Unexpected ${what} from the service: ${parsed.error.issues[0]?.message ?? 'invalid'}`,
+      );
     }
     return parsed.data;
   }
@@ -334,7 +363,8 @@ function withoutVersion(panelId: string): string {
 
 function toDate(expire: string | number | null | undefined): Date | null {
   if (expire === null || expire === undefined || expire === '') return null;
-  const date = typeof expire === 'number' ? new Date(expire) : new Date(/^\d+$/.test(expire) ? Number(expire) : expire);
+  const date =
+    typeof expire === 'number' ? new Date(expire) : new Date(/^\d+$/.test(expire) ? Number(expire) : expire);
   return Number.isNaN(date.getTime()) ? null : date;
 }
 

@@ -29,7 +29,9 @@ const quote = (value: string) => value.replace(/["\r\n\\]/g, '_');
 export function multipartBody(fields: [string, string][], files: MultipartFile[]): MultipartBody {
   const boundary = `----imputation-gateway-${randomBytes(12).toString('hex')}`;
   const fieldParts = fields.map(([name, value]) =>
-    Buffer.from(`--${boundary}${CRLF}Content-Disposition: form-data; name="${quote(name)}"${CRLF}${CRLF}${value}${CRLF}`),
+    Buffer.from(
+      `--${boundary}${CRLF}Content-Disposition: form-data; name="${quote(name)}"${CRLF}${CRLF}${value}${CRLF}`,
+    ),
   );
   const fileHeaders = files.map((file) =>
     Buffer.from(

@@ -7,14 +7,20 @@ import { z } from 'zod';
 
 export const verifyTokenResponseSchema = z.looseObject({
   valid: z.boolean(),
-  message: z.string().nullish().transform((m) => m ?? ''),
+  message: z
+    .string()
+    .nullish()
+    .transform((m) => m ?? ''),
   username: z.string().nullish(),
   name: z.string().nullish(),
   mail: z.string().nullish(),
   expire: z.union([z.string(), z.number()]).nullable().optional(),
 });
 
-const optionValueSchema = z.looseObject({ key: z.string(), value: z.union([z.string(), z.number()]).optional() });
+const optionValueSchema = z.looseObject({
+  key: z.string(),
+  value: z.union([z.string(), z.number()]).optional(),
+});
 
 export const appParamSchema = z.looseObject({
   id: z.string(),
@@ -53,7 +59,12 @@ export const jobResponseSchema = z.looseObject({
   startTime: z.number().optional(),
   endTime: z.number().optional(),
   steps: z
-    .array(z.looseObject({ name: z.string().default(''), logMessages: z.array(logMessageSchema).nullable().default([]) }))
+    .array(
+      z.looseObject({
+        name: z.string().default(''),
+        logMessages: z.array(logMessageSchema).nullable().default([]),
+      }),
+    )
     .nullable()
     .default([]),
   outputParams: z
@@ -61,7 +72,13 @@ export const jobResponseSchema = z.looseObject({
       z.looseObject({
         name: z.string().default(''),
         files: z
-          .array(z.looseObject({ name: z.string(), hash: z.string(), size: z.union([z.string(), z.number()]).optional() }))
+          .array(
+            z.looseObject({
+              name: z.string(),
+              hash: z.string(),
+              size: z.union([z.string(), z.number()]).optional(),
+            }),
+          )
           .nullable()
           .default([]),
       }),
@@ -74,7 +91,9 @@ export const jobListResponseSchema = z.looseObject({
   count: z.number().optional(),
   page: z.number().optional(),
   pages: z.number().optional(),
-  data: z.array(z.looseObject({ id: z.string(), name: z.string().nullable().optional(), state: z.number().optional() })),
+  data: z.array(
+    z.looseObject({ id: z.string(), name: z.string().nullable().optional(), state: z.number().optional() }),
+  ),
 });
 
 export const submitResponseSchema = z.looseObject({

@@ -9,7 +9,12 @@ import type { ServiceDefinition } from '#shared/catalog/service-catalog';
 import { callService, serviceClient } from '#shared/catalog/service-client';
 import { ConflictError, NotFoundError, UnprocessableError } from '#shared/errors';
 import { logger } from '#shared/logger';
-import { type CredentialMetadata, type CredentialStore, credentialStore, tokenHint } from './credential-store';
+import {
+  type CredentialMetadata,
+  type CredentialStore,
+  credentialStore,
+  tokenHint,
+} from './credential-store';
 import { type TokenVault, tokenVault } from './token-vault';
 
 const DAY_MS = 86_400_000;
@@ -43,7 +48,11 @@ export interface CredentialDeps {
   now: () => Date;
 }
 
-const defaultDeps = (): CredentialDeps => ({ vault: tokenVault(), store: credentialStore(), now: () => new Date() });
+const defaultDeps = (): CredentialDeps => ({
+  vault: tokenVault(),
+  store: credentialStore(),
+  now: () => new Date(),
+});
 
 export async function saveServiceToken(
   caller: Caller,
@@ -60,7 +69,10 @@ export async function saveServiceToken(
     );
   }
   if (verification.expiresAt && verification.expiresAt.getTime() <= now.getTime()) {
-    throw new UnprocessableError('SERVICE_TOKEN_EXPIRED', `This token expired on ${verification.expiresAt.toISOString()}`);
+    throw new UnprocessableError(
+      'SERVICE_TOKEN_EXPIRED',
+      `This token expired on ${verification.expiresAt.toISOString()}`,
+    );
   }
   const { replaced } = await deps.vault.put(caller.sub, service.id, token);
   const metadata = await deps.store.put(
@@ -84,7 +96,11 @@ export async function listServiceCredentials(caller: Caller, deps: CredentialDep
   return items.map((item) => toCredentialView(item, now));
 }
 
-export async function deleteServiceToken(caller: Caller, serviceId: string, deps: CredentialDeps = defaultDeps()) {
+export async function deleteServiceToken(
+  caller: Caller,
+  serviceId: string,
+  deps: CredentialDeps = defaultDeps(),
+) {
   const secret = await deps.vault.delete(caller.sub, serviceId);
   const metadata = await deps.store.delete(caller.sub, serviceId);
   if (!secret.existed && !metadata.existed) {

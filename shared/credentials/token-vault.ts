@@ -104,7 +104,10 @@ export class TokenVault {
 
 const vaultEnv = lazyEnv(
   z.object({
-    SECRETS_PREFIX: z.string().regex(/^[A-Za-z0-9/_+=.@-]+$/).default('imputation-gateway'),
+    SECRETS_PREFIX: z
+      .string()
+      .regex(/^[A-Za-z0-9/_+=.@-]+$/)
+      .default('imputation-gateway'),
     SECRETS_KMS_KEY_ID: z.string().min(1).optional(),
   }),
 );

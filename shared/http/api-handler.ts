@@ -4,12 +4,13 @@
  * from the authorizer context (never from the request itself), adds CORS and security headers, and maps
  * every error to `{"error":{"code","message","details?"}}`.
  */
+
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import httpCors from '@middy/http-cors';
 import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import httpJsonBodyParser from '@middy/http-json-body-parser';
 import httpSecurityHeaders from '@middy/http-security-headers';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { z } from 'zod';
 import { type Caller, callerFromEvent } from '#shared/auth/caller';
@@ -73,7 +74,11 @@ export function apiHandler<
   if (origins.length > 0) handler.use(httpCors({ origins, credentials: false, exposeHeaders: 'Location' }));
   // Registered after CORS/security headers: middy runs onError in reverse order, so the mapped error
   // response exists before those middlewares decorate it.
-  handler.use({ onError: (request) => void (request.response = errorResponse(request.error, request.context)) });
+  handler.use({
+    onError: (request) => {
+      request.response = errorResponse(request.error, request.context);
+    },
+  });
   if (spec.body) handler.use(httpJsonBodyParser({ disableContentTypeError: false }));
   return handler.handler(core);
 }

@@ -14,10 +14,17 @@ interface HttpLikeError {
 }
 
 function isHttpLikeError(error: unknown): error is HttpLikeError {
-  return typeof error === 'object' && error !== null && typeof (error as HttpLikeError).statusCode === 'number';
+  return (
+    typeof error === 'object' && error !== null && typeof (error as HttpLikeError).statusCode === 'number'
+  );
 }
 
-export function errorBody(status: number, code: string, message: string, details?: unknown): APIGatewayProxyResult {
+export function errorBody(
+  status: number,
+  code: string,
+  message: string,
+  details?: unknown,
+): APIGatewayProxyResult {
   return {
     statusCode: status,
     headers: { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' },
@@ -45,6 +52,8 @@ export function errorResponse(error: unknown, context?: Context): APIGatewayProx
   return {
     statusCode: 500,
     headers: { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' },
-    body: JSON.stringify({ error: { code: 'INTERNAL', message: `Internal error (request id ${requestId})`, requestId } }),
+    body: JSON.stringify({
+      error: { code: 'INTERNAL', message: `Internal error (request id ${requestId})`, requestId },
+    }),
   };
 }

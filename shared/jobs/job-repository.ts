@@ -16,7 +16,7 @@ import {
 import { dynamoDocumentClient } from '#shared/aws/clients';
 import { tableEnv, userPartition } from '#shared/aws/table';
 import { tableKeys } from '#shared/aws/table-definition';
-import { type JobStatus, allowedPredecessors } from './job-status';
+import { allowedPredecessors, type JobStatus } from './job-status';
 
 const JOB_PREFIX = 'JOB#';
 
@@ -142,7 +142,10 @@ export class JobRepository {
   }
 
   /** Newest first (ULIDs sort by time); with a status, served from the status index. */
-  async list(owner: string, options: { limit: number; cursor?: string; status?: JobStatus }): Promise<JobPage> {
+  async list(
+    owner: string,
+    options: { limit: number; cursor?: string; status?: JobStatus },
+  ): Promise<JobPage> {
     const startKey = options.cursor ? decodeCursor(options.cursor, owner) : undefined;
     const byStatus = options.status !== undefined;
     const result = await this.client.send(
@@ -283,14 +286,21 @@ export class JobRepository {
   }
 
   /** Changes fields without a state change, only while the job is in one of `whileIn`. */
-  async update(owner: string, jobId: string, set: Partial<JobRecord>, whileIn: JobStatus[]): Promise<boolean> {
+  async update(
+    owner: string,
+    jobId: string,
+    set: Partial<JobRecord>,
+    whileIn: JobStatus[],
+  ): Promise<boolean> {
     const names: Record<string, string> = { '#status': 'status' };
     const values: Record<string, unknown> = {};
-    const assignments = Object.entries({ ...set, updatedAt: new Date().toISOString() }).map(([field, value], i) => {
-      names[`#f${i}`] = field;
-      values[`:v${i}`] = value;
-      return `#f${i} = :v${i}`;
-    });
+    const assignments = Object.entries({ ...set, updatedAt: new Date().toISOString() }).map(
+      ([field, value], i) => {
+        names[`#f${i}`] = field;
+        values[`:v${i}`] = value;
+        return `#f${i} = :v${i}`;
+      },
+    );
     const allowed = whileIn.map((status, i) => {
       values[`:s${i}`] = status;
       return `:s${i}`;

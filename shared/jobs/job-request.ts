@@ -4,8 +4,8 @@
  * panel id is accepted by Cloudgene with a 200 and only fails once the job starts.
  */
 import { z } from 'zod';
-import type { AppOptions } from '#shared/cloudgene/client';
 import { serviceIdSchema } from '#shared/catalog/service-catalog';
+import type { AppOptions } from '#shared/cloudgene/client';
 import { ValidationError } from '#shared/errors';
 import type { ValidationIssue } from '#shared/http/validate';
 import { uploadIdSchema } from '#shared/uploads/uploads';
@@ -36,7 +36,10 @@ export type CreateJobRequest = z.infer<typeof createJobBodySchema>;
 const stripVersion = (panelId: string) => panelId.replace(/^(apps@[^@]+)@.*$/, '$1');
 
 /** Returns the service's own panel id for the request (panel ids may be given without their version). */
-export function checkAgainstServiceOptions(request: CreateJobRequest, options: AppOptions): { refPanel: string } {
+export function checkAgainstServiceOptions(
+  request: CreateJobRequest,
+  options: AppOptions,
+): { refPanel: string } {
   const issues: ValidationIssue[] = [];
   const issue = (field: string, value: string, allowed: string[]) =>
     issues.push({
@@ -48,9 +51,18 @@ export function checkAgainstServiceOptions(request: CreateJobRequest, options: A
   const panel =
     options.refPanels.find((p) => p.id === request.refPanel) ??
     options.refPanels.find((p) => stripVersion(p.id) === stripVersion(request.refPanel));
-  if (!panel) issue('refPanel', request.refPanel, options.refPanels.map((p) => p.id));
+  if (!panel)
+    issue(
+      'refPanel',
+      request.refPanel,
+      options.refPanels.map((p) => p.id),
+    );
   if (panel && panel.populations.length > 0 && !panel.populations.some((p) => p.id === request.population)) {
-    issue('population', request.population, panel.populations.map((p) => p.id));
+    issue(
+      'population',
+      request.population,
+      panel.populations.map((p) => p.id),
+    );
   }
   const lists: [keyof CreateJobRequest, { id: string }[]][] = [
     ['build', options.builds],
@@ -61,7 +73,11 @@ export function checkAgainstServiceOptions(request: CreateJobRequest, options: A
   for (const [field, allowed] of lists) {
     const value = String(request[field]);
     if (allowed.length > 0 && !allowed.some((option) => option.id === value)) {
-      issue(field, value, allowed.map((option) => option.id));
+      issue(
+        field,
+        value,
+        allowed.map((option) => option.id),
+      );
     }
   }
   if (issues.length > 0) {

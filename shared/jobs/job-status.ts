@@ -24,7 +24,12 @@ export const jobStatuses = Object.values(JobStatus) as JobStatus[];
 
 const S = JobStatus;
 
-export const TERMINAL_STATUSES: ReadonlySet<JobStatus> = new Set([S.SUCCEEDED, S.FAILED, S.CANCELED, S.EXPIRED]);
+export const TERMINAL_STATUSES: ReadonlySet<JobStatus> = new Set([
+  S.SUCCEEDED,
+  S.FAILED,
+  S.CANCELED,
+  S.EXPIRED,
+]);
 
 /** Before submission nothing exists at the service: a cancel only has to stop our execution. */
 export const PRE_SUBMISSION_STATUSES: ReadonlySet<JobStatus> = new Set([

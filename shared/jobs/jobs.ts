@@ -14,9 +14,9 @@ import { requireServiceToken } from '#shared/credentials/service-credentials';
 import { ConflictError, NotFoundError, ValidationError } from '#shared/errors';
 import { logger } from '#shared/logger';
 import { getUpload, inputKey } from '#shared/uploads/uploads';
-import { type CreateJobRequest, checkAgainstServiceOptions } from './job-request';
 import { InvalidCursorError, type JobRecord, JobTransitionConflict, jobRepository } from './job-repository';
-import { JobStatus, PRE_SUBMISSION_STATUSES, TERMINAL_STATUSES, isTerminal } from './job-status';
+import { type CreateJobRequest, checkAgainstServiceOptions } from './job-request';
+import { isTerminal, JobStatus, PRE_SUBMISSION_STATUSES, TERMINAL_STATUSES } from './job-status';
 import { toJobSummary, toJobView } from './job-view';
 import { resultPassword } from './result-password';
 import { deleteResults, presignResultDownload } from './result-store';
@@ -51,7 +51,12 @@ export async function createJob(caller: Caller, request: CreateJobRequest, idemp
       );
     }
     // The key is derived from our record and the caller, never taken from the request.
-    inputs.push({ uploadId, key: inputKey(caller.sub, uploadId, upload.fileName), fileName: upload.fileName, size: upload.size });
+    inputs.push({
+      uploadId,
+      key: inputKey(caller.sub, uploadId, upload.fileName),
+      fileName: upload.fileName,
+      size: upload.size,
+    });
   }
 
   const now = new Date().toISOString();
@@ -99,7 +104,10 @@ export async function requireJob(caller: Caller, jobId: string): Promise<JobReco
   return job;
 }
 
-export async function listJobs(caller: Caller, query: { limit: number; cursor?: string; status?: JobStatus }) {
+export async function listJobs(
+  caller: Caller,
+  query: { limit: number; cursor?: string; status?: JobStatus },
+) {
   try {
     const page = await jobRepository().list(caller.sub, query);
     return { jobs: page.jobs.map(toJobSummary), nextCursor: page.nextCursor };

@@ -2,7 +2,12 @@
  * Result files in our bucket, under `results/<owner>/<jobId>/<name>` (the owner part encoded like the
  * token vault's). Owners download through short-lived presigned GETs that name the file for the browser.
  */
-import { DeleteObjectsCommand, GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import {
+  DeleteObjectsCommand,
+  GetObjectCommand,
+  ListObjectsV2Command,
+  type S3Client,
+} from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { z } from 'zod';
 import { s3Client } from '#shared/aws/clients';
@@ -45,13 +50,21 @@ export async function presignResultDownload(key: string, name: string, s3: S3Cli
 }
 
 /** Deletes every object under a job's prefix; returns how many were deleted. */
-export async function deleteResults(owner: string, jobId: string, s3: S3Client = s3Client()): Promise<number> {
+export async function deleteResults(
+  owner: string,
+  jobId: string,
+  s3: S3Client = s3Client(),
+): Promise<number> {
   const bucket = resultsEnv().RESULTS_BUCKET;
   let deleted = 0;
   let token: string | undefined;
   do {
     const page = await s3.send(
-      new ListObjectsV2Command({ Bucket: bucket, Prefix: resultPrefix(owner, jobId), ContinuationToken: token }),
+      new ListObjectsV2Command({
+        Bucket: bucket,
+        Prefix: resultPrefix(owner, jobId),
+        ContinuationToken: token,
+      }),
     );
     const keys = (page.Contents ?? []).flatMap((object) => (object.Key ? [{ Key: object.Key }] : []));
     if (keys.length > 0) {

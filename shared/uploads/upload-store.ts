@@ -3,7 +3,13 @@
  * expires (TTL) together with the object (bucket lifecycle), so abandoned uploads disappear on their own.
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { dynamoDocumentClient } from '#shared/aws/clients';
 import { tableEnv, userPartition } from '#shared/aws/table';
 
@@ -39,7 +45,12 @@ export class UploadStore {
     await this.client.send(
       new PutCommand({
         TableName: this.tableName,
-        Item: { PK: userPartition(upload.owner), SK: UPLOAD_PREFIX + upload.uploadId, entity: 'Upload', ...upload },
+        Item: {
+          PK: userPartition(upload.owner),
+          SK: UPLOAD_PREFIX + upload.uploadId,
+          entity: 'Upload',
+          ...upload,
+        },
         ConditionExpression: 'attribute_not_exists(PK)',
       }),
     );
@@ -88,7 +99,9 @@ export class UploadStore {
       }),
     );
     const uploads = (result.Items ?? []).map(toUpload);
-    const last = result.LastEvaluatedKey ? String(result.LastEvaluatedKey.SK).slice(UPLOAD_PREFIX.length) : null;
+    const last = result.LastEvaluatedKey
+      ? String(result.LastEvaluatedKey.SK).slice(UPLOAD_PREFIX.length)
+      : null;
     return { uploads, nextCursor: last };
   }
 }

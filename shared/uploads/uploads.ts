@@ -17,7 +17,11 @@ import { type UploadRecord, type UploadStore, uploadStore } from './upload-store
 export const uploadsEnv = lazyEnv(
   z.object({
     INPUTS_BUCKET: z.string().min(1),
-    MAX_UPLOAD_BYTES: z.coerce.number().int().positive().default(5 * 1024 ** 3),
+    MAX_UPLOAD_BYTES: z.coerce
+      .number()
+      .int()
+      .positive()
+      .default(5 * 1024 ** 3),
     UPLOAD_URL_TTL_SECONDS: z.coerce.number().int().min(60).max(43_200).default(3600),
     INPUT_EXPIRY_DAYS: z.coerce.number().int().positive().default(14),
   }),
@@ -28,7 +32,10 @@ export const uploadFileNameSchema = z
   .string()
   .min(8)
   .max(200)
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'fileName may contain only letters, digits, ".", "_" and "-" (no folders)')
+  .regex(
+    /^[A-Za-z0-9][A-Za-z0-9._-]*$/,
+    'fileName may contain only letters, digits, ".", "_" and "-" (no folders)',
+  )
   .refine((name) => !name.includes('..'), 'fileName must not contain ".."')
   .refine((name) => name.endsWith('.vcf.gz'), 'fileName must end in .vcf.gz (a bgzipped VCF)');
 

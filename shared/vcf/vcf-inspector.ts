@@ -52,7 +52,8 @@ export async function inspectVcfHead(
 
   const onLine = (line: string) => {
     if (line.startsWith('##')) {
-      if (line.startsWith('##fileformat=') && result.fileformat === null) result.fileformat = line.slice(13).trim();
+      if (line.startsWith('##fileformat=') && result.fileformat === null)
+        result.fileformat = line.slice(13).trim();
       return;
     }
     if (line.startsWith('#CHROM')) {
@@ -100,7 +101,8 @@ export async function inspectVcfHead(
     if (!headChecked) {
       headChecked = true;
       result.gzip = chunk[0] === 0x1f && chunk[1] === 0x8b;
-      result.bgzip = BGZF_HEADER.every((byte, index) => chunk[index] === byte) && chunk[12] === 0x42 && chunk[13] === 0x43;
+      result.bgzip =
+        BGZF_HEADER.every((byte, index) => chunk[index] === byte) && chunk[12] === 0x42 && chunk[13] === 0x43;
       if (!result.gzip) break;
     }
     if (done || result.decodeError) break;
@@ -136,13 +138,16 @@ export const SAMPLE_LIMITS = { min: 20, max: 50_000 } as const;
 /** The services' own rules (cloudgene-api.md), applied to what the head of the file shows. */
 export function checkVcfForImputation(inspection: VcfInspection, build: GenomeBuild): VcfProblem[] {
   if (!inspection.gzip) {
-    return [{ code: 'NOT_GZIP', message: 'The file is not gzip-compressed: compress it with `bgzip file.vcf`.' }];
+    return [
+      { code: 'NOT_GZIP', message: 'The file is not gzip-compressed: compress it with `bgzip file.vcf`.' },
+    ];
   }
   if (!inspection.bgzip) {
     return [
       {
         code: 'NOT_BGZIP',
-        message: 'The file is gzip- but not bgzip-compressed: recompress it with `zcat file.vcf.gz | bgzip > fixed.vcf.gz`.',
+        message:
+          'The file is gzip- but not bgzip-compressed: recompress it with `zcat file.vcf.gz | bgzip > fixed.vcf.gz`.',
       },
     ];
   }
@@ -150,7 +155,9 @@ export function checkVcfForImputation(inspection: VcfInspection, build: GenomeBu
     return [{ code: 'NOT_VCF', message: `The file could not be decompressed: ${inspection.decodeError}` }];
   }
   if (!inspection.fileformat?.startsWith('VCF')) {
-    return [{ code: 'NOT_VCF', message: 'The file does not start with a VCF header (##fileformat=VCFv4.x).' }];
+    return [
+      { code: 'NOT_VCF', message: 'The file does not start with a VCF header (##fileformat=VCFv4.x).' },
+    ];
   }
   if (inspection.sampleCount === null) {
     return [{ code: 'NO_CHROM_LINE', message: 'The VCF header has no #CHROM line.' }];

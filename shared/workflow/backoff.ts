@@ -25,7 +25,11 @@ export interface BackoffPolicy {
 }
 
 /** The next wait: back to the start after a change, otherwise double the last wait up to the cap. */
-export function nextWaitSeconds(previous: number | undefined, changed: boolean, policy: BackoffPolicy): number {
+export function nextWaitSeconds(
+  previous: number | undefined,
+  changed: boolean,
+  policy: BackoffPolicy,
+): number {
   if (changed || previous === undefined || previous <= 0) return policy.initialSeconds;
   return Math.min(policy.maxSeconds, previous * 2);
 }

@@ -13,7 +13,10 @@ import type { PollState } from './submit-job';
 const continueEnv = lazyEnv(z.object({ STATE_MACHINE_ARN: z.string().min(1) }));
 let sfn: SFNClient | undefined;
 
-export async function continueAsNewExecution(ref: JobRef, poll: PollState): Promise<{ executionArn: string }> {
+export async function continueAsNewExecution(
+  ref: JobRef,
+  poll: PollState,
+): Promise<{ executionArn: string }> {
   const stateMachineArn = continueEnv().STATE_MACHINE_ARN;
   const continuation = (poll.continuation ?? 0) + 1;
   const name = `${ref.jobId}--${continuation}`;
@@ -21,7 +24,9 @@ export async function continueAsNewExecution(ref: JobRef, poll: PollState): Prom
   sfn ??= new SFNClient({});
   let executionArn = `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
   try {
-    const started = await sfn.send(new StartExecutionCommand({ stateMachineArn, name, input: JSON.stringify(input) }));
+    const started = await sfn.send(
+      new StartExecutionCommand({ stateMachineArn, name, input: JSON.stringify(input) }),
+    );
     executionArn = started.executionArn ?? executionArn;
   } catch (error) {
     if (!(error instanceof ExecutionAlreadyExists)) throw error;

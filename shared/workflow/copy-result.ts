@@ -34,16 +34,27 @@ class DigestingCounter extends Transform {
   }
 }
 
-export async function copyResultFile(ref: JobRef, file: { name: string; index: number }): Promise<JobResultFile> {
+export async function copyResultFile(
+  ref: JobRef,
+  file: { name: string; index: number },
+): Promise<JobResultFile> {
   const job = await loadJob(ref);
   const remote = job.remoteFiles?.[file.index];
   if (!remote || remote.name !== file.name) {
-    throw new JobFailure('RESULT_LIST_CHANGED', `The result file ${file.name} is no longer listed for this job`);
+    throw new JobFailure(
+      'RESULT_LIST_CHANGED',
+      `The result file ${file.name} is no longer listed for this job`,
+    );
   }
-  const download = await anonymousClient(job, 10 * 60_000).downloadResult({ hash: remote.hash, name: remote.name });
+  const download = await anonymousClient(job, 10 * 60_000).downloadResult({
+    hash: remote.hash,
+    name: remote.name,
+  });
   const key = resultKey(job.owner, job.jobId, remote.name);
   const counter = new DigestingCounter();
-  const body = Readable.fromWeb(download.body as import('node:stream/web').ReadableStream<Uint8Array>).pipe(counter);
+  const body = Readable.fromWeb(download.body as import('node:stream/web').ReadableStream<Uint8Array>).pipe(
+    counter,
+  );
   await new Upload({
     client: s3Client(),
     params: {

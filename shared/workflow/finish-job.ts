@@ -1,6 +1,6 @@
 /** The workflow's last steps: record the copied results (SUCCEEDED), or the failure Step Functions caught. */
-import { jobRepository, type JobResultFile, JobTransitionConflict } from '#shared/jobs/job-repository';
-import { JobStatus, isTerminal, jobStatuses } from '#shared/jobs/job-status';
+import { type JobResultFile, JobTransitionConflict, jobRepository } from '#shared/jobs/job-repository';
+import { isTerminal, JobStatus, jobStatuses } from '#shared/jobs/job-status';
 import { logger } from '#shared/logger';
 import type { JobRef } from './job-context';
 import { describeFailure } from './task-errors';
@@ -25,7 +25,11 @@ export function causeMessage(cause: string | undefined): string {
   }
 }
 
-export async function recordJobFailure(ref: JobRef, errorType: string, cause: string | undefined): Promise<void> {
+export async function recordJobFailure(
+  ref: JobRef,
+  errorType: string,
+  cause: string | undefined,
+): Promise<void> {
   const error = describeFailure(errorType, causeMessage(cause));
   logger.error('job failed', { jobId: ref.jobId, errorType, code: error.code });
   try {

@@ -19,7 +19,10 @@ export async function loadJob(ref: JobRef): Promise<JobRecord> {
 }
 
 /** A client authenticated as the job's owner: the token is read here, inside the task, and never leaves it. */
-export async function ownerClient(job: JobRecord, timeoutMs = TASK_CALL_TIMEOUT_MS): Promise<CloudgeneClient> {
+export async function ownerClient(
+  job: JobRecord,
+  timeoutMs = TASK_CALL_TIMEOUT_MS,
+): Promise<CloudgeneClient> {
   const service = getService(job.serviceId);
   const token = await requireServiceToken({ sub: job.owner, username: job.owner, groups: [] }, service).catch(
     (error: unknown) => {

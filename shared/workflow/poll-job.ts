@@ -6,7 +6,7 @@
  */
 import { CloudgeneNotFoundError, ServiceUnavailableError } from '#shared/cloudgene/errors';
 import { jobRepository } from '#shared/jobs/job-repository';
-import { JobStatus, isTerminal, statusFromRemoteState } from '#shared/jobs/job-status';
+import { isTerminal, JobStatus, statusFromRemoteState } from '#shared/jobs/job-status';
 import { logger } from '#shared/logger';
 import { backoffEnv, nextWaitSeconds, pollPolicy, scaledWait } from './backoff';
 import { type JobRef, loadJob, ownerClient } from './job-context';
@@ -20,7 +20,10 @@ export interface RemoteFileRef {
   index: number;
 }
 
-export async function pollImputationJob(ref: JobRef, previous: PollState): Promise<PollState & { files?: RemoteFileRef[] }> {
+export async function pollImputationJob(
+  ref: JobRef,
+  previous: PollState,
+): Promise<PollState & { files?: RemoteFileRef[] }> {
   const jobs = jobRepository();
   const job = await loadJob(ref);
   if (isTerminal(job.status) || !job.externalJobId) return { outcome: 'STOPPED' };
@@ -31,12 +34,22 @@ export async function pollImputationJob(ref: JobRef, previous: PollState): Promi
   const wait = (changed: boolean, extra: Partial<PollState> = {}): PollState => {
     const base = nextWaitSeconds(previous.baseWaitSeconds, changed, pollPolicy());
     const outcome = pollCount >= backoffEnv().MAX_POLLS_PER_EXECUTION ? 'CONTINUE' : 'WAIT';
-    return { ...previous, ...extra, outcome, baseWaitSeconds: base, waitSeconds: scaledWait(base), pollCount };
+    return {
+      ...previous,
+      ...extra,
+      outcome,
+      baseWaitSeconds: base,
+      waitSeconds: scaledWait(base),
+      pollCount,
+    };
   };
 
   if (job.status === JobStatus.CANCEL_REQUESTED) {
     await client.cancelJob(job.externalJobId).catch((error: unknown) => {
-      logger.warn('cancel at the service failed; will retry on the next poll', { jobId: job.jobId, error: String(error) });
+      logger.warn('cancel at the service failed; will retry on the next poll', {
+        jobId: job.jobId,
+        error: String(error),
+      });
     });
   }
 
@@ -115,7 +128,8 @@ export async function pollImputationJob(ref: JobRef, previous: PollState): Promi
       await jobs.transition(job.owner, job.jobId, target, {
         from: ACTIVE,
         set: { remote: remoteView },
-        detail: target === JobStatus.CANCELED ? 'canceled at the service' : 'the service deleted the job data',
+        detail:
+          target === JobStatus.CANCELED ? 'canceled at the service' : 'the service deleted the job data',
       });
       return { outcome: 'STOPPED' };
     }

@@ -4,13 +4,14 @@
  * taken: that is a wait, not a failure. A retried task must never submit twice, so before submitting it
  * looks for a service job carrying this job's marker, and the external id is recorded before anything else.
  */
-import { GetObjectCommand } from '@aws-sdk/client-s3';
+
 import type { Readable } from 'node:stream';
+import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { z } from 'zod';
 import { s3Client } from '#shared/aws/clients';
 import { ConcurrencyLimitError } from '#shared/cloudgene/errors';
 import { type JobRecord, jobRepository } from '#shared/jobs/job-repository';
-import { JobStatus, isTerminal } from '#shared/jobs/job-status';
+import { isTerminal, JobStatus } from '#shared/jobs/job-status';
 import { resultPassword } from '#shared/jobs/result-password';
 import { logger } from '#shared/logger';
 import { uploadsEnv } from '#shared/uploads/uploads';
@@ -69,7 +70,11 @@ export async function submitImputationJob(ref: JobRef, previous: PollState = {})
       externalJobId = submitted.id;
     } catch (error) {
       if (!(error instanceof ConcurrencyLimitError)) throw error;
-      const base = nextWaitSeconds(previous.outcome === 'WAIT_FOR_SLOT' ? previous.baseWaitSeconds : undefined, false, slotWaitPolicy());
+      const base = nextWaitSeconds(
+        previous.outcome === 'WAIT_FOR_SLOT' ? previous.baseWaitSeconds : undefined,
+        false,
+        slotWaitPolicy(),
+      );
       if (job.status !== JobStatus.WAITING_FOR_SLOT) {
         await jobs.transition(job.owner, job.jobId, JobStatus.WAITING_FOR_SLOT, {
           from: [JobStatus.SUBMITTING],
@@ -85,9 +90,11 @@ export async function submitImputationJob(ref: JobRef, previous: PollState = {})
   if (!recorded) {
     // Canceled while we were submitting: the service job must not run on without us.
     logger.info('job canceled during submission; cancelling it at the service', { jobId: job.jobId });
-    await client.cancelJob(externalJobId).catch((error: unknown) =>
-      logger.warn('could not cancel the orphaned service job', { jobId: job.jobId, error: String(error) }),
-    );
+    await client
+      .cancelJob(externalJobId)
+      .catch((error: unknown) =>
+        logger.warn('could not cancel the orphaned service job', { jobId: job.jobId, error: String(error) }),
+      );
     await jobs.update(job.owner, job.jobId, { externalJobId }, [JobStatus.CANCELED]);
     return { outcome: 'STOPPED' };
   }
@@ -106,7 +113,9 @@ async function startPolling(job: JobRecord, externalJobId: string): Promise<Poll
 }
 
 async function inputStream(key: string): Promise<Readable> {
-  const object = await s3Client().send(new GetObjectCommand({ Bucket: uploadsEnv().INPUTS_BUCKET, Key: key }));
+  const object = await s3Client().send(
+    new GetObjectCommand({ Bucket: uploadsEnv().INPUTS_BUCKET, Key: key }),
+  );
   if (!object.Body) throw new Error(`Input ${key} has no body`);
   return object.Body as Readable;
 }

@@ -26,10 +26,14 @@ export function describeFailure(errorType: string, message: string): { code: str
     case 'ServiceTokenInvalidError':
       return {
         code: 'SERVICE_TOKEN_INVALID',
-        message: 'service token invalid or expired: store a new API token for this service and submit the job again',
+        message:
+          'service token invalid or expired: store a new API token for this service and submit the job again',
       };
     case 'DownloadsExhaustedError':
-      return { code: 'DOWNLOADS_EXHAUSTED', message: `The service allows no more downloads of a result file (${message})` };
+      return {
+        code: 'DOWNLOADS_EXHAUSTED',
+        message: `The service allows no more downloads of a result file (${message})`,
+      };
     case 'ServiceUnavailableError':
       return { code: 'SERVICE_UNAVAILABLE', message: `The service stayed unreachable: ${message}` };
     case 'CloudgeneBadRequestError':

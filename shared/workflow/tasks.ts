@@ -40,7 +40,13 @@ export const workflowTasks: readonly WorkflowTaskDefinition[] = [
     entry: 'functions/workflow/submit-job.ts',
     timeoutSeconds: 900,
     memoryMb: 1024,
-    access: { table: 'readWrite', secrets: 'read', inputsBucket: 'read', resultPasswordKey: 'read', callsService: true },
+    access: {
+      table: 'readWrite',
+      secrets: 'read',
+      inputsBucket: 'read',
+      resultPasswordKey: 'read',
+      callsService: true,
+    },
   },
   {
     id: 'pollJob',

@@ -29,7 +29,13 @@ export async function validateJobInput(ref: JobRef): Promise<{ outcome: 'VALID' 
   const problems: string[] = [];
   for (const input of job.inputs) {
     const object = await s3Client()
-      .send(new GetObjectCommand({ Bucket: uploadsEnv().INPUTS_BUCKET, Key: input.key, Range: `bytes=0-${HEAD_BYTES - 1}` }))
+      .send(
+        new GetObjectCommand({
+          Bucket: uploadsEnv().INPUTS_BUCKET,
+          Key: input.key,
+          Range: `bytes=0-${HEAD_BYTES - 1}`,
+        }),
+      )
       .catch((error: unknown) => {
         if ((error as { name?: string }).name === 'NoSuchKey') return undefined;
         throw error;

@@ -8,10 +8,10 @@
  */
 import { createHmac, randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { humanSize, resultStream } from './result-bytes';
 import { type ParsedPart, parseMultipart } from './multipart-parser';
+import { humanSize, resultStream } from './result-bytes';
 
 export interface PanelDefinition {
   id: string;
@@ -249,7 +249,11 @@ export class CloudgeneSimulator {
     const elapsed = now - job.submittedAt;
     const { queueMs, runMs, exportMs } = job.timing;
     if (elapsed < queueMs) return 1;
-    if (!this.panels.some((p) => p.id === job.fields.refpanel || stripVersion(p.id) === stripVersion(job.fields.refpanel ?? ''))) {
+    if (
+      !this.panels.some(
+        (p) => p.id === job.fields.refpanel || stripVersion(p.id) === stripVersion(job.fields.refpanel ?? ''),
+      )
+    ) {
       job.failMessage ??= `Application ${job.fields.refpanel} is not installed or wrong permissions.`;
       return 5;
     }
@@ -269,7 +273,12 @@ export class CloudgeneSimulator {
   private mintToken(username: string, expire: Date): string {
     const encode = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
     const header = encode({ alg: 'HS256', typ: 'JWT' });
-    const payload = encode({ username, api: true, exp: Math.floor(expire.getTime() / 1000), jti: randomBytes(6).toString('hex') });
+    const payload = encode({
+      username,
+      api: true,
+      exp: Math.floor(expire.getTime() / 1000),
+      jti: randomBytes(6).toString('hex'),
+    });
     const signature = createHmac('sha256', this.secret).update(`${header}.${payload}`).digest('base64url');
     return `${header}.${payload}.${signature}`;
   }
@@ -288,7 +297,9 @@ export class CloudgeneSimulator {
     const url = new URL(request.url ?? '/', 'http://simulator');
     const method = request.method ?? 'GET';
     const path = url.pathname;
-    response.on('finish', () => this.requests.push({ method, path, status: response.statusCode, at: Date.now() }));
+    response.on('finish', () =>
+      this.requests.push({ method, path, status: response.statusCode, at: Date.now() }),
+    );
 
     const fault = this.faults.find(
       (f) =>
@@ -301,21 +312,31 @@ export class CloudgeneSimulator {
       this.dropped.add(response);
     } else if (fault) {
       fault.remaining--;
-      this.requests.push({ method, path, status: fault.status === 'reset' ? 0 : fault.status, at: Date.now() });
+      this.requests.push({
+        method,
+        path,
+        status: fault.status === 'reset' ? 0 : fault.status,
+        at: Date.now(),
+      });
       if (fault.status === 'reset') {
         request.socket.destroy();
         return;
       }
       await drain(request);
       response.writeHead(fault.status, { 'Content-Type': 'text/plain' });
-      response.end(fault.body ?? (fault.status === 503 ? 'This functionality is currently under maintenance.' : ''));
+      response.end(
+        fault.body ?? (fault.status === 503 ? 'This functionality is currently under maintenance.' : ''),
+      );
       return;
     }
 
     if (method === 'POST' && path === '/api/v2/tokens/verify') return this.verifyToken(request, response);
     if (method === 'GET' && path === '/api/v2/server') {
       const user = this.authenticate(headerToken(request));
-      return this.send(response, 200, { name: 'Imputation Server Simulator', loggedIn: typeof user === 'object' });
+      return this.send(response, 200, {
+        name: 'Imputation Server Simulator',
+        loggedIn: typeof user === 'object',
+      });
     }
     if (path.startsWith('/share/results/')) return this.download(request, response, path);
     if (path.startsWith('/presigned/')) return this.presignedDownload(response, path, url);
@@ -341,7 +362,14 @@ export class CloudgeneSimulator {
     const form = new URLSearchParams((await readText(request)) ?? '');
     const user = this.authenticate(form.get('token') ?? undefined);
     if (typeof user !== 'object') {
-      return this.send(response, 200, { valid: false, message: 'Invalid API Token.', username: null, name: null, mail: null, expire: null });
+      return this.send(response, 200, {
+        valid: false,
+        message: 'Invalid API Token.',
+        username: null,
+        name: null,
+        mail: null,
+        expire: null,
+      });
     }
     this.send(response, 200, {
       valid: true,
@@ -361,8 +389,10 @@ export class CloudgeneSimulator {
     url: URL,
     user: SimulatedUser,
   ) {
-    if (method === 'GET' && path === `/api/v2/server/apps/${this.appId}`) return this.send(response, 200, this.appDefinition());
-    if (method === 'POST' && path === `/api/v2/jobs/submit/${this.appId}`) return this.submit(request, response, user);
+    if (method === 'GET' && path === `/api/v2/server/apps/${this.appId}`)
+      return this.send(response, 200, this.appDefinition());
+    if (method === 'POST' && path === `/api/v2/jobs/submit/${this.appId}`)
+      return this.submit(request, response, user);
     if (method === 'GET' && path === '/api/v2/jobs') {
       const mine = this.jobs.filter((j) => j.user === user.username && this.stateOf(j) !== 10).reverse();
       const page = Math.max(1, Number(url.searchParams.get('page') ?? 1));
@@ -380,12 +410,15 @@ export class CloudgeneSimulator {
       const job = this.jobs.find((j) => j.id === id);
       const action = jobMatch[2];
       if (action === '/results') return this.send(response, 404, { success: false, message: 'Not found.' });
-      if (!job || this.stateOf(job) === 10) return this.send(response, 404, { success: false, message: `Job ${id} not found.` });
-      if (job.user !== user.username) return this.send(response, 403, { success: false, message: 'Access denied.' });
+      if (!job || this.stateOf(job) === 10)
+        return this.send(response, 404, { success: false, message: `Job ${id} not found.` });
+      if (job.user !== user.username)
+        return this.send(response, 403, { success: false, message: 'Access denied.' });
       if (action === '/cancel' && ACTIVE_STATES.has(this.stateOf(job))) job.override = 6;
       return this.send(response, 200, this.jobBody(job));
     }
-    if (jobMatch && method === 'DELETE') return this.send(response, 403, { success: false, message: 'Access denied.' });
+    if (jobMatch && method === 'DELETE')
+      return this.send(response, 403, { success: false, message: 'Access denied.' });
     this.send(response, 404, { success: false, message: 'Not found.' });
   }
 
@@ -397,17 +430,23 @@ export class CloudgeneSimulator {
       return this.send(response, 400, { success: false, message: String((error as Error).message) });
     }
     const unknown = parts.find((p) => !KNOWN_FIELDS.has(p.name));
-    if (unknown) return this.send(response, 400, { message: `Parameter '${unknown.name}' not found.`, success: false });
+    if (unknown)
+      return this.send(response, 400, { message: `Parameter '${unknown.name}' not found.`, success: false });
     const files = parts.filter((p) => p.name === 'files' && p.fileName !== undefined);
-    if (files.length === 0) return this.send(response, 400, { success: false, message: 'No input files uploaded.' });
-    const running = this.jobs.filter((j) => j.user === user.username && ACTIVE_STATES.has(this.stateOf(j))).length;
+    if (files.length === 0)
+      return this.send(response, 400, { success: false, message: 'No input files uploaded.' });
+    const running = this.jobs.filter(
+      (j) => j.user === user.username && ACTIVE_STATES.has(this.stateOf(j)),
+    ).length;
     if (running >= this.concurrencyLimit) {
       return this.send(response, 400, {
         success: false,
         message: `Only ${this.concurrencyLimit} jobs per user can be executed simultaneously.`,
       });
     }
-    const fields = Object.fromEntries(parts.filter((p) => p.fileName === undefined).map((p) => [p.name, p.value ?? '']));
+    const fields = Object.fromEntries(
+      parts.filter((p) => p.fileName === undefined).map((p) => [p.name, p.value ?? '']),
+    );
     const id = this.nextJobId();
     const job: SimulatedJob = {
       id,
@@ -426,7 +465,11 @@ export class CloudgeneSimulator {
       })),
     };
     this.jobs.push(job);
-    this.send(response, 200, { success: true, message: 'Your job was successfully added to the job queue.', id });
+    this.send(response, 200, {
+      success: true,
+      message: 'Your job was successfully added to the job queue.',
+      id,
+    });
   }
 
   private nextJobId(): string {
@@ -440,7 +483,11 @@ export class CloudgeneSimulator {
     const state = this.stateOf(job);
     const queued = this.jobs.filter((j) => this.stateOf(j) === 1);
     const t = job.submittedAt;
-    const steps: { id: number; name: string; logMessages: { message: string; type: number; time: number }[] }[] = [];
+    const steps: {
+      id: number;
+      name: string;
+      logMessages: { message: string; type: number; time: number }[];
+    }[] = [];
     if (state !== 1 && state !== 6) {
       steps.push({
         id: 1,
@@ -455,23 +502,48 @@ export class CloudgeneSimulator {
       });
     }
     if (state === 2 || state === 3 || state === -1) {
-      steps.push({ id: 2, name: 'Imputation', logMessages: [{ message: '<b>Imputation</b> (2/4)', type: 3, time: Date.now() }] });
+      steps.push({
+        id: 2,
+        name: 'Imputation',
+        logMessages: [{ message: '<b>Imputation</b> (2/4)', type: 3, time: Date.now() }],
+      });
     }
     if (state === 3) {
-      steps.push({ id: 3, name: 'Data Compression and Encryption', logMessages: [{ message: 'Exporting data...', type: 3, time: Date.now() }] });
+      steps.push({
+        id: 3,
+        name: 'Data Compression and Encryption',
+        logMessages: [{ message: 'Exporting data...', type: 3, time: Date.now() }],
+      });
     }
     if (state === 5 || state === 9) {
-      steps.push({ id: 2, name: 'Quality Control', logMessages: [{ message: job.failMessage ?? 'Job failed.', type: 1, time: Date.now() }] });
+      steps.push({
+        id: 2,
+        name: 'Quality Control',
+        logMessages: [{ message: job.failMessage ?? 'Job failed.', type: 1, time: Date.now() }],
+      });
     }
     if (state === 4 || state === 8) {
-      steps.push({ id: 4, name: 'Imputation', logMessages: [{ message: 'Imputation successful.', type: 0, time: Date.now() }] });
+      steps.push({
+        id: 4,
+        name: 'Imputation',
+        logMessages: [{ message: 'Imputation successful.', type: 0, time: Date.now() }],
+      });
     }
     const success = state === 4 || state === 8;
-    const params = new Map<string, { name: string; hash: string; size: string; count: number; path: string }[]>();
+    const params = new Map<
+      string,
+      { name: string; hash: string; size: string; count: number; path: string }[]
+    >();
     if (success) {
       for (const file of job.results) {
         const list = params.get(file.param ?? 'output') ?? [];
-        list.push({ name: file.name, hash: file.hash, size: humanSize(file.size), count: -1, path: `${job.id}/${file.name}` });
+        list.push({
+          name: file.name,
+          hash: file.hash,
+          size: humanSize(file.size),
+          count: -1,
+          path: `${job.id}/${file.name}`,
+        });
         params.set(file.param ?? 'output', list);
       }
     }
@@ -539,7 +611,11 @@ export class CloudgeneSimulator {
     this.stream(undefined, response, found.file);
   }
 
-  private stream(_request: IncomingMessage | undefined, response: ServerResponse, file: { name: string; size: number; seed: string }) {
+  private stream(
+    _request: IncomingMessage | undefined,
+    response: ServerResponse,
+    file: { name: string; size: number; seed: string },
+  ) {
     response.writeHead(200, {
       'Content-Type': file.name.endsWith('.txt') ? 'text/plain' : 'application/octet-stream',
       'Content-Length': String(file.size),
@@ -555,7 +631,10 @@ export class CloudgeneSimulator {
       return;
     }
     const text = JSON.stringify(body);
-    response.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) });
+    response.writeHead(status, {
+      'Content-Type': 'application/json',
+      'Content-Length': Buffer.byteLength(text),
+    });
     response.end(text);
   }
 
@@ -587,7 +666,10 @@ export class CloudgeneSimulator {
           id: 'r2Filter',
           type: 'list',
           value: '0',
-          values: ['0', '0.001', '0.1', '0.2', '0.3'].map((key) => ({ key, value: key === '0' ? 'off' : key })),
+          values: ['0', '0.001', '0.1', '0.2', '0.3'].map((key) => ({
+            key,
+            value: key === '0' ? 'off' : key,
+          })),
         },
         {
           id: 'phasing',
@@ -618,8 +700,24 @@ export class CloudgeneSimulator {
             { key: 'imputation', value: 'Quality Control & Imputation' },
           ],
         },
-        { id: 'aesEncryption', type: 'checkbox', value: 'no', values: [{ key: 'true', value: 'yes' }, { key: 'false', value: 'no' }] },
-        { id: 'meta', type: 'checkbox', value: 'no', values: [{ key: 'true', value: 'yes' }, { key: 'false', value: 'no' }] },
+        {
+          id: 'aesEncryption',
+          type: 'checkbox',
+          value: 'no',
+          values: [
+            { key: 'true', value: 'yes' },
+            { key: 'false', value: 'no' },
+          ],
+        },
+        {
+          id: 'meta',
+          type: 'checkbox',
+          value: 'no',
+          values: [
+            { key: 'true', value: 'yes' },
+            { key: 'false', value: 'no' },
+          ],
+        },
         { id: 'password', type: 'text', visible: false },
       ],
     };

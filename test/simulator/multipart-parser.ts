@@ -13,7 +13,10 @@ export interface ParsedPart {
   sha256?: string;
 }
 
-export async function parseMultipart(source: AsyncIterable<Buffer>, contentType: string): Promise<ParsedPart[]> {
+export async function parseMultipart(
+  source: AsyncIterable<Buffer>,
+  contentType: string,
+): Promise<ParsedPart[]> {
   const match = /boundary="?([^";]+)"?/i.exec(contentType);
   if (!match) throw new Error('multipart body without boundary');
   const dashBoundary = Buffer.from(`--${match[1]}`);

@@ -86,5 +86,10 @@ export interface ApiResult {
 export async function invoke(handler: ProxyHandler, input: ApiEventInput): Promise<ApiResult> {
   const result = await handler(apiEvent(input), lambdaContext());
   const raw = result.body ?? '';
-  return { status: result.statusCode, headers: result.headers ?? {}, body: raw ? JSON.parse(raw) : undefined, raw };
+  return {
+    status: result.statusCode,
+    headers: result.headers ?? {},
+    body: raw ? JSON.parse(raw) : undefined,
+    raw,
+  };
 }

@@ -8,7 +8,10 @@ import { startSecretsManagerEmulator } from '#infra/local/emulators/secrets-mana
 
 export async function startAwsEmulators(options: { tableName?: string } = {}) {
   const tableName = options.tableName ?? 'gateway-test';
-  const [dynamodb, secretsManager] = await Promise.all([startDynamoDbEmulator(), startSecretsManagerEmulator()]);
+  const [dynamodb, secretsManager] = await Promise.all([
+    startDynamoDbEmulator(),
+    startSecretsManagerEmulator(),
+  ]);
   await ensureGatewayTable(dynamodb.url, tableName);
   Object.assign(process.env, {
     AWS_REGION: 'us-east-1',

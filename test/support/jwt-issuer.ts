@@ -3,7 +3,14 @@
  * claims and headers — including broken ones (alg none, HS256 with the public key, unknown kid) so the
  * authorizer's rejections can be shown. No network, no IdP.
  */
-import { createHmac, createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject, sign } from 'node:crypto';
+import {
+  createHmac,
+  createPrivateKey,
+  createPublicKey,
+  generateKeyPairSync,
+  type KeyObject,
+  sign,
+} from 'node:crypto';
 
 export interface SignOptions {
   kid?: string;
@@ -25,7 +32,10 @@ export interface TokenIssuer {
   privateKeyPem: string;
   sign(claims: Record<string, unknown>, options?: SignOptions): string;
   /** A valid token for a user, with sensible defaults (1 h lifetime). */
-  tokenFor(user: { sub: string; username?: string; groups?: string[] }, extra?: Record<string, unknown>): string;
+  tokenFor(
+    user: { sub: string; username?: string; groups?: string[] },
+    extra?: Record<string, unknown>,
+  ): string;
 }
 
 const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
@@ -57,7 +67,9 @@ export function createTokenIssuer(options: {
       const input = `${b64(header)}.${b64(claims)}`;
       if (alg === 'none') return `${input}.`;
       if (alg === 'HS256') {
-        return `${input}.${createHmac('sha256', signOptions.hmacSecret ?? publicKeyPem).update(input).digest('base64url')}`;
+        return `${input}.${createHmac('sha256', signOptions.hmacSecret ?? publicKeyPem)
+          .update(input)
+          .digest('base64url')}`;
       }
       return `${input}.${sign('RSA-SHA256', Buffer.from(input), signOptions.privateKey ?? privateKey).toString('base64url')}`;
     },

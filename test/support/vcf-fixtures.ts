@@ -53,8 +53,15 @@ export function vcfText(spec: VcfSpec = {}): string {
   for (let r = 0; r < records; r++) {
     const ref = bases[r % 4]!;
     const alt = bases[(r + 1) % 4]!;
-    const genotypes = Array.from({ length: samples }, (_, s) => `${(r + s) % 2}|${(r * 7 + s) % 3 === 0 ? 1 : 0}`);
-    lines.push([chromosome, start + r * 137, `rs${100_000 + r}`, ref, alt, '.', 'PASS', '.', 'GT', ...genotypes].join('\t'));
+    const genotypes = Array.from(
+      { length: samples },
+      (_, s) => `${(r + s) % 2}|${(r * 7 + s) % 3 === 0 ? 1 : 0}`,
+    );
+    lines.push(
+      [chromosome, start + r * 137, `rs${100_000 + r}`, ref, alt, '.', 'PASS', '.', 'GT', ...genotypes].join(
+        '\t',
+      ),
+    );
   }
   return `${lines.join('\n')}\n`;
 }

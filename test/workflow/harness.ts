@@ -5,12 +5,19 @@
  */
 import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { type S3Emulator, startS3Emulator } from '#infra/local/emulators/s3';
-import { type StepFunctionsEmulator, startStepFunctionsEmulator } from '#infra/local/emulators/step-functions';
+import {
+  type StepFunctionsEmulator,
+  startStepFunctionsEmulator,
+} from '#infra/local/emulators/step-functions';
 import type { Caller } from '#shared/auth/caller';
 import type { JobRecord } from '#shared/jobs/job-repository';
-import { type CloudgeneSimulator, type SimulatorOptions, startCloudgeneSimulator } from '#test/simulator/cloudgene-simulator';
+import {
+  type CloudgeneSimulator,
+  type SimulatorOptions,
+  startCloudgeneSimulator,
+} from '#test/simulator/cloudgene-simulator';
 import { startAwsEmulators } from '#test/support/aws-emulators';
-import { type VcfSpec, makeVcfGz } from '#test/support/vcf-fixtures';
+import { makeVcfGz, type VcfSpec } from '#test/support/vcf-fixtures';
 
 export interface WorkflowHarness {
   sim: CloudgeneSimulator;
@@ -19,7 +26,10 @@ export interface WorkflowHarness {
   /** Stores a service token for the user (once) and returns the service-side username. */
   userWithToken(name: string): Promise<Caller & { serviceUser: string }>;
   /** Uploads a VCF and creates a job through the API code path; returns the job id. */
-  createJob(caller: Caller, options?: { vcf?: VcfSpec & { gzipOnly?: boolean }; raw?: Buffer; build?: 'hg19' | 'hg38' }): Promise<string>;
+  createJob(
+    caller: Caller,
+    options?: { vcf?: VcfSpec & { gzipOnly?: boolean }; raw?: Buffer; build?: 'hg19' | 'hg38' },
+  ): Promise<string>;
   job(caller: Caller, jobId: string): Promise<JobRecord>;
   waitForStatus(caller: Caller, jobId: string, statuses: string[], timeoutMs?: number): Promise<JobRecord>;
   close(): Promise<void>;
@@ -30,10 +40,15 @@ export async function startWorkflowHarness(
 ): Promise<WorkflowHarness> {
   const aws = await startAwsEmulators();
   const s3 = await startS3Emulator({ buckets: ['inputs-test', 'results-test'] });
-  const sim = await startCloudgeneSimulator({ timing: { queueMs: 50, runMs: 150, exportMs: 50 }, ...options.simulator });
+  const sim = await startCloudgeneSimulator({
+    timing: { queueMs: 50, runMs: 150, exportMs: 50 },
+    ...options.simulator,
+  });
   const sfn = await startStepFunctionsEmulator({ waitMs: options.waitMs ?? 10, retryMs: 5 });
   const secrets = new SecretsManagerClient({});
-  await secrets.send(new CreateSecretCommand({ Name: 'gateway-test/result-password-key', SecretString: 'k'.repeat(64) }));
+  await secrets.send(
+    new CreateSecretCommand({ Name: 'gateway-test/result-password-key', SecretString: 'k'.repeat(64) }),
+  );
   Object.assign(process.env, {
     AWS_ENDPOINT_URL_S3: s3.url,
     AWS_ENDPOINT_URL_SFN: sfn.url,
@@ -44,7 +59,16 @@ export async function startWorkflowHarness(
     RESULT_PASSWORD_KEY_SECRET_ID: 'gateway-test/result-password-key',
     MAX_POLLS_PER_EXECUTION: '40',
     SERVICE_CATALOG: JSON.stringify([
-      { id: 'michigan', name: 'Michigan (simulated)', baseUrl: sim.url, appId: 'imputationserver2', location: 'local', notes: '', maxConcurrentJobs: 2, enabled: true },
+      {
+        id: 'michigan',
+        name: 'Michigan (simulated)',
+        baseUrl: sim.url,
+        appId: 'imputationserver2',
+        location: 'local',
+        notes: '',
+        maxConcurrentJobs: 2,
+        enabled: true,
+      },
     ]),
     ...options.env,
   });
@@ -69,7 +93,11 @@ export async function startWorkflowHarness(
       return caller;
     },
     async createJob(caller, jobOptions = {}) {
-      const file = jobOptions.raw ?? makeVcfGz(jobOptions.vcf ?? { samples: 30, chromosome: jobOptions.build === 'hg38' ? 'chr20' : '20' });
+      const file =
+        jobOptions.raw ??
+        makeVcfGz(
+          jobOptions.vcf ?? { samples: 30, chromosome: jobOptions.build === 'hg38' ? 'chr20' : '20' },
+        );
       const created = await createUpload(caller, { fileName: 'input.chr20.vcf.gz', size: file.length });
       const put = await fetch(created.uploadUrl, { method: 'PUT', body: file, headers: created.headers });
       if (!put.ok) throw new Error(`upload PUT failed: ${put.status}`);
@@ -99,7 +127,8 @@ export async function startWorkflowHarness(
       for (;;) {
         const job = await harness.job(caller, jobId);
         if (statuses.includes(job.status)) return job;
-        if (Date.now() > deadline) throw new Error(`job ${jobId} is ${job.status}, not ${statuses.join('/')}`);
+        if (Date.now() > deadline)
+          throw new Error(`job ${jobId} is ${job.status}, not ${statuses.join('/')}`);
         await new Promise((resolve) => setTimeout(resolve, 10));
       }
     },

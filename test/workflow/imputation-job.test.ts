@@ -1,6 +1,6 @@
-import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { JobStatus } from '#shared/jobs/job-status';
 import { resultSha256 } from '#test/simulator/result-bytes';
@@ -38,10 +38,18 @@ describe('the imputation workflow (real ASL, real handlers, emulators, simulator
     expect(remote.fields.password).toMatch(/^[A-Za-z0-9_-]{24}$/);
     expect(JSON.stringify(job)).not.toContain(remote.fields.password);
     expect(job.events.map((e) => e.to)).toEqual(
-      expect.arrayContaining([JobStatus.VALIDATING, JobStatus.SUBMITTING, JobStatus.QUEUED_REMOTE, JobStatus.COPYING_RESULTS, JobStatus.SUCCEEDED]),
+      expect.arrayContaining([
+        JobStatus.VALIDATING,
+        JobStatus.SUBMITTING,
+        JobStatus.QUEUED_REMOTE,
+        JobStatus.COPYING_RESULTS,
+        JobStatus.SUCCEEDED,
+      ]),
     );
     // Tokens and passwords stay out of the execution's state.
-    expect(JSON.stringify(execution.input) + JSON.stringify(execution.output)).not.toContain(remote.fields.password);
+    expect(JSON.stringify(execution.input) + JSON.stringify(execution.output)).not.toContain(
+      remote.fields.password,
+    );
   });
 
   it("records a failure at the service as FAILED with the service's own message", async () => {
@@ -52,7 +60,10 @@ describe('the imputation workflow (real ASL, real handlers, emulators, simulator
     h.sim.scenario = 'success';
     const job = await h.job(bob, jobId);
     expect(job.status).toBe(JobStatus.FAILED);
-    expect(job.error).toEqual({ code: 'SERVICE_JOB_FAILED', message: expect.stringMatching(/No chunks passed the QC step/) });
+    expect(job.error).toEqual({
+      code: 'SERVICE_JOB_FAILED',
+      message: expect.stringMatching(/No chunks passed the QC step/),
+    });
   });
 
   it('fails with SERVICE_TOKEN_INVALID when the token is revoked mid-job', async () => {
@@ -85,7 +96,9 @@ describe('the imputation workflow (real ASL, real handlers, emulators, simulator
     const job = await h.job(dave, third);
     expect(job.status).toBe(JobStatus.SUCCEEDED);
     expect(job.events.map((e) => e.to)).toContain(JobStatus.WAITING_FOR_SLOT);
-    expect(job.events.find((e) => e.to === JobStatus.WAITING_FOR_SLOT)?.detail).toMatch(/Only 2 jobs per user/);
+    expect(job.events.find((e) => e.to === JobStatus.WAITING_FOR_SLOT)?.detail).toMatch(
+      /Only 2 jobs per user/,
+    );
   });
 
   it('rides out 500s and a dropped connection while polling', async () => {
@@ -115,9 +128,17 @@ describe('the imputation workflow (real ASL, real handlers, emulators, simulator
   });
 
   it.each([
-    ['a file that is not gzip', { raw: Buffer.from('##fileformat=VCFv4.2\n#CHROM\tPOS\n') }, /not gzip-compressed/],
+    [
+      'a file that is not gzip',
+      { raw: Buffer.from('##fileformat=VCFv4.2\n#CHROM\tPOS\n') },
+      /not gzip-compressed/,
+    ],
     ['5 samples', { vcf: { samples: 5 } }, /5 samples; the services need at least 20/],
-    ['chr20 with hg19', { vcf: { samples: 30, chromosome: 'chr20' }, build: 'hg19' as const }, /without the "chr" prefix/],
+    [
+      'chr20 with hg19',
+      { vcf: { samples: 30, chromosome: 'chr20' }, build: 'hg19' as const },
+      /without the "chr" prefix/,
+    ],
   ])('fails %s before submission, and the service never sees it', async (_, input, message) => {
     const gina = await h.userWithToken('gina');
     const before = submissionsOf(gina.serviceUser).length;
@@ -170,7 +191,9 @@ describe('the imputation workflow (real ASL, real handlers, emulators, simulator
     const last = await h.sfn.waitForJob(jobId);
     expect(last.status).toBe('SUCCEEDED');
     expect((await h.job(june, jobId)).status).toBe(JobStatus.SUCCEEDED);
-    const runs = [...h.sfn.executions.values()].filter((e) => e.name === jobId || e.name.startsWith(`${jobId}--`));
+    const runs = [...h.sfn.executions.values()].filter(
+      (e) => e.name === jobId || e.name.startsWith(`${jobId}--`),
+    );
     expect(runs.length).toBeGreaterThanOrEqual(4);
     const maxEvents = Math.max(...runs.map((e) => e.eventCount));
     // 40 polls × 6 events (Wait + Task + Choice entered/exited) plus the fixed path.

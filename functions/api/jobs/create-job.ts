@@ -4,10 +4,10 @@
  * same key with the same request answers the same job.
  */
 import { z } from 'zod';
+import { ValidationError } from '#shared/errors';
 import { apiHandler } from '#shared/http/api-handler';
 import { createJobBodySchema } from '#shared/jobs/job-request';
 import { createJob } from '#shared/jobs/jobs';
-import { ValidationError } from '#shared/errors';
 
 const idempotencyKeySchema = z.string().regex(/^[A-Za-z0-9_.:-]{1,128}$/);
 

@@ -1,8 +1,8 @@
 /** GET /jobs/{jobId} — state, progress, the service's latest messages, history, error and results. */
 import { apiHandler } from '#shared/http/api-handler';
 import { jobIdPath } from '#shared/jobs/job-request';
-import { requireJob } from '#shared/jobs/jobs';
 import { toJobView } from '#shared/jobs/job-view';
+import { requireJob } from '#shared/jobs/jobs';
 
 export const handler = apiHandler({ path: jobIdPath }, async ({ caller, path }) => ({
   body: toJobView(await requireJob(caller, path.jobId)),

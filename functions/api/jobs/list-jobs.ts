@@ -1,8 +1,8 @@
 /** GET /jobs — the caller's jobs, newest first, with cursor pagination and an optional status filter. */
 import { z } from 'zod';
 import { apiHandler } from '#shared/http/api-handler';
-import { listJobs } from '#shared/jobs/jobs';
 import { jobStatuses } from '#shared/jobs/job-status';
+import { listJobs } from '#shared/jobs/jobs';
 
 export const handler = apiHandler(
   {

@@ -20,7 +20,9 @@ export interface DynamoDbEmulator {
   close(): Promise<void>;
 }
 
-export async function startDynamoDbEmulator(options: { port?: number; path?: string } = {}): Promise<DynamoDbEmulator> {
+export async function startDynamoDbEmulator(
+  options: { port?: number; path?: string } = {},
+): Promise<DynamoDbEmulator> {
   const server = dynalite({ path: options.path, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
   server.listen(options.port ?? 0, '127.0.0.1');
   await once(server, 'listening');

@@ -5,7 +5,7 @@
  * are a table of operations served through this.
  */
 import { once } from 'node:events';
-import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 export class AwsProtocolError extends Error {
@@ -44,8 +44,15 @@ export async function startJsonProtocolServer(options: {
     const target = request.headers['x-amz-target'];
     const chunks: Buffer[] = [];
     for await (const chunk of request) chunks.push(chunk as Buffer);
-    if (request.method !== 'POST' || typeof target !== 'string' || !target.startsWith(`${options.targetPrefix}.`)) {
-      send(response, 400, { __type: 'UnknownOperationException', message: 'Expected an X-Amz-Target header' });
+    if (
+      request.method !== 'POST' ||
+      typeof target !== 'string' ||
+      !target.startsWith(`${options.targetPrefix}.`)
+    ) {
+      send(response, 400, {
+        __type: 'UnknownOperationException',
+        message: 'Expected an X-Amz-Target header',
+      });
       return;
     }
     const operation = options.operations[target.slice(options.targetPrefix.length + 1)];

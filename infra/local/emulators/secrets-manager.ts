@@ -45,7 +45,11 @@ export async function startSecretsManagerEmulator(
   const find = (secretId: unknown): StoredSecret => {
     const id = String(secretId ?? '');
     const secret = secrets.get(id) ?? [...secrets.values()].find((s) => s.arn === id);
-    if (!secret) throw new AwsProtocolError('ResourceNotFoundException', "Secrets Manager can't find the specified secret.");
+    if (!secret)
+      throw new AwsProtocolError(
+        'ResourceNotFoundException',
+        "Secrets Manager can't find the specified secret.",
+      );
     return secret;
   };
 
@@ -63,10 +67,16 @@ export async function startSecretsManagerEmulator(
       CreateSecret(input) {
         const name = requireString(input.Name, 'Name');
         if (!/^[A-Za-z0-9/_+=.@-]{1,512}$/.test(name)) {
-          throw new AwsProtocolError('ValidationException', 'Invalid name. Must be a valid name containing alphanumeric characters, or any of the following: -/_+=.@!');
+          throw new AwsProtocolError(
+            'ValidationException',
+            'Invalid name. Must be a valid name containing alphanumeric characters, or any of the following: -/_+=.@!',
+          );
         }
         if (secrets.has(name)) {
-          throw new AwsProtocolError('ResourceExistsException', `The operation failed because the secret ${name} already exists.`);
+          throw new AwsProtocolError(
+            'ResourceExistsException',
+            `The operation failed because the secret ${name} already exists.`,
+          );
         }
         const now = Date.now() / 1000;
         const secret: StoredSecret = {
@@ -90,7 +100,12 @@ export async function startSecretsManagerEmulator(
         secret.versionId = crypto.randomUUID();
         secret.lastChangedDate = Date.now() / 1000;
         persist();
-        return { ARN: secret.arn, Name: secret.name, VersionId: secret.versionId, VersionStages: ['AWSCURRENT'] };
+        return {
+          ARN: secret.arn,
+          Name: secret.name,
+          VersionId: secret.versionId,
+          VersionStages: ['AWSCURRENT'],
+        };
       },
       GetSecretValue(input) {
         const secret = find(input.SecretId);

@@ -50,7 +50,9 @@ export interface StepFunctionsEmulatorOptions {
   handlers?: Partial<Record<string, TaskHandler>>;
 }
 
-export async function startStepFunctionsEmulator(options: StepFunctionsEmulatorOptions = {}): Promise<StepFunctionsEmulator> {
+export async function startStepFunctionsEmulator(
+  options: StepFunctionsEmulatorOptions = {},
+): Promise<StepFunctionsEmulator> {
   const region = options.region ?? 'us-east-1';
   const accountId = options.accountId ?? '000000000000';
   const stateMachineArn = `arn:aws:states:${region}:${accountId}:stateMachine:${options.stateMachineName ?? 'imputation-job'}`;
@@ -71,9 +73,13 @@ export async function startStepFunctionsEmulator(options: StepFunctionsEmulatorO
       });
     for (const state of task.states) localHandlers[state] = (input) => handler(input);
   }
-  const stateMachine = new StateMachine(JSON.parse(definitionText), { validationOptions: { checkArn: true } });
+  const stateMachine = new StateMachine(JSON.parse(definitionText), {
+    validationOptions: { checkArn: true },
+  });
   const waitStates = collectStates(JSON.parse(definitionText), 'Wait');
-  const retryStates = collectStates(JSON.parse(definitionText), 'Task').concat(collectStates(JSON.parse(definitionText), 'Map'));
+  const retryStates = collectStates(JSON.parse(definitionText), 'Task').concat(
+    collectStates(JSON.parse(definitionText), 'Map'),
+  );
 
   const executions = new Map<string, LocalExecution>();
 
@@ -83,12 +89,21 @@ export async function startStepFunctionsEmulator(options: StepFunctionsEmulatorO
       overrides: {
         taskResourceLocalHandlers: localHandlers as never,
         waitTimeOverrides:
-          options.waitMs === undefined ? undefined : Object.fromEntries(waitStates.map((s) => [s, options.waitMs!])),
+          options.waitMs === undefined
+            ? undefined
+            : Object.fromEntries(waitStates.map((s) => [s, options.waitMs!])),
         retryIntervalOverrides:
-          options.retryMs === undefined ? undefined : Object.fromEntries(retryStates.map((s) => [s, options.retryMs!])),
+          options.retryMs === undefined
+            ? undefined
+            : Object.fromEntries(retryStates.map((s) => [s, options.retryMs!])),
       },
       context: {
-        Execution: { Id: executionArn, Name: name, Input: input as never, StartTime: new Date().toISOString() },
+        Execution: {
+          Id: executionArn,
+          Name: name,
+          Input: input as never,
+          StartTime: new Date().toISOString(),
+        },
       },
     });
     const execution: LocalExecution = {
@@ -104,31 +119,38 @@ export async function startStepFunctionsEmulator(options: StepFunctionsEmulatorO
     const counting = (async () => {
       for await (const _event of run.eventLogs) execution.eventCount += 1;
     })().catch(() => undefined);
-    execution.done = run.result.then(
-      (output) => {
-        execution.status = 'SUCCEEDED';
-        execution.output = output;
-      },
-      (error: unknown) => {
-        if (error instanceof ExecutionAbortedError) {
-          execution.status = 'ABORTED';
-          return;
-        }
-        execution.status = 'FAILED';
-        execution.error = (error as { errorName?: string; name?: string }).errorName ?? (error as Error).name;
-        execution.cause = (error as Error).message;
-      },
-    ).finally(async () => {
-      execution.stopDate = new Date();
-      await counting;
-    });
+    execution.done = run.result
+      .then(
+        (output) => {
+          execution.status = 'SUCCEEDED';
+          execution.output = output;
+        },
+        (error: unknown) => {
+          if (error instanceof ExecutionAbortedError) {
+            execution.status = 'ABORTED';
+            return;
+          }
+          execution.status = 'FAILED';
+          execution.error =
+            (error as { errorName?: string; name?: string }).errorName ?? (error as Error).name;
+          execution.cause = (error as Error).message;
+        },
+      )
+      .finally(async () => {
+        execution.stopDate = new Date();
+        await counting;
+      });
     executions.set(executionArn, execution);
     return execution;
   };
 
   const find = (executionArn: unknown) => {
     const execution = executions.get(String(executionArn));
-    if (!execution) throw new AwsProtocolError('ExecutionDoesNotExist', `Execution does not exist: '${String(executionArn)}'`);
+    if (!execution)
+      throw new AwsProtocolError(
+        'ExecutionDoesNotExist',
+        `Execution does not exist: '${String(executionArn)}'`,
+      );
     return execution;
   };
 
@@ -138,7 +160,10 @@ export async function startStepFunctionsEmulator(options: StepFunctionsEmulatorO
     operations: {
       StartExecution(input) {
         if (input.stateMachineArn !== stateMachineArn) {
-          throw new AwsProtocolError('StateMachineDoesNotExist', `State Machine Does Not Exist: '${String(input.stateMachineArn)}'`);
+          throw new AwsProtocolError(
+            'StateMachineDoesNotExist',
+            `State Machine Does Not Exist: '${String(input.stateMachineArn)}'`,
+          );
         }
         const name = String(input.name ?? crypto.randomUUID());
         const existingArn = `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
@@ -191,7 +216,9 @@ export async function startStepFunctionsEmulator(options: StepFunctionsEmulatorO
     async waitForJob(jobId, timeoutMs = 60_000) {
       const deadline = Date.now() + timeoutMs;
       for (;;) {
-        const runs = [...executions.values()].filter((e) => e.name === jobId || e.name.startsWith(`${jobId}--`));
+        const runs = [...executions.values()].filter(
+          (e) => e.name === jobId || e.name.startsWith(`${jobId}--`),
+        );
         const running = runs.filter((e) => e.status === 'RUNNING');
         if (runs.length > 0 && running.length === 0) {
           return runs.sort((a, b) => a.startDate.getTime() - b.startDate.getTime()).at(-1)!;
@@ -210,7 +237,11 @@ export async function startStepFunctionsEmulator(options: StepFunctionsEmulatorO
 function collectStates(definition: { States: Record<string, unknown> }, type: string): string[] {
   const names: string[] = [];
   for (const [name, state] of Object.entries(definition.States)) {
-    const s = state as { Type: string; ItemProcessor?: { States: Record<string, unknown> }; Iterator?: { States: Record<string, unknown> } };
+    const s = state as {
+      Type: string;
+      ItemProcessor?: { States: Record<string, unknown> };
+      Iterator?: { States: Record<string, unknown> };
+    };
     if (s.Type === type) names.push(name);
     const inner = s.ItemProcessor ?? s.Iterator;
     if (inner) names.push(...collectStates(inner, type));

@@ -25,8 +25,26 @@ beforeAll(async () => {
   aliceToken = sim.addUser({ username: 'alice-mis' });
   bobToken = sim.addUser({ username: 'bob-mis' });
   process.env.SERVICE_CATALOG = JSON.stringify([
-    { id: 'michigan', name: 'Michigan (simulated)', baseUrl: sim.url, appId: 'imputationserver2', location: 'here', notes: '', maxConcurrentJobs: 2, enabled: true },
-    { id: 'offline', name: 'Offline service', baseUrl: 'http://127.0.0.1:9', appId: 'imputationserver2', location: 'nowhere', notes: '', maxConcurrentJobs: 2, enabled: true },
+    {
+      id: 'michigan',
+      name: 'Michigan (simulated)',
+      baseUrl: sim.url,
+      appId: 'imputationserver2',
+      location: 'here',
+      notes: '',
+      maxConcurrentJobs: 2,
+      enabled: true,
+    },
+    {
+      id: 'offline',
+      name: 'Offline service',
+      baseUrl: 'http://127.0.0.1:9',
+      appId: 'imputationserver2',
+      location: 'nowhere',
+      notes: '',
+      maxConcurrentJobs: 2,
+      enabled: true,
+    },
   ]);
   // Dev mode makes the logger write through the global console, which the test can capture.
   process.env.POWERTOOLS_LOG_LEVEL = 'DEBUG';
@@ -122,25 +140,41 @@ describe('GET /me/credentials and DELETE /me/credentials/{serviceId}', () => {
   it("lists only the caller's own tokens, with days to expiry", async () => {
     await put(bob, 'michigan', { token: bobToken });
     const aliceList = await invoke(handlers.list, { caller: alice });
-    expect(aliceList.body.credentials.map((c: { serviceUsername: string }) => c.serviceUsername)).toEqual(['alice-mis']);
+    expect(aliceList.body.credentials.map((c: { serviceUsername: string }) => c.serviceUsername)).toEqual([
+      'alice-mis',
+    ]);
     const bobList = await invoke(handlers.list, { caller: bob });
-    expect(bobList.body.credentials.map((c: { serviceUsername: string }) => c.serviceUsername)).toEqual(['bob-mis']);
+    expect(bobList.body.credentials.map((c: { serviceUsername: string }) => c.serviceUsername)).toEqual([
+      'bob-mis',
+    ]);
     expect(JSON.stringify(bobList.body)).not.toContain(bobToken);
   });
 
   it("cannot delete another user's token: 404, and the token stays", async () => {
     const carol = { sub: 'sub-carol', username: 'carol', groups: [] };
-    const result = await invoke(handlers.remove, { method: 'DELETE', caller: carol, pathParameters: { serviceId: 'michigan' } });
+    const result = await invoke(handlers.remove, {
+      method: 'DELETE',
+      caller: carol,
+      pathParameters: { serviceId: 'michigan' },
+    });
     expect(result.status).toBe(404);
     expect(aws.secretsManager.peek(secretNameFor('gateway-test', alice.sub, 'michigan'))).toBe(aliceToken);
   });
 
   it('deletes secret and metadata (204), then answers 404', async () => {
-    const first = await invoke(handlers.remove, { method: 'DELETE', caller: bob, pathParameters: { serviceId: 'michigan' } });
+    const first = await invoke(handlers.remove, {
+      method: 'DELETE',
+      caller: bob,
+      pathParameters: { serviceId: 'michigan' },
+    });
     expect(first.status).toBe(204);
     expect(aws.secretsManager.peek(secretNameFor('gateway-test', bob.sub, 'michigan'))).toBeUndefined();
     expect((await invoke(handlers.list, { caller: bob })).body.credentials).toEqual([]);
-    const again = await invoke(handlers.remove, { method: 'DELETE', caller: bob, pathParameters: { serviceId: 'michigan' } });
+    const again = await invoke(handlers.remove, {
+      method: 'DELETE',
+      caller: bob,
+      pathParameters: { serviceId: 'michigan' },
+    });
     expect(again.status).toBe(404);
   });
 

@@ -21,8 +21,26 @@ beforeAll(async () => {
   sim = await startCloudgeneSimulator();
   aliceToken = sim.addUser({ username: 'alice-mis' });
   process.env.SERVICE_CATALOG = JSON.stringify([
-    { id: 'michigan', name: 'Michigan (simulated)', baseUrl: sim.url, appId: 'imputationserver2', location: 'here', notes: 'n', maxConcurrentJobs: 2, enabled: true },
-    { id: 'topmed', name: 'TOPMed (simulated)', baseUrl: sim.url, appId: 'imputationserver2', location: 'there', notes: 'n', maxConcurrentJobs: 3, enabled: true },
+    {
+      id: 'michigan',
+      name: 'Michigan (simulated)',
+      baseUrl: sim.url,
+      appId: 'imputationserver2',
+      location: 'here',
+      notes: 'n',
+      maxConcurrentJobs: 2,
+      enabled: true,
+    },
+    {
+      id: 'topmed',
+      name: 'TOPMed (simulated)',
+      baseUrl: sim.url,
+      appId: 'imputationserver2',
+      location: 'there',
+      notes: 'n',
+      maxConcurrentJobs: 3,
+      enabled: true,
+    },
   ]);
   h = {
     list: (await import('#functions/api/services/list-services')).handler,
@@ -30,7 +48,12 @@ beforeAll(async () => {
     options: (await import('#functions/api/services/get-service-options')).handler,
     put: (await import('#functions/api/credentials/put-credential')).handler,
   };
-  const stored = await invoke(h.put, { method: 'PUT', caller: alice, pathParameters: { serviceId: 'michigan' }, body: { token: aliceToken } });
+  const stored = await invoke(h.put, {
+    method: 'PUT',
+    caller: alice,
+    pathParameters: { serviceId: 'michigan' },
+    body: { token: aliceToken },
+  });
   expect(stored.status).toBe(201);
 });
 afterAll(async () => {
@@ -53,7 +76,9 @@ describe('GET /services and /services/{id}', () => {
   });
 
   it('shows one service, 404 for an unknown id', async () => {
-    expect((await invoke(h.get, { caller: alice, pathParameters: { serviceId: 'topmed' } })).body).toMatchObject({
+    expect(
+      (await invoke(h.get, { caller: alice, pathParameters: { serviceId: 'topmed' } })).body,
+    ).toMatchObject({
       id: 'topmed',
       maxConcurrentJobs: 3,
     });
@@ -71,7 +96,9 @@ describe('GET /services/{id}/options', () => {
     const panel = result.body.refPanels[0];
     expect(panel).toMatchObject({ id: expect.stringMatching(/^apps@/), label: expect.any(String) });
     expect(panel.populations.length).toBeGreaterThan(0);
-    expect(result.body.builds.map((b: { id: string }) => b.id)).toEqual(expect.arrayContaining(['hg19', 'hg38']));
+    expect(result.body.builds.map((b: { id: string }) => b.id)).toEqual(
+      expect.arrayContaining(['hg19', 'hg38']),
+    );
     expect(result.body.phasing.map((b: { id: string }) => b.id)).toContain('eagle');
     expect(result.body.modes.map((b: { id: string }) => b.id)).toContain('imputation');
   });
@@ -91,7 +118,12 @@ describe('GET /services/{id}/options', () => {
   it('says so when the service rejects the stored token (422), after the cache is bypassed by a new token', async () => {
     const carol = { sub: 'sub-carol', username: 'carol', groups: [] };
     const token = sim.addUser({ username: 'carol-mis' });
-    await invoke(h.put, { method: 'PUT', caller: carol, pathParameters: { serviceId: 'topmed' }, body: { token } });
+    await invoke(h.put, {
+      method: 'PUT',
+      caller: carol,
+      pathParameters: { serviceId: 'topmed' },
+      body: { token },
+    });
     sim.revokeToken('carol-mis');
     const result = await options(carol, 'topmed');
     expect(result.status).toBe(422);

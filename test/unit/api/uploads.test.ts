@@ -32,7 +32,8 @@ afterAll(async () => {
   await aws.close();
 });
 
-const announce = (caller: typeof alice, body: unknown) => invoke(createUpload, { method: 'POST', caller, body });
+const announce = (caller: typeof alice, body: unknown) =>
+  invoke(createUpload, { method: 'POST', caller, body });
 
 describe('POST /uploads', () => {
   it('returns a presigned PUT bound to the size and checksum, under the caller prefix', async () => {
@@ -41,11 +42,19 @@ describe('POST /uploads', () => {
     const result = await announce(alice, { fileName: 'cohort.chr20.vcf.gz', size: file.length, sha256 });
     expect(result.status).toBe(201);
     const url = new URL(result.body.uploadUrl);
-    expect(url.pathname).toMatch(/^\/inputs-test\/inputs\/[A-Za-z0-9_-]+\/[0-9A-Z]{26}\/cohort\.chr20\.vcf\.gz$/);
+    expect(url.pathname).toMatch(
+      /^\/inputs-test\/inputs\/[A-Za-z0-9_-]+\/[0-9A-Z]{26}\/cohort\.chr20\.vcf\.gz$/,
+    );
     expect(url.searchParams.get('X-Amz-SignedHeaders')).toContain('content-length');
     expect(url.searchParams.get('X-Amz-SignedHeaders')).toContain('x-amz-checksum-sha256');
-    expect(result.body.headers['x-amz-checksum-sha256']).toBe(createHash('sha256').update(file).digest('base64'));
-    expect(result.body.upload).toMatchObject({ status: 'PENDING', size: file.length, fileName: 'cohort.chr20.vcf.gz' });
+    expect(result.body.headers['x-amz-checksum-sha256']).toBe(
+      createHash('sha256').update(file).digest('base64'),
+    );
+    expect(result.body.upload).toMatchObject({
+      status: 'PENDING',
+      size: file.length,
+      fileName: 'cohort.chr20.vcf.gz',
+    });
   });
 
   it.each([
@@ -76,7 +85,11 @@ describe('GET /uploads/{id}', () => {
     const pending = await invoke(getUpload, { caller: alice, pathParameters: { uploadId } });
     expect(pending.body.status).toBe('PENDING');
 
-    const put = await fetch(created.body.uploadUrl, { method: 'PUT', body: file, headers: created.body.headers });
+    const put = await fetch(created.body.uploadUrl, {
+      method: 'PUT',
+      body: file,
+      headers: created.body.headers,
+    });
     expect(put.status).toBe(200);
 
     const ready = await invoke(getUpload, { caller: alice, pathParameters: { uploadId } });
@@ -89,7 +102,10 @@ describe('GET /uploads/{id}', () => {
     const created = await announce(alice, { fileName: 'short.vcf.gz', size: 1000 });
     // s3rver does not enforce signed lengths; real S3 would refuse this PUT outright.
     await fetch(created.body.uploadUrl, { method: 'PUT', body: Buffer.alloc(10) });
-    const result = await invoke(getUpload, { caller: alice, pathParameters: { uploadId: created.body.upload.uploadId } });
+    const result = await invoke(getUpload, {
+      caller: alice,
+      pathParameters: { uploadId: created.body.upload.uploadId },
+    });
     expect(result.body.status).toBe('PENDING');
     expect(result.body.problem).toMatch(/10 bytes/);
   });
@@ -100,7 +116,10 @@ describe('GET /uploads/{id}', () => {
     const other = await invoke(getUpload, { caller: bob, pathParameters: { uploadId } });
     expect(other.status).toBe(404);
     expect(other.body.error.code).toBe('UPLOAD_NOT_FOUND');
-    const unknown = await invoke(getUpload, { caller: alice, pathParameters: { uploadId: '01ARZ3NDEKTSV4RRFFQ69G5FAV' } });
+    const unknown = await invoke(getUpload, {
+      caller: alice,
+      pathParameters: { uploadId: '01ARZ3NDEKTSV4RRFFQ69G5FAV' },
+    });
     expect(unknown.status).toBe(404);
     const malformed = await invoke(getUpload, { caller: alice, pathParameters: { uploadId: 'nope' } });
     expect(malformed.status).toBe(400);
@@ -115,10 +134,18 @@ describe('GET /uploads', () => {
       await new Promise((resolve) => setTimeout(resolve, 2));
     }
     const first = await invoke(listUploads, { caller: carol, query: { limit: '2' } });
-    expect(first.body.uploads.map((u: { fileName: string }) => u.fileName)).toEqual(['three.vcf.gz', 'two.vcf.gz']);
-    const second = await invoke(listUploads, { caller: carol, query: { limit: '2', cursor: first.body.nextCursor } });
+    expect(first.body.uploads.map((u: { fileName: string }) => u.fileName)).toEqual([
+      'three.vcf.gz',
+      'two.vcf.gz',
+    ]);
+    const second = await invoke(listUploads, {
+      caller: carol,
+      query: { limit: '2', cursor: first.body.nextCursor },
+    });
     expect(second.body.uploads.map((u: { fileName: string }) => u.fileName)).toEqual(['one.vcf.gz']);
     const aliceList = await invoke(listUploads, { caller: alice });
-    expect(aliceList.body.uploads.every((u: { fileName: string }) => !['one.vcf.gz'].includes(u.fileName))).toBe(true);
+    expect(
+      aliceList.body.uploads.every((u: { fileName: string }) => !['one.vcf.gz'].includes(u.fileName)),
+    ).toBe(true);
   });
 });

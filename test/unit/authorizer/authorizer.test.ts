@@ -1,14 +1,17 @@
 import { generateKeyPairSync } from 'node:crypto';
 import type { APIGatewayAuthorizerResult } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
+import { createAuthorizerHandler, wholeApiArn } from '#functions/authorizer/handler';
 import { callerFromEvent, callerToAuthorizerContext } from '#shared/auth/caller';
 import { type AuthConfig, authConfigSchema, createTokenVerifier } from '#shared/auth/verifier';
-import { createAuthorizerHandler, wholeApiArn } from '#functions/authorizer/handler';
 import { apiEvent } from '#test/support/api-event';
 import { createTokenIssuer } from '#test/support/jwt-issuer';
 
 const methodArn = 'arn:aws:execute-api:eu-west-1:123456789012:abc123/v1/GET/jobs/01ABC';
-const issuer = createTokenIssuer({ issuer: 'https://idp.example.org/realms/research', audience: 'imputation-gateway' });
+const issuer = createTokenIssuer({
+  issuer: 'https://idp.example.org/realms/research',
+  audience: 'imputation-gateway',
+});
 const oidcConfig = authConfigSchema.parse({
   AUTH_MODE: 'oidc',
   OIDC_ISSUER: issuer.issuer,
@@ -35,7 +38,11 @@ describe('the authorizer allows a valid token', () => {
     const result = (await authorize(`Bearer ${issuer.sign(claims())}`)) as APIGatewayAuthorizerResult;
     expect(result.principalId).toBe('user-123');
     expect(result.policyDocument.Statement).toEqual([
-      { Action: 'execute-api:Invoke', Effect: 'Allow', Resource: 'arn:aws:execute-api:eu-west-1:123456789012:abc123/v1/*/*' },
+      {
+        Action: 'execute-api:Invoke',
+        Effect: 'Allow',
+        Resource: 'arn:aws:execute-api:eu-west-1:123456789012:abc123/v1/*/*',
+      },
     ]);
     const event = apiEvent({ caller: null });
     event.requestContext.authorizer = result.context as never;
@@ -47,12 +54,16 @@ describe('the authorizer allows a valid token', () => {
   });
 
   it('falls back to sub as username when the username claim is absent', async () => {
-    const result = await authorize(`Bearer ${issuer.sign(claims({ preferred_username: undefined, groups: undefined }))}`);
+    const result = await authorize(
+      `Bearer ${issuer.sign(claims({ preferred_username: undefined, groups: undefined }))}`,
+    );
     expect(result.context).toMatchObject({ sub: 'user-123', username: 'user-123', groups: '[]' });
   });
 
   it('derives the wildcard ARN from any method ARN', () => {
-    expect(wholeApiArn('arn:aws:execute-api:us-east-1:1:api/prod/POST/a/b/c')).toBe('arn:aws:execute-api:us-east-1:1:api/prod/*/*');
+    expect(wholeApiArn('arn:aws:execute-api:us-east-1:1:api/prod/POST/a/b/c')).toBe(
+      'arn:aws:execute-api:us-east-1:1:api/prod/*/*',
+    );
   });
 });
 
@@ -96,13 +107,18 @@ describe('the authorizer denies with 401 (Unauthorized)', () => {
 
 describe('Cognito mode', () => {
   const poolId = 'eu-west-1_TestPool1';
-  const cognitoIssuer = createTokenIssuer({ issuer: `https://cognito-idp.eu-west-1.amazonaws.com/${poolId}`, audience: 'client-abc' });
+  const cognitoIssuer = createTokenIssuer({
+    issuer: `https://cognito-idp.eu-west-1.amazonaws.com/${poolId}`,
+    audience: 'client-abc',
+  });
   const config = authConfigSchema.parse({
     AUTH_MODE: 'cognito',
     COGNITO_USER_POOL_ID: poolId,
     COGNITO_CLIENT_ID: 'client-abc',
   }) as AuthConfig;
-  const cognito = createAuthorizerHandler(() => createTokenVerifier(config, { jwks: cognitoIssuer.jwks as never }));
+  const cognito = createAuthorizerHandler(() =>
+    createTokenVerifier(config, { jwks: cognitoIssuer.jwks as never }),
+  );
   const idToken = (extra: Record<string, unknown> = {}) =>
     cognitoIssuer.sign({
       iss: cognitoIssuer.issuer,
@@ -130,7 +146,9 @@ describe('Cognito mode', () => {
 
   it('denies an access token where an id token is expected', async () => {
     const access = idToken({ token_use: 'access', aud: undefined, client_id: 'client-abc' });
-    await expect(cognito({ type: 'TOKEN', authorizationToken: `Bearer ${access}`, methodArn })).rejects.toThrow('Unauthorized');
+    await expect(
+      cognito({ type: 'TOKEN', authorizationToken: `Bearer ${access}`, methodArn }),
+    ).rejects.toThrow('Unauthorized');
   });
 
   it('rejects configuration without a client id', () => {

@@ -15,10 +15,14 @@ import { resultSha256 } from '#test/simulator/result-bytes';
 
 let sim: CloudgeneSimulator;
 let token: string;
-const client = (t?: string) => new CloudgeneClient({ baseUrl: sim.url, appId: 'imputationserver2', token: t ?? token, timeoutMs: 5000 });
+const client = (t?: string) =>
+  new CloudgeneClient({ baseUrl: sim.url, appId: 'imputationserver2', token: t ?? token, timeoutMs: 5000 });
 
 beforeAll(async () => {
-  sim = await startCloudgeneSimulator({ timing: { queueMs: 30, runMs: 60, exportMs: 30 }, maxDownloadsPerFile: 2 });
+  sim = await startCloudgeneSimulator({
+    timing: { queueMs: 30, runMs: 60, exportMs: 30 },
+    maxDownloadsPerFile: 2,
+  });
   token = sim.addUser({ username: 'alice' });
 });
 afterAll(() => sim.close());
@@ -33,7 +37,11 @@ const baseJob = {
   r2Filter: '0',
   password: 'zip-password-123',
 };
-const fileOf = (name: string, data: Buffer) => ({ name, size: data.length, stream: () => Readable.from([data]) });
+const fileOf = (name: string, data: Buffer) => ({
+  name,
+  size: data.length,
+  stream: () => Readable.from([data]),
+});
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function waitForState(id: string, states: number[], c = client()) {
@@ -53,13 +61,20 @@ describe('token verification', () => {
   });
 
   it('reports an invalid token with the service message', async () => {
-    expect(await client().verifyToken('eyJ.bogus.token')).toEqual({ valid: false, message: 'Invalid API Token.' });
+    expect(await client().verifyToken('eyJ.bogus.token')).toEqual({
+      valid: false,
+      message: 'Invalid API Token.',
+    });
   });
 
   it('reads an expiry given in epoch milliseconds (Cloudgene 2 clones)', async () => {
     const fake: typeof fetch = async () =>
-      new Response(JSON.stringify({ valid: true, username: 'bob', expire: 1_800_000_000_000 }), { status: 200 });
-    const result = await new CloudgeneClient({ baseUrl: 'http://x', appId: 'a', fetch: fake }).verifyToken('t');
+      new Response(JSON.stringify({ valid: true, username: 'bob', expire: 1_800_000_000_000 }), {
+        status: 200,
+      });
+    const result = await new CloudgeneClient({ baseUrl: 'http://x', appId: 'a', fetch: fake }).verifyToken(
+      't',
+    );
     expect(result.valid && result.expiresAt?.toISOString()).toBe(new Date(1_800_000_000_000).toISOString());
   });
 });
@@ -72,7 +87,10 @@ describe('errors', () => {
   it('turns a revoked token (403) into ServiceTokenInvalidError', async () => {
     const revoked = sim.addUser({ username: 'revoked-user' });
     sim.revokeToken('revoked-user');
-    await expect(client(revoked).getAppOptions()).rejects.toMatchObject({ name: 'ServiceTokenInvalidError', status: 403 });
+    await expect(client(revoked).getAppOptions()).rejects.toMatchObject({
+      name: 'ServiceTokenInvalidError',
+      status: 403,
+    });
   });
 
   it('turns 500s and dropped connections into ServiceUnavailableError', async () => {
@@ -81,13 +99,17 @@ describe('errors', () => {
     sim.failNext({ path: '/api/v2/server/apps', status: 'reset' });
     await expect(client().getAppOptions()).rejects.toBeInstanceOf(ServiceUnavailableError);
     sim.failNext({ path: '/api/v2/server/apps', status: 503 });
-    await expect(client().getAppOptions()).rejects.toMatchObject({ serviceMessage: expect.stringMatching(/maintenance/) });
+    await expect(client().getAppOptions()).rejects.toMatchObject({
+      serviceMessage: expect.stringMatching(/maintenance/),
+    });
     expect((await client().getAppOptions()).refPanels.length).toBeGreaterThan(0);
   });
 
   it('never puts the token into an error', async () => {
     sim.failNext({ path: '/api/v2/jobs', status: 500 });
-    const error = await client().getJob('job-1').catch((e: unknown) => e);
+    const error = await client()
+      .getJob('job-1')
+      .catch((e: unknown) => e);
     expect(String(error)).not.toContain(token);
     expect(JSON.stringify(error)).not.toContain(token);
     expect(JSON.stringify(client())).not.toContain(token);
@@ -101,7 +123,10 @@ describe('errors', () => {
 describe('app options', () => {
   it('normalises panels with their populations, builds, phasing, modes and defaults', async () => {
     const options = await client().getAppOptions();
-    expect(options.refPanels.map((p) => p.id)).toEqual(['apps@1000g-phase-3-v5@2.0.0', 'apps@hapmap-2@2.0.0']);
+    expect(options.refPanels.map((p) => p.id)).toEqual([
+      'apps@1000g-phase-3-v5@2.0.0',
+      'apps@hapmap-2@2.0.0',
+    ]);
     expect(options.refPanels[1]?.populations.map((p) => p.id)).toEqual(['eur', 'off']);
     expect(options.builds.map((b) => b.id)).toEqual(['hg19', 'hg38']);
     expect(options.phasing.map((b) => b.id)).toEqual(['eagle', 'beagle', 'no_phasing']);
@@ -115,18 +140,29 @@ describe('submission', () => {
   it('streams the files and sends every field, the password always, checkboxes only when on', async () => {
     const a = Buffer.from('first file bytes');
     const b = Buffer.alloc(70_000, 7);
-    const { id } = await client().submitJob({ ...baseJob, files: [fileOf('a.vcf.gz', a), fileOf('b.vcf.gz', b)] });
+    const { id } = await client().submitJob({
+      ...baseJob,
+      files: [fileOf('a.vcf.gz', a), fileOf('b.vcf.gz', b)],
+    });
     const job = sim.job(id);
     expect(job.files).toEqual([
       { name: 'a.vcf.gz', bytes: a.length, sha256: createHash('sha256').update(a).digest('hex') },
       { name: 'b.vcf.gz', bytes: b.length, sha256: createHash('sha256').update(b).digest('hex') },
     ]);
-    expect(job.fields).toMatchObject({ refpanel: baseJob.refPanel, password: 'zip-password-123', population: 'eur' });
+    expect(job.fields).toMatchObject({
+      refpanel: baseJob.refPanel,
+      password: 'zip-password-123',
+      population: 'eur',
+    });
     expect(job.fields).not.toHaveProperty('aesEncryption');
     expect(job.fields).not.toHaveProperty('meta');
     sim.setJobState(id, 6);
 
-    const { id: second } = await client().submitJob({ ...baseJob, aesEncryption: true, files: [fileOf('c.vcf.gz', a)] });
+    const { id: second } = await client().submitJob({
+      ...baseJob,
+      aesEncryption: true,
+      files: [fileOf('c.vcf.gz', a)],
+    });
     expect(sim.job(second).fields).toHaveProperty('aesEncryption');
     sim.setJobState(second, 6);
   });
@@ -136,7 +172,18 @@ describe('submission', () => {
     const size = 50 * chunk.length;
     const { id } = await client().submitJob({
       ...baseJob,
-      files: [{ name: 'big.vcf.gz', size, stream: () => Readable.from((function* () { for (let i = 0; i < 50; i++) yield chunk; })()) }],
+      files: [
+        {
+          name: 'big.vcf.gz',
+          size,
+          stream: () =>
+            Readable.from(
+              (function* () {
+                for (let i = 0; i < 50; i++) yield chunk;
+              })(),
+            ),
+        },
+      ],
     });
     expect(sim.job(id).files[0]?.bytes).toBe(size);
     sim.setJobState(id, 6);
@@ -144,7 +191,9 @@ describe('submission', () => {
 
   it('passes on the unknown-field 400 with the service message', async () => {
     const fake: typeof fetch = async () =>
-      new Response(JSON.stringify({ message: "Parameter 'foo' not found.", success: false }), { status: 400 });
+      new Response(JSON.stringify({ message: "Parameter 'foo' not found.", success: false }), {
+        status: 400,
+      });
     const c = new CloudgeneClient({ baseUrl: 'http://x', appId: 'a', token: 't', fetch: fake });
     await expect(c.submitJob({ ...baseJob, files: [] })).rejects.toMatchObject({
       name: 'CloudgeneBadRequestError',
@@ -159,14 +208,20 @@ describe('submission', () => {
     sim.scenario = 'manual';
     await c.submitJob({ ...baseJob, files: [fileOf('1.vcf.gz', Buffer.from('1'))] });
     await c.submitJob({ ...baseJob, files: [fileOf('2.vcf.gz', Buffer.from('2'))] });
-    const error = await c.submitJob({ ...baseJob, files: [fileOf('3.vcf.gz', Buffer.from('3'))] }).catch((e: unknown) => e);
+    const error = await c
+      .submitJob({ ...baseJob, files: [fileOf('3.vcf.gz', Buffer.from('3'))] })
+      .catch((e: unknown) => e);
     sim.scenario = 'success';
     expect(error).toBeInstanceOf(ConcurrencyLimitError);
     expect((error as ConcurrencyLimitError).limit).toBe(2);
   });
 
   it('finds an earlier submission again by a marker in its name', async () => {
-    const { id } = await client().submitJob({ ...baseJob, jobName: 'cohort [gw:01TEST]', files: [fileOf('m.vcf.gz', Buffer.from('m'))] });
+    const { id } = await client().submitJob({
+      ...baseJob,
+      jobName: 'cohort [gw:01TEST]',
+      files: [fileOf('m.vcf.gz', Buffer.from('m'))],
+    });
     expect(await client().findJobByName('[gw:01TEST]')).toMatchObject({ id });
     expect(await client().findJobByName('[gw:NOPE]')).toBeUndefined();
     sim.setJobState(id, 6);
@@ -178,7 +233,9 @@ describe('job lifecycle and results', () => {
     const { id } = await client().submitJob({ ...baseJob, files: [fileOf('x.vcf.gz', Buffer.from('x'))] });
     const done = await waitForState(id, [4]);
     const files = done.outputParams.flatMap((p) => p.files);
-    expect(files.map((f) => f.name)).toEqual(expect.arrayContaining(['chr_20.zip', 'statistics/lift-over.txt', 'quality-control.html']));
+    expect(files.map((f) => f.name)).toEqual(
+      expect.arrayContaining(['chr_20.zip', 'statistics/lift-over.txt', 'quality-control.html']),
+    );
     for (const file of files) {
       const download = await client().downloadResult(file);
       const hash = createHash('sha256');
@@ -204,11 +261,17 @@ describe('job lifecycle and results', () => {
     await (await client().downloadResult(file)).body.cancel();
     await (await client().downloadResult(file)).body.cancel();
     await expect(client().downloadResult(file)).rejects.toBeInstanceOf(DownloadsExhaustedError);
-    await expect(client().downloadResult({ hash: 'unknown', name: 'x' })).rejects.toBeInstanceOf(CloudgeneNotFoundError);
+    await expect(client().downloadResult({ hash: 'unknown', name: 'x' })).rejects.toBeInstanceOf(
+      CloudgeneNotFoundError,
+    );
   });
 
   it('fails a job with a wrong panel only after it starts, with the service message', async () => {
-    const { id } = await client().submitJob({ ...baseJob, refPanel: 'apps@no-such-panel', files: [fileOf('z.vcf.gz', Buffer.from('z'))] });
+    const { id } = await client().submitJob({
+      ...baseJob,
+      refPanel: 'apps@no-such-panel',
+      files: [fileOf('z.vcf.gz', Buffer.from('z'))],
+    });
     const failed = await waitForState(id, [5]);
     const errors = failed.steps.flatMap((s) => s.logMessages).filter((m) => m.type === 1);
     expect(errors[0]?.message).toMatch(/not installed or wrong permissions/);

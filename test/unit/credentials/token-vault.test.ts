@@ -1,7 +1,10 @@
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type SecretsManagerEmulator, startSecretsManagerEmulator } from '#infra/local/emulators/secrets-manager';
-import { TokenVault, encodeSubject, secretNameFor } from '#shared/credentials/token-vault';
+import {
+  type SecretsManagerEmulator,
+  startSecretsManagerEmulator,
+} from '#infra/local/emulators/secrets-manager';
+import { encodeSubject, secretNameFor, TokenVault } from '#shared/credentials/token-vault';
 
 describe('TokenVault (Secrets Manager)', () => {
   let emulator: SecretsManagerEmulator;

@@ -68,23 +68,37 @@ describe('the HTTP stack shared by every API handler', () => {
     expect(result.status).toBe(400);
     expect(result.body.error.code).toBe('VALIDATION_FAILED');
     const where = result.body.error.details.map((d: { in: string; path: string }) => `${d.in}:${d.path}`);
-    expect(where).toEqual(expect.arrayContaining(['path:itemId', 'query:limit', 'body:name', 'body:size', 'body:']));
+    expect(where).toEqual(
+      expect.arrayContaining(['path:itemId', 'query:limit', 'body:name', 'body:size', 'body:']),
+    );
   });
 
   it('rejects malformed JSON with 400 INVALID_JSON', async () => {
-    const result = await invoke(echo, { ...valid, body: '{"name": ', headers: { 'Content-Type': 'application/json' } });
+    const result = await invoke(echo, {
+      ...valid,
+      body: '{"name": ',
+      headers: { 'Content-Type': 'application/json' },
+    });
     expect(result.status).toBe(400);
     expect(result.body).toEqual({ error: { code: 'INVALID_JSON', message: expect.any(String) } });
   });
 
   it('rejects a body that is not JSON with 415', async () => {
-    const result = await invoke(echo, { ...valid, body: 'name=x', headers: { 'Content-Type': 'text/plain' } });
+    const result = await invoke(echo, {
+      ...valid,
+      body: 'name=x',
+      headers: { 'Content-Type': 'text/plain' },
+    });
     expect(result.status).toBe(415);
     expect(result.body.error.code).toBe('UNSUPPORTED_MEDIA_TYPE');
   });
 
   it('rejects a missing body with 400', async () => {
-    const result = await invoke(echo, { ...valid, body: undefined, headers: { 'Content-Type': 'application/json' } });
+    const result = await invoke(echo, {
+      ...valid,
+      body: undefined,
+      headers: { 'Content-Type': 'application/json' },
+    });
     expect(result.status).toBe(400);
   });
 

@@ -48,7 +48,9 @@ describe('job repository', () => {
   it('moves a job only along legal edges and appends each move to its history', async () => {
     const id = '01JOB0000000000000000000B1';
     await repository.create(newJob('alice', id));
-    const validating = await repository.transition('alice', id, JobStatus.VALIDATING, { detail: 'checking 1 file' });
+    const validating = await repository.transition('alice', id, JobStatus.VALIDATING, {
+      detail: 'checking 1 file',
+    });
     expect(validating.status).toBe(JobStatus.VALIDATING);
     expect(validating.events.map((e) => e.to)).toEqual([JobStatus.QUEUED, JobStatus.VALIDATING]);
     await expect(repository.transition('alice', id, JobStatus.SUCCEEDED)).rejects.toBeInstanceOf(
@@ -100,7 +102,11 @@ describe('job repository', () => {
     expect(seen).toHaveLength(7);
     expect([...seen].sort().reverse()).toEqual(seen);
     const succeeded = await repository.list(owner, { limit: 10, status: JobStatus.SUCCEEDED });
-    expect(succeeded.jobs.map((j) => j.status)).toEqual([JobStatus.SUCCEEDED, JobStatus.SUCCEEDED, JobStatus.SUCCEEDED]);
+    expect(succeeded.jobs.map((j) => j.status)).toEqual([
+      JobStatus.SUCCEEDED,
+      JobStatus.SUCCEEDED,
+      JobStatus.SUCCEEDED,
+    ]);
   });
 
   it("rejects a cursor from another user's listing", async () => {

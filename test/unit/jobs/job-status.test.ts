@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import {
-  IllegalTransitionError,
-  JobStatus,
   allowedPredecessors,
   assertTransition,
   canTransition,
+  IllegalTransitionError,
   isTerminal,
+  JobStatus,
   jobStatuses,
   statusFromRemoteState,
 } from '#shared/jobs/job-status';

@@ -16,7 +16,12 @@ const inspect = (data: Buffer) => inspectVcfHead(chunked(data));
 describe('VCF head inspection before submission', () => {
   it('accepts a bgzipped VCF with 51 samples on chromosome 20 for hg19', async () => {
     const result = await inspect(makeVcfGz({ samples: 51, chromosome: '20' }));
-    expect(result).toMatchObject({ bgzip: true, fileformat: 'VCFv4.2', sampleCount: 51, chromosomes: ['20'] });
+    expect(result).toMatchObject({
+      bgzip: true,
+      fileformat: 'VCFv4.2',
+      sampleCount: 51,
+      chromosomes: ['20'],
+    });
     expect(checkVcfForImputation(result, 'hg19')).toEqual([]);
   });
 
