@@ -236,6 +236,11 @@ export class CloudgeneSimulator {
     this.faults.push({ ...rule, remaining: rule.times ?? 1 });
   }
 
+  /** Forgets every pending fault rule. */
+  clearFaults(): void {
+    this.faults.length = 0;
+  }
+
   job(id: string): SimulatedJob {
     const job = this.jobs.find((j) => j.id === id);
     if (!job) throw new Error(`no simulated job ${id}`);
