@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Caller } from '#shared/auth/caller';
 import { JobStatus } from '#shared/jobs/job-status';
 import { invoke } from '#test/support/api-event';
 import { makeVcfGz } from '#test/support/vcf-fixtures';
@@ -29,7 +30,7 @@ beforeAll(async () => {
 });
 afterAll(() => h?.close());
 
-async function uploadFor(caller: typeof alice, confirm = true): Promise<string> {
+async function uploadFor(caller: Caller, confirm = true): Promise<string> {
   const file = makeVcfGz({ samples: 30 });
   const created = await invoke(api.createUpload!, {
     method: 'POST',
@@ -55,7 +56,7 @@ const jobBody = (overrides: Record<string, unknown> = {}) => ({
   uploadIds: [aliceUpload],
   ...overrides,
 });
-const create = (caller: typeof alice, body: unknown, headers: Record<string, string> = {}) =>
+const create = (caller: Caller, body: unknown, headers: Record<string, string> = {}) =>
   invoke(api.createJob!, { method: 'POST', caller, body, headers });
 
 describe('POST /jobs', () => {
