@@ -335,6 +335,7 @@ export class CloudgeneSimulator {
       return;
     }
 
+    if (path.startsWith('/__admin/')) return this.admin(request, response, method, path);
     if (method === 'POST' && path === '/api/v2/tokens/verify') return this.verifyToken(request, response);
     if (method === 'GET' && path === '/api/v2/server') {
       const user = this.authenticate(headerToken(request));
@@ -361,6 +362,34 @@ export class CloudgeneSimulator {
       return this.api(request, response, method, path, url, user);
     }
     this.send(response, 404, { success: false, message: 'Not found.' });
+  }
+
+  /**
+   * Control over HTTP for processes that do not hold the simulator object (the local stack, benchmarks):
+   * create users, change the scenario and timing, move a job. Not part of the Cloudgene API.
+   */
+  private async admin(request: IncomingMessage, response: ServerResponse, method: string, path: string) {
+    const body = JSON.parse((await readText(request)) || '{}') as Record<string, unknown>;
+    if (method === 'POST' && path === '/__admin/users') {
+      const token = this.addUser({ username: String(body.username ?? `user-${this.users.size + 1}`) });
+      return this.send(response, 201, { username: body.username, token });
+    }
+    if (method === 'POST' && path === '/__admin/config') {
+      if (body.scenario) this.scenario = body.scenario as JobScenario;
+      if (body.timing) this.timing = { ...this.timing, ...(body.timing as Partial<JobTiming>) };
+      if (typeof body.concurrencyLimit === 'number') this.concurrencyLimit = body.concurrencyLimit;
+      if (typeof body.maxDownloadsPerFile === 'number') this.maxDownloadsPerFile = body.maxDownloadsPerFile;
+      return this.send(response, 200, { scenario: this.scenario, timing: this.timing, concurrencyLimit: this.concurrencyLimit });
+    }
+    const jobState = /^\/__admin\/jobs\/([^/]+)\/state$/.exec(path);
+    if (method === 'POST' && jobState) {
+      this.setJobState(decodeURIComponent(jobState[1]!), Number(body.state), body.message as string | undefined);
+      return this.send(response, 200, { ok: true });
+    }
+    if (method === 'GET' && path === '/__admin/jobs') {
+      return this.send(response, 200, { jobs: this.jobs.map((j) => ({ id: j.id, user: j.user, state: this.stateOf(j), files: j.files })) });
+    }
+    this.send(response, 404, { message: 'unknown admin call' });
   }
 
   private async verifyToken(request: IncomingMessage, response: ServerResponse) {
