@@ -8,6 +8,7 @@ export default defineConfig({
         extends: true,
         test: { name: 'workflow', include: ['test/workflow/**/*.test.ts'], testTimeout: 60_000 },
       },
+      { extends: true, test: { name: 'e2e', include: ['test/e2e/**/*.test.ts'], testTimeout: 120_000 } },
       { extends: true, test: { name: 'infra', include: ['test/infra/**/*.test.ts'], testTimeout: 120_000 } },
     ],
     testTimeout: 15_000,

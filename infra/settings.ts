@@ -1,6 +1,7 @@
 /**
  * Deployment settings, read from CDK context (`cdk deploy -c key=value` or cdk.json) and validated once
- * with clear messages, so a typo fails `cdk synth` instead of a deployed stack.
+ * with clear messages, so a typo fails `cdk synth` instead of a deployed stack. Values given with `-c`
+ * arrive as strings; lists are comma-separated, `serviceCatalog` is JSON.
  */
 import { z } from 'zod';
 import { resolveServiceCatalog } from '#shared/catalog/service-catalog';
@@ -11,58 +12,88 @@ const list = z
     (Array.isArray(value) ? value : value.split(',')).map((v) => v.trim()).filter(Boolean),
   );
 const int = z.coerce.number().int();
-const json = z.union([
-  z.string().transform((text) => JSON.parse(text) as unknown),
-  z.record(z.string(), z.unknown()),
-]);
+const httpsUrl = z.url({ protocol: /^https$/, error: 'must be an https:// URL' });
+/** A JSON object: given as text with `-c`, or as an object in cdk.json. */
+const jsonObject = z
+  .unknown()
+  .transform((value, ctx) => {
+    if (typeof value !== 'string') return value;
+    try {
+      return JSON.parse(value) as unknown;
+    } catch (error) {
+      ctx.addIssue({ code: 'custom', message: `not valid JSON (${(error as Error).message})` });
+      return z.NEVER;
+    }
+  })
+  .pipe(z.record(z.string(), z.unknown(), { error: 'must be a JSON object keyed by service id' }));
+/** The retention periods CloudWatch Logs accepts. */
+const LOG_RETENTION_DAYS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+] as const;
 
 const settingsShape = z.object({
-  /** Name of the CloudFormation stack. */
+  /** Name of the CloudFormation stack (and prefix of the state machine's name). Default `ImputationGateway`. */
   stackName: z
     .string()
-    .regex(/^[A-Za-z][A-Za-z0-9-]{0,100}$/)
+    .regex(/^[A-Za-z][A-Za-z0-9-]{0,100}$/, 'letters, digits and dashes, starting with a letter')
     .default('ImputationGateway'),
-  /** Browser origins allowed to call the API and to PUT/GET presigned URLs (comma list); none by default. */
+  /**
+   * Browser origins allowed to call the API and to PUT/GET the presigned URLs (comma list, e.g.
+   * `https://imputation.example.org`). Default none: no CORS preflight, no CORS on the buckets.
+   */
   corsAllowedOrigins: list.default([]),
-  /** `cognito` (a user pool created by the stack) or `oidc` (bring your own issuer). */
+  /** `cognito` (default: a user pool created by the stack) or `oidc` (bring your own issuer). */
   authMode: z.enum(['cognito', 'oidc']).default('cognito'),
-  /** OIDC issuer URL (authMode=oidc). */
-  oidcIssuer: z.url().optional(),
-  /** Expected `aud` claim(s), comma list (authMode=oidc). */
+  /** OIDC issuer URL, the tokens' exact `iss` (https). Required with authMode=oidc. */
+  oidcIssuer: httpsUrl.optional(),
+  /** Accepted `aud` claim(s), comma list. Required with authMode=oidc. */
   oidcAudience: list.optional(),
-  /** JWKS URI; default `<issuer>/.well-known/jwks.json`. */
-  oidcJwksUri: z.url().optional(),
-  /** Claim holding the username (authMode=oidc). */
-  oidcUsernameClaim: z.string().default('preferred_username'),
-  /** Claim holding the groups (authMode=oidc). */
-  oidcGroupsClaim: z.string().default('groups'),
-  /** Cognito app client callback and logout URLs (comma lists). */
+  /** JWKS URI (https). Default `<oidcIssuer>/.well-known/jwks.json`; Keycloak needs `…/protocol/openid-connect/certs`. */
+  oidcJwksUri: httpsUrl.optional(),
+  /** Claim holding the username (authMode=oidc). Default `preferred_username`. */
+  oidcUsernameClaim: z.string().min(1).default('preferred_username'),
+  /** Claim holding the caller's groups (authMode=oidc). Default `groups`. */
+  oidcGroupsClaim: z.string().min(1).default('groups'),
+  /** Where the Cognito app client may redirect after sign-in (comma list). Default `http://localhost:5173/`. */
   cognitoCallbackUrls: list.default(['http://localhost:5173/']),
+  /** Where the Cognito app client may redirect after sign-out (comma list). Default `http://localhost:5173/`. */
   cognitoLogoutUrls: list.default(['http://localhost:5173/']),
-  /** Days after which uploaded inputs (objects and records) expire. */
+  /** Days after which uploaded inputs (objects and their records) are deleted. Default 14. */
   inputExpiryDays: int.positive().default(14),
-  /** Days after which copied results expire; unset keeps them. */
+  /** Days after which copied results are deleted. Default: unset, results are kept. */
   resultExpiryDays: int.positive().optional(),
-  /** Largest accepted upload in bytes (S3 single PUT limit: 5 GiB). */
+  /** Largest accepted upload in bytes (at most the 5 GiB S3 single-PUT limit, which is the default). */
   maxUploadBytes: int
     .positive()
     .max(5 * 1024 ** 3)
     .default(5 * 1024 ** 3),
-  /** Overrides of the service catalog, JSON keyed by service id (see shared/catalog/service-catalog.ts). */
-  serviceCatalog: json.default({}),
-  /** API stage throttling. */
+  /**
+   * Overrides of the service catalog, a JSON object keyed by service id: a partial entry changes a known
+   * service, a full one adds a service, `null` removes one (see shared/catalog/service-catalog.ts).
+   * Default `{}`: Michigan, TOPMed and H3Africa/AfriGen-D as shipped.
+   */
+  serviceCatalog: jsonObject.default({}),
+  /** Stage-wide steady-state limit of the API, requests per second. Default 50. */
   throttleRateLimit: int.positive().default(50),
+  /** Stage-wide burst limit of the API, requests. Default 100. */
   throttleBurstLimit: int.positive().default(100),
-  /** Retention of Lambda, API access and workflow logs. */
-  logRetentionDays: int.positive().default(30),
-  /** `retain` (default) keeps table, buckets and key on stack deletion; `destroy` is for development stacks. */
+  /** Retention in days of the function, API access and workflow logs (a value CloudWatch accepts). Default 30. */
+  logRetentionDays: int
+    .refine((days) => (LOG_RETENTION_DAYS as readonly number[]).includes(days), {
+      message: `must be one of ${LOG_RETENTION_DAYS.join(', ')}`,
+    })
+    .default(30),
+  /**
+   * `retain` (default) keeps the table, buckets, keys, user pool and logs when the stack is deleted and
+   * turns on the table's deletion protection; `destroy` is for development stacks.
+   */
   removalPolicy: z.enum(['retain', 'destroy']).default('retain'),
-  /** Name prefix of the per-user token secrets. */
+  /** Secrets Manager name prefix of the per-user token secrets (`<prefix>/users/…`). Default `imputation-gateway`. */
   secretsPrefix: z
     .string()
-    .regex(/^[A-Za-z0-9_+=.@-]+$/)
+    .regex(/^[A-Za-z0-9_+=.@-]+$/, 'letters, digits and _+=.@- only (no slash)')
     .default('imputation-gateway'),
-  /** E-mail address for alarm notifications (optional). */
+  /** E-mail address subscribed to the alarm topic. Default: none (subscribe to the AlarmTopicArn output). */
   alarmEmail: z.email().optional(),
 });
 
@@ -74,17 +105,32 @@ export const settingsSchema = settingsShape
     if (settings.authMode === 'oidc' && !settings.oidcAudience?.length) {
       ctx.addIssue({ code: 'custom', path: ['oidcAudience'], message: 'authMode=oidc needs oidcAudience' });
     }
+    if (settings.throttleBurstLimit < settings.throttleRateLimit) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['throttleBurstLimit'],
+        message: 'must be at least throttleRateLimit',
+      });
+    }
   })
-  .transform((settings) => ({
-    ...settings,
-    resolvedCatalog: resolveServiceCatalog(settings.serviceCatalog),
-  }));
+  .transform((settings, ctx) => {
+    try {
+      return { ...settings, resolvedCatalog: resolveServiceCatalog(settings.serviceCatalog) };
+    } catch (error) {
+      const detail =
+        error instanceof z.ZodError
+          ? error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')
+          : (error as Error).message;
+      ctx.addIssue({ code: 'custom', path: ['serviceCatalog'], message: detail });
+      return z.NEVER;
+    }
+  });
 
 export type Settings = z.infer<typeof settingsSchema>;
 
-export const SETTING_KEYS = Object.keys(settingsShape.shape) as (keyof Settings)[];
+export const SETTING_KEYS = Object.keys(settingsShape.shape) as (keyof z.input<typeof settingsShape>)[];
 
-/** Reads settings from a node's context (`tryGetContext`), e.g. the App. */
+/** Reads settings from a node's context (`tryGetContext`), e.g. the App; throws one error naming every problem. */
 export function readSettings(getContext: (key: string) => unknown): Settings {
   const raw: Record<string, unknown> = {};
   for (const key of SETTING_KEYS) {

@@ -3,7 +3,7 @@
  * Environment-agnostic, so `cdk synth` needs no AWS account.
  */
 import { CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
-import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { stateMachineArnFor } from './constructs/access';
 import { Api } from './constructs/api';
@@ -14,6 +14,7 @@ import { Workflow } from './constructs/workflow';
 import type { Settings } from './settings';
 
 export interface ImputationGatewayStackProps extends StackProps {
+  /** Validated deployment settings (see infra/settings.ts; read from CDK context by infra/app.ts). */
   settings: Settings;
 }
 
@@ -84,7 +85,7 @@ export class ImputationGatewayStack extends Stack {
       removalPolicy,
     });
 
-    new Monitoring(this, 'Monitoring', {
+    const monitoring = new Monitoring(this, 'Monitoring', {
       api: this.api.restApi,
       functions: [
         ...Object.values(this.api.functions),
@@ -92,8 +93,8 @@ export class ImputationGatewayStack extends Stack {
         ...Object.values(this.workflow.functions),
       ],
       stateMachine: this.workflow.stateMachine,
-      key: this.storage.secretsKey,
       alarmEmail: settings.alarmEmail,
+      removalPolicy,
     });
 
     new CfnOutput(this, 'ApiUrl', {
@@ -104,6 +105,10 @@ export class ImputationGatewayStack extends Stack {
     new CfnOutput(this, 'ResultsBucket', { value: this.storage.resultsBucket.bucketName });
     new CfnOutput(this, 'TableName', { value: this.storage.table.tableName });
     new CfnOutput(this, 'StateMachineArn', { value: this.workflow.stateMachine.stateMachineArn });
+    new CfnOutput(this, 'AlarmTopicArn', {
+      value: monitoring.topic.topicArn,
+      description: 'Subscribe here to receive the alarms',
+    });
     if (this.identity.userPool && this.identity.userPoolClient) {
       new CfnOutput(this, 'UserPoolId', { value: this.identity.userPool.userPoolId });
       new CfnOutput(this, 'UserPoolClientId', { value: this.identity.userPoolClient.userPoolClientId });
@@ -112,9 +117,6 @@ export class ImputationGatewayStack extends Stack {
 }
 
 function retentionDays(days: number): logs.RetentionDays {
-  const allowed = Object.values(logs.RetentionDays).filter(
-    (v): v is number => typeof v === 'number' && v > 0,
-  );
-  const match = allowed.sort((a, b) => a - b).find((value) => value >= days);
-  return (match ?? logs.RetentionDays.TEN_YEARS) as logs.RetentionDays;
+  // settings.ts admits only the values CloudWatch Logs accepts, so this is a plain conversion.
+  return days as logs.RetentionDays;
 }

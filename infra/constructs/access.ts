@@ -36,6 +36,16 @@ export interface AccessResources {
   stateMachineName: string;
 }
 
+/** `arn:…:secret:<prefix>/users/*`: the per-user token secrets of this deployment, and nothing else. */
+export function userSecretsArn(stack: Stack, prefix: string): string {
+  return stack.formatArn({
+    service: 'secretsmanager',
+    resource: 'secret',
+    resourceName: `${prefix}/users/*`,
+    arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+  });
+}
+
 export function stateMachineArnFor(scope: Stack, name: string): string {
   return scope.formatArn({
     service: 'states',
@@ -51,10 +61,8 @@ export function grantAccess(target: GatewayFunction, access: Access, resources: 
   const stack = Stack.of(target);
   const acknowledge: { id: string; reason: string; appliesTo: (string | { regex: string })[] }[] = [];
 
-  if (access.table === 'read') storage.table.grantReadData(fn);
-  if (access.table === 'readWrite') storage.table.grantReadWriteData(fn);
   if (access.table) {
-    fn.addEnvironment('TABLE_NAME', storage.table.tableName);
+    target.grantTable(storage.table, access.table);
     acknowledge.push({
       id: 'AwsSolutions-IAM5',
       reason: 'Queries by status use the GSI; the grant covers the indexes of this one table only.',
@@ -63,6 +71,8 @@ export function grantAccess(target: GatewayFunction, access: Access, resources: 
   }
 
   if (access.secrets) {
+    // The token vault (shared/credentials/token-vault.ts) creates secrets with tags, overwrites their
+    // value, reads and force-deletes them; it never updates, rotates or lists.
     const actions = ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'];
     if (access.secrets === 'readWrite') {
       actions.push(
@@ -72,14 +82,20 @@ export function grantAccess(target: GatewayFunction, access: Access, resources: 
         'secretsmanager:TagResource',
       );
     }
-    const userSecrets = stack.formatArn({
-      service: 'secretsmanager',
-      resource: 'secret',
-      resourceName: `${resources.secretsPrefix}/users/*`,
-      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-    });
+    const userSecrets = userSecretsArn(stack, resources.secretsPrefix);
     fn.addToRolePolicy(new iam.PolicyStatement({ actions, resources: [userSecrets] }));
-    storage.secretsKey.grantEncryptDecrypt(fn);
+    // The key only through Secrets Manager and only for the users/ secrets: the encryption context
+    // Secrets Manager sends names the secret, so this grant cannot decrypt the result password key.
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: access.secrets === 'readWrite' ? ['kms:Decrypt', 'kms:GenerateDataKey'] : ['kms:Decrypt'],
+        resources: [storage.secretsKey.keyArn],
+        conditions: {
+          StringEquals: { 'kms:ViaService': `secretsmanager.${stack.region}.${stack.urlSuffix}` },
+          StringLike: { 'kms:EncryptionContext:SecretARN': userSecrets },
+        },
+      }),
+    );
     fn.addEnvironment('SECRETS_PREFIX', resources.secretsPrefix);
     fn.addEnvironment('SECRETS_KMS_KEY_ID', storage.secretsKey.keyArn);
     acknowledge.push({
@@ -147,13 +163,5 @@ export function grantAccess(target: GatewayFunction, access: Access, resources: 
     });
   }
 
-  if (access.secrets || access.resultPasswordKey) {
-    acknowledge.push({
-      id: 'AwsSolutions-IAM5',
-      reason:
-        'KMS data-key actions (GenerateDataKey*, ReEncrypt*) on the one secrets key, as Secrets Manager requires.',
-      appliesTo: ['Action::kms:GenerateDataKey*', 'Action::kms:ReEncrypt*'],
-    });
-  }
   if (acknowledge.length > 0) NagSuppressions.addResourceSuppressions(target.role, acknowledge, true);
 }

@@ -15,16 +15,25 @@ import { type AccessResources, grantAccess } from './access';
 import { GatewayFunction } from './gateway-function';
 
 export interface ApiProps {
+  /** Table, buckets, key and state machine that route grants refer to. */
   resources: AccessResources;
   /** Environment of the authorizer (from the Identity construct). */
   authorizerEnvironment: Record<string, string>;
+  /** Browser origins for CORS; empty means no preflight methods at all. */
   corsAllowedOrigins: string[];
+  /** The resolved catalog, handed to every route function as SERVICE_CATALOG. */
   serviceCatalog: ServiceDefinition[];
+  /** Stage-wide steady-state requests per second. */
   throttleRateLimit: number;
+  /** Stage-wide burst of requests. */
   throttleBurstLimit: number;
+  /** Largest upload the presigned PUT allows (MAX_UPLOAD_BYTES). */
   maxUploadBytes: number;
+  /** Days an upload record lives (INPUT_EXPIRY_DAYS), matching the inputs bucket's expiry. */
   inputExpiryDays: number;
+  /** Retention of the function logs and the access logs. */
   logRetention: logs.RetentionDays;
+  /** What happens to the log groups when the stack is deleted. */
   removalPolicy: RemovalPolicy;
 }
 
@@ -56,6 +65,8 @@ export class Api extends Construct {
     const cors = props.corsAllowedOrigins.length > 0;
     this.restApi = new apigw.RestApi(this, 'RestApi', {
       description: 'Federated genotype-imputation gateway',
+      // Execution logging (errors) needs API Gateway's account-wide CloudWatch role; cdk.json turns the
+      // default off, so this API asks for it explicitly (it is kept when the stack is deleted).
       cloudWatchRole: true,
       deployOptions: {
         stageName: 'v1',
@@ -86,24 +97,41 @@ export class Api extends Construct {
       validateRequestBody: true,
     });
 
-    const corsHeaders: Record<string, string> = cors ? { 'Access-Control-Allow-Origin': "'*'" } : {};
-    const gatewayError = (type: apigw.ResponseType, status: string, code: string, message: string) =>
-      this.restApi.addGatewayResponse(`${code}Response`, {
+    // Errors API Gateway answers itself (authorizer 401/403, throttling, unknown routes, timeouts) carry
+    // the handlers' error shape and CORS headers, so a browser can read them like any other error. The
+    // origin is the configured one, or `*` with several: these bodies are generic and the API takes
+    // bearer tokens, never cookies, so the wildcard exposes nothing.
+    const allowOrigin = props.corsAllowedOrigins.length === 1 ? props.corsAllowedOrigins[0] : '*';
+    const responseHeaders: Record<string, string> = cors
+      ? { 'Access-Control-Allow-Origin': `'${allowOrigin}'`, 'Cache-Control': "'no-store'" }
+      : { 'Cache-Control': "'no-store'" };
+    const gatewayError = (
+      type: apigw.ResponseType,
+      code: string,
+      /** Literal text, or undefined for API Gateway's own message (already a quoted JSON string). */
+      message: string | undefined,
+      /** Undefined keeps the status API Gateway chose (the DEFAULT_* types cover many). */
+      statusCode?: string,
+    ) =>
+      this.restApi.addGatewayResponse(`${type.responseType}Response`, {
         type,
-        statusCode: status,
-        responseHeaders: corsHeaders,
-        templates: { 'application/json': JSON.stringify({ error: { code, message } }) },
+        statusCode,
+        responseHeaders,
+        templates: {
+          'application/json': `{"error":{"code":"${code}","message":${
+            message === undefined ? '$context.error.messageString' : JSON.stringify(message)
+          }}}`,
+        },
       });
-    gatewayError(apigw.ResponseType.UNAUTHORIZED, '401', 'UNAUTHORIZED', 'Missing or invalid bearer token');
-    gatewayError(apigw.ResponseType.ACCESS_DENIED, '403', 'FORBIDDEN', 'Access denied');
-    gatewayError(apigw.ResponseType.THROTTLED, '429', 'THROTTLED', 'Too many requests; slow down');
-    gatewayError(apigw.ResponseType.DEFAULT_4XX, '400', 'BAD_REQUEST', 'The request could not be handled');
-    gatewayError(
-      apigw.ResponseType.DEFAULT_5XX,
-      '502',
-      'GATEWAY_ERROR',
-      'The API could not answer; try again',
-    );
+    gatewayError(apigw.ResponseType.UNAUTHORIZED, 'UNAUTHORIZED', 'Missing or invalid bearer token', '401');
+    gatewayError(apigw.ResponseType.ACCESS_DENIED, 'FORBIDDEN', 'Access denied', '403');
+    gatewayError(apigw.ResponseType.THROTTLED, 'THROTTLED', 'Too many requests; slow down', '429');
+    // Without IAM-authorized methods, this type only means "no such resource or method" (API Gateway's
+    // 403 "Missing Authentication Token"); answer it like the local stack does.
+    gatewayError(apigw.ResponseType.MISSING_AUTHENTICATION_TOKEN, 'NOT_FOUND', 'No such route', '404');
+    gatewayError(apigw.ResponseType.REQUEST_TOO_LARGE, 'PAYLOAD_TOO_LARGE', 'Request body too large', '413');
+    gatewayError(apigw.ResponseType.DEFAULT_4XX, 'BAD_REQUEST', undefined);
+    gatewayError(apigw.ResponseType.DEFAULT_5XX, 'GATEWAY_ERROR', undefined);
 
     const commonEnvironment = {
       SERVICE_CATALOG: JSON.stringify(props.serviceCatalog),
@@ -126,6 +154,7 @@ export class Api extends Construct {
       this.restApi.root
         .resourceForPath(route.path)
         .addMethod(route.method, new apigw.LambdaIntegration(fn.function), {
+          operationName: route.id,
           requestValidator: validator,
           requestParameters: Object.fromEntries(
             pathParameters.map((p) => [`method.request.path.${p}`, true]),
@@ -142,11 +171,6 @@ export class Api extends Construct {
             'No WAF by default: it costs while idle. Throttling and the JWT authorizer protect the API; ops may attach a web ACL.',
         },
         {
-          id: 'AwsSolutions-COG4',
-          reason:
-            'A Lambda authorizer (aws-jwt-verify) verifies Cognito and bring-your-own OIDC tokens alike.',
-        },
-        {
           id: 'AwsSolutions-IAM4',
           reason:
             "API Gateway's account-level CloudWatch role uses the AWS managed push-to-logs policy, as documented.",
@@ -157,10 +181,21 @@ export class Api extends Construct {
       ],
       true,
     );
-    for (const method of this.restApi.methods.filter((m) => m.httpMethod === 'OPTIONS')) {
-      NagSuppressions.addResourceSuppressions(method, [
-        { id: 'AwsSolutions-APIG4', reason: 'CORS preflight: browsers send OPTIONS without credentials.' },
-      ]);
+    for (const method of this.restApi.methods) {
+      if (method.httpMethod === 'OPTIONS') {
+        NagSuppressions.addResourceSuppressions(method, [
+          { id: 'AwsSolutions-APIG4', reason: 'CORS preflight: browsers send OPTIONS without credentials.' },
+          { id: 'AwsSolutions-COG4', reason: 'CORS preflight: browsers send OPTIONS without credentials.' },
+        ]);
+      } else {
+        NagSuppressions.addResourceSuppressions(method, [
+          {
+            id: 'AwsSolutions-COG4',
+            reason:
+              'Guarded by the Lambda token authorizer (aws-jwt-verify), which verifies Cognito and bring-your-own OIDC tokens alike.',
+          },
+        ]);
+      }
     }
   }
 }

@@ -5,7 +5,8 @@
  * function by the constructs that know what it needs.
  */
 import { resolve } from 'node:path';
-import { ArnFormat, Duration, type RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -13,19 +14,33 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
 
+/** Repository root: entries, the lockfile and tsconfig.json (with the `#shared/*` paths) are resolved from here. */
 export const REPOSITORY_ROOT = resolve(import.meta.dirname, '..', '..');
 
+/**
+ * ESM bundles still meet CommonJS dependencies that call `require` (e.g. for Node built-ins); this gives
+ * them one. The alias keeps the banner from clashing with a bundled module's own `createRequire` import.
+ */
+const CJS_REQUIRE_SHIM =
+  "import { createRequire as __gatewayCreateRequire } from 'node:module'; const require = __gatewayCreateRequire(import.meta.url);";
+
 export interface GatewayFunctionProps {
-  /** Handler module relative to the repository root (exports `handler`). */
+  /** Handler module, relative to the repository root; it exports `handler`. */
   entry: string;
+  /** Shown in the console; say what the function serves (e.g. `GET /jobs: …`). */
   description: string;
-  /** @default 10 seconds */
+  /** @default Duration.seconds(10) */
   timeout?: Duration;
   /** @default 512 */
   memorySize?: number;
+  /** Added to the defaults (`NODE_OPTIONS`, `POWERTOOLS_SERVICE_NAME`, `POWERTOOLS_LOG_LEVEL`). */
   environment?: Record<string, string>;
+  /** Retention of the function's own log group. */
   logRetention: logs.RetentionDays;
+  /** What happens to the log group when the stack is deleted. */
   removalPolicy: RemovalPolicy;
+  /** @default 'INFO' */
+  logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
 }
 
 export class GatewayFunction extends Construct {
@@ -65,7 +80,8 @@ export class GatewayFunction extends Construct {
       environment: {
         NODE_OPTIONS: '--enable-source-maps',
         POWERTOOLS_SERVICE_NAME: 'imputation-gateway',
-        POWERTOOLS_LOG_LEVEL: 'INFO',
+        // Powertools v2 reads POWERTOOLS_LOG_LEVEL (LOG_LEVEL is its deprecated fallback).
+        POWERTOOLS_LOG_LEVEL: props.logLevel ?? 'INFO',
         ...props.environment,
       },
       bundling: {
@@ -77,11 +93,12 @@ export class GatewayFunction extends Construct {
         sourceMap: true,
         sourcesContent: false,
         tsconfig: resolve(REPOSITORY_ROOT, 'tsconfig.json'),
-        // Bundle the AWS SDK too: the versions tested here are the versions deployed, and esbuild keeps
-        // only what each handler uses (the runtime's copy would be loaded whole and may lag behind).
+        // The AWS SDK is bundled, not taken from the runtime: the SDK versions the tests ran against are
+        // the versions deployed (the runtime's copy changes under us with Lambda updates), and with the
+        // ESM builds of the clients (`mainFields: module`) esbuild keeps only the commands a handler
+        // imports, so one minified file loads faster than the runtime's many CommonJS files.
         externalModules: [],
-        banner:
-          "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
+        banner: CJS_REQUIRE_SHIM,
       },
     });
     NagSuppressions.addResourceSuppressions(
@@ -111,17 +128,14 @@ export class GatewayFunction extends Construct {
     ]);
   }
 
-  get functionArn() {
+  get functionArn(): string {
     return this.function.functionArn;
   }
 
-  /** `arn:…:secret:<prefix>/users/*`: the per-user token secrets of this deployment. */
-  static userSecretsArn(scope: Construct, prefix: string): string {
-    return Stack.of(scope).formatArn({
-      service: 'secretsmanager',
-      resource: 'secret',
-      resourceName: `${prefix}/users/*`,
-      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-    });
+  /** Grants read or read-write access to the table (and its indexes) and tells the handler its name. */
+  grantTable(table: dynamodb.ITableV2, mode: 'read' | 'readWrite'): void {
+    if (mode === 'read') table.grantReadData(this.function);
+    else table.grantReadWriteData(this.function);
+    this.function.addEnvironment('TABLE_NAME', table.tableName);
   }
 }

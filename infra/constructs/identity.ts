@@ -9,28 +9,37 @@ import * as cognito from 'aws-cdk-lib/aws-cognito';
 import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
 
+/** Either a user pool created here (`cognito`) or an existing OIDC issuer (`oidc`). */
 export type IdentityProps =
   | {
       mode: 'cognito';
-      /** Where the hosted UI may send users back after sign-in / sign-out. */
+      /** Where the hosted UI may send users back after sign-in (the web UI's own URLs). */
       callbackUrls: string[];
+      /** Where the hosted UI may send users back after sign-out. */
       logoutUrls: string[];
+      /** RETAIN keeps the user pool (and so every account) when the stack is deleted. */
       removalPolicy: RemovalPolicy;
     }
   | {
       mode: 'oidc';
+      /** The `iss` claim the tokens must carry, e.g. `https://idp.example.org/realms/research`. */
       issuer: string;
+      /** Accepted `aud` claims (any one of them). */
       audience: string[];
-      /** @default `<issuer>/.well-known/jwks.json` */
+      /** @default `<issuer>/.well-known/jwks.json` (aws-jwt-verify's default; Keycloak needs its own) */
       jwksUri?: string;
+      /** Claim that holds the username shown in logs and listings. */
       usernameClaim: string;
+      /** Claim that holds the caller's groups (`admins` is the operators' group). */
       groupsClaim: string;
     };
 
 export class Identity extends Construct {
-  /** Environment of the authorizer function. */
+  /** Environment of the authorizer function (read by shared/auth/verifier.ts). */
   readonly authorizerEnvironment: Record<string, string>;
+  /** Only in `cognito` mode. */
   readonly userPool?: cognito.UserPool;
+  /** The browser app client; only in `cognito` mode. */
   readonly userPoolClient?: cognito.UserPoolClient;
 
   constructor(scope: Construct, id: string, props: IdentityProps) {
@@ -82,6 +91,11 @@ export class Identity extends Construct {
       },
     ]);
 
+    // No hosted-UI domain: a Cognito prefix domain must be unique across all AWS accounts in the region,
+    // so a fixed name would make the stack fail to deploy for everyone but the first. Ops add one (or a
+    // custom domain) per deployment with `userPool.addDomain`; until then the web UI signs in with SRP.
+    // The client is public (no secret) and uses the code flow: PKCE is the browser's half of it, and
+    // Cognito checks the code_verifier whenever the authorization request carried a code_challenge.
     this.userPoolClient = this.userPool.addClient('WebClient', {
       generateSecret: false,
       authFlows: { userSrp: true },

@@ -1,12 +1,14 @@
 /**
- * A few alarms that matter for a service nobody watches all day: the API answering 5xx, any function
- * erroring, and job executions failing or timing out. They notify an SNS topic (optionally e-mailed).
+ * A few alarms that matter for a service nobody watches all day: the API answering 5xx, functions
+ * erroring or being throttled, and job executions failing or timing out. They notify an SNS topic
+ * (optionally e-mailed).
  */
-import { Duration } from 'aws-cdk-lib';
+import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
 import type * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
-import type * as kms from 'aws-cdk-lib/aws-kms';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
@@ -14,20 +16,36 @@ import { Construct } from 'constructs';
 import type { GatewayFunction } from './gateway-function';
 
 export interface MonitoringProps {
+  /** Its 5xx answers are watched. */
   api: apigw.RestApi;
+  /** Every function of the stack; their errors and throttles are watched. */
   functions: GatewayFunction[];
+  /** Its failed and timed-out executions are watched. */
   stateMachine: sfn.StateMachine;
-  /** Encrypts the alarm topic. */
-  key: kms.IKey;
+  /** Subscribed to the alarm topic when given (the address must confirm the subscription). */
   alarmEmail?: string;
+  /** What happens to the topic's key when the stack is deleted. */
+  removalPolicy: RemovalPolicy;
 }
+
+/** An alarm's math expression may use at most 10 metrics. */
+const METRICS_PER_EXPRESSION = 10;
 
 export class Monitoring extends Construct {
   readonly topic: sns.Topic;
 
   constructor(scope: Construct, id: string, props: MonitoringProps) {
     super(scope, id);
-    this.topic = new sns.Topic(this, 'Alarms', { masterKey: props.key, enforceSSL: true });
+    // A key of its own: CloudWatch must be allowed to use the topic's key to publish, and that grant
+    // does not belong on the key that guards users' service tokens (nor can the AWS-managed SNS key
+    // be granted to CloudWatch at all).
+    const key = new kms.Key(this, 'TopicKey', {
+      description: 'Encrypts the alarm notifications of the imputation gateway',
+      enableKeyRotation: true,
+      removalPolicy: props.removalPolicy,
+    });
+    key.grant(new iam.ServicePrincipal('cloudwatch.amazonaws.com'), 'kms:Decrypt', 'kms:GenerateDataKey*');
+    this.topic = new sns.Topic(this, 'Alarms', { masterKey: key, enforceSSL: true });
     if (props.alarmEmail) this.topic.addSubscription(new subscriptions.EmailSubscription(props.alarmEmail));
     const notify = new actions.SnsAction(this.topic);
 
@@ -43,34 +61,40 @@ export class Monitoring extends Construct {
       created.addAlarmAction(notify);
       return created;
     };
+    const fiveMinutes = { period: Duration.minutes(5), statistic: 'Sum' };
 
     alarm(
       'Api5xx',
-      props.api.metricServerError({ period: Duration.minutes(5), statistic: 'Sum' }),
+      props.api.metricServerError(fiveMinutes),
       5,
       'The API answered 5xx five times in 5 minutes',
     );
-    // An alarm's math expression may use at most 10 metrics: one alarm per group of ten functions.
-    for (let start = 0, group = 1; start < props.functions.length; start += 10, group++) {
-      const chunk = props.functions.slice(start, start + 10);
-      const errors = new cloudwatch.MathExpression({
-        expression: chunk.map((_, index) => `e${index}`).join(' + '),
-        usingMetrics: Object.fromEntries(
-          chunk.map((fn, index) => [
-            `e${index}`,
-            fn.function.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }),
-          ]),
-        ),
-        period: Duration.minutes(5),
-        label: `Errors of gateway functions (group ${group})`,
-      });
+
+    // One sum per group of functions (the expression limit), for errors and for throttles.
+    for (let start = 0, group = 1; start < props.functions.length; start += METRICS_PER_EXPRESSION, group++) {
+      const chunk = props.functions.slice(start, start + METRICS_PER_EXPRESSION);
+      const names = chunk.map((fn) => fn.node.path.split('/').slice(-2).join('/')).join(', ');
+      const sumOf = (label: string, metricOf: (fn: GatewayFunction) => cloudwatch.IMetric) =>
+        new cloudwatch.MathExpression({
+          expression: chunk.map((_, index) => `m${index}`).join(' + '),
+          usingMetrics: Object.fromEntries(chunk.map((fn, index) => [`m${index}`, metricOf(fn)])),
+          period: fiveMinutes.period,
+          label,
+        });
       alarm(
         `FunctionErrors${group}`,
-        errors,
+        sumOf(`Errors (group ${group})`, (fn) => fn.function.metricErrors(fiveMinutes)),
         5,
-        `Gateway functions (group ${group}) failed five times in 5 minutes`,
+        `Functions failed five times in 5 minutes: ${names}`,
+      );
+      alarm(
+        `FunctionThrottles${group}`,
+        sumOf(`Throttles (group ${group})`, (fn) => fn.function.metricThrottles(fiveMinutes)),
+        1,
+        `Functions were throttled (account concurrency exhausted?): ${names}`,
       );
     }
+
     alarm(
       'ExecutionsFailed',
       props.stateMachine.metricFailed({ period: Duration.minutes(15), statistic: 'Sum' }),

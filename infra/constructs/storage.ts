@@ -19,10 +19,12 @@ export interface StorageProps {
   inputExpiryDays: number;
   /** Results are deleted after this many days; undefined keeps them. */
   resultExpiryDays?: number;
+  /** RETAIN keeps table, buckets, key and secret when the stack is deleted (and turns on deletion protection). */
   removalPolicy: RemovalPolicy;
 }
 
 export class Storage extends Construct {
+  /** Jobs, uploads and credential metadata (single-table design, keys in shared/aws/table-definition.ts). */
   readonly table: dynamodb.TableV2;
   readonly inputsBucket: s3.Bucket;
   readonly resultsBucket: s3.Bucket;
@@ -99,6 +101,9 @@ export class Storage extends Construct {
             },
           ];
 
+    // Versioning stays off on both buckets: inputs are throwaway copies the owner still has, results are
+    // written once per job under a fresh key and never overwritten, and the lifecycle rules must really
+    // delete (with versioning, expired objects would linger as noncurrent versions and keep costing).
     this.inputsBucket = new s3.Bucket(this, 'Inputs', {
       blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
       encryption: s3.BucketEncryption.S3_MANAGED,

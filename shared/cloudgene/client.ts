@@ -2,7 +2,12 @@
  * A client of the Cloudgene 3 REST API shared by Michigan, TOPMed and H3Africa (cloudgene-api.md), with
  * its traps handled once: `X-Auth-Token` without "Bearer", 401 with an empty body, the concurrency-limit
  * 400 that means "wait", checkbox fields that turn on when merely present, result downloads outside
- * /api/v2 that need no token and may redirect. Responses are parsed with zod; failures are typed.
+ * /api/v2 that need no token and may redirect. Responses are parsed with zod; failures are typed
+ * (errors.ts). No AWS dependency: Lambdas, the local stack and benchmarks share it.
+ *
+ * `timeoutMs` is an idle timeout, not a deadline: a multi-GB upload or download may take far longer, as
+ * long as bytes keep moving. It counts only while we wait on the server (for an answer or the next chunk
+ * of a body), never while the caller is busy with a chunk it already has.
  */
 import type { z } from 'zod';
 import {
@@ -14,7 +19,7 @@ import {
   ServiceTokenInvalidError,
   ServiceUnavailableError,
 } from './errors';
-import { type ByteSource, multipartBody } from './multipart';
+import { type ByteSource, type MultipartBody, multipartBody } from './multipart';
 import {
   appResponseSchema,
   bindedValueSchema,
@@ -28,10 +33,12 @@ import {
 export interface CloudgeneClientOptions {
   /** Server root, e.g. https://imputationserver.sph.umich.edu (no /api/v2). */
   baseUrl: string;
+  /** The imputation app, `imputationserver2` on all three services. */
   appId: string;
-  /** The user's API token; only needed for /api calls. */
+  /** The user's API token; only needed for /api calls (not for verifyToken or result downloads). */
   token?: string;
   fetch?: typeof fetch;
+  /** Longest wait for the server without any progress (default 30 s); see the module comment. */
   timeoutMs?: number;
   userAgent?: string;
 }
@@ -42,6 +49,7 @@ export interface Choice {
 }
 
 export interface RefPanel extends Choice {
+  /** The populations this panel offers (Michigan: eur/afr/…; TOPMed: all/off). */
   populations: Choice[];
 }
 
@@ -63,8 +71,11 @@ export type TokenVerification =
   | { valid: false; message: string };
 
 export interface SubmitFile {
+  /** File name as the service shows it (e.g. `chr20.vcf.gz`). */
   name: string;
+  /** Byte length; when every file has one, the request gets an exact Content-Length instead of chunks. */
   size?: number;
+  /** Opens the bytes; called once, when the upload reaches this file. */
   stream: () => ByteSource | Promise<ByteSource>;
 }
 
@@ -83,19 +94,36 @@ export interface SubmitJobRequest {
   files: SubmitFile[];
 }
 
+export interface CloudgeneLogMessage {
+  message: string;
+  /** 0 ok, 1 error, 2 warning, 3 running. */
+  type: number;
+  time?: number;
+}
+
+export interface CloudgeneResultFile {
+  name: string;
+  hash: string;
+  /** Human-readable ("314 MB"); the real length is the download's Content-Length. */
+  size?: string | number;
+  path?: string | null;
+}
+
 export interface CloudgeneJob {
   id: string;
   name?: string | null;
+  /** Cloudgene state code: -1 dead, 1 queued, 2 running, 3 exporting, 4 success, 5 failed, 6 canceled, 7 retired, 8 success (retirement notice sent), 9 failed (notice), 10 deleted. */
   state: number;
   positionInQueue?: number;
   submittedOn?: number;
   startTime?: number;
   endTime?: number;
-  steps: { name: string; logMessages: { message: string; type: number; time?: number }[] }[];
-  outputParams: { name: string; files: { name: string; hash: string; size?: string | number }[] }[];
+  steps: { name: string; logMessages: CloudgeneLogMessage[] }[];
+  outputParams: { name: string; files: CloudgeneResultFile[] }[];
 }
 
 export interface ResultDownload {
+  /** Not yet read; reading errors (a cut or stalled connection) surface as ServiceUnavailableError. */
   body: ReadableStream<Uint8Array>;
   contentLength: number | null;
   contentType: string | null;
@@ -104,13 +132,24 @@ export interface ResultDownload {
 const CONCURRENCY_LIMIT = /Only (\d+) jobs? per user can be executed simultaneously/i;
 const DOWNLOADS_EXCEEDED = /max(imum)? downloads exceeded/i;
 
+interface ExchangeOptions {
+  body?: RequestInit['body'];
+  headers?: Record<string, string>;
+  /** false for calls that must never carry the token (token verification, result downloads). */
+  authenticated?: boolean;
+  /** The file name, when the request is a result download (its errors mean other things). */
+  download?: string;
+  /** The streamed submission body, whose own failure must not be mistaken for the service's. */
+  multipart?: MultipartBody;
+}
+
 export class CloudgeneClient {
   private readonly baseUrl: string;
   private readonly appId: string;
   private readonly fetchImpl: typeof fetch;
   private readonly timeoutMs: number;
   private readonly userAgent: string;
-  /** Kept off the instance's enumerable fields so it cannot end up in a log line or JSON by accident. */
+  /** A private field: never enumerable, so it cannot end up in a log line or JSON by accident. */
   readonly #token: string | undefined;
 
   constructor(options: CloudgeneClientOptions) {
@@ -122,12 +161,18 @@ export class CloudgeneClient {
     this.#token = options.token;
   }
 
+  /** Checks a token without using it (no auth header), e.g. before storing it for a user. */
   async verifyToken(token: string): Promise<TokenVerification> {
-    const response = await this.request('POST', '/api/v2/tokens/verify', {
-      body: new URLSearchParams({ token }),
-      authenticated: false,
-    });
-    const parsed = this.parse(verifyTokenResponseSchema, await this.json(response), 'token verification');
+    const parsed = await this.json(
+      verifyTokenResponseSchema,
+      'token verification',
+      'POST',
+      '/api/v2/tokens/verify',
+      {
+        body: new URLSearchParams({ token }),
+        authenticated: false,
+      },
+    );
     if (!parsed.valid) return { valid: false, message: parsed.message || 'Invalid API Token.' };
     return {
       valid: true,
@@ -139,45 +184,46 @@ export class CloudgeneClient {
     };
   }
 
+  /** The app's panels (with their populations), builds, phasing, modes and r2 filters, with defaults. */
   async getAppOptions(): Promise<AppOptions> {
-    const response = await this.request('GET', `/api/v2/server/apps/${encodeURIComponent(this.appId)}`);
-    const app = this.parse(appResponseSchema, await this.json(response), 'app definition');
+    const app = await this.json(
+      appResponseSchema,
+      'app definition',
+      'GET',
+      `/api/v2/server/apps/${encodeURIComponent(this.appId)}`,
+    );
     const param = (id: string) => app.params.find((p) => p.id === id);
-    const choices = (id: string): Choice[] =>
-      (param(id)?.values ?? []).flatMap((value) => {
-        const option = optionValueSchema.safeParse(value);
-        return option.success
-          ? [{ id: option.data.key, label: String(option.data.value ?? option.data.key) }]
-          : [];
-      });
+    const choices = (id: string): Choice[] => (param(id)?.values ?? []).flatMap(toChoice);
     const defaultOf = (id: string) => {
       const value = param(id)?.value;
-      return value === undefined || value === null ? null : String(value);
+      return value === undefined || value === null || typeof value === 'object' ? null : String(value);
     };
+
+    const population = param('population');
+    // A binded_list holds one choice list per panel; an unbound list (older apps) applies to every panel.
     const populationsByPanel = new Map<string, Choice[]>();
-    for (const value of param('population')?.values ?? []) {
-      const binded = bindedValueSchema.safeParse(value);
-      if (!binded.success) continue;
-      populationsByPanel.set(
-        binded.data.key,
-        binded.data.values.map((v) => ({ id: v.key, label: String(v.value ?? v.key) })),
-      );
+    let populationsForAll: Choice[] = [];
+    if (population?.type === 'binded_list' || population?.values?.some(hasNestedValues)) {
+      for (const value of population.values ?? []) {
+        const binded = bindedValueSchema.safeParse(value);
+        if (binded.success)
+          populationsByPanel.set(binded.data.key, (binded.data.values ?? []).flatMap(toChoice));
+      }
+    } else if (population) {
+      populationsForAll = choices('population');
     }
-    const refPanels = choices('refpanel').map((panel) => ({
-      ...panel,
-      populations:
-        populationsByPanel.get(panel.id) ??
-        populationsByPanel.get(withoutVersion(panel.id)) ??
-        [...populationsByPanel.entries()].find(
-          ([key]) => withoutVersion(key) === withoutVersion(panel.id),
-        )?.[1] ??
-        [],
-    }));
+    const populationsOf = (panelId: string): Choice[] =>
+      populationsByPanel.get(panelId) ??
+      [...populationsByPanel.entries()].find(
+        ([key]) => withoutVersion(key) === withoutVersion(panelId),
+      )?.[1] ??
+      populationsForAll;
+
     return {
       appId: app.id ?? this.appId,
       name: app.name ?? this.appId,
       version: app.version ?? null,
-      refPanels,
+      refPanels: choices('refpanel').map((panel) => ({ ...panel, populations: populationsOf(panel.id) })),
       builds: choices('build'),
       phasing: choices('phasing'),
       modes: choices('mode'),
@@ -191,6 +237,10 @@ export class CloudgeneClient {
     };
   }
 
+  /**
+   * Submits a job as a streamed multipart upload (never buffered). A 200 only means "queued": input
+   * validation, and even the panel lookup, happen after the job starts.
+   */
   async submitJob(request: SubmitJobRequest): Promise<{ id: string }> {
     const fields: [string, string][] = [
       ['job-name', request.jobName],
@@ -205,6 +255,8 @@ export class CloudgeneClient {
     // Cloudgene turns a checkbox on when the field is present at all, whatever its value.
     if (request.aesEncryption) fields.push(['aesEncryption', 'yes']);
     if (request.meta) fields.push(['meta', 'yes']);
+
+    const idle = new IdleTimeout(this.timeoutMs);
     const body = multipartBody(
       fields,
       request.files.map((file) => ({
@@ -213,37 +265,46 @@ export class CloudgeneClient {
         size: file.size,
         open: file.stream,
       })),
+      () => idle.progress(),
     );
     const headers: Record<string, string> = { 'Content-Type': body.contentType };
     if (body.contentLength !== null) headers['Content-Length'] = String(body.contentLength);
-    const response = await this.request('POST', `/api/v2/jobs/submit/${encodeURIComponent(this.appId)}`, {
-      body: body.stream,
-      headers,
-    });
-    const parsed = this.parse(submitResponseSchema, await this.json(response), 'job submission');
-    return { id: parsed.id };
+    try {
+      const response = await this.exchange(
+        'POST',
+        `/api/v2/jobs/submit/${encodeURIComponent(this.appId)}`,
+        { body: body.stream, headers, multipart: body },
+        idle,
+      );
+      const parsed = await this.readJson(response, submitResponseSchema, 'job submission');
+      return { id: parsed.id };
+    } finally {
+      idle.stop();
+    }
   }
 
   async getJob(id: string): Promise<CloudgeneJob> {
-    const response = await this.request('GET', `/api/v2/jobs/${encodeURIComponent(id)}`);
-    const job = this.parse(jobResponseSchema, await this.json(response), 'job status');
-    return {
-      ...job,
-      steps: (job.steps ?? []).map((step) => ({ ...step, logMessages: step.logMessages ?? [] })),
-      outputParams: (job.outputParams ?? []).map((param) => ({ ...param, files: param.files ?? [] })),
-    };
+    return this.json(jobResponseSchema, 'job status', 'GET', `/api/v2/jobs/${encodeURIComponent(id)}`);
   }
 
-  /** GET, as the API has it; only affects queued or running jobs. */
+  /** GET, as the API has it; only affects queued or running jobs (state 6 follows). */
   async cancelJob(id: string): Promise<void> {
-    await this.request('GET', `/api/v2/jobs/${encodeURIComponent(id)}/cancel`);
+    const idle = new IdleTimeout(this.timeoutMs);
+    try {
+      const response = await this.exchange('GET', `/api/v2/jobs/${encodeURIComponent(id)}/cancel`, {}, idle);
+      await response.body?.cancel();
+    } finally {
+      idle.stop();
+    }
   }
 
-  /** Pages through the user's jobs (newest first) for one whose name contains `marker`. */
+  /**
+   * Pages through the user's jobs (newest first) for one whose name contains `marker`: finds a submission
+   * again whose answer was lost (connection dropped after the service accepted it).
+   */
   async findJobByName(marker: string, maxPages = 3): Promise<{ id: string; state?: number } | undefined> {
     for (let page = 1; page <= maxPages; page++) {
-      const response = await this.request('GET', `/api/v2/jobs?page=${page}`);
-      const list = this.parse(jobListResponseSchema, await this.json(response), 'job list');
+      const list = await this.json(jobListResponseSchema, 'job list', 'GET', `/api/v2/jobs?page=${page}`);
       const found = list.data.find((job) => job.name?.includes(marker));
       if (found) return { id: found.id, state: found.state };
       if (list.data.length === 0 || (list.pages !== undefined && page >= list.pages)) return undefined;
@@ -253,31 +314,57 @@ export class CloudgeneClient {
 
   /**
    * Starts a result download without reading it. The URL is outside /api/v2 and the file hash is its
-   * only key, so no token is sent, not even to a redirect target (e.g. a presigned S3 URL).
+   * only key, so no token is sent, and thus none can reach a redirect target (a presigned S3 URL).
    */
   async downloadResult(file: { hash: string; name: string }): Promise<ResultDownload> {
     const path = `/share/results/${encodeURIComponent(file.hash)}/${file.name.split('/').map(encodeURIComponent).join('/')}`;
-    const response = await this.request('GET', path, { authenticated: false, download: file.name });
-    if (!response.body)
+    const idle = new IdleTimeout(this.timeoutMs);
+    let response: Response;
+    try {
+      response = await this.exchange(
+        'GET',
+        path,
+        { authenticated: false, download: file.name, headers: { Accept: '*/*' } },
+        idle,
+      );
+    } catch (error) {
+      idle.stop();
+      throw error;
+    }
+    if (!response.body) {
+      idle.stop();
       throw new CloudgeneProtocolError(`The download of ${file.name} has no body`, response.status);
+    }
     const length = response.headers.get('content-length');
     return {
-      body: response.body,
-      contentLength: length === null ? null : Number(length),
+      body: watchBody(response.body, idle, file.name),
+      contentLength: length === null || !/^\d+$/.test(length) ? null : Number(length),
       contentType: response.headers.get('content-type'),
     };
   }
 
-  private async request(
+  /** One JSON call: request, status check, body parsed with the schema, all under one idle timeout. */
+  private async json<T extends z.ZodType>(
+    schema: T,
+    what: string,
     method: string,
     path: string,
-    options: {
-      body?: RequestInit['body'];
-      headers?: Record<string, string>;
-      authenticated?: boolean;
-      /** File name, when the request is a result download (errors differ). */
-      download?: string;
-    } = {},
+    options: ExchangeOptions = {},
+  ): Promise<z.infer<T>> {
+    const idle = new IdleTimeout(this.timeoutMs);
+    try {
+      return await this.readJson(await this.exchange(method, path, options, idle), schema, what);
+    } finally {
+      idle.stop();
+    }
+  }
+
+  /** Sends the request and turns every non-2xx answer (and every network failure) into a typed error. */
+  private async exchange(
+    method: string,
+    path: string,
+    options: ExchangeOptions,
+    idle: IdleTimeout,
   ): Promise<Response> {
     const headers: Record<string, string> = {
       Accept: 'application/json',
@@ -285,82 +372,216 @@ export class CloudgeneClient {
       ...options.headers,
     };
     if (options.authenticated !== false) {
-      if (!this.#token) throw new ServiceTokenInvalidError(401, 'No API token was given');
+      if (!this.#token) throw new ServiceTokenInvalidError(401);
       headers['X-Auth-Token'] = this.#token;
     }
+    idle.wait();
     let response: Response;
     try {
       response = await this.fetchImpl(this.baseUrl + path, {
         method,
         headers,
         body: options.body,
-        redirect: 'follow',
-        signal: AbortSignal.timeout(this.timeoutMs),
-        ...(options.body instanceof ReadableStream ? { duplex: 'half' } : {}),
+        signal: idle.signal,
+        // A streamed body: `redirect: 'error'` is what keeps it streamed. With 'follow' (or 'manual'),
+        // Node's fetch (undici) clones the request for a possible redirect, teeing the body, and the
+        // unread branch of the tee holds every byte sent: a 1 GB submission held 1 GB. A redirected
+        // submission could not be replayed anyway (nodejs/undici#4058). Everything else follows redirects.
+        ...(options.body instanceof ReadableStream
+          ? { duplex: 'half', redirect: 'error' }
+          : { redirect: 'follow' }),
       } as RequestInit);
     } catch (error) {
+      // Our own input failing (an S3 read, a size mismatch) is not the service's fault: say so as it is.
+      if (options.multipart?.sourceError) throw options.multipart.sourceError;
+      if (options.multipart && /redirect/i.test(describeNetworkError(error))) {
+        throw new CloudgeneProtocolError(
+          'The service redirected the submission; a streamed upload cannot follow',
+        );
+      }
       throw new ServiceUnavailableError(
-        `${new URL(this.baseUrl).host} could not be reached (${describeNetworkError(error)})`,
+        `${new URL(this.baseUrl).host} could not be reached (${idle.timedOut ? `no progress for ${this.timeoutMs} ms` : describeNetworkError(error)})`,
       );
     }
     if (response.ok) return response;
-    throw await this.failure(response, options.download);
+    throw await this.failure(response, idle, options.download);
   }
 
-  private async failure(response: Response, download?: string) {
+  private async failure(response: Response, idle: IdleTimeout, download?: string) {
     const text = await response.text().catch(() => '');
+    idle.stop();
     const message = serviceMessage(text);
     const status = response.status;
-    if (status >= 500) {
-      return new ServiceUnavailableError(
-        `The service answered ${status}${message ? `: ${message}` : ''}`,
+    const said = message ? `: ${message}` : '';
+    if (status >= 500)
+      return new ServiceUnavailableError(`The service answered ${status}${said}`, status, message);
+    if (download) {
+      if (message && DOWNLOADS_EXCEEDED.test(message)) return new DownloadsExhaustedError(download, message);
+      if (status === 404) return new CloudgeneNotFoundError(message ?? `download ${download} not found`);
+      // No token was sent: a 401/403 here is an expired presigned URL or similar, not our token.
+      return new CloudgeneBadRequestError(
+        `The download of ${download} was refused (${status})${said}`,
         status,
         message,
       );
     }
-    if (download) {
-      if (status === 400 && message && DOWNLOADS_EXCEEDED.test(message))
-        return new DownloadsExhaustedError(download, message);
-      if (status === 404) return new CloudgeneNotFoundError(message ?? `download ${download} not found`);
-    }
     if (status === 401 || status === 403) return new ServiceTokenInvalidError(status, message);
     if (status === 404) return new CloudgeneNotFoundError(message);
     const limit = message ? CONCURRENCY_LIMIT.exec(message) : null;
-    if (status === 400 && limit) return new ConcurrencyLimitError(message as string, Number(limit[1]));
+    if (limit && message) return new ConcurrencyLimitError(message, Number(limit[1]));
     return new CloudgeneBadRequestError(
-      `The service refused the request (${status})${message ? `: ${message}` : ''}`,
+      `The service refused the request (${status})${said}`,
       status,
       message,
     );
   }
 
-  private async json(response: Response): Promise<unknown> {
-    const text = await response.text();
+  private async readJson<T extends z.ZodType>(
+    response: Response,
+    schema: T,
+    what: string,
+  ): Promise<z.infer<T>> {
+    let text: string;
     try {
-      return JSON.parse(text);
+      text = await response.text();
+    } catch (error) {
+      throw new ServiceUnavailableError(`The ${what} answer broke off (${describeNetworkError(error)})`);
+    }
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
     } catch {
       throw new CloudgeneProtocolError(
-        `The service answered ${response.status} with a body that is not JSON`,
+        `The ${what} answer (${response.status}) is not JSON`,
         response.status,
       );
     }
-  }
-
-  private parse<T extends z.ZodType>(schema: T, value: unknown, what: string): z.infer<T> {
     const parsed = schema.safeParse(value);
     if (!parsed.success) {
+      const issue = parsed.error.issues[0];
       throw new CloudgeneProtocolError(
-        `Unexpected ${what} from the service: ${parsed.error.issues[0]?.message ?? 'invalid'}`,
+        `Unexpected ${what} from the service: ${issue ? `${issue.path.join('.') || 'body'}: ${issue.message}` : 'invalid'}`,
+        response.status,
       );
     }
     return parsed.data;
   }
 }
 
+/**
+ * Aborts a request when the server makes no progress for `ms`. Cheap per chunk: progress only stamps a
+ * time; the single timer re-arms itself for the remainder when it fires early.
+ */
+class IdleTimeout {
+  private readonly controller = new AbortController();
+  private lastProgress = Date.now();
+  private waiting = false;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  timedOut = false;
+
+  constructor(private readonly ms: number) {}
+
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  /** From now on we wait on the server (for an answer, or for the next chunk of a body). */
+  wait(): void {
+    this.waiting = true;
+    this.lastProgress = Date.now();
+    if (!this.timer) this.schedule(this.ms);
+  }
+
+  /** Bytes moved: the countdown starts over. */
+  progress(): void {
+    this.lastProgress = Date.now();
+  }
+
+  /** The caller holds the data now, not the server: no countdown until the next wait(). */
+  hold(): void {
+    this.waiting = false;
+  }
+
+  stop(): void {
+    this.waiting = false;
+    clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  private schedule(delay: number): void {
+    this.timer = setTimeout(() => this.check(), delay);
+    this.timer.unref();
+  }
+
+  private check(): void {
+    this.timer = undefined;
+    if (!this.waiting) return;
+    const idleFor = Date.now() - this.lastProgress;
+    if (idleFor < this.ms) {
+      this.schedule(this.ms - idleFor);
+      return;
+    }
+    this.timedOut = true;
+    this.controller.abort(new DOMException(`no progress for ${this.ms} ms`, 'TimeoutError'));
+  }
+}
+
+/** The download body, read on demand under the idle timeout; a broken stream says why, typed. */
+function watchBody(
+  body: ReadableStream<Uint8Array>,
+  idle: IdleTimeout,
+  fileName: string,
+): ReadableStream<Uint8Array> {
+  const reader = body.getReader();
+  idle.hold();
+  return new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        idle.wait();
+        try {
+          const { done, value } = await reader.read();
+          if (done) {
+            idle.stop();
+            controller.close();
+          } else {
+            idle.hold();
+            controller.enqueue(value);
+          }
+        } catch (error) {
+          idle.stop();
+          controller.error(
+            new ServiceUnavailableError(
+              `The download of ${fileName} broke off (${idle.timedOut ? 'no data for too long' : describeNetworkError(error)})`,
+            ),
+          );
+        }
+      },
+      async cancel(reason) {
+        idle.stop();
+        await reader.cancel(reason);
+      },
+    },
+    { highWaterMark: 0 },
+  );
+}
+
+function toChoice(value: unknown): Choice[] {
+  const option = optionValueSchema.safeParse(value);
+  if (!option.success) return [];
+  const { key, value: label } = option.data;
+  return [{ id: key, label: label === null || label === undefined || label === '' ? key : String(label) }];
+}
+
+function hasNestedValues(value: unknown): boolean {
+  return typeof value === 'object' && value !== null && Array.isArray((value as { values?: unknown }).values);
+}
+
+/** `apps@hapmap-2@2.0.0` → `apps@hapmap-2`: servers list panels with versions that ids may leave off. */
 function withoutVersion(panelId: string): string {
   return panelId.replace(/^(apps@[^@]+)@.*$/, '$1');
 }
 
+/** ISO string (Cloudgene 3) or epoch ms as number or digits (Cloudgene 2 clones). */
 function toDate(expire: string | number | null | undefined): Date | null {
   if (expire === null || expire === undefined || expire === '') return null;
   const date =
@@ -374,7 +595,7 @@ function serviceMessage(text: string): string | undefined {
   if (!trimmed) return undefined;
   try {
     const parsed = JSON.parse(trimmed) as { message?: unknown };
-    return typeof parsed.message === 'string' ? parsed.message : undefined;
+    return typeof parsed?.message === 'string' && parsed.message ? parsed.message : undefined;
   } catch {
     return trimmed.startsWith('<') ? undefined : trimmed.slice(0, 500);
   }
@@ -382,6 +603,6 @@ function serviceMessage(text: string): string | undefined {
 
 function describeNetworkError(error: unknown): string {
   const err = error as { name?: string; message?: string; cause?: { code?: string; message?: string } };
-  if (err.name === 'TimeoutError' || err.name === 'AbortError') return 'timed out';
-  return err.cause?.code ?? err.cause?.message ?? err.message ?? 'network error';
+  if (err?.name === 'TimeoutError' || err?.name === 'AbortError') return 'timed out';
+  return err?.cause?.code ?? err?.cause?.message ?? err?.message ?? 'network error';
 }

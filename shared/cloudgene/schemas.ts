@@ -1,7 +1,7 @@
 /**
  * zod schemas of the Cloudgene 3 responses we rely on (cloudgene-api.md). They are lenient where the
- * services differ (Cloudgene 2 clones send `expire` in epoch ms; fields may be missing) and strict on what
- * we act on (state codes, file hashes).
+ * services differ (Cloudgene 2 clones send `expire` in epoch ms; fields may be missing or null; unknown
+ * fields pass through) and strict on what we act on (state codes, job ids, file hashes and names).
  */
 import { z } from 'zod';
 
@@ -14,45 +14,59 @@ export const verifyTokenResponseSchema = z.looseObject({
   username: z.string().nullish(),
   name: z.string().nullish(),
   mail: z.string().nullish(),
-  expire: z.union([z.string(), z.number()]).nullable().optional(),
+  expire: z.union([z.string(), z.number()]).nullish(),
 });
 
-const optionValueSchema = z.looseObject({
+/** One `{key, value}` choice of a `list` or `app_list` parameter. */
+export const optionValueSchema = z.looseObject({
+  key: z.union([z.string(), z.number()]).transform(String),
+  value: z.union([z.string(), z.number(), z.boolean()]).nullish(),
+});
+
+/** One entry of a `binded_list`: the choices offered when the bound parameter has the value `key`. */
+export const bindedValueSchema = z.looseObject({
   key: z.string(),
-  value: z.union([z.string(), z.number()]).optional(),
+  label: z.string().nullish(),
+  values: z.array(optionValueSchema).nullish(),
 });
 
 export const appParamSchema = z.looseObject({
   id: z.string(),
-  type: z.string().optional(),
+  type: z.string().nullish(),
   value: z.unknown().optional(),
-  values: z.array(z.looseObject({ key: z.string() })).optional(),
+  /** Shapes differ by type (`{key,value}` or binded `{key,label,values}`); each is parsed where it is used. */
+  values: z.array(z.unknown()).nullish(),
 });
 
 export const appResponseSchema = z.looseObject({
-  id: z.string().optional(),
-  name: z.string().optional(),
-  version: z.string().optional(),
-  params: z.array(appParamSchema).default([]),
+  id: z.string().nullish(),
+  name: z.string().nullish(),
+  version: z.string().nullish(),
+  params: z
+    .array(appParamSchema)
+    .nullish()
+    .transform((p) => p ?? []),
 });
-
-export const bindedValueSchema = z.looseObject({
-  key: z.string(),
-  label: z.string().optional(),
-  values: z.array(optionValueSchema).default([]),
-});
-
-export { optionValueSchema };
 
 const logMessageSchema = z.looseObject({
-  message: z.string().default(''),
+  message: z
+    .string()
+    .nullish()
+    .transform((m) => m ?? ''),
   type: z.number().int().default(0),
   time: z.number().optional(),
 });
 
+const resultFileSchema = z.looseObject({
+  name: z.string().min(1),
+  hash: z.string().min(1),
+  size: z.union([z.string(), z.number()]).optional(),
+  path: z.string().nullish(),
+});
+
 export const jobResponseSchema = z.looseObject({
-  id: z.string(),
-  name: z.string().nullable().optional(),
+  id: z.string().min(1),
+  name: z.string().nullish(),
   state: z.number().int(),
   positionInQueue: z.number().int().optional(),
   submittedOn: z.number().optional(),
@@ -61,30 +75,33 @@ export const jobResponseSchema = z.looseObject({
   steps: z
     .array(
       z.looseObject({
-        name: z.string().default(''),
-        logMessages: z.array(logMessageSchema).nullable().default([]),
+        name: z
+          .string()
+          .nullish()
+          .transform((n) => n ?? ''),
+        logMessages: z
+          .array(logMessageSchema)
+          .nullish()
+          .transform((m) => m ?? []),
       }),
     )
-    .nullable()
-    .default([]),
+    .nullish()
+    .transform((s) => s ?? []),
   outputParams: z
     .array(
       z.looseObject({
-        name: z.string().default(''),
+        name: z
+          .string()
+          .nullish()
+          .transform((n) => n ?? ''),
         files: z
-          .array(
-            z.looseObject({
-              name: z.string(),
-              hash: z.string(),
-              size: z.union([z.string(), z.number()]).optional(),
-            }),
-          )
-          .nullable()
-          .default([]),
+          .array(resultFileSchema)
+          .nullish()
+          .transform((f) => f ?? []),
       }),
     )
-    .nullable()
-    .default([]),
+    .nullish()
+    .transform((p) => p ?? []),
 });
 
 export const jobListResponseSchema = z.looseObject({
@@ -92,12 +109,12 @@ export const jobListResponseSchema = z.looseObject({
   page: z.number().optional(),
   pages: z.number().optional(),
   data: z.array(
-    z.looseObject({ id: z.string(), name: z.string().nullable().optional(), state: z.number().optional() }),
+    z.looseObject({ id: z.string(), name: z.string().nullish(), state: z.number().int().optional() }),
   ),
 });
 
 export const submitResponseSchema = z.looseObject({
   success: z.boolean().optional(),
-  message: z.string().optional(),
+  message: z.string().nullish(),
   id: z.string().min(1),
 });

@@ -98,7 +98,6 @@ export async function createUpload(
     Key: key,
     ContentLength: request.size,
     ChecksumSHA256: request.sha256,
-    Metadata: { 'upload-id': uploadId },
   });
   const signedHeaders = new Set(['content-length', ...(request.sha256 ? ['x-amz-checksum-sha256'] : [])]);
   const url = await getSignedUrl(deps.s3, command, {
@@ -120,10 +119,8 @@ export async function createUpload(
     expiresAt: Math.floor(now.getTime() / 1000) + env.INPUT_EXPIRY_DAYS * 86_400,
   };
   await deps.store.create(upload);
-  const headers: Record<string, string> = {
-    'Content-Length': String(request.size),
-    'x-amz-meta-upload-id': uploadId,
-  };
+  // Headers the PUT must carry because the signature covers them.
+  const headers: Record<string, string> = { 'Content-Length': String(request.size) };
   if (request.sha256) headers['x-amz-checksum-sha256'] = request.sha256;
   return { upload: toUploadView(upload), uploadUrl: url, method: 'PUT' as const, headers };
 }

@@ -2,7 +2,6 @@ import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { routes } from '#shared/api/routes';
 import { workflowTasks } from '#shared/workflow/tasks';
-import { readSettings } from '../../infra/settings';
 import { synthesize } from './synth';
 
 type Synth = ReturnType<typeof synthesize>;
@@ -21,19 +20,49 @@ beforeAll(() => {
 
 const resourcesOf = (s: Synth, type: string) => s.template.findResources(type);
 
+interface Statement {
+  Action: string | string[];
+  Resource: unknown;
+  Condition?: Record<string, unknown>;
+}
+
+/** IAM statements of each function's role, keyed by route or task id (roles are `Api<id>Role…`/`Workflow<id>Role…`). */
+function statementsByFunction(s: Synth): Record<string, Statement[]> {
+  const byId: Record<string, Statement[]> = {};
+  const policies = Object.values(resourcesOf(s, 'AWS::IAM::Policy')) as {
+    Properties: { PolicyDocument: { Statement: Statement[] }; Roles: { Ref: string }[] };
+  }[];
+  for (const policy of policies) {
+    for (const role of policy.Properties.Roles) {
+      const id = /^(?:Api|Workflow)(\w+?)Role[0-9A-F]{8}$/.exec(role.Ref)?.[1];
+      if (id) byId[id] = [...(byId[id] ?? []), ...policy.Properties.PolicyDocument.Statement];
+    }
+  }
+  return byId;
+}
+
 describe('API', () => {
-  it('puts every method except CORS preflight behind the Lambda authorizer', () => {
+  it('serves each route of the route table with one method behind the Lambda authorizer; only preflights are open', () => {
     for (const s of [cognito, oidc]) {
+      const [authorizerId, ...others] = Object.keys(resourcesOf(s, 'AWS::ApiGateway::Authorizer'));
+      expect(others).toEqual([]);
       const methods = Object.values(resourcesOf(s, 'AWS::ApiGateway::Method')) as {
         Properties: Record<string, unknown>;
       }[];
       const open = methods.filter((m) => m.Properties.AuthorizationType !== 'CUSTOM');
       expect(open.every((m) => m.Properties.HttpMethod === 'OPTIONS')).toBe(true);
       const guarded = methods.filter((m) => m.Properties.HttpMethod !== 'OPTIONS');
-      expect(guarded).toHaveLength(routes.length);
-      for (const method of guarded) expect(method.Properties.AuthorizerId).toBeDefined();
+      expect(guarded.map((m) => `${m.Properties.HttpMethod} ${m.Properties.OperationName}`).sort()).toEqual(
+        routes.map((route) => `${route.method} ${route.id}`).sort(),
+      );
+      for (const method of guarded) {
+        expect(method.Properties).toMatchObject({
+          AuthorizationType: 'CUSTOM',
+          AuthorizerId: { Ref: authorizerId },
+          Integration: { Type: 'AWS_PROXY' },
+        });
+      }
     }
-    oidc.template.resourceCountIs('AWS::ApiGateway::Authorizer', 1);
     oidc.template.hasResourceProperties('AWS::ApiGateway::Authorizer', {
       Type: 'TOKEN',
       IdentitySource: 'method.request.header.Authorization',
@@ -61,12 +90,28 @@ describe('API', () => {
     });
   });
 
-  it('answers gateway errors in the API error shape', () => {
-    cognito.template.hasResourceProperties('AWS::ApiGateway::GatewayResponse', {
-      ResponseType: 'UNAUTHORIZED',
+  it('answers gateway errors in the API error shape, with CORS headers, keeping the status of the default types', () => {
+    const responses = Object.values(resourcesOf(cognito, 'AWS::ApiGateway::GatewayResponse')).map(
+      (r) => (r as { Properties: Record<string, unknown> }).Properties,
+    );
+    const byType = Object.fromEntries(responses.map((r) => [r.ResponseType as string, r]));
+    expect(byType.UNAUTHORIZED).toMatchObject({
       StatusCode: '401',
-      ResponseTemplates: { 'application/json': Match.stringLikeRegexp('"code":"UNAUTHORIZED"') },
+      ResponseTemplates: {
+        'application/json': '{"error":{"code":"UNAUTHORIZED","message":"Missing or invalid bearer token"}}',
+      },
     });
+    expect(byType.THROTTLED).toMatchObject({ StatusCode: '429' });
+    expect(byType.MISSING_AUTHENTICATION_TOKEN).toMatchObject({ StatusCode: '404' });
+    for (const type of ['DEFAULT_4XX', 'DEFAULT_5XX']) {
+      expect(byType[type]?.StatusCode).toBeUndefined();
+      expect(JSON.stringify(byType[type]?.ResponseTemplates)).toContain('$context.error.messageString');
+    }
+    for (const response of responses) {
+      expect(response.ResponseParameters).toMatchObject({
+        'gatewayresponse.header.Access-Control-Allow-Origin': "'https://ui.example.org'",
+      });
+    }
   });
 });
 
@@ -86,53 +131,46 @@ describe('functions', () => {
     }
   });
 
-  it('grant token secrets only to functions that declare it, scoped to the users/ prefix', () => {
-    const policies = resourcesOf(cognito, 'AWS::IAM::Policy') as Record<
-      string,
-      { Properties: { PolicyDocument: unknown; Roles: { Ref: string }[] } }
-    >;
-    const withSecrets = Object.entries(policies).filter(([, p]) =>
-      JSON.stringify(p.Properties.PolicyDocument).includes('secretsmanager:GetSecretValue'),
+  it('grant token secrets only to the functions that declare them, under the users/ prefix only', () => {
+    const statements = statementsByFunction(cognito);
+    const touchesSecrets = (id: string) =>
+      (statements[id] ?? []).filter((st) => [st.Action].flat().some((a) => a.startsWith('secretsmanager:')));
+    const declared = [...routes, ...workflowTasks].filter((r) => r.access.secrets).map((r) => r.id);
+    const withUserSecrets = Object.keys(statements).filter((id) =>
+      touchesSecrets(id).some((st) =>
+        JSON.stringify(st.Resource).includes(':secret:imputation-gateway/users/*'),
+      ),
     );
-    const roles = withSecrets.flatMap(([, p]) => p.Properties.Roles.map((r) => r.Ref));
-    const expected = [
-      ...routes.filter((r) => r.access.secrets).map((r) => r.id),
-      ...workflowTasks.filter((t) => t.access.secrets || t.access.resultPasswordKey).map((t) => t.id),
-    ];
-    for (const id of expected)
-      expect(roles.some((role) => role.startsWith(`Api${id}`) || role.startsWith(`Workflow${id}`))).toBe(
-        true,
-      );
-    expect(roles.some((role) => role.startsWith('ApilistServices'))).toBe(false);
-    expect(roles.some((role) => role.startsWith('WorkflowcopyResult'))).toBe(false);
-    for (const [, policy] of withSecrets) {
-      const text = JSON.stringify(policy.Properties.PolicyDocument);
-      if (text.includes(':secret:imputation-gateway'))
-        expect(text).toMatch(/secret:imputation-gateway\/users\/\*/);
+    expect(withUserSecrets.sort()).toEqual(declared.sort());
+    expect(touchesSecrets('listServices')).toEqual([]);
+
+    for (const route of routes.filter((r) => r.access.secrets)) {
+      const [grant, ...more] = touchesSecrets(route.id);
+      expect(more).toEqual([]);
+      expect(JSON.stringify(grant?.Resource)).toMatch(/:secret:imputation-gateway\/users\/\*"/);
+      const actions = [grant?.Action].flat();
+      expect(actions.includes('secretsmanager:CreateSecret')).toBe(route.access.secrets === 'readWrite');
+      expect(actions).not.toContain('secretsmanager:ListSecrets');
+      // The key, only through Secrets Manager and only for users/ secrets.
+      const keyUse = (statements[route.id] ?? []).filter((st) => [st.Action].flat().includes('kms:Decrypt'));
+      expect(keyUse).toHaveLength(1);
+      expect(keyUse[0]?.Condition).toMatchObject({
+        StringEquals: { 'kms:ViaService': expect.anything() },
+        StringLike: { 'kms:EncryptionContext:SecretARN': expect.anything() },
+      });
+      expect(JSON.stringify(keyUse[0]?.Condition)).toContain('secret:imputation-gateway/users/*');
     }
   });
 
   it('let only the copy task write results', () => {
-    const policies = resourcesOf(cognito, 'AWS::IAM::Policy') as Record<
-      string,
-      {
-        Properties: {
-          PolicyDocument: { Statement: { Action: string | string[]; Resource: unknown }[] };
-          Roles: { Ref: string }[];
-        };
-      }
-    >;
-    const writers = Object.values(policies).filter((p) =>
-      p.Properties.PolicyDocument.Statement.some(
-        (s) => [s.Action].flat().includes('s3:PutObject') && JSON.stringify(s.Resource).includes('Results'),
+    const statements = statementsByFunction(cognito);
+    const writers = Object.keys(statements).filter((id) =>
+      (statements[id] ?? []).some(
+        (st) =>
+          [st.Action].flat().includes('s3:PutObject') && JSON.stringify(st.Resource).includes('Results'),
       ),
     );
-    expect(
-      writers
-        .flatMap((p) => p.Properties.Roles.map((r) => r.Ref))
-        .every((r) => r.startsWith('WorkflowcopyResult')),
-    ).toBe(true);
-    expect(writers).toHaveLength(1);
+    expect(writers).toEqual(['copyResult']);
   });
 });
 
@@ -229,12 +267,43 @@ describe('identity', () => {
       },
     });
   });
+});
 
-  it('refuses oidc settings without an issuer or audience', () => {
-    expect(() => readSettings((key) => ({ authMode: 'oidc' })[key as 'authMode'])).toThrow(/oidcIssuer/);
-    expect(() => readSettings((key) => ({ inputExpiryDays: 'soon' })[key as 'inputExpiryDays'])).toThrow(
-      /inputExpiryDays/,
-    );
+describe('monitoring', () => {
+  it('alarms on API 5xx, function errors and throttles, and failed executions, into an encrypted TLS-only topic', () => {
+    const alarms = Object.values(resourcesOf(cognito, 'AWS::CloudWatch::Alarm')) as {
+      Properties: { AlarmActions: unknown[]; MetricName?: string; Metrics?: unknown[] };
+    }[];
+    const text = JSON.stringify(alarms);
+    for (const metric of ['5XXError', 'Errors', 'Throttles', 'ExecutionsFailed', 'ExecutionsTimedOut']) {
+      expect(text).toContain(`"${metric}"`);
+    }
+    const [topicId] = Object.keys(resourcesOf(cognito, 'AWS::SNS::Topic'));
+    for (const alarm of alarms) expect(alarm.Properties.AlarmActions).toEqual([{ Ref: topicId }]);
+    cognito.template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+        ]),
+      },
+    });
+    // CloudWatch may use the topic's own key (not the secrets key) to publish.
+    const topic = Object.values(resourcesOf(cognito, 'AWS::SNS::Topic'))[0] as {
+      Properties: { KmsMasterKeyId: { 'Fn::GetAtt': [string, string] } };
+    };
+    const keyId = topic.Properties.KmsMasterKeyId['Fn::GetAtt'][0];
+    expect(keyId).toMatch(/^Monitoring/);
+    cognito.template.hasResource('AWS::KMS::Key', {
+      Properties: {
+        EnableKeyRotation: true,
+        KeyPolicy: {
+          Statement: Match.arrayWith([
+            Match.objectLike({ Principal: { Service: 'cloudwatch.amazonaws.com' }, Effect: 'Allow' }),
+          ]),
+        },
+      },
+    });
+    expect(Object.keys(resourcesOf(cognito, 'AWS::KMS::Key'))).toContain(keyId);
   });
 });
 

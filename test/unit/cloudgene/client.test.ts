@@ -1,34 +1,58 @@
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CloudgeneClient } from '#shared/cloudgene/client';
+import { CloudgeneClient, type CloudgeneJob } from '#shared/cloudgene/client';
 import {
   CloudgeneBadRequestError,
+  CloudgeneError,
   CloudgeneNotFoundError,
+  CloudgeneProtocolError,
   ConcurrencyLimitError,
   DownloadsExhaustedError,
   ServiceTokenInvalidError,
   ServiceUnavailableError,
 } from '#shared/cloudgene/errors';
-import { type CloudgeneSimulator, startCloudgeneSimulator } from '#test/simulator/cloudgene-simulator';
-import { resultSha256 } from '#test/simulator/result-bytes';
+import {
+  type CloudgeneSimulator,
+  type SimulatorOptions,
+  startCloudgeneSimulator,
+} from '#test/simulator/cloudgene-simulator';
+import { resultChunks, resultSha256 } from '#test/simulator/result-bytes';
 
+/** Long phases moved by sim.advance(): job states change only when a test says so. */
+const TIMING = { queueMs: 1000, runMs: 1000, exportMs: 1000 };
+const started: CloudgeneSimulator[] = [];
 let sim: CloudgeneSimulator;
-let token: string;
-const client = (t?: string) =>
-  new CloudgeneClient({ baseUrl: sim.url, appId: 'imputationserver2', token: t ?? token, timeoutMs: 5000 });
+let userCount = 0;
+
+async function simulator(options: SimulatorOptions = {}) {
+  const instance = await startCloudgeneSimulator({ timing: TIMING, ...options });
+  started.push(instance);
+  return instance;
+}
+
+/** A fresh service user (so per-user job limits never leak between tests) and a client with their token. */
+function user(on = sim, options: { timeoutMs?: number } = {}) {
+  const username = `user-${++userCount}`;
+  const token = on.addUser({ username, name: `User ${userCount}`, mail: `${username}@example.org` });
+  const client = new CloudgeneClient({
+    baseUrl: on.url,
+    appId: 'imputationserver2',
+    token,
+    timeoutMs: options.timeoutMs ?? 5000,
+  });
+  return { username, token, client };
+}
 
 beforeAll(async () => {
-  sim = await startCloudgeneSimulator({
-    timing: { queueMs: 30, runMs: 60, exportMs: 30 },
-    maxDownloadsPerFile: 2,
-  });
-  token = sim.addUser({ username: 'alice' });
+  sim = await simulator();
 });
-afterAll(() => sim.close());
+afterAll(async () => {
+  await Promise.all(started.map((s) => s.close()));
+});
 
-const baseJob = {
-  jobName: 'test',
+const job = {
+  jobName: 'cohort chr20',
   refPanel: 'apps@1000g-phase-3-v5@2.0.0',
   build: 'hg19',
   phasing: 'eagle',
@@ -37,252 +61,579 @@ const baseJob = {
   r2Filter: '0',
   password: 'zip-password-123',
 };
-const fileOf = (name: string, data: Buffer) => ({
-  name,
-  size: data.length,
-  stream: () => Readable.from([data]),
-});
+const fileOf = (name: string, data: Buffer | string) => {
+  const bytes = Buffer.from(data);
+  return { name, size: bytes.length, stream: () => Readable.from([bytes]) };
+};
+const oneFile = [fileOf('chr20.vcf.gz', 'vcf bytes')];
+const sha256 = (data: Buffer | string) => createHash('sha256').update(data).digest('hex');
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const resultFiles = (remote: CloudgeneJob) => remote.outputParams.flatMap((p) => p.files);
 
-async function waitForState(id: string, states: number[], c = client()) {
-  for (let i = 0; i < 100; i++) {
-    const job = await c.getJob(id);
-    if (states.includes(job.state)) return job;
-    await sleep(20);
-  }
-  throw new Error(`job ${id} never reached ${states}`);
+async function readAll(body: ReadableStream<Uint8Array>): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of body) chunks.push(Buffer.from(chunk));
+  return Buffer.concat(chunks);
 }
 
-describe('token verification', () => {
-  it('accepts a valid token and reads username and expiry', async () => {
-    const result = await client().verifyToken(token);
-    expect(result).toMatchObject({ valid: true, username: 'alice' });
-    if (result.valid) expect(result.expiresAt!.getTime()).toBeGreaterThan(Date.now() + 29 * 86_400_000);
+describe('verifyToken', () => {
+  it('accepts a valid token and reads username, name, mail and the ISO expiry', async () => {
+    const { token, username } = user();
+    const result = await new CloudgeneClient({ baseUrl: sim.url, appId: 'imputationserver2' }).verifyToken(
+      token,
+    );
+    expect(result).toMatchObject({
+      valid: true,
+      username,
+      name: `User ${userCount}`,
+      mail: `${username}@example.org`,
+    });
+    expect(result.valid && result.expiresAt!.getTime()).toBe(sim.users.get(username)!.expire.getTime());
   });
 
   it('reports an invalid token with the service message', async () => {
-    expect(await client().verifyToken('eyJ.bogus.token')).toEqual({
+    const client = new CloudgeneClient({ baseUrl: sim.url, appId: 'imputationserver2' });
+    expect(await client.verifyToken('eyJhbGciOiJIUzI1NiJ9.bogus.token')).toEqual({
       valid: false,
       message: 'Invalid API Token.',
     });
   });
 
   it('reads an expiry given in epoch milliseconds (Cloudgene 2 clones)', async () => {
-    const fake: typeof fetch = async () =>
-      new Response(JSON.stringify({ valid: true, username: 'bob', expire: 1_800_000_000_000 }), {
-        status: 200,
-      });
-    const result = await new CloudgeneClient({ baseUrl: 'http://x', appId: 'a', fetch: fake }).verifyToken(
-      't',
+    const clone = await simulator({ expireFormat: 'epoch-ms' });
+    const expire = new Date('2031-05-01T12:00:00Z');
+    const token = clone.addUser({ username: 'old-style', expire });
+    const result = await new CloudgeneClient({ baseUrl: clone.url, appId: 'imputationserver2' }).verifyToken(
+      token,
     );
-    expect(result.valid && result.expiresAt?.toISOString()).toBe(new Date(1_800_000_000_000).toISOString());
+    expect(result.valid && result.expiresAt?.toISOString()).toBe(expire.toISOString());
+  });
+
+  it('sends no X-Auth-Token, even when the client has one', async () => {
+    const { client, token } = user();
+    await client.verifyToken(token);
+    expect(sim.requests.at(-1)).toMatchObject({ path: '/api/v2/tokens/verify', authenticated: false });
   });
 });
 
-describe('errors', () => {
-  it('turns the empty-bodied 401 into ServiceTokenInvalidError', async () => {
-    await expect(client('not-a-token').getAppOptions()).rejects.toBeInstanceOf(ServiceTokenInvalidError);
+describe('rejected tokens', () => {
+  it('turns the empty-bodied 401 of an unknown token into ServiceTokenInvalidError', async () => {
+    const client = new CloudgeneClient({
+      baseUrl: sim.url,
+      appId: 'imputationserver2',
+      token: 'not-a-token',
+    });
+    const error = await client.getAppOptions().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ServiceTokenInvalidError);
+    expect(error).toMatchObject({ status: 401, code: 'SERVICE_TOKEN_INVALID', serviceMessage: undefined });
+    expect((error as Error).message).toBe('service token invalid or expired');
   });
 
-  it('turns a revoked token (403) into ServiceTokenInvalidError', async () => {
-    const revoked = sim.addUser({ username: 'revoked-user' });
-    sim.revokeToken('revoked-user');
-    await expect(client(revoked).getAppOptions()).rejects.toMatchObject({
+  it('treats an expired token (401) the same way', async () => {
+    const { client, username } = user();
+    sim.expireToken(username);
+    await expect(client.getJob('job-1')).rejects.toMatchObject({
+      name: 'ServiceTokenInvalidError',
+      status: 401,
+    });
+  });
+
+  it('treats a revoked token, and one replaced by a newer token, (403) the same way', async () => {
+    const revoked = user();
+    sim.revokeToken(revoked.username);
+    await expect(revoked.client.getAppOptions()).rejects.toMatchObject({
       name: 'ServiceTokenInvalidError',
       status: 403,
+      serviceMessage: 'Access denied.',
     });
+    const replaced = user();
+    sim.addUser({ username: replaced.username });
+    await expect(replaced.client.getAppOptions()).rejects.toBeInstanceOf(ServiceTokenInvalidError);
   });
 
-  it('turns 500s and dropped connections into ServiceUnavailableError', async () => {
-    sim.failNext({ path: '/api/v2/server/apps', status: 500 });
-    await expect(client().getAppOptions()).rejects.toBeInstanceOf(ServiceUnavailableError);
-    sim.failNext({ path: '/api/v2/server/apps', status: 'reset' });
-    await expect(client().getAppOptions()).rejects.toBeInstanceOf(ServiceUnavailableError);
-    sim.failNext({ path: '/api/v2/server/apps', status: 503 });
-    await expect(client().getAppOptions()).rejects.toMatchObject({
-      serviceMessage: expect.stringMatching(/maintenance/),
+  it('fails an authenticated call without a token before sending anything', async () => {
+    const before = sim.requests.length;
+    const client = new CloudgeneClient({ baseUrl: sim.url, appId: 'imputationserver2' });
+    await expect(client.getJob('job-1')).rejects.toBeInstanceOf(ServiceTokenInvalidError);
+    expect(sim.requests.length).toBe(before);
+  });
+
+  it("answers another user's job with ServiceTokenInvalidError (403 Access denied)", async () => {
+    const owner = user();
+    const { id } = await owner.client.submitJob({ ...job, files: oneFile });
+    await expect(user().client.getJob(id)).rejects.toMatchObject({
+      status: 403,
+      serviceMessage: 'Access denied.',
     });
-    expect((await client().getAppOptions()).refPanels.length).toBeGreaterThan(0);
-  });
-
-  it('never puts the token into an error', async () => {
-    sim.failNext({ path: '/api/v2/jobs', status: 500 });
-    const error = await client()
-      .getJob('job-1')
-      .catch((e: unknown) => e);
-    expect(String(error)).not.toContain(token);
-    expect(JSON.stringify(error)).not.toContain(token);
-    expect(JSON.stringify(client())).not.toContain(token);
-  });
-
-  it('says 404 for an unknown job', async () => {
-    await expect(client().getJob('job-unknown')).rejects.toBeInstanceOf(CloudgeneNotFoundError);
   });
 });
 
-describe('app options', () => {
-  it('normalises panels with their populations, builds, phasing, modes and defaults', async () => {
-    const options = await client().getAppOptions();
+describe('getAppOptions', () => {
+  it('normalises the panels with their populations, the builds, phasing, modes, r2 filters and defaults', async () => {
+    const options = await user().client.getAppOptions();
+    expect(options).toMatchObject({
+      appId: 'imputationserver2',
+      name: 'Genotype Imputation (Minimac4)',
+      version: '2.0.0',
+    });
     expect(options.refPanels.map((p) => p.id)).toEqual([
       'apps@1000g-phase-3-v5@2.0.0',
       'apps@hapmap-2@2.0.0',
+      'apps@hrc-r1.1@2.0.0',
     ]);
-    expect(options.refPanels[1]?.populations.map((p) => p.id)).toEqual(['eur', 'off']);
-    expect(options.builds.map((b) => b.id)).toEqual(['hg19', 'hg38']);
+    expect(options.refPanels[0]).toMatchObject({ label: '1000G Phase 3 (GRCh37/hg19)' });
+    expect(options.refPanels[0]?.populations.map((p) => p.id)).toEqual([
+      'afr',
+      'amr',
+      'eur',
+      'eas',
+      'sas',
+      'mixed',
+      'off',
+    ]);
+    expect(options.refPanels[1]?.populations).toEqual([
+      { id: 'eur', label: 'EUR' },
+      { id: 'off', label: 'Off' },
+    ]);
+    expect(options.builds).toEqual([
+      { id: 'hg19', label: 'GRCh37/hg19' },
+      { id: 'hg38', label: 'GRCh38/hg38' },
+    ]);
     expect(options.phasing.map((b) => b.id)).toEqual(['eagle', 'beagle', 'no_phasing']);
-    expect(options.modes.map((b) => b.id)).toContain('imputation');
-    expect(options.r2Filters.map((b) => b.id)).toContain('0.3');
+    expect(options.modes.map((b) => b.id)).toEqual(['qc_only', 'imputation']);
+    expect(options.r2Filters.map((b) => b.id)).toEqual(['0', '0.001', '0.1', '0.2', '0.3']);
     expect(options.defaults).toEqual({ build: 'hg19', phasing: 'eagle', mode: 'imputation', r2Filter: '0' });
+  });
+
+  it('reads a TOPMed-like server: one panel, populations all/off only', async () => {
+    const topmed = await simulator({ preset: 'topmed' });
+    const options = await user(topmed).client.getAppOptions();
+    expect(options.refPanels).toEqual([
+      {
+        id: 'apps@topmed-r3@1.0.0',
+        label: 'TOPMed (Version R3 on GRCh38)',
+        populations: [
+          { id: 'all', label: 'All' },
+          { id: 'off', label: 'Off' },
+        ],
+      },
+    ]);
+  });
+
+  it('matches populations to panels despite version suffixes, and ignores params it does not know', async () => {
+    const app = {
+      id: 'imputationserver2',
+      params: [
+        { id: 'refpanel', type: 'app_list', values: [{ key: 'apps@hapmap-2', value: 'HapMap 2' }] },
+        {
+          id: 'population',
+          type: 'binded_list',
+          bind: 'refpanel',
+          values: [{ key: 'apps@hapmap-2@2.0.0', label: 'HapMap 2', values: [{ key: 'eur', value: 'EUR' }] }],
+        },
+        { id: 'build', type: 'list', value: 'hg38', values: [{ key: 'hg38', value: null }] },
+        { id: 'some-future-param', type: 'mystery', values: [42, null, { nested: true }] },
+      ],
+    };
+    const client = new CloudgeneClient({
+      baseUrl: 'http://cloudgene.invalid',
+      appId: 'imputationserver2',
+      token: 't',
+      fetch: async () => Response.json(app),
+    });
+    const options = await client.getAppOptions();
+    expect(options.refPanels).toEqual([
+      { id: 'apps@hapmap-2', label: 'HapMap 2', populations: [{ id: 'eur', label: 'EUR' }] },
+    ]);
+    expect(options.builds).toEqual([{ id: 'hg38', label: 'hg38' }]);
+    expect(options.defaults).toEqual({ build: 'hg38', phasing: null, mode: null, r2Filter: null });
   });
 });
 
-describe('submission', () => {
-  it('streams the files and sends every field, the password always, checkboxes only when on', async () => {
+describe('submitJob', () => {
+  it('streams every file and sends every field, the password always, and no checkbox that is off', async () => {
+    const { client, username } = user();
     const a = Buffer.from('first file bytes');
-    const b = Buffer.alloc(70_000, 7);
-    const { id } = await client().submitJob({
-      ...baseJob,
-      files: [fileOf('a.vcf.gz', a), fileOf('b.vcf.gz', b)],
-    });
-    const job = sim.job(id);
-    expect(job.files).toEqual([
-      { name: 'a.vcf.gz', bytes: a.length, sha256: createHash('sha256').update(a).digest('hex') },
-      { name: 'b.vcf.gz', bytes: b.length, sha256: createHash('sha256').update(b).digest('hex') },
+    const b = Buffer.from([...resultChunks('b', 200_000)].flatMap((c) => [...c]));
+    const { id } = await client.submitJob({ ...job, files: [fileOf('a.vcf.gz', a), fileOf('b.vcf.gz', b)] });
+    expect(id).toMatch(/^job-\d{8}-\d{6}-\d{3}$/);
+    const received = sim.job(id);
+    expect(received.user).toBe(username);
+    expect(received.files).toEqual([
+      { name: 'a.vcf.gz', bytes: a.length, sha256: sha256(a) },
+      { name: 'b.vcf.gz', bytes: b.length, sha256: sha256(b) },
     ]);
-    expect(job.fields).toMatchObject({
-      refpanel: baseJob.refPanel,
-      password: 'zip-password-123',
+    expect(received.fields).toEqual({
+      'job-name': 'cohort chr20',
+      refpanel: 'apps@1000g-phase-3-v5@2.0.0',
+      build: 'hg19',
+      phasing: 'eagle',
       population: 'eur',
+      mode: 'imputation',
+      r2Filter: '0',
+      password: 'zip-password-123',
     });
-    expect(job.fields).not.toHaveProperty('aesEncryption');
-    expect(job.fields).not.toHaveProperty('meta');
-    sim.setJobState(id, 6);
+  });
 
-    const { id: second } = await client().submitJob({
-      ...baseJob,
-      aesEncryption: true,
-      files: [fileOf('c.vcf.gz', a)],
+  it('sends aesEncryption and meta only when they are on (their mere presence turns them on)', async () => {
+    const { client } = user();
+    const { id } = await client.submitJob({ ...job, aesEncryption: true, meta: true, files: oneFile });
+    expect(sim.job(id).fields).toMatchObject({ aesEncryption: 'yes', meta: 'yes' });
+    const { id: off } = await client.submitJob({ ...job, aesEncryption: false, meta: false, files: oneFile });
+    expect(Object.keys(sim.job(off).fields)).not.toContain('aesEncryption');
+    expect(Object.keys(sim.job(off).fields)).not.toContain('meta');
+  });
+
+  it('sends an exact Content-Length when every size is known, and chunks otherwise', async () => {
+    const { client } = user();
+    const { id: known } = await client.submitJob({ ...job, files: oneFile });
+    expect(sim.job(known).upload).toMatchObject({
+      chunked: false,
+      contentLength: sim.job(known).upload.bytes,
     });
-    expect(sim.job(second).fields).toHaveProperty('aesEncryption');
-    sim.setJobState(second, 6);
+    const { id: unknown } = await client.submitJob({
+      ...job,
+      files: [{ name: 'x.vcf.gz', stream: () => Readable.from([Buffer.from('no size given')]) }],
+    });
+    expect(sim.job(unknown).upload).toMatchObject({ chunked: true, contentLength: null });
+    expect(sim.job(unknown).files[0]).toMatchObject({ bytes: 13, sha256: sha256('no size given') });
   });
 
   it('streams a 50 MB file without holding it in memory', async () => {
-    const chunk = Buffer.alloc(1024 * 1024, 3);
-    const size = 50 * chunk.length;
-    const { id } = await client().submitJob({
-      ...baseJob,
-      files: [
-        {
-          name: 'big.vcf.gz',
-          size,
-          stream: () =>
-            Readable.from(
-              (function* () {
-                for (let i = 0; i < 50; i++) yield chunk;
-              })(),
-            ),
-        },
-      ],
+    const { client } = user();
+    const size = 50 * 1024 * 1024;
+    let peak = 0;
+    const baseline = process.memoryUsage().arrayBuffers;
+    const sampler = setInterval(() => {
+      peak = Math.max(peak, process.memoryUsage().arrayBuffers - baseline);
+    }, 5);
+    const { id } = await client.submitJob({
+      ...job,
+      files: [{ name: 'big.vcf.gz', size, stream: () => Readable.from(resultChunks('big input', size)) }],
     });
-    expect(sim.job(id).files[0]?.bytes).toBe(size);
-    sim.setJobState(id, 6);
+    clearInterval(sampler);
+    expect(sim.job(id).files[0]).toEqual({
+      name: 'big.vcf.gz',
+      bytes: size,
+      sha256: resultSha256('big input', size),
+    });
+    // Loose: garbage chunks may wait for the collector, but never the whole file at once.
+    expect(peak).toBeLessThan(size * 0.75);
   });
 
-  it('passes on the unknown-field 400 with the service message', async () => {
-    const fake: typeof fetch = async () =>
-      new Response(JSON.stringify({ message: "Parameter 'foo' not found.", success: false }), {
-        status: 400,
-      });
-    const c = new CloudgeneClient({ baseUrl: 'http://x', appId: 'a', token: 't', fetch: fake });
-    await expect(c.submitJob({ ...baseJob, files: [] })).rejects.toMatchObject({
-      name: 'CloudgeneBadRequestError',
-      serviceMessage: "Parameter 'foo' not found.",
-    });
-    await expect(c.submitJob({ ...baseJob, files: [] })).rejects.toBeInstanceOf(CloudgeneBadRequestError);
-  });
-
-  it('reports the per-user concurrency limit as ConcurrencyLimitError with the limit', async () => {
-    const busy = sim.addUser({ username: 'busy' });
-    const c = client(busy);
-    sim.scenario = 'manual';
-    await c.submitJob({ ...baseJob, files: [fileOf('1.vcf.gz', Buffer.from('1'))] });
-    await c.submitJob({ ...baseJob, files: [fileOf('2.vcf.gz', Buffer.from('2'))] });
-    const error = await c
-      .submitJob({ ...baseJob, files: [fileOf('3.vcf.gz', Buffer.from('3'))] })
+  it("rejects a field the server's app does not have with CloudgeneBadRequestError and the service's message", async () => {
+    const older = await simulator({ withoutParams: ['meta'] });
+    const error = await user(older)
+      .client.submitJob({ ...job, meta: true, files: oneFile })
       .catch((e: unknown) => e);
-    sim.scenario = 'success';
+    expect(error).toBeInstanceOf(CloudgeneBadRequestError);
+    expect(error).toMatchObject({
+      status: 400,
+      code: 'SERVICE_REJECTED',
+      serviceMessage: "Parameter 'meta' not found.",
+    });
+    expect(older.jobs).toHaveLength(0);
+  });
+
+  it('reports the per-user limit as ConcurrencyLimitError with the limit, counting jobs started elsewhere', async () => {
+    const { client, username } = user();
+    await client.submitJob({ ...job, files: oneFile });
+    sim.setOtherActiveJobs(username, 1);
+    const error = await client.submitJob({ ...job, files: oneFile }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ConcurrencyLimitError);
-    expect((error as ConcurrencyLimitError).limit).toBe(2);
+    expect(error).toMatchObject({
+      code: 'CONCURRENCY_LIMIT',
+      limit: 2,
+      serviceMessage: 'Only 2 jobs per user can be executed simultaneously.',
+    });
+    sim.setOtherActiveJobs(username, 0);
+    await expect(client.submitJob({ ...job, files: oneFile })).resolves.toHaveProperty('id');
+  });
+
+  it('reads the limit the service states (3 on TOPMed)', async () => {
+    const topmed = await simulator({ preset: 'topmed', scenario: 'manual' });
+    const { client } = user(topmed);
+    const topmedJob = { ...job, refPanel: 'apps@topmed-r3@1.0.0', population: 'all', files: oneFile };
+    for (let i = 0; i < 3; i++) await client.submitJob(topmedJob);
+    await expect(client.submitJob(topmedJob)).rejects.toMatchObject({
+      name: 'ConcurrencyLimitError',
+      limit: 3,
+    });
+  });
+
+  it('passes on a failing file source as it is, and the service keeps no job', async () => {
+    const { client, username } = user();
+    const error = await client
+      .submitJob({
+        ...job,
+        files: [{ name: 'short.vcf.gz', size: 100, stream: () => Readable.from([Buffer.alloc(10)]) }],
+      })
+      .catch((e: unknown) => e);
+    expect(error).not.toBeInstanceOf(CloudgeneError);
+    expect((error as Error).message).toMatch(/short.vcf.gz: expected 100 bytes, the source delivered 10/);
+    expect(sim.submissionsOf(username)).toHaveLength(0);
   });
 
   it('finds an earlier submission again by a marker in its name', async () => {
-    const { id } = await client().submitJob({
-      ...baseJob,
-      jobName: 'cohort [gw:01TEST]',
-      files: [fileOf('m.vcf.gz', Buffer.from('m'))],
-    });
-    expect(await client().findJobByName('[gw:01TEST]')).toMatchObject({ id });
-    expect(await client().findJobByName('[gw:NOPE]')).toBeUndefined();
-    sim.setJobState(id, 6);
+    const { client } = user();
+    const { id } = await client.submitJob({ ...job, jobName: 'cohort [gw:01TEST]', files: oneFile });
+    expect(await client.findJobByName('[gw:01TEST]')).toEqual({ id, state: 1 });
+    expect(await client.findJobByName('[gw:NOPE]')).toBeUndefined();
   });
 });
 
-describe('job lifecycle and results', () => {
-  it('follows a job to success and downloads every result, following redirects and sub-folders', async () => {
-    const { id } = await client().submitJob({ ...baseJob, files: [fileOf('x.vcf.gz', Buffer.from('x'))] });
-    const done = await waitForState(id, [4]);
-    const files = done.outputParams.flatMap((p) => p.files);
-    expect(files.map((f) => f.name)).toEqual(
-      expect.arrayContaining(['chr_20.zip', 'statistics/lift-over.txt', 'quality-control.html']),
-    );
-    for (const file of files) {
-      const download = await client().downloadResult(file);
-      const hash = createHash('sha256');
-      let bytes = 0;
-      for await (const chunk of Readable.fromWeb(download.body as never)) {
-        hash.update(chunk as Buffer);
-        bytes += (chunk as Buffer).length;
-      }
-      const spec = sim.job(id).results.find((r) => r.name === file.name)!;
-      expect(bytes).toBe(spec.size);
-      expect(download.contentLength).toBe(spec.size);
-      expect(hash.digest('hex')).toBe(resultSha256(spec.seed, spec.size));
-    }
-    expect(sim.requests.some((r) => r.path.startsWith('/presigned/'))).toBe(true);
-  });
-
-  it('treats state 8 as still downloadable, then runs out of downloads', async () => {
-    const { id } = await client().submitJob({ ...baseJob, files: [fileOf('y.vcf.gz', Buffer.from('y'))] });
-    await waitForState(id, [4]);
+describe('getJob and cancelJob', () => {
+  it('follows a job through queued, running, exporting and success, then the retirement notice (8)', async () => {
+    const { client } = user();
+    const { id } = await client.submitJob({ ...job, files: oneFile });
+    const queued = await client.getJob(id);
+    expect(queued).toMatchObject({ id, name: 'cohort chr20', state: 1, steps: [], outputParams: [] });
+    expect(queued.positionInQueue).toBeGreaterThanOrEqual(0);
+    sim.advance(TIMING.queueMs);
+    const running = await client.getJob(id);
+    expect(running).toMatchObject({ state: 2, positionInQueue: -1 });
+    expect(running.steps.flatMap((s) => s.logMessages).map((m) => m.type)).toEqual([0, 2, 3]);
+    sim.advance(TIMING.runMs);
+    expect((await client.getJob(id)).state).toBe(3);
+    sim.advance(TIMING.exportMs);
+    const done = await client.getJob(id);
+    expect(done.state).toBe(4);
+    expect(done.outputParams.map((p) => p.name)).toEqual(['output', 'cloudgene_logs']);
+    expect(resultFiles(done).find((f) => f.name === 'qc_report.txt')).toMatchObject({ size: '760 bytes' });
     sim.setJobState(id, 8);
-    const job = await client().getJob(id);
-    const file = job.outputParams.flatMap((p) => p.files).find((f) => f.name === 'qc_report.txt')!;
-    await (await client().downloadResult(file)).body.cancel();
-    await (await client().downloadResult(file)).body.cancel();
-    await expect(client().downloadResult(file)).rejects.toBeInstanceOf(DownloadsExhaustedError);
-    await expect(client().downloadResult({ hash: 'unknown', name: 'x' })).rejects.toBeInstanceOf(
-      CloudgeneNotFoundError,
+    const notified = await client.getJob(id);
+    expect(notified.state).toBe(8);
+    expect(resultFiles(notified)).toEqual(resultFiles(done));
+  });
+
+  it('fails a job with a wrong panel only once it starts, with the message as a type-1 log message', async () => {
+    const { client } = user();
+    const { id } = await client.submitJob({ ...job, refPanel: 'apps@no-such-panel@1.0.0', files: oneFile });
+    expect((await client.getJob(id)).state).toBe(1);
+    sim.advance(TIMING.queueMs);
+    const failed = await client.getJob(id);
+    expect(failed.state).toBe(5);
+    const errors = failed.steps.flatMap((s) => s.logMessages).filter((m) => m.type === 1);
+    expect(errors.map((m) => m.message)).toEqual([
+      'Application apps@no-such-panel@1.0.0 is not installed or wrong permissions.',
+    ]);
+  });
+
+  it('shows why a failed job failed in a type-1 message', async () => {
+    const failing = await simulator({ scenario: { outcome: 'fail', failMessage: 'Error: only 5 samples.' } });
+    const { client } = user(failing);
+    const { id } = await client.submitJob({ ...job, files: oneFile });
+    failing.advance(TIMING.queueMs + TIMING.runMs);
+    const failed = await client.getJob(id);
+    expect(failed.state).toBe(5);
+    expect(failed.steps.flatMap((s) => s.logMessages).find((m) => m.type === 1)?.message).toBe(
+      'Error: only 5 samples.',
     );
   });
 
-  it('fails a job with a wrong panel only after it starts, with the service message', async () => {
-    const { id } = await client().submitJob({
-      ...baseJob,
-      refPanel: 'apps@no-such-panel',
-      files: [fileOf('z.vcf.gz', Buffer.from('z'))],
+  it('cancels a queued job (6), and leaves a finished one alone', async () => {
+    const { client } = user();
+    const { id } = await client.submitJob({ ...job, files: oneFile });
+    await client.cancelJob(id);
+    expect((await client.getJob(id)).state).toBe(6);
+    expect(sim.requests.at(-2)).toMatchObject({
+      method: 'GET',
+      path: `/api/v2/jobs/${id}/cancel`,
+      status: 200,
     });
-    const failed = await waitForState(id, [5]);
-    const errors = failed.steps.flatMap((s) => s.logMessages).filter((m) => m.type === 1);
-    expect(errors[0]?.message).toMatch(/not installed or wrong permissions/);
+    const { id: finished } = await client.submitJob({ ...job, files: oneFile });
+    sim.setJobState(finished, 4);
+    await client.cancelJob(finished);
+    expect((await client.getJob(finished)).state).toBe(4);
   });
 
-  it('cancels a queued job', async () => {
-    sim.scenario = 'manual';
-    const { id } = await client().submitJob({ ...baseJob, files: [fileOf('q.vcf.gz', Buffer.from('q'))] });
-    sim.scenario = 'success';
-    expect((await client().getJob(id)).state).toBe(1);
-    await client().cancelJob(id);
-    expect((await client().getJob(id)).state).toBe(6);
+  it('says CloudgeneNotFoundError for an unknown job and for a deleted one (10)', async () => {
+    const { client } = user();
+    await expect(client.getJob('job-20990101-000000-000')).rejects.toMatchObject({
+      name: 'CloudgeneNotFoundError',
+      status: 404,
+      serviceMessage: 'Job job-20990101-000000-000 not found.',
+    });
+    const { id } = await client.submitJob({ ...job, files: oneFile });
+    sim.setJobState(id, 10);
+    await expect(client.getJob(id)).rejects.toBeInstanceOf(CloudgeneNotFoundError);
+  });
+});
+
+describe('downloadResult', () => {
+  async function finishedJob(on = sim) {
+    const { client } = user(on);
+    const { id } = await client.submitJob({ ...job, files: oneFile });
+    on.setJobState(id, 4);
+    return { id, client, remote: await client.getJob(id) };
+  }
+
+  it('downloads every result byte for byte, following redirects and sub-folder names, never sending the token', async () => {
+    const { id, client, remote } = await finishedJob();
+    const before = sim.requests.length;
+    const names = resultFiles(remote).map((f) => f.name);
+    expect(names).toEqual([
+      'chr_20.zip',
+      'qc_report.txt',
+      'statistics/lift-over.txt',
+      'quality-control.html',
+      'job.txt',
+    ]);
+    for (const file of resultFiles(remote)) {
+      const download = await client.downloadResult(file);
+      const bytes = await readAll(download.body);
+      const expected = sim.expectedResult(id, file.name);
+      expect(download.contentLength).toBe(expected.size);
+      expect({ size: bytes.length, sha256: sha256(bytes) }).toEqual(expected);
+    }
+    const downloads = sim.requests.slice(before);
+    expect(downloads.map((r) => `${r.status} ${r.path.replace(/[0-9a-f]{64}/, 'HASH')}`)).toEqual([
+      '200 /share/results/HASH/chr_20.zip',
+      '200 /share/results/HASH/qc_report.txt',
+      '200 /share/results/HASH/statistics/lift-over.txt',
+      '302 /share/results/HASH/quality-control.html',
+      '200 /presigned/HASH/quality-control.html',
+      '200 /share/results/HASH/job.txt',
+    ]);
+    expect(downloads.every((r) => !r.authenticated)).toBe(true);
+  });
+
+  it('serves every file through redirects on a TOPMed-like server', async () => {
+    const topmed = await simulator({ preset: 'topmed' });
+    const { id, client, remote } = await finishedJob(topmed);
+    const file = resultFiles(remote).find((f) => f.name === 'statistics/lift-over.txt')!;
+    const bytes = await readAll((await client.downloadResult(file)).body);
+    expect(sha256(bytes)).toBe(topmed.expectedResult(id, file.name).sha256);
+    expect(topmed.requests.at(-1)?.path).toMatch(/^\/presigned\/[0-9a-f]+\/statistics\/lift-over\.txt$/);
+  });
+
+  it('reports used-up downloads as DownloadsExhaustedError and an unknown hash as CloudgeneNotFoundError', async () => {
+    const limited = await simulator({ maxDownloadsPerFile: 2 });
+    const { client, remote } = await finishedJob(limited);
+    const file = resultFiles(remote).find((f) => f.name === 'qc_report.txt')!;
+    await (await client.downloadResult(file)).body.cancel();
+    await (await client.downloadResult(file)).body.cancel();
+    const error = await client.downloadResult(file).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(DownloadsExhaustedError);
+    expect(error).toMatchObject({
+      code: 'DOWNLOADS_EXHAUSTED',
+      serviceMessage: 'number of max downloads exceeded.',
+    });
+    await expect(client.downloadResult({ hash: 'f00d', name: 'chr_20.zip' })).rejects.toMatchObject({
+      name: 'CloudgeneNotFoundError',
+      serviceMessage: 'download not found.',
+    });
+  });
+
+  it('reports a download cut short as ServiceUnavailableError while reading', async () => {
+    const { client, remote } = await finishedJob();
+    const file = resultFiles(remote).find((f) => f.name === 'chr_20.zip')!;
+    sim.failNext({ path: '/share/results/', status: 'truncate' });
+    const download = await client.downloadResult(file);
+    await expect(readAll(download.body)).rejects.toBeInstanceOf(ServiceUnavailableError);
+  });
+});
+
+describe('an unavailable service', () => {
+  it('turns 500s, 503 maintenance and dropped connections into retryable ServiceUnavailableError', async () => {
+    const { client } = user();
+    sim.failNext({ path: '/api/v2/server/apps', status: 500 });
+    await expect(client.getAppOptions()).rejects.toMatchObject({
+      name: 'ServiceUnavailableError',
+      status: 500,
+      retryable: true,
+    });
+    sim.failNext({ path: '/api/v2/server/apps', status: 503 });
+    await expect(client.getAppOptions()).rejects.toMatchObject({
+      code: 'SERVICE_UNAVAILABLE',
+      status: 503,
+      serviceMessage: 'This functionality is currently under maintenance.',
+    });
+    sim.failNext({ path: '/api/v2/server/apps', status: 'reset' });
+    await expect(client.getAppOptions()).rejects.toBeInstanceOf(ServiceUnavailableError);
+    sim.failNext({ path: '/api/v2/jobs/submit/', status: 'reset-after' });
+    await expect(client.submitJob({ ...job, files: oneFile })).rejects.toBeInstanceOf(
+      ServiceUnavailableError,
+    );
+    expect((await client.getAppOptions()).refPanels.length).toBeGreaterThan(0);
+  });
+
+  it('turns a 200 that is not the documented JSON into CloudgeneProtocolError', async () => {
+    const { client } = user();
+    sim.failNext({ path: '/api/v2/jobs/', status: 200, body: '<html>Login</html>' });
+    await expect(client.getJob('job-1')).rejects.toBeInstanceOf(CloudgeneProtocolError);
+  });
+
+  it('gives up on a server that stops answering (idle timeout)', async () => {
+    const { client } = user(sim, { timeoutMs: 150 });
+    sim.failNext({ path: '/api/v2/server/apps', delayMs: 1000 });
+    await expect(client.getAppOptions()).rejects.toMatchObject({
+      name: 'ServiceUnavailableError',
+      message: expect.stringMatching(/no progress for 150 ms/),
+    });
+  });
+
+  it('gives up on a download that stalls midway', async () => {
+    const { client } = user(sim, { timeoutMs: 150 });
+    const { id } = await client.submitJob({ ...job, files: oneFile });
+    sim.setJobState(id, 4);
+    const file = resultFiles(await client.getJob(id)).find((f) => f.name === 'chr_20.zip')!;
+    sim.failNext({ path: '/share/results/', status: 'stall' });
+    const download = await client.downloadResult(file);
+    await expect(readAll(download.body)).rejects.toMatchObject({
+      name: 'ServiceUnavailableError',
+      message: expect.stringMatching(/chr_20.zip broke off/),
+    });
+  });
+
+  it('lets slow transfers run past the timeout as long as bytes keep moving', async () => {
+    const { client } = user(sim, { timeoutMs: 150 });
+    const trickle = async function* () {
+      for (let i = 0; i < 6; i++) {
+        await sleep(50);
+        yield Buffer.from(`chunk ${i}\n`);
+      }
+    };
+    const { id } = await client.submitJob({ ...job, files: [{ name: 'slow.vcf.gz', stream: trickle }] });
+    expect(sim.job(id).files[0]?.bytes).toBe(48);
+
+    sim.setJobState(id, 4);
+    const file = resultFiles(await client.getJob(id)).find((f) => f.name === 'chr_20.zip')!;
+    const download = await client.downloadResult(file);
+    let bytes = 0;
+    // The caller holding on to each chunk is not the server being idle.
+    for await (const chunk of download.body) {
+      bytes += chunk.length;
+      await sleep(60);
+    }
+    expect(bytes).toBe(sim.expectedResult(id, 'chr_20.zip').size);
+  });
+});
+
+describe('the token', () => {
+  it('never appears in an error or in the client', async () => {
+    const { client, token, username } = user(sim, { timeoutMs: 150 });
+    const errors: unknown[] = [];
+    const collect = (promise: Promise<unknown>) => promise.catch((e: unknown) => errors.push(e));
+    sim.failNext({ path: '/api/v2/jobs/', status: 500, body: 'Internal Server Error' });
+    await collect(client.getJob('job-1'));
+    sim.failNext({ path: '/api/v2/jobs/', status: 'reset' });
+    await collect(client.getJob('job-1'));
+    sim.failNext({ path: '/api/v2/jobs/', delayMs: 1000 });
+    await collect(client.getJob('job-1'));
+    await collect(client.getJob('job-unknown'));
+    sim.failNext({ path: '/api/v2/jobs/submit/', status: 400, body: 'Bad Request' });
+    await collect(client.submitJob({ ...job, files: oneFile }));
+    sim.revokeToken(username);
+    await collect(client.getJob('job-1'));
+    expect(errors).toHaveLength(6);
+    for (const error of errors) {
+      expect(error).toBeInstanceOf(CloudgeneError);
+      expect(String(error)).not.toContain(token);
+      expect(JSON.stringify(error)).not.toContain(token);
+      expect(JSON.stringify(Object.entries(error as object))).not.toContain(token);
+    }
+    expect(JSON.stringify(client)).not.toContain(token);
+    expect(Object.values(client).join(' ')).not.toContain(token);
   });
 });

@@ -1,0 +1,86 @@
+/**
+ * Runs `npm start`'s program (infra/local/main.ts) as a child process, exactly as a newcomer would, on free
+ * ports with its own data folder, and talks to it over HTTP only.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export interface LocalProcess {
+  api: string;
+  dataDir: string;
+  env: NodeJS.ProcessEnv;
+  /** Milliseconds from spawn to GET /health = 200. */
+  startupMs: number;
+  simulatorUrl(): string;
+  stop(): Promise<void>;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export async function startLocalProcess(
+  options: { dataDir?: string; port?: number; env?: Record<string, string> } = {},
+): Promise<LocalProcess> {
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'gateway-e2e-'));
+  const port = options.port ?? (await freePort());
+  const env = {
+    ...process.env,
+    PORT: String(port),
+    LOCAL_DATA_DIR: dataDir,
+    POWERTOOLS_LOG_LEVEL: 'ERROR',
+    SIMULATOR_QUEUE_MS: '300',
+    SIMULATOR_RUN_MS: '1500',
+    SIMULATOR_EXPORT_MS: '200',
+    ...options.env,
+  };
+  const started = Date.now();
+  const child: ChildProcess = spawn(
+    process.execPath,
+    ['--openssl-legacy-provider', '--import', 'tsx', 'infra/local/main.ts'],
+    {
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  let output = '';
+  child.stdout?.on('data', (d) => {
+    output += d;
+  });
+  child.stderr?.on('data', (d) => {
+    output += d;
+  });
+  const api = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`local stack exited (${child.exitCode}):\n${output}`);
+    const health = await fetch(`${api}/health`).catch(() => undefined);
+    if (health?.status === 200) break;
+    if (Date.now() > deadline) throw new Error(`local stack not healthy after 60 s:\n${output}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  const startupMs = Date.now() - started;
+  return {
+    api,
+    dataDir,
+    env,
+    startupMs,
+    simulatorUrl: () =>
+      (JSON.parse(readFileSync(join(dataDir, 'endpoints.json'), 'utf8')) as { simulator: string }).simulator,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
+}

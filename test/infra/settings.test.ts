@@ -1,0 +1,63 @@
+import { describe, expect, it } from 'vitest';
+import { readSettings } from '../../infra/settings';
+
+/** Settings as `cdk synth -c key=value` hands them over: every value a string. */
+const read = (context: Record<string, string>) => readSettings((key) => context[key]);
+
+describe('deployment settings', () => {
+  it('default to a Cognito deployment that keeps its data, with the shipped service catalog', () => {
+    const settings = read({});
+    expect(settings).toMatchObject({
+      stackName: 'ImputationGateway',
+      authMode: 'cognito',
+      corsAllowedOrigins: [],
+      cognitoCallbackUrls: ['http://localhost:5173/'],
+      inputExpiryDays: 14,
+      throttleRateLimit: 50,
+      throttleBurstLimit: 100,
+      logRetentionDays: 30,
+      removalPolicy: 'retain',
+      secretsPrefix: 'imputation-gateway',
+    });
+    expect(settings.resultExpiryDays).toBeUndefined();
+    expect(settings.resolvedCatalog.map((service) => service.id)).toEqual(['michigan', 'topmed', 'h3africa']);
+  });
+
+  it('read comma lists, numbers and a JSON catalog override from context strings', () => {
+    const settings = read({
+      corsAllowedOrigins: 'https://a.example.org, https://b.example.org',
+      resultExpiryDays: '90',
+      serviceCatalog: '{"topmed":null,"michigan":{"maxConcurrentJobs":3}}',
+    });
+    expect(settings.corsAllowedOrigins).toEqual(['https://a.example.org', 'https://b.example.org']);
+    expect(settings.resultExpiryDays).toBe(90);
+    expect(settings.resolvedCatalog.map((service) => [service.id, service.maxConcurrentJobs])).toEqual([
+      ['michigan', 3],
+      ['h3africa', 2],
+    ]);
+  });
+
+  it('refuse oidc mode without an issuer or an audience, naming both', () => {
+    expect(() => read({ authMode: 'oidc' })).toThrow(
+      /oidcIssuer: authMode=oidc needs oidcIssuer.*oidcAudience/,
+    );
+    expect(() => read({ authMode: 'oidc', oidcIssuer: 'http://idp.example.org', oidcAudience: 'x' })).toThrow(
+      /oidcIssuer: must be an https:\/\/ URL/,
+    );
+    expect(
+      read({ authMode: 'oidc', oidcIssuer: 'https://idp.example.org', oidcAudience: 'a,b' }),
+    ).toMatchObject({ oidcAudience: ['a', 'b'] });
+  });
+
+  it('refuse values that would fail later, with the setting named', () => {
+    expect(() => read({ inputExpiryDays: 'soon' })).toThrow(/inputExpiryDays/);
+    expect(() => read({ logRetentionDays: '45' })).toThrow(/logRetentionDays: must be one of 1, 3, 5/);
+    expect(() => read({ removalPolicy: 'delete' })).toThrow(/removalPolicy/);
+    expect(() => read({ throttleRateLimit: '500' })).toThrow(/throttleBurstLimit: must be at least/);
+    expect(() => read({ serviceCatalog: '{michigan:' })).toThrow(/serviceCatalog: not valid JSON/);
+    expect(() => read({ serviceCatalog: '{"michigan":{"baseUrl":"not a url"}}' })).toThrow(
+      /serviceCatalog: .*michigan.*baseUrl/,
+    );
+    expect(() => read({ secretsPrefix: 'a/b' })).toThrow(/secretsPrefix/);
+  });
+});
