@@ -70,9 +70,10 @@ export class PortInUseError extends Error {
   constructor(
     readonly port: number,
     readonly what: string,
+    readonly variable: string,
   ) {
     super(
-      `Port ${port} (${what}) is already in use. Stop the other process or choose another port (see README: PORT, ${what.toUpperCase().replace(/\W+/g, '_')}_PORT).`,
+      `Port ${port} (${what}) is already in use: stop the other process, or set ${variable} to another port.`,
     );
   }
 }
@@ -98,11 +99,11 @@ export function localIssuer(dataDir: string): TokenIssuer {
   return issuer;
 }
 
-async function ensureFree(port: number | undefined, what: string) {
+async function ensureFree(port: number | undefined, what: string, variable: string) {
   if (!port) return;
   await new Promise<void>((ok, fail) => {
     const probe = createServer();
-    probe.once('error', () => fail(new PortInUseError(port, what)));
+    probe.once('error', () => fail(new PortInUseError(port, what, variable)));
     probe.listen(port, '127.0.0.1', () => probe.close(() => ok()));
   });
 }
@@ -111,15 +112,15 @@ export async function startLocalStack(env: NodeJS.ProcessEnv = process.env): Pro
   const settings = localSettingsSchema.parse(env);
   const dataDir = resolve(settings.LOCAL_DATA_DIR);
   mkdirSync(dataDir, { recursive: true });
-  await ensureFree(settings.PORT, 'API');
-  for (const [port, what] of [
-    [settings.SIMULATOR_PORT, 'simulator'],
-    [settings.DYNAMODB_PORT, 'DynamoDB'],
-    [settings.S3_PORT, 'S3'],
-    [settings.SECRETS_MANAGER_PORT, 'Secrets Manager'],
-    [settings.STEP_FUNCTIONS_PORT, 'Step Functions'],
+  await ensureFree(settings.PORT, 'API', 'PORT');
+  for (const [port, what, variable] of [
+    [settings.SIMULATOR_PORT, 'simulator', 'SIMULATOR_PORT'],
+    [settings.DYNAMODB_PORT, 'DynamoDB', 'DYNAMODB_PORT'],
+    [settings.S3_PORT, 'S3', 'S3_PORT'],
+    [settings.SECRETS_MANAGER_PORT, 'Secrets Manager', 'SECRETS_MANAGER_PORT'],
+    [settings.STEP_FUNCTIONS_PORT, 'Step Functions', 'STEP_FUNCTIONS_PORT'],
   ] as const) {
-    await ensureFree(port, what);
+    await ensureFree(port, what, variable);
   }
 
   const started: { close(): Promise<void> }[] = [];
@@ -244,7 +245,11 @@ export async function startLocalStack(env: NodeJS.ProcessEnv = process.env): Pro
   } catch (error) {
     for (const part of started.reverse()) await part.close().catch(() => undefined);
     if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
-      throw new PortInUseError(Number((error as { port?: number }).port ?? 0), 'a local service');
+      throw new PortInUseError(
+        Number((error as { port?: number }).port ?? 0),
+        'a local service',
+        'the matching *_PORT variable',
+      );
     }
     throw error;
   }

@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -174,6 +174,16 @@ describe('the local stack over HTTP', () => {
       expect(result.status).toBe(401);
       expect(result.body.error.code).toBe('UNAUTHORIZED');
     }
+  });
+
+  it('explains a busy port instead of printing a stack trace', () => {
+    const result = spawnSync(process.execPath, ['--import', 'tsx', 'infra/local/main.ts'], {
+      env: { ...process.env, PORT: new URL(stack.api).port, LOCAL_DATA_DIR: join(stack.dataDir, 'second') },
+      encoding: 'utf8',
+    });
+    expect(result.status).toBe(1);
+    expect(result.stderr.trim()).toMatch(/^Port \d+ \(API\) is already in use: stop the other process, or set PORT/);
+    expect(result.stderr).not.toMatch(/\n\s+at /);
   });
 
   it('loses nothing across a restart in the middle of a job', async () => {
