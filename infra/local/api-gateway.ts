@@ -16,6 +16,7 @@ import type {
   Context,
 } from 'aws-lambda';
 import { matchRoute, type RouteDefinition, routes } from '#shared/api/routes';
+import { lambdaContext } from './lambda-context';
 
 type ProxyHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
 type Authorizer = (
@@ -228,23 +229,6 @@ function sendJson(
     'Content-Length': Buffer.byteLength(text),
   });
   response.end(text);
-}
-
-function lambdaContext(functionName: string): Context {
-  return {
-    callbackWaitsForEmptyEventLoop: false,
-    functionName,
-    functionVersion: '$LATEST',
-    invokedFunctionArn: `arn:aws:lambda:us-east-1:000000000000:function:${functionName}`,
-    memoryLimitInMB: '512',
-    awsRequestId: crypto.randomUUID(),
-    logGroupName: `/aws/lambda/${functionName}`,
-    logStreamName: 'local',
-    getRemainingTimeInMillis: () => 29_000,
-    done: () => undefined,
-    fail: () => undefined,
-    succeed: () => undefined,
-  };
 }
 
 export { routes };

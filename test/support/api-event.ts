@@ -3,6 +3,7 @@
  * real authorizer produces for a caller, and invokes a handler with a Lambda-like context.
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import { lambdaContext } from '#infra/local/lambda-context';
 import { type Caller, callerToAuthorizerContext } from '#shared/auth/caller';
 
 export interface ApiEventInput {
@@ -55,22 +56,7 @@ export function apiEvent(input: ApiEventInput): APIGatewayProxyEvent {
   } as APIGatewayProxyEvent;
 }
 
-export function lambdaContext(name = 'test-function'): Context {
-  return {
-    callbackWaitsForEmptyEventLoop: false,
-    functionName: name,
-    functionVersion: '$LATEST',
-    invokedFunctionArn: `arn:aws:lambda:us-east-1:123456789012:function:${name}`,
-    memoryLimitInMB: '512',
-    awsRequestId: crypto.randomUUID(),
-    logGroupName: `/aws/lambda/${name}`,
-    logStreamName: 'test',
-    getRemainingTimeInMillis: () => 10_000,
-    done: () => undefined,
-    fail: () => undefined,
-    succeed: () => undefined,
-  };
-}
+export { lambdaContext };
 
 type ProxyHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
 
@@ -84,7 +70,7 @@ export interface ApiResult {
 }
 
 export async function invoke(handler: ProxyHandler, input: ApiEventInput): Promise<ApiResult> {
-  const result = await handler(apiEvent(input), lambdaContext());
+  const result = await handler(apiEvent(input), lambdaContext('test-function'));
   const raw = result.body ?? '';
   return {
     status: result.statusCode,

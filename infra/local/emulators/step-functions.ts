@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ExecutionAbortedError, StateMachine } from 'aws-local-stepfunctions';
 import { STATE_MACHINE_DEFINITION_FILE, workflowTasks } from '#shared/workflow/tasks';
+import { lambdaContext } from '../lambda-context';
 import { AwsProtocolError, type JsonProtocolServer, startJsonProtocolServer } from './json-protocol';
 
 type TaskHandler = (event: unknown, context?: unknown) => Promise<unknown>;
@@ -69,7 +70,7 @@ export async function startStepFunctionsEmulator(
       options.handlers?.[task.id] ??
       (async (event: unknown) => {
         const module = (await import(resolve(root, task.entry))) as { handler: TaskHandler };
-        return module.handler(event, localLambdaContext(task.id));
+        return module.handler(event, lambdaContext(task.id, task.timeoutSeconds * 1000));
       });
     for (const state of task.states) localHandlers[state] = (input) => handler(input);
   }
@@ -247,12 +248,4 @@ function collectStates(definition: { States: Record<string, unknown> }, type: st
     if (inner) names.push(...collectStates(inner, type));
   }
   return names;
-}
-
-function localLambdaContext(functionName: string) {
-  return {
-    functionName,
-    awsRequestId: crypto.randomUUID(),
-    getRemainingTimeInMillis: () => 900_000,
-  };
 }
