@@ -843,12 +843,11 @@ export class CloudgeneSimulator {
     if (found.file.redirect ?? this.redirectDownloads) {
       const signature = this.presignature(found.file.hash);
       const encodedName = found.file.name.split('/').map(encodeURIComponent).join('/');
-      response.writeHead(302, {
-        Location: `${this.url}/presigned/${found.file.hash}/${encodedName}?X-Amz-Expires=3600&X-Amz-Signature=${signature}`,
-        'Content-Length': 0,
-      });
-      response.end();
-      return;
+      response.setHeader(
+        'Location',
+        `${this.url}/presigned/${found.file.hash}/${encodedName}?X-Amz-Expires=3600&X-Amz-Signature=${signature}`,
+      );
+      return this.answer(response, 302, 'text/plain', '');
     }
     this.stream(request, response, found.file);
   }
@@ -870,6 +869,7 @@ export class CloudgeneSimulator {
   }
 
   private stream(request: IncomingMessage, response: ServerResponse, file: SimulatedResultFile) {
+    if (this.answerModes.get(response) === 'dropped') return this.answer(response, 200, 'text/plain', '');
     response.writeHead(200, {
       'Content-Type': file.name.endsWith('.txt')
         ? 'text/plain'
@@ -882,7 +882,7 @@ export class CloudgeneSimulator {
       'Content-Disposition': `attachment; filename="${file.name.split('/').pop()}"`,
     });
     const mode = this.answerModes.get(response);
-    if (mode === 'truncated' || mode === 'stalled' || mode === 'dropped') {
+    if (mode === 'truncated' || mode === 'stalled') {
       const half = Math.floor(file.size / 2);
       const partial = resultStream(file.seed, half);
       partial.on('end', () => {
