@@ -182,7 +182,9 @@ describe('the local stack over HTTP', () => {
       encoding: 'utf8',
     });
     expect(result.status).toBe(1);
-    expect(result.stderr.trim()).toMatch(/^Port \d+ \(API\) is already in use: stop the other process, or set PORT/);
+    expect(result.stderr.trim()).toMatch(
+      /^Port \d+ \(API\) is already in use: stop the other process, or set PORT/,
+    );
     expect(result.stderr).not.toMatch(/\n\s+at /);
   });
 
