@@ -1,48 +1,60 @@
 /**
- * The API's Lambda authorizer (TOKEN type, header Authorization). It allows the caller on the whole API
- * (`…/<stage>/*\/*`), so API Gateway's authorizer cache answers every route for the same token, and
- * passes the verified identity (sub, username, groups) as context — the only identity handlers trust.
- * Every failure is API Gateway's 401 ("Unauthorized"); the log says why, never the token.
+ * The API's Lambda authorizer: TOKEN type on header Authorization (REQUEST type works too). It allows the
+ * caller on the whole API (`…/<stage>/*\/*`), so API Gateway's authorizer cache answers every route for
+ * the same token, and passes the verified identity (sub, username, groups) as context — the only identity
+ * handlers trust. A token that is not acceptable is API Gateway's 401 ("Unauthorized"); a failure of
+ * ours (JWKS unreachable, bad configuration) is a 500 the client may retry. Logs say why, never the token.
  */
 import type {
   APIGatewayAuthorizerResult,
   APIGatewayRequestAuthorizerEvent,
   APIGatewayTokenAuthorizerEvent,
+  Context,
 } from 'aws-lambda';
-import { callerToAuthorizerContext } from '#shared/auth/caller';
-import { type TokenVerifier, tokenVerifier } from '#shared/auth/verifier';
+import { type Caller, callerToAuthorizerContext } from '#shared/auth/caller';
+import { TokenRejectedError, type TokenVerifier, tokenVerifier } from '#shared/auth/verifier';
 import { logger } from '#shared/logger';
 
-const BEARER = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*)$/;
+export type AuthorizerEvent = APIGatewayTokenAuthorizerEvent | APIGatewayRequestAuthorizerEvent;
+
+// RFC 6750: the scheme (case-insensitive), one space, then a compact JWS. Anything else is not ours to try.
+const BEARER_JWT = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*)$/i;
 
 /** `arn:aws:execute-api:region:account:apiId/stage/METHOD/path` → `…:apiId/stage/*\/*`. */
 export function wholeApiArn(methodArn: string): string {
   const [apiArn, stage] = methodArn.split('/') as [string, string?];
-  return `${apiArn}/${stage ?? '*'}/*/*`;
+  return `${apiArn}/${stage || '*'}/*/*`;
 }
 
-function authorizationHeader(event: APIGatewayTokenAuthorizerEvent | APIGatewayRequestAuthorizerEvent) {
+function authorizationHeader(event: AuthorizerEvent): string | undefined {
   if (event.type === 'TOKEN') return event.authorizationToken;
-  const headers = event.headers ?? {};
-  return headers.Authorization ?? headers.authorization ?? undefined;
+  const name = Object.keys(event.headers ?? {}).find((key) => key.toLowerCase() === 'authorization');
+  return name ? (event.headers?.[name] ?? undefined) : undefined;
 }
 
-export function createAuthorizerHandler(verifier: () => TokenVerifier) {
-  return async (
-    event: APIGatewayTokenAuthorizerEvent | APIGatewayRequestAuthorizerEvent,
-  ): Promise<APIGatewayAuthorizerResult> => {
+function deny(reason: string): never {
+  logger.info('Request denied', { reason });
+  throw new Error('Unauthorized');
+}
+
+export function createAuthorizerHandler(getVerifier: () => TokenVerifier) {
+  return async (event: AuthorizerEvent, context?: Context): Promise<APIGatewayAuthorizerResult> => {
+    if (context) logger.addContext(context);
     const header = authorizationHeader(event);
-    const match = header ? BEARER.exec(header) : null;
-    if (!match) {
-      logger.info('denied', { reason: header ? 'not a Bearer JWT' : 'no Authorization header' });
-      throw new Error('Unauthorized');
-    }
-    let caller: Awaited<ReturnType<TokenVerifier['verify']>>;
+    if (!header) deny('no Authorization header');
+    const token = BEARER_JWT.exec(header)?.[1];
+    if (!token) deny('not a Bearer JWT');
+
+    const verifier = getVerifier(); // a configuration error propagates as it is: a 500 naming the variable
+    let caller: Caller;
     try {
-      caller = await verifier().verify(match[1]!);
+      caller = await verifier.verify(token);
     } catch (error) {
-      logger.info('denied', { reason: (error as Error).name, detail: (error as Error).message });
-      throw new Error('Unauthorized');
+      if (error instanceof TokenRejectedError) deny(error.reason);
+      // Only the class name, here and in what we rethrow: verification messages can quote token bytes.
+      const name = error instanceof Error ? error.constructor.name : typeof error;
+      logger.error('Token verification failed', { error: name });
+      throw new Error(`Token verification failed (${name})`);
     }
     return {
       principalId: caller.sub,

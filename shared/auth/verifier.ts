@@ -1,44 +1,135 @@
 /**
  * Verifies the platform's JWTs with aws-jwt-verify: a Cognito user pool (default) or any OIDC issuer
- * (Keycloak, Auth0, an institute's IdP), chosen by configuration. The verifier is built once per process
- * so its JWKS cache survives across invocations. A JWKS can also be given inline (OIDC_JWKS_JSON): the
- * local stack's issuer serves plain http, which aws-jwt-verify will not fetch, so it hands over its keys.
+ * (Keycloak, Auth0, an institute's IdP), chosen by configuration, and turns the verified claims into the
+ * `Caller`. The verifier is built once per process so its JWKS cache survives across invocations.
+ *
+ * Environment:
+ * - `AUTH_MODE`: `cognito` | `oidc`
+ * - cognito: `COGNITO_USER_POOL_ID`, `COGNITO_CLIENT_ID` (comma list), `COGNITO_TOKEN_USE` (`id` default | `access`)
+ * - oidc: `OIDC_ISSUER`, `OIDC_AUDIENCE` (comma list), `OIDC_JWKS_URI` (default `<issuer>/.well-known/jwks.json`),
+ *   `OIDC_USERNAME_CLAIM` (default `preferred_username`, falls back to `sub`), `OIDC_GROUPS_CLAIM` (default `groups`)
+ * - either mode: `OIDC_JWKS_JSON`, the JWKS inline. aws-jwt-verify fetches JWKS over https only, so the local
+ *   stack's issuer (plain http on 127.0.0.1) hands its keys over this way; when set, the JWKS URI is never
+ *   fetched. Not meant for deployments: keys could then only rotate by redeploying.
  */
 import { CognitoJwtVerifier, JwtVerifier } from 'aws-jwt-verify';
+import {
+  CognitoJwtInvalidClientIdError,
+  CognitoJwtInvalidTokenUseError,
+  FetchError,
+  JwksValidationError,
+  JwtBaseError,
+  JwtExpiredError,
+  JwtInvalidAudienceError,
+  JwtInvalidClaimError,
+  JwtInvalidIssuerError,
+  JwtInvalidSignatureAlgorithmError,
+  JwtInvalidSignatureError,
+  JwtNotBeforeError,
+  JwtParseError,
+  JwtWithoutValidKidError,
+  KidNotFoundInJwksError,
+  ParameterValidationError,
+  WaitPeriodNotYetEndedJwkError,
+} from 'aws-jwt-verify/error';
 import type { Fetcher } from 'aws-jwt-verify/https';
-import { type Jwks, SimpleJwksCache } from 'aws-jwt-verify/jwk';
+import { assertIsJwks, type Jwks, SimpleJwksCache } from 'aws-jwt-verify/jwk';
 import type { JwtPayload } from 'aws-jwt-verify/jwt-model';
 import { z } from 'zod';
 import { commaList, parseEnv } from '#shared/config';
 import type { Caller } from './caller';
 
+/** A variable set to '' (a blank field in a console or a template) means "use the default". */
+const setting = <T extends z.ZodType>(schema: T) =>
+  z.preprocess((value) => (value === '' ? undefined : value), schema);
+
+const nonEmptyList = commaList.pipe(z.array(z.string()).min(1));
+
+const inlineJwks = z.string().transform((json, ctx): Jwks => {
+  try {
+    const jwks: unknown = JSON.parse(json);
+    assertIsJwks(jwks as never);
+    return jwks as Jwks;
+  } catch (error) {
+    ctx.addIssue({ code: 'custom', message: `not a JWKS (${(error as Error).message})` });
+    return z.NEVER;
+  }
+});
+
 export const authConfigSchema = z.discriminatedUnion('AUTH_MODE', [
   z.object({
     AUTH_MODE: z.literal('cognito'),
     COGNITO_USER_POOL_ID: z.string().regex(/^[\w-]+_[0-9a-zA-Z]+$/, 'not a user pool id'),
-    COGNITO_CLIENT_ID: commaList.pipe(z.array(z.string()).min(1)),
-    COGNITO_TOKEN_USE: z.enum(['id', 'access']).default('id'),
-    OIDC_JWKS_JSON: z.string().optional(),
+    COGNITO_CLIENT_ID: nonEmptyList,
+    COGNITO_TOKEN_USE: setting(z.enum(['id', 'access']).default('id')),
+    OIDC_JWKS_JSON: setting(inlineJwks.optional()),
   }),
   z.object({
     AUTH_MODE: z.literal('oidc'),
     OIDC_ISSUER: z.url(),
-    OIDC_AUDIENCE: commaList.pipe(z.array(z.string()).min(1)),
-    OIDC_JWKS_URI: z.url().optional(),
-    OIDC_USERNAME_CLAIM: z.string().default('preferred_username'),
-    OIDC_GROUPS_CLAIM: z.string().default('groups'),
-    OIDC_JWKS_JSON: z.string().optional(),
+    OIDC_AUDIENCE: nonEmptyList,
+    OIDC_JWKS_URI: setting(z.url().optional()),
+    OIDC_USERNAME_CLAIM: setting(z.string().default('preferred_username')),
+    OIDC_GROUPS_CLAIM: setting(z.string().default('groups')),
+    OIDC_JWKS_JSON: setting(inlineJwks.optional()),
   }),
 ]);
 
 export type AuthConfig = z.infer<typeof authConfigSchema>;
 
+/** The token is not acceptable; `reason` is a category safe to log (never the token or its claims). */
+export class TokenRejectedError extends Error {
+  override name = 'TokenRejectedError';
+  constructor(
+    readonly reason: string,
+    options?: ErrorOptions,
+  ) {
+    super(`Token rejected: ${reason}`, options);
+  }
+}
+
 export interface TokenVerifier {
-  /** Resolves to the caller, or rejects with aws-jwt-verify's error naming the reason. */
+  /**
+   * Resolves to the caller, or rejects with `TokenRejectedError` for a token that is not acceptable.
+   * Any other rejection (the JWKS endpoint unreachable or serving garbage) is our fault, not the caller's.
+   */
   verify(token: string): Promise<Caller>;
 }
 
-/** A fetcher that only ever returns the given JWKS: an unknown `kid` then fails without any network call. */
+type ErrorClass = abstract new (...args: never[]) => Error;
+
+// First match wins, so subclasses come before their parents. aws-jwt-verify's errors all carry the name
+// "Error" and messages that quote claims or decoded token bytes, hence a category of our own to log.
+const REJECTION_REASONS: [ErrorClass, string][] = [
+  [JwtExpiredError, 'expired'],
+  [JwtNotBeforeError, 'not yet valid'],
+  [JwtInvalidIssuerError, 'wrong issuer'],
+  // With several issuers (a Cognito pool has a regional and a global one) an `iss` that matches none of
+  // them is refused as a "parameter" error before any claim check; at verify time nothing else raises it.
+  [ParameterValidationError, 'wrong issuer'],
+  [JwtInvalidAudienceError, 'wrong audience'],
+  [CognitoJwtInvalidClientIdError, 'wrong client id'],
+  [CognitoJwtInvalidTokenUseError, 'wrong token use'],
+  [JwtInvalidClaimError, 'invalid claim'],
+  [JwtInvalidSignatureAlgorithmError, 'algorithm not allowed'],
+  [JwtInvalidSignatureError, 'bad signature'],
+  // The second unknown kid within the back-off period is refused without looking: same reason.
+  [KidNotFoundInJwksError, 'unknown kid'],
+  [WaitPeriodNotYetEndedJwkError, 'unknown kid'],
+  [JwtWithoutValidKidError, 'no kid'],
+  [JwtParseError, 'malformed token'],
+];
+
+/** Infrastructure failures stay as they are (a 500, retried by the client), everything else is the token's. */
+function asRejection(error: unknown): unknown {
+  if (error instanceof FetchError || error instanceof JwksValidationError) return error;
+  const reason = REJECTION_REASONS.find(([errorClass]) => error instanceof errorClass)?.[1];
+  if (reason) return new TokenRejectedError(reason, { cause: error });
+  if (error instanceof JwtBaseError) return new TokenRejectedError('invalid token', { cause: error });
+  return error;
+}
+
+/** A JWKS cache that only ever "fetches" the given JWKS: an unknown kid then fails without any network call. */
 function staticJwksCache(jwks: Jwks): SimpleJwksCache {
   const body = new TextEncoder().encode(JSON.stringify(jwks));
   const fetcher: Fetcher = { fetch: async () => body.buffer.slice(0) as ArrayBuffer };
@@ -47,14 +138,30 @@ function staticJwksCache(jwks: Jwks): SimpleJwksCache {
 
 const stringList = (value: unknown): string[] => {
   if (Array.isArray(value)) return value.filter((v): v is string => typeof v === 'string');
+  // Some IdPs send a single space- or comma-separated string instead of an array.
   if (typeof value === 'string') return value.split(/[\s,]+/).filter(Boolean);
   return [];
 };
 
+/**
+ * The caller from verified claims. aws-jwt-verify accepts a token without `exp`; we do not, since the
+ * authorizer's cached Allow covers the whole API and such a token would be valid forever.
+ */
+function callerFromClaims(payload: JwtPayload, usernameClaims: string[], groupsClaim: string): Caller {
+  if (typeof payload.exp !== 'number') throw new TokenRejectedError('no expiry');
+  if (typeof payload.sub !== 'string' || payload.sub === '') throw new TokenRejectedError('no subject');
+  const username = usernameClaims
+    .map((claim) => payload[claim])
+    .find((value): value is string => typeof value === 'string' && value !== '');
+  return { sub: payload.sub, username: username ?? payload.sub, groups: stringList(payload[groupsClaim]) };
+}
+
 export function createTokenVerifier(config: AuthConfig, options: { jwks?: Jwks } = {}): TokenVerifier {
-  const inline =
-    options.jwks ?? (config.OIDC_JWKS_JSON ? (JSON.parse(config.OIDC_JWKS_JSON) as Jwks) : undefined);
-  const extra = inline ? { jwksCache: staticJwksCache(inline) } : undefined;
+  const jwks = options.jwks ?? config.OIDC_JWKS_JSON;
+  const cache = jwks ? { jwksCache: staticJwksCache(jwks) } : undefined;
+  let verifyClaims: (token: string) => Promise<JwtPayload>;
+  let usernameClaims: string[];
+  let groupsClaim: string;
 
   if (config.AUTH_MODE === 'cognito') {
     const verifier = CognitoJwtVerifier.create(
@@ -63,46 +170,42 @@ export function createTokenVerifier(config: AuthConfig, options: { jwks?: Jwks }
         clientId: config.COGNITO_CLIENT_ID,
         tokenUse: config.COGNITO_TOKEN_USE,
       },
-      extra,
+      cache,
     );
-    return {
-      async verify(token) {
-        const payload = (await verifier.verify(token as never)) as JwtPayload;
-        const username = payload['cognito:username'] ?? payload.username ?? payload.sub;
-        return {
-          sub: String(payload.sub),
-          username: String(username),
-          groups: stringList(payload['cognito:groups']),
-        };
+    verifyClaims = (token) => verifier.verify(token);
+    // Id tokens name the user in `cognito:username`, access tokens in `username`.
+    usernameClaims = ['cognito:username', 'username'];
+    groupsClaim = 'cognito:groups';
+  } else {
+    const verifier = JwtVerifier.create(
+      {
+        issuer: config.OIDC_ISSUER,
+        audience: config.OIDC_AUDIENCE,
+        jwksUri: config.OIDC_JWKS_URI ?? `${config.OIDC_ISSUER.replace(/\/+$/, '')}/.well-known/jwks.json`,
       },
-    };
+      cache,
+    );
+    verifyClaims = (token) => verifier.verify(token);
+    usernameClaims = [config.OIDC_USERNAME_CLAIM];
+    groupsClaim = config.OIDC_GROUPS_CLAIM;
   }
 
-  const verifier = JwtVerifier.create(
-    {
-      issuer: config.OIDC_ISSUER,
-      audience: config.OIDC_AUDIENCE,
-      jwksUri: config.OIDC_JWKS_URI ?? `${config.OIDC_ISSUER.replace(/\/+$/, '')}/.well-known/jwks.json`,
-    },
-    extra,
-  );
   return {
     async verify(token) {
-      const payload = (await verifier.verify(token as never)) as JwtPayload;
-      if (typeof payload.sub !== 'string' || payload.sub.length === 0) throw new Error('token has no sub');
-      const username = payload[config.OIDC_USERNAME_CLAIM];
-      return {
-        sub: payload.sub,
-        username: typeof username === 'string' && username ? username : payload.sub,
-        groups: stringList(payload[config.OIDC_GROUPS_CLAIM]),
-      };
+      let payload: JwtPayload;
+      try {
+        payload = await verifyClaims(token);
+      } catch (error) {
+        throw asRejection(error);
+      }
+      return callerFromClaims(payload, usernameClaims, groupsClaim);
     },
   };
 }
 
 let processVerifier: TokenVerifier | undefined;
 
-/** The verifier of this process, from the environment (built on first use). */
+/** The verifier of this process, from the environment: built on first use, then reused (warm JWKS cache). */
 export function tokenVerifier(): TokenVerifier {
   processVerifier ??= createTokenVerifier(parseEnv(authConfigSchema));
   return processVerifier;

@@ -1,9 +1,10 @@
 import { generateKeyPairSync } from 'node:crypto';
-import type { APIGatewayAuthorizerResult } from 'aws-lambda';
-import { describe, expect, it } from 'vitest';
+import type { APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createAuthorizerHandler, wholeApiArn } from '#functions/authorizer/handler';
-import { callerFromEvent, callerToAuthorizerContext } from '#shared/auth/caller';
-import { type AuthConfig, authConfigSchema, createTokenVerifier } from '#shared/auth/verifier';
+import { callerFromEvent } from '#shared/auth/caller';
+import { authConfigSchema, createTokenVerifier } from '#shared/auth/verifier';
+import { logger } from '#shared/logger';
 import { apiEvent } from '#test/support/api-event';
 import { createTokenIssuer } from '#test/support/jwt-issuer';
 
@@ -12,13 +13,20 @@ const issuer = createTokenIssuer({
   issuer: 'https://idp.example.org/realms/research',
   audience: 'imputation-gateway',
 });
-const oidcConfig = authConfigSchema.parse({
-  AUTH_MODE: 'oidc',
-  OIDC_ISSUER: issuer.issuer,
-  OIDC_AUDIENCE: issuer.audience,
-}) as AuthConfig;
-const oidc = createAuthorizerHandler(() => createTokenVerifier(oidcConfig, { jwks: issuer.jwks as never }));
-const authorize = (header?: string) =>
+
+function oidcAuthorizer(env: Record<string, string> = {}) {
+  const config = authConfigSchema.parse({
+    AUTH_MODE: 'oidc',
+    OIDC_ISSUER: issuer.issuer,
+    OIDC_AUDIENCE: issuer.audience,
+    ...env,
+  });
+  const verifier = createTokenVerifier(config, { jwks: issuer.jwks });
+  return createAuthorizerHandler(() => verifier);
+}
+
+const oidc = oidcAuthorizer();
+const authorize = (header: string | undefined) =>
   oidc({ type: 'TOKEN', authorizationToken: header as string, methodArn });
 
 const now = () => Math.floor(Date.now() / 1000);
@@ -32,20 +40,47 @@ const claims = (extra: Record<string, unknown> = {}) => ({
   exp: now() + 600,
   ...extra,
 });
+const bearer = (extra?: Record<string, unknown>) => `Bearer ${issuer.sign(claims(extra))}`;
+
+let denials: ReturnType<typeof vi.spyOn>;
+beforeEach(() => {
+  denials = vi.spyOn(logger, 'info');
+});
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+/** A 401 from API Gateway, for the stated reason (so each case proves the check it is about). */
+async function expectDenied(result: Promise<unknown>, reason: string) {
+  await expect(result).rejects.toThrowError(/^Unauthorized$/);
+  expect(denials).toHaveBeenCalledWith('Request denied', { reason });
+}
 
 describe('the authorizer allows a valid token', () => {
-  it('for the whole API, with the caller as context', async () => {
-    const result = (await authorize(`Bearer ${issuer.sign(claims())}`)) as APIGatewayAuthorizerResult;
+  it('on the whole API, with the caller as principal and context', async () => {
+    const result = await authorize(bearer());
     expect(result.principalId).toBe('user-123');
-    expect(result.policyDocument.Statement).toEqual([
-      {
-        Action: 'execute-api:Invoke',
-        Effect: 'Allow',
-        Resource: 'arn:aws:execute-api:eu-west-1:123456789012:abc123/v1/*/*',
-      },
-    ]);
+    expect(result.policyDocument).toEqual({
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Action: 'execute-api:Invoke',
+          Effect: 'Allow',
+          Resource: 'arn:aws:execute-api:eu-west-1:123456789012:abc123/v1/*/*',
+        },
+      ],
+    });
+    expect(result.context).toEqual({
+      sub: 'user-123',
+      username: 'alice',
+      groups: '["researchers","admins"]',
+    });
+  });
+
+  it('hands handlers the same caller through the proxy event', async () => {
+    const result = await authorize(bearer());
     const event = apiEvent({ caller: null });
-    event.requestContext.authorizer = result.context as never;
+    event.requestContext.authorizer = { ...result.context, principalId: result.principalId };
     expect(callerFromEvent(event)).toEqual({
       sub: 'user-123',
       username: 'alice',
@@ -53,117 +88,186 @@ describe('the authorizer allows a valid token', () => {
     });
   });
 
-  it('falls back to sub as username when the username claim is absent', async () => {
-    const result = await authorize(
-      `Bearer ${issuer.sign(claims({ preferred_username: undefined, groups: undefined }))}`,
-    );
-    expect(result.context).toMatchObject({ sub: 'user-123', username: 'user-123', groups: '[]' });
+  it('falls back to sub as username, and to no groups, when those claims are absent', async () => {
+    const result = await authorize(bearer({ preferred_username: undefined, groups: undefined }));
+    expect(result.context).toEqual({ sub: 'user-123', username: 'user-123', groups: '[]' });
   });
 
-  it('derives the wildcard ARN from any method ARN', () => {
-    expect(wholeApiArn('arn:aws:execute-api:us-east-1:1:api/prod/POST/a/b/c')).toBe(
-      'arn:aws:execute-api:us-east-1:1:api/prod/*/*',
-    );
+  it('reads the configured username and groups claims, groups also as a space-separated string', async () => {
+    const custom = oidcAuthorizer({ OIDC_USERNAME_CLAIM: 'email', OIDC_GROUPS_CLAIM: 'roles' });
+    const token = issuer.sign(claims({ email: 'alice@example.org', roles: 'admins  researchers' }));
+    const result = await custom({ type: 'TOKEN', authorizationToken: `Bearer ${token}`, methodArn });
+    expect(result.context).toEqual({
+      sub: 'user-123',
+      username: 'alice@example.org',
+      groups: '["admins","researchers"]',
+    });
+  });
+
+  it('accepts any of several configured audiences', async () => {
+    const several = oidcAuthorizer({ OIDC_AUDIENCE: 'web-ui, imputation-cli' });
+    const token = issuer.sign(claims({ aud: 'imputation-cli' }));
+    const result = await several({ type: 'TOKEN', authorizationToken: `Bearer ${token}`, methodArn });
+    expect(result.principalId).toBe('user-123');
+  });
+
+  it('accepts the scheme in any case (RFC 7235)', async () => {
+    const result = await authorize(`bearer ${issuer.sign(claims())}`);
+    expect(result.principalId).toBe('user-123');
+  });
+
+  it('works as a REQUEST authorizer, whatever the case of the header name', async () => {
+    const event = {
+      type: 'REQUEST',
+      methodArn,
+      headers: { AUTHORIZATION: bearer() },
+    } as unknown as APIGatewayRequestAuthorizerEvent;
+    const result = await oidc(event);
+    expect(result.principalId).toBe('user-123');
+  });
+
+  it.each([
+    ['arn:aws:execute-api:us-east-1:1:api/prod/POST/a/b/c', 'arn:aws:execute-api:us-east-1:1:api/prod/*/*'],
+    ['arn:aws:execute-api:us-east-1:1:api/v1/GET/', 'arn:aws:execute-api:us-east-1:1:api/v1/*/*'],
+    ['arn:aws-cn:execute-api:cn-north-1:1:api/dev/*/*', 'arn:aws-cn:execute-api:cn-north-1:1:api/dev/*/*'],
+  ])('derives the whole-API ARN from %s', (arn, expected) => {
+    expect(wholeApiArn(arn)).toBe(expected);
   });
 });
 
 describe('the authorizer denies with 401 (Unauthorized)', () => {
-  const other = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
-  const cases: [string, () => string | undefined][] = [
-    ['no header', () => undefined],
-    ['an empty header', () => ''],
-    ['a Basic header', () => 'Basic dXNlcjpwYXNz'],
-    ['a Bearer without token', () => 'Bearer '],
-    ['a lowercase scheme with extra spaces', () => `bearer  ${issuer.sign(claims())}`],
-    ['a malformed token', () => 'Bearer not.a-jwt'],
-    ['garbage in the token segments', () => 'Bearer aaaa.bbbb.cccc'],
-    ['a bad signature', () => `Bearer ${issuer.sign(claims(), { privateKey: other })}`],
-    ['an expired token', () => `Bearer ${issuer.sign(claims({ iat: now() - 7200, exp: now() - 3600 }))}`],
-    ['a token not yet valid', () => `Bearer ${issuer.sign(claims({ nbf: now() + 3600 }))}`],
-    ['a wrong issuer', () => `Bearer ${issuer.sign(claims({ iss: 'https://evil.example.com' }))}`],
-    ['a wrong audience', () => `Bearer ${issuer.sign(claims({ aud: 'another-app' }))}`],
-    ['alg none', () => `Bearer ${issuer.sign(claims(), { alg: 'none' })}`],
-    ['HS256 signed with the public key', () => `Bearer ${issuer.sign(claims(), { alg: 'HS256' })}`],
-    ['an unknown kid', () => `Bearer ${issuer.sign(claims(), { kid: 'unknown-kid' })}`],
-    ['a token without sub', () => `Bearer ${issuer.sign(claims({ sub: undefined }))}`],
+  const otherKey = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
+  const valid = () => issuer.sign(claims());
+  const signatureOf = (token: string) => token.split('.')[2];
+
+  const cases: [string, () => string | undefined, string][] = [
+    ['no header', () => undefined, 'no Authorization header'],
+    ['an empty header', () => '', 'no Authorization header'],
+    ['a Basic header', () => 'Basic dXNlcjpwYXNz', 'not a Bearer JWT'],
+    ['a Bearer scheme without token', () => 'Bearer ', 'not a Bearer JWT'],
+    ['a bare "bearer"', () => 'bearer', 'not a Bearer JWT'],
+    ['a token without scheme', () => valid(), 'not a Bearer JWT'],
+    ['two spaces after the scheme', () => `Bearer  ${valid()}`, 'not a Bearer JWT'],
+    ['trailing garbage after the token', () => `Bearer ${valid()} x`, 'not a Bearer JWT'],
+    ['a token of two parts', () => 'Bearer not.a-jwt', 'not a Bearer JWT'],
+    ['a malformed token', () => 'Bearer aaaa.bbbb.cccc', 'malformed token'],
+    ['a bad signature', () => `Bearer ${issuer.sign(claims(), { privateKey: otherKey })}`, 'bad signature'],
+    [
+      'a changed payload under a valid signature',
+      () => {
+        const [header, , signature] = valid().split('.');
+        const payload = Buffer.from(JSON.stringify(claims({ sub: 'admin' }))).toString('base64url');
+        return `Bearer ${header}.${payload}.${signature}`;
+      },
+      'bad signature',
+    ],
+    ['an expired token', () => bearer({ iat: now() - 7200, exp: now() - 3600 }), 'expired'],
+    ['a token not yet valid (nbf in the future)', () => bearer({ nbf: now() + 3600 }), 'not yet valid'],
+    ['a token without exp', () => bearer({ exp: undefined }), 'no expiry'],
+    ['a wrong issuer', () => bearer({ iss: 'https://evil.example.com' }), 'wrong issuer'],
+    ['a wrong audience', () => bearer({ aud: 'another-app' }), 'wrong audience'],
+    [
+      'alg none without signature',
+      () => `Bearer ${issuer.sign(claims(), { alg: 'none' })}`,
+      'malformed token',
+    ],
+    [
+      'alg none with a signature lifted from a valid token',
+      () => `Bearer ${issuer.sign(claims(), { alg: 'none' })}${signatureOf(valid())}`,
+      'algorithm not allowed',
+    ],
+    [
+      'HS256 signed with the RSA public key (algorithm confusion)',
+      () => `Bearer ${issuer.sign(claims(), { alg: 'HS256' })}`,
+      'algorithm not allowed',
+    ],
+    ['an unknown kid', () => `Bearer ${issuer.sign(claims(), { kid: 'unknown-kid' })}`, 'unknown kid'],
+    ['no kid', () => `Bearer ${issuer.sign(claims(), { header: { kid: undefined } })}`, 'no kid'],
+    ['a token without sub', () => bearer({ sub: undefined }), 'no subject'],
   ];
-  it.each(cases)('%s', async (_, header) => {
-    await expect(authorize(header())).rejects.toThrow('Unauthorized');
+
+  it.each(cases)('%s', async (_, header, reason) => {
+    await expectDenied(authorize(header()), reason);
   });
 
-  it('never logs the token', async () => {
-    const token = issuer.sign(claims({ exp: now() - 10 }));
+  it('a REQUEST event without Authorization header', async () => {
+    const event = { type: 'REQUEST', methodArn, headers: {} } as unknown as APIGatewayRequestAuthorizerEvent;
+    await expectDenied(oidc(event), 'no Authorization header');
+  });
+});
+
+describe('failures that are not the caller’s', () => {
+  it('an unreachable JWKS endpoint is a 500, not a 401', async () => {
+    const config = authConfigSchema.parse({
+      AUTH_MODE: 'oidc',
+      OIDC_ISSUER: issuer.issuer,
+      OIDC_AUDIENCE: issuer.audience,
+      OIDC_JWKS_URI: 'https://127.0.0.1:1/jwks.json', // closed port on loopback: fails at once
+    });
+    const verifier = createTokenVerifier(config);
+    const errors = vi.spyOn(logger, 'error');
+    const unreachable = createAuthorizerHandler(() => verifier);
+    await expect(
+      unreachable({ type: 'TOKEN', authorizationToken: bearer(), methodArn }),
+    ).rejects.toThrowError('Token verification failed (FetchError)');
+    expect(errors).toHaveBeenCalledWith('Token verification failed', { error: 'FetchError' });
+  });
+});
+
+describe('logging', () => {
+  it('says why a request was denied but never logs the token or the header', async () => {
     const lines: string[] = [];
     const write = process.stdout.write;
+    const level = logger.getLevelName();
+    logger.setLogLevel('DEBUG');
     process.stdout.write = ((chunk: string) => lines.push(String(chunk)) > 0) as typeof process.stdout.write;
+    const tokens = [
+      issuer.sign(claims({ exp: now() - 10 })),
+      issuer.sign(claims(), { kid: 'unknown-kid' }),
+      issuer.sign(claims(), { privateKey: generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey }),
+      issuer.sign(claims()),
+    ];
     try {
-      await authorize(`Bearer ${token}`).catch(() => undefined);
+      for (const token of tokens) await authorize(`Bearer ${token}`).catch(() => undefined);
+      await authorize('Basic dXNlcjpwYXNz').catch(() => undefined);
     } finally {
       process.stdout.write = write;
+      logger.setLogLevel(level);
     }
-    expect(lines.join('')).not.toContain(token.split('.')[2]);
+    const output = lines.join('');
+    expect(output).toContain('"reason":"expired"');
+    expect(output).toContain('"reason":"not a Bearer JWT"');
+    for (const token of tokens) {
+      for (const part of token.split('.')) expect(output).not.toContain(part);
+    }
+    expect(output).not.toContain('dXNlcjpwYXNz');
   });
 });
 
-describe('Cognito mode', () => {
-  const poolId = 'eu-west-1_TestPool1';
-  const cognitoIssuer = createTokenIssuer({
-    issuer: `https://cognito-idp.eu-west-1.amazonaws.com/${poolId}`,
-    audience: 'client-abc',
-  });
-  const config = authConfigSchema.parse({
-    AUTH_MODE: 'cognito',
-    COGNITO_USER_POOL_ID: poolId,
-    COGNITO_CLIENT_ID: 'client-abc',
-  }) as AuthConfig;
-  const cognito = createAuthorizerHandler(() =>
-    createTokenVerifier(config, { jwks: cognitoIssuer.jwks as never }),
-  );
-  const idToken = (extra: Record<string, unknown> = {}) =>
-    cognitoIssuer.sign({
-      iss: cognitoIssuer.issuer,
-      aud: 'client-abc',
-      sub: 'c0ffee-sub',
-      token_use: 'id',
-      'cognito:username': 'carol',
-      'cognito:groups': ['admins'],
-      iat: now(),
-      exp: now() + 600,
-      auth_time: now(),
-      ...extra,
-    });
-
-  it('accepts an id token of the app client and reads cognito:username and cognito:groups', async () => {
-    const result = await cognito({ type: 'TOKEN', authorizationToken: `Bearer ${idToken()}`, methodArn });
-    expect(result.context).toEqual({ sub: 'c0ffee-sub', username: 'carol', groups: '["admins"]' });
+describe('the deployed handler', () => {
+  afterEach(() => {
+    vi.unstubAllEnvs();
+    vi.resetModules();
   });
 
-  it('denies another client id', async () => {
-    await expect(
-      cognito({ type: 'TOKEN', authorizationToken: `Bearer ${idToken({ aud: 'client-other' })}`, methodArn }),
-    ).rejects.toThrow('Unauthorized');
+  it('reads its configuration from the environment, including an inline JWKS (the local stack)', async () => {
+    vi.stubEnv('AUTH_MODE', 'oidc');
+    vi.stubEnv('OIDC_ISSUER', issuer.issuer);
+    vi.stubEnv('OIDC_AUDIENCE', issuer.audience);
+    vi.stubEnv('OIDC_JWKS_JSON', JSON.stringify(issuer.jwks));
+    vi.resetModules();
+    const { handler } = await import('#functions/authorizer/handler');
+    const result = await handler({ type: 'TOKEN', authorizationToken: bearer(), methodArn });
+    expect(result.context).toMatchObject({ sub: 'user-123', username: 'alice' });
   });
 
-  it('denies an access token where an id token is expected', async () => {
-    const access = idToken({ token_use: 'access', aud: undefined, client_id: 'client-abc' });
-    await expect(
-      cognito({ type: 'TOKEN', authorizationToken: `Bearer ${access}`, methodArn }),
-    ).rejects.toThrow('Unauthorized');
-  });
-
-  it('rejects configuration without a client id', () => {
-    expect(() => authConfigSchema.parse({ AUTH_MODE: 'cognito', COGNITO_USER_POOL_ID: poolId })).toThrow();
-  });
-});
-
-describe('the caller context', () => {
-  it('round-trips through the authorizer context of a proxy event', () => {
-    const caller = { sub: 's-1', username: 'u', groups: ['a', 'b'] };
-    expect(callerFromEvent(apiEvent({ caller }))).toEqual(caller);
-    expect(callerToAuthorizerContext(caller)).toEqual({ sub: 's-1', username: 'u', groups: '["a","b"]' });
-  });
-
-  it('refuses an event without authorizer context', () => {
-    expect(() => callerFromEvent(apiEvent({ caller: null }))).toThrow(/no authorizer context/);
+  it('fails with a configuration error (a 500), not a 401, when the environment is incomplete', async () => {
+    vi.stubEnv('AUTH_MODE', 'oidc');
+    vi.stubEnv('OIDC_ISSUER', issuer.issuer);
+    vi.resetModules();
+    const { handler } = await import('#functions/authorizer/handler');
+    await expect(handler({ type: 'TOKEN', authorizationToken: bearer(), methodArn })).rejects.toThrowError(
+      /Invalid configuration: OIDC_AUDIENCE/,
+    );
   });
 });
