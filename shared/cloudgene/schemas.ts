@@ -5,12 +5,22 @@
  */
 import { z } from 'zod';
 
+/** A string the services may send as null or leave out, read as ''. */
+const textOrEmpty = z
+  .string()
+  .nullish()
+  .transform((value) => value ?? '');
+
+/** A list the services may send as null or leave out, read as []. */
+const listOrEmpty = <T extends z.ZodType>(item: T) =>
+  z
+    .array(item)
+    .nullish()
+    .transform((value) => value ?? []);
+
 export const verifyTokenResponseSchema = z.looseObject({
   valid: z.boolean(),
-  message: z
-    .string()
-    .nullish()
-    .transform((m) => m ?? ''),
+  message: textOrEmpty,
   username: z.string().nullish(),
   name: z.string().nullish(),
   mail: z.string().nullish(),
@@ -42,17 +52,11 @@ export const appResponseSchema = z.looseObject({
   id: z.string().nullish(),
   name: z.string().nullish(),
   version: z.string().nullish(),
-  params: z
-    .array(appParamSchema)
-    .nullish()
-    .transform((p) => p ?? []),
+  params: listOrEmpty(appParamSchema),
 });
 
 const logMessageSchema = z.looseObject({
-  message: z
-    .string()
-    .nullish()
-    .transform((m) => m ?? ''),
+  message: textOrEmpty,
   type: z.number().int().default(0),
   time: z.number().optional(),
 });
@@ -72,36 +76,8 @@ export const jobResponseSchema = z.looseObject({
   submittedOn: z.number().optional(),
   startTime: z.number().optional(),
   endTime: z.number().optional(),
-  steps: z
-    .array(
-      z.looseObject({
-        name: z
-          .string()
-          .nullish()
-          .transform((n) => n ?? ''),
-        logMessages: z
-          .array(logMessageSchema)
-          .nullish()
-          .transform((m) => m ?? []),
-      }),
-    )
-    .nullish()
-    .transform((s) => s ?? []),
-  outputParams: z
-    .array(
-      z.looseObject({
-        name: z
-          .string()
-          .nullish()
-          .transform((n) => n ?? ''),
-        files: z
-          .array(resultFileSchema)
-          .nullish()
-          .transform((f) => f ?? []),
-      }),
-    )
-    .nullish()
-    .transform((p) => p ?? []),
+  steps: listOrEmpty(z.looseObject({ name: textOrEmpty, logMessages: listOrEmpty(logMessageSchema) })),
+  outputParams: listOrEmpty(z.looseObject({ name: textOrEmpty, files: listOrEmpty(resultFileSchema) })),
 });
 
 export const jobListResponseSchema = z.looseObject({
