@@ -2,11 +2,18 @@
  * The local stand-in for API Gateway: an HTTP server that routes with the same route table the CDK stack
  * deploys, runs the real authorizer handler (TOKEN type, results cached per token like API Gateway's
  * authorizer cache), builds REST-API proxy events with the authorizer context, and calls the real handler
- * modules. Gateway-produced errors use the same JSON error shape as the deployed API's gateway responses.
+ * modules. Gateway-produced errors use the same JSON error shape and codes as the deployed API's gateway
+ * responses (infra/constructs/api.ts), down to the refusals of the HTTP parser itself (see `clientError`).
  */
 import { once } from 'node:events';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import {
+  createServer,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+  STATUS_CODES,
+} from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
 import { resolve } from 'node:path';
 import type {
   APIGatewayAuthorizerResult,
@@ -45,15 +52,41 @@ export interface LocalApiGateway {
 
 const MAX_BODY_BYTES = 6 * 1024 * 1024; // Lambda's synchronous payload limit
 
+/** What a gateway error says; the codes are those of the deployed gateway responses. */
+interface GatewayError {
+  status: number;
+  code: string;
+  message: string;
+}
+
+const UNAUTHORIZED: GatewayError = {
+  status: 401,
+  code: 'UNAUTHORIZED',
+  message: 'Missing or invalid bearer token',
+};
+const FORBIDDEN: GatewayError = { status: 403, code: 'FORBIDDEN', message: 'Access denied' };
+// API Gateway answers a failing authorizer with 500 and a failing integration with 502 (DEFAULT_5XX).
+const AUTHORIZER_FAILED: GatewayError = {
+  status: 500,
+  code: 'GATEWAY_ERROR',
+  message: 'Internal server error',
+};
+const INTEGRATION_FAILED: GatewayError = {
+  status: 502,
+  code: 'GATEWAY_ERROR',
+  message: 'Internal server error',
+};
+
+type Authorization =
+  | { effect: 'allow'; result: APIGatewayAuthorizerResult }
+  | { effect: 'deny'; error: GatewayError };
+
 export async function startLocalApiGateway(options: LocalApiGatewayOptions = {}): Promise<LocalApiGateway> {
   const root = options.root ?? process.cwd();
   const stage = options.stage ?? 'v1';
   const cacheMs = (options.authorizerCacheSeconds ?? 300) * 1000;
   const handlerCache = new Map<string, Promise<ProxyHandler>>();
-  const authorizerCache = new Map<
-    string,
-    { expiresAt: number; result: APIGatewayAuthorizerResult | 'deny' }
-  >();
+  const authorizerCache = new Map<string, { expiresAt: number; result: Authorization }>();
   const loadHandler = (route: RouteDefinition) => {
     let loaded = handlerCache.get(route.id);
     if (!loaded) {
@@ -66,22 +99,32 @@ export async function startLocalApiGateway(options: LocalApiGatewayOptions = {})
     handler: Authorizer;
   }>;
 
-  async function authorize(header: string | undefined, methodArn: string) {
-    if (!header) return 'deny' as const;
+  /**
+   * Like API Gateway: no header is a 401 without calling the authorizer; the authorizer throwing exactly
+   * "Unauthorized" is a 401 and a policy without Allow a 403 (both cached); any other throw is a 500 that
+   * is not cached, so the client's retry calls the authorizer again.
+   */
+  async function authorize(header: string | undefined, methodArn: string): Promise<Authorization> {
+    if (!header) return { effect: 'deny', error: UNAUTHORIZED };
     const cached = authorizerCache.get(header);
     if (cached && cached.expiresAt > Date.now()) return cached.result;
     const { handler } = await authorizerModule;
-    let result: APIGatewayAuthorizerResult | 'deny';
+    let result: Authorization;
     try {
-      result = await handler(
+      const policy = await handler(
         { type: 'TOKEN', authorizationToken: header, methodArn },
         lambdaContext('authorizer'),
       );
-    } catch {
-      result = 'deny';
+      result = policy.policyDocument.Statement.some((s) => s.Effect === 'Allow')
+        ? { effect: 'allow', result: policy }
+        : { effect: 'deny', error: FORBIDDEN };
+    } catch (error) {
+      if (!(error instanceof Error && error.message === 'Unauthorized')) {
+        console.error('local API gateway: the authorizer failed', error);
+        return { effect: 'deny', error: AUTHORIZER_FAILED };
+      }
+      result = { effect: 'deny', error: UNAUTHORIZED };
     }
-    const allowed = result !== 'deny' && result.policyDocument.Statement.some((s) => s.Effect === 'Allow');
-    if (!allowed) result = 'deny';
     authorizerCache.set(header, { expiresAt: Date.now() + cacheMs, result });
     return result;
   }
@@ -89,19 +132,39 @@ export async function startLocalApiGateway(options: LocalApiGatewayOptions = {})
   const server = createServer((request, response) => {
     handle(request, response).catch((error: unknown) => {
       console.error('local API gateway error', error);
-      sendJson(response, 500, {
-        error: { code: 'INTERNAL', message: 'Internal error in the local gateway' },
-      });
+      if (response.headersSent) response.destroy();
+      else sendError(response, INTEGRATION_FAILED);
     });
   });
+  // Requests the HTTP parser refuses (oversized headers, a malformed request line, a timeout) never reach
+  // `handle`; without this listener Node answers them with a bare status line and no body.
+  server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) =>
+    answerClientError(error, socket),
+  );
 
   async function handle(request: IncomingMessage, response: ServerResponse) {
-    const url = new URL(request.url ?? '/', 'http://local');
     const method = request.method ?? 'GET';
     const cors = corsHeaders(request.headers.origin, options.corsOrigins ?? []);
+    const url = requestUrl(request.url);
+    if (!url) {
+      sendError(
+        response,
+        {
+          status: 400,
+          code: 'BAD_REQUEST',
+          message: 'The request URL is malformed or not valid URL encoding',
+        },
+        cors,
+      );
+      return;
+    }
     if (method === 'OPTIONS') {
-      response.writeHead(cors['Access-Control-Allow-Origin'] ? 204 : 403, cors);
-      response.end();
+      if (cors['Access-Control-Allow-Origin']) {
+        response.writeHead(204, cors);
+        response.end();
+      } else {
+        sendError(response, { ...FORBIDDEN, message: 'CORS preflight from an origin that is not allowed' });
+      }
       return;
     }
     const publicRoute = options.publicRoutes?.[`${method} ${url.pathname}`];
@@ -112,31 +175,31 @@ export async function startLocalApiGateway(options: LocalApiGatewayOptions = {})
     }
     const match = matchRoute(method, url.pathname);
     if (!match) {
-      sendJson(
+      // Also a known path with another method: API Gateway's "Missing Authentication Token", our 404.
+      sendError(
         response,
-        404,
-        { error: { code: 'NOT_FOUND', message: `No route for ${method} ${url.pathname}` } },
+        { status: 404, code: 'NOT_FOUND', message: `No route for ${method} ${url.pathname}` },
         cors,
       );
       return;
     }
     const body = await readBody(request);
     if (body === undefined) {
-      sendJson(
+      sendError(
         response,
-        413,
-        { error: { code: 'PAYLOAD_TOO_LARGE', message: 'Request body too large' } },
+        { status: 413, code: 'PAYLOAD_TOO_LARGE', message: 'Request body too large' },
         cors,
       );
       return;
     }
     const methodArn = `arn:aws:execute-api:us-east-1:000000000000:local/${stage}/${method}${match.route.path}`;
     const authorization = headerValue(request.headers.authorization);
-    const auth = await authorize(authorization, methodArn);
-    if (auth === 'deny') {
-      sendJson(response, 401, { error: { code: 'UNAUTHORIZED', message: 'Unauthorized' } }, cors);
+    const authorized = await authorize(authorization, methodArn);
+    if (authorized.effect === 'deny') {
+      sendError(response, authorized.error, cors);
       return;
     }
+    const auth = authorized.result;
     const headers: Record<string, string> = {};
     for (const [name, value] of Object.entries(request.headers)) {
       const v = headerValue(value);
@@ -191,6 +254,61 @@ export async function startLocalApiGateway(options: LocalApiGatewayOptions = {})
   };
 }
 
+/** The request target as a URL, or undefined when it does not parse or its %-escapes do not decode. */
+function requestUrl(target: string | undefined): URL | undefined {
+  try {
+    const url = new URL(target ?? '/', 'http://local');
+    decodeURIComponent(url.pathname);
+    decodeURIComponent(url.search);
+    return url;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Answers a request the HTTP parser refused, written straight to the socket (there is no response
+ * object), in the API's error shape, then closes the connection. Nothing is written to a socket that is
+ * gone or that is already carrying a response: a second status line would corrupt it.
+ */
+function answerClientError(error: NodeJS.ErrnoException, socket: Socket) {
+  const current = (socket as Socket & { _httpMessage?: ServerResponse })._httpMessage;
+  if (error.code === 'ECONNRESET' || !socket.writable || current?.headersSent) {
+    socket.destroy();
+    return;
+  }
+  const refusal = clientErrorResponse(error.code);
+  const text = JSON.stringify({ error: { code: refusal.code, message: refusal.message } });
+  socket.end(
+    [
+      `HTTP/1.1 ${refusal.status} ${STATUS_CODES[refusal.status]}`,
+      'Content-Type: application/json',
+      `Content-Length: ${Buffer.byteLength(text)}`,
+      'Cache-Control: no-store',
+      'Connection: close',
+      '',
+      text,
+    ].join('\r\n'),
+  );
+}
+
+function clientErrorResponse(code: string | undefined): GatewayError {
+  switch (code) {
+    case 'HPE_HEADER_OVERFLOW':
+      return {
+        status: 431,
+        code: 'REQUEST_HEADER_FIELDS_TOO_LARGE',
+        message: 'The request headers are too large',
+      };
+    case 'HPE_CHUNK_EXTENSIONS_OVERFLOW':
+      return { status: 413, code: 'PAYLOAD_TOO_LARGE', message: 'Request body too large' };
+    case 'ERR_HTTP_REQUEST_TIMEOUT':
+      return { status: 408, code: 'REQUEST_TIMEOUT', message: 'The request was not received in time' };
+    default:
+      return { status: 400, code: 'BAD_REQUEST', message: 'Malformed HTTP request' };
+  }
+}
+
 function headerValue(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value.join(', ') : value;
 }
@@ -229,6 +347,16 @@ function sendJson(
     'Content-Length': Buffer.byteLength(text),
   });
   response.end(text);
+}
+
+/** A gateway error, with `Cache-Control: no-store` like the deployed gateway responses. */
+function sendError(response: ServerResponse, error: GatewayError, headers: Record<string, string> = {}) {
+  sendJson(
+    response,
+    error.status,
+    { error: { code: error.code, message: error.message } },
+    { ...headers, 'Cache-Control': 'no-store' },
+  );
 }
 
 export { routes };

@@ -129,6 +129,29 @@ function asRejection(error: unknown): unknown {
   return error;
 }
 
+/**
+ * RFC 7515 §4.1.11: a recipient must reject a JWS whose `crit` header lists an extension it does not
+ * understand, and `crit` itself must be a non-empty array of names present in the header. We understand
+ * no extensions (and aws-jwt-verify ignores `crit`), so any `crit` is refused: malformed, or unsupported.
+ * A header that does not decode is left to aws-jwt-verify, which calls it a malformed token.
+ */
+function critRejection(token: string): TokenRejectedError | undefined {
+  let header: unknown;
+  try {
+    header = JSON.parse(Buffer.from(token.split('.')[0] ?? '', 'base64url').toString('utf8'));
+  } catch {
+    return undefined;
+  }
+  if (typeof header !== 'object' || header === null || !Object.hasOwn(header, 'crit')) return undefined;
+  const crit = (header as { crit: unknown }).crit;
+  const wellFormed =
+    Array.isArray(crit) &&
+    crit.length > 0 &&
+    crit.every((name) => typeof name === 'string' && Object.hasOwn(header, name)) &&
+    new Set(crit).size === crit.length;
+  return new TokenRejectedError(wellFormed ? 'unsupported crit header' : 'malformed crit header');
+}
+
 /** A JWKS cache that only ever "fetches" the given JWKS: an unknown kid then fails without any network call. */
 function staticJwksCache(jwks: Jwks): SimpleJwksCache {
   const body = new TextEncoder().encode(JSON.stringify(jwks));
@@ -192,6 +215,8 @@ export function createTokenVerifier(config: AuthConfig, options: { jwks?: Jwks }
 
   return {
     async verify(token) {
+      const crit = critRejection(token);
+      if (crit) throw crit;
       let payload: JwtPayload;
       try {
         payload = await verifyClaims(token);

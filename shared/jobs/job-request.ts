@@ -8,10 +8,11 @@ import { serviceIdSchema } from '#shared/catalog/service-catalog';
 import type { AppOptions } from '#shared/cloudgene/client';
 import { ValidationError } from '#shared/errors';
 import type { ValidationIssue } from '#shared/http/validate';
-import { uploadIdSchema } from '#shared/uploads/uploads';
+import { nameString, uploadIdSchema } from '#shared/uploads/uploads';
 
 export const createJobBodySchema = z.strictObject({
-  name: z.string().trim().min(1).max(100),
+  // Checked before trimming: ordinary surrounding spaces are trimmed, a newline anywhere is refused.
+  name: nameString('name').trim().min(1).max(100),
   serviceId: serviceIdSchema,
   refPanel: z.string().min(1).max(200),
   build: z.enum(['hg19', 'hg38']),

@@ -27,9 +27,27 @@ export const uploadsEnv = lazyEnv(
   }),
 );
 
+/**
+ * Characters no name shown to people may hold: C0/C1 controls and DEL (NUL, CR, LF, tab, escape
+ * sequences), the Unicode line and paragraph separators, and the bidirectional marks, embeddings,
+ * overrides and isolates that make a name display differently from the characters it holds.
+ */
+const CONTROL_CHARACTERS = /[\p{Cc}\u2028\u2029\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]/u;
+
+export const hasControlCharacters = (value: string): boolean => CONTROL_CHARACTERS.test(value);
+
+/**
+ * A string for a name, checked as it arrives, before any trimming: a control character anywhere (also a
+ * trailing newline) is refused, never silently cleaned. `abort` keeps it the only issue reported.
+ */
+export const nameString = (field: string) =>
+  z.string().refine((value) => !hasControlCharacters(value), {
+    message: `${field} must not contain control characters`,
+    abort: true,
+  });
+
 /** A plain file name: no folders, no hidden files, no `..`, ending in .vcf.gz. */
-export const uploadFileNameSchema = z
-  .string()
+export const uploadFileNameSchema = nameString('fileName')
   .min(8)
   .max(200)
   .regex(

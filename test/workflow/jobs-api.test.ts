@@ -117,6 +117,39 @@ describe('POST /jobs', () => {
     );
   });
 
+  it.each([
+    ['a NUL', 'chr20\u0000cohort'],
+    ['a newline', 'chr20\ncohort'],
+    ['a trailing newline (not trimmed away)', 'chr20 cohort\n'],
+    ['a carriage return', 'chr20\rcohort'],
+    ['a bell (C0)', 'chr20\u0007cohort'],
+    ['DEL', 'chr20\u007fcohort'],
+    ['a C1 control', 'chr20\u0085cohort'],
+    ['a line separator', 'chr20\u2028cohort'],
+    ['a paragraph separator', 'chr20\u2029cohort'],
+    ['a right-to-left override', 'chr20\u202Ecohort'],
+  ])('rejects a name with %s with 400, and creates nothing', async (_, name) => {
+    const before = (await invoke(api.listJobs!, { caller: alice, query: { limit: '100' } })).body.jobs.length;
+    const result = await create(alice, jobBody({ name }));
+    expect(result.status).toBe(400);
+    expect(result.headers['Content-Type']).toBe('application/json');
+    expect(result.body.error.code).toBe('VALIDATION_FAILED');
+    expect(result.body.error.message).toContain('name must not contain control characters');
+    expect(result.body.error.details).toEqual([
+      { in: 'body', path: 'name', message: 'name must not contain control characters' },
+    ]);
+    expect((await invoke(api.listJobs!, { caller: alice, query: { limit: '100' } })).body.jobs.length).toBe(
+      before,
+    );
+  });
+
+  it('still trims ordinary spaces around a name', async () => {
+    const result = await create(alice, jobBody({ name: '  spaced name  ' }));
+    expect(result.status).toBe(202);
+    expect(result.body.name).toBe('spaced name');
+    await h.sfn.waitForJob(result.body.jobId);
+  });
+
   it('answers 404 for an unknown service', async () => {
     const result = await create(alice, jobBody({ serviceId: 'nowhere' }));
     expect(result.status).toBe(404);

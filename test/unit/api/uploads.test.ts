@@ -75,6 +75,27 @@ describe('POST /uploads', () => {
     expect(result.body.error.code).toBe('VALIDATION_FAILED');
     expect((await invoke(listUploads, { caller: bob })).body.uploads).toHaveLength(before);
   });
+
+  it.each([
+    ['a NUL', 'a\u0000b.vcf.gz'],
+    ['a newline', 'a\nb.vcf.gz'],
+    ['a trailing newline', 'ab.vcf.gz\n'],
+    ['a carriage return', 'a\rb.vcf.gz'],
+    ['a bell (C0)', 'a\u0007b.vcf.gz'],
+    ['DEL', 'a\u007fb.vcf.gz'],
+    ['a C1 control', 'a\u009bb.vcf.gz'],
+    ['a line separator', 'a\u2028b.vcf.gz'],
+    ['a right-to-left override', 'a\u202Ezg.fdp.vcf.gz'],
+  ])('rejects a fileName with %s as a control character, and stores nothing', async (_, fileName) => {
+    const before = (await invoke(listUploads, { caller: bob })).body.uploads.length;
+    const result = await announce(bob, { fileName, size: 10 });
+    expect(result.status).toBe(400);
+    expect(result.body.error).toMatchObject({ code: 'VALIDATION_FAILED', message: expect.any(String) });
+    expect(result.body.error.details).toEqual([
+      { in: 'body', path: 'fileName', message: 'fileName must not contain control characters' },
+    ]);
+    expect((await invoke(listUploads, { caller: bob })).body.uploads).toHaveLength(before);
+  });
 });
 
 describe('GET /uploads/{id}', () => {

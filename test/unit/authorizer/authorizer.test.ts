@@ -111,6 +111,13 @@ describe('the authorizer allows a valid token', () => {
     expect(result.principalId).toBe('user-123');
   });
 
+  it('ignores header parameters it does not know when they are not marked critical', async () => {
+    const token = issuer.sign(claims(), { header: { 'x-ext': 1 } });
+    const result = await authorize(`Bearer ${token}`);
+    expect(result.principalId).toBe('user-123');
+    expect(denials).not.toHaveBeenCalledWith('Request denied', expect.anything());
+  });
+
   it('accepts the scheme in any case (RFC 7235)', async () => {
     const result = await authorize(`bearer ${issuer.sign(claims())}`);
     expect(result.principalId).toBe('user-123');
@@ -185,6 +192,28 @@ describe('the authorizer denies with 401 (Unauthorized)', () => {
     ['no kid', () => `Bearer ${issuer.sign(claims(), { header: { kid: undefined } })}`, 'no kid'],
     ['a token without sub', () => bearer({ sub: undefined }), 'no subject'],
   ];
+
+  // RFC 7515 §4.1.11. Every token here is validly signed by the issuer: only its `crit` is wrong.
+  const withHeader = (header: Record<string, unknown>) => `Bearer ${issuer.sign(claims(), { header })}`;
+  const critCases: [string, Record<string, unknown>, string][] = [
+    ['crit naming a claim, not a header parameter ("exp")', { crit: ['exp'] }, 'malformed crit header'],
+    ['crit "b64" with b64 false (RFC 7797)', { crit: ['b64'], b64: false }, 'unsupported crit header'],
+    [
+      'crit naming an unknown extension that is present',
+      { crit: ['x-ext'], 'x-ext': 1 },
+      'unsupported crit header',
+    ],
+    ['an empty crit', { crit: [] }, 'malformed crit header'],
+    ['crit as a string', { crit: 'x' }, 'malformed crit header'],
+    ['crit null', { crit: null }, 'malformed crit header'],
+    ['crit with a non-string name', { crit: [1] }, 'malformed crit header'],
+    ['crit naming an absent parameter', { crit: ['x-ext'] }, 'malformed crit header'],
+    ['crit naming a parameter twice', { crit: ['b64', 'b64'], b64: false }, 'malformed crit header'],
+  ];
+
+  it.each(critCases)('a signed token with %s', async (_, header, reason) => {
+    await expectDenied(authorize(withHeader(header)), reason);
+  });
 
   it.each(cases)('%s', async (_, header, reason) => {
     await expectDenied(authorize(header()), reason);
