@@ -16,7 +16,7 @@ export interface Access {
   table?: 'read' | 'readWrite';
   secrets?: 'read' | 'readWrite';
   inputsBucket?: 'read' | 'presignPut';
-  resultsBucket?: 'read' | 'delete' | 'write';
+  resultsBucket?: 'read' | 'delete' | 'write' | 'readWrite';
   stateMachine?: Array<'start' | 'stop'>;
   resultPasswordKey?: 'read';
   startExecution?: true;
@@ -119,7 +119,10 @@ export function grantAccess(target: GatewayFunction, access: Access, resources: 
   if (access.resultsBucket) {
     if (access.resultsBucket === 'write') storage.resultsBucket.grantPut(fn, 'results/*');
     else storage.resultsBucket.grantRead(fn, 'results/*');
-    if (access.resultsBucket === 'delete') storage.resultsBucket.grantDelete(fn, 'results/*');
+    if (access.resultsBucket === 'readWrite') storage.resultsBucket.grantPut(fn, 'results/*');
+    if (access.resultsBucket === 'delete' || access.resultsBucket === 'readWrite') {
+      storage.resultsBucket.grantDelete(fn, 'results/*');
+    }
     fn.addEnvironment('RESULTS_BUCKET', storage.resultsBucket.bucketName);
   }
   if (access.inputsBucket || access.resultsBucket) {

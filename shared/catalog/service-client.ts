@@ -17,12 +17,17 @@ import type { ServiceDefinition } from './service-catalog';
 /** API calls wait at most this long for a service, well inside API Gateway's 29 s. */
 const API_CALL_TIMEOUT_MS = 20_000;
 
-export function serviceClient(service: ServiceDefinition, token?: string): CloudgeneClient {
+export function serviceClient(
+  service: ServiceDefinition,
+  token?: string,
+  onTokenRejected?: () => Promise<void>,
+): CloudgeneClient {
   return new CloudgeneClient({
     baseUrl: service.baseUrl,
     appId: service.appId,
     token,
     timeoutMs: API_CALL_TIMEOUT_MS,
+    onTokenRejected,
   });
 }
 

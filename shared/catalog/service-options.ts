@@ -9,7 +9,7 @@ import type { AppOptions } from '#shared/cloudgene/client';
 import {
   activeCredential,
   type CredentialDeps,
-  requireServiceToken,
+  serviceSession,
 } from '#shared/credentials/service-credentials';
 import type { ServiceDefinition } from './service-catalog';
 import { callService, serviceClient } from './service-client';
@@ -41,8 +41,10 @@ export async function getServiceOptions(
       fetchedAt: new Date(hit.expiresAt - OPTIONS_CACHE_TTL_MS).toISOString(),
     };
   }
-  const token = await requireServiceToken(caller, service, deps);
-  const options = await callService(service, () => serviceClient(service, token).getAppOptions());
+  const session = await serviceSession(caller, service, deps);
+  const options = await callService(service, () =>
+    serviceClient(service, session.token, session.onTokenRejected).getAppOptions(),
+  );
   if (cache.size >= MAX_CACHE_ENTRIES) cache.delete(cache.keys().next().value as string);
   cache.set(key, { expiresAt: now + OPTIONS_CACHE_TTL_MS, options });
   return { options, cached: false, fetchedAt: new Date(now).toISOString() };

@@ -14,7 +14,7 @@ export interface ServiceView {
   maxConcurrentJobs: number;
   tokenHelpUrl: string | null;
   credential: {
-    status: 'missing' | 'active' | 'expired';
+    status: 'missing' | 'active' | 'expired' | 'rejected';
     expiresAt: string | null;
     daysToExpiry: number | null;
   };
@@ -37,7 +37,7 @@ export function toServiceView(
     tokenHelpUrl: service.tokenHelpUrl ?? null,
     credential: view
       ? {
-          status: view.expired ? 'expired' : 'active',
+          status: view.status,
           expiresAt: view.expiresAt,
           daysToExpiry: view.daysToExpiry,
         }

@@ -41,6 +41,11 @@ export interface CloudgeneClientOptions {
   /** Longest wait for the server without any progress (default 30 s); see the module comment. */
   timeoutMs?: number;
   userAgent?: string;
+  /**
+   * Called once when the service refuses the token (401/403 on an authenticated call), before the
+   * ServiceTokenInvalidError is thrown: lets the caller mark the stored credential as rejected at once.
+   */
+  onTokenRejected?: (error: ServiceTokenInvalidError) => Promise<void> | void;
 }
 
 export interface Choice {
@@ -119,7 +124,20 @@ export interface CloudgeneJob {
   startTime?: number;
   endTime?: number;
   steps: { name: string; logMessages: CloudgeneLogMessage[] }[];
-  outputParams: { name: string; files: CloudgeneResultFile[] }[];
+  outputParams: {
+    name: string;
+    /** Cloudgene 3 may send these flags; when it does not, the parameter name is all we know. */
+    adminOnly?: boolean;
+    download?: boolean;
+    files: CloudgeneResultFile[];
+  }[];
+}
+
+/** One entry of the user's job list (`GET /api/v2/jobs`, newest first). */
+export interface CloudgeneJobSummary {
+  id: string;
+  name?: string | null;
+  state?: number;
 }
 
 export interface ResultDownload {
@@ -151,6 +169,7 @@ export class CloudgeneClient {
   private readonly userAgent: string;
   /** A private field: never enumerable, so it cannot end up in a log line or JSON by accident. */
   readonly #token: string | undefined;
+  private readonly onTokenRejected: CloudgeneClientOptions['onTokenRejected'];
 
   constructor(options: CloudgeneClientOptions) {
     this.baseUrl = options.baseUrl.replace(/\/+$/, '');
@@ -159,6 +178,7 @@ export class CloudgeneClient {
     this.timeoutMs = options.timeoutMs ?? 30_000;
     this.userAgent = options.userAgent ?? 'imputation-gateway/0.1';
     this.#token = options.token;
+    this.onTokenRejected = options.onTokenRejected;
   }
 
   /** Checks a token without using it (no auth header), e.g. before storing it for a user. */
@@ -303,13 +323,22 @@ export class CloudgeneClient {
    * again whose answer was lost (connection dropped after the service accepted it).
    */
   async findJobByName(marker: string, maxPages = 3): Promise<{ id: string; state?: number } | undefined> {
+    const found = (await this.listRecentJobs(maxPages)).find((job) => job.name?.includes(marker));
+    return found ? { id: found.id, state: found.state } : undefined;
+  }
+
+  /**
+   * The user's most recent jobs, newest first, from the first `maxPages` pages of the job list: what the
+   * service counts against the per-user limit (states 1–3) and where a lost submission shows up again.
+   */
+  async listRecentJobs(maxPages = 3): Promise<CloudgeneJobSummary[]> {
+    const jobs: CloudgeneJobSummary[] = [];
     for (let page = 1; page <= maxPages; page++) {
       const list = await this.json(jobListResponseSchema, 'job list', 'GET', `/api/v2/jobs?page=${page}`);
-      const found = list.data.find((job) => job.name?.includes(marker));
-      if (found) return { id: found.id, state: found.state };
-      if (list.data.length === 0 || (list.pages !== undefined && page >= list.pages)) return undefined;
+      jobs.push(...list.data.map((job) => ({ id: job.id, name: job.name, state: job.state })));
+      if (list.data.length === 0 || (list.pages !== undefined && page >= list.pages)) break;
     }
-    return undefined;
+    return jobs;
   }
 
   /**
@@ -404,7 +433,20 @@ export class CloudgeneClient {
       );
     }
     if (response.ok) return response;
-    throw await this.failure(response, idle, options.download);
+    const failure = await this.failure(response, idle, options.download);
+    if (failure instanceof ServiceTokenInvalidError && options.authenticated !== false) {
+      await this.reportRejectedToken(failure);
+    }
+    throw failure;
+  }
+
+  /** The hook must never hide the service's answer: its own failure is swallowed. */
+  private async reportRejectedToken(error: ServiceTokenInvalidError): Promise<void> {
+    try {
+      await this.onTokenRejected?.(error);
+    } catch {
+      // The caller still gets the ServiceTokenInvalidError; marking the credential is best effort.
+    }
   }
 
   private async failure(response: Response, idle: IdleTimeout, download?: string) {

@@ -66,6 +66,8 @@ const resultFileSchema = z.looseObject({
   hash: z.string().min(1),
   size: z.union([z.string(), z.number()]).optional(),
   path: z.string().nullish(),
+  /** Downloads left; -1 unlimited. */
+  count: z.number().nullish(),
 });
 
 export const jobResponseSchema = z.looseObject({
@@ -77,7 +79,20 @@ export const jobResponseSchema = z.looseObject({
   startTime: z.number().optional(),
   endTime: z.number().optional(),
   steps: listOrEmpty(z.looseObject({ name: textOrEmpty, logMessages: listOrEmpty(logMessageSchema) })),
-  outputParams: listOrEmpty(z.looseObject({ name: textOrEmpty, files: listOrEmpty(resultFileSchema) })),
+  outputParams: listOrEmpty(
+    z.looseObject({
+      name: textOrEmpty,
+      adminOnly: z
+        .boolean()
+        .nullish()
+        .transform((value) => value ?? undefined),
+      download: z
+        .boolean()
+        .nullish()
+        .transform((value) => value ?? undefined),
+      files: listOrEmpty(resultFileSchema),
+    }),
+  ),
 });
 
 export const jobListResponseSchema = z.looseObject({

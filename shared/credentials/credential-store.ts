@@ -2,12 +2,14 @@
  * Metadata of the stored service tokens (never the token): which services a user has a token for, the
  * service username it belongs to, when it expires, and a last-four hint so the user can tell tokens apart.
  */
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
   DeleteCommand,
   type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
   QueryCommand,
+  UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { dynamoDocumentClient } from '#shared/aws/clients';
 import { tableEnv, userPartition } from '#shared/aws/table';
@@ -22,6 +24,11 @@ export interface CredentialMetadata {
   /** The last four characters of the token, e.g. `…x9Qa`. */
   tokenHint: string;
   verifiedAt: string;
+  /**
+   * When the service refused this token on a call (401/403: revoked, replaced or expired early); null
+   * while none did. Storing a new token clears it.
+   */
+  rejectedAt: string | null;
   createdAt: string;
   updatedAt: string;
 }
@@ -36,10 +43,15 @@ export class CredentialStore {
     private readonly tableName: string,
   ) {}
 
-  async put(sub: string, metadata: Omit<CredentialMetadata, 'createdAt' | 'updatedAt'>, now = new Date()) {
+  async put(
+    sub: string,
+    metadata: Omit<CredentialMetadata, 'createdAt' | 'updatedAt' | 'rejectedAt'>,
+    now = new Date(),
+  ) {
     const existing = await this.get(sub, metadata.serviceId);
     const item: CredentialMetadata = {
       ...metadata,
+      rejectedAt: null,
       createdAt: existing?.createdAt ?? now.toISOString(),
       updatedAt: now.toISOString(),
     };
@@ -62,6 +74,29 @@ export class CredentialStore {
       }),
     );
     return item;
+  }
+
+  /**
+   * Marks the credential rejected, but only the token that was refused: the condition on `verifiedAt`
+   * keeps a token stored meanwhile (a replacement) from being marked. Returns whether it was marked now.
+   */
+  async markRejected(sub: string, serviceId: string, verifiedAt: string, now = new Date()): Promise<boolean> {
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { PK: userPartition(sub), SK: SORT_PREFIX + serviceId },
+          UpdateExpression: 'SET tokenRejectedAt = :at, updatedAt = :at',
+          ConditionExpression:
+            'attribute_exists(PK) AND verifiedAt = :verifiedAt AND attribute_not_exists(tokenRejectedAt)',
+          ExpressionAttributeValues: { ':at': now.toISOString(), ':verifiedAt': verifiedAt },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
   }
 
   async get(sub: string, serviceId: string): Promise<CredentialMetadata | undefined> {
@@ -112,6 +147,7 @@ function toMetadata(item: Record<string, unknown>): CredentialMetadata {
     expiresAt: typeof item.tokenExpiresAt === 'string' ? item.tokenExpiresAt : null,
     tokenHint: String(item.tokenHint),
     verifiedAt: String(item.verifiedAt),
+    rejectedAt: typeof item.tokenRejectedAt === 'string' ? item.tokenRejectedAt : null,
     createdAt: String(item.createdAt),
     updatedAt: String(item.updatedAt),
   };

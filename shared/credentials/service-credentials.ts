@@ -26,6 +26,8 @@ export interface CredentialView {
   /** Whole days until the token expires (negative once expired); null when the expiry is unknown. */
   daysToExpiry: number | null;
   expired: boolean;
+  /** `rejected`: the service refused this token on a call (revoked or replaced); store a new one. */
+  status: 'active' | 'expired' | 'rejected';
   tokenHint: string;
   verifiedAt: string;
   createdAt: string;
@@ -35,10 +37,12 @@ export interface CredentialView {
 export function toCredentialView(metadata: CredentialMetadata, now = new Date()): CredentialView {
   const expiresAtMs = metadata.expiresAt ? Date.parse(metadata.expiresAt) : Number.NaN;
   const known = Number.isFinite(expiresAtMs);
+  const expired = known && expiresAtMs <= now.getTime();
   return {
     ...metadata,
     daysToExpiry: known ? Math.floor((expiresAtMs - now.getTime()) / DAY_MS) : null,
-    expired: known && expiresAtMs <= now.getTime(),
+    expired,
+    status: metadata.rejectedAt ? 'rejected' : expired ? 'expired' : 'active',
   };
 }
 
@@ -117,6 +121,13 @@ export async function activeCredential(
 ): Promise<CredentialMetadata> {
   const metadata = await deps.store.get(caller.sub, service.id);
   if (!metadata) throw missingToken(service);
+  if (metadata.rejectedAt) {
+    throw new UnprocessableError(
+      'SERVICE_TOKEN_REJECTED',
+      `${service.name} refused your API token on ${metadata.rejectedAt} (revoked, or replaced by a newer one). ` +
+        `Create a new token at the service and store it with PUT /me/credentials/${service.id}.`,
+    );
+  }
   if (toCredentialView(metadata, deps.now()).expired) {
     throw new UnprocessableError(
       'SERVICE_TOKEN_EXPIRED',
@@ -133,10 +144,30 @@ export async function requireServiceToken(
   service: ServiceDefinition,
   deps: CredentialDeps = defaultDeps(),
 ): Promise<string> {
-  await activeCredential(caller, service, deps);
+  return (await serviceSession(caller, service, deps)).token;
+}
+
+/**
+ * The caller's token with the credential it belongs to, and the hook a Cloudgene client calls when the
+ * service refuses it: the credential is marked `rejected` at once, so services, credentials and new jobs
+ * show it, not only the job that ran into it.
+ */
+export async function serviceSession(
+  caller: Caller,
+  service: ServiceDefinition,
+  deps: CredentialDeps = defaultDeps(),
+): Promise<{ token: string; credential: CredentialMetadata; onTokenRejected: () => Promise<void> }> {
+  const credential = await activeCredential(caller, service, deps);
   const token = await deps.vault.get(caller.sub, service.id);
   if (token === undefined) throw missingToken(service);
-  return token;
+  return {
+    token,
+    credential,
+    onTokenRejected: async () => {
+      const marked = await deps.store.markRejected(caller.sub, service.id, credential.verifiedAt, deps.now());
+      if (marked) logger.warn('service token rejected by the service; marked', { serviceId: service.id });
+    },
+  };
 }
 
 function missingToken(service: ServiceDefinition) {

@@ -34,6 +34,21 @@ export interface JobResultFile {
   sha256: string;
 }
 
+/**
+ * What became of one result file the service listed. `COPIED`: in our bucket, verified. `UNAVAILABLE`:
+ * the service refused it (its reason kept). `FAILED`: the copy gave up after its retries.
+ */
+export type ResultFileOutcome =
+  | ({ status: 'COPIED'; at: string } & JobResultFile)
+  | { status: 'UNAVAILABLE' | 'FAILED'; name: string; code: string; reason: string; at: string };
+
+/** A result file that could not be copied, as the owner sees it. */
+export interface MissingResultFile {
+  name: string;
+  code: string;
+  reason: string;
+}
+
 /** One status change; the state it came from is the `to` of the event before it. */
 export interface JobEvent {
   at: string;
@@ -78,9 +93,30 @@ export interface JobRecord {
    * The service's result files as it listed them. The hash is the file's download key at the service, so
    * it stays here and out of the workflow's execution history.
    */
-  remoteFiles?: { name: string; hash: string; size: string }[];
+  remoteFiles?: RemoteResultFile[];
+  /** Per-file copy outcomes keyed by the file's index in `remoteFiles`; each copy task writes its own. */
+  copyOutcomes?: Record<string, ResultFileOutcome>;
   results?: JobResultFile[];
+  missingResults?: MissingResultFile[];
+  /** Things the owner should know about a job that still succeeded (e.g. result files missing). */
+  warnings?: JobError[];
+  /**
+   * Set while a submission may be on its way to the service (the upload started, its outcome is not
+   * known yet). A cancel then waits for the outcome instead of stopping the workflow under it.
+   */
+  submissionAttemptAt?: string;
   idempotencyKey?: string;
+}
+
+export interface RemoteResultFile {
+  name: string;
+  hash: string;
+  /** Human-readable, as the service lists it. */
+  size: string;
+  /** The output parameter it is listed under. */
+  param?: string;
+  /** Our object key's name part (differs from `name` only when two parameters list the same name). */
+  target?: string;
 }
 
 export interface JobPage {
@@ -178,7 +214,16 @@ export class JobRepository {
     owner: string,
     jobId: string,
     to: JobStatus,
-    options: { detail?: string; set?: Partial<JobRecord>; from?: JobStatus[]; now?: Date } = {},
+    options: {
+      detail?: string;
+      set?: Partial<JobRecord>;
+      from?: JobStatus[];
+      now?: Date;
+      /** Fields that must be absent for the move (e.g. no submission in flight). */
+      requireAbsent?: (keyof JobRecord)[];
+      /** Fields removed with the move. */
+      remove?: (keyof JobRecord)[];
+    } = {},
   ): Promise<JobRecord> {
     const from = options.from ?? allowedPredecessors(to);
     const at = (options.now ?? new Date()).toISOString();
@@ -204,13 +249,23 @@ export class JobRepository {
       return `:from${index}`;
     });
     if (fromPlaceholders.length === 0) throw new JobTransitionConflict(jobId, to);
+    const absent = (options.requireAbsent ?? []).map((field, index) => {
+      names[`#a${index}`] = field;
+      return ` AND attribute_not_exists(#a${index})`;
+    });
+    const removed = (options.remove ?? []).map((field, index) => {
+      names[`#r${index}`] = field;
+      return `#r${index}`;
+    });
     try {
       const result = await this.client.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: { PK: userPartition(owner), SK: JOB_PREFIX + jobId },
-          UpdateExpression: `SET ${assignments.join(', ')}, #events = list_append(if_not_exists(#events, :empty), :event)`,
-          ConditionExpression: `attribute_exists(PK) AND #status IN (${fromPlaceholders.join(', ')})`,
+          UpdateExpression:
+            `SET ${assignments.join(', ')}, #events = list_append(if_not_exists(#events, :empty), :event)` +
+            (removed.length > 0 ? ` REMOVE ${removed.join(', ')}` : ''),
+          ConditionExpression: `attribute_exists(PK) AND #status IN (${fromPlaceholders.join(', ')})${absent.join('')}`,
           ExpressionAttributeNames: names,
           ExpressionAttributeValues: values,
           ReturnValues: 'ALL_NEW',
@@ -285,12 +340,62 @@ export class JobRepository {
     }
   }
 
+  /**
+   * Records one result file's outcome in the job's `copyOutcomes` map, whatever the job's state: an
+   * object we copied must stay findable even if the job failed meanwhile. False when the job is gone.
+   * Parallel copies each set their own key of the map, so they never overwrite each other.
+   */
+  async recordCopyOutcome(
+    owner: string,
+    jobId: string,
+    index: number,
+    outcome: ResultFileOutcome,
+  ): Promise<boolean> {
+    const key = { PK: userPartition(owner), SK: JOB_PREFIX + jobId };
+    const setOutcome = () =>
+      this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: key,
+          UpdateExpression: 'SET #outcomes.#index = :outcome, updatedAt = :now',
+          ConditionExpression: 'attribute_exists(PK) AND attribute_exists(#outcomes)',
+          ExpressionAttributeNames: { '#outcomes': 'copyOutcomes', '#index': String(index) },
+          ExpressionAttributeValues: { ':outcome': outcome, ':now': new Date().toISOString() },
+        }),
+      );
+    try {
+      await setOutcome();
+      return true;
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+    // A job from before per-file outcomes (or a lost first write): create the map, then set the key.
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: key,
+          UpdateExpression: 'SET #outcomes = if_not_exists(#outcomes, :empty)',
+          ConditionExpression: 'attribute_exists(PK)',
+          ExpressionAttributeNames: { '#outcomes': 'copyOutcomes' },
+          ExpressionAttributeValues: { ':empty': {} },
+        }),
+      );
+      await setOutcome();
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
   /** Changes fields without a state change, only while the job is in one of `whileIn`. */
   async update(
     owner: string,
     jobId: string,
     set: Partial<JobRecord>,
     whileIn: JobStatus[],
+    remove: (keyof JobRecord)[] = [],
   ): Promise<boolean> {
     const names: Record<string, string> = { '#status': 'status' };
     const values: Record<string, unknown> = {};
@@ -305,12 +410,16 @@ export class JobRepository {
       values[`:s${i}`] = status;
       return `:s${i}`;
     });
+    const removed = remove.map((field, i) => {
+      names[`#r${i}`] = field;
+      return `#r${i}`;
+    });
     try {
       await this.client.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: { PK: userPartition(owner), SK: JOB_PREFIX + jobId },
-          UpdateExpression: `SET ${assignments.join(', ')}`,
+          UpdateExpression: `SET ${assignments.join(', ')}${removed.length > 0 ? ` REMOVE ${removed.join(', ')}` : ''}`,
           ConditionExpression: `attribute_exists(PK) AND #status IN (${allowed.join(', ')})`,
           ExpressionAttributeNames: names,
           ExpressionAttributeValues: values,

@@ -42,8 +42,10 @@ export const PRE_SUBMISSION_STATUSES: ReadonlySet<JobStatus> = new Set([
 const transitions: Record<JobStatus, readonly JobStatus[]> = {
   QUEUED: [S.VALIDATING, S.CANCELED, S.FAILED],
   VALIDATING: [S.SUBMITTING, S.CANCELED, S.FAILED],
-  SUBMITTING: [S.WAITING_FOR_SLOT, S.QUEUED_REMOTE, S.RUNNING, S.CANCELED, S.FAILED],
-  WAITING_FOR_SLOT: [S.SUBMITTING, S.QUEUED_REMOTE, S.RUNNING, S.CANCELED, S.FAILED],
+  // A cancel while an upload may be in flight waits for its outcome (CANCEL_REQUESTED): the service may
+  // have accepted the job, and then it must be canceled there too.
+  SUBMITTING: [S.WAITING_FOR_SLOT, S.QUEUED_REMOTE, S.RUNNING, S.CANCEL_REQUESTED, S.CANCELED, S.FAILED],
+  WAITING_FOR_SLOT: [S.SUBMITTING, S.QUEUED_REMOTE, S.RUNNING, S.CANCEL_REQUESTED, S.CANCELED, S.FAILED],
   QUEUED_REMOTE: [S.RUNNING, S.COPYING_RESULTS, S.CANCEL_REQUESTED, S.CANCELED, S.FAILED, S.EXPIRED],
   RUNNING: [S.QUEUED_REMOTE, S.COPYING_RESULTS, S.CANCEL_REQUESTED, S.CANCELED, S.FAILED, S.EXPIRED],
   // The service may finish the job before it sees the cancel; then the results are still copied.

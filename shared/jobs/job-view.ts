@@ -33,7 +33,10 @@ export function toJobView(job: JobRecord) {
       : null,
     messages: job.remote?.messages ?? [],
     error: job.error ?? null,
+    warnings: job.warnings ?? [],
     results: (job.results ?? []).map(({ name, size, sha256 }) => ({ name, size, sha256 })),
+    /** Files the service listed that could not be copied, each with the service's reason. */
+    missingResults: job.missingResults ?? [],
     events,
   };
 }

@@ -10,7 +10,7 @@ import { startJobExecution, stopJobExecution } from '#shared/aws/executions';
 import { getService } from '#shared/catalog/service-catalog';
 import { callService, serviceClient } from '#shared/catalog/service-client';
 import { getServiceOptions } from '#shared/catalog/service-options';
-import { requireServiceToken } from '#shared/credentials/service-credentials';
+import { serviceSession } from '#shared/credentials/service-credentials';
 import { ConflictError, NotFoundError, ValidationError } from '#shared/errors';
 import { logger } from '#shared/logger';
 import { getUpload, inputKey } from '#shared/uploads/uploads';
@@ -120,9 +120,11 @@ export async function listJobs(
 }
 
 /**
- * Before submission, cancelling stops our own workflow. After it, the service is asked to cancel and the
- * poll loop records CANCELED once the service confirms; if the service cannot be reached now, the poll
- * loop repeats the request.
+ * Before anything can exist at the service, cancelling stops our own workflow at once. While an upload
+ * may be on its way (a submission attempt is marked on the job) the service may accept the job any
+ * moment: then the cancel is only requested, and the workflow settles it — it finds the service-side job
+ * by its marker and cancels it there, or records CANCELED once it is sure none exists. After submission
+ * the service is asked to cancel and the poll loop records CANCELED once the service confirms.
  */
 export async function cancelJob(caller: Caller, jobId: string) {
   const jobs = jobRepository();
@@ -132,19 +134,29 @@ export async function cancelJob(caller: Caller, jobId: string) {
     throw new ConflictError(`Job ${jobId} has already finished (${job.status})`, 'JOB_FINISHED');
   }
   try {
-    if (PRE_SUBMISSION_STATUSES.has(job.status) && !job.externalJobId) {
-      const canceled = await jobs.transition(caller.sub, jobId, JobStatus.CANCELED, {
-        from: [...PRE_SUBMISSION_STATUSES],
-        detail: 'canceled by the owner before submission',
-      });
-      if (job.executionArn) await stopJobExecution(job.executionArn, 'canceled by the owner');
-      return toJobView(canceled);
+    if (PRE_SUBMISSION_STATUSES.has(job.status) && !job.externalJobId && !job.submissionAttemptAt) {
+      try {
+        // The condition is the race's referee: a submit task marks its attempt with a conditional write
+        // too, so exactly one of the two wins.
+        const canceled = await jobs.transition(caller.sub, jobId, JobStatus.CANCELED, {
+          from: [...PRE_SUBMISSION_STATUSES],
+          requireAbsent: ['submissionAttemptAt', 'externalJobId'],
+          detail: 'canceled by the owner before submission',
+        });
+        if (job.executionArn) await stopJobExecution(job.executionArn, 'canceled by the owner');
+        return toJobView(canceled);
+      } catch (error) {
+        if (!(error instanceof JobTransitionConflict)) throw error;
+        // A submission started meanwhile: fall through to a requested cancel.
+      }
     }
     const requested = await jobs.transition(caller.sub, jobId, JobStatus.CANCEL_REQUESTED, {
-      detail: 'cancel requested by the owner',
+      detail: job.externalJobId
+        ? 'cancel requested by the owner'
+        : 'cancel requested by the owner while the submission was under way',
     });
     await requestRemoteCancel(caller, requested).catch((error: unknown) =>
-      logger.warn('remote cancel deferred to the poll loop', { jobId, error: String(error) }),
+      logger.warn('remote cancel deferred to the workflow', { jobId, error: String(error) }),
     );
     return toJobView(requested);
   } catch (error) {
@@ -163,24 +175,45 @@ export async function cancelJob(caller: Caller, jobId: string) {
 async function requestRemoteCancel(caller: Caller, job: JobRecord) {
   if (!job.externalJobId) return;
   const service = getService(job.serviceId);
-  const token = await requireServiceToken(caller, service);
-  await callService(service, () => serviceClient(service, token).cancelJob(job.externalJobId as string));
+  const session = await serviceSession(caller, service);
+  await callService(service, () =>
+    serviceClient(service, session.token, session.onTokenRejected).cancelJob(job.externalJobId as string),
+  );
 }
 
+/**
+ * The copied result files of a finished job — succeeded, failed, canceled or expired alike: whatever was
+ * copied is downloadable — each with its size and sha256, plus the files that could not be copied and why.
+ */
 export async function jobResults(caller: Caller, jobId: string) {
   const job = await requireJob(caller, jobId);
-  if (job.status !== JobStatus.SUCCEEDED) {
-    throw new ConflictError(`Job ${jobId} has no results to download (${job.status})`, 'RESULTS_NOT_READY');
+  if (!isTerminal(job.status)) {
+    throw new ConflictError(
+      `Job ${jobId} is still ${job.status}: its results are listed once it has finished`,
+      'RESULTS_NOT_READY',
+    );
   }
   const files = await Promise.all(
     (job.results ?? []).map(async (file) => ({
       name: file.name,
+      outcome: 'COPIED' as const,
       size: file.size,
       sha256: file.sha256,
       ...(await presignResultDownload(file.key, file.name)),
     })),
   );
-  return { jobId, files };
+  return {
+    jobId,
+    status: job.status,
+    files,
+    missing: (job.missingResults ?? []).map(({ name, code, reason }) => ({
+      name,
+      outcome: 'MISSING' as const,
+      code,
+      reason,
+    })),
+    warnings: job.warnings ?? [],
+  };
 }
 
 export async function jobPassword(caller: Caller, jobId: string) {

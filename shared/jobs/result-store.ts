@@ -3,6 +3,7 @@
  * token vault's). Owners download through short-lived presigned GETs that name the file for the browser.
  */
 import {
+  DeleteObjectCommand,
   DeleteObjectsCommand,
   GetObjectCommand,
   ListObjectsV2Command,
@@ -47,6 +48,11 @@ export async function presignResultDownload(key: string, name: string, s3: S3Cli
     { expiresIn: env.DOWNLOAD_URL_TTL_SECONDS },
   );
   return { url, expiresAt: new Date(Date.now() + env.DOWNLOAD_URL_TTL_SECONDS * 1000).toISOString() };
+}
+
+/** Deletes one object (absent is fine). */
+export async function deleteResultObject(key: string, s3: S3Client = s3Client()): Promise<void> {
+  await s3.send(new DeleteObjectCommand({ Bucket: resultsEnv().RESULTS_BUCKET, Key: key }));
 }
 
 /** Deletes every object under a job's prefix; returns how many were deleted. */

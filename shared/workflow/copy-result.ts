@@ -1,16 +1,28 @@
 /**
  * Workflow step 4 (one Map iteration per file): stream one result file from the service's share URL
  * (following redirects, e.g. TOPMed's presigned S3 URLs) into a multipart upload in our bucket, with
- * constant memory, counting bytes and hashing on the way, and refuse a short copy. Each download costs
- * one of the service's limited downloads, so a file is copied once and then served from our bucket.
+ * constant memory, counting bytes and hashing on the way; a short body aborts the upload.
+ *
+ * Each download costs one of the service's limited downloads, and a listed file may still be refused
+ * ("download not found.", "File not found in workspace."). So every file has its own outcome, recorded
+ * on the job as soon as it is known: a refused file does not undo the others, and a retried task whose
+ * file is already in our bucket with the right size does not download it again.
  */
 import { createHash } from 'node:crypto';
 import { Readable, Transform, type TransformCallback } from 'node:stream';
+import { GetObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { z } from 'zod';
 import { s3Client } from '#shared/aws/clients';
-import type { JobResultFile } from '#shared/jobs/job-repository';
-import { resultKey, resultsEnv } from '#shared/jobs/result-store';
+import {
+  CloudgeneBadRequestError,
+  CloudgeneNotFoundError,
+  DownloadsExhaustedError,
+} from '#shared/cloudgene/errors';
+import { type JobRecord, jobRepository, type ResultFileOutcome } from '#shared/jobs/job-repository';
+import { JobStatus } from '#shared/jobs/job-status';
+import { deleteResultObject, resultKey, resultsEnv } from '#shared/jobs/result-store';
+import { logger } from '#shared/logger';
 import { anonymousClient, type JobRef, loadJob } from './job-context';
 import { JobFailure, TransientError } from './task-errors';
 
@@ -24,21 +36,48 @@ export const copyResultSchema = z.object({
 export const COPY_PART_SIZE = 16 * 1024 * 1024;
 export const COPY_QUEUE_SIZE = 4;
 
+/** Object metadata: the byte count the service announced, so a finished copy is recognised later. */
+const SOURCE_LENGTH = 'source-length';
+
+/** What the Map state collects per file: ids and counters only, never the service's text. */
+export interface CopySummary {
+  index: number;
+  name: string;
+  status: ResultFileOutcome['status'] | 'STOPPED';
+  bytes?: number;
+  /** True when the file was already in our bucket and no download was spent. */
+  reused?: boolean;
+}
+
 class DigestingCounter extends Transform {
   readonly hash = createHash('sha256');
   bytes = 0;
+  constructor(private readonly expected: number | null) {
+    super();
+  }
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback) {
     this.hash.update(chunk);
     this.bytes += chunk.length;
     callback(null, chunk);
+  }
+  override _flush(callback: TransformCallback) {
+    // Ending short must fail the upload (it is then aborted), not complete a truncated object.
+    if (this.expected !== null && this.bytes !== this.expected) {
+      callback(new TransientError(`the download ended after ${this.bytes} of ${this.expected} bytes`));
+      return;
+    }
+    callback();
   }
 }
 
 export async function copyResultFile(
   ref: JobRef,
   file: { name: string; index: number },
-): Promise<JobResultFile> {
+): Promise<CopySummary> {
   const job = await loadJob(ref);
+  if (job.status !== JobStatus.COPYING_RESULTS) {
+    return { index: file.index, name: file.name, status: 'STOPPED' };
+  }
   const remote = job.remoteFiles?.[file.index];
   if (!remote || remote.name !== file.name) {
     throw new JobFailure(
@@ -46,12 +85,42 @@ export async function copyResultFile(
       `The result file ${file.name} is no longer listed for this job`,
     );
   }
-  const download = await anonymousClient(job, 10 * 60_000).downloadResult({
-    hash: remote.hash,
+  const key = resultKey(job.owner, job.jobId, remote.target ?? remote.name);
+  const summary = (outcome: ResultFileOutcome, reused = false): CopySummary => ({
+    index: file.index,
     name: remote.name,
+    status: outcome.status,
+    ...(outcome.status === 'COPIED' ? { bytes: outcome.size, reused } : {}),
   });
-  const key = resultKey(job.owner, job.jobId, remote.name);
-  const counter = new DigestingCounter();
+
+  const earlier = await alreadyCopied(job, file.index, key);
+  if (earlier) {
+    logger.info('result file already in our bucket; no download spent', { file: remote.name });
+    await record(job, file.index, earlier, key);
+    return summary(earlier, true);
+  }
+
+  let download: Awaited<ReturnType<ReturnType<typeof anonymousClient>['downloadResult']>>;
+  try {
+    download = await anonymousClient(job, 10 * 60_000).downloadResult({
+      hash: remote.hash,
+      name: remote.name,
+    });
+  } catch (error) {
+    const refused = refusal(error);
+    if (!refused) throw error;
+    const outcome: ResultFileOutcome = {
+      status: 'UNAVAILABLE',
+      name: remote.name,
+      ...refused,
+      at: new Date().toISOString(),
+    };
+    logger.warn('result file refused by the service', { file: remote.name, code: refused.code });
+    await record(job, file.index, outcome, key);
+    return summary(outcome);
+  }
+
+  const counter = new DigestingCounter(download.contentLength);
   const body = Readable.fromWeb(download.body as import('node:stream/web').ReadableStream<Uint8Array>).pipe(
     counter,
   );
@@ -62,15 +131,94 @@ export async function copyResultFile(
       Key: key,
       Body: body,
       ContentType: download.contentType ?? 'application/octet-stream',
+      ...(download.contentLength !== null
+        ? { Metadata: { [SOURCE_LENGTH]: String(download.contentLength) } }
+        : {}),
     },
     partSize: COPY_PART_SIZE,
     queueSize: COPY_QUEUE_SIZE,
     leavePartsOnError: false,
   }).done();
-  if (download.contentLength !== null && counter.bytes !== download.contentLength) {
-    throw new TransientError(
-      `Copied ${counter.bytes} of ${download.contentLength} bytes of ${remote.name}; the download was cut short`,
-    );
+  const outcome: ResultFileOutcome = {
+    status: 'COPIED',
+    name: remote.name,
+    key,
+    size: counter.bytes,
+    sha256: counter.hash.digest('hex'),
+    at: new Date().toISOString(),
+  };
+  await record(job, file.index, outcome, key);
+  return summary(outcome);
+}
+
+/** The service's refusals of one file, which no retry can change; anything else is thrown on. */
+function refusal(error: unknown): { code: string; reason: string } | undefined {
+  if (error instanceof DownloadsExhaustedError) {
+    return {
+      code: 'DOWNLOADS_EXHAUSTED',
+      reason: error.serviceMessage ?? 'number of max downloads exceeded.',
+    };
   }
-  return { name: remote.name, key, size: counter.bytes, sha256: counter.hash.digest('hex') };
+  if (error instanceof CloudgeneNotFoundError) {
+    const reason = error.serviceMessage ?? 'download not found.';
+    return {
+      code: /workspace/i.test(reason) ? 'FILE_NOT_IN_WORKSPACE' : 'DOWNLOAD_NOT_FOUND',
+      reason,
+    };
+  }
+  if (error instanceof CloudgeneBadRequestError) {
+    return { code: 'DOWNLOAD_REFUSED', reason: error.serviceMessage ?? error.message };
+  }
+  return undefined;
+}
+
+/**
+ * A copy that already happened: recorded on the job and still in the bucket with that size, or (a task
+ * that died between the upload and the record) an object whose size matches what the service announced.
+ */
+async function alreadyCopied(
+  job: JobRecord,
+  index: number,
+  key: string,
+): Promise<ResultFileOutcome | undefined> {
+  const recorded = job.copyOutcomes?.[String(index)];
+  if (recorded && recorded.status !== 'COPIED') return undefined;
+  const head = await s3Client()
+    .send(new HeadObjectCommand({ Bucket: resultsEnv().RESULTS_BUCKET, Key: key }))
+    .catch((error: unknown) => {
+      const name = (error as { name?: string }).name;
+      if (name === 'NotFound' || name === 'NoSuchKey') return undefined;
+      throw error;
+    });
+  if (!head || head.ContentLength === undefined) return undefined;
+  if (recorded?.status === 'COPIED') return head.ContentLength === recorded.size ? recorded : undefined;
+  const announced = head.Metadata?.[SOURCE_LENGTH];
+  if (announced === undefined || Number(announced) !== head.ContentLength) return undefined;
+  // Hash our own copy (no download spent at the service) to record it like a fresh one.
+  const object = await s3Client().send(
+    new GetObjectCommand({ Bucket: resultsEnv().RESULTS_BUCKET, Key: key }),
+  );
+  const hash = createHash('sha256');
+  let size = 0;
+  for await (const chunk of object.Body as AsyncIterable<Uint8Array>) {
+    hash.update(chunk);
+    size += chunk.length;
+  }
+  if (size !== head.ContentLength) return undefined;
+  return {
+    status: 'COPIED',
+    name: job.remoteFiles?.[index]?.name ?? key,
+    key,
+    size,
+    sha256: hash.digest('hex'),
+    at: new Date().toISOString(),
+  };
+}
+
+/** Records the outcome; if the job was deleted meanwhile, our copy would be orphaned: remove it. */
+async function record(job: JobRecord, index: number, outcome: ResultFileOutcome, key: string): Promise<void> {
+  const kept = await jobRepository().recordCopyOutcome(job.owner, job.jobId, index, outcome);
+  if (kept || outcome.status !== 'COPIED') return;
+  logger.warn('job deleted while its result was copied; removing the copy', { file: outcome.name });
+  await deleteResultObject(key);
 }

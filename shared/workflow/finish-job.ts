@@ -1,17 +1,117 @@
 /** The workflow's last steps: record the copied results (SUCCEEDED), or the failure Step Functions caught. */
-import { type JobResultFile, JobTransitionConflict, jobRepository } from '#shared/jobs/job-repository';
+import {
+  type JobRecord,
+  type JobResultFile,
+  JobTransitionConflict,
+  jobRepository,
+  type MissingResultFile,
+} from '#shared/jobs/job-repository';
 import { isTerminal, JobStatus, jobStatuses } from '#shared/jobs/job-status';
+import { deleteResultObject, resultKey } from '#shared/jobs/result-store';
 import { logger } from '#shared/logger';
-import type { JobRef } from './job-context';
+import { type JobRef, loadJob, ownerClient, submissionMarker } from './job-context';
 import { describeFailure } from './task-errors';
 
-export async function finalizeJob(ref: JobRef, copied: JobResultFile[]): Promise<void> {
+/** What the Map state hands over per file: the copy's summary, or the error it gave up with. */
+export interface CopyResultItem {
+  index?: number;
+  name?: string;
+  status?: string;
+  /** The error type of a copy that gave up after its retries. */
+  error?: string;
+}
+
+/** Imputed genotypes: the per-chromosome zips (or plain dosage VCFs); the rest are reports and logs. */
+export function isImputedResult(name: string): boolean {
+  return /\.zip$/i.test(name) || /\.dose\.vcf\.gz$/i.test(name);
+}
+
+/**
+ * Ends the copy phase from the outcomes each copy recorded on the job. Missing files do not undo the
+ * others: the job succeeds with a warning naming them, unless no imputed result (no file at all, in QC
+ * mode) could be copied, then it fails with a code that says what happened. Either way every copied
+ * file is listed in `results`, and an unrecorded object left by a copy that gave up is removed.
+ */
+export async function finalizeJob(
+  ref: JobRef,
+  items: CopyResultItem[] = [],
+): Promise<{ outcome: 'SUCCEEDED' | 'FAILED' | 'STOPPED' }> {
+  const job = await loadJob(ref);
+  if (job.status !== JobStatus.COPYING_RESULTS) return { outcome: 'STOPPED' };
+  const { copied, missing } = await settleOutcomes(job, items);
   const bytes = copied.reduce((sum, file) => sum + file.size, 0);
+  const needed = job.mode === 'qc_only' ? copied : copied.filter((file) => isImputedResult(file.name));
+  const describe = (files: MissingResultFile[]) =>
+    files.map((file) => `${file.name} (${file.reason})`).join(', ');
+
+  if (needed.length === 0) {
+    const listedImputed = (job.remoteFiles ?? []).filter((file) => isImputedResult(file.name));
+    const missingNeeded = missing.filter((file) => job.mode === 'qc_only' || isImputedResult(file.name));
+    const error =
+      job.mode !== 'qc_only' && listedImputed.length === 0
+        ? {
+            code: 'NO_IMPUTED_RESULTS',
+            message: `The service finished the job but listed no imputed result (*.zip); it listed ${(job.remoteFiles ?? []).length} other file(s)`,
+          }
+        : missingNeeded.length > 0 && missingNeeded.every((file) => file.code === 'DOWNLOADS_EXHAUSTED')
+          ? {
+              code: 'DOWNLOADS_EXHAUSTED',
+              message: `The service allows no more downloads of the imputed results: ${describe(missingNeeded)}`,
+            }
+          : {
+              code: 'RESULTS_UNAVAILABLE',
+              message: `The service listed the results but none of the imputed results could be downloaded: ${describe(missingNeeded)}`,
+            };
+    await jobRepository().transition(ref.owner, ref.jobId, JobStatus.FAILED, {
+      from: [JobStatus.COPYING_RESULTS],
+      set: { results: copied, missingResults: missing, error },
+      detail: `${error.code}; ${copied.length} other result file(s) copied`,
+    });
+    return { outcome: 'FAILED' };
+  }
+
+  const warnings =
+    missing.length > 0
+      ? [
+          {
+            code: 'RESULT_FILES_MISSING',
+            message: `${missing.length} of ${missing.length + copied.length} result files could not be copied: ${describe(missing)}`,
+          },
+        ]
+      : [];
   await jobRepository().transition(ref.owner, ref.jobId, JobStatus.SUCCEEDED, {
     from: [JobStatus.COPYING_RESULTS],
-    set: { results: copied },
-    detail: `${copied.length} result file(s), ${bytes} bytes copied`,
+    set: { results: copied, missingResults: missing, warnings },
+    detail:
+      `${copied.length} result file(s), ${bytes} bytes copied` +
+      (missing.length > 0 ? `; ${missing.length} missing` : ''),
   });
+  return { outcome: 'SUCCEEDED' };
+}
+
+/** Per listed file: its recorded outcome, or a copy that gave up (whose unrecorded object is removed). */
+async function settleOutcomes(job: JobRecord, items: CopyResultItem[]) {
+  const copied: JobResultFile[] = [];
+  const missing: MissingResultFile[] = [];
+  for (const [index, remote] of (job.remoteFiles ?? []).entries()) {
+    const outcome = job.copyOutcomes?.[String(index)];
+    if (outcome?.status === 'COPIED') {
+      copied.push({ name: outcome.name, key: outcome.key, size: outcome.size, sha256: outcome.sha256 });
+      continue;
+    }
+    if (outcome) {
+      missing.push({ name: outcome.name, code: outcome.code, reason: outcome.reason });
+      continue;
+    }
+    const gaveUp = items.find((item) => item.index === index);
+    await deleteResultObject(resultKey(job.owner, job.jobId, remote.target ?? remote.name));
+    missing.push({
+      name: remote.name,
+      code: 'COPY_FAILED',
+      reason: `the copy did not complete${gaveUp?.error ? ` (${gaveUp.error})` : ''}`,
+    });
+  }
+  return { copied, missing };
 }
 
 /** Step Functions hands the error type and a cause that is either plain text or Lambda's JSON error. */
@@ -32,14 +132,39 @@ export async function recordJobFailure(
 ): Promise<void> {
   const error = describeFailure(errorType, causeMessage(cause));
   logger.error('job failed', { jobId: ref.jobId, errorType, code: error.code });
+  const job = await jobRepository().get(ref.owner, ref.jobId);
+  // Files copied before the failure stay listed (and downloadable), never orphaned in the bucket.
+  const results = Object.values(job?.copyOutcomes ?? {}).flatMap((outcome) =>
+    outcome.status === 'COPIED'
+      ? [{ name: outcome.name, key: outcome.key, size: outcome.size, sha256: outcome.sha256 }]
+      : [],
+  );
   try {
     await jobRepository().transition(ref.owner, ref.jobId, JobStatus.FAILED, {
       from: jobStatuses.filter((status) => !isTerminal(status)),
-      set: { error },
+      set: { error, ...(results.length > 0 ? { results } : {}) },
       detail: error.code,
     });
   } catch (failure) {
     // Already in a final state (e.g. canceled meanwhile, or the job was deleted): nothing to record.
     if (!(failure instanceof JobTransitionConflict)) throw failure;
+  }
+  if (job?.submissionAttemptAt && !job.externalJobId) await cancelLostSubmission(job);
+}
+
+/**
+ * The job failed while an upload's outcome was unknown (its answer was lost and the retries ran out):
+ * the service may have accepted it. Find it by its marker and cancel it, so nothing runs on unseen.
+ */
+async function cancelLostSubmission(job: JobRecord): Promise<void> {
+  try {
+    const client = await ownerClient(job);
+    const found = await client.findJobByName(submissionMarker(job.jobId));
+    if (!found) return;
+    await client.cancelJob(found.id);
+    await jobRepository().update(job.owner, job.jobId, { externalJobId: found.id }, [JobStatus.FAILED]);
+    logger.warn('canceled a submission the service accepted after all', { externalJobId: found.id });
+  } catch (error) {
+    logger.warn('could not check the service for a lost submission', { error: String(error) });
   }
 }

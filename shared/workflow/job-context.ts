@@ -2,7 +2,8 @@
 import { z } from 'zod';
 import { getService } from '#shared/catalog/service-catalog';
 import { CloudgeneClient } from '#shared/cloudgene/client';
-import { requireServiceToken } from '#shared/credentials/service-credentials';
+import { serviceSession } from '#shared/credentials/service-credentials';
+import { AppError } from '#shared/errors';
 import { type JobRecord, jobRepository } from '#shared/jobs/job-repository';
 import { JobFailure } from './task-errors';
 
@@ -24,15 +25,24 @@ export async function ownerClient(
   timeoutMs = TASK_CALL_TIMEOUT_MS,
 ): Promise<CloudgeneClient> {
   const service = getService(job.serviceId);
-  const token = await requireServiceToken({ sub: job.owner, username: job.owner, groups: [] }, service).catch(
+  const session = await serviceSession({ sub: job.owner, username: job.owner, groups: [] }, service).catch(
     (error: unknown) => {
+      // Only the credential's own refusals become the job's failure; an AWS outage stays retryable.
+      if (!(error instanceof AppError)) throw error;
+      const code = error.code === 'SERVICE_TOKEN_MISSING' ? 'SERVICE_TOKEN_MISSING' : 'SERVICE_TOKEN_INVALID';
       throw new JobFailure(
-        'SERVICE_TOKEN_MISSING',
-        `No valid API token for ${service.name} is stored for the job's owner (${(error as Error).message})`,
+        code,
+        `No usable API token for ${service.name} is stored for the job's owner: ${error.message}`,
       );
     },
   );
-  return new CloudgeneClient({ baseUrl: service.baseUrl, appId: service.appId, token, timeoutMs });
+  return new CloudgeneClient({
+    baseUrl: service.baseUrl,
+    appId: service.appId,
+    token: session.token,
+    timeoutMs,
+    onTokenRejected: session.onTokenRejected,
+  });
 }
 
 /** Result downloads need no token: the file hash is the access key. */

@@ -4,8 +4,10 @@
  * unreachable is not a failure: the loop waits and asks again. After a bounded number of polls the
  * execution continues as a new one, so a day-long job never nears the history limit.
  */
+
+import type { CloudgeneJob } from '#shared/cloudgene/client';
 import { CloudgeneNotFoundError, ServiceUnavailableError } from '#shared/cloudgene/errors';
-import { jobRepository } from '#shared/jobs/job-repository';
+import { jobRepository, type RemoteResultFile } from '#shared/jobs/job-repository';
 import { isTerminal, JobStatus, statusFromRemoteState } from '#shared/jobs/job-status';
 import { logger } from '#shared/logger';
 import { backoffEnv, nextWaitSeconds, pollPolicy, scaledWait } from './backoff';
@@ -100,13 +102,13 @@ export async function pollImputationJob(
       return wait(changed, { remoteState: remote.state, lastChange: fingerprint });
     }
     case JobStatus.COPYING_RESULTS: {
-      const remoteFiles = remote.outputParams.flatMap((param) =>
-        param.files.map((file) => ({ name: file.name, hash: file.hash, size: String(file.size ?? '') })),
-      );
+      const { files: remoteFiles, skipped } = resultFilesToCopy(remote.outputParams);
       await jobs.transition(job.owner, job.jobId, JobStatus.COPYING_RESULTS, {
         from: ACTIVE,
-        set: { remote: remoteView, remoteFiles },
-        detail: `${remoteFiles.length} result file(s) to copy`,
+        set: { remote: remoteView, remoteFiles, copyOutcomes: {} },
+        detail:
+          `${remoteFiles.length} result file(s) to copy` +
+          (skipped > 0 ? `; ${skipped} service log or non-downloadable file(s) skipped` : ''),
       });
       return copyOutcome(remoteFiles);
     }
@@ -134,6 +136,44 @@ export async function pollImputationJob(
       return { outcome: 'STOPPED' };
     }
   }
+}
+
+/** Output parameters a user never needs: the service's own logs (admin accounts see them). */
+const SERVICE_LOG_PARAMS = new Set(['cloudgene_logs']);
+
+/**
+ * The files worth copying: everything the service lists, except its log parameter and anything marked
+ * not downloadable (admin-only files are not meant for the share route). Two parameters listing the
+ * same name get distinct object names.
+ */
+export function resultFilesToCopy(outputParams: CloudgeneJob['outputParams']): {
+  files: RemoteResultFile[];
+  skipped: number;
+} {
+  const files: RemoteResultFile[] = [];
+  const taken = new Set<string>();
+  let skipped = 0;
+  for (const param of outputParams) {
+    const excluded =
+      SERVICE_LOG_PARAMS.has(param.name) || param.adminOnly === true || param.download === false;
+    for (const file of param.files) {
+      if (excluded || (file as { download?: unknown }).download === false) {
+        skipped++;
+        continue;
+      }
+      if (files.some((f) => f.hash === file.hash && f.name === file.name)) continue;
+      const target = taken.has(file.name) ? `${param.name || 'output'}/${file.name}` : file.name;
+      taken.add(target);
+      files.push({
+        name: file.name,
+        hash: file.hash,
+        size: String(file.size ?? ''),
+        param: param.name,
+        ...(target !== file.name ? { target } : {}),
+      });
+    }
+  }
+  return { files, skipped };
 }
 
 function copyOutcome(remoteFiles: { name: string }[]) {

@@ -1,15 +1,19 @@
 /**
  * Workflow step 2: submit the inputs to the service with the owner's token, streaming each file from S3
- * into the multipart request. The service answers "Only N jobs per user…" when the owner's slots are
- * taken: that is a wait, not a failure. A retried task must never submit twice, so before submitting it
- * looks for a service job carrying this job's marker, and the external id is recorded before anything else.
+ * into the multipart request. The service checks its per-user limit only after the whole upload, so
+ * the task first counts the owner's running jobs there and waits without uploading while the limit is
+ * reached; the "Only N jobs per user…" answer stays the fallback (a wait, not a failure). A retried task
+ * must never submit twice: it looks for a service job carrying this job's marker first, and the external
+ * id is recorded before anything else. A cancel during an upload is settled here, never left behind.
  */
 
 import type { Readable } from 'node:stream';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { z } from 'zod';
 import { s3Client } from '#shared/aws/clients';
-import { ConcurrencyLimitError } from '#shared/cloudgene/errors';
+import { getService } from '#shared/catalog/service-catalog';
+import type { CloudgeneClient } from '#shared/cloudgene/client';
+import { CloudgeneError, ConcurrencyLimitError, ServiceUnavailableError } from '#shared/cloudgene/errors';
 import { type JobRecord, jobRepository } from '#shared/jobs/job-repository';
 import { isTerminal, JobStatus } from '#shared/jobs/job-status';
 import { resultPassword } from '#shared/jobs/result-password';
@@ -28,6 +32,8 @@ export const pollStateSchema = z
     remoteState: z.number().optional(),
     lastChange: z.string().optional(),
     continuation: z.number().int().optional(),
+    /** The service's per-user limit as it last told us ("Only N jobs…"), else the catalog's. */
+    slotLimit: z.number().int().positive().optional(),
   })
   .passthrough();
 export type PollState = z.infer<typeof pollStateSchema>;
@@ -35,20 +41,48 @@ export type PollState = z.infer<typeof pollStateSchema>;
 const SUBMITTABLE = [JobStatus.SUBMITTING, JobStatus.WAITING_FOR_SLOT];
 /** Uploads of several GB take minutes; the task's own timeout (900 s) is the real bound. */
 const SUBMIT_TIMEOUT_MS = 14 * 60_000;
+/** An attempt older than the task's timeout (plus margin) cannot still be uploading. */
+const ATTEMPT_STALE_MS = 16 * 60_000;
+/** Cloudgene states that hold one of the user's slots (cloudgene-api.md: 1–3). */
+const SLOT_STATES = new Set([1, 2, 3]);
+/** Pages of the user's job list read before submitting (25 jobs each, newest first). */
+const LIST_PAGES = 3;
 
 export async function submitImputationJob(ref: JobRef, previous: PollState = {}): Promise<PollState> {
   const jobs = jobRepository();
   const job = await loadJob(ref);
-  if (isTerminal(job.status) || job.status === JobStatus.CANCEL_REQUESTED) return { outcome: 'STOPPED' };
+  if (isTerminal(job.status)) return { outcome: 'STOPPED' };
   if (job.externalJobId) return startPolling(job, job.externalJobId);
+  if (job.status === JobStatus.CANCEL_REQUESTED) return settleCanceledSubmission(job);
   if (!SUBMITTABLE.includes(job.status as (typeof SUBMITTABLE)[number])) return { outcome: 'STOPPED' };
 
+  const service = getService(job.serviceId);
   const client = await ownerClient(job, SUBMIT_TIMEOUT_MS);
   const marker = submissionMarker(job.jobId);
-  let externalJobId = (await client.findJobByName(marker))?.id;
+  // One listing serves two questions: did an earlier attempt get through, and is a slot free?
+  const recent = await client.listRecentJobs(LIST_PAGES);
+  let externalJobId = recent.find((remote) => remote.name?.includes(marker))?.id;
   if (externalJobId) {
     logger.warn('adopting a submission made by an earlier attempt', { jobId: job.jobId, externalJobId });
   } else {
+    const limit = previous.slotLimit ?? service.maxConcurrentJobs;
+    const active = recent.filter(
+      (remote) => remote.state !== undefined && SLOT_STATES.has(remote.state),
+    ).length;
+    if (active >= limit) {
+      // The service checks its limit only after receiving the whole upload: wait without sending it.
+      return waitForSlot(
+        job,
+        previous,
+        `${active} of your jobs are running at ${service.name} (at most ${limit} at a time); waiting for one to finish`,
+        limit,
+      );
+    }
+    // Mark the attempt before the first byte goes out: a cancel from now on waits for its outcome.
+    const attemptAt = new Date().toISOString();
+    if (!(await jobs.update(job.owner, job.jobId, { submissionAttemptAt: attemptAt }, SUBMITTABLE))) {
+      return resumeAfterConflict(ref);
+    }
     try {
       const submitted = await client.submitJob({
         jobName: `${job.name} ${marker}`,
@@ -69,36 +103,113 @@ export async function submitImputationJob(ref: JobRef, previous: PollState = {})
       });
       externalJobId = submitted.id;
     } catch (error) {
-      if (!(error instanceof ConcurrencyLimitError)) throw error;
-      const base = nextWaitSeconds(
-        previous.outcome === 'WAIT_FOR_SLOT' ? previous.baseWaitSeconds : undefined,
-        false,
-        slotWaitPolicy(),
-      );
-      if (job.status !== JobStatus.WAITING_FOR_SLOT) {
-        await jobs.transition(job.owner, job.jobId, JobStatus.WAITING_FOR_SLOT, {
-          from: [JobStatus.SUBMITTING],
-          detail: error.serviceMessage ?? error.message,
-        });
+      // A definite refusal means nothing was created at the service; any other failure (a lost answer,
+      // a timeout) leaves the attempt marked, so a cancel or a retry looks for the job by its marker.
+      if (error instanceof CloudgeneError && !(error instanceof ServiceUnavailableError)) {
+        await jobs.update(
+          job.owner,
+          job.jobId,
+          {},
+          [...SUBMITTABLE, JobStatus.CANCEL_REQUESTED],
+          ['submissionAttemptAt'],
+        );
       }
-      return { outcome: 'WAIT_FOR_SLOT', baseWaitSeconds: base, waitSeconds: scaledWait(base), pollCount: 0 };
+      if (!(error instanceof ConcurrencyLimitError)) throw error;
+      const current = await loadJob(ref);
+      if (current.status === JobStatus.CANCEL_REQUESTED) return settleCanceledSubmission(current);
+      return waitForSlot(
+        current,
+        previous,
+        error.serviceMessage ?? error.message,
+        error.limit ?? previous.slotLimit ?? service.maxConcurrentJobs,
+      );
     }
   }
+  return recordSubmission(job, externalJobId, client);
+}
 
-  // Record the id before anything else: from here on, a retry adopts this submission.
-  const recorded = await jobs.update(job.owner, job.jobId, { externalJobId }, SUBMITTABLE);
-  if (!recorded) {
-    // Canceled while we were submitting: the service job must not run on without us.
+/**
+ * Records the service's job id before anything else (from then on a retry adopts it). A cancel that
+ * came in during the upload is carried out at the service now; the poll loop confirms it.
+ */
+async function recordSubmission(job: JobRecord, externalJobId: string, client: CloudgeneClient) {
+  const jobs = jobRepository();
+  const recorded = await jobs.update(
+    job.owner,
+    job.jobId,
+    { externalJobId },
+    [...SUBMITTABLE, JobStatus.CANCEL_REQUESTED],
+    ['submissionAttemptAt'],
+  );
+  const current = await loadJob(job);
+  if (!recorded || current.status === JobStatus.CANCEL_REQUESTED || isTerminal(current.status)) {
     logger.info('job canceled during submission; cancelling it at the service', { jobId: job.jobId });
     await client
       .cancelJob(externalJobId)
       .catch((error: unknown) =>
-        logger.warn('could not cancel the orphaned service job', { jobId: job.jobId, error: String(error) }),
+        logger.warn('cancel at the service failed; the poll loop retries', {
+          jobId: job.jobId,
+          error: String(error),
+        }),
       );
-    await jobs.update(job.owner, job.jobId, { externalJobId }, [JobStatus.CANCELED]);
-    return { outcome: 'STOPPED' };
+    if (!recorded) {
+      // Already CANCELED here (an older execution): keep the id so the job can be traced at the service.
+      await jobs.update(job.owner, job.jobId, { externalJobId }, [JobStatus.CANCELED]);
+      return { outcome: 'STOPPED' };
+    }
   }
-  return startPolling(job, externalJobId);
+  return startPolling(current, externalJobId);
+}
+
+/**
+ * A cancel arrived while a submission may have been on its way. If the service has the job (found by
+ * its marker), record it and let the poll loop cancel it there; if not, and no attempt can still be
+ * uploading, nothing exists at the service and the job is CANCELED.
+ */
+async function settleCanceledSubmission(job: JobRecord): Promise<PollState> {
+  const client = await ownerClient(job);
+  const found = await client.findJobByName(submissionMarker(job.jobId), LIST_PAGES);
+  if (found) return recordSubmission(job, found.id, client);
+  const attemptAge = job.submissionAttemptAt ? Date.now() - Date.parse(job.submissionAttemptAt) : Infinity;
+  if (attemptAge < ATTEMPT_STALE_MS && job.submissionAttemptAt) {
+    // Another invocation may still be uploading: look again shortly.
+    const base = pollPolicy().initialSeconds;
+    return { outcome: 'WAIT_FOR_SLOT', baseWaitSeconds: base, waitSeconds: scaledWait(base), pollCount: 0 };
+  }
+  await jobRepository().transition(job.owner, job.jobId, JobStatus.CANCELED, {
+    from: [JobStatus.CANCEL_REQUESTED],
+    remove: ['submissionAttemptAt'],
+    detail: 'canceled by the owner; the service never accepted the job',
+  });
+  return { outcome: 'STOPPED' };
+}
+
+async function waitForSlot(job: JobRecord, previous: PollState, reason: string, limit: number) {
+  const base = nextWaitSeconds(
+    previous.outcome === 'WAIT_FOR_SLOT' ? previous.baseWaitSeconds : undefined,
+    false,
+    slotWaitPolicy(),
+  );
+  if (job.status !== JobStatus.WAITING_FOR_SLOT) {
+    await jobRepository().transition(job.owner, job.jobId, JobStatus.WAITING_FOR_SLOT, {
+      from: [JobStatus.SUBMITTING],
+      detail: reason,
+    });
+  }
+  return {
+    outcome: 'WAIT_FOR_SLOT',
+    baseWaitSeconds: base,
+    waitSeconds: scaledWait(base),
+    pollCount: 0,
+    slotLimit: limit,
+  };
+}
+
+/** The job moved while we were about to upload (a cancel won the race): act on where it is now. */
+async function resumeAfterConflict(ref: JobRef): Promise<PollState> {
+  const current = await loadJob(ref);
+  if (current.status === JobStatus.CANCEL_REQUESTED) return settleCanceledSubmission(current);
+  return { outcome: 'STOPPED' };
 }
 
 async function startPolling(job: JobRecord, externalJobId: string): Promise<PollState> {

@@ -15,6 +15,7 @@ import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
+  ADMIN_ONLY_PARAMS,
   appParams,
   DEFAULT_RESULT_FILES,
   type PanelDefinition,
@@ -128,6 +129,8 @@ export interface SimulatedUser {
   revoked: boolean;
   /** Jobs the user runs outside our gateway (e.g. from the web UI): they count against the limit. */
   otherActiveJobs: number;
+  /** Admin accounts also see admin-only output parameters (the `cloudgene_logs` logs). */
+  admin?: boolean;
 }
 
 export interface SimulatedResultFile extends ResultFileSpec {
@@ -184,6 +187,8 @@ export interface FaultRule {
   status?: number | 'reset' | 'reset-after' | 'truncate' | 'stall';
   body?: string;
   delayMs?: number;
+  /** Holds the request until this promise settles (in-process tests: make a race happen on cue). */
+  gate?: Promise<unknown>;
   times?: number;
 }
 
@@ -211,6 +216,8 @@ export class CloudgeneSimulator {
   private readonly faults: (FaultRule & { remaining: number })[] = [];
   private readonly answerModes = new WeakMap<ServerResponse, AnswerMode>();
   private secret = randomBytes(32);
+  /** Requests a fault is holding right now (`delayMs`, `gate`). */
+  held = 0;
   private readonly stateFile: string | undefined;
   private readonly clock: () => number;
   private clockOffset = 0;
@@ -288,7 +295,14 @@ export class CloudgeneSimulator {
    * Creates a user (or gives an existing one a new token, which revokes the previous one, as at the
    * service) and returns the API token: an HS256 JWT as Cloudgene mints them, unless `token` is given.
    */
-  addUser(user: { username: string; name?: string; mail?: string; expire?: Date; token?: string }): string {
+  addUser(user: {
+    username: string;
+    name?: string;
+    mail?: string;
+    expire?: Date;
+    token?: string;
+    admin?: boolean;
+  }): string {
     const expire = user.expire ?? new Date(this.now() + this.tokenDays * 86_400_000);
     const token = user.token ?? this.mintToken(user.username, expire);
     const existing = this.users.get(user.username);
@@ -300,6 +314,7 @@ export class CloudgeneSimulator {
       expire,
       revoked: false,
       otherActiveJobs: existing?.otherActiveJobs ?? 0,
+      admin: user.admin ?? existing?.admin ?? false,
     });
     this.tokens.set(token, user.username);
     this.persist();
@@ -492,8 +507,14 @@ export class CloudgeneSimulator {
     );
     if (fault) {
       fault.remaining--;
-      if (fault.delayMs) {
-        await new Promise((resolve) => setTimeout(resolve, fault.delayMs));
+      if (fault.delayMs || fault.gate) {
+        this.held++;
+        try {
+          if (fault.delayMs) await new Promise((resolve) => setTimeout(resolve, fault.delayMs));
+          if (fault.gate) await fault.gate.catch(() => undefined);
+        } finally {
+          this.held--;
+        }
         if (request.socket.destroyed) return;
       }
       const status = fault.status;
@@ -585,16 +606,29 @@ export class CloudgeneSimulator {
     if (method === 'GET' && path === `/api/v2/server/apps/${this.appId}`)
       return this.send(response, 200, this.appDefinition());
     if (method === 'GET' && path === '/api/v2/jobs') {
-      const mine = this.submissionsOf(user.username)
-        .filter((j) => this.stateOf(j) !== 10)
-        .reverse();
+      // Jobs started elsewhere (the service's web page) are listed too: they hold slots like ours.
+      const elsewhere = Array.from({ length: user.otherActiveJobs }, (_, index) => ({
+        id: `job-web-${user.username}-${index + 1}`,
+        name: `web upload ${index + 1}`,
+        state: 2,
+        positionInQueue: -1,
+        steps: [],
+        outputParams: [],
+      }));
+      const mine = [
+        ...elsewhere,
+        ...this.submissionsOf(user.username)
+          .filter((j) => this.stateOf(j) !== 10)
+          .reverse()
+          .map((j) => this.jobBody(j, user)),
+      ];
       const page = Math.max(1, Number(url.searchParams.get('page') ?? 1) || 1);
       return this.send(response, 200, {
         count: mine.length,
         page,
         pageSize: PAGE_SIZE,
         pages: Math.max(1, Math.ceil(mine.length / PAGE_SIZE)),
-        data: mine.slice((page - 1) * PAGE_SIZE, page * PAGE_SIZE).map((j) => this.jobBody(j)),
+        data: mine.slice((page - 1) * PAGE_SIZE, page * PAGE_SIZE),
       });
     }
     const jobMatch = /^\/api\/v2\/jobs\/([^/]+)(?:\/(status|cancel|restart|results))?$/.exec(path);
@@ -618,7 +652,7 @@ export class CloudgeneSimulator {
         job.clockStart = this.now();
         this.persist();
       }
-      return this.send(response, 200, this.jobBody(job));
+      return this.send(response, 200, this.jobBody(job, user));
     }
     // Deleting needs a login token; an API token is never enough.
     if (jobMatch && method === 'DELETE')
@@ -725,8 +759,11 @@ export class CloudgeneSimulator {
     return queued.indexOf(job) + backlog;
   }
 
-  /** The job as `GET /api/v2/jobs/{id}` answers it: state, queue position, step log messages, results. */
-  jobBody(job: SimulatedJob) {
+  /**
+   * The job as `GET /api/v2/jobs/{id}` answers it: state, queue position, step log messages, results.
+   * Admin-only output parameters are listed only when the asking user is an admin.
+   */
+  jobBody(job: SimulatedJob, viewer?: SimulatedUser) {
     const now = this.now();
     const state = this.stateOf(job, now);
     const { queueMs, runMs, exportMs } = job.timing;
@@ -785,6 +822,7 @@ export class CloudgeneSimulator {
     if (SUCCESS_STATES.has(state)) {
       for (const file of job.results) {
         const param = file.param ?? 'output';
+        if (ADMIN_ONLY_PARAMS.has(param) && !viewer?.admin) continue;
         const list = params.get(param) ?? [];
         list.push({
           name: file.name,
@@ -832,8 +870,16 @@ export class CloudgeneSimulator {
     const match = /^\/share\/results\/([^/]+)\/(.+)$/.exec(path);
     const found = match ? this.findResult(decodeURIComponent(match[1]!)) : undefined;
     const name = match ? match[2]!.split('/').map(decodeURIComponent).join('/') : '';
-    if (!found || found.file.name !== name || !SUCCESS_STATES.has(this.stateOf(found.job))) {
+    if (
+      !found ||
+      found.file.name !== name ||
+      !SUCCESS_STATES.has(this.stateOf(found.job)) ||
+      ADMIN_ONLY_PARAMS.has(found.file.param ?? 'output')
+    ) {
       return this.send(response, 404, { success: false, message: 'download not found.' });
+    }
+    if (found.file.unavailable) {
+      return this.send(response, 404, { success: false, message: found.file.unavailable });
     }
     if (found.file.downloads >= this.maxDownloadsPerFile) {
       return this.send(response, 400, { success: false, message: 'number of max downloads exceeded.' });
@@ -944,6 +990,7 @@ export class CloudgeneSimulator {
           mail: body.mail as string | undefined,
           token: body.token as string | undefined,
           expire: body.expire ? new Date(body.expire as string | number) : undefined,
+          admin: typeof body.admin === 'boolean' ? body.admin : undefined,
         });
         return this.send(response, 200, {
           username,
@@ -990,6 +1037,7 @@ export class CloudgeneSimulator {
         if (typeof body.maxDownloadsPerFile === 'number') this.maxDownloadsPerFile = body.maxDownloadsPerFile;
         if (typeof body.redirectDownloads === 'boolean') this.redirectDownloads = body.redirectDownloads;
         if (typeof body.timing === 'object') this.timing = { ...this.timing, ...(body.timing as object) };
+        if (Array.isArray(body.resultFiles)) this.resultFiles = body.resultFiles as ResultFileSpec[];
         return this.send(response, 200, this.settings());
       }
       if (resource === 'settings' && method === 'GET') return this.send(response, 200, this.settings());
@@ -1008,6 +1056,7 @@ export class CloudgeneSimulator {
       maxDownloadsPerFile: this.maxDownloadsPerFile,
       redirectDownloads: this.redirectDownloads,
       timing: this.timing,
+      resultFiles: this.resultFiles,
       now: this.now(),
     };
   }

@@ -21,7 +21,19 @@ export interface ResultFileSpec {
   redirect?: boolean;
   /** Output parameter it is listed under (default `output`; logs go under `cloudgene_logs`). */
   param?: string;
+  /**
+   * Listed, but the share route answers 404 with this message, as real services do for a file whose
+   * hash is not in the download table ("download not found.") or that left the workspace
+   * ("File not found in workspace.").
+   */
+  unavailable?: string;
 }
+
+/**
+ * Output parameters only admin accounts see (Cloudgene 3 `JobResponse.build`): their files are listed to
+ * admins but are not meant for the share route, which answers 404 for them.
+ */
+export const ADMIN_ONLY_PARAMS: ReadonlySet<string> = new Set(['cloudgene_logs']);
 
 const population = (id: string, label = id.toUpperCase()) => ({ id, label });
 

@@ -24,9 +24,12 @@ describe('the imputation workflow (real ASL, real handlers, emulators, simulator
     const job = await h.job(alice, jobId);
     expect(job.status).toBe(JobStatus.SUCCEEDED);
     const remote = h.sim.job(job.externalJobId!);
-    expect(job.results?.map((r) => r.name).sort()).toEqual(remote.results.map((r) => r.name).sort());
+    // Everything a user needs; never the service's own logs (cloudgene_logs).
+    const wanted = remote.results.filter((r) => r.param !== 'cloudgene_logs');
+    expect(job.results?.map((r) => r.name).sort()).toEqual(wanted.map((r) => r.name).sort());
+    expect(job.warnings).toEqual([]);
     const s3 = new S3Client({});
-    for (const spec of remote.results) {
+    for (const spec of wanted) {
       const copied = job.results!.find((r) => r.name === spec.name)!;
       expect(copied.size).toBe(spec.size);
       expect(copied.sha256).toBe(resultSha256(spec.seed, spec.size));
@@ -83,6 +86,7 @@ describe('the imputation workflow (real ASL, real handlers, emulators, simulator
 
   it('waits for a free slot (WAITING_FOR_SLOT) when the per-user limit is reached, then succeeds', async () => {
     const dave = await h.userWithToken('dave');
+    const before = h.sim.requests.length;
     h.sim.scenario = 'manual';
     const first = await h.createJob(dave);
     const second = await h.createJob(dave);
@@ -96,9 +100,14 @@ describe('the imputation workflow (real ASL, real handlers, emulators, simulator
     const job = await h.job(dave, third);
     expect(job.status).toBe(JobStatus.SUCCEEDED);
     expect(job.events.map((e) => e.to)).toContain(JobStatus.WAITING_FOR_SLOT);
+    // The service's limit is known before uploading: the third job waits without sending its input.
     expect(job.events.find((e) => e.to === JobStatus.WAITING_FOR_SLOT)?.detail).toMatch(
-      /Only 2 jobs per user/,
+      /2 of your jobs are running at .* \(at most 2 at a time\)/,
     );
+    const refused = h.sim.requests
+      .slice(before)
+      .filter((r) => r.path.startsWith('/api/v2/jobs/submit/') && r.status === 400);
+    expect(refused).toHaveLength(0);
   });
 
   it('rides out 500s and a dropped connection while polling', async () => {

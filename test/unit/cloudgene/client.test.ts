@@ -34,9 +34,14 @@ async function simulator(options: SimulatorOptions = {}) {
 }
 
 /** A fresh service user (so per-user job limits never leak between tests) and a client with their token. */
-function user(on = sim, options: { timeoutMs?: number } = {}) {
+function user(on = sim, options: { timeoutMs?: number; admin?: boolean } = {}) {
   const username = `user-${++userCount}`;
-  const token = on.addUser({ username, name: `User ${userCount}`, mail: `${username}@example.org` });
+  const token = on.addUser({
+    username,
+    name: `User ${userCount}`,
+    mail: `${username}@example.org`,
+    admin: options.admin,
+  });
   const client = new CloudgeneClient({
     baseUrl: on.url,
     appId: 'imputationserver2',
@@ -406,12 +411,26 @@ describe('getJob and cancelJob', () => {
     sim.advance(TIMING.exportMs);
     const done = await client.getJob(id);
     expect(done.state).toBe(4);
-    expect(done.outputParams.map((p) => p.name)).toEqual(['output', 'cloudgene_logs']);
+    // The logs parameter is admin-only at the real services: a plain account never sees it.
+    expect(done.outputParams.map((p) => p.name)).toEqual(['output']);
     expect(resultFiles(done).find((f) => f.name === 'qc_report.txt')).toMatchObject({ size: '760 bytes' });
     sim.setJobState(id, 8);
     const notified = await client.getJob(id);
     expect(notified.state).toBe(8);
     expect(resultFiles(notified)).toEqual(resultFiles(done));
+  });
+
+  it('lists the admin-only logs parameter to an admin account, whose files the share route refuses', async () => {
+    const { client } = user(sim, { admin: true });
+    const { id } = await client.submitJob({ ...job, files: oneFile });
+    sim.setJobState(id, 4);
+    const done = await client.getJob(id);
+    expect(done.outputParams.map((p) => p.name)).toEqual(['output', 'cloudgene_logs']);
+    const log = done.outputParams.find((p) => p.name === 'cloudgene_logs')!.files[0]!;
+    await expect(client.downloadResult(log)).rejects.toMatchObject({
+      name: 'CloudgeneNotFoundError',
+      serviceMessage: 'download not found.',
+    });
   });
 
   it('fails a job with a wrong panel only once it starts, with the message as a type-1 log message', async () => {
@@ -485,7 +504,6 @@ describe('downloadResult', () => {
       'qc_report.txt',
       'statistics/lift-over.txt',
       'quality-control.html',
-      'job.txt',
     ]);
     for (const file of resultFiles(remote)) {
       const download = await client.downloadResult(file);
@@ -501,7 +519,6 @@ describe('downloadResult', () => {
       '200 /share/results/HASH/statistics/lift-over.txt',
       '302 /share/results/HASH/quality-control.html',
       '200 /presigned/HASH/quality-control.html',
-      '200 /share/results/HASH/job.txt',
     ]);
     expect(downloads.every((r) => !r.authenticated)).toBe(true);
   });
