@@ -21,6 +21,7 @@ import { logger } from '#shared/logger';
 import { uploadsEnv } from '#shared/uploads/uploads';
 import { nextWaitSeconds, pollPolicy, scaledWait, slotWaitPolicy } from './backoff';
 import { type JobRef, loadJob, ownerClient, submissionMarker } from './job-context';
+import { uploadSlots } from './upload-slots';
 
 export const pollStateSchema = z
   .object({
@@ -59,13 +60,16 @@ export async function submitImputationJob(ref: JobRef, previous: PollState = {})
   const service = getService(job.serviceId);
   const client = await ownerClient(job, SUBMIT_TIMEOUT_MS);
   const marker = submissionMarker(job.jobId);
+  const slots = uploadSlots();
+  const seen = await slots.read(job.owner, job.serviceId);
   // One listing serves two questions: did an earlier attempt get through, and is a slot free?
   const recent = await client.listRecentJobs(LIST_PAGES);
   let externalJobId = recent.find((remote) => remote.name?.includes(marker))?.id;
   if (externalJobId) {
     logger.warn('adopting a submission made by an earlier attempt', { jobId: job.jobId, externalJobId });
   } else {
-    const limit = previous.slotLimit ?? service.maxConcurrentJobs;
+    // What the service last stated wins over what this job assumed and over the catalog.
+    const limit = seen.serviceLimit ?? previous.slotLimit ?? service.maxConcurrentJobs;
     const active = recent.filter(
       (remote) => remote.state !== undefined && SLOT_STATES.has(remote.state),
     ).length;
@@ -78,9 +82,24 @@ export async function submitImputationJob(ref: JobRef, previous: PollState = {})
         limit,
       );
     }
+    // The service cannot see uploads still on their way: our own jobs share the free slots by lease.
+    if (
+      !(await slots.acquire(job.owner, job.serviceId, job.jobId, limit - active, {
+        limit,
+        submitted: seen.submitted,
+      }))
+    ) {
+      return waitForSlot(
+        job,
+        previous,
+        `another of your uploads to ${service.name} takes the last free slot (at most ${limit} jobs at a time); waiting`,
+        limit,
+      );
+    }
     // Mark the attempt before the first byte goes out: a cancel from now on waits for its outcome.
     const attemptAt = new Date().toISOString();
     if (!(await jobs.update(job.owner, job.jobId, { submissionAttemptAt: attemptAt }, SUBMITTABLE))) {
+      await slots.release(job.owner, job.serviceId, job.jobId);
       return resumeAfterConflict(ref);
     }
     try {
@@ -102,7 +121,14 @@ export async function submitImputationJob(ref: JobRef, previous: PollState = {})
         })),
       });
       externalJobId = submitted.id;
+      // The service lists the job from now on: its slot shows there, the lease is no longer needed.
+      await slots.release(job.owner, job.serviceId, job.jobId, true);
     } catch (error) {
+      // Learn the stated limit before freeing the lease, so no other job uploads on the old belief.
+      if (error instanceof ConcurrencyLimitError && error.limit) {
+        await slots.rememberLimit(job.owner, job.serviceId, error.limit);
+      }
+      await slots.release(job.owner, job.serviceId, job.jobId);
       // A definite refusal means nothing was created at the service; any other failure (a lost answer,
       // a timeout) leaves the attempt marked, so a cancel or a retry looks for the job by its marker.
       if (error instanceof CloudgeneError && !(error instanceof ServiceUnavailableError)) {
@@ -144,14 +170,12 @@ async function recordSubmission(job: JobRecord, externalJobId: string, client: C
   const current = await loadJob(job);
   if (!recorded || current.status === JobStatus.CANCEL_REQUESTED || isTerminal(current.status)) {
     logger.info('job canceled during submission; cancelling it at the service', { jobId: job.jobId });
-    await client
-      .cancelJob(externalJobId)
-      .catch((error: unknown) =>
-        logger.warn('cancel at the service failed; the poll loop retries', {
-          jobId: job.jobId,
-          error: String(error),
-        }),
-      );
+    await client.cancelJob(externalJobId).catch((error: unknown) =>
+      logger.warn('cancel at the service failed; the poll loop retries', {
+        jobId: job.jobId,
+        error: String(error),
+      }),
+    );
     if (!recorded) {
       // Already CANCELED here (an older execution): keep the id so the job can be traced at the service.
       await jobs.update(job.owner, job.jobId, { externalJobId }, [JobStatus.CANCELED]);

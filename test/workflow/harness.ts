@@ -7,6 +7,7 @@ import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secre
 import { type S3Emulator, startS3Emulator } from '#infra/local/emulators/s3';
 import {
   type StepFunctionsEmulator,
+  type StepFunctionsEmulatorOptions,
   startStepFunctionsEmulator,
 } from '#infra/local/emulators/step-functions';
 import type { Caller } from '#shared/auth/caller';
@@ -25,10 +26,15 @@ export interface WorkflowHarness {
   s3: S3Emulator;
   /** Stores a service token for the user (once) and returns the service-side username. */
   userWithToken(name: string): Promise<Caller & { serviceUser: string }>;
-  /** Uploads a VCF and creates a job through the API code path; returns the job id. */
+  /** Uploads a VCF (or several: `files`) and creates a job through the API code path; returns the job id. */
   createJob(
     caller: Caller,
-    options?: { vcf?: VcfSpec & { gzipOnly?: boolean }; raw?: Buffer; build?: 'hg19' | 'hg38' },
+    options?: {
+      vcf?: VcfSpec & { gzipOnly?: boolean };
+      raw?: Buffer;
+      build?: 'hg19' | 'hg38';
+      files?: { name: string; vcf?: VcfSpec; raw?: Buffer }[];
+    },
   ): Promise<string>;
   job(caller: Caller, jobId: string): Promise<JobRecord>;
   waitForStatus(caller: Caller, jobId: string, statuses: string[], timeoutMs?: number): Promise<JobRecord>;
@@ -36,7 +42,13 @@ export interface WorkflowHarness {
 }
 
 export async function startWorkflowHarness(
-  options: { simulator?: SimulatorOptions; waitMs?: number; env?: Record<string, string> } = {},
+  options: {
+    simulator?: SimulatorOptions;
+    waitMs?: number;
+    env?: Record<string, string>;
+    /** Task handlers by task id (e.g. a wrapper that fails after the real handler, to force a retry). */
+    handlers?: StepFunctionsEmulatorOptions['handlers'];
+  } = {},
 ): Promise<WorkflowHarness> {
   const aws = await startAwsEmulators();
   const s3 = await startS3Emulator({ buckets: ['inputs-test', 'results-test'] });
@@ -44,7 +56,11 @@ export async function startWorkflowHarness(
     timing: { queueMs: 50, runMs: 150, exportMs: 50 },
     ...options.simulator,
   });
-  const sfn = await startStepFunctionsEmulator({ waitMs: options.waitMs ?? 10, retryMs: 5 });
+  const sfn = await startStepFunctionsEmulator({
+    waitMs: options.waitMs ?? 10,
+    retryMs: 5,
+    handlers: options.handlers,
+  });
   const secrets = new SecretsManagerClient({});
   await secrets.send(
     new CreateSecretCommand({ Name: 'gateway-test/result-password-key', SecretString: 'k'.repeat(64) }),
@@ -93,15 +109,22 @@ export async function startWorkflowHarness(
       return caller;
     },
     async createJob(caller, jobOptions = {}) {
-      const file =
-        jobOptions.raw ??
-        makeVcfGz(
-          jobOptions.vcf ?? { samples: 30, chromosome: jobOptions.build === 'hg38' ? 'chr20' : '20' },
-        );
-      const created = await createUpload(caller, { fileName: 'input.chr20.vcf.gz', size: file.length });
-      const put = await fetch(created.uploadUrl, { method: 'PUT', body: file, headers: created.headers });
-      if (!put.ok) throw new Error(`upload PUT failed: ${put.status}`);
-      await getUpload(caller, created.upload.uploadId);
+      const defaultVcf = { samples: 30, chromosome: jobOptions.build === 'hg38' ? 'chr20' : '20' };
+      const files = (
+        jobOptions.files ?? [{ name: 'input.chr20.vcf.gz', vcf: jobOptions.vcf, raw: jobOptions.raw }]
+      ).map((spec) => ({ name: spec.name, bytes: spec.raw ?? makeVcfGz(spec.vcf ?? defaultVcf) }));
+      const uploadIds: string[] = [];
+      for (const file of files) {
+        const created = await createUpload(caller, { fileName: file.name, size: file.bytes.length });
+        const put = await fetch(created.uploadUrl, {
+          method: 'PUT',
+          body: file.bytes,
+          headers: created.headers,
+        });
+        if (!put.ok) throw new Error(`upload PUT failed: ${put.status}`);
+        await getUpload(caller, created.upload.uploadId);
+        uploadIds.push(created.upload.uploadId);
+      }
       const { job } = await jobs.createJob(caller, {
         name: 'workflow test',
         serviceId: 'michigan',
@@ -111,7 +134,7 @@ export async function startWorkflowHarness(
         population: 'eur',
         mode: 'imputation',
         r2Filter: '0',
-        uploadIds: [created.upload.uploadId],
+        uploadIds,
         aesEncryption: false,
         meta: false,
       });
