@@ -1,0 +1,43 @@
+import { describe, expect, it } from 'vitest';
+import { isImputedResult } from '#shared/workflow/finish-job';
+import { resultFilesToCopy } from '#shared/workflow/poll-job';
+
+const file = (name: string, hash = `h-${name}`) => ({ name, hash, size: '1 kB' });
+
+describe('which listed result files are copied', () => {
+  it('skips the service log parameter and anything marked admin-only or not downloadable', () => {
+    const { files, skipped } = resultFilesToCopy([
+      { name: 'output', files: [file('chr_20.zip'), file('qc_report.txt')] },
+      { name: 'cloudgene_logs', files: [file('job.txt'), file('std.out')] },
+      { name: 'internal', adminOnly: true, files: [file('debug.txt')] },
+      { name: 'workspace', download: false, files: [file('tmp.bin')] },
+    ]);
+    expect(files.map((f) => f.name)).toEqual(['chr_20.zip', 'qc_report.txt']);
+    expect(files.every((f) => f.param === 'output')).toBe(true);
+    expect(skipped).toBe(4);
+  });
+
+  it('keeps two parameters that list the same name apart, and drops an exact repeat', () => {
+    const { files } = resultFilesToCopy([
+      { name: 'output', files: [file('report.txt', 'a'), file('report.txt', 'a')] },
+      { name: 'statistics', files: [file('report.txt', 'b')] },
+    ]);
+    expect(files).toEqual([
+      { name: 'report.txt', hash: 'a', size: '1 kB', param: 'output' },
+      { name: 'report.txt', hash: 'b', size: '1 kB', param: 'statistics', target: 'statistics/report.txt' },
+    ]);
+  });
+});
+
+describe('what counts as an imputed result', () => {
+  it.each([
+    ['chr_20.zip', true],
+    ['CHR_X.ZIP', true],
+    ['chr20.dose.vcf.gz', true],
+    ['qc_report.txt', false],
+    ['chr20.info.gz', false],
+    ['statistics/lift-over.txt', false],
+  ])('%s → %s', (name, imputed) => {
+    expect(isImputedResult(name)).toBe(imputed);
+  });
+});
