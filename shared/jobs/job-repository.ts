@@ -105,6 +105,8 @@ export interface JobRecord {
    * known yet). A cancel then waits for the outcome instead of stopping the workflow under it.
    */
   submissionAttemptAt?: string;
+  /** When the marked attempt ended without a known outcome (its answer lost); see submit-job.ts. */
+  submissionAttemptEndedAt?: string;
   idempotencyKey?: string;
 }
 

@@ -93,6 +93,8 @@ export async function copyResultFile(
     ...(outcome.status === 'COPIED' ? { bytes: outcome.size, reused } : {}),
   });
 
+  const settled = job.copyOutcomes?.[String(file.index)];
+  if (settled && settled.status !== 'COPIED') return summary(settled);
   const earlier = await alreadyCopied(job, file.index, key);
   if (earlier) {
     logger.info('result file already in our bucket; no download spent', { file: remote.name });

@@ -44,6 +44,9 @@ const SUBMITTABLE = [JobStatus.SUBMITTING, JobStatus.WAITING_FOR_SLOT];
 const SUBMIT_TIMEOUT_MS = 14 * 60_000;
 /** An attempt older than the task's timeout (plus margin) cannot still be uploading. */
 const ATTEMPT_STALE_MS = 16 * 60_000;
+/** After an upload whose answer was lost, the time the service may take to list the job. */
+const LOST_ANSWER_GRACE_MS = 60_000;
+const ATTEMPT_FIELDS: (keyof JobRecord)[] = ['submissionAttemptAt', 'submissionAttemptEndedAt'];
 /** Cloudgene states that hold one of the user's slots (cloudgene-api.md: 1–3). */
 const SLOT_STATES = new Set([1, 2, 3]);
 /** Pages of the user's job list read before submitting (25 jobs each, newest first). */
@@ -137,8 +140,14 @@ export async function submitImputationJob(ref: JobRef, previous: PollState = {})
           job.jobId,
           {},
           [...SUBMITTABLE, JobStatus.CANCEL_REQUESTED],
-          ['submissionAttemptAt'],
+          ATTEMPT_FIELDS,
         );
+      } else {
+        // Over, with its outcome unknown: a cancel now waits only a short grace for the job to show up.
+        await jobs.update(job.owner, job.jobId, { submissionAttemptEndedAt: new Date().toISOString() }, [
+          ...SUBMITTABLE,
+          JobStatus.CANCEL_REQUESTED,
+        ]);
       }
       if (!(error instanceof ConcurrencyLimitError)) throw error;
       const current = await loadJob(ref);
@@ -165,7 +174,7 @@ async function recordSubmission(job: JobRecord, externalJobId: string, client: C
     job.jobId,
     { externalJobId },
     [...SUBMITTABLE, JobStatus.CANCEL_REQUESTED],
-    ['submissionAttemptAt'],
+    ATTEMPT_FIELDS,
   );
   const current = await loadJob(job);
   if (!recorded || current.status === JobStatus.CANCEL_REQUESTED || isTerminal(current.status)) {
@@ -194,18 +203,28 @@ async function settleCanceledSubmission(job: JobRecord): Promise<PollState> {
   const client = await ownerClient(job);
   const found = await client.findJobByName(submissionMarker(job.jobId), LIST_PAGES);
   if (found) return recordSubmission(job, found.id, client);
-  const attemptAge = job.submissionAttemptAt ? Date.now() - Date.parse(job.submissionAttemptAt) : Infinity;
-  if (attemptAge < ATTEMPT_STALE_MS && job.submissionAttemptAt) {
-    // Another invocation may still be uploading: look again shortly.
+  if (submissionMayStillAppear(job)) {
     const base = pollPolicy().initialSeconds;
     return { outcome: 'WAIT_FOR_SLOT', baseWaitSeconds: base, waitSeconds: scaledWait(base), pollCount: 0 };
   }
   await jobRepository().transition(job.owner, job.jobId, JobStatus.CANCELED, {
     from: [JobStatus.CANCEL_REQUESTED],
-    remove: ['submissionAttemptAt'],
+    remove: ATTEMPT_FIELDS,
     detail: 'canceled by the owner; the service never accepted the job',
   });
   return { outcome: 'STOPPED' };
+}
+
+/**
+ * Whether the service may still show a job for the marked attempt: an upload still under way (not ended,
+ * younger than the longest a task runs), or one that ended without an answer less than a grace ago.
+ */
+export function submissionMayStillAppear(job: JobRecord, now = Date.now()): boolean {
+  if (!job.submissionAttemptAt) return false;
+  const started = Date.parse(job.submissionAttemptAt);
+  const ended = job.submissionAttemptEndedAt ? Date.parse(job.submissionAttemptEndedAt) : Number.NaN;
+  if (!(ended >= started)) return now - started < ATTEMPT_STALE_MS;
+  return now - ended < LOST_ANSWER_GRACE_MS;
 }
 
 async function waitForSlot(job: JobRecord, previous: PollState, reason: string, limit: number) {

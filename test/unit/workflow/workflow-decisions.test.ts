@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { isImputedResult } from '#shared/workflow/finish-job';
 import { resultFilesToCopy } from '#shared/workflow/poll-job';
+import { submissionMayStillAppear } from '#shared/workflow/submit-job';
 
 const file = (name: string, hash = `h-${name}`) => ({ name, hash, size: '1 kB' });
 
@@ -39,5 +40,39 @@ describe('what counts as an imputed result', () => {
     ['statistics/lift-over.txt', false],
   ])('%s → %s', (name, imputed) => {
     expect(isImputedResult(name)).toBe(imputed);
+  });
+});
+
+describe('whether a cancelled submission may still appear at the service', () => {
+  const at = (ms: number) => new Date(Date.UTC(2026, 0, 1) + ms).toISOString();
+  const job = (fields: { submissionAttemptAt?: string; submissionAttemptEndedAt?: string }) =>
+    fields as unknown as Parameters<typeof submissionMayStillAppear>[0];
+  const now = Date.UTC(2026, 0, 1) + 10 * 60_000;
+
+  it.each([
+    ['no attempt was ever marked', {}, false],
+    ['an upload under way for 10 minutes', { submissionAttemptAt: at(0) }, true],
+    [
+      'an upload marked 17 minutes ago (no task runs that long)',
+      { submissionAttemptAt: at(-7 * 60_000) },
+      false,
+    ],
+    [
+      'an answer lost 30 s ago',
+      { submissionAttemptAt: at(0), submissionAttemptEndedAt: at(10 * 60_000 - 30_000) },
+      true,
+    ],
+    [
+      'an answer lost 2 minutes ago',
+      { submissionAttemptAt: at(0), submissionAttemptEndedAt: at(8 * 60_000) },
+      false,
+    ],
+    [
+      'a new upload after an earlier lost answer',
+      { submissionAttemptAt: at(9 * 60_000), submissionAttemptEndedAt: at(0) },
+      true,
+    ],
+  ])('%s → %s', (_, fields, expected) => {
+    expect(submissionMayStillAppear(job(fields), now)).toBe(expected);
   });
 });
