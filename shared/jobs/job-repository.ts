@@ -16,7 +16,7 @@ import {
 import { dynamoDocumentClient } from '#shared/aws/clients';
 import { tableEnv, userPartition } from '#shared/aws/table';
 import { tableKeys } from '#shared/aws/table-definition';
-import { allowedPredecessors, type JobStatus } from './job-status';
+import { allowedPredecessors, IllegalTransitionError, type JobStatus } from './job-status';
 
 const JOB_PREFIX = 'JOB#';
 
@@ -227,7 +227,11 @@ export class JobRepository {
       remove?: (keyof JobRecord)[];
     } = {},
   ): Promise<JobRecord> {
-    const from = options.from ?? allowedPredecessors(to);
+    // The transition table is the only gate: a caller may narrow the predecessors, never widen them.
+    const allowed = allowedPredecessors(to);
+    const from = options.from ?? allowed;
+    const illegal = from.find((status) => !allowed.includes(status));
+    if (illegal) throw new IllegalTransitionError(illegal, to);
     const at = (options.now ?? new Date()).toISOString();
     const fields: Record<string, unknown> = {
       ...options.set,

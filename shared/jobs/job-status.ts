@@ -1,7 +1,8 @@
 /**
  * The job state machine of the gateway: one transition table used by the API (cancel, delete) and by
- * every workflow task, so no code path can move a job along an edge that does not exist. Writes pair a
- * transition with a DynamoDB condition on the previous state (see the job repository).
+ * every workflow task, so no code path can move a job along an edge that does not exist: the job
+ * repository refuses a `from` list that names a state the table does not allow (IllegalTransitionError)
+ * and pairs every move with a DynamoDB condition on the previous state.
  */
 export const JobStatus = {
   QUEUED: 'QUEUED',
