@@ -92,7 +92,7 @@ export async function pollImputationJob(
     case JobStatus.RUNNING: {
       if (job.status !== target && job.status !== JobStatus.CANCEL_REQUESTED) {
         await jobs.transition(job.owner, job.jobId, target, {
-          from: [JobStatus.QUEUED_REMOTE, JobStatus.RUNNING],
+          from: [JobStatus.QUEUED_REMOTE, JobStatus.RUNNING].filter((status) => status !== target),
           set: { remote: remoteView },
           detail: latest.at(-1)?.message,
         });

@@ -1,6 +1,7 @@
 /**
  * A Step Functions endpoint for the local stack and the tests: the JSON-protocol operations the gateway
- * calls (StartExecution, StopExecution, DescribeExecution, ListExecutions), running the real ASL file with
+ * calls (StartExecution, StopExecution, DescribeExecution, ListExecutions) and GetExecutionHistory (each
+ * event with its state's input and output, as in AWS, so tests can search it), running the real ASL file with
  * aws-local-stepfunctions. Each Task state runs the same handler module the CDK stack deploys for it
  * (from the workflow task table), in this process. Execution names are unique per state machine, as in AWS.
  */
@@ -12,6 +13,56 @@ import { lambdaContext } from '../lambda-context';
 import { AwsProtocolError, type JsonProtocolServer, startJsonProtocolServer } from './json-protocol';
 
 type TaskHandler = (event: unknown, context?: unknown) => Promise<unknown>;
+
+/** An execution history event in the shape of GetExecutionHistory (details as JSON strings). */
+export interface HistoryEvent {
+  id: number;
+  timestamp: number;
+  type: string;
+  [details: string]: unknown;
+}
+
+/** AWS keeps up to 25,000 events per execution; a long-running local stack keeps the most recent. */
+const MAX_HISTORY_EVENTS = 5_000;
+
+const HISTORY_TYPES: Record<string, string> = {
+  ExecutionStarted: 'ExecutionStarted',
+  ExecutionSucceeded: 'ExecutionSucceeded',
+  ExecutionFailed: 'ExecutionFailed',
+  ExecutionTerminated: 'ExecutionAborted',
+  MapIterationStarted: 'MapIterationStarted',
+  MapIterationSucceeded: 'MapIterationSucceeded',
+  MapIterationFailed: 'MapIterationFailed',
+  StateEntered: 'StateEntered',
+  StateExited: 'StateExited',
+  StateFailed: 'TaskFailed',
+  StateRetried: 'TaskRetried',
+  StateCaught: 'TaskCaught',
+};
+
+/** aws-local-stepfunctions' event log entry in GetExecutionHistory's terms, inputs and outputs included. */
+function toHistoryEvent(id: number, event: Record<string, unknown>): HistoryEvent {
+  const json = (value: unknown) => (value === undefined ? undefined : JSON.stringify(value));
+  const state = event.state as { name: string; type: string; input?: unknown; output?: unknown } | undefined;
+  const type = String(event.type);
+  const historyType = HISTORY_TYPES[type] ?? type;
+  const base: HistoryEvent = { id, timestamp: Number(event.timestamp) / 1000, type: historyType };
+  if (type === 'ExecutionStarted')
+    return { ...base, executionStartedEventDetails: { input: json(event.input) } };
+  if (type === 'ExecutionSucceeded')
+    return { ...base, executionSucceededEventDetails: { output: json(event.output) } };
+  if ('Error' in event) {
+    return {
+      ...base,
+      failureEventDetails: { resource: state?.name, error: String(event.Error), cause: json(event.Cause) },
+    };
+  }
+  if (type === 'StateEntered')
+    return { ...base, stateEnteredEventDetails: { name: state?.name, input: json(state?.input) } };
+  if (type === 'StateExited')
+    return { ...base, stateExitedEventDetails: { name: state?.name, output: json(state?.output) } };
+  return { ...base, details: { name: state?.name, input: json(state?.input), output: json(state?.output) } };
+}
 
 export interface LocalExecution {
   executionArn: string;
@@ -25,6 +76,8 @@ export interface LocalExecution {
   cause?: string;
   /** History events this execution produced (as Step Functions would count them, approximately). */
   eventCount: number;
+  /** The events themselves, each with the state's input and output (the last MAX_HISTORY_EVENTS). */
+  history: HistoryEvent[];
   done: Promise<void>;
   abort: () => void;
 }
@@ -114,11 +167,18 @@ export async function startStepFunctionsEmulator(
       status: 'RUNNING',
       startDate: new Date(),
       eventCount: 0,
+      history: [],
       abort: run.abort,
       done: Promise.resolve(),
     };
     const counting = (async () => {
-      for await (const _event of run.eventLogs) execution.eventCount += 1;
+      for await (const event of run.eventLogs) {
+        execution.eventCount += 1;
+        execution.history.push(
+          toHistoryEvent(execution.eventCount, event as unknown as Record<string, unknown>),
+        );
+        if (execution.history.length > MAX_HISTORY_EVENTS) execution.history.shift();
+      }
     })().catch(() => undefined);
     execution.done = run.result
       .then(
@@ -192,6 +252,22 @@ export async function startStepFunctionsEmulator(
           output: execution.output === undefined ? undefined : JSON.stringify(execution.output),
           error: execution.error,
           cause: execution.cause,
+        };
+      },
+      GetExecutionHistory(input) {
+        const execution = find(input.executionArn);
+        const events = input.reverseOrder ? [...execution.history].reverse() : execution.history;
+        const start = Number(input.nextToken ?? 0);
+        const size = Math.min(Math.max(Number(input.maxResults ?? 1000) || 1000, 1), 1000);
+        const page = events.slice(start, start + size);
+        const next = start + size < events.length ? String(start + size) : undefined;
+        return {
+          events: page.map((event) =>
+            input.includeExecutionData === false
+              ? { id: event.id, timestamp: event.timestamp, type: event.type }
+              : event,
+          ),
+          nextToken: next,
         };
       },
       ListExecutions(input) {
