@@ -1,82 +1,125 @@
 /**
- * Listing jobs: latency of the first page (25, newest first) and of a status-filtered page as one user's
- * job count grows from 100 to 10,000, against dynalite. A Query on the owner's partition (never a Scan)
- * should stay flat.
+ * Listing jobs: latency of the first page (25, newest first), of a status-filtered page and of page 3
+ * (two cursors) through the real job repository, for users with 100, 1,000 and 10,000 jobs in one table.
+ * dynalite runs in a process of its own. After BENCH_LIST_WARMUP untimed rounds, BENCH_LIST_ROUNDS timed
+ * rounds each query every user once, in an order that rotates per round, so the sizes are measured
+ * interleaved under the same conditions; median and p95 per size. A Query on the owner's partition
+ * (never a Scan) should stay flat as the count grows.
  *
- * Run: npx tsx bench/list-latency.ts
+ * Run: npm run bench:list
  */
 import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { ulid } from 'ulid';
-import { ensureGatewayTable, startDynamoDbEmulator } from '#infra/local/emulators/dynamodb';
+import { startServer } from './serve';
 
-const dynamodb = await startDynamoDbEmulator();
-await ensureGatewayTable(dynamodb.url, 'bench-list');
+const SIZES = [100, 1_000, 10_000];
+const WARMUP = Number(process.env.BENCH_LIST_WARMUP ?? 5);
+const ROUNDS = Number(process.env.BENCH_LIST_ROUNDS ?? 30);
+const TABLE = 'bench-list';
+
+const dynamodb = await startServer('dynamodb', { BENCH_TABLE: TABLE });
 Object.assign(process.env, {
   AWS_REGION: 'us-east-1',
   AWS_ACCESS_KEY_ID: 'S3RVER',
   AWS_SECRET_ACCESS_KEY: 'S3RVER',
   AWS_ENDPOINT_URL_DYNAMODB: dynamodb.url,
-  TABLE_NAME: 'bench-list',
+  TABLE_NAME: TABLE,
 });
 const { dynamoDocumentClient } = await import('#shared/aws/clients');
+const { tableKeys } = await import('#shared/aws/table-definition');
+const { userPartition } = await import('#shared/aws/table');
 const { jobRepository } = await import('#shared/jobs/job-repository');
-const owner = 'bench-owner';
-const statuses = ['SUCCEEDED', 'FAILED', 'RUNNING', 'CANCELED'];
+const statuses = ['SUCCEEDED', 'FAILED', 'RUNNING', 'CANCELED'] as const;
+const ownerOf = (count: number) => `bench-owner-${count}`;
 
-async function addJobs(count: number) {
+/** Items shaped as JobRepository.create writes them (keys, status index, entity), with a job's usual fields. */
+async function addJobs(owner: string, count: number) {
   for (let done = 0; done < count; done += 25) {
     const items = Array.from({ length: Math.min(25, count - done) }, (_, i) => {
       const jobId = ulid();
       const status = statuses[(done + i) % statuses.length]!;
+      const at = new Date().toISOString();
       return {
         PutRequest: {
           Item: {
-            PK: `USER#${owner}`,
+            PK: userPartition(owner),
             SK: `JOB#${jobId}`,
-            GSI1PK: `USER#${owner}#STATUS#${status}`,
-            GSI1SK: `JOB#${jobId}`,
+            [tableKeys.gsi1.partitionKey]: `${userPartition(owner)}#STATUS#${status}`,
+            [tableKeys.gsi1.sortKey]: `JOB#${jobId}`,
             entity: 'Job',
             jobId,
             owner,
             name: `job ${done + i}`,
             serviceId: 'michigan',
+            refPanel: 'apps@1000g-phase-3-v5@2.0.0',
+            build: 'hg19',
+            phasing: 'eagle',
+            population: 'eur',
+            mode: 'imputation',
+            r2Filter: '0',
             status,
-            inputs: [],
-            events: [],
-            createdAt: new Date().toISOString(),
+            inputs: [
+              {
+                uploadId: ulid(),
+                key: `inputs/${owner}/${jobId}.vcf.gz`,
+                fileName: 'chr20.vcf.gz',
+                size: 1e8,
+              },
+            ],
+            events: [
+              { at, to: 'CREATED' },
+              { at, to: 'QUEUED_REMOTE', detail: 'submitted to the service as job-20250101-000000-000' },
+              { at, to: status },
+            ],
+            createdAt: at,
+            updatedAt: at,
+            statusChangedAt: at,
           },
         },
       };
     });
-    await dynamoDocumentClient().send(new BatchWriteCommand({ RequestItems: { 'bench-list': items } }));
+    await dynamoDocumentClient().send(new BatchWriteCommand({ RequestItems: { [TABLE]: items } }));
   }
 }
 
-async function median(run: () => Promise<unknown>, times = 20) {
-  const samples: number[] = [];
-  for (let i = 0; i < times; i++) {
-    const started = performance.now();
-    await run();
-    samples.push(performance.now() - started);
-  }
-  return samples.sort((a, b) => a - b)[Math.floor(times / 2)]!;
-}
-
-console.log('jobs of the user   first page ms   filtered page ms   page 3 (cursor) ms');
-let total = 0;
-for (const target of [100, 1_000, 10_000]) {
-  await addJobs(target - total);
-  total = target;
-  const repo = jobRepository();
-  const first = await median(() => repo.list(owner, { limit: 25 }));
-  const filtered = await median(() => repo.list(owner, { limit: 25, status: 'FAILED' }));
-  const third = await median(async () => {
+for (const size of SIZES) await addJobs(ownerOf(size), size);
+const repo = jobRepository();
+const queries = {
+  first: (owner: string) => repo.list(owner, { limit: 25 }),
+  filtered: (owner: string) => repo.list(owner, { limit: 25, status: 'FAILED' }),
+  third: async (owner: string) => {
     const one = await repo.list(owner, { limit: 25 });
     const two = await repo.list(owner, { limit: 25, cursor: one.nextCursor! });
     return repo.list(owner, { limit: 25, cursor: two.nextCursor! });
-  }, 10);
+  },
+};
+type Query = keyof typeof queries;
+const samples = new Map<string, number[]>();
+for (let round = 0; round < WARMUP + ROUNDS; round++) {
+  for (let step = 0; step < SIZES.length; step++) {
+    const size = SIZES[(step + round) % SIZES.length]!;
+    for (const query of Object.keys(queries) as Query[]) {
+      const started = performance.now();
+      await queries[query](ownerOf(size));
+      const ms = performance.now() - started;
+      if (round >= WARMUP) samples.set(`${size}|${query}`, [...(samples.get(`${size}|${query}`) ?? []), ms]);
+    }
+  }
+}
+await dynamodb.stop();
+
+const stats = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]!;
+  return `${at(0.5).toFixed(1).padStart(6)} ${at(0.95).toFixed(1).padStart(6)}`;
+};
+console.log(
+  `Node ${process.version}; dynalite in its own process; ${WARMUP} warm-up rounds, then ${ROUNDS} interleaved rounds`,
+);
+console.log('jobs of the user    first page ms     filtered page ms   page 3 (2 cursors) ms');
+console.log('                   median    p95      median    p95      median    p95');
+for (const size of SIZES) {
   console.log(
-    `${String(target).padStart(16)} ${first.toFixed(1).padStart(15)} ${filtered.toFixed(1).padStart(18)} ${third.toFixed(1).padStart(20)}`,
+    `${String(size).padStart(16)}   ${stats(samples.get(`${size}|first`)!)}    ${stats(samples.get(`${size}|filtered`)!)}    ${stats(samples.get(`${size}|third`)!)}`,
   );
 }
-await dynamodb.close();

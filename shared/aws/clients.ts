@@ -37,3 +37,36 @@ export function s3Client(): S3Client {
   });
   return s3;
 }
+
+let streamingS3: S3Client | undefined;
+
+/**
+ * The S3 client of server-side streaming uploads (the result copy). SigV4 would hash every part a
+ * second time (the copy already hashes the whole stream for its sha256): parts go with
+ * `x-amz-content-sha256: UNSIGNED-PAYLOAD`, which S3 accepts over HTTPS, where TLS protects the bytes
+ * in transit and the copy checks the byte count and records its own digest. Presigned URLs never come
+ * from this client.
+ */
+export function s3StreamingClient(): S3Client {
+  if (streamingS3) return streamingS3;
+  const client = new S3Client({
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+    forcePathStyle: process.env.AWS_S3_FORCE_PATH_STYLE === 'true',
+  });
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      const request = args.request as { headers?: Record<string, string> };
+      if (
+        request.headers &&
+        (context.commandName === 'UploadPartCommand' || context.commandName === 'PutObjectCommand')
+      ) {
+        request.headers['x-amz-content-sha256'] = 'UNSIGNED-PAYLOAD';
+      }
+      return next(args);
+    },
+    { step: 'build', name: 'unsignedPayloadForStreamedParts' },
+  );
+  streamingS3 = client;
+  return client;
+}

@@ -9,11 +9,11 @@
  * file is already in our bucket with the right size does not download it again.
  */
 import { createHash } from 'node:crypto';
-import { Readable, Transform, type TransformCallback } from 'node:stream';
+import { Readable } from 'node:stream';
 import { GetObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { z } from 'zod';
-import { s3Client } from '#shared/aws/clients';
+import { s3Client, s3StreamingClient } from '#shared/aws/clients';
 import {
   CloudgeneBadRequestError,
   CloudgeneNotFoundError,
@@ -32,9 +32,20 @@ export const copyResultSchema = z.object({
   file: z.object({ name: z.string(), index: z.number().int().nonnegative() }),
 });
 
-/** 16 MiB parts, 4 in flight: at most ~64 MiB buffered whatever the file size. */
-export const COPY_PART_SIZE = 16 * 1024 * 1024;
+const MiB = 1024 * 1024;
+/** Parts in flight: with 8 MiB parts, ~32 MiB buffered whatever the file size. */
 export const COPY_QUEUE_SIZE = 4;
+/** The part size when the service does not announce a length (10,000 parts: up to 156 GiB). */
+export const COPY_PART_SIZE = 16 * MiB;
+
+/**
+ * 8 MiB parts keep memory low; files above 78 GiB (S3's 10,000-part limit at 8 MiB) get parts just
+ * big enough, in whole MiB.
+ */
+export function copyPartSize(contentLength: number | null): number {
+  if (contentLength === null) return COPY_PART_SIZE;
+  return Math.max(8 * MiB, Math.ceil(contentLength / 9_999 / MiB) * MiB);
+}
 
 /** Object metadata: the byte count the service announced, so a finished copy is recognised later. */
 const SOURCE_LENGTH = 'source-length';
@@ -49,24 +60,24 @@ export interface CopySummary {
   reused?: boolean;
 }
 
-class DigestingCounter extends Transform {
+/**
+ * Counts and hashes the download on its way into the upload, in one generator (no extra stream stage:
+ * the copy is CPU-bound), and refuses a short body so the upload is aborted, never completed truncated.
+ */
+class Digest {
   readonly hash = createHash('sha256');
   bytes = 0;
-  constructor(private readonly expected: number | null) {
-    super();
-  }
-  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback) {
-    this.hash.update(chunk);
-    this.bytes += chunk.length;
-    callback(null, chunk);
-  }
-  override _flush(callback: TransformCallback) {
-    // Ending short must fail the upload (it is then aborted), not complete a truncated object.
-    if (this.expected !== null && this.bytes !== this.expected) {
-      callback(new TransientError(`the download ended after ${this.bytes} of ${this.expected} bytes`));
-      return;
+  constructor(private readonly expected: number | null) {}
+
+  async *pass(chunks: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
+    for await (const chunk of chunks) {
+      this.hash.update(chunk);
+      this.bytes += chunk.length;
+      yield chunk;
     }
-    callback();
+    if (this.expected !== null && this.bytes !== this.expected) {
+      throw new TransientError(`the download ended after ${this.bytes} of ${this.expected} bytes`);
+    }
   }
 }
 
@@ -122,12 +133,10 @@ export async function copyResultFile(
     return summary(outcome);
   }
 
-  const counter = new DigestingCounter(download.contentLength);
-  const body = Readable.fromWeb(download.body as import('node:stream/web').ReadableStream<Uint8Array>).pipe(
-    counter,
-  );
+  const counter = new Digest(download.contentLength);
+  const body = Readable.from(counter.pass(download.chunks()), { objectMode: false });
   await new Upload({
-    client: s3Client(),
+    client: s3StreamingClient(),
     params: {
       Bucket: resultsEnv().RESULTS_BUCKET,
       Key: key,
@@ -137,7 +146,7 @@ export async function copyResultFile(
         ? { Metadata: { [SOURCE_LENGTH]: String(download.contentLength) } }
         : {}),
     },
-    partSize: COPY_PART_SIZE,
+    partSize: copyPartSize(download.contentLength),
     queueSize: COPY_QUEUE_SIZE,
     leavePartsOnError: false,
   }).done();

@@ -557,6 +557,29 @@ describe('downloadResult', () => {
     const download = await client.downloadResult(file);
     await expect(readAll(download.body)).rejects.toBeInstanceOf(ServiceUnavailableError);
   });
+
+  it('serves the same bytes as chunks() (the copy path), with the same errors for a cut or a stall', async () => {
+    const { id, client, remote } = await finishedJob();
+    const file = resultFiles(remote).find((f) => f.name === 'chr_20.zip')!;
+    const whole: Buffer[] = [];
+    for await (const chunk of (await client.downloadResult(file)).chunks()) whole.push(Buffer.from(chunk));
+    expect(sha256(Buffer.concat(whole))).toBe(sim.expectedResult(id, file.name).sha256);
+
+    sim.failNext({ path: '/share/results/', status: 'truncate' });
+    const cut = await client.downloadResult(file);
+    await expect(readAll(cut.chunks() as unknown as ReadableStream<Uint8Array>)).rejects.toBeInstanceOf(
+      ServiceUnavailableError,
+    );
+
+    const { client: impatient } = user(sim, { timeoutMs: 200 });
+    sim.failNext({ path: '/share/results/', status: 'stall' });
+    const stalled = await impatient.downloadResult(file);
+    await expect(readAll(stalled.chunks() as unknown as ReadableStream<Uint8Array>)).rejects.toMatchObject({
+      name: 'ServiceUnavailableError',
+      message: /no data for too long/,
+    });
+    expect(() => stalled.body).toThrow(/already read/);
+  });
 });
 
 describe('an unavailable service', () => {
