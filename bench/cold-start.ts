@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { routes } from '#shared/api/routes';
 import { workflowTasks } from '#shared/workflow/tasks';
-import { type Bundle, bundleAsDeployed, checkDeployedOptions, DEPLOYED_NODE_OPTIONS } from './bundle';
+import { type Bundle, bundleAsDeployed, DEPLOYED_NODE_OPTIONS } from './bundle';
 import { node22 } from './node22';
 
 const RUNS = Math.max(7, Number(process.env.BENCH_COLD_RUNS ?? 11));
@@ -25,7 +25,6 @@ const entries = [
   ...workflowTasks.map((t) => ({ id: t.id, entry: t.entry })),
 ];
 
-checkDeployedOptions();
 const node = node22();
 const out = mkdtempSync(join(tmpdir(), 'cold-start-'));
 const env = {

@@ -31,7 +31,7 @@ import { DeleteObjectCommand, HeadObjectCommand, S3Client } from '@aws-sdk/clien
 import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { CloudgeneClient } from '#shared/cloudgene/client';
 import { resultKey } from '#shared/jobs/result-store';
-import { bundleAsDeployed, checkDeployedOptions, DEPLOYED_NODE_OPTIONS } from './bundle';
+import { bundleAsDeployed, DEPLOYED_NODE_OPTIONS } from './bundle';
 import { node22 } from './node22';
 import { type RunningServer, startServer } from './serve';
 
@@ -62,7 +62,6 @@ const median = (values: number[]) => {
 };
 const mark = (ok: boolean) => (ok ? '✓' : '✗');
 
-checkDeployedOptions();
 const node = node22();
 const work = mkdtempSync(join(tmpdir(), 'bench-copy-'));
 const [task, legs, probe] = await Promise.all([

@@ -13,16 +13,9 @@ import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
+import { DEPLOYED_NODE_OPTIONS, deployedBundling, REPOSITORY_ROOT } from './bundling';
 
-/** Repository root: entries, the lockfile and tsconfig.json (with the `#shared/*` paths) are resolved from here. */
-export const REPOSITORY_ROOT = resolve(import.meta.dirname, '..', '..');
-
-/**
- * ESM bundles still meet CommonJS dependencies that call `require` (e.g. for Node built-ins); this gives
- * them one. The alias keeps the banner from clashing with a bundled module's own `createRequire` import.
- */
-const CJS_REQUIRE_SHIM =
-  "import { createRequire as __gatewayCreateRequire } from 'node:module'; const require = __gatewayCreateRequire(import.meta.url);";
+export { REPOSITORY_ROOT };
 
 export interface GatewayFunctionProps {
   /** Handler module, relative to the repository root; it exports `handler`. */
@@ -78,27 +71,17 @@ export class GatewayFunction extends Construct {
       projectRoot: REPOSITORY_ROOT,
       depsLockFilePath: resolve(REPOSITORY_ROOT, 'package-lock.json'),
       environment: {
-        NODE_OPTIONS: '--enable-source-maps',
+        NODE_OPTIONS: DEPLOYED_NODE_OPTIONS,
         POWERTOOLS_SERVICE_NAME: 'imputation-gateway',
         // Powertools v2 reads POWERTOOLS_LOG_LEVEL (LOG_LEVEL is its deprecated fallback).
         POWERTOOLS_LOG_LEVEL: props.logLevel ?? 'INFO',
         ...props.environment,
       },
+      // One definition for the stack, the benchmarks and the bundle tests (bundling.ts).
       bundling: {
+        ...deployedBundling,
         format: OutputFormat.ESM,
-        target: 'node22',
-        platform: 'node',
-        mainFields: ['module', 'main'],
-        minify: true,
-        sourceMap: true,
-        sourcesContent: false,
-        tsconfig: resolve(REPOSITORY_ROOT, 'tsconfig.json'),
-        // The AWS SDK is bundled, not taken from the runtime: the SDK versions the tests ran against are
-        // the versions deployed (the runtime's copy changes under us with Lambda updates), and with the
-        // ESM builds of the clients (`mainFields: module`) esbuild keeps only the commands a handler
-        // imports, so one minified file loads faster than the runtime's many CommonJS files.
-        externalModules: [],
-        banner: CJS_REQUIRE_SHIM,
+        mainFields: [...deployedBundling.mainFields],
       },
     });
     NagSuppressions.addResourceSuppressions(
