@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { localIssuer } from '#infra/local/local-stack';
 import { makeVcfGz } from '#test/support/vcf-fixtures';
 import { type LocalProcess, startLocalProcess } from './local-process';
 
@@ -169,7 +170,19 @@ describe('the local stack over HTTP', () => {
   }, 90_000);
 
   it('answers 401 in the API error shape to a garbage or expired JWT and to no token', async () => {
-    for (const token of [null, 'garbage', `${platformToken('kim').slice(0, -4)}AAAA`]) {
+    // Signed by the stack's own issuer key with every claim right, but expired a minute ago.
+    const issuer = localIssuer(stack.dataDir);
+    const now = Math.floor(Date.now() / 1000);
+    const expired = issuer.sign({
+      iss: issuer.issuer,
+      aud: issuer.audience,
+      sub: 'kim-sub',
+      preferred_username: 'kim',
+      iat: now - 3600,
+      nbf: now - 3600,
+      exp: now - 60,
+    });
+    for (const token of [null, 'garbage', `${platformToken('kim').slice(0, -4)}AAAA`, expired]) {
       const result = await call(token, 'GET', '/jobs');
       expect(result.status).toBe(401);
       expect(result.body.error.code).toBe('UNAUTHORIZED');

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { JobStatus } from '#shared/jobs/job-status';
 import { resultSha256 } from '#test/simulator/result-bytes';
 import { startWorkflowHarness, type WorkflowHarness } from './harness';
@@ -12,6 +12,12 @@ beforeAll(async () => {
   h = await startWorkflowHarness();
 });
 afterAll(() => h?.close());
+// A failing test must not leave its simulator switch on for the next one.
+afterEach(() => {
+  h.sim.scenario = 'success';
+  h.sim.maxDownloadsPerFile = 10;
+  h.sim.clearFaults();
+});
 
 const submissionsOf = (serviceUser: string) => h.sim.jobs.filter((j) => j.user === serviceUser);
 

@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { lambdaContext } from '#infra/local/lambda-context';
 import { dynamoDocumentClient } from '#shared/aws/clients';
 import { tableEnv, userPartition } from '#shared/aws/table';
@@ -57,6 +57,11 @@ beforeAll(async () => {
   });
 });
 afterAll(() => h?.close());
+afterEach(() => {
+  h.sim.scenario = 'success';
+  h.sim.clearFaults();
+  copyFaults.clear();
+});
 
 /** Runs `body` with the simulator's result files (and download cap) changed, restoring them after. */
 async function withResults<T>(files: ResultFileSpec[], cap: number | undefined, body: () => Promise<T>) {
