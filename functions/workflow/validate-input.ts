@@ -1,6 +1,26 @@
-/** Workflow task: check each input's head (bgzip, header, samples, chromosome naming) before submission. */
+/**
+ * Workflow task: validate each input whole (bgzip framing, header, every record) before submission,
+ * within this invocation's time; `CONTINUE` with a checkpoint when a file needs another invocation.
+ * The state machine passes its whole state (`"state.$": "$"`) because `$.validation`, the previous
+ * result, does not exist on the first call.
+ */
+import type { Context } from 'aws-lambda';
+import { z } from 'zod';
 import { jobRefSchema } from '#shared/workflow/job-context';
-import { validateJobInput } from '#shared/workflow/validate-input';
+import {
+  previousValidationSchema,
+  validateJobInput,
+  validationDeadline,
+} from '#shared/workflow/validate-input';
 import { workflowTask } from '#shared/workflow/workflow-task';
 
-export const handler = workflowTask('validate-input', jobRefSchema, (input) => validateJobInput(input));
+const inputSchema = jobRefSchema.extend({
+  state: z.object({ validation: previousValidationSchema.optional() }).optional(),
+});
+
+export const handler = (event: unknown, context?: Context) => {
+  const deadline = validationDeadline(context);
+  return workflowTask('validate-input', inputSchema, ({ state, ...ref }) =>
+    validateJobInput(ref, state?.validation, deadline),
+  )(event, context);
+};

@@ -23,6 +23,14 @@ export const serviceDefinitionSchema = z.object({
   maxConcurrentJobs: z.number().int().positive().default(2),
   /** Where a user gets an API token for this service. */
   tokenHelpUrl: z.url().optional(),
+  /**
+   * Samples per file the service accepts (its input validation's --minSamples/--maxSamples). Absent:
+   * the Cloudgene defaults, 20..50,000 (SAMPLE_LIMITS in shared/vcf/vcf-problems.ts).
+   */
+  sampleLimits: z
+    .object({ min: z.number().int().nonnegative(), max: z.number().int().positive() })
+    .refine((limits) => limits.min <= limits.max, 'sampleLimits.min must not exceed sampleLimits.max')
+    .optional(),
   enabled: z.boolean().default(true),
 });
 
@@ -48,6 +56,8 @@ export const defaultServiceCatalog: readonly ServiceDefinitionInput[] = [
     location: 'NHLBI BioData Catalyst, USA',
     notes: 'TOPMed r3 panel; population only "all" or "off"; at most 3 running jobs per user.',
     maxConcurrentJobs: 3,
+    // Its data-preparation page: "a maximum of 25,000 samples per chromosome per job (and a minimum of 20)".
+    sampleLimits: { min: 20, max: 25_000 },
     tokenHelpUrl: 'https://imputation.biodatacatalyst.nhlbi.nih.gov/#!pages/profile',
   },
   {

@@ -16,7 +16,7 @@ export interface WorkflowTaskDefinition {
     table: 'read' | 'readWrite';
     secrets?: 'read';
     inputsBucket?: 'read';
-    resultsBucket?: 'write';
+    resultsBucket?: 'write' | 'readWrite' | 'delete';
     resultPasswordKey?: 'read';
     startExecution?: true;
     /** Calls the imputation service over the internet. */
@@ -30,7 +30,10 @@ export const workflowTasks: readonly WorkflowTaskDefinition[] = [
     substitution: 'ValidateInputFunctionArn',
     states: ['ValidateInput'],
     entry: 'functions/workflow/validate-input.ts',
-    timeoutSeconds: 300,
+    // Reads whole inputs (CPU-bound inflate + scan): a full vCPU, and the longest a Lambda runs; a larger
+    // file continues in the next invocation from a checkpoint.
+    timeoutSeconds: 900,
+    memoryMb: 1769,
     access: { table: 'readWrite', inputsBucket: 'read' },
   },
   {
@@ -63,7 +66,8 @@ export const workflowTasks: readonly WorkflowTaskDefinition[] = [
     entry: 'functions/workflow/copy-result.ts',
     timeoutSeconds: 900,
     memoryMb: 1024,
-    access: { table: 'read', resultsBucket: 'write', callsService: true },
+    // Writes its file's outcome on the job; reads our bucket back to recognise a finished copy.
+    access: { table: 'readWrite', resultsBucket: 'readWrite', callsService: true },
   },
   {
     id: 'finalizeJob',
@@ -71,7 +75,8 @@ export const workflowTasks: readonly WorkflowTaskDefinition[] = [
     states: ['FinalizeJob'],
     entry: 'functions/workflow/finalize-job.ts',
     timeoutSeconds: 60,
-    access: { table: 'readWrite' },
+    // Removes the unrecorded object of a copy that gave up, so nothing is orphaned.
+    access: { table: 'readWrite', resultsBucket: 'delete' },
   },
   {
     id: 'recordFailure',
@@ -79,7 +84,8 @@ export const workflowTasks: readonly WorkflowTaskDefinition[] = [
     states: ['RecordFailure'],
     entry: 'functions/workflow/record-failure.ts',
     timeoutSeconds: 60,
-    access: { table: 'readWrite' },
+    // Reads the owner's token only to cancel a submission whose answer was lost (see finish-job.ts).
+    access: { table: 'readWrite', secrets: 'read', callsService: true },
   },
   {
     id: 'continueExecution',

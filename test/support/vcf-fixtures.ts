@@ -1,16 +1,18 @@
 /**
  * Synthetic VCFs for tests, the local walkthrough and benchmarks: deterministic genotypes, any number of
  * samples and records, written as real BGZF (the blocked gzip the services require) without needing
- * bgzip installed.
+ * bgzip installed. `fault` plants one defect the validator must find at a known line (`recordLine`), and
+ * `truncateBgzf` cuts a file the way an interrupted upload does.
  */
 import { crc32, deflateRawSync, gzipSync } from 'node:zlib';
 
-const BGZF_EOF = Buffer.from('1f8b08040000000000ff0600424302001b0003000000000000000000', 'hex');
+export const BGZF_EOF = Buffer.from('1f8b08040000000000ff0600424302001b0003000000000000000000', 'hex');
+/** bgzip's block input size: the deflated block plus header and trailer must fit BSIZE's 16 bits. */
 const MAX_BLOCK_INPUT = 65_280;
 
 /** One BGZF block: a gzip member whose extra field `BC` records the block's compressed size. */
-function bgzfBlock(data: Buffer): Buffer {
-  const deflated = deflateRawSync(data, { level: 6 });
+export function bgzfBlock(data: Buffer, level = 6): Buffer {
+  const deflated = deflateRawSync(data, { level });
   const header = Buffer.from([0x1f, 0x8b, 0x08, 0x04, 0, 0, 0, 0, 0, 0xff, 6, 0, 0x42, 0x43, 2, 0, 0, 0]);
   header.writeUInt16LE(header.length + deflated.length + 8 - 1, 16);
   const trailer = Buffer.alloc(8);
@@ -19,14 +21,62 @@ function bgzfBlock(data: Buffer): Buffer {
   return Buffer.concat([header, deflated, trailer]);
 }
 
-export function bgzip(data: Buffer | string): Buffer {
-  const input = Buffer.isBuffer(data) ? data : Buffer.from(data);
-  const blocks: Buffer[] = [];
-  for (let offset = 0; offset < input.length; offset += MAX_BLOCK_INPUT) {
-    blocks.push(bgzfBlock(input.subarray(offset, offset + MAX_BLOCK_INPUT)));
+/**
+ * Streams text into BGZF blocks as bgzip does (full 65,280-byte inputs, the EOF block last), handing each
+ * block to `sink` as soon as it is made: memory stays at one block whatever is written.
+ */
+export class BgzfWriter {
+  private pending: Buffer[] = [];
+  private pendingBytes = 0;
+
+  constructor(
+    private readonly sink: (block: Buffer) => void,
+    private readonly level = 6,
+  ) {}
+
+  write(data: Buffer | string): void {
+    let input = Buffer.isBuffer(data) ? data : Buffer.from(data);
+    while (input.length > 0) {
+      const take = Math.min(input.length, MAX_BLOCK_INPUT - this.pendingBytes);
+      this.pending.push(input.subarray(0, take));
+      this.pendingBytes += take;
+      input = input.subarray(take);
+      if (this.pendingBytes === MAX_BLOCK_INPUT) this.flush();
+    }
   }
-  return Buffer.concat([...blocks, BGZF_EOF]);
+
+  /** Writes the last partial block and the EOF block. */
+  end(): void {
+    this.flush();
+    this.sink(BGZF_EOF);
+  }
+
+  private flush(): void {
+    if (this.pendingBytes === 0) return;
+    this.sink(bgzfBlock(Buffer.concat(this.pending, this.pendingBytes), this.level));
+    this.pending = [];
+    this.pendingBytes = 0;
+  }
 }
+
+export function bgzip(data: Buffer | string): Buffer {
+  const blocks: Buffer[] = [];
+  const writer = new BgzfWriter((block) => blocks.push(block));
+  writer.write(data);
+  writer.end();
+  return Buffer.concat(blocks);
+}
+
+/** One defect planted at record `at` (0-based); `recordLine(spec, at)` is the line the validator names. */
+export type VcfFault =
+  /** Record `at` gets the position of the record before it, and that one its own: `at` is out of order. */
+  | { kind: 'unsorted'; at: number }
+  /** Record `at` lacks its last sample. */
+  | { kind: 'fewerSamples'; at: number }
+  /** Records from `at` on are on `chromosome` (default: the next one, same naming). */
+  | { kind: 'secondChromosome'; at: number; chromosome?: string }
+  /** Sample 3 of record `at` has the genotype `genotype` (default `0|x`). */
+  | { kind: 'badGenotype'; at: number; genotype?: string };
 
 export interface VcfSpec {
   samples?: number;
@@ -34,17 +84,42 @@ export interface VcfSpec {
   /** e.g. '20' for hg19 naming or 'chr20' for hg38 naming. */
   chromosome?: string;
   startPosition?: number;
+  /** Unphased genotypes (`0/1`) instead of phased ones (`0|1`). */
+  unphased?: boolean;
+  fault?: VcfFault;
+}
+
+/** fileformat, contig(s), FORMAT, #CHROM. */
+const headerLines = (spec: VcfSpec) => (spec.fault?.kind === 'secondChromosome' ? 5 : 4);
+
+/** The 1-based line of record `index` (0-based) in `vcfText(spec)`. */
+export function recordLine(spec: VcfSpec, index: number): number {
+  return headerLines(spec) + index + 1;
+}
+
+/** The position `vcfText` gives record `index` when no fault moves it. */
+export function recordPosition(spec: VcfSpec, index: number): number {
+  return (spec.startPosition ?? 60_000) + index * 137;
+}
+
+function nextChromosome(chromosome: string): string {
+  const prefix = chromosome.startsWith('chr') ? 'chr' : '';
+  const number = Number(chromosome.slice(prefix.length));
+  return `${prefix}${Number.isInteger(number) && number < 22 ? number + 1 : 1}`;
 }
 
 export function vcfText(spec: VcfSpec = {}): string {
   const samples = spec.samples ?? 50;
   const records = spec.records ?? 100;
   const chromosome = spec.chromosome ?? '20';
-  const start = spec.startPosition ?? 60_000;
+  const fault = spec.fault;
+  const separator = spec.unphased ? '/' : '|';
   const bases = ['A', 'C', 'G', 'T'];
+  const second = fault?.kind === 'secondChromosome' ? (fault.chromosome ?? nextChromosome(chromosome)) : null;
   const lines = [
     '##fileformat=VCFv4.2',
     `##contig=<ID=${chromosome}>`,
+    ...(second ? [`##contig=<ID=${second}>`] : []),
     '##FORMAT=<ID=GT,Number=1,Type=String,Description="Genotype">',
     ['#CHROM', 'POS', 'ID', 'REF', 'ALT', 'QUAL', 'FILTER', 'INFO', 'FORMAT']
       .concat(Array.from({ length: samples }, (_, i) => `S${i + 1}`))
@@ -53,14 +128,19 @@ export function vcfText(spec: VcfSpec = {}): string {
   for (let r = 0; r < records; r++) {
     const ref = bases[r % 4]!;
     const alt = bases[(r + 1) % 4]!;
-    const genotypes = Array.from(
+    let genotypes = Array.from(
       { length: samples },
-      (_, s) => `${(r + s) % 2}|${(r * 7 + s) % 3 === 0 ? 1 : 0}`,
+      (_, s) => `${(r + s) % 2}${separator}${(r * 7 + s) % 3 === 0 ? 1 : 0}`,
     );
+    let position = recordPosition(spec, r);
+    let contig = chromosome;
+    if (fault?.kind === 'unsorted' && r === fault.at - 1) position = recordPosition(spec, fault.at);
+    if (fault?.kind === 'unsorted' && r === fault.at) position = recordPosition(spec, fault.at - 1);
+    if (fault?.kind === 'fewerSamples' && r === fault.at) genotypes = genotypes.slice(0, -1);
+    if (second && fault?.kind === 'secondChromosome' && r >= fault.at) contig = second;
+    if (fault?.kind === 'badGenotype' && r === fault.at) genotypes[2] = fault.genotype ?? '0|x';
     lines.push(
-      [chromosome, start + r * 137, `rs${100_000 + r}`, ref, alt, '.', 'PASS', '.', 'GT', ...genotypes].join(
-        '\t',
-      ),
+      [contig, position, `rs${100_000 + r}`, ref, alt, '.', 'PASS', '.', 'GT', ...genotypes].join('\t'),
     );
   }
   return `${lines.join('\n')}\n`;
@@ -70,4 +150,25 @@ export function vcfText(spec: VcfSpec = {}): string {
 export function makeVcfGz(spec: VcfSpec & { gzipOnly?: boolean } = {}): Buffer {
   const text = vcfText(spec);
   return spec.gzipOnly ? gzipSync(text) : bgzip(text);
+}
+
+/** Offsets of the BGZF blocks of `file` (the EOF block included), read from their BSIZE fields. */
+export function bgzfBlockOffsets(file: Buffer): number[] {
+  const offsets: number[] = [];
+  for (let offset = 0; offset + 18 <= file.length; offset += file.readUInt16LE(offset + 16) + 1) {
+    offsets.push(offset);
+  }
+  return offsets;
+}
+
+/**
+ * What an interrupted upload leaves: `no-eof` drops the EOF block (the file ends at a block boundary),
+ * `mid-block` cuts the last data block in half.
+ */
+export function truncateBgzf(file: Buffer, how: 'no-eof' | 'mid-block'): Buffer {
+  const offsets = bgzfBlockOffsets(file);
+  const eof = offsets.at(-1)!;
+  if (how === 'no-eof') return file.subarray(0, eof);
+  const last = offsets.at(-2)!;
+  return file.subarray(0, last + Math.floor((eof - last) / 2));
 }

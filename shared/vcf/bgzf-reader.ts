@@ -1,0 +1,155 @@
+/**
+ * BGZF framing, read block by block from a byte stream (an S3 body, possibly a range starting at a block).
+ * Each block is a gzip member whose `BC` extra field gives its size, so a block can be cut out, inflated
+ * on its own (at most 64 KiB) and checked against its CRC32 and ISIZE without a gunzip stream that would
+ * hide where it is. Knowing each block's compressed offset is what makes validation resumable (BGZF
+ * virtual offsets), and the 28-byte end-of-file block is how a truncated upload is told from a whole one.
+ * Memory: at most one block of input (plus the chunk it arrived in) and one inflated block at a time.
+ */
+import { crc32, inflateRawSync } from 'node:zlib';
+import { VcfInputError } from './vcf-problems';
+
+/** The empty block bgzip writes last (SAM spec §4.1.2); htslib warns when it is missing. */
+export const BGZF_EOF = Buffer.from('1f8b08040000000000ff0600424302001b0003000000000000000000', 'hex');
+
+const HEADER_LENGTH = 18;
+const TRAILER_LENGTH = 8;
+const MAX_BLOCK_DATA = 65_536;
+
+export interface BgzfBlock {
+  /** Offset of the block's first byte in the compressed file. */
+  offset: number;
+  /** Compressed size (BSIZE + 1). */
+  size: number;
+  /** The inflated bytes (empty for an EOF block). */
+  data: Buffer;
+}
+
+export interface BgzfReadStats {
+  /** Most compressed bytes held at once while waiting for a whole block. */
+  peakPendingBytes: number;
+  compressedBytes: number;
+  decompressedBytes: number;
+}
+
+const isGzip = (bytes: Buffer) => bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
+
+/** The header htslib accepts: gzip, deflate, FEXTRA, XLEN 6 with the `BC` subfield of length 2 first. */
+function isBgzfHeader(bytes: Buffer, at: number): boolean {
+  return (
+    bytes[at] === 0x1f &&
+    bytes[at + 1] === 0x8b &&
+    bytes[at + 2] === 0x08 &&
+    ((bytes[at + 3] ?? 0) & 0x04) !== 0 &&
+    bytes.readUInt16LE(at + 10) === 6 &&
+    bytes[at + 12] === 0x42 &&
+    bytes[at + 13] === 0x43 &&
+    bytes.readUInt16LE(at + 14) === 2
+  );
+}
+
+function notBgzip(): VcfInputError {
+  return new VcfInputError(
+    'NOT_BGZIP',
+    'The file is gzip- but not bgzip-compressed: recompress it with `zcat file.vcf.gz | bgzip > fixed.vcf.gz`.',
+  );
+}
+
+function notGzip(): VcfInputError {
+  return new VcfInputError('NOT_GZIP', 'The file is not gzip-compressed: compress it with `bgzip file.vcf`.');
+}
+
+function corrupt(offset: number, why: string): VcfInputError {
+  return new VcfInputError(
+    'BGZF_CORRUPT',
+    `the compressed block at byte ${offset} is corrupt (${why}): upload the file again, or recompress it with bgzip.`,
+  );
+}
+
+/** Cuts out, inflates and checks the block at `at` of `bytes`, which holds at least its `size` bytes. */
+function decodeBlock(bytes: Buffer, at: number, size: number, offset: number): Buffer {
+  const trailer = at + size - TRAILER_LENGTH;
+  const expectedCrc = bytes.readUInt32LE(trailer);
+  const expectedSize = bytes.readUInt32LE(trailer + 4);
+  if (expectedSize > MAX_BLOCK_DATA) throw corrupt(offset, `ISIZE ${expectedSize} exceeds 64 KiB`);
+  let data: Buffer;
+  try {
+    data = inflateRawSync(bytes.subarray(at + HEADER_LENGTH, trailer), { maxOutputLength: MAX_BLOCK_DATA });
+  } catch (error) {
+    throw corrupt(offset, (error as Error).message);
+  }
+  if (data.length !== expectedSize) {
+    throw corrupt(offset, `it inflates to ${data.length} bytes where ISIZE says ${expectedSize}`);
+  }
+  if (crc32(data) !== expectedCrc) throw corrupt(offset, 'CRC32 mismatch');
+  return data;
+}
+
+/**
+ * Yields the blocks of `source`, which starts at compressed offset `startOffset` (0, or a block offset
+ * from a checkpoint). Throws a VcfInputError for anything that is not whole, well-formed BGZF.
+ */
+export async function* readBgzfBlocks(
+  source: AsyncIterable<Uint8Array>,
+  startOffset = 0,
+  stats?: BgzfReadStats,
+): AsyncGenerator<BgzfBlock> {
+  let chunks: Buffer[] = [];
+  let buffered = 0;
+  /** Bytes needed before the next block can be cut: a header first, then the whole block. */
+  let needed = HEADER_LENGTH;
+  let offset = startOffset;
+  let lastWasEof = false;
+
+  for await (const chunk of source) {
+    if (chunk.byteLength === 0) continue;
+    chunks.push(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+    buffered += chunk.byteLength;
+    if (stats) {
+      stats.compressedBytes += chunk.byteLength;
+      if (buffered > stats.peakPendingBytes) stats.peakPendingBytes = buffered;
+    }
+    if (buffered < needed) continue;
+
+    const bytes = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, buffered);
+    let at = 0;
+    while (buffered - at >= HEADER_LENGTH) {
+      if (!isBgzfHeader(bytes, at)) {
+        if (offset === 0) throw isGzip(bytes) ? notBgzip() : notGzip();
+        throw corrupt(offset, 'no BGZF header where a block should start');
+      }
+      const size = bytes.readUInt16LE(at + 16) + 1;
+      if (size < HEADER_LENGTH + TRAILER_LENGTH + 2) throw corrupt(offset, `BSIZE ${size - 1} is too small`);
+      if (buffered - at < size) {
+        needed = size;
+        break;
+      }
+      const data = decodeBlock(bytes, at, size, offset);
+      lastWasEof = size === BGZF_EOF.length && bytes.compare(BGZF_EOF, 0, size, at, at + size) === 0;
+      if (stats) stats.decompressedBytes += data.length;
+      yield { offset, size, data };
+      offset += size;
+      at += size;
+      needed = HEADER_LENGTH;
+    }
+    chunks = at === buffered ? [] : [bytes.subarray(at, buffered)];
+    buffered -= at;
+  }
+
+  if (buffered > 0) {
+    const rest = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, buffered);
+    if (offset === 0 && !isGzip(rest)) throw notGzip();
+    if (offset === 0 && (rest.length < HEADER_LENGTH || !isBgzfHeader(rest, 0))) throw notBgzip();
+    throw new VcfInputError(
+      'TRUNCATED',
+      `the file ends inside a compressed block (at byte ${offset + buffered}, the block starting at byte ${offset}): the upload is incomplete; upload the file again.`,
+    );
+  }
+  if (offset === 0) throw new VcfInputError('NOT_GZIP', 'The file is empty.');
+  if (!lastWasEof) {
+    throw new VcfInputError(
+      'TRUNCATED',
+      `the file ends at byte ${offset} without the BGZF end-of-file block: it was cut short (an incomplete upload, or a writer that did not finish); upload the whole file, or recompress it with bgzip.`,
+    );
+  }
+}

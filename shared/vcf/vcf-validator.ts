@@ -1,0 +1,226 @@
+/**
+ * Validates one whole bgzipped VCF as a stream: BGZF framing (bgzf-reader), lines (line-reader), the
+ * header (vcf-header) and every record (vcf-record), plus the rules that span a job — one chromosome per
+ * file, no chromosome in two files, the same sample count in every file. It stops at the first problem,
+ * with its line number, and can pause at a line boundary when asked (a Lambda's time is running out),
+ * returning a small cursor from which a later call resumes with a range read starting at the cursor's
+ * block. Memory stays flat: one compressed block, one inflated block, at most one joined line.
+ */
+import { z } from 'zod';
+import { type BgzfReadStats, readBgzfBlocks } from './bgzf-reader';
+import { DEFAULT_MAX_LINE_BYTES, LineReader } from './line-reader';
+import { checkHeaderLine, type HeaderState } from './vcf-header';
+import {
+  chromosomeNameProblem,
+  excerpt,
+  VcfInputError,
+  type VcfProblem,
+  type VcfRules,
+} from './vcf-problems';
+import { RecordScanner, type RecordState } from './vcf-record';
+
+/** Where and in which state a paused file resumes: a BGZF virtual offset plus what the checks carry on. */
+export const fileCursorSchema = z.object({
+  /** Compressed offset of the BGZF block in which the next line starts (the range GET starts here). */
+  block: z.number().int().nonnegative(),
+  /** Offset of that line in the block's inflated data (0…65,536). */
+  within: z.number().int().min(0).max(65_536),
+  /** Lines read before it: the next line is `line + 1`. */
+  line: z.number().int().nonnegative(),
+  fileformat: z.boolean(),
+  /** Null while the header is still being read. */
+  sampleCount: z.number().int().nonnegative().nullable(),
+  chromosome: z.string().max(256).nullable(),
+  lastPosition: z.number().int().nonnegative(),
+  records: z.number().int().nonnegative(),
+  phaseLocked: z.boolean(),
+});
+export type FileCursor = z.infer<typeof fileCursorSchema>;
+
+export interface FileSummary {
+  sampleCount: number | null;
+  /** Chromosomes of the records read (one for a valid file). */
+  chromosomes: string[];
+  records: number;
+  lines: number;
+}
+
+export interface ValidationStats extends BgzfReadStats {
+  /** Largest line that had to be joined across blocks. */
+  peakLineBytes: number;
+}
+
+export type FileVerdict = { summary: FileSummary; stats: ValidationStats } & (
+  | { status: 'valid' }
+  | { status: 'invalid'; problem: VcfProblem }
+  /** `interrupted`: the source failed (a dropped connection) and the cursor is the last line start read. */
+  | { status: 'paused'; cursor: FileCursor; interrupted?: string }
+);
+
+/** An error of the byte source itself (network, S3), as opposed to one of the file or of this code. */
+class SourceInterrupted extends Error {
+  override name = 'SourceInterrupted';
+}
+
+async function* guarded(source: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
+  try {
+    yield* source;
+  } catch (error) {
+    throw new SourceInterrupted((error as Error).message ?? String(error));
+  }
+}
+
+export interface ValidateVcfOptions {
+  rules: VcfRules;
+  /** Chromosomes of the job's other files, each with the name of the file it is in. */
+  otherFiles?: ReadonlyMap<string, string>;
+  /** The sample count this file must have (the job's first file). */
+  sameSamplesAs?: { count: number; fileName: string };
+  /** Continue from a paused call; `source` must then start at `resume.block`. */
+  resume?: FileCursor;
+  /** Asked at line boundaries once this call has read a whole block; true pauses the validation. */
+  shouldPause?: () => boolean;
+  maxLineBytes?: number;
+}
+
+export async function validateVcf(
+  source: AsyncIterable<Uint8Array>,
+  options: ValidateVcfOptions,
+): Promise<FileVerdict> {
+  const { rules, resume } = options;
+  const header: HeaderState = {
+    fileformat: resume?.fileformat ?? false,
+    sampleCount: resume?.sampleCount ?? null,
+  };
+  const state: RecordState = {
+    chromosome: resume?.chromosome ?? null,
+    lastPosition: resume?.lastPosition ?? 0,
+    records: resume?.records ?? 0,
+    phaseLocked: resume?.phaseLocked ?? false,
+  };
+  const chromosomes = state.chromosome === null ? [] : [state.chromosome];
+  const stats: ValidationStats = {
+    peakPendingBytes: 0,
+    compressedBytes: 0,
+    decompressedBytes: 0,
+    peakLineBytes: 0,
+  };
+
+  const onChromosome = (name: string, previous: string | null, line: number) => {
+    if (previous !== null) {
+      throw new VcfInputError(
+        'MIXED_CHROMOSOMES',
+        `chromosome ${excerpt(name)} after ${previous}: the services need one chromosome per file; split it with \`bcftools view -r <chromosome>\`.`,
+        line,
+      );
+    }
+    const naming = chromosomeNameProblem(name, rules.build);
+    if (naming) throw new VcfInputError(naming.code, naming.message, line);
+    const elsewhere = options.otherFiles?.get(name);
+    if (elsewhere !== undefined) {
+      throw new VcfInputError(
+        'CHROMOSOME_IN_TWO_FILES',
+        `chromosome ${name} is also in ${elsewhere}: the services need all of a chromosome in one file; join them with \`bcftools concat\`.`,
+        line,
+      );
+    }
+    chromosomes.push(name);
+  };
+  const newScanner = (samples: number) =>
+    new RecordScanner(samples, state, onChromosome, rules.phasing === 'no_phasing');
+  let scanner = header.sampleCount === null ? null : newScanner(header.sampleCount);
+  const headerRules = { sampleLimits: rules.sampleLimits, sameSamplesAs: options.sameSamplesAs };
+
+  const reader = new LineReader(
+    (buffer, start, end, line) => {
+      if (scanner) return scanner.scan(buffer, start, end, line);
+      checkHeaderLine(buffer.toString('utf8', start, end), line, header, headerRules);
+      if (header.sampleCount !== null) scanner = newScanner(header.sampleCount);
+    },
+    options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES,
+    resume?.line ?? 0,
+  );
+
+  const summary = (): FileSummary => ({
+    sampleCount: header.sampleCount,
+    chromosomes,
+    records: state.records,
+    lines: reader.lines,
+  });
+  const done = (outcome: { status: 'valid' } | { status: 'invalid'; problem: VcfProblem }): FileVerdict => {
+    stats.peakLineBytes = reader.peakJoinedBytes;
+    return { ...outcome, summary: summary(), stats };
+  };
+
+  const shouldPause = options.shouldPause ?? (() => false);
+  let blocksRead = 0;
+  const mayPause = () => blocksRead > 0 && shouldPause();
+  let skip = resume?.within ?? 0;
+  let nextBlock = resume?.block ?? 0;
+  const cursorAt = (at: { block: number; within: number }): FileCursor => ({
+    ...at,
+    line: reader.lines,
+    fileformat: header.fileformat,
+    sampleCount: header.sampleCount,
+    ...state,
+  });
+  try {
+    for await (const block of readBgzfBlocks(guarded(source), resume?.block ?? 0, stats)) {
+      if (skip > block.data.length) {
+        throw new VcfInputError(
+          'BGZF_CORRUPT',
+          `the block at byte ${block.offset} is shorter than the checkpoint says (the file changed?).`,
+        );
+      }
+      const pausedAt = reader.feed(block, skip, mayPause);
+      skip = 0;
+      if (pausedAt !== -1) {
+        stats.peakLineBytes = reader.peakJoinedBytes;
+        const cursor = cursorAt({ block: block.offset, within: pausedAt });
+        return { status: 'paused', cursor, summary: summary(), stats };
+      }
+      blocksRead += 1;
+      nextBlock = block.offset + block.size;
+    }
+    reader.finish();
+  } catch (error) {
+    if (error instanceof SourceInterrupted && blocksRead > 0) {
+      // Everything up to the last line start is checked: the next call resumes there.
+      const cursor = cursorAt(reader.partialStart ?? { block: nextBlock, within: 0 });
+      stats.peakLineBytes = reader.peakJoinedBytes;
+      return { status: 'paused', cursor, interrupted: error.message, summary: summary(), stats };
+    }
+    if (!(error instanceof VcfInputError)) throw error;
+    return done({ status: 'invalid', problem: toProblem(error, header, reader.lines) });
+  }
+
+  if (header.sampleCount === null) {
+    return done({
+      status: 'invalid',
+      problem: header.fileformat
+        ? { code: 'NO_CHROM_LINE', message: 'The VCF header has no #CHROM line.' }
+        : { code: 'NOT_VCF', message: 'The file does not start with a VCF header (##fileformat=VCFv4.x).' },
+    });
+  }
+  if (state.records === 0) {
+    return done({
+      status: 'invalid',
+      problem: { code: 'NO_RECORDS', message: 'The file has a header but no variant records.' },
+    });
+  }
+  return done({ status: 'valid' });
+}
+
+function toProblem(error: VcfInputError, header: HeaderState, lines: number): VcfProblem {
+  if (error.code === 'LINE_TOO_LONG' && !header.fileformat) {
+    // Megabytes without a newline before any header: binary data compressed with bgzip, not a VCF.
+    return {
+      code: 'NOT_VCF',
+      message: 'The file does not start with a VCF header (##fileformat=VCFv4.x).',
+      line: 1,
+    };
+  }
+  if (error.line !== undefined) return { code: error.code, message: error.message, line: error.line };
+  // Framing problems belong to no line; say how far the file was readable.
+  return { code: error.code, message: lines > 0 ? `after line ${lines}, ${error.message}` : error.message };
+}
