@@ -105,6 +105,8 @@ export interface JobRecord {
    * known yet). A cancel then waits for the outcome instead of stopping the workflow under it.
    */
   submissionAttemptAt?: string;
+  /** The last error a workflow task threw, in full; the execution state carries only its name. */
+  lastFailure?: { type: string; message: string; at: string };
   /** When the marked attempt ended without a known outcome (its answer lost); see submit-job.ts. */
   submissionAttemptEndedAt?: string;
   idempotencyKey?: string;
@@ -392,6 +394,23 @@ export class JobRepository {
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) return false;
       throw error;
+    }
+  }
+
+  /** Records the last task failure on the job (any state; nothing if the job is gone). */
+  async recordTaskFailure(owner: string, jobId: string, failure: NonNullable<JobRecord['lastFailure']>) {
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { PK: userPartition(owner), SK: JOB_PREFIX + jobId },
+          UpdateExpression: 'SET lastFailure = :failure',
+          ConditionExpression: 'attribute_exists(PK)',
+          ExpressionAttributeValues: { ':failure': failure },
+        }),
+      );
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
     }
   }
 

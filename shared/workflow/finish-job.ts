@@ -130,9 +130,11 @@ export async function recordJobFailure(
   errorType: string,
   cause: string | undefined,
 ): Promise<void> {
-  const error = describeFailure(errorType, causeMessage(cause));
-  logger.error('job failed', { jobId: ref.jobId, errorType, code: error.code });
   const job = await jobRepository().get(ref.owner, ref.jobId);
+  // The full message was recorded on the job by the task that threw (the state carries only its name).
+  const recorded = job?.lastFailure?.type === errorType ? job.lastFailure.message : undefined;
+  const error = describeFailure(errorType, recorded ?? causeMessage(cause));
+  logger.error('job failed', { jobId: ref.jobId, errorType, code: error.code });
   // Files copied before the failure stay listed (and downloadable), never orphaned in the bucket.
   const results = Object.values(job?.copyOutcomes ?? {}).flatMap((outcome) =>
     outcome.status === 'COPIED'

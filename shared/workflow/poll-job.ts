@@ -4,6 +4,7 @@
  * unreachable is not a failure: the loop waits and asks again. After a bounded number of polls the
  * execution continues as a new one, so a day-long job never nears the history limit.
  */
+import { createHash } from 'node:crypto';
 
 import type { CloudgeneJob } from '#shared/cloudgene/client';
 import { CloudgeneNotFoundError, ServiceUnavailableError } from '#shared/cloudgene/errors';
@@ -77,7 +78,13 @@ export async function pollImputationJob(
     step.logMessages.map((log) => ({ step: step.name, type: log.type, message: plainText(log.message) })),
   );
   const latest = messages.slice(-MAX_MESSAGES);
-  const fingerprint = `${remote.state}|${remote.positionInQueue ?? ''}|${messages.length}|${latest.at(-1)?.message ?? ''}`;
+  // A digest, not the text: the service's messages stay out of the execution state (they live on the job).
+  const fingerprint = createHash('sha256')
+    .update(
+      `${remote.state}|${remote.positionInQueue ?? ''}|${messages.length}|${latest.at(-1)?.message ?? ''}`,
+    )
+    .digest('base64url')
+    .slice(0, 16);
   const changed = fingerprint !== previous.lastChange;
   const remoteView = {
     state: remote.state,

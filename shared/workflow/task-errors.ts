@@ -22,6 +22,10 @@ export class JobFailure extends Error {
 export function describeFailure(errorType: string, message: string): { code: string; message: string } {
   const jobFailure = /^([A-Z][A-Z0-9_]+): ([\s\S]*)$/.exec(message);
   if (errorType === 'JobFailure' && jobFailure) return { code: jobFailure[1]!, message: jobFailure[2]! };
+  // Only the code reached us (the full message could not be recorded on the job).
+  if (errorType === 'JobFailure' && /^[A-Z][A-Z0-9_]+$/.test(message)) {
+    return { code: message, message: `The workflow stopped the job (${message})` };
+  }
   switch (errorType) {
     case 'ServiceTokenInvalidError':
       return {

@@ -8,7 +8,30 @@ import type { z } from 'zod';
 import { JobTransitionConflict, jobRepository } from '#shared/jobs/job-repository';
 import { isTerminal } from '#shared/jobs/job-status';
 import { logger } from '#shared/logger';
-import { TransientError } from './task-errors';
+import { JobFailure, TransientError } from './task-errors';
+
+/**
+ * What the execution state may carry of a failure: the error's name (what Retry and Catch match on) and
+ * a job failure's code. Its message — often the service's own words — is recorded on the job instead,
+ * where RecordFailure reads it, so no service text travels through the execution history.
+ */
+async function recordedFailure(ref: { jobId: string; owner: string }, error: unknown): Promise<Error> {
+  const original = error instanceof Error ? error : new Error(String(error));
+  try {
+    await jobRepository().recordTaskFailure(ref.owner, ref.jobId, {
+      type: original.name,
+      message: original.message,
+      at: new Date().toISOString(),
+    });
+  } catch (recordError) {
+    logger.warn('could not record the failure on the job', { error: String(recordError) });
+  }
+  const code = original instanceof JobFailure ? original.code : undefined;
+  const sanitized = new Error(code ?? `${original.name}: recorded on the job`);
+  sanitized.name = original.name;
+  sanitized.stack = `${sanitized.name}: ${sanitized.message}`;
+  return sanitized;
+}
 
 export function workflowTask<S extends z.ZodType, R>(
   name: string,
@@ -31,7 +54,7 @@ export function workflowTask<S extends z.ZodType, R>(
         throw new TransientError(error.message);
       }
       logger.warn('task failed', { errorType: (error as Error).name, error: (error as Error).message });
-      throw error;
+      throw await recordedFailure(input, error);
     }
   };
 }

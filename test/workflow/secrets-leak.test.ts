@@ -170,5 +170,9 @@ describe('secrets never leak', () => {
         .map(([where]) => `${what} in ${where}`),
     );
     expect(found).toEqual([]);
+    // Nor does the service's own text travel through the execution state: it is recorded on the job.
+    for (const serviceText of ['No chunks passed the QC step', 'valid VCF file(s) found', 'Imputation (']) {
+      expect(places.history).not.toContain(serviceText);
+    }
   });
 });
