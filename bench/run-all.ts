@@ -16,6 +16,7 @@ const BENCHES = [
     file: 'bench/copy-throughput.ts',
     title: 'Copying results: throughput against the plain pipe, and memory',
   },
+  { file: 'bench/slot-refusals.ts', title: 'Refused submissions per job under the per-user limit' },
   { file: 'bench/vcf-validate.ts', title: 'VCF validation' },
 ];
 
