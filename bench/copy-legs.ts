@@ -6,9 +6,9 @@
 import { Readable } from 'node:stream';
 import type { ReadableStream } from 'node:stream/web';
 import { Upload } from '@aws-sdk/lib-storage';
+import { resultStream } from '#infra/local/simulator/result-bytes';
 import { s3StreamingClient } from '#shared/aws/clients';
 import { COPY_QUEUE_SIZE, copyPartSize } from '#shared/workflow/copy-result';
-import { resultStream } from '#test/simulator/result-bytes';
 
 interface Target {
   bucket: string;

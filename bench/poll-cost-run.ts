@@ -18,8 +18,8 @@ import { resolve } from 'node:path';
 import { StateMachine } from 'aws-local-stepfunctions';
 import { AwsProtocolError, startJsonProtocolServer } from '#infra/local/emulators/json-protocol';
 import { lambdaContext } from '#infra/local/lambda-context';
+import type { CloudgeneSimulator } from '#infra/local/simulator/cloudgene-simulator';
 import { STATE_MACHINE_DEFINITION_FILE, workflowTasks } from '#shared/workflow/tasks';
-import type { CloudgeneSimulator } from '#test/simulator/cloudgene-simulator';
 import { startWorkflowHarness } from '#test/workflow/harness';
 import { type PollRunResult, RESULT_FILES, SCENARIOS } from './poll-scenarios';
 

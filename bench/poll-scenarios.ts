@@ -1,5 +1,5 @@
 /** The jobs of the poll-cost benchmark (bench/poll-cost.ts runs each in bench/poll-cost-run.ts). */
-import type { FaultRule, ResultFileSpec } from '#test/simulator/cloudgene-simulator';
+import type { FaultRule, ResultFileSpec } from '#infra/local/simulator/cloudgene-simulator';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;

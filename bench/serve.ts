@@ -59,7 +59,7 @@ async function serve(role: string) {
   let close: () => Promise<void>;
   let info: Record<string, unknown>;
   if (role === 'source') {
-    const { startCloudgeneSimulator } = await import('#test/simulator/cloudgene-simulator');
+    const { startCloudgeneSimulator } = await import('#infra/local/simulator/cloudgene-simulator');
     const sim = await startCloudgeneSimulator({
       resultFiles: JSON.parse(process.env.BENCH_RESULT_FILES ?? '[]'),
       maxDownloadsPerFile: Number.MAX_SAFE_INTEGER,

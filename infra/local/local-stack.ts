@@ -9,9 +9,9 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
+import { type CloudgeneSimulator, startCloudgeneSimulator } from '#infra/local/simulator/cloudgene-simulator';
+import { createTokenIssuer, type TokenIssuer } from '#infra/local/token-issuer';
 import { resolveServiceCatalog } from '#shared/catalog/service-catalog';
-import { type CloudgeneSimulator, startCloudgeneSimulator } from '#test/simulator/cloudgene-simulator';
-import { createTokenIssuer, type TokenIssuer } from '#test/support/jwt-issuer';
 import { type LocalApiGateway, startLocalApiGateway } from './api-gateway';
 import {
   type DynamoDbEmulator,

@@ -10,9 +10,9 @@ import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bundleAsDeployed } from '#infra/constructs/bundle-as-deployed';
 import { lambdaContext } from '#infra/local/lambda-context';
+import { createTokenIssuer } from '#infra/local/token-issuer';
 import { type Caller, callerToAuthorizerContext } from '#shared/auth/caller';
 import { startAwsEmulators } from '#test/support/aws-emulators';
-import { createTokenIssuer } from '#test/support/jwt-issuer';
 
 type Handler = (event: unknown, context: unknown) => Promise<unknown>;
 

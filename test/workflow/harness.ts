@@ -10,13 +10,13 @@ import {
   type StepFunctionsEmulatorOptions,
   startStepFunctionsEmulator,
 } from '#infra/local/emulators/step-functions';
-import type { Caller } from '#shared/auth/caller';
-import type { JobRecord } from '#shared/jobs/job-repository';
 import {
   type CloudgeneSimulator,
   type SimulatorOptions,
   startCloudgeneSimulator,
-} from '#test/simulator/cloudgene-simulator';
+} from '#infra/local/simulator/cloudgene-simulator';
+import type { Caller } from '#shared/auth/caller';
+import type { JobRecord } from '#shared/jobs/job-repository';
 import { startAwsEmulators } from '#test/support/aws-emulators';
 import { makeVcfGz, type VcfSpec } from '#test/support/vcf-fixtures';
 

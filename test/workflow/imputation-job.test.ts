@@ -2,8 +2,8 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { resultSha256 } from '#infra/local/simulator/result-bytes';
 import { JobStatus } from '#shared/jobs/job-status';
-import { resultSha256 } from '#test/simulator/result-bytes';
 import { startWorkflowHarness, type WorkflowHarness } from './harness';
 
 let h: WorkflowHarness;

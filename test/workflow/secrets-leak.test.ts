@@ -11,10 +11,10 @@ import { GetExecutionHistoryCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type LocalApiGateway, startLocalApiGateway } from '#infra/local/api-gateway';
+import { createTokenIssuer } from '#infra/local/token-issuer';
 import { dynamoDocumentClient } from '#shared/aws/clients';
 import { tableEnv } from '#shared/aws/table';
 import { JobStatus } from '#shared/jobs/job-status';
-import { createTokenIssuer } from '#test/support/jwt-issuer';
 import { makeVcfGz } from '#test/support/vcf-fixtures';
 import { startWorkflowHarness, type WorkflowHarness } from './harness';
 

@@ -9,6 +9,7 @@ import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { lambdaContext } from '#infra/local/lambda-context';
+import { DEFAULT_RESULT_FILES, type ResultFileSpec } from '#infra/local/simulator/cloudgene-simulator';
 import { dynamoDocumentClient } from '#shared/aws/clients';
 import { tableEnv, userPartition } from '#shared/aws/table';
 import { getService } from '#shared/catalog/service-catalog';
@@ -18,7 +19,6 @@ import { listServiceCredentials } from '#shared/credentials/service-credentials'
 import { JobStatus } from '#shared/jobs/job-status';
 import { cancelJob, createJob, deleteJob, jobResults } from '#shared/jobs/jobs';
 import { TransientError } from '#shared/workflow/task-errors';
-import { DEFAULT_RESULT_FILES, type ResultFileSpec } from '#test/simulator/cloudgene-simulator';
 import { startWorkflowHarness, type WorkflowHarness } from './harness';
 
 type Handler = (event: unknown, context?: unknown) => Promise<unknown>;

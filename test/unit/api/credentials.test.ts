@@ -1,7 +1,7 @@
 import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { type CloudgeneSimulator, startCloudgeneSimulator } from '#infra/local/simulator/cloudgene-simulator';
 import { secretNameFor } from '#shared/credentials/token-vault';
-import { type CloudgeneSimulator, startCloudgeneSimulator } from '#test/simulator/cloudgene-simulator';
 import { invoke } from '#test/support/api-event';
 import { startAwsEmulators } from '#test/support/aws-emulators';
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type CloudgeneSimulator, startCloudgeneSimulator } from '#test/simulator/cloudgene-simulator';
+import { type CloudgeneSimulator, startCloudgeneSimulator } from '#infra/local/simulator/cloudgene-simulator';
 import { invoke } from '#test/support/api-event';
 import { startAwsEmulators } from '#test/support/aws-emulators';
 

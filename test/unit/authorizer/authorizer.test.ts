@@ -2,11 +2,11 @@ import { generateKeyPairSync } from 'node:crypto';
 import type { APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createAuthorizerHandler, wholeApiArn } from '#functions/authorizer/handler';
+import { createTokenIssuer } from '#infra/local/token-issuer';
 import { callerFromEvent } from '#shared/auth/caller';
 import { authConfigSchema, createTokenVerifier } from '#shared/auth/verifier';
 import { logger } from '#shared/logger';
 import { apiEvent } from '#test/support/api-event';
-import { createTokenIssuer } from '#test/support/jwt-issuer';
 
 const methodArn = 'arn:aws:execute-api:eu-west-1:123456789012:abc123/v1/GET/jobs/01ABC';
 const issuer = createTokenIssuer({

@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createAuthorizerHandler } from '#functions/authorizer/handler';
+import { createTokenIssuer } from '#infra/local/token-issuer';
 import { authConfigSchema, createTokenVerifier } from '#shared/auth/verifier';
 import { logger } from '#shared/logger';
-import { createTokenIssuer } from '#test/support/jwt-issuer';
 
 // CognitoJwtVerifier derives the issuer from the pool id; a fake pool id and our own key stand in for it.
 const poolId = 'eu-west-1_TestPool1';

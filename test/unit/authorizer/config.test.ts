@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { createTokenIssuer } from '#infra/local/token-issuer';
 import { authConfigSchema } from '#shared/auth/verifier';
 import { ConfigError, parseEnv } from '#shared/config';
-import { createTokenIssuer } from '#test/support/jwt-issuer';
 
 const parse = (env: Record<string, string>) => parseEnv(authConfigSchema, env);
 

@@ -3,6 +3,12 @@ import { Readable } from 'node:stream';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  type CloudgeneSimulator,
+  type SimulatorOptions,
+  startCloudgeneSimulator,
+} from '#infra/local/simulator/cloudgene-simulator';
+import { resultChunks, resultSha256 } from '#infra/local/simulator/result-bytes';
 import { CloudgeneClient, type CloudgeneJob } from '#shared/cloudgene/client';
 import {
   CloudgeneBadRequestError,
@@ -14,12 +20,6 @@ import {
   ServiceTokenInvalidError,
   ServiceUnavailableError,
 } from '#shared/cloudgene/errors';
-import {
-  type CloudgeneSimulator,
-  type SimulatorOptions,
-  startCloudgeneSimulator,
-} from '#test/simulator/cloudgene-simulator';
-import { resultChunks, resultSha256 } from '#test/simulator/result-bytes';
 
 /** Long phases moved by sim.advance(): job states change only when a test says so. */
 const TIMING = { queueMs: 1000, runMs: 1000, exportMs: 1000 };

@@ -8,14 +8,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
-import { multipartBody } from '#shared/cloudgene/multipart';
 import {
   type CloudgeneSimulator,
   type SimulatorOptions,
   startCloudgeneSimulator,
-} from '#test/simulator/cloudgene-simulator';
-import { parseMultipart } from '#test/simulator/multipart-parser';
-import { humanSize, resultChunks, resultSha256, resultStream } from '#test/simulator/result-bytes';
+} from '#infra/local/simulator/cloudgene-simulator';
+import { parseMultipart } from '#infra/local/simulator/multipart-parser';
+import { humanSize, resultChunks, resultSha256, resultStream } from '#infra/local/simulator/result-bytes';
+import { multipartBody } from '#shared/cloudgene/multipart';
 
 const TIMING = { queueMs: 1000, runMs: 1000, exportMs: 1000 };
 const started: CloudgeneSimulator[] = [];

@@ -5,7 +5,7 @@
 import { connect } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type LocalApiGateway, startLocalApiGateway } from '#infra/local/api-gateway';
-import { createTokenIssuer } from '#test/support/jwt-issuer';
+import { createTokenIssuer } from '#infra/local/token-issuer';
 
 const issuer = createTokenIssuer({ issuer: 'https://idp.example.org/local', audience: 'local-api' });
 

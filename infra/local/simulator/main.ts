@@ -1,5 +1,5 @@
 /**
- * `npm run simulator` (or `PORT=8090 tsx test/simulator/main.ts`): a Cloudgene simulator on its own,
+ * `npm run simulator` (or `PORT=8090 tsx infra/local/simulator/main.ts`): a Cloudgene simulator on its own,
  * for trying the client or the gateway against it by hand. Settings come from the environment so the
  * same command works in scripts; users can be created up front (USERS) or later through the admin API.
  */
