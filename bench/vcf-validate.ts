@@ -24,8 +24,8 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { crc32, createGunzip, deflateRaw } from 'node:zlib';
-import { BGZF_EOF } from '#test/support/vcf-fixtures';
+import { createGunzip, deflateRaw } from 'node:zlib';
+import { BGZF_EOF, bgzfFrame } from '#test/support/vcf-fixtures';
 
 const MiB = 1024 ** 2;
 const SAMPLES = 1000;
@@ -148,7 +148,7 @@ async function generate(
 ): Promise<{ bytes: number; records: number; cuts: { size: number; offset: number }[] }> {
   const [targetBytes, ...cutSizes] = sizes as [number, ...number[]];
   const cuts: { size: number; offset: number }[] = [];
-  const { bgzfHeaderAndTrailer, EOF } = bgzfParts();
+  const EOF = BGZF_EOF;
   const fd = openSync(path, 'w');
   let written = 0;
   const inFlight: Promise<Buffer>[] = [];
@@ -161,7 +161,7 @@ async function generate(
     inFlight.push(
       new Promise((resolve, reject) =>
         deflateRaw(data, { level: LEVEL }, (error, deflated) =>
-          error ? reject(error) : resolve(bgzfHeaderAndTrailer(data, deflated)),
+          error ? reject(error) : resolve(bgzfFrame(data, deflated)),
         ),
       ),
     );
@@ -233,19 +233,4 @@ async function generate(
   written += EOF.length;
   closeSync(fd);
   return { bytes: written, records, cuts };
-}
-
-function bgzfParts() {
-  return {
-    EOF: BGZF_EOF,
-    /** bgzfBlock of the fixtures, around data deflated elsewhere (on the thread pool). */
-    bgzfHeaderAndTrailer(data: Buffer, deflated: Buffer): Buffer {
-      const header = Buffer.from([0x1f, 0x8b, 0x08, 0x04, 0, 0, 0, 0, 0, 0xff, 6, 0, 0x42, 0x43, 2, 0, 0, 0]);
-      header.writeUInt16LE(header.length + deflated.length + 8 - 1, 16);
-      const trailer = Buffer.alloc(8);
-      trailer.writeUInt32LE(crc32(data), 0);
-      trailer.writeUInt32LE(data.length, 4);
-      return Buffer.concat([header, deflated, trailer]);
-    },
-  };
 }

@@ -12,7 +12,11 @@ const MAX_BLOCK_INPUT = 65_280;
 
 /** One BGZF block: a gzip member whose extra field `BC` records the block's compressed size. */
 export function bgzfBlock(data: Buffer, level = 6): Buffer {
-  const deflated = deflateRawSync(data, { level });
+  return bgzfFrame(data, deflateRawSync(data, { level }));
+}
+
+/** The BGZF header and trailer around `data` already deflated (raw) as `deflated`. */
+export function bgzfFrame(data: Buffer, deflated: Buffer): Buffer {
   const header = Buffer.from([0x1f, 0x8b, 0x08, 0x04, 0, 0, 0, 0, 0, 0xff, 6, 0, 0x42, 0x43, 2, 0, 0, 0]);
   header.writeUInt16LE(header.length + deflated.length + 8 - 1, 16);
   const trailer = Buffer.alloc(8);
