@@ -7,6 +7,9 @@
  * higher than the service's, one refusal teaches the service's limit to every job of the user.
  *
  * Each scenario runs in a fresh process (fresh tables, fresh simulator). Run: npm run bench:slots.
+ * The harness runs Wait states in 10 ms, not the deployed 60 s–30 min slot waits: code that retries an
+ * upload on every slot wait (the code before upload leases) is refused more often here than it would be
+ * deployed; code that checks before uploading is refused the same number of times whatever the waits.
  */
 import { spawnSync } from 'node:child_process';
 import { resolve } from 'node:path';
@@ -59,6 +62,7 @@ if (process.env.BENCH_SLOT_SCENARIO) {
 
 const node = node22();
 console.log(`Node ${node.version}; each scenario in a fresh process; goal: refused submissions per job ≤ 1`);
+console.log('(Wait states run in 10 ms here, as in the workflow tests: see the header of this file)');
 console.log('jobs  service limit  catalog limit  refused  per job  succeeded  input sent for nothing');
 for (const scenario of SCENARIOS) {
   const run = spawnSync(node.path, ['--import', 'tsx', 'bench/slot-refusals.ts'], {

@@ -138,15 +138,6 @@ export async function activeCredential(
   return metadata;
 }
 
-/** The caller's token for a service, for code that is about to call it. */
-export async function requireServiceToken(
-  caller: Caller,
-  service: ServiceDefinition,
-  deps: CredentialDeps = defaultDeps(),
-): Promise<string> {
-  return (await serviceSession(caller, service, deps)).token;
-}
-
 /**
  * The caller's token with the credential it belongs to, and the hook a Cloudgene client calls when the
  * service refuses it: the credential is marked `rejected` at once, so services, credentials and new jobs

@@ -109,7 +109,8 @@ export async function copyResultFile(
   const earlier = await alreadyCopied(job, file.index, key);
   if (earlier) {
     logger.info('result file already in our bucket; no download spent', { file: remote.name });
-    await record(job, file.index, earlier, key);
+    // Only a copy the job does not know yet (the task died before recording it) needs recording.
+    if (earlier !== job.copyOutcomes?.[String(file.index)]) await record(job, file.index, earlier, key);
     return summary(earlier, true);
   }
 

@@ -33,8 +33,6 @@ export const pollStateSchema = z
     remoteState: z.number().optional(),
     lastChange: z.string().optional(),
     continuation: z.number().int().optional(),
-    /** The service's per-user limit as it last told us ("Only N jobs…"), else the catalog's. */
-    slotLimit: z.number().int().positive().optional(),
   })
   .passthrough();
 export type PollState = z.infer<typeof pollStateSchema>;
@@ -71,8 +69,8 @@ export async function submitImputationJob(ref: JobRef, previous: PollState = {})
   if (externalJobId) {
     logger.warn('adopting a submission made by an earlier attempt', { jobId: job.jobId, externalJobId });
   } else {
-    // What the service last stated wins over what this job assumed and over the catalog.
-    const limit = seen.serviceLimit ?? previous.slotLimit ?? service.maxConcurrentJobs;
+    // The limit the service last stated (remembered for all the owner's jobs) wins over the catalog's.
+    const limit = seen.serviceLimit ?? service.maxConcurrentJobs;
     const active = recent.filter(
       (remote) => remote.state !== undefined && SLOT_STATES.has(remote.state),
     ).length;
@@ -82,7 +80,6 @@ export async function submitImputationJob(ref: JobRef, previous: PollState = {})
         job,
         previous,
         `${active} of your jobs are running at ${service.name} (at most ${limit} at a time); waiting for one to finish`,
-        limit,
       );
     }
     // The service cannot see uploads still on their way: our own jobs share the free slots by lease.
@@ -96,14 +93,13 @@ export async function submitImputationJob(ref: JobRef, previous: PollState = {})
         job,
         previous,
         `another of your uploads to ${service.name} takes the last free slot (at most ${limit} jobs at a time); waiting`,
-        limit,
       );
     }
     // Mark the attempt before the first byte goes out: a cancel from now on waits for its outcome.
     const attemptAt = new Date().toISOString();
     if (!(await jobs.update(job.owner, job.jobId, { submissionAttemptAt: attemptAt }, SUBMITTABLE))) {
       await slots.release(job.owner, job.serviceId, job.jobId);
-      return resumeAfterConflict(ref);
+      return resumeAfterConflict(ref, client);
     }
     try {
       const submitted = await client.submitJob({
@@ -151,13 +147,8 @@ export async function submitImputationJob(ref: JobRef, previous: PollState = {})
       }
       if (!(error instanceof ConcurrencyLimitError)) throw error;
       const current = await loadJob(ref);
-      if (current.status === JobStatus.CANCEL_REQUESTED) return settleCanceledSubmission(current);
-      return waitForSlot(
-        current,
-        previous,
-        error.serviceMessage ?? error.message,
-        error.limit ?? previous.slotLimit ?? service.maxConcurrentJobs,
-      );
+      if (current.status === JobStatus.CANCEL_REQUESTED) return settleCanceledSubmission(current, client);
+      return waitForSlot(current, previous, error.serviceMessage ?? error.message);
     }
   }
   return recordSubmission(job, externalJobId, client);
@@ -199,8 +190,8 @@ async function recordSubmission(job: JobRecord, externalJobId: string, client: C
  * its marker), record it and let the poll loop cancel it there; if not, and no attempt can still be
  * uploading, nothing exists at the service and the job is CANCELED.
  */
-async function settleCanceledSubmission(job: JobRecord): Promise<PollState> {
-  const client = await ownerClient(job);
+async function settleCanceledSubmission(job: JobRecord, client?: CloudgeneClient): Promise<PollState> {
+  client ??= await ownerClient(job);
   const found = await client.findJobByName(submissionMarker(job.jobId), LIST_PAGES);
   if (found) return recordSubmission(job, found.id, client);
   if (submissionMayStillAppear(job)) {
@@ -227,7 +218,7 @@ export function submissionMayStillAppear(job: JobRecord, now = Date.now()): bool
   return now - ended < LOST_ANSWER_GRACE_MS;
 }
 
-async function waitForSlot(job: JobRecord, previous: PollState, reason: string, limit: number) {
+async function waitForSlot(job: JobRecord, previous: PollState, reason: string) {
   const base = nextWaitSeconds(
     previous.outcome === 'WAIT_FOR_SLOT' ? previous.baseWaitSeconds : undefined,
     false,
@@ -244,14 +235,13 @@ async function waitForSlot(job: JobRecord, previous: PollState, reason: string, 
     baseWaitSeconds: base,
     waitSeconds: scaledWait(base),
     pollCount: 0,
-    slotLimit: limit,
   };
 }
 
 /** The job moved while we were about to upload (a cancel won the race): act on where it is now. */
-async function resumeAfterConflict(ref: JobRef): Promise<PollState> {
+async function resumeAfterConflict(ref: JobRef, client: CloudgeneClient): Promise<PollState> {
   const current = await loadJob(ref);
-  if (current.status === JobStatus.CANCEL_REQUESTED) return settleCanceledSubmission(current);
+  if (current.status === JobStatus.CANCEL_REQUESTED) return settleCanceledSubmission(current, client);
   return { outcome: 'STOPPED' };
 }
 
