@@ -18,6 +18,14 @@ export const REPOSITORY_ROOT = resolve(import.meta.dirname, '..', '..');
 export const CJS_REQUIRE_SHIM =
   "import { createRequire as __gatewayCreateRequire } from 'node:module'; const require = __gatewayCreateRequire(import.meta.url);";
 
+/**
+ * On Lambda the role's credentials are in the environment: the SDK's default credential chain is
+ * replaced by its environment link (shared/aws/lambda-credentials.ts explains what this leaves out).
+ */
+export const CREDENTIALS_ALIAS = {
+  '@aws-sdk/credential-provider-node': resolve(REPOSITORY_ROOT, 'shared/aws/lambda-credentials.ts'),
+} as const;
+
 /** Every function's NODE_OPTIONS: stack traces point into the TypeScript sources. */
 export const DEPLOYED_NODE_OPTIONS = '--enable-source-maps';
 
@@ -39,6 +47,9 @@ export const deployedBundling = {
   // minified file loads faster than the runtime's many CommonJS files.
   externalModules: [] as string[],
   banner: CJS_REQUIRE_SHIM,
+  esbuildArgs: Object.fromEntries(
+    Object.entries(CREDENTIALS_ALIAS).map(([module, path]) => [`--alias:${module}`, path]),
+  ) as Record<string, string>,
 } as const;
 
 /** `deployedBundling` as the esbuild options aws-lambda-nodejs runs esbuild with. */
@@ -56,6 +67,7 @@ export function esbuildOptionsAsDeployed(): BuildOptions {
     tsconfig: deployedBundling.tsconfig,
     external: [...deployedBundling.externalModules],
     banner: { js: deployedBundling.banner },
+    alias: { ...CREDENTIALS_ALIAS },
     absWorkingDir: REPOSITORY_ROOT,
   };
 }
