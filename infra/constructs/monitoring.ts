@@ -1,7 +1,10 @@
 /**
  * A few alarms that matter for a service nobody watches all day: the API answering 5xx, functions
  * erroring or being throttled, and job executions failing or timing out. They notify an SNS topic
- * (optionally e-mailed).
+ * (optionally e-mailed). A dashboard shows them beside the gateway's own metrics (shared/metrics.ts):
+ * jobs created / succeeded / failed, bytes copied, polls, slot waits and validation failures, one line
+ * per imputation service (a SEARCH over the service dimension, so a service added to the catalog
+ * appears without a deploy).
  */
 import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
 import type * as apigw from 'aws-cdk-lib/aws-apigateway';
@@ -13,6 +16,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { type GatewayMetric, gatewayMetrics, METRICS_NAMESPACE, SERVICE_DIMENSION } from '#shared/metrics';
 import type { GatewayFunction } from './gateway-function';
 
 export interface MonitoringProps {
@@ -31,8 +35,18 @@ export interface MonitoringProps {
 /** An alarm's math expression may use at most 10 metrics. */
 const METRICS_PER_EXPRESSION = 10;
 
+/** One line per imputation service: every series of `name` in our namespace, whatever its service. */
+export function perServiceMetric(name: GatewayMetric, period: Duration): cloudwatch.MathExpression {
+  return new cloudwatch.MathExpression({
+    expression: `SEARCH('{${METRICS_NAMESPACE},${SERVICE_DIMENSION},service} MetricName="${name}"', 'Sum', ${period.toSeconds()})`,
+    label: '',
+    period,
+  });
+}
+
 export class Monitoring extends Construct {
   readonly topic: sns.Topic;
+  readonly dashboard: cloudwatch.Dashboard;
 
   constructor(scope: Construct, id: string, props: MonitoringProps) {
     super(scope, id);
@@ -49,6 +63,7 @@ export class Monitoring extends Construct {
     if (props.alarmEmail) this.topic.addSubscription(new subscriptions.EmailSubscription(props.alarmEmail));
     const notify = new actions.SnsAction(this.topic);
 
+    const alarms: cloudwatch.Alarm[] = [];
     const alarm = (id: string, metric: cloudwatch.IMetric, threshold: number, description: string) => {
       const created = new cloudwatch.Alarm(this, id, {
         metric,
@@ -59,6 +74,7 @@ export class Monitoring extends Construct {
         alarmDescription: description,
       });
       created.addAlarmAction(notify);
+      alarms.push(created);
       return created;
     };
     const fiveMinutes = { period: Duration.minutes(5), statistic: 'Sum' };
@@ -107,5 +123,30 @@ export class Monitoring extends Construct {
       1,
       'A job workflow timed out',
     );
+
+    const hour = Duration.hours(1);
+    const graph = (names: GatewayMetric[], title: string, unit = 'per hour') =>
+      new cloudwatch.GraphWidget({
+        title: `${title} (${unit})`,
+        width: 12,
+        height: 6,
+        left: names.map((name) => perServiceMetric(name, hour)),
+        leftYAxis: { min: 0 },
+      });
+    this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
+      defaultInterval: Duration.days(7),
+      widgets: [
+        [
+          graph(['JobsCreated', 'JobsSucceeded', 'JobsFailed'], 'Jobs by imputation service'),
+          graph(['BytesCopied'], gatewayMetrics.BytesCopied.label),
+        ],
+        [
+          graph(['Polls', 'SlotWaits'], 'Status polls and waits for a slot'),
+          graph(['ValidationFailures'], gatewayMetrics.ValidationFailures.label),
+        ],
+        [new cloudwatch.AlarmStatusWidget({ title: 'Alarms', width: 24, height: 4, alarms })],
+        alarms.map((created) => new cloudwatch.AlarmWidget({ alarm: created, width: 6, height: 5 })),
+      ],
+    });
   }
 }

@@ -1,6 +1,7 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { routes } from '#shared/api/routes';
+import { gatewayMetrics, METRICS_NAMESPACE, SERVICE_DIMENSION } from '#shared/metrics';
 import { workflowTasks } from '#shared/workflow/tasks';
 import { synthesize } from './synth';
 
@@ -304,6 +305,41 @@ describe('monitoring', () => {
       },
     });
     expect(Object.keys(resourcesOf(cognito, 'AWS::KMS::Key'))).toContain(keyId);
+  });
+});
+
+describe('dashboard', () => {
+  it('graphs every business metric per imputation service beside the status of every alarm', () => {
+    const dashboards = Object.values(resourcesOf(cognito, 'AWS::CloudWatch::Dashboard')) as {
+      Properties: { DashboardBody: unknown };
+    }[];
+    expect(dashboards).toHaveLength(1);
+    // The body is a Fn::Join of JSON text and references (region, alarm ARNs): put each reference's
+    // logical id in its place to read it as JSON.
+    const parts = (dashboards[0]!.Properties.DashboardBody as { 'Fn::Join': [string, unknown[]] })[
+      'Fn::Join'
+    ][1];
+    const body = JSON.parse(
+      parts
+        .map((part) =>
+          typeof part === 'string'
+            ? part
+            : ((part as { 'Fn::GetAtt'?: string[] })['Fn::GetAtt']?.[0] ?? 'ref'),
+        )
+        .join(''),
+    ) as {
+      widgets: { type: string; properties: { metrics?: { expression: string }[][]; alarms?: string[] } }[];
+    };
+    const expressions = body.widgets.flatMap((w) => w.properties.metrics ?? []).map(([m]) => m!.expression);
+    expect(expressions).toEqual(
+      Object.keys(gatewayMetrics).map(
+        (name) =>
+          `SEARCH('{${METRICS_NAMESPACE},${SERVICE_DIMENSION},service} MetricName="${name}"', 'Sum', 3600)`,
+      ),
+    );
+    const alarmIds = Object.keys(resourcesOf(cognito, 'AWS::CloudWatch::Alarm'));
+    const status = body.widgets.find((w) => w.type === 'alarm')!;
+    expect(status.properties.alarms!.sort()).toEqual(alarmIds.sort());
   });
 });
 
