@@ -89,11 +89,17 @@ export class ItemStore {
     readonly tableName: string,
   ) {}
 
-  async get(key: ItemKey): Promise<Item | undefined> {
+  /** The item as the record type `T` it stores (the store's own type: nothing checks it here). */
+  async get<T = Item>(key: ItemKey): Promise<T | undefined> {
     const result = await this.client.send(
       new GetCommand({ TableName: this.tableName, Key: key, ConsistentRead: true }),
     );
-    return result.Item ? withoutTableAttributes(result.Item) : undefined;
+    return result.Item ? (withoutTableAttributes(result.Item) as T) : undefined;
+  }
+
+  /** Writes a new item; false when one with its key exists already (nothing was written). */
+  insert(item: ItemKey & Item): Promise<boolean> {
+    return this.put(item, { ConditionExpression: `attribute_not_exists(${tableKeys.partitionKey})` });
   }
 
   /** Writes the whole item; false when the condition did not hold (nothing was written). */
@@ -113,13 +119,13 @@ export class ItemStore {
   }
 
   /** Applies the update and returns the item as it is now; undefined when the condition did not hold. */
-  async updateAndGet(key: ItemKey, update: ItemUpdate): Promise<Item | undefined> {
+  async updateAndGet<T = Item>(key: ItemKey, update: ItemUpdate): Promise<T | undefined> {
     const written = await unlessConditionFails(
       this.client.send(
         new UpdateCommand({ TableName: this.tableName, Key: key, ...update, ReturnValues: 'ALL_NEW' }),
       ),
     );
-    return written ? withoutTableAttributes(written.Attributes ?? {}) : undefined;
+    return written ? (withoutTableAttributes(written.Attributes ?? {}) as T) : undefined;
   }
 
   /**
@@ -134,8 +140,11 @@ export class ItemStore {
   }
 
   /** One page of a query; `lastKey` is where the next page starts (absent on the last). */
-  async queryPage(query: Omit<QueryCommandInput, 'TableName'>): Promise<{ items: Item[]; lastKey?: Item }> {
+  async queryPage<T = Item>(
+    query: Omit<QueryCommandInput, 'TableName'>,
+  ): Promise<{ items: T[]; lastKey?: Item }> {
     const page = await this.client.send(new QueryCommand({ TableName: this.tableName, ...query }));
-    return { items: (page.Items ?? []).map(withoutTableAttributes), lastKey: page.LastEvaluatedKey };
+    const items = (page.Items ?? []).map((item) => withoutTableAttributes(item) as T);
+    return { items, lastKey: page.LastEvaluatedKey };
   }
 }

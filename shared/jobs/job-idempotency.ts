@@ -27,17 +27,14 @@ export async function claimIdempotencyKey(
 ): Promise<IdempotencyBinding & { claimed: boolean }> {
   const itemKey = userItemKey(owner, `IDEMPOTENCY#${key}`);
   for (let attempt = 0; attempt < 2; attempt++) {
-    const claimed = await items.put(
-      {
-        ...itemKey,
-        entity: 'IdempotencyKey',
-        ...claim,
-        [tableKeys.ttlAttribute]: Math.floor(Date.now() / 1000) + ttlSeconds,
-      },
-      { ConditionExpression: 'attribute_not_exists(PK)' },
-    );
+    const claimed = await items.insert({
+      ...itemKey,
+      entity: 'IdempotencyKey',
+      ...claim,
+      [tableKeys.ttlAttribute]: Math.floor(Date.now() / 1000) + ttlSeconds,
+    });
     if (claimed) return { ...claim, claimed: true };
-    const existing = await items.get(itemKey);
+    const existing = await items.get<IdempotencyBinding>(itemKey);
     if (existing) {
       return { jobId: String(existing.jobId), requestHash: String(existing.requestHash), claimed: false };
     }

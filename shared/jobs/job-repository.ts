@@ -49,8 +49,6 @@ export class JobTransitionConflict extends Error {
   }
 }
 
-const toJob = (item: Record<string, unknown>) => item as unknown as JobRecord;
-
 export class JobRepository {
   private readonly items: ItemStore;
 
@@ -60,21 +58,17 @@ export class JobRepository {
 
   /** Writes a new job; false when a job with this id already exists (a retried create). */
   async create(job: JobRecord): Promise<boolean> {
-    return this.items.put(
-      {
-        ...jobKey(job.owner, job.jobId),
-        [tableKeys.gsi1.partitionKey]: statusIndexKey(job.owner, job.status),
-        [tableKeys.gsi1.sortKey]: JOB_PREFIX + job.jobId,
-        entity: 'Job',
-        ...job,
-      },
-      { ConditionExpression: 'attribute_not_exists(PK)' },
-    );
+    return this.items.insert({
+      ...jobKey(job.owner, job.jobId),
+      [tableKeys.gsi1.partitionKey]: statusIndexKey(job.owner, job.status),
+      [tableKeys.gsi1.sortKey]: JOB_PREFIX + job.jobId,
+      entity: 'Job',
+      ...job,
+    });
   }
 
   async get(owner: string, jobId: string): Promise<JobRecord | undefined> {
-    const item = await this.items.get(jobKey(owner, jobId));
-    return item ? toJob(item) : undefined;
+    return this.items.get<JobRecord>(jobKey(owner, jobId));
   }
 
   /** Newest first (ULIDs sort by time); with a status, served from the status index. */
@@ -84,7 +78,7 @@ export class JobRepository {
   ): Promise<JobPage> {
     const startKey = options.cursor ? decodeCursor(options.cursor, owner) : undefined;
     const byStatus = options.status !== undefined;
-    const page = await this.items.queryPage({
+    const page = await this.items.queryPage<JobRecord>({
       IndexName: byStatus ? tableKeys.gsi1.indexName : undefined,
       KeyConditionExpression: byStatus ? '#pk = :pk' : '#pk = :pk AND begins_with(#sk, :prefix)',
       ExpressionAttributeNames: byStatus
@@ -98,7 +92,7 @@ export class JobRepository {
       ExclusiveStartKey: startKey,
     });
     return {
-      jobs: page.items.map(toJob),
+      jobs: page.items,
       nextCursor: page.lastKey ? encodeCursor(page.lastKey) : null,
     };
   }
@@ -129,7 +123,7 @@ export class JobRepository {
     if (illegal) throw new IllegalTransitionError(illegal, to);
     if (from.length === 0) throw new JobTransitionConflict(jobId, to);
     const at = (options.now ?? new Date()).toISOString();
-    const moved = await this.items.updateAndGet(
+    const moved = await this.items.updateAndGet<JobRecord>(
       jobKey(owner, jobId),
       jobUpdate({
         set: {
@@ -146,7 +140,7 @@ export class JobRepository {
       }),
     );
     if (!moved) throw new JobTransitionConflict(jobId, to);
-    return toJob(moved);
+    return moved;
   }
 
   /**

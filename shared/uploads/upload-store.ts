@@ -30,7 +30,6 @@ export interface UploadRecord {
 }
 
 const uploadKey = (owner: string, uploadId: string) => userItemKey(owner, UPLOAD_PREFIX + uploadId);
-const toUpload = (item: Record<string, unknown>) => item as unknown as UploadRecord;
 
 export class UploadStore {
   private readonly items: ItemStore;
@@ -40,17 +39,17 @@ export class UploadStore {
   }
 
   async create(upload: UploadRecord): Promise<void> {
-    const created = await this.items.put(
-      { ...uploadKey(upload.owner, upload.uploadId), entity: 'Upload', ...upload },
-      { ConditionExpression: 'attribute_not_exists(PK)' },
-    );
+    const created = await this.items.insert({
+      ...uploadKey(upload.owner, upload.uploadId),
+      entity: 'Upload',
+      ...upload,
+    });
     // Upload ids are fresh ULIDs: an existing record means a bug, never a retry to answer quietly.
     if (!created) throw new Error(`Upload ${upload.uploadId} exists already`);
   }
 
   async get(owner: string, uploadId: string): Promise<UploadRecord | undefined> {
-    const item = await this.items.get(uploadKey(owner, uploadId));
-    return item ? toUpload(item) : undefined;
+    return this.items.get<UploadRecord>(uploadKey(owner, uploadId));
   }
 
   /** PENDING → READY once the object is confirmed; idempotent. */
@@ -64,7 +63,7 @@ export class UploadStore {
   }
 
   async list(owner: string, options: { limit: number; cursor?: string }) {
-    const page = await this.items.queryPage({
+    const page = await this.items.queryPage<UploadRecord>({
       KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
       ExpressionAttributeValues: { ':pk': userPartition(owner), ':prefix': UPLOAD_PREFIX },
       ScanIndexForward: false,
@@ -72,7 +71,7 @@ export class UploadStore {
       ExclusiveStartKey: options.cursor ? uploadKey(owner, options.cursor) : undefined,
     });
     const last = page.lastKey ? String(page.lastKey.SK).slice(UPLOAD_PREFIX.length) : null;
-    return { uploads: page.items.map(toUpload), nextCursor: last };
+    return { uploads: page.items, nextCursor: last };
   }
 }
 

@@ -6,8 +6,7 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { type AwsClientStub, mockClient } from 'aws-sdk-client-mock';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { isTransientAwsFault } from '#shared/aws/aws-faults';
 import { JobRepository, JobTransitionConflict } from '#shared/jobs/job-repository';
 import { JobStatus } from '#shared/jobs/job-status';
@@ -17,6 +16,7 @@ import {
   conditionFailed,
   JOB_ID,
   jobItem,
+  mockedDynamo,
   OWNER,
   retriedErrors,
   throttled,
@@ -92,22 +92,13 @@ describe('DynamoDB throttling at the wire', () => {
 });
 
 describe('what the product makes of throttling', () => {
-  let dynamo: AwsClientStub<DynamoDBDocumentClient>;
-  beforeEach(() => {
-    Object.assign(process.env, {
-      AWS_REGION: 'us-east-1',
-      TABLE_NAME: 'gateway-test',
-      SERVICE_CATALOG: unreachableCatalog,
-    });
-    dynamo = mockClient(DynamoDBDocumentClient);
-  });
-  afterEach(() => dynamo.restore());
+  const mocked = mockedDynamo({ SERVICE_CATALOG: unreachableCatalog });
 
   it('answers the API caller a 500 with a request id and nothing of AWS', async () => {
     const { handler: getJob } = await import('#functions/api/jobs/get-job');
     const { handler: listJobs } = await import('#functions/api/jobs/list-jobs');
-    dynamo.on(GetCommand).rejects(throughputExceeded());
-    dynamo.on(QueryCommand).rejects(throttled());
+    mocked().on(GetCommand).rejects(throughputExceeded());
+    mocked().on(QueryCommand).rejects(throttled());
     const caller = { sub: OWNER, username: 'alice', groups: [] };
     for (const answer of [
       await invoke(getJob, { method: 'GET', caller, pathParameters: { jobId: JOB_ID } }),
@@ -122,7 +113,7 @@ describe('what the product makes of throttling', () => {
   it('turns a throttled job transition in a task into TransientError, which the ASL retries', async () => {
     const { handler: submitJob } = await import('#functions/workflow/submit-job');
     // A retried submit whose service job is known: it only moves the job to QUEUED_REMOTE.
-    dynamo
+    mocked()
       .on(GetCommand)
       .resolves({ Item: jobItem({ status: JobStatus.SUBMITTING }) })
       .on(UpdateCommand)
@@ -133,7 +124,9 @@ describe('what the product makes of throttling', () => {
     expect(JSON.stringify(failure)).not.toContain(AWS_TEXT);
     expect((failure as Error).message).not.toContain(AWS_TEXT);
     // The transition and the attempt to record the failure on the job: nothing else was written.
-    const updates = dynamo.commandCalls(UpdateCommand).map((call) => call.args[0].input);
+    const updates = mocked()
+      .commandCalls(UpdateCommand)
+      .map((call) => call.args[0].input);
     expect(updates).toHaveLength(2);
     expect(updates[0]!.ConditionExpression).toContain('#status IN');
     expect(updates[1]!.ExpressionAttributeValues?.[':failure']).toMatchObject({
@@ -144,7 +137,7 @@ describe('what the product makes of throttling', () => {
 
   it('turns a throttled job read in a task into TransientError too', async () => {
     const { handler: pollJob } = await import('#functions/workflow/poll-job');
-    dynamo.on(GetCommand).rejects(throttled());
+    mocked().on(GetCommand).rejects(throttled());
     const failure = await pollJob({ jobId: JOB_ID, owner: OWNER, previous: { outcome: 'WAIT' } }).catch(
       (caught: Error) => caught,
     );

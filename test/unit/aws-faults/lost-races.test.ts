@@ -8,13 +8,20 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { type AwsClientStub, mockClient } from 'aws-sdk-client-mock';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { JobRepository } from '#shared/jobs/job-repository';
 import { JobStatus } from '#shared/jobs/job-status';
 import { LEASE_STALE_MS, UploadSlots } from '#shared/workflow/upload-slots';
 import { startAwsEmulators } from '#test/support/aws-emulators';
-import { conditionFailed, JOB_ID, jobItem, OWNER, retriedErrors, unreachableCatalog } from './support';
+import {
+  conditionFailed,
+  JOB_ID,
+  jobItem,
+  mockedDynamo,
+  OWNER,
+  retriedErrors,
+  unreachableCatalog,
+} from './support';
 
 const documents = () =>
   DynamoDBDocumentClient.from(new DynamoDBClient({}), { marshallOptions: { removeUndefinedValues: true } });
@@ -40,28 +47,22 @@ describe('lease takers racing against the emulator', () => {
 });
 
 describe('orderings only a mock produces', () => {
-  let dynamo: AwsClientStub<DynamoDBDocumentClient>;
-  beforeEach(() => {
-    Object.assign(process.env, {
-      AWS_REGION: 'us-east-1',
-      TABLE_NAME: 'gateway-test',
-      SERVICE_CATALOG: unreachableCatalog,
-    });
-    dynamo = mockClient(DynamoDBDocumentClient);
-  });
-  afterEach(() => dynamo.restore());
+  const mocked = mockedDynamo({ SERVICE_CATALOG: unreachableCatalog });
 
-  const updates = () => dynamo.commandCalls(UpdateCommand).map((call) => call.args[0].input);
+  const updates = () =>
+    mocked()
+      .commandCalls(UpdateCommand)
+      .map((call) => call.args[0].input);
 
   it('two SubmitJob attempts moving the same job: one moves it, the other is retried and then adopts it', async () => {
     const { handler: submitJob } = await import('#functions/workflow/submit-job');
     // Both read the job before either wrote; from then on the job is where the winner moved it.
-    dynamo
+    mocked()
       .on(GetCommand)
       .resolvesOnce({ Item: jobItem({ status: JobStatus.SUBMITTING }) })
       .resolvesOnce({ Item: jobItem({ status: JobStatus.SUBMITTING }) })
       .resolves({ Item: jobItem({ status: JobStatus.QUEUED_REMOTE }) });
-    dynamo
+    mocked()
       .on(UpdateCommand)
       .resolvesOnce({ Attributes: jobItem({ status: JobStatus.QUEUED_REMOTE }) })
       .rejects(conditionFailed());
@@ -86,11 +87,11 @@ describe('orderings only a mock produces', () => {
 
   it('a task whose move lost to a cancel ends quietly', async () => {
     const { handler: submitJob } = await import('#functions/workflow/submit-job');
-    dynamo
+    mocked()
       .on(GetCommand)
       .resolvesOnce({ Item: jobItem({ status: JobStatus.SUBMITTING }) })
       .resolves({ Item: jobItem({ status: JobStatus.CANCELED }) });
-    dynamo.on(UpdateCommand).rejects(conditionFailed());
+    mocked().on(UpdateCommand).rejects(conditionFailed());
     expect(await submitJob({ jobId: JOB_ID, owner: OWNER })).toEqual({ outcome: 'STOPPED' });
     expect(updates()).toHaveLength(1);
   });
@@ -106,15 +107,19 @@ describe('orderings only a mock produces', () => {
       input.UpdateExpression === 'REMOVE #leases.#job';
 
     beforeEach(() => {
-      dynamo.on(GetCommand).resolves({ Item: { leases: { 'job-a': staleAt } } });
+      mocked()
+        .on(GetCommand)
+        .resolves({ Item: { leases: { 'job-a': staleAt } } });
     });
 
     it('but refreshed by its holder before the removal: the holder keeps it, the taker waits', async () => {
-      dynamo.on(UpdateCommand).callsFake(async (input: { UpdateExpression?: string }) => {
-        // The slot is full, and the lease is no longer the stale one when the removal arrives.
-        if (isTake(input) || isRemove(input)) throw conditionFailed();
-        return {};
-      });
+      mocked()
+        .on(UpdateCommand)
+        .callsFake(async (input: { UpdateExpression?: string }) => {
+          // The slot is full, and the lease is no longer the stale one when the removal arrives.
+          if (isTake(input) || isRemove(input)) throw conditionFailed();
+          return {};
+        });
       expect(await slots().acquire(OWNER, 'michigan', 'job-b', 1, seen, now)).toBe(false);
       const removal = updates().find(isRemove);
       expect(removal?.ConditionExpression).toBe('#leases.#job = :at');
@@ -126,10 +131,12 @@ describe('orderings only a mock produces', () => {
 
     it('and really abandoned: it is removed and the slot taken', async () => {
       let takes = 0;
-      dynamo.on(UpdateCommand).callsFake(async (input: { UpdateExpression?: string }) => {
-        if (isTake(input) && takes++ === 0) throw conditionFailed();
-        return {};
-      });
+      mocked()
+        .on(UpdateCommand)
+        .callsFake(async (input: { UpdateExpression?: string }) => {
+          if (isTake(input) && takes++ === 0) throw conditionFailed();
+          return {};
+        });
       expect(await slots().acquire(OWNER, 'michigan', 'job-b', 1, seen, now)).toBe(true);
       expect(updates().filter(isRemove)).toHaveLength(1);
       expect(updates().filter(isTake)).toHaveLength(2);
@@ -141,25 +148,27 @@ describe('orderings only a mock produces', () => {
     const claim = { jobId: '01JFAST0000000000000000002', requestHash: 'hash-b' };
 
     it('the later request gets the earlier binding, and its own is written nowhere', async () => {
-      dynamo.on(PutCommand).rejects(conditionFailed());
-      dynamo.on(GetCommand).resolves({ Item: { jobId: JOB_ID, requestHash: 'hash-a' } });
+      mocked().on(PutCommand).rejects(conditionFailed());
+      mocked()
+        .on(GetCommand)
+        .resolves({ Item: { jobId: JOB_ID, requestHash: 'hash-a' } });
       expect(await repository().claimIdempotencyKey(OWNER, 'key-1', claim)).toEqual({
         jobId: JOB_ID,
         requestHash: 'hash-a',
         claimed: false,
       });
-      const put = dynamo.commandCalls(PutCommand)[0]!.args[0].input;
+      const put = mocked().commandCalls(PutCommand)[0]!.args[0].input;
       expect(put.ConditionExpression).toBe('attribute_not_exists(PK)');
     });
 
     it('a binding that vanished between the refused claim and the read is claimed anew', async () => {
-      dynamo.on(PutCommand).rejectsOnce(conditionFailed()).resolves({});
-      dynamo.on(GetCommand).resolves({});
+      mocked().on(PutCommand).rejectsOnce(conditionFailed()).resolves({});
+      mocked().on(GetCommand).resolves({});
       expect(await repository().claimIdempotencyKey(OWNER, 'key-1', claim)).toEqual({
         ...claim,
         claimed: true,
       });
-      expect(dynamo.commandCalls(PutCommand)).toHaveLength(2);
+      expect(mocked().commandCalls(PutCommand)).toHaveLength(2);
     });
   });
 });

@@ -22,7 +22,7 @@ import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-
 import { type AwsClientStub, mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { JobStatus } from '#shared/jobs/job-status';
-import { JOB_ID, jobItem, OWNER, retriedErrors, s3InternalError } from './support';
+import { catalogAt, JOB_ID, jobItem, OWNER, retriedErrors, s3InternalError } from './support';
 
 const MiB = 1024 * 1024;
 /** Three parts of the copy's 8 MiB. */
@@ -50,18 +50,7 @@ beforeAll(async () => {
     AWS_REGION: 'us-east-1',
     TABLE_NAME: 'gateway-test',
     RESULTS_BUCKET: 'results-test',
-    SERVICE_CATALOG: JSON.stringify([
-      {
-        id: 'michigan',
-        name: 'Michigan (test)',
-        baseUrl: `http://127.0.0.1:${port}`,
-        appId: 'imputationserver2',
-        location: 'here',
-        notes: '',
-        maxConcurrentJobs: 2,
-        enabled: true,
-      },
-    ]),
+    SERVICE_CATALOG: catalogAt(`http://127.0.0.1:${port}`),
   });
   copyResult = (await import('#functions/workflow/copy-result')).handler;
 });

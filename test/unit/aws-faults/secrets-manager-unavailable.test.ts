@@ -17,6 +17,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } 
 import { type CloudgeneSimulator, startCloudgeneSimulator } from '#infra/local/simulator/cloudgene-simulator';
 import { invoke } from '#test/support/api-event';
 import {
+  catalogAt,
   credentialItem,
   JOB_ID,
   jobItem,
@@ -48,18 +49,7 @@ beforeAll(async () => {
     // Dev mode makes the logger write through the global console, which the test captures.
     POWERTOOLS_LOG_LEVEL: 'DEBUG',
     POWERTOOLS_DEV: 'true',
-    SERVICE_CATALOG: JSON.stringify([
-      {
-        id: 'michigan',
-        name: 'Michigan (simulated)',
-        baseUrl: sim.url,
-        appId: 'imputationserver2',
-        location: 'here',
-        notes: '',
-        maxConcurrentJobs: 2,
-        enabled: true,
-      },
-    ]),
+    SERVICE_CATALOG: catalogAt(sim.url),
   });
   for (const level of ['log', 'info', 'warn', 'error', 'debug'] as const) {
     vi.spyOn(console, level).mockImplementation((...args: unknown[]) => {

@@ -11,6 +11,9 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { S3ServiceException } from '@aws-sdk/client-s3';
 import { InternalServiceError } from '@aws-sdk/client-secrets-manager';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { type AwsClientStub, mockClient } from 'aws-sdk-client-mock';
+import { afterEach, beforeEach } from 'vitest';
 import type { JobRecord } from '#shared/jobs/job-repository';
 import { JobStatus } from '#shared/jobs/job-status';
 
@@ -119,16 +122,34 @@ export function credentialItem(serviceId = 'michigan') {
   };
 }
 
+/** A catalog of one service, `michigan`, at `baseUrl`. */
+export const catalogAt = (baseUrl: string) =>
+  JSON.stringify([
+    {
+      id: 'michigan',
+      name: 'Michigan (test)',
+      baseUrl,
+      appId: 'imputationserver2',
+      location: 'here',
+      notes: '',
+      maxConcurrentJobs: 2,
+      enabled: true,
+    },
+  ]);
+
+/**
+ * A DynamoDB document client mocked for each test of the calling suite (every instance: the product's
+ * own client too), with the environment the stores read; restored after each test.
+ */
+export function mockedDynamo(env: Record<string, string> = {}): () => AwsClientStub<DynamoDBDocumentClient> {
+  let dynamo: AwsClientStub<DynamoDBDocumentClient> | undefined;
+  beforeEach(() => {
+    Object.assign(process.env, { AWS_REGION: 'us-east-1', TABLE_NAME: 'gateway-test', ...env });
+    dynamo = mockClient(DynamoDBDocumentClient);
+  });
+  afterEach(() => dynamo?.restore());
+  return () => dynamo!;
+}
+
 /** A catalog whose one service answers nowhere: a test that reaches it has already gone wrong. */
-export const unreachableCatalog = JSON.stringify([
-  {
-    id: 'michigan',
-    name: 'Michigan (test)',
-    baseUrl: 'http://127.0.0.1:9',
-    appId: 'imputationserver2',
-    location: 'nowhere',
-    notes: '',
-    maxConcurrentJobs: 2,
-    enabled: true,
-  },
-]);
+export const unreachableCatalog = catalogAt('http://127.0.0.1:9');
