@@ -2,7 +2,7 @@
 import type { z } from 'zod';
 import { continueAsNewExecution } from '#shared/workflow/continue-execution';
 import { jobRefSchema } from '#shared/workflow/job-context';
-import { pollStateSchema } from '#shared/workflow/submit-job';
+import { pollStateSchema } from '#shared/workflow/poll-state';
 import { workflowTask } from '#shared/workflow/workflow-task';
 
 export const handler = workflowTask(

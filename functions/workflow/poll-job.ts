@@ -1,7 +1,7 @@
 /** Workflow task: read the service's job state, record progress, choose the next wait. */
 import { jobRefSchema } from '#shared/workflow/job-context';
 import { pollImputationJob } from '#shared/workflow/poll-job';
-import { pollStateSchema } from '#shared/workflow/submit-job';
+import { pollStateSchema } from '#shared/workflow/poll-state';
 import { workflowTask } from '#shared/workflow/workflow-task';
 
 export const handler = workflowTask(

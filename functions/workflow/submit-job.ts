@@ -1,10 +1,12 @@
 /** Workflow task: submit to the service with the owner's token, or wait for a free slot. */
+import { z } from 'zod/mini';
 import { jobRefSchema } from '#shared/workflow/job-context';
-import { pollStateSchema, submitImputationJob } from '#shared/workflow/submit-job';
+import { pollStateSchema } from '#shared/workflow/poll-state';
+import { submitImputationJob } from '#shared/workflow/submit-job';
 import { workflowTask } from '#shared/workflow/workflow-task';
 
 export const handler = workflowTask(
   'submit-job',
-  jobRefSchema.extend({ previous: pollStateSchema.optional() }),
+  jobRefSchema.extend({ previous: z.optional(pollStateSchema) }),
   ({ previous, ...ref }) => submitImputationJob(ref, previous),
 );

@@ -2,16 +2,9 @@
  * Metadata of the stored service tokens (never the token): which services a user has a token for, the
  * service username it belongs to, when it expires, and a last-four hint so the user can tell tokens apart.
  */
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import {
-  DeleteCommand,
-  type DynamoDBDocumentClient,
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { dynamoDocumentClient } from '#shared/aws/clients';
+import { assignments, ItemStore, userItemKey } from '#shared/aws/item-store';
 import { tableEnv, userPartition } from '#shared/aws/table';
 
 const SORT_PREFIX = 'CREDENTIAL#';
@@ -37,43 +30,43 @@ export function tokenHint(token: string): string {
   return `…${token.slice(-4)}`;
 }
 
-export class CredentialStore {
-  constructor(
-    private readonly client: DynamoDBDocumentClient,
-    private readonly tableName: string,
-  ) {}
+const credentialKey = (sub: string, serviceId: string) => userItemKey(sub, SORT_PREFIX + serviceId);
 
+export class CredentialStore {
+  private readonly items: ItemStore;
+
+  constructor(client: DynamoDBDocumentClient, tableName: string) {
+    this.items = new ItemStore(client, tableName);
+  }
+
+  /**
+   * Stores the metadata of a newly verified token in one UpdateItem: `createdAt` survives a replacement
+   * (`if_not_exists`), a rejection mark of the token it replaces goes. No read first, so two concurrent
+   * stores cannot lose the first `createdAt`.
+   */
   async put(
     sub: string,
     metadata: Omit<CredentialMetadata, 'createdAt' | 'updatedAt' | 'rejectedAt'>,
     now = new Date(),
-  ) {
-    const existing = await this.get(sub, metadata.serviceId);
-    const item: CredentialMetadata = {
-      ...metadata,
-      rejectedAt: null,
-      createdAt: existing?.createdAt ?? now.toISOString(),
+  ): Promise<CredentialMetadata> {
+    // `tokenExpiresAt`, not `expiresAt`: the latter is the table's TTL attribute.
+    const fields: Record<string, unknown> = {
+      entity: 'Credential',
+      serviceId: metadata.serviceId,
+      serviceUsername: metadata.serviceUsername,
+      tokenExpiresAt: metadata.expiresAt,
+      tokenHint: metadata.tokenHint,
+      verifiedAt: metadata.verifiedAt,
       updatedAt: now.toISOString(),
     };
-    await this.client.send(
-      new PutCommand({
-        TableName: this.tableName,
-        // `tokenExpiresAt`, not `expiresAt`: the latter is the table's TTL attribute.
-        Item: {
-          PK: userPartition(sub),
-          SK: SORT_PREFIX + metadata.serviceId,
-          entity: 'Credential',
-          serviceId: item.serviceId,
-          serviceUsername: item.serviceUsername,
-          tokenExpiresAt: item.expiresAt,
-          tokenHint: item.tokenHint,
-          verifiedAt: item.verifiedAt,
-          createdAt: item.createdAt,
-          updatedAt: item.updatedAt,
-        },
-      }),
-    );
-    return item;
+    const names: Record<string, string> = { '#created': 'createdAt', '#rejected': 'tokenRejectedAt' };
+    const values: Record<string, unknown> = { ':now': now.toISOString() };
+    const stored = await this.items.updateAndGet(credentialKey(sub, metadata.serviceId), {
+      UpdateExpression: `SET ${assignments(fields, names, values).join(', ')}, #created = if_not_exists(#created, :now) REMOVE #rejected`,
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: values,
+    });
+    return toMetadata(stored ?? {});
   }
 
   /**
@@ -81,62 +74,36 @@ export class CredentialStore {
    * keeps a token stored meanwhile (a replacement) from being marked. Returns whether it was marked now.
    */
   async markRejected(sub: string, serviceId: string, verifiedAt: string, now = new Date()): Promise<boolean> {
-    try {
-      await this.client.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { PK: userPartition(sub), SK: SORT_PREFIX + serviceId },
-          UpdateExpression: 'SET tokenRejectedAt = :at, updatedAt = :at',
-          ConditionExpression:
-            'attribute_exists(PK) AND verifiedAt = :verifiedAt AND attribute_not_exists(tokenRejectedAt)',
-          ExpressionAttributeValues: { ':at': now.toISOString(), ':verifiedAt': verifiedAt },
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
-      throw error;
-    }
+    return this.items.update(credentialKey(sub, serviceId), {
+      UpdateExpression: 'SET tokenRejectedAt = :at, updatedAt = :at',
+      ConditionExpression:
+        'attribute_exists(PK) AND verifiedAt = :verifiedAt AND attribute_not_exists(tokenRejectedAt)',
+      ExpressionAttributeValues: { ':at': now.toISOString(), ':verifiedAt': verifiedAt },
+    });
   }
 
   async get(sub: string, serviceId: string): Promise<CredentialMetadata | undefined> {
-    const result = await this.client.send(
-      new GetCommand({
-        TableName: this.tableName,
-        Key: { PK: userPartition(sub), SK: SORT_PREFIX + serviceId },
-        ConsistentRead: true,
-      }),
-    );
-    return result.Item ? toMetadata(result.Item) : undefined;
+    const item = await this.items.get(credentialKey(sub, serviceId));
+    return item ? toMetadata(item) : undefined;
   }
 
   async list(sub: string): Promise<CredentialMetadata[]> {
-    const items: CredentialMetadata[] = [];
+    const credentials: CredentialMetadata[] = [];
     let startKey: Record<string, unknown> | undefined;
     do {
-      const page = await this.client.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
-          ExpressionAttributeValues: { ':pk': userPartition(sub), ':prefix': SORT_PREFIX },
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      items.push(...(page.Items ?? []).map(toMetadata));
-      startKey = page.LastEvaluatedKey;
+      const page = await this.items.queryPage({
+        KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
+        ExpressionAttributeValues: { ':pk': userPartition(sub), ':prefix': SORT_PREFIX },
+        ExclusiveStartKey: startKey,
+      });
+      credentials.push(...page.items.map(toMetadata));
+      startKey = page.lastKey;
     } while (startKey);
-    return items;
+    return credentials;
   }
 
   async delete(sub: string, serviceId: string): Promise<{ existed: boolean }> {
-    const result = await this.client.send(
-      new DeleteCommand({
-        TableName: this.tableName,
-        Key: { PK: userPartition(sub), SK: SORT_PREFIX + serviceId },
-        ReturnValues: 'ALL_OLD',
-      }),
-    );
-    return { existed: result.Attributes !== undefined };
+    return { existed: await this.items.delete(credentialKey(sub, serviceId)) };
   }
 }
 

@@ -2,15 +2,9 @@
  * Upload records: the caller's promise of an input file at a key under their own prefix. The record
  * expires (TTL) together with the object (bucket lifecycle), so abandoned uploads disappear on their own.
  */
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import {
-  type DynamoDBDocumentClient,
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { dynamoDocumentClient } from '#shared/aws/clients';
+import { ItemStore, userItemKey } from '#shared/aws/item-store';
 import { tableEnv, userPartition } from '#shared/aws/table';
 
 const UPLOAD_PREFIX = 'UPLOAD#';
@@ -35,80 +29,50 @@ export interface UploadRecord {
   expiresAt: number;
 }
 
+const uploadKey = (owner: string, uploadId: string) => userItemKey(owner, UPLOAD_PREFIX + uploadId);
+
 export class UploadStore {
-  constructor(
-    private readonly client: DynamoDBDocumentClient,
-    private readonly tableName: string,
-  ) {}
+  private readonly items: ItemStore;
+
+  constructor(client: DynamoDBDocumentClient, tableName: string) {
+    this.items = new ItemStore(client, tableName);
+  }
 
   async create(upload: UploadRecord): Promise<void> {
-    await this.client.send(
-      new PutCommand({
-        TableName: this.tableName,
-        Item: {
-          PK: userPartition(upload.owner),
-          SK: UPLOAD_PREFIX + upload.uploadId,
-          entity: 'Upload',
-          ...upload,
-        },
-        ConditionExpression: 'attribute_not_exists(PK)',
-      }),
-    );
+    const created = await this.items.insert({
+      ...uploadKey(upload.owner, upload.uploadId),
+      entity: 'Upload',
+      ...upload,
+    });
+    // Upload ids are fresh ULIDs: an existing record means a bug, never a retry to answer quietly.
+    if (!created) throw new Error(`Upload ${upload.uploadId} exists already`);
   }
 
   async get(owner: string, uploadId: string): Promise<UploadRecord | undefined> {
-    const result = await this.client.send(
-      new GetCommand({
-        TableName: this.tableName,
-        Key: { PK: userPartition(owner), SK: UPLOAD_PREFIX + uploadId },
-        ConsistentRead: true,
-      }),
-    );
-    return result.Item ? toUpload(result.Item) : undefined;
+    return this.items.get<UploadRecord>(uploadKey(owner, uploadId));
   }
 
   /** PENDING → READY once the object is confirmed; idempotent. */
   async markReady(owner: string, uploadId: string, at: Date): Promise<void> {
-    try {
-      await this.client.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { PK: userPartition(owner), SK: UPLOAD_PREFIX + uploadId },
-          UpdateExpression: 'SET #status = :ready, confirmedAt = :at',
-          ConditionExpression: 'attribute_exists(PK) AND #status = :pending',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':ready': 'READY', ':pending': 'PENDING', ':at': at.toISOString() },
-        }),
-      );
-    } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
-    }
+    await this.items.update(uploadKey(owner, uploadId), {
+      UpdateExpression: 'SET #status = :ready, confirmedAt = :at',
+      ConditionExpression: 'attribute_exists(PK) AND #status = :pending',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: { ':ready': 'READY', ':pending': 'PENDING', ':at': at.toISOString() },
+    });
   }
 
   async list(owner: string, options: { limit: number; cursor?: string }) {
-    const result = await this.client.send(
-      new QueryCommand({
-        TableName: this.tableName,
-        KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
-        ExpressionAttributeValues: { ':pk': userPartition(owner), ':prefix': UPLOAD_PREFIX },
-        ScanIndexForward: false,
-        Limit: options.limit,
-        ExclusiveStartKey: options.cursor
-          ? { PK: userPartition(owner), SK: UPLOAD_PREFIX + options.cursor }
-          : undefined,
-      }),
-    );
-    const uploads = (result.Items ?? []).map(toUpload);
-    const last = result.LastEvaluatedKey
-      ? String(result.LastEvaluatedKey.SK).slice(UPLOAD_PREFIX.length)
-      : null;
-    return { uploads, nextCursor: last };
+    const page = await this.items.queryPage<UploadRecord>({
+      KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
+      ExpressionAttributeValues: { ':pk': userPartition(owner), ':prefix': UPLOAD_PREFIX },
+      ScanIndexForward: false,
+      Limit: options.limit,
+      ExclusiveStartKey: options.cursor ? uploadKey(owner, options.cursor) : undefined,
+    });
+    const last = page.lastKey ? String(page.lastKey.SK).slice(UPLOAD_PREFIX.length) : null;
+    return { uploads: page.items, nextCursor: last };
   }
-}
-
-function toUpload(item: Record<string, unknown>): UploadRecord {
-  const { PK: _pk, SK: _sk, entity: _entity, ...upload } = item;
-  return upload as unknown as UploadRecord;
 }
 
 let defaultStore: UploadStore | undefined;

@@ -8,7 +8,7 @@ import { lazyEnv } from '#shared/config';
 import { jobRepository } from '#shared/jobs/job-repository';
 import { JobStatus } from '#shared/jobs/job-status';
 import type { JobRef } from './job-context';
-import type { PollState } from './submit-job';
+import type { PollState } from './poll-state';
 
 const continueEnv = lazyEnv(z.object({ STATE_MACHINE_ARN: z.string().min(1) }));
 let sfn: SFNClient | undefined;

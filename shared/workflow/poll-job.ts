@@ -13,7 +13,7 @@ import { isTerminal, JobStatus, statusFromRemoteState } from '#shared/jobs/job-s
 import { logger } from '#shared/logger';
 import { backoffEnv, nextWaitSeconds, pollPolicy, scaledWait } from './backoff';
 import { type JobRef, loadJob, ownerClient } from './job-context';
-import type { PollState } from './submit-job';
+import type { PollState } from './poll-state';
 
 const ACTIVE = [JobStatus.QUEUED_REMOTE, JobStatus.RUNNING, JobStatus.CANCEL_REQUESTED];
 const MAX_MESSAGES = 20;

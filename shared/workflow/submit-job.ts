@@ -9,7 +9,6 @@
 
 import type { Readable } from 'node:stream';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
-import { z } from 'zod';
 import { s3Client } from '#shared/aws/clients';
 import { getService } from '#shared/catalog/service-catalog';
 import type { CloudgeneClient } from '#shared/cloudgene/client';
@@ -21,21 +20,8 @@ import { logger } from '#shared/logger';
 import { uploadsEnv } from '#shared/uploads/uploads';
 import { nextWaitSeconds, pollPolicy, scaledWait, slotWaitPolicy } from './backoff';
 import { type JobRef, loadJob, ownerClient, submissionMarker } from './job-context';
+import type { PollState } from './poll-state';
 import { uploadSlots } from './upload-slots';
-
-export const pollStateSchema = z
-  .object({
-    outcome: z.string().optional(),
-    waitSeconds: z.number().optional(),
-    /** The unscaled wait the backoff grows from. */
-    baseWaitSeconds: z.number().optional(),
-    pollCount: z.number().int().optional(),
-    remoteState: z.number().optional(),
-    lastChange: z.string().optional(),
-    continuation: z.number().int().optional(),
-  })
-  .passthrough();
-export type PollState = z.infer<typeof pollStateSchema>;
 
 const SUBMITTABLE = [JobStatus.SUBMITTING, JobStatus.WAITING_FOR_SLOT];
 /** Uploads of several GB take minutes; the task's own timeout (900 s) is the real bound. */

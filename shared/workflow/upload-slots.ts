@@ -7,22 +7,21 @@
  * expires after the longest an upload can take. The item also remembers the limit the service stated
  * ("Only N jobs per user…"), so one refusal teaches every job of the owner.
  */
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { dynamoDocumentClient } from '#shared/aws/clients';
-import { tableEnv, userPartition } from '#shared/aws/table';
+import { type ItemKey, ItemStore, userItemKey } from '#shared/aws/item-store';
+import { tableEnv } from '#shared/aws/table';
 
 /** Longer than the submit task's timeout: a lease older than this belongs to no running upload. */
 export const LEASE_STALE_MS = 16 * 60_000;
 
-export class UploadSlots {
-  constructor(
-    private readonly client: DynamoDBDocumentClient,
-    private readonly tableName: string,
-  ) {}
+const slotsKey = (owner: string, serviceId: string) => userItemKey(owner, `SLOTS#${serviceId}`);
 
-  private key(owner: string, serviceId: string) {
-    return { PK: userPartition(owner), SK: `SLOTS#${serviceId}` };
+export class UploadSlots {
+  private readonly items: ItemStore;
+
+  constructor(client: DynamoDBDocumentClient, tableName: string) {
+    this.items = new ItemStore(client, tableName);
   }
 
   /**
@@ -38,49 +37,29 @@ export class UploadSlots {
     now = new Date(),
   ): Promise<boolean> {
     if (free <= 0) return false;
-    const key = this.key(owner, serviceId);
-    await this.client.send(
-      new UpdateCommand({
-        TableName: this.tableName,
-        Key: key,
-        UpdateExpression: 'SET #leases = if_not_exists(#leases, :empty), entity = :entity',
-        ExpressionAttributeNames: { '#leases': 'leases' },
-        ExpressionAttributeValues: { ':empty': {}, ':entity': 'UploadSlots' },
-      }),
-    );
+    const key = slotsKey(owner, serviceId);
+    await this.items.update(key, {
+      UpdateExpression: 'SET #leases = if_not_exists(#leases, :empty), entity = :entity',
+      ExpressionAttributeNames: { '#leases': 'leases' },
+      ExpressionAttributeValues: { ':empty': {}, ':entity': 'UploadSlots' },
+    });
     const take = () =>
-      this.client.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: key,
-          UpdateExpression: 'SET #leases.#job = :now',
-          ConditionExpression:
-            '(size(#leases) < :free OR attribute_exists(#leases.#job)) AND ' +
-            '(attribute_not_exists(serviceLimit) OR serviceLimit >= :assumed) AND ' +
-            '(attribute_not_exists(submitted) OR submitted = :submitted)',
-          ExpressionAttributeNames: { '#leases': 'leases', '#job': jobId },
-          ExpressionAttributeValues: {
-            ':now': now.toISOString(),
-            ':free': free,
-            ':assumed': seen.limit,
-            ':submitted': seen.submitted,
-          },
-        }),
-      );
-    try {
-      await take();
-      return true;
-    } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
-    }
-    if (!(await this.dropStale(owner, serviceId, now))) return false;
-    try {
-      await take();
-      return true;
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
-      throw error;
-    }
+      this.items.update(key, {
+        UpdateExpression: 'SET #leases.#job = :now',
+        ConditionExpression:
+          '(size(#leases) < :free OR attribute_exists(#leases.#job)) AND ' +
+          '(attribute_not_exists(serviceLimit) OR serviceLimit >= :assumed) AND ' +
+          '(attribute_not_exists(submitted) OR submitted = :submitted)',
+        ExpressionAttributeNames: { '#leases': 'leases', '#job': jobId },
+        ExpressionAttributeValues: {
+          ':now': now.toISOString(),
+          ':free': free,
+          ':assumed': seen.limit,
+          ':submitted': seen.submitted,
+        },
+      });
+    if (await take()) return true;
+    return (await this.dropStale(key, now)) && take();
   }
 
   /**
@@ -90,71 +69,45 @@ export class UploadSlots {
    * the listing might not have shown yet.
    */
   async read(owner: string, serviceId: string): Promise<{ serviceLimit?: number; submitted: number }> {
-    const item = await this.client.send(
-      new GetCommand({ TableName: this.tableName, Key: this.key(owner, serviceId), ConsistentRead: true }),
-    );
-    const limit = item.Item?.serviceLimit;
+    const item = await this.items.get(slotsKey(owner, serviceId));
+    const limit = item?.serviceLimit;
     return {
       serviceLimit: typeof limit === 'number' && limit > 0 ? limit : undefined,
-      submitted: typeof item.Item?.submitted === 'number' ? item.Item.submitted : 0,
+      submitted: typeof item?.submitted === 'number' ? item.submitted : 0,
     };
   }
 
   /** Remembers the limit the service stated, for every job of this owner at this service. */
   async rememberLimit(owner: string, serviceId: string, limit: number): Promise<void> {
-    await this.client.send(
-      new UpdateCommand({
-        TableName: this.tableName,
-        Key: this.key(owner, serviceId),
-        UpdateExpression: 'SET serviceLimit = :limit, entity = :entity',
-        ExpressionAttributeValues: { ':limit': limit, ':entity': 'UploadSlots' },
-      }),
-    );
+    await this.items.update(slotsKey(owner, serviceId), {
+      UpdateExpression: 'SET serviceLimit = :limit, entity = :entity',
+      ExpressionAttributeValues: { ':limit': limit, ':entity': 'UploadSlots' },
+    });
   }
 
   /** Gives the lease back; `accepted` when the service took the submission (counted, see `read`). */
   async release(owner: string, serviceId: string, jobId: string, accepted = false): Promise<void> {
-    await this.client
-      .send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: this.key(owner, serviceId),
-          UpdateExpression: accepted ? 'REMOVE #leases.#job ADD submitted :one' : 'REMOVE #leases.#job',
-          ConditionExpression: 'attribute_exists(#leases)',
-          ExpressionAttributeNames: { '#leases': 'leases', '#job': jobId },
-          ...(accepted ? { ExpressionAttributeValues: { ':one': 1 } } : {}),
-        }),
-      )
-      .catch((error: unknown) => {
-        if (!(error instanceof ConditionalCheckFailedException)) throw error;
-      });
+    await this.items.update(slotsKey(owner, serviceId), {
+      UpdateExpression: accepted ? 'REMOVE #leases.#job ADD submitted :one' : 'REMOVE #leases.#job',
+      ConditionExpression: 'attribute_exists(#leases)',
+      ExpressionAttributeNames: { '#leases': 'leases', '#job': jobId },
+      ...(accepted ? { ExpressionAttributeValues: { ':one': 1 } } : {}),
+    });
   }
 
   /** Removes leases older than LEASE_STALE_MS (each only if unchanged); true when any was removed. */
-  private async dropStale(owner: string, serviceId: string, now: Date): Promise<boolean> {
-    const key = this.key(owner, serviceId);
-    const item = await this.client.send(
-      new GetCommand({ TableName: this.tableName, Key: key, ConsistentRead: true }),
-    );
-    const leases = (item.Item?.leases ?? {}) as Record<string, string>;
+  private async dropStale(key: ItemKey, now: Date): Promise<boolean> {
+    const leases = ((await this.items.get(key))?.leases ?? {}) as Record<string, string>;
     const stale = Object.entries(leases).filter(([, at]) => now.getTime() - Date.parse(at) > LEASE_STALE_MS);
     let removed = false;
     for (const [jobId, at] of stale) {
-      try {
-        await this.client.send(
-          new UpdateCommand({
-            TableName: this.tableName,
-            Key: key,
-            UpdateExpression: 'REMOVE #leases.#job',
-            ConditionExpression: '#leases.#job = :at',
-            ExpressionAttributeNames: { '#leases': 'leases', '#job': jobId },
-            ExpressionAttributeValues: { ':at': at },
-          }),
-        );
-        removed = true;
-      } catch (error) {
-        if (!(error instanceof ConditionalCheckFailedException)) throw error;
-      }
+      const dropped = await this.items.update(key, {
+        UpdateExpression: 'REMOVE #leases.#job',
+        ConditionExpression: '#leases.#job = :at',
+        ExpressionAttributeNames: { '#leases': 'leases', '#job': jobId },
+        ExpressionAttributeValues: { ':at': at },
+      });
+      removed ||= dropped;
     }
     return removed;
   }

@@ -5,6 +5,7 @@
  */
 import type { Context } from 'aws-lambda';
 import type { z } from 'zod';
+import { describeAwsFault, isTransientAwsFault } from '#shared/aws/aws-faults';
 import { JobTransitionConflict, jobRepository } from '#shared/jobs/job-repository';
 import { isTerminal } from '#shared/jobs/job-status';
 import { logger } from '#shared/logger';
@@ -54,7 +55,9 @@ export function workflowTask<S extends z.ZodType, R>(
         throw new TransientError(error.message);
       }
       logger.warn('task failed', { errorType: (error as Error).name, error: (error as Error).message });
-      throw await recordedFailure(input, error);
+      // Throttling or a 5xx that outlasted the SDK's retries: the state machine retries the task later.
+      const failure = isTransientAwsFault(error) ? new TransientError(describeAwsFault(error)) : error;
+      throw await recordedFailure(input, failure);
     }
   };
 }

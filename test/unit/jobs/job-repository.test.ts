@@ -109,6 +109,65 @@ describe('job repository', () => {
     ]);
   });
 
+  it('lets exactly one of many racing transitions through; the others get the typed conflict', async () => {
+    const id = '01JOB0000000000000000000D1';
+    await repository.create(newJob('alice', id));
+    const racers = Array.from({ length: 8 }, (_, i) =>
+      repository.transition('alice', id, JobStatus.VALIDATING, {
+        from: [JobStatus.QUEUED],
+        detail: `racer ${i}`,
+        set: { externalJobId: `racer-${i}` },
+      }),
+    );
+    const settled = await Promise.allSettled(racers);
+    const won = settled.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
+    expect(won).toHaveLength(1);
+    for (const result of settled.filter((r) => r.status === 'rejected')) {
+      expect(result.reason).toBeInstanceOf(mod.JobTransitionConflict);
+    }
+    // The winner's move, once: no loser appended an event or overwrote a field.
+    const stored = await repository.get('alice', id);
+    expect(stored?.events.map((event) => event.to)).toEqual([JobStatus.QUEUED, JobStatus.VALIDATING]);
+    expect(stored?.externalJobId).toBe(won[0]!.externalJobId);
+    expect(stored?.events[1]?.detail).toBe(won[0]!.events[1]?.detail);
+  });
+
+  it('binds an Idempotency-Key once when many requests race for it', async () => {
+    const claims = await Promise.all(
+      Array.from({ length: 6 }, (_, i) =>
+        repository.claimIdempotencyKey('alice', 'racing-key', { jobId: `job-${i}`, requestHash: 'same' }),
+      ),
+    );
+    expect(claims.filter((claim) => claim.claimed)).toHaveLength(1);
+    const winner = claims.find((claim) => claim.claimed)!.jobId;
+    expect(new Set(claims.map((claim) => claim.jobId))).toEqual(new Set([winner]));
+  });
+
+  it('deletes a job only in an allowed state, and reports a missing one', async () => {
+    const id = '01JOB0000000000000000000E1';
+    await repository.create(newJob('alice', id, { status: JobStatus.RUNNING }));
+    expect(await repository.delete('alice', id, [JobStatus.SUCCEEDED, JobStatus.FAILED])).toBe(false);
+    expect(await repository.get('alice', id)).toBeDefined();
+    expect(await repository.delete('alice', id, [JobStatus.RUNNING])).toBe(true);
+    expect(await repository.delete('alice', id, [JobStatus.RUNNING])).toBe(false);
+    expect(await repository.get('alice', id)).toBeUndefined();
+  });
+
+  it('keeps per-file copy outcomes apart, also on a job without the map, and not on a deleted job', async () => {
+    const id = '01JOB0000000000000000000F1';
+    await repository.create(newJob('alice', id, { status: JobStatus.COPYING_RESULTS }));
+    const outcome = (name: string) =>
+      ({ status: 'UNAVAILABLE', name, code: 'DOWNLOAD_NOT_FOUND', reason: 'gone', at: 'now' }) as const;
+    const recorded = await Promise.all(
+      [0, 1, 2].map((index) => repository.recordCopyOutcome('alice', id, index, outcome(`f${index}`))),
+    );
+    expect(recorded).toEqual([true, true, true]);
+    const stored = await repository.get('alice', id);
+    expect(Object.keys(stored?.copyOutcomes ?? {}).sort()).toEqual(['0', '1', '2']);
+    expect(await repository.recordCopyOutcome('alice', 'no-such-job', 0, outcome('x'))).toBe(false);
+    expect(await repository.get('alice', 'no-such-job')).toBeUndefined();
+  });
+
   it("rejects a cursor from another user's listing", async () => {
     const page = await repository.list('paging-user', { limit: 2 });
     await expect(repository.list('alice', { limit: 2, cursor: page.nextCursor! })).rejects.toBeInstanceOf(

@@ -1,0 +1,114 @@
+/**
+ * What a job is, as the repository stores it and the API and the workflow read it: one record per job
+ * with its inputs, its whole status history, the service's side of it and the fate of every result file.
+ * Types only; the repository (job-repository.ts) is the one place that writes them.
+ */
+import type { JobStatus } from './job-status';
+
+export interface JobInput {
+  uploadId: string;
+  key: string;
+  fileName: string;
+  size: number;
+}
+
+export interface JobResultFile {
+  name: string;
+  key: string;
+  size: number;
+  sha256: string;
+}
+
+/**
+ * What became of one result file the service listed. `COPIED`: in our bucket, verified. `UNAVAILABLE`:
+ * the service refused it (its reason kept). `FAILED`: the copy gave up after its retries.
+ */
+export type ResultFileOutcome =
+  | ({ status: 'COPIED'; at: string } & JobResultFile)
+  | { status: 'UNAVAILABLE' | 'FAILED'; name: string; code: string; reason: string; at: string };
+
+/** A result file that could not be copied, as the owner sees it. */
+export interface MissingResultFile {
+  name: string;
+  code: string;
+  reason: string;
+}
+
+/** One status change; the state it came from is the `to` of the event before it. */
+export interface JobEvent {
+  at: string;
+  to: JobStatus;
+  detail?: string;
+}
+
+export interface JobError {
+  code: string;
+  message: string;
+}
+
+export interface JobRecord {
+  jobId: string;
+  owner: string;
+  name: string;
+  serviceId: string;
+  refPanel: string;
+  build: 'hg19' | 'hg38';
+  phasing: string;
+  population: string;
+  mode: string;
+  r2Filter: string;
+  aesEncryption?: boolean;
+  meta?: boolean;
+  inputs: JobInput[];
+  status: JobStatus;
+  createdAt: string;
+  updatedAt: string;
+  statusChangedAt: string;
+  events: JobEvent[];
+  externalJobId?: string;
+  executionArn?: string;
+  remote?: {
+    state: number;
+    positionInQueue?: number;
+    messages: { step: string; type: number; message: string }[];
+    checkedAt: string;
+  };
+  error?: JobError;
+  /**
+   * The service's result files as it listed them. The hash is the file's download key at the service, so
+   * it stays here and out of the workflow's execution history.
+   */
+  remoteFiles?: RemoteResultFile[];
+  /** Per-file copy outcomes keyed by the file's index in `remoteFiles`; each copy task writes its own. */
+  copyOutcomes?: Record<string, ResultFileOutcome>;
+  results?: JobResultFile[];
+  missingResults?: MissingResultFile[];
+  /** Things the owner should know about a job that still succeeded (e.g. result files missing). */
+  warnings?: JobError[];
+  /**
+   * Set while a submission may be on its way to the service (the upload started, its outcome is not
+   * known yet). A cancel then waits for the outcome instead of stopping the workflow under it.
+   */
+  submissionAttemptAt?: string;
+  /** The last error a workflow task threw, in full; the execution state carries only its name. */
+  lastFailure?: { type: string; message: string; at: string };
+  /** When the marked attempt ended without a known outcome (its answer lost); see submit-job.ts. */
+  submissionAttemptEndedAt?: string;
+  idempotencyKey?: string;
+}
+
+export interface RemoteResultFile {
+  name: string;
+  hash: string;
+  /** Human-readable, as the service lists it. */
+  size: string;
+  /** The output parameter it is listed under. */
+  param?: string;
+  /** Our object key's name part (differs from `name` only when two parameters list the same name). */
+  target?: string;
+}
+
+export interface JobPage {
+  jobs: JobRecord[];
+  nextCursor: string | null;
+}

@@ -1,0 +1,102 @@
+/**
+ * Where a job item lives and the conditional writes that change it, built apart from the repository so
+ * each reads as the one UpdateItem it is. Field names and values always go through placeholders
+ * (`#f0 = :v0`), so any field name is safe and no value is spliced into an expression. The condition
+ * names the states the job must be in (`#status IN (:from0, …)`): what makes a retried task or a lost
+ * race a refused write instead of a second move.
+ */
+import type { UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
+import { assignments, type ItemUpdate, userItemKey, type WriteCondition } from '#shared/aws/item-store';
+import { userPartition } from '#shared/aws/table';
+import type { JobEvent, JobRecord, ResultFileOutcome } from './job-record';
+import type { JobStatus } from './job-status';
+
+export const JOB_PREFIX = 'JOB#';
+
+export const jobKey = (owner: string, jobId: string) => userItemKey(owner, JOB_PREFIX + jobId);
+
+/** The status index's partition: one per owner and status. */
+export const statusIndexKey = (owner: string, status: JobStatus) =>
+  `${userPartition(owner)}#STATUS#${status}`;
+
+type Values = NonNullable<UpdateCommandInput['ExpressionAttributeValues']>;
+
+/** `attribute_exists(PK) AND #status IN (:from0, …)`, its values added to `values`. */
+function inStates(whileIn: readonly JobStatus[], values: Values): string {
+  const placeholders = whileIn.map((status, index) => {
+    values[`:from${index}`] = status;
+    return `:from${index}`;
+  });
+  return `attribute_exists(PK) AND #status IN (${placeholders.join(', ')})`;
+}
+
+/**
+ * Sets `set`, removes `remove`, optionally appends `event` to the history, while the job is in one of
+ * `whileIn` and has none of `requireAbsent`. `whileIn` must not be empty.
+ */
+export function jobUpdate(change: {
+  set: Record<string, unknown>;
+  whileIn: readonly JobStatus[];
+  remove?: readonly (keyof JobRecord)[];
+  requireAbsent?: readonly (keyof JobRecord)[];
+  event?: JobEvent;
+}): ItemUpdate {
+  const names: Record<string, string> = { '#status': 'status' };
+  const values: Values = {};
+  const set = assignments(change.set, names, values);
+  if (change.event) {
+    names['#events'] = 'events';
+    values[':event'] = [change.event];
+    values[':empty'] = [];
+    set.push('#events = list_append(if_not_exists(#events, :empty), :event)');
+  }
+  const absent = (change.requireAbsent ?? []).map((field, index) => {
+    names[`#a${index}`] = field;
+    return ` AND attribute_not_exists(#a${index})`;
+  });
+  const removed = (change.remove ?? []).map((field, index) => {
+    names[`#r${index}`] = field;
+    return `#r${index}`;
+  });
+  return {
+    UpdateExpression: `SET ${set.join(', ')}${removed.length > 0 ? ` REMOVE ${removed.join(', ')}` : ''}`,
+    ConditionExpression: inStates(change.whileIn, values) + absent.join(''),
+    ExpressionAttributeNames: names,
+    ExpressionAttributeValues: values,
+  };
+}
+
+/** The condition of deleting a job: it exists and is in one of `whileIn`. */
+export function jobInStates(whileIn: readonly JobStatus[]): WriteCondition {
+  const values: Values = {};
+  return {
+    ConditionExpression: inStates(whileIn, values),
+    ExpressionAttributeNames: { '#status': 'status' },
+    ExpressionAttributeValues: values,
+  };
+}
+
+/** Sets one file's outcome in `copyOutcomes`; the map must exist (see `copyOutcomesMap`). */
+export function copyOutcomeUpdate(index: number, outcome: ResultFileOutcome, now: Date): ItemUpdate {
+  return {
+    UpdateExpression: 'SET #outcomes.#index = :outcome, updatedAt = :now',
+    ConditionExpression: 'attribute_exists(PK) AND attribute_exists(#outcomes)',
+    ExpressionAttributeNames: { '#outcomes': 'copyOutcomes', '#index': String(index) },
+    ExpressionAttributeValues: { ':outcome': outcome, ':now': now.toISOString() },
+  };
+}
+
+/** Creates the `copyOutcomes` map of an existing job if it has none. */
+export const copyOutcomesMap: ItemUpdate = {
+  UpdateExpression: 'SET #outcomes = if_not_exists(#outcomes, :empty)',
+  ConditionExpression: 'attribute_exists(PK)',
+  ExpressionAttributeNames: { '#outcomes': 'copyOutcomes' },
+  ExpressionAttributeValues: { ':empty': {} },
+};
+
+/** Records the last task failure on an existing job, whatever its state. */
+export const taskFailureUpdate = (failure: NonNullable<JobRecord['lastFailure']>): ItemUpdate => ({
+  UpdateExpression: 'SET lastFailure = :failure',
+  ConditionExpression: 'attribute_exists(PK)',
+  ExpressionAttributeValues: { ':failure': failure },
+});

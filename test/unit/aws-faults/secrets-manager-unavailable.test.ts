@@ -1,0 +1,167 @@
+/**
+ * Secrets Manager failing (a 500, or no connection at all), which the emulator never does. Storing a
+ * token (PUT /me/credentials) answers a plain 500 and leaves no credential metadata without its secret;
+ * a workflow task that reads the token throws an error the state machine retries, while a token that
+ * is really missing still fails the job with its own code. The token shows in no answer and no log.
+ */
+import {
+  CreateSecretCommand,
+  GetSecretValueCommand,
+  PutSecretValueCommand,
+  ResourceNotFoundException,
+  SecretsManagerClient,
+} from '@aws-sdk/client-secrets-manager';
+import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { type AwsClientStub, mockClient } from 'aws-sdk-client-mock';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { type CloudgeneSimulator, startCloudgeneSimulator } from '#infra/local/simulator/cloudgene-simulator';
+import { invoke } from '#test/support/api-event';
+import {
+  catalogAt,
+  credentialItem,
+  JOB_ID,
+  jobItem,
+  networkDown,
+  OWNER,
+  retriedErrors,
+  secretsManagerDown,
+  throughputExceeded,
+} from './support';
+
+const alice = { sub: OWNER, username: 'alice', groups: [] };
+const logLines: string[] = [];
+let sim: CloudgeneSimulator;
+let token: string;
+let secrets: AwsClientStub<SecretsManagerClient>;
+let dynamo: AwsClientStub<DynamoDBDocumentClient>;
+let handlers: {
+  put: typeof import('#functions/api/credentials/put-credential').handler;
+  poll: typeof import('#functions/workflow/poll-job').handler;
+};
+
+beforeAll(async () => {
+  sim = await startCloudgeneSimulator();
+  token = sim.addUser({ username: 'alice-mis' });
+  Object.assign(process.env, {
+    AWS_REGION: 'us-east-1',
+    TABLE_NAME: 'gateway-test',
+    SECRETS_PREFIX: 'gateway-test',
+    // Dev mode makes the logger write through the global console, which the test captures.
+    POWERTOOLS_LOG_LEVEL: 'DEBUG',
+    POWERTOOLS_DEV: 'true',
+    SERVICE_CATALOG: catalogAt(sim.url),
+  });
+  for (const level of ['log', 'info', 'warn', 'error', 'debug'] as const) {
+    vi.spyOn(console, level).mockImplementation((...args: unknown[]) => {
+      logLines.push(args.map(String).join(' '));
+    });
+  }
+  handlers = {
+    put: (await import('#functions/api/credentials/put-credential')).handler,
+    poll: (await import('#functions/workflow/poll-job')).handler,
+  };
+});
+afterAll(async () => {
+  vi.restoreAllMocks();
+  await sim.close();
+});
+beforeEach(() => {
+  secrets = mockClient(SecretsManagerClient);
+  dynamo = mockClient(DynamoDBDocumentClient);
+});
+afterEach(() => {
+  secrets.restore();
+  dynamo.restore();
+  expect(logLines.join('\n')).not.toContain(token);
+});
+
+const putToken = () =>
+  invoke(handlers.put, {
+    method: 'PUT',
+    caller: alice,
+    pathParameters: { serviceId: 'michigan' },
+    body: { token },
+  });
+const metadataWrites = () => [...dynamo.commandCalls(PutCommand), ...dynamo.commandCalls(UpdateCommand)];
+
+describe('PUT /me/credentials/{serviceId} while Secrets Manager is unavailable', () => {
+  it('answers 500 without the token and writes no metadata when replacing the secret fails', async () => {
+    secrets.on(PutSecretValueCommand).rejects(secretsManagerDown());
+    const answer = await putToken();
+    expect(answer.status).toBe(500);
+    expect(answer.body).toMatchObject({ error: { code: 'INTERNAL' } });
+    expect(answer.raw).not.toContain(token);
+    expect(answer.raw).not.toMatch(/server side|secret/i);
+    expect(metadataWrites()).toHaveLength(0);
+    // The log has the details (and is searched for the token after each test).
+    expect(logLines.join('\n')).toContain('InternalServiceError');
+  });
+
+  it('writes no metadata when creating the first secret cannot reach the service', async () => {
+    secrets
+      .on(PutSecretValueCommand)
+      .rejects(new ResourceNotFoundException({ message: 'not found', $metadata: { httpStatusCode: 400 } }))
+      .on(CreateSecretCommand)
+      .rejects(networkDown());
+    const answer = await putToken();
+    expect(answer.status).toBe(500);
+    expect(answer.raw).not.toMatch(/ECONNREFUSED|10\.0\.0\.1/);
+    expect(secrets.commandCalls(CreateSecretCommand)).toHaveLength(1);
+    expect(metadataWrites()).toHaveLength(0);
+  });
+
+  it('when the metadata write fails after the secret, a retry of the request stores it', async () => {
+    secrets.on(PutSecretValueCommand).resolves({});
+    dynamo.on(UpdateCommand).rejectsOnce(throughputExceeded()).resolves({ Attributes: credentialItem() });
+    expect((await putToken()).status).toBe(500);
+    const retried = await putToken();
+    expect(retried.status).toBe(200);
+    expect(retried.raw).not.toContain(token);
+    // Both attempts wrote the same metadata, the hint only: never the token itself.
+    const writes = dynamo.commandCalls(UpdateCommand).map((call) => JSON.stringify(call.args[0].input));
+    expect(writes).toHaveLength(2);
+    for (const write of writes) {
+      expect(write).toContain(`…${token.slice(-4)}`);
+      expect(write).not.toContain(token);
+    }
+  });
+});
+
+describe('a workflow task reading the token while Secrets Manager is unavailable', () => {
+  const poll = () =>
+    handlers.poll({ jobId: JOB_ID, owner: OWNER, previous: { outcome: 'WAIT', pollCount: 1 } });
+
+  beforeEach(() => {
+    dynamo
+      .on(GetCommand, { Key: { PK: `USER#${OWNER}`, SK: `JOB#${JOB_ID}` } })
+      .resolves({ Item: jobItem() })
+      .on(GetCommand, { Key: { PK: `USER#${OWNER}`, SK: 'CREDENTIAL#michigan' } })
+      .resolves({ Item: credentialItem() });
+  });
+
+  for (const [fault, make] of [
+    ['a 500', secretsManagerDown],
+    ['no connection', networkDown],
+  ] as const) {
+    it(`throws TransientError on ${fault}, which PollJob retries, and leaves the job as it was`, async () => {
+      secrets.on(GetSecretValueCommand).rejects(make());
+      const failure = await poll().catch((caught: Error) => caught);
+      expect(failure).toMatchObject({ name: 'TransientError' });
+      expect(retriedErrors('PollJob')).toContain((failure as Error).name);
+      // Only the failure is recorded on the job (for RecordFailure, should the retries run out).
+      const updates = dynamo.commandCalls(UpdateCommand).map((call) => call.args[0].input);
+      expect(updates).toHaveLength(1);
+      expect(updates[0]!.UpdateExpression).toBe('SET lastFailure = :failure');
+      expect(updates[0]!.ExpressionAttributeValues?.[':failure']).toMatchObject({ type: 'TransientError' });
+    });
+  }
+
+  it('still fails the job with SERVICE_TOKEN_MISSING when the secret is really gone', async () => {
+    secrets
+      .on(GetSecretValueCommand)
+      .rejects(new ResourceNotFoundException({ message: 'not found', $metadata: { httpStatusCode: 400 } }));
+    const failure = await poll().catch((caught: Error) => caught);
+    expect(failure).toMatchObject({ name: 'JobFailure', message: 'SERVICE_TOKEN_MISSING' });
+    expect(retriedErrors('PollJob')).not.toContain('JobFailure');
+  });
+});
