@@ -177,7 +177,7 @@ async function requestRemoteCancel(caller: Caller, job: JobRecord) {
   const service = getService(job.serviceId);
   const session = await serviceSession(caller, service);
   await callService(service, () =>
-    serviceClient(service, session.token, session.onTokenRejected).cancelJob(job.externalJobId as string),
+    serviceClient(service, session).cancelJob(job.externalJobId as string),
   );
 }
 
