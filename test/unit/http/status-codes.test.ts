@@ -27,7 +27,7 @@ import { errorResponse } from '#shared/http/error-response';
 import { HTTP_STATUS_BY_CODE } from '#shared/http/status-codes';
 
 const michigan = { id: 'michigan', name: 'Michigan Imputation Server' } as ServiceDefinition;
-const answer = (error: unknown) => {
+const answer = (error: unknown): Record<string, unknown> => {
   const response = errorResponse(error);
   return {
     status: response.statusCode,
