@@ -1,13 +1,50 @@
 /**
- * The one error hierarchy of the API. Handlers and shared code throw these; the HTTP middleware maps
- * them to `{"error":{"code","message","details?"}}` with the status they carry. Anything else becomes a
- * 500 that reveals nothing but a request id.
+ * The gateway's failure vocabulary. Handlers and shared code throw these domain errors: each carries a
+ * `code` from the one list below, a message for the user and, for validation, details. None carries an
+ * HTTP status: the HTTP layer alone maps a code to one (shared/http/status-codes.ts), and the workflow
+ * alone maps an error to a job's failure (shared/workflow/task-errors.ts), so a code means the same
+ * everywhere and a workflow task never throws something shaped like an HTTP answer. Cloudgene failures
+ * define their codes in shared/cloudgene/errors.ts; they are part of this vocabulary too.
  */
+import type { CloudgeneErrorCode } from '#shared/cloudgene/errors';
+
+/** The codes of the gateway's own refusals, grouped by what they are about. */
+export const APP_ERROR_CODES = [
+  // The request itself.
+  'BAD_REQUEST',
+  'VALIDATION_FAILED',
+  'INVALID_JSON',
+  'UNSUPPORTED_MEDIA_TYPE',
+  // Something that does not exist, or is not the caller's (never confirmed either way).
+  'NOT_FOUND',
+  'JOB_NOT_FOUND',
+  'UPLOAD_NOT_FOUND',
+  'SERVICE_NOT_FOUND',
+  'CREDENTIAL_NOT_FOUND',
+  // The state of things does not allow it (yet).
+  'CONFLICT',
+  'IDEMPOTENCY_KEY_REUSED',
+  'UPLOAD_NOT_READY',
+  'JOB_FINISHED',
+  'JOB_STATE_CHANGED',
+  'JOB_ACTIVE',
+  'RESULTS_NOT_READY',
+  'SERVICE_TOKEN_MISSING',
+  // The caller's stored service token cannot be used.
+  'SERVICE_TOKEN_EXPIRED',
+  'SERVICE_TOKEN_REJECTED',
+  // Ours: reveals nothing but a request id.
+  'INTERNAL',
+] as const;
+export type AppErrorCode = (typeof APP_ERROR_CODES)[number];
+
+/** Every code an error of the gateway may carry. */
+export type ErrorCode = AppErrorCode | CloudgeneErrorCode;
+
 export class AppError extends Error {
   override name = 'AppError';
   constructor(
-    readonly status: number,
-    readonly code: string,
+    readonly code: ErrorCode,
     message: string,
     readonly details?: unknown,
   ) {
@@ -15,46 +52,43 @@ export class AppError extends Error {
   }
 }
 
-export class BadRequestError extends AppError {
-  override name = 'BadRequestError';
-  constructor(message: string, details?: unknown, code = 'BAD_REQUEST') {
-    super(400, code, message, details);
-  }
-}
-
 export class ValidationError extends AppError {
   override name = 'ValidationError';
   constructor(message: string, details?: unknown) {
-    super(400, 'VALIDATION_FAILED', message, details);
+    super('VALIDATION_FAILED', message, details);
   }
 }
 
 /** Also used for resources that exist but belong to someone else: we never confirm their existence. */
 export class NotFoundError extends AppError {
   override name = 'NotFoundError';
-  constructor(message = 'Not found', code = 'NOT_FOUND') {
-    super(404, code, message);
+  constructor(message = 'Not found', code: AppErrorCode = 'NOT_FOUND') {
+    super(code, message);
   }
 }
 
 export class ConflictError extends AppError {
   override name = 'ConflictError';
-  constructor(message: string, code = 'CONFLICT') {
-    super(409, code, message);
+  constructor(message: string, code: AppErrorCode = 'CONFLICT') {
+    super(code, message);
   }
 }
 
+/** A well-formed request that cannot be carried out as things are (e.g. the stored token is unusable). */
 export class UnprocessableError extends AppError {
   override name = 'UnprocessableError';
-  constructor(code: string, message: string, details?: unknown) {
-    super(422, code, message, details);
+  constructor(code: ErrorCode, message: string, details?: unknown) {
+    super(code, message, details);
   }
 }
 
-/** An upstream imputation service failed or could not be reached. */
-export class BadGatewayError extends AppError {
-  override name = 'BadGatewayError';
-  constructor(code: string, message: string) {
-    super(502, code, message);
+/**
+ * An imputation service failed, could not be reached or refused: a Cloudgene failure retold for the
+ * user (shared/catalog/service-client.ts), with the Cloudgene code it had.
+ */
+export class UpstreamError extends AppError {
+  override name = 'UpstreamError';
+  constructor(code: CloudgeneErrorCode, message: string) {
+    super(code, message);
   }
 }

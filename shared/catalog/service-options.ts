@@ -42,9 +42,7 @@ export async function getServiceOptions(
     };
   }
   const session = await serviceSession(caller, service, deps);
-  const options = await callService(service, () =>
-    serviceClient(service, session.token, session.onTokenRejected).getAppOptions(),
-  );
+  const options = await callService(service, () => serviceClient(service, session).getAppOptions());
   if (cache.size >= MAX_CACHE_ENTRIES) cache.delete(cache.keys().next().value as string);
   cache.set(key, { expiresAt: now + OPTIONS_CACHE_TTL_MS, options });
   return { options, cached: false, fetchedAt: new Date(now).toISOString() };

@@ -1,18 +1,47 @@
 /**
  * Typed failures of a Cloudgene 3 server, so callers decide by class (wait, retry, fail, tell the user)
- * instead of parsing messages. The `name` of each class is what Step Functions sees as the error type.
- * No error ever carries the API token: messages are built from status codes and the service's own text.
+ * instead of parsing messages. The `name` of each class is what Step Functions sees as the error type;
+ * the `code` is the failure's word in the gateway's vocabulary (shared/errors.ts), defined here once.
+ * None carries an HTTP status of ours: what the API answers is the HTTP layer's business
+ * (shared/http/status-codes.ts), what a job records is the workflow's (shared/workflow/task-errors.ts).
+ * The status the service answered, when there was one, is a detail. No error ever carries the API
+ * token: messages are built from status codes and the service's own text.
  */
+
+/** Every code a Cloudgene failure can have. */
+export const CLOUDGENE_ERROR_CODES = [
+  /** A failure the client could not place more precisely. */
+  'SERVICE_ERROR',
+  'SERVICE_TOKEN_INVALID',
+  'CONCURRENCY_LIMIT',
+  'DOWNLOADS_EXHAUSTED',
+  'SERVICE_UNAVAILABLE',
+  /** The service refused the request: 4xx (a 404 included) other than the token or the job limit. */
+  'SERVICE_REJECTED',
+  'SERVICE_PROTOCOL_ERROR',
+] as const;
+export type CloudgeneErrorCode = (typeof CLOUDGENE_ERROR_CODES)[number];
+
+export interface CloudgeneErrorDetails {
+  /** The HTTP status the service answered with (none for network failures). */
+  serviceStatus?: number;
+  /** The service's own message, when it sent one. */
+  serviceMessage?: string;
+}
+
 export class CloudgeneError extends Error {
   override name = 'CloudgeneError';
-  readonly code: string = 'SERVICE_ERROR';
+  readonly code: CloudgeneErrorCode = 'SERVICE_ERROR';
   constructor(
     message: string,
-    readonly status?: number,
-    /** The service's own message, when it sent one. */
-    readonly serviceMessage?: string,
+    readonly details: CloudgeneErrorDetails = {},
   ) {
     super(message);
+  }
+
+  /** The service's own message, when it sent one. */
+  get serviceMessage(): string | undefined {
+    return this.details.serviceMessage;
   }
 }
 
@@ -20,8 +49,8 @@ export class CloudgeneError extends Error {
 export class ServiceTokenInvalidError extends CloudgeneError {
   override name = 'ServiceTokenInvalidError';
   override readonly code = 'SERVICE_TOKEN_INVALID';
-  constructor(status: number, serviceMessage?: string) {
-    super('service token invalid or expired', status, serviceMessage);
+  constructor(serviceStatus?: number, serviceMessage?: string) {
+    super('service token invalid or expired', { serviceStatus, serviceMessage });
   }
 }
 
@@ -33,15 +62,19 @@ export class ConcurrencyLimitError extends CloudgeneError {
     serviceMessage: string,
     readonly limit: number | null,
   ) {
-    super(`The service's per-user job limit is reached: ${serviceMessage}`, 400, serviceMessage);
+    super(`The service's per-user job limit is reached: ${serviceMessage}`, {
+      serviceStatus: 400,
+      serviceMessage,
+    });
   }
 }
 
+/** A 404: to the API a refusal like any other (`SERVICE_REJECTED`); to a job, a job or file gone. */
 export class CloudgeneNotFoundError extends CloudgeneError {
   override name = 'CloudgeneNotFoundError';
-  override readonly code = 'NOT_FOUND';
+  override readonly code = 'SERVICE_REJECTED';
   constructor(serviceMessage?: string) {
-    super(serviceMessage ?? 'Not found at the service', 404, serviceMessage);
+    super(serviceMessage ?? 'Not found at the service', { serviceStatus: 404, serviceMessage });
   }
 }
 
@@ -50,7 +83,7 @@ export class DownloadsExhaustedError extends CloudgeneError {
   override name = 'DownloadsExhaustedError';
   override readonly code = 'DOWNLOADS_EXHAUSTED';
   constructor(fileName: string, serviceMessage?: string) {
-    super(`No downloads of ${fileName} are left at the service`, 400, serviceMessage);
+    super(`No downloads of ${fileName} are left at the service`, { serviceStatus: 400, serviceMessage });
   }
 }
 

@@ -2,11 +2,12 @@
  * The per-user service token flows. A token is stored only after the service itself vouched for it
  * (`POST /api/v2/tokens/verify`), so a typo is caught now rather than hours later when a job is submitted.
  * The secret is written before its metadata: if the second write fails, a retry of the same request
- * repairs it, and a listing never shows a token that is not there.
+ * repairs it, and a listing never shows a token that is not there. Tokens are read through the vault's
+ * cache; a session re-reads the token before a refusal by the service counts (see `serviceSession`).
  */
 import type { Caller } from '#shared/auth/caller';
 import type { ServiceDefinition } from '#shared/catalog/service-catalog';
-import { callService, serviceClient } from '#shared/catalog/service-client';
+import { callService, type ServiceTokenSession, serviceClient } from '#shared/catalog/service-client';
 import { ConflictError, NotFoundError, UnprocessableError } from '#shared/errors';
 import { logger } from '#shared/logger';
 import {
@@ -139,26 +140,63 @@ export async function activeCredential(
 }
 
 /**
- * The caller's token with the credential it belongs to, and the hook a Cloudgene client calls when the
- * service refuses it: the credential is marked `rejected` at once, so services, credentials and new jobs
- * show it, not only the job that ran into it.
+ * The caller's token with the credential it belongs to, for a client acting as them: the token through
+ * the vault's cache, a fresh read for when the service refuses it (a token stored meanwhile is used
+ * instead), and the hook for a refusal that stands: the credential is marked `rejected` at once, so
+ * services, credentials and new jobs show it, not only the call that ran into it. The mark is
+ * conditional on `verifiedAt` as read before any token: a replacement stored meanwhile is never marked.
  */
 export async function serviceSession(
   caller: Caller,
   service: ServiceDefinition,
   deps: CredentialDeps = defaultDeps(),
-): Promise<{ token: string; credential: CredentialMetadata; onTokenRejected: () => Promise<void> }> {
+): Promise<ServiceTokenSession & { credential: CredentialMetadata }> {
   const credential = await activeCredential(caller, service, deps);
   const token = await deps.vault.get(caller.sub, service.id);
   if (token === undefined) throw missingToken(service);
   return {
     token,
     credential,
+    refreshToken: () => deps.vault.get(caller.sub, service.id, { fresh: true }),
+    onTokenRejected: () => markRejected(caller.sub, service, credential, deps),
+  };
+}
+
+/**
+ * The job owner's token for a workflow task, or undefined when none is stored: one cached read, no
+ * metadata read (the service itself says whether the token still works). Only when the service refuses
+ * it is the credential read, before the fresh token read, so the `rejected` mark applies to the refused
+ * token's credential (or an older one) and never to a replacement stored meanwhile.
+ */
+export async function ownerSession(
+  owner: string,
+  service: ServiceDefinition,
+  deps: CredentialDeps = defaultDeps(),
+): Promise<ServiceTokenSession | undefined> {
+  const token = await deps.vault.get(owner, service.id);
+  if (token === undefined) return undefined;
+  let atRefusal: CredentialMetadata | undefined;
+  return {
+    token,
+    refreshToken: async () => {
+      atRefusal = await deps.store.get(owner, service.id);
+      return deps.vault.get(owner, service.id, { fresh: true });
+    },
     onTokenRejected: async () => {
-      const marked = await deps.store.markRejected(caller.sub, service.id, credential.verifiedAt, deps.now());
-      if (marked) logger.warn('service token rejected by the service; marked', { serviceId: service.id });
+      const credential = atRefusal ?? (await deps.store.get(owner, service.id));
+      if (credential) await markRejected(owner, service, credential, deps);
     },
   };
+}
+
+async function markRejected(
+  sub: string,
+  service: ServiceDefinition,
+  credential: CredentialMetadata,
+  deps: CredentialDeps,
+): Promise<void> {
+  const marked = await deps.store.markRejected(sub, service.id, credential.verifiedAt, deps.now());
+  if (marked) logger.warn('service token rejected by the service; marked', { serviceId: service.id });
 }
 
 function missingToken(service: ServiceDefinition) {

@@ -3,11 +3,18 @@
  * KMS-encrypted secret per (user, service), named from the verified `sub` only, so no request field can
  * steer a read or write to another user's secret. Token values leave this module only as return values
  * of `get`, for the code that calls the service; they are never logged.
+ *
+ * Reads go through Powertools' SecretsProvider cache (on the same SDK client, so the endpoint variables
+ * of the local stack still apply): a poll every few minutes does not pay a GetSecretValue each time.
+ * A cached token may be stale when the user stored a new one in another process; the Cloudgene client
+ * reads it again with `fresh` when the service refuses it. Writes and deletes here forget the entry at
+ * once, so this process never serves the old value.
  */
+import { GetParameterError, ParameterNotFoundError } from '@aws-lambda-powertools/parameters/errors';
+import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
 import {
   CreateSecretCommand,
   DeleteSecretCommand,
-  GetSecretValueCommand,
   PutSecretValueCommand,
   ResourceExistsException,
   ResourceNotFoundException,
@@ -22,6 +29,17 @@ export interface TokenVaultOptions {
   prefix: string;
   /** KMS key for new secrets; the account's default Secrets Manager key when absent. */
   kmsKeyId?: string;
+  /** How long a read token is served from the cache (default 5 minutes). */
+  maxAgeSeconds?: number;
+}
+
+export const TOKEN_CACHE_MAX_AGE_SECONDS = 300;
+
+/** Powertools' provider, able to forget one secret (its cache keys are the name, a comma, the transform). */
+class CachedSecrets extends SecretsProvider {
+  forget(name: string): void {
+    for (const key of this.store.keys()) if (key.startsWith(`${name},`)) this.store.delete(key);
+  }
 }
 
 /** base64url keeps any IdP's `sub` within the characters Secrets Manager allows in names. */
@@ -34,14 +52,27 @@ export function secretNameFor(prefix: string, sub: string, serviceId: string): s
 }
 
 export class TokenVault {
+  private readonly cache: CachedSecrets;
+
   constructor(
     private readonly client: SecretsManagerClient,
     private readonly options: TokenVaultOptions,
-  ) {}
+  ) {
+    this.cache = new CachedSecrets({ awsSdkV3Client: client });
+  }
 
   /** Stores or replaces the token; returns whether a token was already stored. */
   async put(sub: string, serviceId: string, token: string): Promise<{ replaced: boolean }> {
     const name = secretNameFor(this.options.prefix, sub, serviceId);
+    try {
+      return await this.write(name, serviceId, sub, token);
+    } finally {
+      // Also after the write: a read in this process that finished during it leaves no old value behind.
+      this.cache.forget(name);
+    }
+  }
+
+  private async write(name: string, serviceId: string, sub: string, token: string) {
     try {
       await this.client.send(new PutSecretValueCommand({ SecretId: name, SecretString: token }));
       return { replaced: true };
@@ -70,14 +101,23 @@ export class TokenVault {
     }
   }
 
-  async get(sub: string, serviceId: string): Promise<string | undefined> {
+  /**
+   * The stored token, or undefined when there is none. From the cache unless `fresh` (then read from
+   * Secrets Manager and cached anew); a missing secret is never cached.
+   */
+  async get(sub: string, serviceId: string, options: { fresh?: boolean } = {}): Promise<string | undefined> {
+    const name = secretNameFor(this.options.prefix, sub, serviceId);
     try {
-      const result = await this.client.send(
-        new GetSecretValueCommand({ SecretId: secretNameFor(this.options.prefix, sub, serviceId) }),
-      );
-      return result.SecretString;
+      const value = await this.cache.get(name, {
+        maxAge: this.options.maxAgeSeconds ?? TOKEN_CACHE_MAX_AGE_SECONDS,
+        forceFetch: options.fresh === true,
+        throwOnMissing: true,
+      });
+      return typeof value === 'string' ? value : undefined;
     } catch (error) {
-      if (error instanceof ResourceNotFoundException) return undefined;
+      if (error instanceof ParameterNotFoundError) return undefined;
+      // The SDK's own error, as callers knew it before the cache (Powertools wraps it).
+      if (error instanceof GetParameterError && error.cause instanceof Error) throw error.cause;
       throw error;
     }
   }
@@ -87,10 +127,11 @@ export class TokenVault {
    * would block storing a new token under the same name for up to 30 days.
    */
   async delete(sub: string, serviceId: string): Promise<{ existed: boolean }> {
+    const name = secretNameFor(this.options.prefix, sub, serviceId);
     try {
       await this.client.send(
         new DeleteSecretCommand({
-          SecretId: secretNameFor(this.options.prefix, sub, serviceId),
+          SecretId: name,
           ForceDeleteWithoutRecovery: true,
         }),
       );
@@ -98,6 +139,8 @@ export class TokenVault {
     } catch (error) {
       if (error instanceof ResourceNotFoundException) return { existed: false };
       throw error;
+    } finally {
+      this.cache.forget(name);
     }
   }
 }

@@ -1,11 +1,13 @@
 /**
- * Maps any thrown value to the API's error body. Known errors keep their status and message; middy's
- * own http errors (unsupported media type, malformed JSON) get stable codes; everything else is a 500
- * that carries only a request id, with the details in the log.
+ * Maps any thrown value to the API's error body. Domain errors keep their code and message and get the
+ * status their code maps to (status-codes.ts, the only such map); middy's own http errors (unsupported
+ * media type, malformed JSON) get stable codes; everything else is a 500 that carries only a request id,
+ * with the details in the log.
  */
 import type { APIGatewayProxyResult, Context } from 'aws-lambda';
 import { AppError } from '#shared/errors';
 import { logger } from '#shared/logger';
+import { httpStatusOf } from './status-codes';
 
 interface HttpLikeError {
   statusCode: number;
@@ -34,9 +36,10 @@ export function errorBody(
 
 export function errorResponse(error: unknown, context?: Context): APIGatewayProxyResult {
   if (error instanceof AppError) {
-    if (error.status >= 500) logger.error('request failed upstream', { code: error.code, error });
-    else logger.info('request rejected', { code: error.code, status: error.status });
-    return errorBody(error.status, error.code, error.message, error.details);
+    const status = httpStatusOf(error.code);
+    if (status >= 500) logger.error('request failed upstream', { code: error.code, error });
+    else logger.info('request rejected', { code: error.code, status });
+    return errorBody(status, error.code, error.message, error.details);
   }
   if (isHttpLikeError(error) && error.statusCode >= 400 && error.statusCode < 500) {
     if (error.statusCode === 415) {

@@ -176,9 +176,7 @@ async function requestRemoteCancel(caller: Caller, job: JobRecord) {
   if (!job.externalJobId) return;
   const service = getService(job.serviceId);
   const session = await serviceSession(caller, service);
-  await callService(service, () =>
-    serviceClient(service, session.token, session.onTokenRejected).cancelJob(job.externalJobId as string),
-  );
+  await callService(service, () => serviceClient(service, session).cancelJob(job.externalJobId as string));
 }
 
 /**

@@ -1,9 +1,8 @@
 /** What every workflow task starts from: the job (by owner and id), its service and a client for it. */
 import { z } from 'zod';
-import { getService } from '#shared/catalog/service-catalog';
+import { findService, type ServiceDefinition } from '#shared/catalog/service-catalog';
 import { CloudgeneClient } from '#shared/cloudgene/client';
-import { serviceSession } from '#shared/credentials/service-credentials';
-import { AppError } from '#shared/errors';
+import { ownerSession } from '#shared/credentials/service-credentials';
 import { type JobRecord, jobRepository } from '#shared/jobs/job-repository';
 import { JobFailure } from './task-errors';
 
@@ -19,27 +18,37 @@ export async function loadJob(ref: JobRef): Promise<JobRecord> {
   return job;
 }
 
-/** A client authenticated as the job's owner: the token is read here, inside the task, and never leaves it. */
+/** The job's service; one removed from the catalog since fails the job (it cannot go on anywhere). */
+export function jobService(job: JobRecord): ServiceDefinition {
+  const service = findService(job.serviceId);
+  if (!service) {
+    throw new JobFailure('SERVICE_NOT_FOUND', `The service "${job.serviceId}" is no longer offered here`);
+  }
+  return service;
+}
+
+/**
+ * A client authenticated as the job's owner: the token is read here, inside the task, and never leaves
+ * it. It comes from the vault's cache (no credential read per poll); a token the service refuses is read
+ * again, and a replacement the owner stored meanwhile is used, so the job goes on.
+ */
 export async function ownerClient(
   job: JobRecord,
   timeoutMs = TASK_CALL_TIMEOUT_MS,
 ): Promise<CloudgeneClient> {
-  const service = getService(job.serviceId);
-  const session = await serviceSession({ sub: job.owner, username: job.owner, groups: [] }, service).catch(
-    (error: unknown) => {
-      // Only the credential's own refusals become the job's failure; an AWS outage stays retryable.
-      if (!(error instanceof AppError)) throw error;
-      const code = error.code === 'SERVICE_TOKEN_MISSING' ? 'SERVICE_TOKEN_MISSING' : 'SERVICE_TOKEN_INVALID';
-      throw new JobFailure(
-        code,
-        `No usable API token for ${service.name} is stored for the job's owner: ${error.message}`,
-      );
-    },
-  );
+  const service = jobService(job);
+  const session = await ownerSession(job.owner, service);
+  if (!session) {
+    throw new JobFailure(
+      'SERVICE_TOKEN_MISSING',
+      `No API token for ${service.name} is stored for the job's owner. Store one with PUT /me/credentials/${service.id}.`,
+    );
+  }
   return new CloudgeneClient({
     baseUrl: service.baseUrl,
     appId: service.appId,
     token: session.token,
+    refreshToken: session.refreshToken,
     timeoutMs,
     onTokenRejected: session.onTokenRejected,
   });
@@ -47,7 +56,7 @@ export async function ownerClient(
 
 /** Result downloads need no token: the file hash is the access key. */
 export function anonymousClient(job: JobRecord, timeoutMs = TASK_CALL_TIMEOUT_MS): CloudgeneClient {
-  const service = getService(job.serviceId);
+  const service = jobService(job);
   return new CloudgeneClient({ baseUrl: service.baseUrl, appId: service.appId, timeoutMs });
 }
 

@@ -10,7 +10,6 @@
 import type { Readable } from 'node:stream';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { s3Client } from '#shared/aws/clients';
-import { getService } from '#shared/catalog/service-catalog';
 import type { CloudgeneClient } from '#shared/cloudgene/client';
 import { CloudgeneError, ConcurrencyLimitError, ServiceUnavailableError } from '#shared/cloudgene/errors';
 import { type JobRecord, jobRepository } from '#shared/jobs/job-repository';
@@ -19,7 +18,7 @@ import { resultPassword } from '#shared/jobs/result-password';
 import { logger } from '#shared/logger';
 import { uploadsEnv } from '#shared/uploads/uploads';
 import { nextWaitSeconds, pollPolicy, scaledWait, slotWaitPolicy } from './backoff';
-import { type JobRef, loadJob, ownerClient, submissionMarker } from './job-context';
+import { type JobRef, jobService, loadJob, ownerClient, submissionMarker } from './job-context';
 import type { PollState } from './poll-state';
 import { uploadSlots } from './upload-slots';
 
@@ -44,7 +43,7 @@ export async function submitImputationJob(ref: JobRef, previous: PollState = {})
   if (job.status === JobStatus.CANCEL_REQUESTED) return settleCanceledSubmission(job);
   if (!SUBMITTABLE.includes(job.status as (typeof SUBMITTABLE)[number])) return { outcome: 'STOPPED' };
 
-  const service = getService(job.serviceId);
+  const service = jobService(job);
   const client = await ownerClient(job, SUBMIT_TIMEOUT_MS);
   const marker = submissionMarker(job.jobId);
   const slots = uploadSlots();

@@ -135,7 +135,11 @@ describe('rejected tokens', () => {
     });
     const error = await client.getAppOptions().catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ServiceTokenInvalidError);
-    expect(error).toMatchObject({ status: 401, code: 'SERVICE_TOKEN_INVALID', serviceMessage: undefined });
+    expect(error).toMatchObject({
+      details: { serviceStatus: 401 },
+      code: 'SERVICE_TOKEN_INVALID',
+      serviceMessage: undefined,
+    });
     expect((error as Error).message).toBe('service token invalid or expired');
   });
 
@@ -144,7 +148,7 @@ describe('rejected tokens', () => {
     sim.expireToken(username);
     await expect(client.getJob('job-1')).rejects.toMatchObject({
       name: 'ServiceTokenInvalidError',
-      status: 401,
+      details: { serviceStatus: 401 },
     });
   });
 
@@ -153,7 +157,7 @@ describe('rejected tokens', () => {
     sim.revokeToken(revoked.username);
     await expect(revoked.client.getAppOptions()).rejects.toMatchObject({
       name: 'ServiceTokenInvalidError',
-      status: 403,
+      details: { serviceStatus: 403 },
       serviceMessage: 'Access denied.',
     });
     const replaced = user();
@@ -172,7 +176,7 @@ describe('rejected tokens', () => {
     const owner = user();
     const { id } = await owner.client.submitJob({ ...job, files: oneFile });
     await expect(user().client.getJob(id)).rejects.toMatchObject({
-      status: 403,
+      details: { serviceStatus: 403 },
       serviceMessage: 'Access denied.',
     });
   });
@@ -341,7 +345,7 @@ describe('submitJob', () => {
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(CloudgeneBadRequestError);
     expect(error).toMatchObject({
-      status: 400,
+      details: { serviceStatus: 400 },
       code: 'SERVICE_REJECTED',
       serviceMessage: "Parameter 'meta' not found.",
     });
@@ -478,7 +482,7 @@ describe('getJob and cancelJob', () => {
     const { client } = user();
     await expect(client.getJob('job-20990101-000000-000')).rejects.toMatchObject({
       name: 'CloudgeneNotFoundError',
-      status: 404,
+      details: { serviceStatus: 404 },
       serviceMessage: 'Job job-20990101-000000-000 not found.',
     });
     const { id } = await client.submitJob({ ...job, files: oneFile });
@@ -588,13 +592,13 @@ describe('an unavailable service', () => {
     sim.failNext({ path: '/api/v2/server/apps', status: 500 });
     await expect(client.getAppOptions()).rejects.toMatchObject({
       name: 'ServiceUnavailableError',
-      status: 500,
+      details: { serviceStatus: 500 },
       retryable: true,
     });
     sim.failNext({ path: '/api/v2/server/apps', status: 503 });
     await expect(client.getAppOptions()).rejects.toMatchObject({
       code: 'SERVICE_UNAVAILABLE',
-      status: 503,
+      details: { serviceStatus: 503 },
       serviceMessage: 'This functionality is currently under maintenance.',
     });
     sim.failNext({ path: '/api/v2/server/apps', status: 'reset' });
