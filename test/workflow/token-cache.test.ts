@@ -115,9 +115,9 @@ describe("the owner's token in the workflow", () => {
       .slice(requestsBefore)
       .filter((request) => request.authenticated && (request.status === 401 || request.status === 403));
     expect(refused).toHaveLength(1);
-    // One fresh read of the token (and of the credential, before it), then the cache serves the new one;
-    // the other credential read is the save's own (it keeps `createdAt`).
-    expect(since(before)).toMatchObject({ tokenSecrets: 1, credentialItems: 2 });
+    // One fresh read of the token (and of the credential, before it), then the cache serves the new one.
+    // Saving the replacement reads nothing (one conditional UpdateItem keeps `createdAt`).
+    expect(since(before)).toMatchObject({ tokenSecrets: 1, credentialItems: 1 });
     const [credential] = await listServiceCredentials(tina);
     expect(credential).toMatchObject({ status: 'active', rejectedAt: null });
   });
