@@ -1,0 +1,227 @@
+/**
+ * The job lifecycle: a submission becomes a job with a scenario (queue → run → export, or fail, dead,
+ * manual), its state code is read off the simulator's clock (a state forced by a test or a cancel wins),
+ * and `jobBody` renders it as Cloudgene does — queue position, step log messages with their HTML, and the
+ * result files under their output parameters. Nothing here touches HTTP; the routes call in.
+ */
+import type { CloudgeneSimulator } from './cloudgene-simulator';
+import { ADMIN_ONLY_PARAMS, type PanelDefinition } from './fixtures';
+import { humanSize } from './result-bytes';
+import type { JobScenario, JobScenarioName, ReceivedSubmission, SimulatedJob, SimulatedUser } from './types';
+
+const KNOWN_SCENARIOS: Record<JobScenarioName, JobScenario> = {
+  success: { outcome: 'success' },
+  fail: { outcome: 'fail' },
+  'slow-queue': { outcome: 'success', timing: { queueMs: 60 * 60_000 }, queueAhead: 120 },
+  dead: { outcome: 'dead' },
+  manual: { outcome: 'manual' },
+};
+/** States that count against the per-user limit. */
+export const ACTIVE_STATES: ReadonlySet<number> = new Set([-1, 1, 2, 3]);
+/** States whose result files are listed and downloadable. */
+export const SUCCESS_STATES: ReadonlySet<number> = new Set([4, 8]);
+const ENDED_STATES: ReadonlySet<number> = new Set([4, 5, 6, 7, 8, 9]);
+const DEFAULT_FAIL_MESSAGE = '<b>Error:</b> No chunks passed the QC step. Imputation cannot be started!';
+
+export function hasPanel(panels: readonly PanelDefinition[], panelId: string): boolean {
+  return panels.some((p) => p.id === panelId || stripVersion(p.id) === stripVersion(panelId));
+}
+
+function stripVersion(panelId: string): string {
+  return panelId.replace(/^(apps@[^@]+)@.*$/, '$1');
+}
+
+/** The Cloudgene state code of a job at `now`; a failed job gets its log message on the way. */
+export function stateAt(job: SimulatedJob, now: number, panels: readonly PanelDefinition[]): number {
+  if (job.override !== undefined) return job.override;
+  if (job.outcome === 'manual') return 1;
+  const elapsed = now - job.clockStart;
+  const { queueMs, runMs, exportMs } = job.timing;
+  if (elapsed < queueMs) return 1;
+  if (!hasPanel(panels, job.fields.refpanel ?? '')) {
+    job.failMessage ??= `Application ${job.fields.refpanel ?? ''} is not installed or wrong permissions.`;
+    return 5;
+  }
+  if (elapsed < queueMs + runMs) return 2;
+  if (job.outcome === 'dead') return -1;
+  if (job.outcome === 'fail') {
+    job.failMessage ??= DEFAULT_FAIL_MESSAGE;
+    return 5;
+  }
+  if (elapsed < queueMs + runMs + exportMs) return 3;
+  return 4;
+}
+
+/** A new job for an accepted submission, on the scenario the server's setting picks for it. */
+export function createJob(
+  sim: CloudgeneSimulator,
+  submission: ReceivedSubmission,
+  upload: SimulatedJob['upload'],
+): SimulatedJob {
+  const chosen = typeof sim.scenario === 'function' ? sim.scenario(submission) : sim.scenario;
+  const plan = typeof chosen === 'string' ? KNOWN_SCENARIOS[chosen] : chosen;
+  const now = sim.now();
+  const id = nextJobId(sim.jobs, now);
+  return {
+    ...submission,
+    id,
+    name: submission.fields['job-name'] ?? id,
+    upload,
+    submittedAt: now,
+    clockStart: now,
+    scenario: typeof chosen === 'string' ? chosen : 'custom',
+    outcome: plan.outcome,
+    timing: { ...sim.timing, ...plan.timing },
+    queueAhead: plan.queueAhead ?? 0,
+    failMessage: plan.failMessage,
+    results: (plan.resultFiles ?? sim.resultFiles).map((spec) => ({
+      ...spec,
+      seed: `${id}/${spec.name}`,
+      hash: sim.state.sign(`${id}/${spec.name}`),
+      downloads: 0,
+    })),
+  };
+}
+
+/** `job-YYYYMMDD-HHMMSS-mmm` as Cloudgene names jobs; a clash moves on by a millisecond. */
+function nextJobId(jobs: readonly SimulatedJob[], now: number): string {
+  for (let t = now; ; t++) {
+    const iso = new Date(t).toISOString();
+    const id = `job-${iso.slice(0, 10).replaceAll('-', '')}-${iso.slice(11, 19).replaceAll(':', '')}-${iso.slice(20, 23)}`;
+    if (!jobs.some((j) => j.id === id)) return id;
+  }
+}
+
+/** `/restart` of a dead job: it runs again from the queue, and succeeds this time. */
+export function restartJob(sim: CloudgeneSimulator, job: SimulatedJob): void {
+  job.override = undefined;
+  job.outcome = 'success';
+  job.clockStart = sim.now();
+  sim.state.persist();
+}
+
+function positionInQueue(sim: CloudgeneSimulator, job: SimulatedJob, now: number): number {
+  const queued = sim.jobs
+    .filter((j) => sim.stateOf(j, now) === 1)
+    .sort((a, b) => a.clockStart - b.clockStart);
+  const elapsed = Math.max(0, now - job.clockStart);
+  const backlog =
+    job.outcome === 'manual' || job.override === 1
+      ? job.queueAhead
+      : Math.ceil(job.queueAhead * Math.max(0, 1 - elapsed / job.timing.queueMs));
+  return queued.indexOf(job) + backlog;
+}
+
+interface Step {
+  id: number;
+  name: string;
+  logMessages: { message: string; type: number; time: number }[];
+}
+
+/** The steps' log messages so far, as the services word them (HTML included). */
+function steps(sim: CloudgeneSimulator, job: SimulatedJob, state: number, now: number): Step[] {
+  const { queueMs, runMs, exportMs } = job.timing;
+  const t0 = job.clockStart;
+  const list: Step[] = [];
+  const step = (name: string, message: string, type: number, time: number) =>
+    list.push({ id: list.length + 1, name, logMessages: [{ message, type, time }] });
+  // A job canceled (or forced into a state) while still queued never ran a step.
+  if (!hasStarted(job, state, now)) return list;
+  const failed = state === 5 || state === 9;
+  const failMessage = job.failMessage ?? 'Job failed.';
+  if (failed && !hasPanel(sim.panels, job.fields.refpanel ?? '')) {
+    step('Input Validation', failMessage, 1, t0 + queueMs);
+    return list;
+  }
+  step(
+    'Input Validation',
+    `<b>${job.files.length} valid VCF file(s) found.</b><br>Samples: 51<br>Chromosomes: 20<br>SNPs: 7824`,
+    0,
+    t0 + queueMs,
+  );
+  if (failed) {
+    step('Quality Control', failMessage, 1, job.overrideAt ?? t0 + queueMs + runMs);
+    return list;
+  }
+  step(
+    'Quality Control',
+    `<b>Warning:</b> 1 Chunk(s) excluded: &lt; 50 SNPs (see chunks-excluded.txt for details).`,
+    2,
+    t0 + queueMs,
+  );
+  if (state === 2 || state === -1) {
+    const done = Math.min(3, Math.floor(((now - t0 - queueMs) / runMs) * 4));
+    step('Imputation', `Imputation (${done + 1}/4)`, 3, now);
+    return list;
+  }
+  if (![3, 4, 7, 8].includes(state)) return list;
+  step('Imputation', 'Imputation successful.', 0, t0 + queueMs + runMs);
+  if (state === 3) step('Data Compression and Encryption', 'Exporting data...', 3, now);
+  else {
+    step(
+      'Data Compression and Encryption',
+      'Data have been exported successfully. We have sent a notification email to the user.',
+      0,
+      t0 + queueMs + runMs + exportMs,
+    );
+  }
+  return list;
+}
+
+function hasStarted(job: SimulatedJob, state: number, now: number): boolean {
+  return state !== 1 && (job.overrideAt ?? now) - job.clockStart >= job.timing.queueMs;
+}
+
+/**
+ * The job as `GET /api/v2/jobs/{id}` answers it: state, queue position, step log messages, results.
+ * Admin-only output parameters are listed only when the asking user is an admin.
+ */
+export function jobBody(sim: CloudgeneSimulator, job: SimulatedJob, viewer?: SimulatedUser) {
+  const now = sim.now();
+  const state = sim.stateOf(job, now);
+  const { queueMs, runMs, exportMs } = job.timing;
+  const t0 = job.clockStart;
+  const started = hasStarted(job, state, now);
+  const jobSteps = steps(sim, job, state, now);
+
+  const params = new Map<
+    string,
+    { name: string; hash: string; size: string; count: number; path: string }[]
+  >();
+  if (SUCCESS_STATES.has(state)) {
+    for (const file of job.results) {
+      const param = file.param ?? 'output';
+      if (ADMIN_ONLY_PARAMS.has(param) && !viewer?.admin) continue;
+      const list = params.get(param) ?? [];
+      list.push({
+        name: file.name,
+        hash: file.hash,
+        size: humanSize(file.size),
+        count: -1,
+        path: `${job.id}/${param}/${file.name}`,
+      });
+      params.set(param, list);
+    }
+  }
+  const naturalEnd = t0 + queueMs + runMs + (state === 5 ? 0 : exportMs);
+  return {
+    id: job.id,
+    name: job.name,
+    application: 'Genotype Imputation (Minimac4)',
+    applicationId: sim.appId,
+    state,
+    positionInQueue: state === 1 ? positionInQueue(sim, job, now) : -1,
+    submittedOn: job.submittedAt,
+    startTime: started ? t0 + queueMs : -1,
+    endTime: ENDED_STATES.has(state) ? (job.overrideAt ?? naturalEnd) : -1,
+    deletedOn: state === 7 ? (job.overrideAt ?? now) : -1,
+    steps: jobSteps,
+    outputParams: [...params.entries()].map(([name, files], index) => ({
+      id: 11 + index,
+      name,
+      description: name === 'output' ? 'Downloads' : 'Logs',
+      hash: sim.state.sign(`${job.id}/${name}`),
+      files,
+    })),
+  };
+}

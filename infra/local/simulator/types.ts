@@ -1,0 +1,140 @@
+/**
+ * The simulator's data shapes, apart so that the state, the job lifecycle, the routes and the admin API
+ * can share them without importing each other: scenarios and timing, what a submission carried, users,
+ * jobs and their result files, the requests log, and the options `startCloudgeneSimulator` takes.
+ * `cloudgene-simulator.ts` re-exports every one of them.
+ */
+import type { PanelDefinition, ResultFileSpec, SimulatorPresetName } from './fixtures';
+
+/**
+ * How a submitted job behaves on the clock:
+ * - `success`: queued (1) → running (2) → exporting (3) → success (4);
+ * - `fail`: queued → running → failed (5) with an error (type 1) log message;
+ * - `slow-queue`: a busy service — an hour in the queue behind 120 other jobs, then success
+ *   (move it with `advance()` or `setJobState()`);
+ * - `dead`: queued → running → -1 (dead, restartable with `/restart`);
+ * - `manual`: stays queued until the test moves it with `setJobState()`.
+ * A job whose panel the server does not have fails (5) once it leaves the queue, whatever the scenario.
+ */
+export type JobScenarioName = 'success' | 'fail' | 'slow-queue' | 'dead' | 'manual';
+
+export interface JobTiming {
+  queueMs: number;
+  runMs: number;
+  exportMs: number;
+}
+
+/** A scenario spelled out, for what the named ones do not cover. */
+export interface JobScenario {
+  outcome: 'success' | 'fail' | 'dead' | 'manual';
+  timing?: Partial<JobTiming>;
+  /** The type-1 log message of a failed job. */
+  failMessage?: string;
+  /** Other users' jobs queued ahead; the position counts down over `queueMs`. */
+  queueAhead?: number;
+  /** Result files of this job instead of the server's. */
+  resultFiles?: ResultFileSpec[];
+}
+
+/** What the server received, for scenario functions and for test assertions. */
+export interface ReceivedSubmission {
+  user: string;
+  fields: Record<string, string>;
+  files: ReceivedFile[];
+}
+
+export interface ReceivedFile {
+  name: string;
+  bytes: number;
+  sha256: string;
+}
+
+/** Global scenario: a name, a spelled-out scenario, or a function choosing per submission. */
+export type ScenarioSetting =
+  | JobScenarioName
+  | JobScenario
+  | ((submission: ReceivedSubmission) => JobScenarioName | JobScenario);
+
+export interface SimulatorOptions {
+  /** 0 (default) picks a free port. */
+  port?: number;
+  host?: string;
+  appId?: string;
+  /** Instance-like defaults (panels, limit, redirects); the options below override them. */
+  preset?: SimulatorPresetName;
+  panels?: PanelDefinition[];
+  /** App parameters this server lacks: submitting one of them gets "Parameter 'X' not found." */
+  withoutParams?: string[];
+  /** Jobs per user in states -1/1/2/3 before submissions get the concurrency-limit 400 (default 2). */
+  concurrencyLimit?: number;
+  maxDownloadsPerFile?: number;
+  /** Serve every result file through a presigned-style redirect (TOPMed); a file's `redirect` wins. */
+  redirectDownloads?: boolean;
+  scenario?: ScenarioSetting;
+  timing?: Partial<JobTiming>;
+  resultFiles?: ResultFileSpec[];
+  /** Days a minted token is valid (Cloudgene's default: 30). */
+  tokenDays?: number;
+  /** `epoch-ms` answers token expiry like Cloudgene 2 clones do. */
+  expireFormat?: 'iso' | 'epoch-ms';
+  /** Submissions larger than this get 413 (the services stop at about 5000 MB). */
+  maxUploadBytes?: number;
+  /** Time source (default Date.now); `advance()` adds to it. */
+  clock?: () => number;
+  /** Serve the /__admin API (default true). */
+  admin?: boolean;
+  /** Keep users, tokens, jobs and download counters in this JSON file across restarts (the local stack). */
+  stateFile?: string;
+}
+
+export interface SimulatedUser {
+  username: string;
+  name: string;
+  mail: string;
+  /** The user's current API token; earlier ones answer 403. */
+  token: string;
+  expire: Date;
+  revoked: boolean;
+  /** Jobs the user runs outside our gateway (e.g. from the web UI): they count against the limit. */
+  otherActiveJobs: number;
+  /** Admin accounts also see admin-only output parameters (the `cloudgene_logs` logs). */
+  admin?: boolean;
+}
+
+export interface SimulatedResultFile extends ResultFileSpec {
+  hash: string;
+  /** Contents are `resultStream(seed, size)`; `resultSha256(seed, size)` is their digest. */
+  seed: string;
+  downloads: number;
+}
+
+export interface SimulatedJob extends ReceivedSubmission {
+  id: string;
+  name: string;
+  /** How the request body came: exact Content-Length or chunked. */
+  upload: { contentLength: number | null; chunked: boolean; bytes: number };
+  submittedAt: number;
+  /** The lifecycle clock's start (the submission, or the last restart). */
+  clockStart: number;
+  scenario: JobScenarioName | 'custom';
+  outcome: JobScenario['outcome'];
+  timing: JobTiming;
+  queueAhead: number;
+  /** A state set by a test or by cancel; wins over the clock. */
+  override?: number;
+  overrideAt?: number;
+  failMessage?: string;
+  results: SimulatedResultFile[];
+}
+
+export interface RequestRecord {
+  /** The HTTP method; `DROPPED` for a request processed but never answered (`reset-after`). */
+  method: string;
+  path: string;
+  /** 0 when the connection was reset without an answer. */
+  status: number;
+  at: number;
+  /** Whether the request carried an X-Auth-Token header. */
+  authenticated: boolean;
+  outcome: 'answered' | 'reset' | 'dropped' | 'truncated' | 'stalled';
+}

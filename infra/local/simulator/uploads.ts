@@ -1,0 +1,75 @@
+/**
+ * `POST /api/v2/jobs/submit/{appId}`: the multipart upload, parsed as it streams (file parts are hashed,
+ * never held, so GB uploads cost no memory), then refused the way the services refuse — 413 above the
+ * upload limit, 400 for an unknown field, no files, or the per-user concurrency limit — or accepted as a
+ * new job.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { drain } from './answers';
+import type { CloudgeneSimulator } from './cloudgene-simulator';
+import { appParams } from './fixtures';
+import { ACTIVE_STATES, createJob } from './jobs';
+import { type ParsedPart, parseMultipart } from './multipart-parser';
+import type { ReceivedSubmission, SimulatedUser } from './types';
+
+export async function submit(
+  sim: CloudgeneSimulator,
+  request: IncomingMessage,
+  response: ServerResponse,
+  user: SimulatedUser,
+): Promise<void> {
+  const { answers } = sim;
+  const declared = request.headers['content-length'];
+  const contentLength = declared === undefined ? null : Number(declared);
+  if (contentLength !== null && contentLength > sim.maxUploadBytes) {
+    await drain(request);
+    return answers.sendText(response, 413, 'Request Entity Too Large');
+  }
+  let bytes = 0;
+  const counted = (async function* () {
+    for await (const chunk of request) {
+      bytes += (chunk as Buffer).length;
+      yield chunk as Buffer;
+    }
+  })();
+  let parts: ParsedPart[];
+  try {
+    parts = await parseMultipart(counted, request.headers['content-type'] ?? '');
+  } catch (error) {
+    await drain(request);
+    return answers.error(response, 400, (error as Error).message);
+  }
+  if (bytes > sim.maxUploadBytes) return answers.sendText(response, 413, 'Request Entity Too Large');
+
+  const accepted = new Set([...appParams(sim.panels, sim.withoutParams).map((p) => p.id), 'job-name']);
+  const unknown = parts.find((p) => !accepted.has(p.name));
+  if (unknown)
+    return answers.send(response, 400, { message: `Parameter '${unknown.name}' not found.`, success: false });
+  const files = parts
+    .filter((p) => p.name === 'files' && p.fileName !== undefined)
+    .map((p) => ({ name: p.fileName as string, bytes: p.bytes, sha256: p.sha256 as string }));
+  if (files.length === 0) return answers.error(response, 400, 'Please upload at least one file.');
+  const active =
+    sim.submissionsOf(user.username).filter((j) => ACTIVE_STATES.has(sim.stateOf(j))).length +
+    user.otherActiveJobs;
+  if (active >= sim.concurrencyLimit) {
+    return answers.error(
+      response,
+      400,
+      `Only ${sim.concurrencyLimit} jobs per user can be executed simultaneously.`,
+    );
+  }
+
+  const fields = Object.fromEntries(
+    parts.filter((p) => p.fileName === undefined).map((p) => [p.name, p.value ?? '']),
+  );
+  const submission: ReceivedSubmission = { user: user.username, fields, files };
+  const chunked = request.headers['transfer-encoding'] === 'chunked';
+  const job = createJob(sim, submission, { contentLength, chunked, bytes });
+  sim.state.addJob(job);
+  answers.send(response, 200, {
+    success: true,
+    message: 'Your job was successfully added to the job queue.',
+    id: job.id,
+  });
+}
