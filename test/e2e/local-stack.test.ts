@@ -1,7 +1,8 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { localIssuer } from '#infra/local/local-stack';
 import { makeVcfGz } from '#test/support/vcf-fixtures';
@@ -19,12 +20,20 @@ afterAll(async () => {
   console.log(`e2e timings: ${JSON.stringify(timings)}`);
 });
 
+/**
+ * Child processes run asynchronously: a synchronous one blocks this process's event loop for seconds
+ * on a loaded machine, while fetch's kept-alive sockets idle past the servers' keep-alive timeout; the
+ * next request then picks a socket the server already closed ("other side closed").
+ */
+const run = promisify(execFile);
+
 /** A platform token for a user, from the same script the README uses. */
-function platformToken(username: string, dataDir = stack.dataDir): string {
-  return execFileSync('npm', ['run', '--silent', 'token', '--', username], {
+async function platformToken(username: string, dataDir = stack.dataDir): Promise<string> {
+  const { stdout } = await run('npm', ['run', '--silent', 'token', '--', username], {
     env: { ...process.env, LOCAL_DATA_DIR: dataDir },
     encoding: 'utf8',
-  }).trim();
+  });
+  return stdout.trim();
 }
 
 async function call(token: string | null, method: string, path: string, body?: unknown) {
@@ -50,7 +59,7 @@ async function simulatorAdmin(method: string, path: string, body?: unknown) {
 
 /** Stores a service token, uploads a VCF with plain fetch, creates a job: everything over HTTP. */
 async function researcherWithJob(username: string, jobName = 'e2e job') {
-  const token = platformToken(username);
+  const token = await platformToken(username);
   const serviceToken = ((await simulatorAdmin('POST', '/users', { username })) as { token: string }).token;
   expect((await call(token, 'PUT', '/me/credentials/michigan', { token: serviceToken })).status).toBe(201);
   const options = await call(token, 'GET', '/services/michigan/options');
@@ -97,12 +106,13 @@ describe('the local stack over HTTP', () => {
     const workdir = join('.local-e2e', `walkthrough-${Date.now()}`);
     mkdirSync(workdir, { recursive: true });
     const started = Date.now();
-    const output = execFileSync('bash', ['-e', '-c', block!], {
+    const walkthrough = run('bash', ['-e', '-c', block!], {
       cwd: workdir,
       env: { ...process.env, API: stack.api, LOCAL_DATA_DIR: stack.dataDir },
       encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'inherit'],
     });
+    walkthrough.child.stderr?.pipe(process.stderr);
+    const output = (await walkthrough).stdout;
     timings.walkthroughMs = Date.now() - started;
     expect(output).toContain('READY');
     expect(output).toContain('SUCCEEDED');
@@ -154,7 +164,7 @@ describe('the local stack over HTTP', () => {
 
   it("keeps two users from seeing each other's jobs, uploads and tokens", async () => {
     const { token: hank, jobId, uploadId } = await researcherWithJob('hank');
-    const ivy = platformToken('ivy');
+    const ivy = await platformToken('ivy');
     expect((await call(ivy, 'GET', `/jobs/${jobId}`)).status).toBe(404);
     expect((await call(ivy, 'POST', `/jobs/${jobId}/cancel`)).status).toBe(404);
     expect((await call(ivy, 'GET', `/jobs/${jobId}/results`)).status).toBe(404);
@@ -182,18 +192,21 @@ describe('the local stack over HTTP', () => {
       nbf: now - 3600,
       exp: now - 60,
     });
-    for (const token of [null, 'garbage', `${platformToken('kim').slice(0, -4)}AAAA`, expired]) {
+    for (const token of [null, 'garbage', `${(await platformToken('kim')).slice(0, -4)}AAAA`, expired]) {
       const result = await call(token, 'GET', '/jobs');
       expect(result.status).toBe(401);
       expect(result.body.error.code).toBe('UNAUTHORIZED');
     }
   });
 
-  it('explains a busy port instead of printing a stack trace', () => {
-    const result = spawnSync(process.execPath, ['--import', 'tsx', 'infra/local/main.ts'], {
+  it('explains a busy port instead of printing a stack trace', async () => {
+    const result = await run(process.execPath, ['--import', 'tsx', 'infra/local/main.ts'], {
       env: { ...process.env, PORT: new URL(stack.api).port, LOCAL_DATA_DIR: join(stack.dataDir, 'second') },
       encoding: 'utf8',
-    });
+    }).then(
+      () => ({ status: 0, stderr: '' }),
+      (error: { code?: number; stderr: string }) => ({ status: error.code, stderr: error.stderr }),
+    );
     expect(result.status).toBe(1);
     expect(result.stderr.trim()).toMatch(
       /^Port \d+ \(API\) is already in use: stop the other process, or set PORT/,
