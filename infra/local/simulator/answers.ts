@@ -71,9 +71,12 @@ export class Answers {
     const bytes = Buffer.from(text);
     response.writeHead(status, { 'Content-Type': contentType, 'Content-Length': bytes.length });
     if (mode === 'truncated' || mode === 'stalled') {
-      response.write(bytes.subarray(0, Math.floor(bytes.length / 2)));
+      // The cut comes once the first half is on the wire: the client sees headers and half a body, then
+      // the connection ends (destroying in the same tick would lose the half too, and look like a reset).
+      response.write(bytes.subarray(0, Math.floor(bytes.length / 2)), () => {
+        if (mode === 'truncated') response.socket?.destroy();
+      });
       this.record(request, path, status, mode);
-      if (mode === 'truncated') response.socket?.destroy();
       return;
     }
     response.end(bytes);
