@@ -13,6 +13,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { dynamoDocumentClient } from '#shared/aws/clients';
 import { tableEnv, userPartition } from '#shared/aws/table';
+import { perRuntime } from '#shared/runtime';
 
 const SORT_PREFIX = 'CREDENTIAL#';
 
@@ -153,9 +154,8 @@ function toMetadata(item: Record<string, unknown>): CredentialMetadata {
   };
 }
 
-let defaultStore: CredentialStore | undefined;
+const defaultStore = perRuntime(() => new CredentialStore(dynamoDocumentClient(), tableEnv().TABLE_NAME));
 
 export function credentialStore(): CredentialStore {
-  defaultStore ??= new CredentialStore(dynamoDocumentClient(), tableEnv().TABLE_NAME);
-  return defaultStore;
+  return defaultStore();
 }

@@ -16,6 +16,7 @@ import {
 import { dynamoDocumentClient } from '#shared/aws/clients';
 import { tableEnv, userPartition } from '#shared/aws/table';
 import { tableKeys } from '#shared/aws/table-definition';
+import { perRuntime } from '#shared/runtime';
 import { allowedPredecessors, IllegalTransitionError, type JobStatus } from './job-status';
 
 const JOB_PREFIX = 'JOB#';
@@ -483,9 +484,8 @@ function toJob(item: Record<string, unknown>): JobRecord {
   return job as unknown as JobRecord;
 }
 
-let defaultRepository: JobRepository | undefined;
+const defaultRepository = perRuntime(() => new JobRepository(dynamoDocumentClient(), tableEnv().TABLE_NAME));
 
 export function jobRepository(): JobRepository {
-  defaultRepository ??= new JobRepository(dynamoDocumentClient(), tableEnv().TABLE_NAME);
-  return defaultRepository;
+  return defaultRepository();
 }

@@ -12,6 +12,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { dynamoDocumentClient } from '#shared/aws/clients';
 import { tableEnv, userPartition } from '#shared/aws/table';
+import { perRuntime } from '#shared/runtime';
 
 const UPLOAD_PREFIX = 'UPLOAD#';
 
@@ -111,9 +112,8 @@ function toUpload(item: Record<string, unknown>): UploadRecord {
   return upload as unknown as UploadRecord;
 }
 
-let defaultStore: UploadStore | undefined;
+const defaultStore = perRuntime(() => new UploadStore(dynamoDocumentClient(), tableEnv().TABLE_NAME));
 
 export function uploadStore(): UploadStore {
-  defaultStore ??= new UploadStore(dynamoDocumentClient(), tableEnv().TABLE_NAME);
-  return defaultStore;
+  return defaultStore();
 }

@@ -11,6 +11,7 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamoDocumentClient } from '#shared/aws/clients';
 import { tableEnv, userPartition } from '#shared/aws/table';
+import { perRuntime } from '#shared/runtime';
 
 /** Longer than the submit task's timeout: a lease older than this belongs to no running upload. */
 export const LEASE_STALE_MS = 16 * 60_000;
@@ -160,9 +161,8 @@ export class UploadSlots {
   }
 }
 
-let defaultSlots: UploadSlots | undefined;
+const defaultSlots = perRuntime(() => new UploadSlots(dynamoDocumentClient(), tableEnv().TABLE_NAME));
 
 export function uploadSlots(): UploadSlots {
-  defaultSlots ??= new UploadSlots(dynamoDocumentClient(), tableEnv().TABLE_NAME);
-  return defaultSlots;
+  return defaultSlots();
 }

@@ -1,0 +1,44 @@
+/**
+ * The process runtime: what a function keeps from one invocation to the next — parsed settings, SDK
+ * clients, stores, the token verifier, cached keys — is built on first use and held here rather than in
+ * module variables, so there is exactly one place that holds process state and one way to start afresh.
+ * A module declares such a value with `perRuntime(build)`; its API takes the value as a parameter whose
+ * default is that getter, so a caller (a test) may pass its own instead.
+ *
+ * Lambda never resets. Tests change the environment and call `resetRuntime()` instead of re-importing
+ * modules; the local stack does the same after writing the functions' environment.
+ */
+
+interface Held {
+  value: unknown;
+  dispose?: (value: unknown) => void;
+}
+
+/** Values of the current runtime, by the key of the `perRuntime` getter that built them. */
+let held = new Map<object, Held>();
+
+/**
+ * A getter of a value built once per runtime. A build that throws keeps nothing, so the next call tries
+ * again (a configuration error is reported on every invocation until the environment is fixed).
+ */
+export function perRuntime<T>(build: () => T, dispose?: (value: T) => void): () => T {
+  const key = {};
+  return () => {
+    const existing = held.get(key);
+    if (existing) return existing.value as T;
+    const value = build();
+    held.set(key, { value, dispose: dispose as Held['dispose'] });
+    return value;
+  };
+}
+
+/**
+ * Forgets every value of the runtime (settings are parsed again from `process.env`, clients and stores
+ * rebuilt) and disposes of the old ones, e.g. destroys SDK clients. For test setup and the local stack's
+ * start: a value still in use elsewhere would keep working on a destroyed client.
+ */
+export function resetRuntime(): void {
+  const previous = held;
+  held = new Map();
+  for (const { value, dispose } of previous.values()) dispose?.(value);
+}
