@@ -222,8 +222,11 @@ const external = {
   ),
   POWERTOOLS_SERVICE_NAME: name('Powertools (and shared/logger.ts): the service name in every log line'),
   POWERTOOLS_LOG_LEVEL: variable(
-    z.enum(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'CRITICAL', 'SILENT']),
-    'Powertools: the lowest level logged',
+    z.pipe(
+      z.string().check(z.toUpperCase()),
+      z.enum(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'CRITICAL', 'SILENT']),
+    ),
+    'Powertools: the lowest level logged (any case)',
   ),
   POWERTOOLS_DEV: variable(z.enum(['true', 'false']), 'Powertools: pretty logs through the global console'),
   NODE_OPTIONS: variable(z.string(), 'Node: options of every function (source-mapped stack traces)'),
