@@ -33,7 +33,7 @@ export function perRuntime<T>(build: () => T, dispose?: (value: T) => void): () 
 }
 
 /**
- * Forgets every value of the runtime (settings are parsed again from `process.env`, clients and stores
+ * Forgets every value of the runtime (settings are parsed again from the environment, clients and stores
  * rebuilt) and disposes of the old ones, e.g. destroys SDK clients. For test setup and the local stack's
  * start: a value still in use elsewhere would keep working on a destroyed client.
  */
