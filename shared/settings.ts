@@ -293,10 +293,11 @@ const READ_EVERY_TIME: readonly SettingsGroup[] = ['validation'];
 
 /** This process's settings by group, parsed from `process.env` on first use (see shared/runtime.ts). */
 export const settings = Object.fromEntries(
-  (Object.keys(groups) as SettingsGroup[]).map((group) => [
-    group,
-    READ_EVERY_TIME.includes(group) ? () => parseSettings(group) : perRuntime(() => parseSettings(group)),
-  ]),
+  (Object.keys(groups) as SettingsGroup[]).map((group) => {
+    const read = () =>
+      READ_EVERY_TIME.includes(group) ? parseSettings(group) : perRuntime(read, () => parseSettings(group));
+    return [group, read];
+  }),
 ) as { readonly [G in SettingsGroup]: () => Settings[G] };
 
 /**

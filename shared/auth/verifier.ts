@@ -193,9 +193,7 @@ export function createTokenVerifier(config: AuthConfig, options: { jwks?: Jwks }
   };
 }
 
-const processVerifier = perRuntime(() => createTokenVerifier(settings.auth()));
-
 /** The verifier of this process, from the environment: built on first use, then reused (warm JWKS cache). */
 export function tokenVerifier(): TokenVerifier {
-  return processVerifier();
+  return perRuntime(tokenVerifier, () => createTokenVerifier(settings.auth()));
 }

@@ -14,15 +14,23 @@ import { settings } from '#shared/settings';
 
 const destroy = (client: { destroy(): void }) => client.destroy();
 
-const dynamoClient = perRuntime(() => new DynamoDBClient({}), destroy);
+function dynamoClient(): DynamoDBClient {
+  return perRuntime(dynamoClient, () => new DynamoDBClient({}), destroy);
+}
 
-export const dynamoDocumentClient = perRuntime(() =>
-  DynamoDBDocumentClient.from(dynamoClient(), { marshallOptions: { removeUndefinedValues: true } }),
-);
+export function dynamoDocumentClient(): DynamoDBDocumentClient {
+  return perRuntime(dynamoDocumentClient, () =>
+    DynamoDBDocumentClient.from(dynamoClient(), { marshallOptions: { removeUndefinedValues: true } }),
+  );
+}
 
-export const secretsManagerClient = perRuntime(() => new SecretsManagerClient({}), destroy);
+export function secretsManagerClient(): SecretsManagerClient {
+  return perRuntime(secretsManagerClient, () => new SecretsManagerClient({}), destroy);
+}
 
-export const sfnClient = perRuntime(() => new SFNClient({}), destroy);
+export function sfnClient(): SFNClient {
+  return perRuntime(sfnClient, () => new SFNClient({}), destroy);
+}
 
 /**
  * Checksums only when an operation requires them: presigned PUTs must not carry an SDK-computed checksum
@@ -36,7 +44,9 @@ function newS3Client(): S3Client {
   });
 }
 
-export const s3Client = perRuntime(newS3Client, destroy);
+export function s3Client(): S3Client {
+  return perRuntime(s3Client, newS3Client, destroy);
+}
 
 /**
  * The S3 client of server-side streaming uploads (the result copy). SigV4 would hash every part a
@@ -45,7 +55,11 @@ export const s3Client = perRuntime(newS3Client, destroy);
  * in transit and the copy checks the byte count and records its own digest. Presigned URLs never come
  * from this client.
  */
-export const s3StreamingClient = perRuntime(() => {
+export function s3StreamingClient(): S3Client {
+  return perRuntime(s3StreamingClient, streamingClient, destroy);
+}
+
+function streamingClient(): S3Client {
   const client = newS3Client();
   client.middlewareStack.add(
     (next, context) => async (args) => {
@@ -61,4 +75,4 @@ export const s3StreamingClient = perRuntime(() => {
     { step: 'build', name: 'unsignedPayloadForStreamedParts' },
   );
   return client;
-}, destroy);
+}

@@ -104,10 +104,12 @@ export function resolveServiceCatalog(overrides: unknown = {}): ServiceDefinitio
     .filter((service) => service.enabled);
 }
 
-const catalogEnv = perRuntime(() => {
-  const listed = settings.catalog().SERVICE_CATALOG;
-  return { SERVICE_CATALOG: listed && z.array(serviceDefinitionSchema).parse(listed) };
-});
+function catalogEnv() {
+  return perRuntime(catalogEnv, () => {
+    const listed = settings.catalog().SERVICE_CATALOG;
+    return { SERVICE_CATALOG: listed && z.array(serviceDefinitionSchema).parse(listed) };
+  });
+}
 
 /** The catalog of this deployment (SERVICE_CATALOG, or the defaults when unset). */
 export function serviceCatalog(): ServiceDefinition[] {

@@ -154,8 +154,9 @@ function toMetadata(item: Record<string, unknown>): CredentialMetadata {
   };
 }
 
-const defaultStore = perRuntime(() => new CredentialStore(dynamoDocumentClient(), tableEnv().TABLE_NAME));
-
 export function credentialStore(): CredentialStore {
-  return defaultStore();
+  return perRuntime(
+    credentialStore,
+    () => new CredentialStore(dynamoDocumentClient(), tableEnv().TABLE_NAME),
+  );
 }

@@ -102,14 +102,12 @@ export class TokenVault {
   }
 }
 
-const defaultVault = perRuntime(() => {
-  const env = settings.secrets();
-  return new TokenVault(secretsManagerClient(), {
-    prefix: env.SECRETS_PREFIX,
-    kmsKeyId: env.SECRETS_KMS_KEY_ID,
-  });
-});
-
 export function tokenVault(): TokenVault {
-  return defaultVault();
+  return perRuntime(tokenVault, () => {
+    const env = settings.secrets();
+    return new TokenVault(secretsManagerClient(), {
+      prefix: env.SECRETS_PREFIX,
+      kmsKeyId: env.SECRETS_KMS_KEY_ID,
+    });
+  });
 }

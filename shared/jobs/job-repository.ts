@@ -484,8 +484,6 @@ function toJob(item: Record<string, unknown>): JobRecord {
   return job as unknown as JobRecord;
 }
 
-const defaultRepository = perRuntime(() => new JobRepository(dynamoDocumentClient(), tableEnv().TABLE_NAME));
-
 export function jobRepository(): JobRepository {
-  return defaultRepository();
+  return perRuntime(jobRepository, () => new JobRepository(dynamoDocumentClient(), tableEnv().TABLE_NAME));
 }

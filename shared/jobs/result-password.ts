@@ -13,7 +13,7 @@ import { settings } from '#shared/settings';
 const passwordEnv = settings.resultPassword;
 
 /** The key, fetched once per runtime (a failed fetch is forgotten, so the next call tries again). */
-const keyCache = perRuntime((): { pending?: Promise<Buffer> } => ({}));
+const keyCache = (): { pending?: Promise<Buffer> } => perRuntime(keyCache, () => ({}));
 
 async function passwordKey(): Promise<Buffer> {
   const cache = keyCache();

@@ -112,8 +112,6 @@ function toUpload(item: Record<string, unknown>): UploadRecord {
   return upload as unknown as UploadRecord;
 }
 
-const defaultStore = perRuntime(() => new UploadStore(dynamoDocumentClient(), tableEnv().TABLE_NAME));
-
 export function uploadStore(): UploadStore {
-  return defaultStore();
+  return perRuntime(uploadStore, () => new UploadStore(dynamoDocumentClient(), tableEnv().TABLE_NAME));
 }

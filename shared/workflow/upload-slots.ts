@@ -161,8 +161,6 @@ export class UploadSlots {
   }
 }
 
-const defaultSlots = perRuntime(() => new UploadSlots(dynamoDocumentClient(), tableEnv().TABLE_NAME));
-
 export function uploadSlots(): UploadSlots {
-  return defaultSlots();
+  return perRuntime(uploadSlots, () => new UploadSlots(dynamoDocumentClient(), tableEnv().TABLE_NAME));
 }

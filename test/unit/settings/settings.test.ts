@@ -225,10 +225,12 @@ describe('the runtime', () => {
   it('builds a value once per runtime and disposes of it on reset', () => {
     const disposed: number[] = [];
     let built = 0;
-    const value = perRuntime(
-      () => ++built,
-      (n) => disposed.push(n),
-    );
+    const value = (): number =>
+      perRuntime(
+        value,
+        () => ++built,
+        (n) => disposed.push(n),
+      );
     expect([value(), value()]).toEqual([1, 1]);
     resetRuntime();
     expect(disposed).toEqual([1]);
