@@ -6,85 +6,29 @@
  * Whatever writes an environment — the CDK constructs, the local stack, the tests — writes it with
  * `environmentFor`, so each name is spelled here only and each value is type-checked where it is set.
  * Variables other software reads (the AWS SDK, Powertools, Node) are declared too, without a reader.
+ * The kinds of value (names, integers, comma lists, JSON, …) are in setting-kinds.ts.
  */
-import { assertIsJwks, type Jwks } from 'aws-jwt-verify/jwk';
-import { en } from 'zod/locales';
+import type { Jwks } from 'aws-jwt-verify/jwk';
 import * as z from 'zod/mini';
 import type { ServiceDefinitionInput } from '#shared/catalog/service-catalog';
 import { perRuntime } from '#shared/runtime';
+import {
+  type AnyVariable,
+  blankIsUnset,
+  ConfigError,
+  commaList,
+  inlineJwks,
+  integer,
+  joined,
+  json,
+  name,
+  nonEmptyList,
+  optionalName,
+  type Variable,
+  variable,
+} from '#shared/setting-kinds';
 
-// zod/mini ships no messages ("Invalid input"); these are the ones the classic build uses.
-z.config(en());
-
-export class ConfigError extends Error {
-  override name = 'ConfigError';
-}
-
-export interface Variable<Out, In> {
-  /** Parses the variable's text (undefined when unset) into its value, default applied. */
-  readonly schema: z.ZodMiniType<Out>;
-  /** Writes a value as the variable's text. */
-  readonly encode: (value: In) => string;
-  readonly doc: string;
-}
-// biome-ignore lint/suspicious/noExplicitAny: any variable, whatever its value types
-type AnyVariable = Variable<any, any>;
-
-const variable = <Out, In = NonNullable<Out>>(
-  schema: z.ZodMiniType<Out>,
-  doc: string,
-  encode: (value: In) => string = String,
-): Variable<Out, In> => ({ schema, doc, encode });
-
-const nonEmpty = () => z.string().check(z.minLength(1));
-const name = (doc: string) => variable(nonEmpty(), doc);
-const integer = (doc: string, fallback: number, min = 1, max = Number.MAX_SAFE_INTEGER) =>
-  variable(z._default(z.coerce.number().check(z.int(), z.minimum(min), z.maximum(max)), fallback), doc);
-const commaList = z.pipe(
-  z.string(),
-  z.transform((text: string) =>
-    text
-      .split(',')
-      .map((item) => item.trim())
-      .filter(Boolean),
-  ),
-);
-const joined = (values: readonly string[]) => values.join(',');
-const json = <T extends z.ZodMiniType>(schema: T) => {
-  const parsed = z.pipe(
-    z.string(),
-    z.transform((text: string, ctx) => {
-      try {
-        return JSON.parse(text) as unknown;
-      } catch (error) {
-        ctx.issues.push({ code: 'custom', message: `not JSON (${(error as Error).message})`, input: text });
-        return z.NEVER;
-      }
-    }),
-  );
-  return z.pipe(parsed, schema);
-};
-/** A variable set to '' (a blank field in a console or a template) means "use the default". */
-const blankIsUnset = <T extends z.ZodMiniType>(schema: T) =>
-  z.pipe(
-    z.transform((value: unknown) => (value === '' ? undefined : value)),
-    schema,
-  );
-const nonEmptyList = z.pipe(commaList, z.array(z.string()).check(z.minLength(1)));
-const inlineJwks = z.pipe(
-  z.string(),
-  z.transform((text: string, ctx): Jwks => {
-    try {
-      const jwks: unknown = JSON.parse(text);
-      assertIsJwks(jwks as never);
-      return jwks as Jwks;
-    } catch (error) {
-      ctx.issues.push({ code: 'custom', message: `not a JWKS (${(error as Error).message})`, input: text });
-      return z.NEVER;
-    }
-  }),
-);
-const optionalName = (doc: string) => variable(z.optional(nonEmpty()), doc);
+export { ConfigError, type Variable };
 
 const auth = {
   AUTH_MODE: variable(z.enum(['cognito', 'oidc']), 'Who issues the JWTs: `cognito` (a user pool) or `oidc`'),
