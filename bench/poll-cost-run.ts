@@ -173,14 +173,13 @@ const h = await startWorkflowHarness({
       resultFiles: RESULT_FILES,
     },
   },
-  env: {
+  settings: {
     AWS_ENDPOINT_URL_SFN: sfn.url,
     STATE_MACHINE_ARN: stateMachineArn,
     // The deployed values (the harness shortens the continuation interval for its tests).
-    MAX_POLLS_PER_EXECUTION: '500',
-    WORKFLOW_TIME_SCALE: '1',
-    POWERTOOLS_LOG_LEVEL: 'ERROR',
-    ...(policy === 'fixed' ? { POLL_INITIAL_SECONDS: '30', POLL_MAX_SECONDS: '30' } : {}),
+    MAX_POLLS_PER_EXECUTION: 500,
+    WORKFLOW_TIME_SCALE: 1,
+    ...(policy === 'fixed' ? { POLL_INITIAL_SECONDS: 30, POLL_MAX_SECONDS: 30 } : {}),
   },
 });
 sim = h.sim;

@@ -21,7 +21,14 @@ function runOne(scenario: string, policy: 'backoff' | 'fixed'): Promise<PollRunR
   return new Promise((ok, fail) => {
     const child = spawn(node.path, ['--import', 'tsx', resolve(import.meta.dirname, 'poll-cost-run.ts')], {
       cwd: resolve(import.meta.dirname, '..'),
-      env: { ...process.env, BENCH_POLL_SCENARIO: scenario, BENCH_POLL_POLICY: policy, NODE_OPTIONS: '' },
+      // Powertools reads its level when the logger is built (at import), so it is the process's.
+      env: {
+        ...process.env,
+        BENCH_POLL_SCENARIO: scenario,
+        BENCH_POLL_POLICY: policy,
+        NODE_OPTIONS: '',
+        POWERTOOLS_LOG_LEVEL: 'ERROR',
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';

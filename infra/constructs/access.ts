@@ -1,12 +1,15 @@
 /**
  * Turns the access a route or workflow task declares (shared/api/routes.ts, shared/workflow/tasks.ts)
  * into least-privilege grants and the environment it needs — the one place where "may touch X" becomes
- * IAM, so the route table stays the single source of truth.
+ * IAM, so the route table stays the single source of truth. Environments are written with the settings
+ * module (shared/settings.ts): `accessSettings` says which settings groups each kind of access brings,
+ * and the stack test checks every function is given each variable of those groups that has no default.
  */
-import { ArnFormat, Stack } from 'aws-cdk-lib';
+import { ArnFormat, Stack, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { NagSuppressions } from 'cdk-nag';
 import type { RouteAccess } from '#shared/api/routes';
+import { type EnvironmentValues, environmentFor, type SettingsGroup } from '#shared/settings';
 import type { WorkflowTaskDefinition } from '#shared/workflow/tasks';
 import type { GatewayFunction } from './gateway-function';
 import type { Storage } from './storage';
@@ -27,6 +30,36 @@ export interface Access {
 type Fits<T extends Access> = T;
 export type RouteAccessFits = Fits<RouteAccess>;
 export type TaskAccessFits = Fits<WorkflowTaskDefinition['access']>;
+
+/** The settings groups (shared/settings.ts) the code behind each kind of access reads. */
+export const accessSettings: { readonly [K in keyof Access]-?: readonly SettingsGroup[] } = {
+  table: ['table'],
+  secrets: ['secrets'],
+  inputsBucket: ['uploads'],
+  resultsBucket: ['results'],
+  stateMachine: ['stateMachine'],
+  resultPasswordKey: ['resultPassword'],
+  startExecution: ['stateMachine'],
+  callsService: [],
+};
+
+export function settingsGroupsOf(access: Access): SettingsGroup[] {
+  const kinds = Object.keys(access).filter((kind) => access[kind as keyof Access]) as (keyof Access)[];
+  return [...new Set(kinds.flatMap((kind) => accessSettings[kind]))];
+}
+
+/**
+ * An environment block from typed settings. Deploy-time values (CDK tokens: a bucket name, a key ARN)
+ * pass unchecked, since only CloudFormation knows them; everything else is checked as the function
+ * will parse it.
+ */
+export function environmentOf(values: EnvironmentValues): Record<string, string> {
+  return environmentFor(values, { isUnresolved: (text) => Token.isUnresolved(text) });
+}
+
+function addEnvironment(target: GatewayFunction, values: EnvironmentValues): void {
+  for (const [key, text] of Object.entries(environmentOf(values))) target.function.addEnvironment(key, text);
+}
 
 export interface AccessResources {
   storage: Storage;
@@ -96,8 +129,10 @@ export function grantAccess(target: GatewayFunction, access: Access, resources: 
         },
       }),
     );
-    fn.addEnvironment('SECRETS_PREFIX', resources.secretsPrefix);
-    fn.addEnvironment('SECRETS_KMS_KEY_ID', storage.secretsKey.keyArn);
+    addEnvironment(target, {
+      SECRETS_PREFIX: resources.secretsPrefix,
+      SECRETS_KMS_KEY_ID: storage.secretsKey.keyArn,
+    });
     acknowledge.push({
       id: 'AwsSolutions-IAM5',
       reason:
@@ -108,13 +143,13 @@ export function grantAccess(target: GatewayFunction, access: Access, resources: 
 
   if (access.resultPasswordKey) {
     storage.resultPasswordKey.grantRead(fn);
-    fn.addEnvironment('RESULT_PASSWORD_KEY_SECRET_ID', storage.resultPasswordKey.secretArn);
+    addEnvironment(target, { RESULT_PASSWORD_KEY_SECRET_ID: storage.resultPasswordKey.secretArn });
   }
 
   if (access.inputsBucket) {
     if (access.inputsBucket === 'presignPut') storage.inputsBucket.grantPut(fn, 'inputs/*');
     else storage.inputsBucket.grantRead(fn, 'inputs/*');
-    fn.addEnvironment('INPUTS_BUCKET', storage.inputsBucket.bucketName);
+    addEnvironment(target, { INPUTS_BUCKET: storage.inputsBucket.bucketName });
   }
   if (access.resultsBucket) {
     if (access.resultsBucket === 'write') storage.resultsBucket.grantPut(fn, 'results/*');
@@ -123,7 +158,7 @@ export function grantAccess(target: GatewayFunction, access: Access, resources: 
     if (access.resultsBucket === 'delete' || access.resultsBucket === 'readWrite') {
       storage.resultsBucket.grantDelete(fn, 'results/*');
     }
-    fn.addEnvironment('RESULTS_BUCKET', storage.resultsBucket.bucketName);
+    addEnvironment(target, { RESULTS_BUCKET: storage.resultsBucket.bucketName });
   }
   if (access.inputsBucket || access.resultsBucket) {
     acknowledge.push({
@@ -141,7 +176,7 @@ export function grantAccess(target: GatewayFunction, access: Access, resources: 
   }
 
   if (access.stateMachine?.length || access.startExecution) {
-    fn.addEnvironment('STATE_MACHINE_ARN', resources.stateMachineArn);
+    addEnvironment(target, { STATE_MACHINE_ARN: resources.stateMachineArn });
   }
   if (access.stateMachine?.includes('start') || access.startExecution) {
     fn.addToRolePolicy(

@@ -11,7 +11,7 @@ import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
 import { routes } from '#shared/api/routes';
 import type { ServiceDefinition } from '#shared/catalog/service-catalog';
-import { type AccessResources, grantAccess } from './access';
+import { type AccessResources, environmentOf, grantAccess } from './access';
 import { GatewayFunction } from './gateway-function';
 
 export interface ApiProps {
@@ -133,12 +133,12 @@ export class Api extends Construct {
     gatewayError(apigw.ResponseType.DEFAULT_4XX, 'BAD_REQUEST', undefined);
     gatewayError(apigw.ResponseType.DEFAULT_5XX, 'GATEWAY_ERROR', undefined);
 
-    const commonEnvironment = {
-      SERVICE_CATALOG: JSON.stringify(props.serviceCatalog),
-      CORS_ALLOWED_ORIGINS: props.corsAllowedOrigins.join(','),
-      MAX_UPLOAD_BYTES: String(props.maxUploadBytes),
-      INPUT_EXPIRY_DAYS: String(props.inputExpiryDays),
-    };
+    const commonEnvironment = environmentOf({
+      SERVICE_CATALOG: props.serviceCatalog,
+      CORS_ALLOWED_ORIGINS: props.corsAllowedOrigins,
+      MAX_UPLOAD_BYTES: props.maxUploadBytes,
+      INPUT_EXPIRY_DAYS: props.inputExpiryDays,
+    });
     for (const route of routes) {
       const fn = new GatewayFunction(this, route.id, {
         entry: route.entry,

@@ -13,6 +13,7 @@ import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
+import { environmentOf } from './access';
 import { DEPLOYED_NODE_OPTIONS, deployedBundling, REPOSITORY_ROOT } from './bundling';
 
 export { REPOSITORY_ROOT };
@@ -71,10 +72,12 @@ export class GatewayFunction extends Construct {
       projectRoot: REPOSITORY_ROOT,
       depsLockFilePath: resolve(REPOSITORY_ROOT, 'package-lock.json'),
       environment: {
-        NODE_OPTIONS: DEPLOYED_NODE_OPTIONS,
-        POWERTOOLS_SERVICE_NAME: 'imputation-gateway',
-        // Powertools v2 reads POWERTOOLS_LOG_LEVEL (LOG_LEVEL is its deprecated fallback).
-        POWERTOOLS_LOG_LEVEL: props.logLevel ?? 'INFO',
+        ...environmentOf({
+          NODE_OPTIONS: DEPLOYED_NODE_OPTIONS,
+          POWERTOOLS_SERVICE_NAME: 'imputation-gateway',
+          // Powertools v2 reads POWERTOOLS_LOG_LEVEL (LOG_LEVEL is its deprecated fallback).
+          POWERTOOLS_LOG_LEVEL: props.logLevel ?? 'INFO',
+        }),
         ...props.environment,
       },
       // One definition for the stack, the benchmarks and the bundle tests (bundling.ts).
@@ -119,6 +122,8 @@ export class GatewayFunction extends Construct {
   grantTable(table: dynamodb.ITableV2, mode: 'read' | 'readWrite'): void {
     if (mode === 'read') table.grantReadData(this.function);
     else table.grantReadWriteData(this.function);
-    this.function.addEnvironment('TABLE_NAME', table.tableName);
+    for (const [key, text] of Object.entries(environmentOf({ TABLE_NAME: table.tableName }))) {
+      this.function.addEnvironment(key, text);
+    }
   }
 }

@@ -8,6 +8,7 @@ import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
 import * as cognito from 'aws-cdk-lib/aws-cognito';
 import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
+import { environmentOf } from './access';
 
 /** Either a user pool created here (`cognito`) or an existing OIDC issuer (`oidc`). */
 export type IdentityProps =
@@ -45,14 +46,14 @@ export class Identity extends Construct {
   constructor(scope: Construct, id: string, props: IdentityProps) {
     super(scope, id);
     if (props.mode === 'oidc') {
-      this.authorizerEnvironment = {
+      this.authorizerEnvironment = environmentOf({
         AUTH_MODE: 'oidc',
         OIDC_ISSUER: props.issuer,
-        OIDC_AUDIENCE: props.audience.join(','),
+        OIDC_AUDIENCE: props.audience,
         OIDC_JWKS_URI: props.jwksUri ?? `${props.issuer.replace(/\/+$/, '')}/.well-known/jwks.json`,
         OIDC_USERNAME_CLAIM: props.usernameClaim,
         OIDC_GROUPS_CLAIM: props.groupsClaim,
-      };
+      });
       return;
     }
 
@@ -117,11 +118,11 @@ export class Identity extends Construct {
       description: 'Operators of the imputation gateway',
     });
 
-    this.authorizerEnvironment = {
+    this.authorizerEnvironment = environmentOf({
       AUTH_MODE: 'cognito',
       COGNITO_USER_POOL_ID: this.userPool.userPoolId,
-      COGNITO_CLIENT_ID: this.userPoolClient.userPoolClientId,
+      COGNITO_CLIENT_ID: [this.userPoolClient.userPoolClientId],
       COGNITO_TOKEN_USE: 'id',
-    };
+    });
   }
 }

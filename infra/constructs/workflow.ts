@@ -12,7 +12,7 @@ import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
 import type { ServiceDefinition } from '#shared/catalog/service-catalog';
 import { STATE_MACHINE_DEFINITION_FILE, workflowTasks } from '#shared/workflow/tasks';
-import { type AccessResources, grantAccess } from './access';
+import { type AccessResources, environmentOf, grantAccess } from './access';
 import { GatewayFunction, REPOSITORY_ROOT } from './gateway-function';
 
 export interface WorkflowProps {
@@ -35,7 +35,7 @@ export class Workflow extends Construct {
         description: `Job workflow task ${task.id}`,
         timeout: Duration.seconds(task.timeoutSeconds),
         memorySize: task.memoryMb,
-        environment: { SERVICE_CATALOG: JSON.stringify(props.serviceCatalog) },
+        environment: environmentOf({ SERVICE_CATALOG: props.serviceCatalog }),
         logRetention: props.logRetention,
         removalPolicy: props.removalPolicy,
       });

@@ -1,7 +1,8 @@
 /**
  * `npm start`: runs the local stack in the foreground, prints where everything is and a walkthrough,
- * stops cleanly on Ctrl-C, and explains a busy port instead of printing a stack trace.
+ * stops cleanly on Ctrl-C, and explains a busy port or a bad setting instead of printing a stack trace.
  */
+import { ConfigError } from '#shared/settings';
 import { PortInUseError, startLocalStack } from './local-stack';
 
 try {
@@ -33,7 +34,7 @@ Ctrl-C stops everything.`);
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
 } catch (error) {
-  if (error instanceof PortInUseError) {
+  if (error instanceof PortInUseError || error instanceof ConfigError) {
     console.error(error.message);
     process.exit(1);
   }

@@ -3,7 +3,7 @@
  * (Keycloak, Auth0, an institute's IdP), chosen by configuration, and turns the verified claims into the
  * `Caller`. The verifier is built once per process so its JWKS cache survives across invocations.
  *
- * Environment:
+ * Environment (declared in shared/settings.ts, group `auth`):
  * - `AUTH_MODE`: `cognito` | `oidc`
  * - cognito: `COGNITO_USER_POOL_ID`, `COGNITO_CLIENT_ID` (comma list), `COGNITO_TOKEN_USE` (`id` default | `access`)
  * - oidc: `OIDC_ISSUER`, `OIDC_AUDIENCE` (comma list), `OIDC_JWKS_URI` (default `<issuer>/.well-known/jwks.json`),
@@ -33,49 +33,14 @@ import {
   WaitPeriodNotYetEndedJwkError,
 } from 'aws-jwt-verify/error';
 import type { Fetcher } from 'aws-jwt-verify/https';
-import { assertIsJwks, type Jwks, SimpleJwksCache } from 'aws-jwt-verify/jwk';
+import { type Jwks, SimpleJwksCache } from 'aws-jwt-verify/jwk';
 import type { JwtPayload } from 'aws-jwt-verify/jwt-model';
-import { z } from 'zod';
-import { commaList, parseEnv } from '#shared/config';
+import { perRuntime } from '#shared/runtime';
+import { type AuthSettings, settings } from '#shared/settings';
 import type { Caller } from './caller';
 
-/** A variable set to '' (a blank field in a console or a template) means "use the default". */
-const setting = <T extends z.ZodType>(schema: T) =>
-  z.preprocess((value) => (value === '' ? undefined : value), schema);
-
-const nonEmptyList = commaList.pipe(z.array(z.string()).min(1));
-
-const inlineJwks = z.string().transform((json, ctx): Jwks => {
-  try {
-    const jwks: unknown = JSON.parse(json);
-    assertIsJwks(jwks as never);
-    return jwks as Jwks;
-  } catch (error) {
-    ctx.addIssue({ code: 'custom', message: `not a JWKS (${(error as Error).message})` });
-    return z.NEVER;
-  }
-});
-
-export const authConfigSchema = z.discriminatedUnion('AUTH_MODE', [
-  z.object({
-    AUTH_MODE: z.literal('cognito'),
-    COGNITO_USER_POOL_ID: z.string().regex(/^[\w-]+_[0-9a-zA-Z]+$/, 'not a user pool id'),
-    COGNITO_CLIENT_ID: nonEmptyList,
-    COGNITO_TOKEN_USE: setting(z.enum(['id', 'access']).default('id')),
-    OIDC_JWKS_JSON: setting(inlineJwks.optional()),
-  }),
-  z.object({
-    AUTH_MODE: z.literal('oidc'),
-    OIDC_ISSUER: z.url(),
-    OIDC_AUDIENCE: nonEmptyList,
-    OIDC_JWKS_URI: setting(z.url().optional()),
-    OIDC_USERNAME_CLAIM: setting(z.string().default('preferred_username')),
-    OIDC_GROUPS_CLAIM: setting(z.string().default('groups')),
-    OIDC_JWKS_JSON: setting(inlineJwks.optional()),
-  }),
-]);
-
-export type AuthConfig = z.infer<typeof authConfigSchema>;
+/** The authorizer's settings (shared/settings.ts, group `auth`). */
+export type AuthConfig = AuthSettings;
 
 /** The token is not acceptable; `reason` is a category safe to log (never the token or its claims). */
 export class TokenRejectedError extends Error {
@@ -228,10 +193,7 @@ export function createTokenVerifier(config: AuthConfig, options: { jwks?: Jwks }
   };
 }
 
-let processVerifier: TokenVerifier | undefined;
-
 /** The verifier of this process, from the environment: built on first use, then reused (warm JWKS cache). */
 export function tokenVerifier(): TokenVerifier {
-  processVerifier ??= createTokenVerifier(parseEnv(authConfigSchema));
-  return processVerifier;
+  return perRuntime(tokenVerifier, () => createTokenVerifier(settings.auth()));
 }

@@ -1,44 +1,52 @@
 /**
- * AWS SDK clients, created once per process at module scope so connections are reused across
- * invocations. Endpoints come from the standard AWS_ENDPOINT_URL_<SERVICE> variables, which is how the
- * local stack and the tests point them at emulators.
+ * The AWS SDK clients of this process, built once per runtime (shared/runtime.ts) so connections are
+ * reused across invocations, and destroyed when a test resets the runtime. Endpoints come from the
+ * standard AWS_ENDPOINT_URL_<SERVICE> variables, which is how the local stack and the tests point them at
+ * emulators; code that takes a client as a parameter defaults it to one of these.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SFNClient } from '@aws-sdk/client-sfn';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { perRuntime } from '#shared/runtime';
+import { settings } from '#shared/settings';
 
-let documentClient: DynamoDBDocumentClient | undefined;
-let secretsClient: SecretsManagerClient | undefined;
+const destroy = (client: { destroy(): void }) => client.destroy();
+
+function dynamoClient(): DynamoDBClient {
+  return perRuntime(dynamoClient, () => new DynamoDBClient({}), destroy);
+}
 
 export function dynamoDocumentClient(): DynamoDBDocumentClient {
-  documentClient ??= DynamoDBDocumentClient.from(new DynamoDBClient({}), {
-    marshallOptions: { removeUndefinedValues: true },
-  });
-  return documentClient;
+  return perRuntime(dynamoDocumentClient, () =>
+    DynamoDBDocumentClient.from(dynamoClient(), { marshallOptions: { removeUndefinedValues: true } }),
+  );
 }
 
 export function secretsManagerClient(): SecretsManagerClient {
-  secretsClient ??= new SecretsManagerClient({});
-  return secretsClient;
+  return perRuntime(secretsManagerClient, () => new SecretsManagerClient({}), destroy);
 }
 
-let s3: S3Client | undefined;
+export function sfnClient(): SFNClient {
+  return perRuntime(sfnClient, () => new SFNClient({}), destroy);
+}
 
 /**
  * Checksums only when an operation requires them: presigned PUTs must not carry an SDK-computed checksum
  * of an empty body, and the local S3 emulator does not know the newer default checksums.
  */
-export function s3Client(): S3Client {
-  s3 ??= new S3Client({
+function newS3Client(): S3Client {
+  return new S3Client({
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
-    forcePathStyle: process.env.AWS_S3_FORCE_PATH_STYLE === 'true',
+    forcePathStyle: settings.s3().AWS_S3_FORCE_PATH_STYLE,
   });
-  return s3;
 }
 
-let streamingS3: S3Client | undefined;
+export function s3Client(): S3Client {
+  return perRuntime(s3Client, newS3Client, destroy);
+}
 
 /**
  * The S3 client of server-side streaming uploads (the result copy). SigV4 would hash every part a
@@ -48,12 +56,11 @@ let streamingS3: S3Client | undefined;
  * from this client.
  */
 export function s3StreamingClient(): S3Client {
-  if (streamingS3) return streamingS3;
-  const client = new S3Client({
-    requestChecksumCalculation: 'WHEN_REQUIRED',
-    responseChecksumValidation: 'WHEN_REQUIRED',
-    forcePathStyle: process.env.AWS_S3_FORCE_PATH_STYLE === 'true',
-  });
+  return perRuntime(s3StreamingClient, streamingClient, destroy);
+}
+
+function streamingClient(): S3Client {
+  const client = newS3Client();
   client.middlewareStack.add(
     (next, context) => async (args) => {
       const request = args.request as { headers?: Record<string, string> };
@@ -67,6 +74,5 @@ export function s3StreamingClient(): S3Client {
     },
     { step: 'build', name: 'unsignedPayloadForStreamedParts' },
   );
-  streamingS3 = client;
   return client;
 }

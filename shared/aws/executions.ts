@@ -1,24 +1,27 @@
 /**
- * Starting and stopping the job workflow. The execution name is the job id, which makes a start
- * idempotent: a retried create finds ExecutionAlreadyExists instead of starting a second workflow.
+ * Starting and stopping workflow executions. An execution's name is the job id (or `<jobId>--<n>` for a
+ * continuation), which makes a start idempotent: a retried start finds ExecutionAlreadyExists instead of
+ * starting a second workflow. The state machine's ARN comes from the settings, read here only.
  */
 import {
   ExecutionAlreadyExists,
   ExecutionDoesNotExist,
-  SFNClient,
+  type SFNClient,
   StartExecutionCommand,
   StopExecutionCommand,
 } from '@aws-sdk/client-sfn';
-import { z } from 'zod';
-import { lazyEnv } from '#shared/config';
+import { sfnClient } from '#shared/aws/clients';
+import { settings } from '#shared/settings';
 
-const executionEnv = lazyEnv(z.object({ STATE_MACHINE_ARN: z.string().min(1) }));
+export interface ExecutionDeps {
+  sfn: SFNClient;
+  stateMachineArn: string;
+}
 
-let client: SFNClient | undefined;
-const sfn = () => {
-  client ??= new SFNClient({});
-  return client;
-};
+export const executionDeps = (): ExecutionDeps => ({
+  sfn: sfnClient(),
+  stateMachineArn: settings.stateMachine().STATE_MACHINE_ARN,
+});
 
 /** What the workflow receives: identifiers only, never a token or password. */
 export interface JobExecutionInput {
@@ -26,26 +29,43 @@ export interface JobExecutionInput {
   owner: string;
 }
 
-export function executionArnFor(jobId: string, stateMachineArn = executionEnv().STATE_MACHINE_ARN): string {
-  return `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${jobId}`;
+/** The ARN an execution of that name has (or will have). */
+export function executionArnFor(name: string, stateMachineArn = settings.stateMachine().STATE_MACHINE_ARN) {
+  return `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
 }
 
-export async function startJobExecution(input: JobExecutionInput): Promise<string> {
-  const stateMachineArn = executionEnv().STATE_MACHINE_ARN;
+/** Starts the named execution, or finds it already started; resolves to its ARN either way. */
+export async function startExecution(
+  name: string,
+  input: JobExecutionInput & Record<string, unknown>,
+  deps: ExecutionDeps = executionDeps(),
+): Promise<string> {
+  const { stateMachineArn } = deps;
   try {
-    const result = await sfn().send(
-      new StartExecutionCommand({ stateMachineArn, name: input.jobId, input: JSON.stringify(input) }),
+    const result = await deps.sfn.send(
+      new StartExecutionCommand({ stateMachineArn, name, input: JSON.stringify(input) }),
     );
-    return result.executionArn ?? executionArnFor(input.jobId, stateMachineArn);
+    return result.executionArn ?? executionArnFor(name, stateMachineArn);
   } catch (error) {
-    if (error instanceof ExecutionAlreadyExists) return executionArnFor(input.jobId, stateMachineArn);
+    if (error instanceof ExecutionAlreadyExists) return executionArnFor(name, stateMachineArn);
     throw error;
   }
 }
 
-export async function stopJobExecution(executionArn: string, cause: string): Promise<void> {
+export async function startJobExecution(
+  input: JobExecutionInput,
+  deps: ExecutionDeps = executionDeps(),
+): Promise<string> {
+  return startExecution(input.jobId, { jobId: input.jobId, owner: input.owner }, deps);
+}
+
+export async function stopJobExecution(
+  executionArn: string,
+  cause: string,
+  deps: Pick<ExecutionDeps, 'sfn'> = { sfn: sfnClient() },
+): Promise<void> {
   try {
-    await sfn().send(new StopExecutionCommand({ executionArn, error: 'JobCanceled', cause }));
+    await deps.sfn.send(new StopExecutionCommand({ executionArn, error: 'JobCanceled', cause }));
   } catch (error) {
     if (!(error instanceof ExecutionDoesNotExist)) throw error;
   }

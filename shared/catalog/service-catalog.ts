@@ -4,8 +4,9 @@
  * stack points them at the simulator. Lambdas receive the resolved catalog as JSON in SERVICE_CATALOG.
  */
 import { z } from 'zod';
-import { lazyEnv } from '#shared/config';
 import { NotFoundError } from '#shared/errors';
+import { perRuntime } from '#shared/runtime';
+import { settings } from '#shared/settings';
 
 export const serviceIdSchema = z
   .string()
@@ -103,14 +104,12 @@ export function resolveServiceCatalog(overrides: unknown = {}): ServiceDefinitio
     .filter((service) => service.enabled);
 }
 
-const catalogEnv = lazyEnv(
-  z.object({
-    SERVICE_CATALOG: z
-      .string()
-      .optional()
-      .transform((json) => (json ? z.array(serviceDefinitionSchema).parse(JSON.parse(json)) : undefined)),
-  }),
-);
+function catalogEnv() {
+  return perRuntime(catalogEnv, () => {
+    const listed = settings.catalog().SERVICE_CATALOG;
+    return { SERVICE_CATALOG: listed && z.array(serviceDefinitionSchema).parse(listed) };
+  });
+}
 
 /** The catalog of this deployment (SERVICE_CATALOG, or the defaults when unset). */
 export function serviceCatalog(): ServiceDefinition[] {

@@ -6,6 +6,7 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { dynamoDocumentClient } from '#shared/aws/clients';
 import { assignments, ItemStore, userItemKey } from '#shared/aws/item-store';
 import { tableEnv, userPartition } from '#shared/aws/table';
+import { perRuntime } from '#shared/runtime';
 
 const SORT_PREFIX = 'CREDENTIAL#';
 
@@ -120,9 +121,9 @@ function toMetadata(item: Record<string, unknown>): CredentialMetadata {
   };
 }
 
-let defaultStore: CredentialStore | undefined;
-
 export function credentialStore(): CredentialStore {
-  defaultStore ??= new CredentialStore(dynamoDocumentClient(), tableEnv().TABLE_NAME);
-  return defaultStore;
+  return perRuntime(
+    credentialStore,
+    () => new CredentialStore(dynamoDocumentClient(), tableEnv().TABLE_NAME),
+  );
 }

@@ -20,9 +20,9 @@ import {
   ResourceNotFoundException,
   type SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
-import { z } from 'zod';
 import { secretsManagerClient } from '#shared/aws/clients';
-import { lazyEnv } from '#shared/config';
+import { perRuntime } from '#shared/runtime';
+import { settings } from '#shared/settings';
 
 export interface TokenVaultOptions {
   /** Name prefix of all secrets of this deployment, e.g. `imputation-gateway`. */
@@ -145,23 +145,12 @@ export class TokenVault {
   }
 }
 
-const vaultEnv = lazyEnv(
-  z.object({
-    SECRETS_PREFIX: z
-      .string()
-      .regex(/^[A-Za-z0-9/_+=.@-]+$/)
-      .default('imputation-gateway'),
-    SECRETS_KMS_KEY_ID: z.string().min(1).optional(),
-  }),
-);
-
-let defaultVault: TokenVault | undefined;
-
 export function tokenVault(): TokenVault {
-  const env = vaultEnv();
-  defaultVault ??= new TokenVault(secretsManagerClient(), {
-    prefix: env.SECRETS_PREFIX,
-    kmsKeyId: env.SECRETS_KMS_KEY_ID,
+  return perRuntime(tokenVault, () => {
+    const env = settings.secrets();
+    return new TokenVault(secretsManagerClient(), {
+      prefix: env.SECRETS_PREFIX,
+      kmsKeyId: env.SECRETS_KMS_KEY_ID,
+    });
   });
-  return defaultVault;
 }

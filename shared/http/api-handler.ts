@@ -12,10 +12,10 @@ import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import httpJsonBodyParser from '@middy/http-json-body-parser';
 import httpSecurityHeaders from '@middy/http-security-headers';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
-import { z } from 'zod';
+import type { z } from 'zod';
 import { type Caller, callerFromEvent } from '#shared/auth/caller';
-import { commaList, lazyEnv } from '#shared/config';
 import { logger } from '#shared/logger';
+import { settings } from '#shared/settings';
 import { errorResponse } from './error-response';
 import { validateInput } from './validate';
 
@@ -41,8 +41,6 @@ export interface ApiSpec<B extends z.ZodType, P extends z.ZodType, Q extends z.Z
   query?: Q;
 }
 
-const httpEnv = lazyEnv(z.object({ CORS_ALLOWED_ORIGINS: commaList.default([]) }));
-
 export function apiHandler<
   B extends z.ZodType = z.ZodUndefined,
   P extends z.ZodType = z.ZodObject<Record<string, never>>,
@@ -66,7 +64,7 @@ export function apiHandler<
     return toProxyResult(result);
   };
 
-  const origins = httpEnv().CORS_ALLOWED_ORIGINS;
+  const origins = settings.cors().CORS_ALLOWED_ORIGINS;
   const handler = middy<APIGatewayProxyEvent, APIGatewayProxyResult>()
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(httpHeaderNormalizer())

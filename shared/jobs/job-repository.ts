@@ -14,6 +14,7 @@ import { tableKeys } from '#shared/aws/table-definition';
 import { decodeCursor, encodeCursor } from './job-cursor';
 import { claimIdempotencyKey, type IdempotencyBinding } from './job-idempotency';
 import type { JobPage, JobRecord, ResultFileOutcome } from './job-record';
+import { perRuntime } from '#shared/runtime';
 import { allowedPredecessors, IllegalTransitionError, type JobStatus } from './job-status';
 import {
   copyOutcomesMap,
@@ -204,9 +205,7 @@ export class JobRepository {
   }
 }
 
-let defaultRepository: JobRepository | undefined;
 
 export function jobRepository(): JobRepository {
-  defaultRepository ??= new JobRepository(dynamoDocumentClient(), tableEnv().TABLE_NAME);
-  return defaultRepository;
+  return perRuntime(jobRepository, () => new JobRepository(dynamoDocumentClient(), tableEnv().TABLE_NAME));
 }

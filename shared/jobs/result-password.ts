@@ -6,16 +6,18 @@
  */
 import { createHmac } from 'node:crypto';
 import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
-import { z } from 'zod';
 import { secretsManagerClient } from '#shared/aws/clients';
-import { lazyEnv } from '#shared/config';
+import { perRuntime } from '#shared/runtime';
+import { settings } from '#shared/settings';
 
-const passwordEnv = lazyEnv(z.object({ RESULT_PASSWORD_KEY_SECRET_ID: z.string().min(1) }));
+const passwordEnv = settings.resultPassword;
 
-let keyPromise: Promise<Buffer> | undefined;
+/** The key, fetched once per runtime (a failed fetch is forgotten, so the next call tries again). */
+const keyCache = (): { pending?: Promise<Buffer> } => perRuntime(keyCache, () => ({}));
 
 async function passwordKey(): Promise<Buffer> {
-  keyPromise ??= secretsManagerClient()
+  const cache = keyCache();
+  cache.pending ??= secretsManagerClient()
     .send(new GetSecretValueCommand({ SecretId: passwordEnv().RESULT_PASSWORD_KEY_SECRET_ID }))
     .then((secret) => {
       if (!secret.SecretString || secret.SecretString.length < 32) {
@@ -24,10 +26,10 @@ async function passwordKey(): Promise<Buffer> {
       return Buffer.from(secret.SecretString, 'utf8');
     })
     .catch((error: unknown) => {
-      keyPromise = undefined;
+      cache.pending = undefined;
       throw error;
     });
-  return keyPromise;
+  return cache.pending;
 }
 
 /** 24 characters of base64url: 144 bits, no characters that trouble unzip tools or shells. */

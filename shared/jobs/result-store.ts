@@ -10,17 +10,11 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
-import { z } from 'zod';
 import { s3Client } from '#shared/aws/clients';
-import { lazyEnv } from '#shared/config';
 import { encodeSubject } from '#shared/credentials/token-vault';
+import { settings } from '#shared/settings';
 
-export const resultsEnv = lazyEnv(
-  z.object({
-    RESULTS_BUCKET: z.string().min(1),
-    DOWNLOAD_URL_TTL_SECONDS: z.coerce.number().int().min(60).max(86_400).default(900),
-  }),
-);
+export const resultsEnv = settings.results;
 
 export function resultPrefix(owner: string, jobId: string): string {
   return `results/${encodeSubject(owner)}/${jobId}/`;

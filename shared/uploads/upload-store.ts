@@ -6,6 +6,7 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { dynamoDocumentClient } from '#shared/aws/clients';
 import { ItemStore, userItemKey } from '#shared/aws/item-store';
 import { tableEnv, userPartition } from '#shared/aws/table';
+import { perRuntime } from '#shared/runtime';
 
 const UPLOAD_PREFIX = 'UPLOAD#';
 
@@ -75,9 +76,7 @@ export class UploadStore {
   }
 }
 
-let defaultStore: UploadStore | undefined;
 
 export function uploadStore(): UploadStore {
-  defaultStore ??= new UploadStore(dynamoDocumentClient(), tableEnv().TABLE_NAME);
-  return defaultStore;
+  return perRuntime(uploadStore, () => new UploadStore(dynamoDocumentClient(), tableEnv().TABLE_NAME));
 }

@@ -9,23 +9,12 @@ import { ulid } from 'ulid';
 import { z } from 'zod';
 import type { Caller } from '#shared/auth/caller';
 import { s3Client } from '#shared/aws/clients';
-import { lazyEnv } from '#shared/config';
 import { encodeSubject } from '#shared/credentials/token-vault';
 import { NotFoundError } from '#shared/errors';
+import { settings } from '#shared/settings';
 import { type UploadRecord, type UploadStore, uploadStore } from './upload-store';
 
-export const uploadsEnv = lazyEnv(
-  z.object({
-    INPUTS_BUCKET: z.string().min(1),
-    MAX_UPLOAD_BYTES: z.coerce
-      .number()
-      .int()
-      .positive()
-      .default(5 * 1024 ** 3),
-    UPLOAD_URL_TTL_SECONDS: z.coerce.number().int().min(60).max(43_200).default(3600),
-    INPUT_EXPIRY_DAYS: z.coerce.number().int().positive().default(14),
-  }),
-);
+export const uploadsEnv = settings.uploads;
 
 /**
  * Characters no name shown to people may hold: C0/C1 controls and DEL (NUL, CR, LF, tab, escape

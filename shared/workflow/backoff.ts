@@ -3,21 +3,10 @@
  * would pay for thousands of state transitions per job; the wait doubles while nothing changes (30 s up
  * to 15 min) and drops back to the start whenever the service reports a change.
  */
-import { z } from 'zod';
-import { lazyEnv } from '#shared/config';
+import { settings } from '#shared/settings';
 
-export const backoffEnv = lazyEnv(
-  z.object({
-    POLL_INITIAL_SECONDS: z.coerce.number().int().positive().default(30),
-    POLL_MAX_SECONDS: z.coerce.number().int().positive().default(900),
-    SLOT_WAIT_INITIAL_SECONDS: z.coerce.number().int().positive().default(60),
-    SLOT_WAIT_MAX_SECONDS: z.coerce.number().int().positive().default(1800),
-    /** Local runs divide every wait by this factor (1 in AWS). */
-    WORKFLOW_TIME_SCALE: z.coerce.number().positive().default(1),
-    /** Polls per execution before continuing as a new one (keeps history far below 25,000 events). */
-    MAX_POLLS_PER_EXECUTION: z.coerce.number().int().positive().default(500),
-  }),
-);
+/** The poll and slot-wait settings (shared/settings.ts, group `backoff`), read once per runtime. */
+export const backoffEnv = settings.backoff;
 
 export interface BackoffPolicy {
   initialSeconds: number;

@@ -11,6 +11,7 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { dynamoDocumentClient } from '#shared/aws/clients';
 import { type ItemKey, ItemStore, userItemKey } from '#shared/aws/item-store';
 import { tableEnv } from '#shared/aws/table';
+import { perRuntime } from '#shared/runtime';
 
 /** Longer than the submit task's timeout: a lease older than this belongs to no running upload. */
 export const LEASE_STALE_MS = 16 * 60_000;
@@ -113,9 +114,6 @@ export class UploadSlots {
   }
 }
 
-let defaultSlots: UploadSlots | undefined;
-
 export function uploadSlots(): UploadSlots {
-  defaultSlots ??= new UploadSlots(dynamoDocumentClient(), tableEnv().TABLE_NAME);
-  return defaultSlots;
+  return perRuntime(uploadSlots, () => new UploadSlots(dynamoDocumentClient(), tableEnv().TABLE_NAME));
 }

@@ -10,10 +10,10 @@ import { GetObjectCommand, type GetObjectCommandOutput } from '@aws-sdk/client-s
 import { z } from 'zod';
 import { s3Client } from '#shared/aws/clients';
 import { findService } from '#shared/catalog/service-catalog';
-import { parseEnv } from '#shared/config';
 import { type JobInput, type JobRecord, jobRepository } from '#shared/jobs/job-repository';
 import { JobStatus } from '#shared/jobs/job-status';
 import { logger } from '#shared/logger';
+import { settings } from '#shared/settings';
 import { uploadsEnv } from '#shared/uploads/uploads';
 import { formatProblem, SAMPLE_LIMITS, type VcfRules } from '#shared/vcf/vcf-problems';
 import { type FileCursor, fileCursorSchema, validateVcf } from '#shared/vcf/vcf-validator';
@@ -54,11 +54,6 @@ export const previousValidationSchema = z.object({
   checkpoint: validationCheckpointSchema.optional(),
 });
 
-const budgetEnv = z.object({
-  /** Caps the time one invocation validates (tests force resumption with a tiny budget). */
-  VALIDATION_BUDGET_MS: z.coerce.number().int().nonnegative().optional(),
-});
-
 /** Time kept back for the checkpoint, the status write and the response before the Lambda's timeout. */
 const SAFETY_MS = 60_000;
 
@@ -72,7 +67,7 @@ export function validationDeadline(
 ): number {
   const remaining = context?.getRemainingTimeInMillis() ?? Number.POSITIVE_INFINITY;
   const margin = remaining > 2 * SAFETY_MS ? SAFETY_MS : remaining / 2;
-  const budget = parseEnv(budgetEnv).VALIDATION_BUDGET_MS ?? Number.POSITIVE_INFINITY;
+  const budget = settings.validation().VALIDATION_BUDGET_MS ?? Number.POSITIVE_INFINITY;
   return now + Math.min(remaining - margin, budget);
 }
 

@@ -13,6 +13,7 @@ import { lambdaContext } from '#infra/local/lambda-context';
 import { createTokenIssuer } from '#infra/local/token-issuer';
 import { type Caller, callerToAuthorizerContext } from '#shared/auth/caller';
 import { startAwsEmulators } from '#test/support/aws-emulators';
+import { useSettings, withSettings } from '#test/support/settings';
 
 type Handler = (event: unknown, context: unknown) => Promise<unknown>;
 
@@ -20,7 +21,10 @@ const out = mkdtempSync(join(tmpdir(), 'bundles-'));
 const issuer = createTokenIssuer({ issuer: 'https://idp.bundle-test.example', audience: 'bundle-test' });
 let aws: Awaited<ReturnType<typeof startAwsEmulators>>;
 
-/** Each call builds into its own folder, so each import is a fresh module (a fresh cold start). */
+/**
+ * Each call builds into its own folder, so each import is a fresh module (a fresh cold start, with a
+ * runtime of its own). The one dynamic import the tests need: the bundle is a file built at run time.
+ */
 let builds = 0;
 async function deployed(entry: string): Promise<Handler> {
   const bundle = await bundleAsDeployed(entry, join(out, String(++builds)));
@@ -43,11 +47,11 @@ const proxyEvent = (method: string, path: string, body?: unknown) => ({
 
 beforeAll(async () => {
   aws = await startAwsEmulators();
-  Object.assign(process.env, {
+  useSettings({
     AUTH_MODE: 'oidc',
     OIDC_ISSUER: issuer.issuer,
-    OIDC_AUDIENCE: issuer.audience,
-    OIDC_JWKS_JSON: JSON.stringify(issuer.jwks),
+    OIDC_AUDIENCE: [issuer.audience],
+    OIDC_JWKS_JSON: issuer.jwks,
     INPUTS_BUCKET: 'inputs-bundle-test',
     AWS_ENDPOINT_URL_S3: 'http://127.0.0.1:1',
   });
@@ -74,21 +78,14 @@ describe('functions bundled as deployed', () => {
     ).rejects.toThrow('Unauthorized');
 
     // A JWKS that cannot be fetched is our failure (a 500), and the message names its class unminified.
-    const saved = { json: process.env.OIDC_JWKS_JSON, uri: process.env.OIDC_JWKS_URI };
-    delete process.env.OIDC_JWKS_JSON;
-    process.env.OIDC_JWKS_URI = 'https://127.0.0.1:1/jwks.json';
-    try {
+    await withSettings({ OIDC_JWKS_JSON: null, OIDC_JWKS_URI: 'https://127.0.0.1:1/jwks.json' }, async () => {
       const unreachable = await deployed('functions/authorizer/handler.ts');
       const failure = await unreachable(
         { type: 'TOKEN', methodArn, authorizationToken: `Bearer ${issuer.tokenFor({ sub: 'sub-1' })}` },
         lambdaContext('authorizer'),
       ).catch((error: unknown) => error as Error);
       expect((failure as Error).message).toBe('Token verification failed (FetchError)');
-    } finally {
-      process.env.OIDC_JWKS_JSON = saved.json;
-      if (saved.uri === undefined) delete process.env.OIDC_JWKS_URI;
-      else process.env.OIDC_JWKS_URI = saved.uri;
-    }
+    });
   });
 
   it('GET /services answers with the catalog and the caller token status', async () => {

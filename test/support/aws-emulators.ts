@@ -1,10 +1,12 @@
 /**
  * Starts the AWS emulators a test file needs on free ports of 127.0.0.1 and points the SDK at them
- * through the same AWS_ENDPOINT_URL_* variables the local stack uses. Call before importing any module
- * that creates SDK clients.
+ * through the same settings the local stack writes (infra/local/local-environment.ts), then starts a
+ * fresh runtime: modules imported before this call build their clients afterwards, against the emulators.
  */
 import { ensureGatewayTable, startDynamoDbEmulator } from '#infra/local/emulators/dynamodb';
 import { startSecretsManagerEmulator } from '#infra/local/emulators/secrets-manager';
+import { emulatorSdkSettings } from '#infra/local/local-environment';
+import { useSettings } from '#test/support/settings';
 
 export async function startAwsEmulators(options: { tableName?: string } = {}) {
   const tableName = options.tableName ?? 'gateway-test';
@@ -13,12 +15,8 @@ export async function startAwsEmulators(options: { tableName?: string } = {}) {
     startSecretsManagerEmulator(),
   ]);
   await ensureGatewayTable(dynamodb.url, tableName);
-  Object.assign(process.env, {
-    AWS_REGION: 'us-east-1',
-    AWS_ACCESS_KEY_ID: 'S3RVER',
-    AWS_SECRET_ACCESS_KEY: 'S3RVER',
-    AWS_ENDPOINT_URL_DYNAMODB: dynamodb.url,
-    AWS_ENDPOINT_URL_SECRETS_MANAGER: secretsManager.url,
+  useSettings({
+    ...emulatorSdkSettings({ dynamodb: dynamodb.url, secretsManager: secretsManager.url }),
     TABLE_NAME: tableName,
     SECRETS_PREFIX: 'gateway-test',
   });

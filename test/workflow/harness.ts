@@ -3,21 +3,29 @@
  * Secrets Manager, Step Functions) and the Cloudgene simulator over HTTP. Jobs are created through the
  * real API code path (createJob), so the execution starts exactly as in AWS.
  */
-import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { CreateSecretCommand } from '@aws-sdk/client-secrets-manager';
 import { type S3Emulator, startS3Emulator } from '#infra/local/emulators/s3';
 import {
   type StepFunctionsEmulator,
   type StepFunctionsEmulatorOptions,
   startStepFunctionsEmulator,
 } from '#infra/local/emulators/step-functions';
+import { emulatorSdkSettings } from '#infra/local/local-environment';
 import {
   type CloudgeneSimulator,
   type SimulatorOptions,
   startCloudgeneSimulator,
 } from '#infra/local/simulator/cloudgene-simulator';
 import type { Caller } from '#shared/auth/caller';
-import type { JobRecord } from '#shared/jobs/job-repository';
+import { secretsManagerClient } from '#shared/aws/clients';
+import { getService } from '#shared/catalog/service-catalog';
+import { saveServiceToken } from '#shared/credentials/service-credentials';
+import { type JobRecord, jobRepository } from '#shared/jobs/job-repository';
+import * as jobs from '#shared/jobs/jobs';
+import type { EnvironmentValues } from '#shared/settings';
+import { createUpload, getUpload } from '#shared/uploads/uploads';
 import { startAwsEmulators } from '#test/support/aws-emulators';
+import { useSettings } from '#test/support/settings';
 import { makeVcfGz, type VcfSpec } from '#test/support/vcf-fixtures';
 
 export interface WorkflowHarness {
@@ -45,7 +53,8 @@ export async function startWorkflowHarness(
   options: {
     simulator?: SimulatorOptions;
     waitMs?: number;
-    env?: Record<string, string>;
+    /** Settings of the functions added to the harness's (or replacing them). */
+    settings?: EnvironmentValues;
     /** Task handlers by task id (e.g. a wrapper that fails after the real handler, to force a retry). */
     handlers?: StepFunctionsEmulatorOptions['handlers'];
   } = {},
@@ -61,20 +70,17 @@ export async function startWorkflowHarness(
     retryMs: 5,
     handlers: options.handlers,
   });
-  const secrets = new SecretsManagerClient({});
-  await secrets.send(
+  await secretsManagerClient().send(
     new CreateSecretCommand({ Name: 'gateway-test/result-password-key', SecretString: 'k'.repeat(64) }),
   );
-  Object.assign(process.env, {
-    AWS_ENDPOINT_URL_S3: s3.url,
-    AWS_ENDPOINT_URL_SFN: sfn.url,
-    AWS_S3_FORCE_PATH_STYLE: 'true',
+  useSettings({
+    ...emulatorSdkSettings({ s3: s3.url, stepFunctions: sfn.url }),
     INPUTS_BUCKET: 'inputs-test',
     RESULTS_BUCKET: 'results-test',
     STATE_MACHINE_ARN: sfn.stateMachineArn,
     RESULT_PASSWORD_KEY_SECRET_ID: 'gateway-test/result-password-key',
-    MAX_POLLS_PER_EXECUTION: '40',
-    SERVICE_CATALOG: JSON.stringify([
+    MAX_POLLS_PER_EXECUTION: 40,
+    SERVICE_CATALOG: [
       {
         id: 'michigan',
         name: 'Michigan (simulated)',
@@ -85,14 +91,9 @@ export async function startWorkflowHarness(
         maxConcurrentJobs: 2,
         enabled: true,
       },
-    ]),
-    ...options.env,
+    ],
+    ...options.settings,
   });
-  const { saveServiceToken } = await import('#shared/credentials/service-credentials');
-  const { getService } = await import('#shared/catalog/service-catalog');
-  const { createUpload, getUpload } = await import('#shared/uploads/uploads');
-  const jobs = await import('#shared/jobs/jobs');
-  const { jobRepository } = await import('#shared/jobs/job-repository');
   const users = new Map<string, Caller & { serviceUser: string }>();
 
   const harness: WorkflowHarness = {

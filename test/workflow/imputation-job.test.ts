@@ -1,9 +1,11 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import aslValidator from 'asl-validator';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { resultSha256 } from '#infra/local/simulator/result-bytes';
 import { JobStatus } from '#shared/jobs/job-status';
+import { cancelJob } from '#shared/jobs/jobs';
 import { startWorkflowHarness, type WorkflowHarness } from './harness';
 
 let h: WorkflowHarness;
@@ -133,7 +135,6 @@ describe('the imputation workflow (real ASL, real handlers, emulators, simulator
     const jobId = await h.createJob(frank);
     await h.waitForStatus(frank, jobId, [JobStatus.QUEUED_REMOTE]);
     h.sim.scenario = 'success';
-    const { cancelJob } = await import('#shared/jobs/jobs');
     const requested = await cancelJob(frank, jobId);
     expect([JobStatus.CANCEL_REQUESTED, JobStatus.CANCELED]).toContain(requested.status);
     await h.sfn.waitForJob(jobId);
@@ -220,7 +221,6 @@ describe('the imputation workflow (real ASL, real handlers, emulators, simulator
 
 describe('the state machine definition', () => {
   it('passes asl-validator', async () => {
-    const { default: aslValidator } = await import('asl-validator');
     const definition = JSON.parse(
       readFileSync('statemachines/imputation-job.asl.json', 'utf8').replaceAll(
         /\$\{(\w+)\}/g,

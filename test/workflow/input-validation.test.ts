@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { JobStatus } from '#shared/jobs/job-status';
+import { withSettings } from '#test/support/settings';
 import { makeVcfGz, recordLine, truncateBgzf, type VcfSpec } from '#test/support/vcf-fixtures';
 import { startWorkflowHarness, type WorkflowHarness } from './harness';
 
@@ -115,18 +116,12 @@ describe('input validation reads every input whole before submission', () => {
 describe('input validation resumes from a checkpoint when its time budget runs out', () => {
   const many: VcfSpec = { samples: 40, records: 6000 };
 
-  const withBudget = async <T>(ms: string, run: () => Promise<T>) => {
-    process.env.VALIDATION_BUDGET_MS = ms;
-    try {
-      return await run();
-    } finally {
-      delete process.env.VALIDATION_BUDGET_MS;
-    }
-  };
+  const withBudget = <T>(ms: number, run: () => Promise<T>) =>
+    withSettings({ VALIDATION_BUDGET_MS: ms }, run);
 
   it('validates a many-block job over several invocations and submits it', async () => {
     const yves = await h.userWithToken('yves');
-    const { jobId, execution } = await withBudget('0', async () => {
+    const { jobId, execution } = await withBudget(0, async () => {
       const id = await h.createJob(yves, {
         files: [
           { name: 'big.chr20.vcf.gz', vcf: many },
@@ -143,7 +138,7 @@ describe('input validation resumes from a checkpoint when its time budget runs o
 
   it('finds a problem near the end of a resumed file at the same line as in one pass', async () => {
     const vcf: VcfSpec = { ...many, fault: { kind: 'unsorted', at: 5800 } };
-    const { message, execution } = await withBudget('0', () =>
+    const { message, execution } = await withBudget(0, () =>
       expectRefused('zoe', [{ name: 'late.chr20.vcf.gz', vcf }]),
     );
     expect(message).toMatch(new RegExp(`^late\\.chr20\\.vcf\\.gz: line ${recordLine(vcf, 5800)}: position`));

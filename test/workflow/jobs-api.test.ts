@@ -1,4 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { handler as cancelJob } from '#functions/api/jobs/cancel-job';
+import { handler as createJob } from '#functions/api/jobs/create-job';
+import { handler as deleteJob } from '#functions/api/jobs/delete-job';
+import { handler as getJob } from '#functions/api/jobs/get-job';
+import { handler as password } from '#functions/api/jobs/get-job-password';
+import { handler as results } from '#functions/api/jobs/get-job-results';
+import { handler as listJobs } from '#functions/api/jobs/list-jobs';
+import { handler as createUpload } from '#functions/api/uploads/create-upload';
+import { handler as getUpload } from '#functions/api/uploads/get-upload';
 import type { Caller } from '#shared/auth/caller';
 import { JobStatus } from '#shared/jobs/job-status';
 import { invoke } from '#test/support/api-event';
@@ -6,7 +15,17 @@ import { makeVcfGz } from '#test/support/vcf-fixtures';
 import { startWorkflowHarness, type WorkflowHarness } from './harness';
 
 let h: WorkflowHarness;
-let api: Record<string, Parameters<typeof invoke>[0]>;
+const api: Record<string, Parameters<typeof invoke>[0]> = {
+  createJob,
+  listJobs,
+  getJob,
+  cancelJob,
+  results,
+  password,
+  deleteJob,
+  createUpload,
+  getUpload,
+};
 let alice: Awaited<ReturnType<WorkflowHarness['userWithToken']>>;
 let bob: Awaited<ReturnType<WorkflowHarness['userWithToken']>>;
 let aliceUpload: string;
@@ -15,17 +34,6 @@ beforeAll(async () => {
   h = await startWorkflowHarness();
   alice = await h.userWithToken('alice');
   bob = await h.userWithToken('bob');
-  api = {
-    createJob: (await import('#functions/api/jobs/create-job')).handler,
-    listJobs: (await import('#functions/api/jobs/list-jobs')).handler,
-    getJob: (await import('#functions/api/jobs/get-job')).handler,
-    cancelJob: (await import('#functions/api/jobs/cancel-job')).handler,
-    results: (await import('#functions/api/jobs/get-job-results')).handler,
-    password: (await import('#functions/api/jobs/get-job-password')).handler,
-    deleteJob: (await import('#functions/api/jobs/delete-job')).handler,
-    createUpload: (await import('#functions/api/uploads/create-upload')).handler,
-    getUpload: (await import('#functions/api/uploads/get-upload')).handler,
-  };
   aliceUpload = await uploadFor(alice);
 });
 afterAll(() => h?.close());

@@ -7,9 +7,11 @@
  * zip password.
  */
 
+// First: every level on before any module builds its logger.
+import '#test/support/log-everything';
 import { GetExecutionHistoryCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalApiGateway, startLocalApiGateway } from '#infra/local/api-gateway';
 import { createTokenIssuer } from '#infra/local/token-issuer';
 import { dynamoDocumentClient } from '#shared/aws/clients';
@@ -17,11 +19,6 @@ import { tableEnv } from '#shared/aws/table';
 import { JobStatus } from '#shared/jobs/job-status';
 import { makeVcfGz } from '#test/support/vcf-fixtures';
 import { startWorkflowHarness, type WorkflowHarness } from './harness';
-
-// Before any module creates its logger: every level on (the suite runs SILENT otherwise).
-vi.hoisted(() => {
-  process.env.POWERTOOLS_LOG_LEVEL = 'DEBUG';
-});
 
 let h: WorkflowHarness;
 let front: LocalApiGateway;
@@ -32,11 +29,11 @@ const issuer = createTokenIssuer({ issuer: 'https://idp.leak-test.example', audi
 
 beforeAll(async () => {
   h = await startWorkflowHarness({
-    env: {
+    settings: {
       AUTH_MODE: 'oidc',
       OIDC_ISSUER: issuer.issuer,
-      OIDC_AUDIENCE: issuer.audience,
-      OIDC_JWKS_JSON: JSON.stringify(issuer.jwks),
+      OIDC_AUDIENCE: [issuer.audience],
+      OIDC_JWKS_JSON: issuer.jwks,
     },
   });
   front = await startLocalApiGateway({ port: 0 });

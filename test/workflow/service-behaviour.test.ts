@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { handler as realCopy } from '#functions/workflow/copy-result';
 import { lambdaContext } from '#infra/local/lambda-context';
 import { DEFAULT_RESULT_FILES, type ResultFileSpec } from '#infra/local/simulator/cloudgene-simulator';
 import { dynamoDocumentClient } from '#shared/aws/clients';
@@ -21,8 +22,6 @@ import { cancelJob, createJob, deleteJob, jobResults } from '#shared/jobs/jobs';
 import { TransientError } from '#shared/workflow/task-errors';
 import { startWorkflowHarness, type WorkflowHarness } from './harness';
 
-type Handler = (event: unknown, context?: unknown) => Promise<unknown>;
-
 /** How the copy task misbehaves for the file names listed: after its real work, once per file. */
 const copyFaults = new Map<string, 'fail-after-copy' | 'crash-before-record'>();
 const faultedOnce = new Set<string>();
@@ -30,7 +29,6 @@ const faultedOnce = new Set<string>();
 let h: WorkflowHarness;
 
 beforeAll(async () => {
-  const { handler: realCopy } = (await import('#functions/workflow/copy-result')) as { handler: Handler };
   h = await startWorkflowHarness({
     handlers: {
       async copyResult(event) {

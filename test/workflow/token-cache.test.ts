@@ -6,6 +6,7 @@
  */
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { handler as realPoll } from '#functions/workflow/poll-job';
 import { lambdaContext } from '#infra/local/lambda-context';
 import { dynamoDocumentClient, secretsManagerClient } from '#shared/aws/clients';
 import { getService } from '#shared/catalog/service-catalog';
@@ -23,12 +24,11 @@ let polls = 0;
 const reads = { tokenSecrets: 0, credentialItems: 0 };
 
 beforeAll(async () => {
-  const { handler: realPoll } = (await import('#functions/workflow/poll-job')) as { handler: Handler };
   h = await startWorkflowHarness({
     handlers: {
       async pollJob(event) {
         polls++;
-        return realPoll(event, lambdaContext('pollJob', 120_000));
+        return (realPoll as Handler)(event, lambdaContext('pollJob', 120_000));
       },
     },
   });

@@ -1,9 +1,15 @@
-import { ScanCommand } from '@aws-sdk/client-dynamodb';
+// First: every level on before any module builds its logger.
+import '#test/support/log-everything';
+import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { handler as remove } from '#functions/api/credentials/delete-credential';
+import { handler as list } from '#functions/api/credentials/list-credentials';
+import { handler as putCredential } from '#functions/api/credentials/put-credential';
 import { type CloudgeneSimulator, startCloudgeneSimulator } from '#infra/local/simulator/cloudgene-simulator';
 import { secretNameFor } from '#shared/credentials/token-vault';
 import { invoke } from '#test/support/api-event';
 import { startAwsEmulators } from '#test/support/aws-emulators';
+import { useSettings } from '#test/support/settings';
 
 const alice = { sub: 'sub-alice', username: 'alice', groups: [] };
 const bob = { sub: 'sub-bob', username: 'bob', groups: [] };
@@ -12,11 +18,7 @@ let aws: Awaited<ReturnType<typeof startAwsEmulators>>;
 let sim: CloudgeneSimulator;
 let aliceToken: string;
 let bobToken: string;
-let handlers: {
-  put: typeof import('#functions/api/credentials/put-credential').handler;
-  list: typeof import('#functions/api/credentials/list-credentials').handler;
-  remove: typeof import('#functions/api/credentials/delete-credential').handler;
-};
+const handlers = { put: putCredential, list, remove };
 const logLines: string[] = [];
 
 beforeAll(async () => {
@@ -24,41 +26,37 @@ beforeAll(async () => {
   sim = await startCloudgeneSimulator();
   aliceToken = sim.addUser({ username: 'alice-mis' });
   bobToken = sim.addUser({ username: 'bob-mis' });
-  process.env.SERVICE_CATALOG = JSON.stringify([
-    {
-      id: 'michigan',
-      name: 'Michigan (simulated)',
-      baseUrl: sim.url,
-      appId: 'imputationserver2',
-      location: 'here',
-      notes: '',
-      maxConcurrentJobs: 2,
-      enabled: true,
-    },
-    {
-      id: 'offline',
-      name: 'Offline service',
-      baseUrl: 'http://127.0.0.1:9',
-      appId: 'imputationserver2',
-      location: 'nowhere',
-      notes: '',
-      maxConcurrentJobs: 2,
-      enabled: true,
-    },
-  ]);
-  // Dev mode makes the logger write through the global console, which the test can capture.
-  process.env.POWERTOOLS_LOG_LEVEL = 'DEBUG';
-  process.env.POWERTOOLS_DEV = 'true';
-  for (const level of ['log', 'info', 'warn', 'error', 'debug'] as const) {
-    vi.spyOn(console, level).mockImplementation((...args: unknown[]) => {
-      logLines.push(args.map(String).join(' '));
+  useSettings({
+    SERVICE_CATALOG: [
+      {
+        id: 'michigan',
+        name: 'Michigan (simulated)',
+        baseUrl: sim.url,
+        appId: 'imputationserver2',
+        location: 'here',
+        notes: '',
+        maxConcurrentJobs: 2,
+        enabled: true,
+      },
+      {
+        id: 'offline',
+        name: 'Offline service',
+        baseUrl: 'http://127.0.0.1:9',
+        appId: 'imputationserver2',
+        location: 'nowhere',
+        notes: '',
+        maxConcurrentJobs: 2,
+        enabled: true,
+      },
+    ],
+  });
+  // Every line the handlers log (JSON lines on stdout).
+  for (const stream of [process.stdout, process.stderr]) {
+    vi.spyOn(stream, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      logLines.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
+      return true;
     });
   }
-  handlers = {
-    put: (await import('#functions/api/credentials/put-credential')).handler,
-    list: (await import('#functions/api/credentials/list-credentials')).handler,
-    remove: (await import('#functions/api/credentials/delete-credential')).handler,
-  };
 });
 afterAll(async () => {
   vi.restoreAllMocks();
@@ -70,7 +68,6 @@ const put = (caller: typeof alice, serviceId: string, body: unknown) =>
   invoke(handlers.put, { method: 'PUT', caller, pathParameters: { serviceId }, body });
 
 async function tableDump(): Promise<string> {
-  const { DynamoDBClient } = await import('@aws-sdk/client-dynamodb');
   const client = new DynamoDBClient({});
   const items = await client.send(new ScanCommand({ TableName: aws.tableName }));
   return JSON.stringify(items.Items);

@@ -1,7 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { handler as putCredential } from '#functions/api/credentials/put-credential';
+import { handler as getService } from '#functions/api/services/get-service';
+import { handler as getServiceOptions } from '#functions/api/services/get-service-options';
+import { handler as listServices } from '#functions/api/services/list-services';
 import { type CloudgeneSimulator, startCloudgeneSimulator } from '#infra/local/simulator/cloudgene-simulator';
 import { invoke } from '#test/support/api-event';
 import { startAwsEmulators } from '#test/support/aws-emulators';
+import { useSettings } from '#test/support/settings';
 
 const alice = { sub: 'sub-alice', username: 'alice', groups: [] };
 const bob = { sub: 'sub-bob', username: 'bob', groups: [] };
@@ -9,45 +14,36 @@ const bob = { sub: 'sub-bob', username: 'bob', groups: [] };
 let aws: Awaited<ReturnType<typeof startAwsEmulators>>;
 let sim: CloudgeneSimulator;
 let aliceToken: string;
-let h: {
-  list: typeof import('#functions/api/services/list-services').handler;
-  get: typeof import('#functions/api/services/get-service').handler;
-  options: typeof import('#functions/api/services/get-service-options').handler;
-  put: typeof import('#functions/api/credentials/put-credential').handler;
-};
+const h = { list: listServices, get: getService, options: getServiceOptions, put: putCredential };
 
 beforeAll(async () => {
   aws = await startAwsEmulators();
   sim = await startCloudgeneSimulator();
   aliceToken = sim.addUser({ username: 'alice-mis' });
-  process.env.SERVICE_CATALOG = JSON.stringify([
-    {
-      id: 'michigan',
-      name: 'Michigan (simulated)',
-      baseUrl: sim.url,
-      appId: 'imputationserver2',
-      location: 'here',
-      notes: 'n',
-      maxConcurrentJobs: 2,
-      enabled: true,
-    },
-    {
-      id: 'topmed',
-      name: 'TOPMed (simulated)',
-      baseUrl: sim.url,
-      appId: 'imputationserver2',
-      location: 'there',
-      notes: 'n',
-      maxConcurrentJobs: 3,
-      enabled: true,
-    },
-  ]);
-  h = {
-    list: (await import('#functions/api/services/list-services')).handler,
-    get: (await import('#functions/api/services/get-service')).handler,
-    options: (await import('#functions/api/services/get-service-options')).handler,
-    put: (await import('#functions/api/credentials/put-credential')).handler,
-  };
+  useSettings({
+    SERVICE_CATALOG: [
+      {
+        id: 'michigan',
+        name: 'Michigan (simulated)',
+        baseUrl: sim.url,
+        appId: 'imputationserver2',
+        location: 'here',
+        notes: 'n',
+        maxConcurrentJobs: 2,
+        enabled: true,
+      },
+      {
+        id: 'topmed',
+        name: 'TOPMed (simulated)',
+        baseUrl: sim.url,
+        appId: 'imputationserver2',
+        location: 'there',
+        notes: 'n',
+        maxConcurrentJobs: 3,
+        enabled: true,
+      },
+    ],
+  });
   const stored = await invoke(h.put, {
     method: 'PUT',
     caller: alice,

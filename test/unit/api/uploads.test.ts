@@ -1,8 +1,13 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { handler as createUpload } from '#functions/api/uploads/create-upload';
+import { handler as getUpload } from '#functions/api/uploads/get-upload';
+import { handler as listUploads } from '#functions/api/uploads/list-uploads';
 import { type S3Emulator, startS3Emulator } from '#infra/local/emulators/s3';
+import { emulatorSdkSettings } from '#infra/local/local-environment';
 import { invoke } from '#test/support/api-event';
 import { startAwsEmulators } from '#test/support/aws-emulators';
+import { useSettings } from '#test/support/settings';
 import { makeVcfGz } from '#test/support/vcf-fixtures';
 
 const alice = { sub: 'sub-alice', username: 'alice', groups: [] };
@@ -10,22 +15,15 @@ const bob = { sub: 'sub-bob', username: 'bob', groups: [] };
 
 let aws: Awaited<ReturnType<typeof startAwsEmulators>>;
 let s3: S3Emulator;
-let createUpload: typeof import('#functions/api/uploads/create-upload').handler;
-let getUpload: typeof import('#functions/api/uploads/get-upload').handler;
-let listUploads: typeof import('#functions/api/uploads/list-uploads').handler;
 
 beforeAll(async () => {
   aws = await startAwsEmulators();
   s3 = await startS3Emulator({ buckets: ['inputs-test'] });
-  Object.assign(process.env, {
-    AWS_ENDPOINT_URL_S3: s3.url,
-    AWS_S3_FORCE_PATH_STYLE: 'true',
+  useSettings({
+    ...emulatorSdkSettings({ s3: s3.url }),
     INPUTS_BUCKET: 'inputs-test',
-    MAX_UPLOAD_BYTES: String(10 * 1024 * 1024),
+    MAX_UPLOAD_BYTES: 10 * 1024 * 1024,
   });
-  createUpload = (await import('#functions/api/uploads/create-upload')).handler;
-  getUpload = (await import('#functions/api/uploads/get-upload')).handler;
-  listUploads = (await import('#functions/api/uploads/list-uploads')).handler;
 });
 afterAll(async () => {
   await s3.close();

@@ -1,12 +1,19 @@
 import { generateKeyPairSync } from 'node:crypto';
 import type { APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createAuthorizerHandler, wholeApiArn } from '#functions/authorizer/handler';
+import {
+  createAuthorizerHandler,
+  handler as deployedHandler,
+  wholeApiArn,
+} from '#functions/authorizer/handler';
 import { createTokenIssuer } from '#infra/local/token-issuer';
 import { callerFromEvent } from '#shared/auth/caller';
-import { authConfigSchema, createTokenVerifier } from '#shared/auth/verifier';
+import { createTokenVerifier } from '#shared/auth/verifier';
 import { logger } from '#shared/logger';
+import { resetRuntime } from '#shared/runtime';
+import { parseSettings } from '#shared/settings';
 import { apiEvent } from '#test/support/api-event';
+import { stubSettings } from '#test/support/settings';
 
 const methodArn = 'arn:aws:execute-api:eu-west-1:123456789012:abc123/v1/GET/jobs/01ABC';
 const issuer = createTokenIssuer({
@@ -15,7 +22,7 @@ const issuer = createTokenIssuer({
 });
 
 function oidcAuthorizer(env: Record<string, string> = {}) {
-  const config = authConfigSchema.parse({
+  const config = parseSettings('auth', {
     AUTH_MODE: 'oidc',
     OIDC_ISSUER: issuer.issuer,
     OIDC_AUDIENCE: issuer.audience,
@@ -227,7 +234,7 @@ describe('the authorizer denies with 401 (Unauthorized)', () => {
 
 describe('failures that are not the caller’s', () => {
   it('an unreachable JWKS endpoint is a 500, not a 401', async () => {
-    const config = authConfigSchema.parse({
+    const config = parseSettings('auth', {
       AUTH_MODE: 'oidc',
       OIDC_ISSUER: issuer.issuer,
       OIDC_AUDIENCE: issuer.audience,
@@ -276,27 +283,24 @@ describe('logging', () => {
 describe('the deployed handler', () => {
   afterEach(() => {
     vi.unstubAllEnvs();
-    vi.resetModules();
+    resetRuntime();
   });
 
   it('reads its configuration from the environment, including an inline JWKS (the local stack)', async () => {
-    vi.stubEnv('AUTH_MODE', 'oidc');
-    vi.stubEnv('OIDC_ISSUER', issuer.issuer);
-    vi.stubEnv('OIDC_AUDIENCE', issuer.audience);
-    vi.stubEnv('OIDC_JWKS_JSON', JSON.stringify(issuer.jwks));
-    vi.resetModules();
-    const { handler } = await import('#functions/authorizer/handler');
-    const result = await handler({ type: 'TOKEN', authorizationToken: bearer(), methodArn });
+    stubSettings({
+      AUTH_MODE: 'oidc',
+      OIDC_ISSUER: issuer.issuer,
+      OIDC_AUDIENCE: [issuer.audience],
+      OIDC_JWKS_JSON: issuer.jwks,
+    });
+    const result = await deployedHandler({ type: 'TOKEN', authorizationToken: bearer(), methodArn });
     expect(result.context).toMatchObject({ sub: 'user-123', username: 'alice' });
   });
 
   it('fails with a configuration error (a 500), not a 401, when the environment is incomplete', async () => {
-    vi.stubEnv('AUTH_MODE', 'oidc');
-    vi.stubEnv('OIDC_ISSUER', issuer.issuer);
-    vi.resetModules();
-    const { handler } = await import('#functions/authorizer/handler');
-    await expect(handler({ type: 'TOKEN', authorizationToken: bearer(), methodArn })).rejects.toThrowError(
-      /Invalid configuration: OIDC_AUDIENCE/,
-    );
+    stubSettings({ AUTH_MODE: 'oidc', OIDC_ISSUER: issuer.issuer });
+    await expect(
+      deployedHandler({ type: 'TOKEN', authorizationToken: bearer(), methodArn }),
+    ).rejects.toThrowError(/Invalid configuration: OIDC_AUDIENCE/);
   });
 });

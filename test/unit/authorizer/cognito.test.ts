@@ -1,8 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createAuthorizerHandler } from '#functions/authorizer/handler';
 import { createTokenIssuer } from '#infra/local/token-issuer';
-import { authConfigSchema, createTokenVerifier } from '#shared/auth/verifier';
+import { createTokenVerifier } from '#shared/auth/verifier';
 import { logger } from '#shared/logger';
+import { parseSettings } from '#shared/settings';
 
 // CognitoJwtVerifier derives the issuer from the pool id; a fake pool id and our own key stand in for it.
 const poolId = 'eu-west-1_TestPool1';
@@ -14,7 +15,7 @@ const methodArn = 'arn:aws:execute-api:eu-west-1:123456789012:abc123/v1/POST/job
 const now = () => Math.floor(Date.now() / 1000);
 
 function cognitoAuthorizer(env: Record<string, string> = {}) {
-  const config = authConfigSchema.parse({
+  const config = parseSettings('auth', {
     AUTH_MODE: 'cognito',
     COGNITO_USER_POOL_ID: poolId,
     COGNITO_CLIENT_ID: 'client-abc',

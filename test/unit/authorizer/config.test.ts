@@ -1,9 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { createTokenIssuer } from '#infra/local/token-issuer';
-import { authConfigSchema } from '#shared/auth/verifier';
-import { ConfigError, parseEnv } from '#shared/config';
+import { ConfigError, parseSettings } from '#shared/settings';
 
-const parse = (env: Record<string, string>) => parseEnv(authConfigSchema, env);
+const parse = (env: Record<string, string>) => parseSettings('auth', env);
 
 describe('the authorizer configuration', () => {
   it('cognito: client ids as a comma list, id tokens by default', () => {

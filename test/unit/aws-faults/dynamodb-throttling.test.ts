@@ -7,6 +7,10 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
+import { handler as getJob } from '#functions/api/jobs/get-job';
+import { handler as listJobs } from '#functions/api/jobs/list-jobs';
+import { handler as pollJob } from '#functions/workflow/poll-job';
+import { handler as submitJob } from '#functions/workflow/submit-job';
 import { isTransientAwsFault } from '#shared/aws/aws-faults';
 import { JobRepository, JobTransitionConflict } from '#shared/jobs/job-repository';
 import { JobStatus } from '#shared/jobs/job-status';
@@ -95,8 +99,6 @@ describe('what the product makes of throttling', () => {
   const mocked = mockedDynamo({ SERVICE_CATALOG: unreachableCatalog });
 
   it('answers the API caller a 500 with a request id and nothing of AWS', async () => {
-    const { handler: getJob } = await import('#functions/api/jobs/get-job');
-    const { handler: listJobs } = await import('#functions/api/jobs/list-jobs');
     mocked().on(GetCommand).rejects(throughputExceeded());
     mocked().on(QueryCommand).rejects(throttled());
     const caller = { sub: OWNER, username: 'alice', groups: [] };
@@ -111,7 +113,6 @@ describe('what the product makes of throttling', () => {
   });
 
   it('turns a throttled job transition in a task into TransientError, which the ASL retries', async () => {
-    const { handler: submitJob } = await import('#functions/workflow/submit-job');
     // A retried submit whose service job is known: it only moves the job to QUEUED_REMOTE.
     mocked()
       .on(GetCommand)
@@ -136,7 +137,6 @@ describe('what the product makes of throttling', () => {
   });
 
   it('turns a throttled job read in a task into TransientError too', async () => {
-    const { handler: pollJob } = await import('#functions/workflow/poll-job');
     mocked().on(GetCommand).rejects(throttled());
     const failure = await pollJob({ jobId: JOB_ID, owner: OWNER, previous: { outcome: 'WAIT' } }).catch(
       (caught: Error) => caught,

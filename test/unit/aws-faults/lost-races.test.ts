@@ -9,6 +9,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { handler as submitJob } from '#functions/workflow/submit-job';
 import { JobRepository } from '#shared/jobs/job-repository';
 import { JobStatus } from '#shared/jobs/job-status';
 import { LEASE_STALE_MS, UploadSlots } from '#shared/workflow/upload-slots';
@@ -55,7 +56,6 @@ describe('orderings only a mock produces', () => {
       .map((call) => call.args[0].input);
 
   it('two SubmitJob attempts moving the same job: one moves it, the other is retried and then adopts it', async () => {
-    const { handler: submitJob } = await import('#functions/workflow/submit-job');
     // Both read the job before either wrote; from then on the job is where the winner moved it.
     mocked()
       .on(GetCommand)
@@ -86,7 +86,6 @@ describe('orderings only a mock produces', () => {
   });
 
   it('a task whose move lost to a cancel ends quietly', async () => {
-    const { handler: submitJob } = await import('#functions/workflow/submit-job');
     mocked()
       .on(GetCommand)
       .resolvesOnce({ Item: jobItem({ status: JobStatus.SUBMITTING }) })

@@ -21,7 +21,9 @@ import {
 import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { type AwsClientStub, mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { handler as copyResultHandler } from '#functions/workflow/copy-result';
 import { JobStatus } from '#shared/jobs/job-status';
+import { resetRuntime } from '#shared/runtime';
 import { catalogAt, JOB_ID, jobItem, OWNER, retriedErrors, s3InternalError } from './support';
 
 const MiB = 1024 * 1024;
@@ -52,7 +54,8 @@ beforeAll(async () => {
     RESULTS_BUCKET: 'results-test',
     SERVICE_CATALOG: catalogAt(`http://127.0.0.1:${port}`),
   });
-  copyResult = (await import('#functions/workflow/copy-result')).handler;
+  resetRuntime();
+  copyResult = copyResultHandler;
 });
 afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 

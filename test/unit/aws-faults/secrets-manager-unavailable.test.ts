@@ -14,7 +14,10 @@ import {
 import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { type AwsClientStub, mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { handler as putCredential } from '#functions/api/credentials/put-credential';
+import { handler as pollJob } from '#functions/workflow/poll-job';
 import { type CloudgeneSimulator, startCloudgeneSimulator } from '#infra/local/simulator/cloudgene-simulator';
+import { resetRuntime } from '#shared/runtime';
 import { invoke } from '#test/support/api-event';
 import {
   catalogAt,
@@ -51,14 +54,15 @@ beforeAll(async () => {
     POWERTOOLS_DEV: 'true',
     SERVICE_CATALOG: catalogAt(sim.url),
   });
+  resetRuntime();
   for (const level of ['log', 'info', 'warn', 'error', 'debug'] as const) {
     vi.spyOn(console, level).mockImplementation((...args: unknown[]) => {
       logLines.push(args.map(String).join(' '));
     });
   }
   handlers = {
-    put: (await import('#functions/api/credentials/put-credential')).handler,
-    poll: (await import('#functions/workflow/poll-job')).handler,
+    put: putCredential,
+    poll: pollJob,
   };
 });
 afterAll(async () => {

@@ -7,6 +7,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CredentialStore } from '#shared/credentials/credential-store';
+import { credentialStore } from '#shared/credentials/credential-store';
 import { startAwsEmulators } from '#test/support/aws-emulators';
 
 let emulators: Awaited<ReturnType<typeof startAwsEmulators>>;
@@ -14,7 +15,7 @@ let store: CredentialStore;
 
 beforeAll(async () => {
   emulators = await startAwsEmulators();
-  store = (await import('#shared/credentials/credential-store')).credentialStore();
+  store = credentialStore();
 });
 afterAll(() => emulators.close());
 

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { ConflictError, NotFoundError } from '#shared/errors';
 import { apiHandler } from '#shared/http/api-handler';
 import { invoke } from '#test/support/api-event';
+import { useSettings } from '#test/support/settings';
 
 const alice = { sub: 'sub-alice', username: 'alice', groups: ['researchers'] };
 
@@ -19,7 +20,7 @@ describe('the HTTP stack shared by every API handler', () => {
     );
 
   beforeAll(() => {
-    process.env.CORS_ALLOWED_ORIGINS = 'https://ui.example.org';
+    useSettings({ CORS_ALLOWED_ORIGINS: ['https://ui.example.org'] });
     echo = makeEcho();
   });
 

@@ -1,16 +1,20 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { JobRecord, JobRepository } from '#shared/jobs/job-repository';
+import {
+  InvalidCursorError,
+  type JobRecord,
+  type JobRepository,
+  JobTransitionConflict,
+  jobRepository,
+} from '#shared/jobs/job-repository';
 import { JobStatus } from '#shared/jobs/job-status';
 import { startAwsEmulators } from '#test/support/aws-emulators';
 
 let emulators: Awaited<ReturnType<typeof startAwsEmulators>>;
 let repository: JobRepository;
-let mod: typeof import('#shared/jobs/job-repository');
 
 beforeAll(async () => {
   emulators = await startAwsEmulators();
-  mod = await import('#shared/jobs/job-repository');
-  repository = mod.jobRepository();
+  repository = jobRepository();
 });
 afterAll(() => emulators.close());
 
@@ -54,11 +58,11 @@ describe('job repository', () => {
     expect(validating.status).toBe(JobStatus.VALIDATING);
     expect(validating.events.map((e) => e.to)).toEqual([JobStatus.QUEUED, JobStatus.VALIDATING]);
     await expect(repository.transition('alice', id, JobStatus.SUCCEEDED)).rejects.toBeInstanceOf(
-      mod.JobTransitionConflict,
+      JobTransitionConflict,
     );
     // The same move twice (a retried task) is refused the second time.
     await expect(repository.transition('alice', id, JobStatus.VALIDATING)).rejects.toBeInstanceOf(
-      mod.JobTransitionConflict,
+      JobTransitionConflict,
     );
     await repository.transition('alice', id, JobStatus.FAILED, {
       set: { error: { code: 'INPUT_INVALID', message: 'bad' } },
@@ -71,7 +75,7 @@ describe('job repository', () => {
   it("cannot move another user's job", async () => {
     await expect(
       repository.transition('mallory', '01JOB0000000000000000000A1', JobStatus.CANCELED),
-    ).rejects.toBeInstanceOf(mod.JobTransitionConflict);
+    ).rejects.toBeInstanceOf(JobTransitionConflict);
     expect((await repository.get('alice', '01JOB0000000000000000000A1'))?.status).toBe(JobStatus.QUEUED);
   });
 
@@ -123,7 +127,7 @@ describe('job repository', () => {
     const won = settled.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
     expect(won).toHaveLength(1);
     for (const result of settled.filter((r) => r.status === 'rejected')) {
-      expect(result.reason).toBeInstanceOf(mod.JobTransitionConflict);
+      expect(result.reason).toBeInstanceOf(JobTransitionConflict);
     }
     // The winner's move, once: no loser appended an event or overwrote a field.
     const stored = await repository.get('alice', id);
@@ -171,10 +175,10 @@ describe('job repository', () => {
   it("rejects a cursor from another user's listing", async () => {
     const page = await repository.list('paging-user', { limit: 2 });
     await expect(repository.list('alice', { limit: 2, cursor: page.nextCursor! })).rejects.toBeInstanceOf(
-      mod.InvalidCursorError,
+      InvalidCursorError,
     );
     await expect(repository.list('alice', { limit: 2, cursor: 'garbage' })).rejects.toBeInstanceOf(
-      mod.InvalidCursorError,
+      InvalidCursorError,
     );
   });
 });

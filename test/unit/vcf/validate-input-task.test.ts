@@ -5,16 +5,18 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { emulatorSdkSettings } from '#infra/local/local-environment';
 import type { JobRecord } from '#shared/jobs/job-repository';
+import * as jobs from '#shared/jobs/job-repository';
 import { JobStatus } from '#shared/jobs/job-status';
 import type { ValidationResult } from '#shared/workflow/validate-input';
+import * as task from '#shared/workflow/validate-input';
 import { startAwsEmulators } from '#test/support/aws-emulators';
+import { useSettings } from '#test/support/settings';
 import { bgzfBlockOffsets, makeVcfGz } from '#test/support/vcf-fixtures';
 
 let emulators: Awaited<ReturnType<typeof startAwsEmulators>>;
 let s3: Server;
-let task: typeof import('#shared/workflow/validate-input');
-let jobs: typeof import('#shared/jobs/job-repository');
 
 /** Objects by key, each with an ETag (and a number of bytes after which the next GET is cut once). */
 const objects = new Map<string, { body: Buffer; etag: string; cutAfter?: number }>();
@@ -53,28 +55,23 @@ beforeAll(async () => {
     response.end(body);
   });
   await new Promise<void>((resolve) => s3.listen(0, '127.0.0.1', resolve));
-  Object.assign(process.env, {
-    AWS_ENDPOINT_URL_S3: `http://127.0.0.1:${(s3.address() as AddressInfo).port}`,
-    AWS_S3_FORCE_PATH_STYLE: 'true',
+  useSettings({
+    ...emulatorSdkSettings({ s3: `http://127.0.0.1:${(s3.address() as AddressInfo).port}` }),
     INPUTS_BUCKET: 'inputs-test',
-    SERVICE_CATALOG: JSON.stringify(
-      [
-        { id: 'michigan', sampleLimits: undefined },
-        { id: 'narrow', sampleLimits: { min: 20, max: 25 } },
-      ].map((service) => ({
-        ...service,
-        name: service.id,
-        baseUrl: 'http://127.0.0.1:9',
-        appId: 'imputationserver2',
-        location: 'local',
-        notes: '',
-        maxConcurrentJobs: 2,
-        enabled: true,
-      })),
-    ),
+    SERVICE_CATALOG: [
+      { id: 'michigan', sampleLimits: undefined },
+      { id: 'narrow', sampleLimits: { min: 20, max: 25 } },
+    ].map((service) => ({
+      ...service,
+      name: service.id,
+      baseUrl: 'http://127.0.0.1:9',
+      appId: 'imputationserver2',
+      location: 'local',
+      notes: '',
+      maxConcurrentJobs: 2,
+      enabled: true,
+    })),
   });
-  task = await import('#shared/workflow/validate-input');
-  jobs = await import('#shared/jobs/job-repository');
 });
 afterAll(async () => {
   await new Promise((resolve) => s3.close(resolve));

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { type FileCursor, fileCursorSchema, validateVcf } from '#shared/vcf/vcf-validator';
 import { validationCheckpointSchema, validationDeadline } from '#shared/workflow/validate-input';
+import { withSettings } from '#test/support/settings';
 import {
   bgzfBlockOffsets,
   bgzip,
@@ -135,12 +136,9 @@ describe('the time budget of one invocation', () => {
     expect(validationDeadline({ getRemainingTimeInMillis: () => 60_000 }, 0)).toBe(30_000);
   });
 
-  it('is capped by VALIDATION_BUDGET_MS', () => {
-    process.env.VALIDATION_BUDGET_MS = '1500';
-    try {
+  it('is capped by VALIDATION_BUDGET_MS', async () => {
+    await withSettings({ VALIDATION_BUDGET_MS: 1500 }, () => {
       expect(validationDeadline({ getRemainingTimeInMillis: () => 900_000 }, 0)).toBe(1500);
-    } finally {
-      delete process.env.VALIDATION_BUDGET_MS;
-    }
+    });
   });
 });

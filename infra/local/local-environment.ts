@@ -1,0 +1,131 @@
+/**
+ * The environment of the functions the local stack runs, written with the settings module
+ * (shared/settings.ts) like the CDK stack writes each function's: the AWS SDK pointed at the emulators,
+ * the local table, buckets, secrets and state machine, the simulator in the catalog, and the local token
+ * issuer as the OIDC provider. One process serves every function, so it gets the union of their settings.
+ */
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { CreateSecretCommand, ResourceExistsException } from '@aws-sdk/client-secrets-manager';
+import { createTokenIssuer, type TokenIssuer } from '#infra/local/token-issuer';
+import { secretsManagerClient } from '#shared/aws/clients';
+import { resolveServiceCatalog, type ServiceDefinition } from '#shared/catalog/service-catalog';
+import type { EnvironmentValues } from '#shared/settings';
+import { localCredentials } from './emulators/dynamodb';
+import type { LocalSettings } from './local-settings';
+
+export const LOCAL_AUDIENCE = 'imputation-gateway-local';
+/** A fixed issuer name, independent of ports, so tokens minted by `npm run token` match any run. */
+export const LOCAL_ISSUER = 'https://local-idp.imputation-gateway.invalid';
+
+/** The names of the local stack's table, buckets and secrets. */
+export const LOCAL_RESOURCES = {
+  table: 'imputation-gateway-local',
+  inputsBucket: 'imputation-inputs',
+  resultsBucket: 'imputation-results',
+  secretsPrefix: 'imputation-gateway-local',
+  passwordKey: 'imputation-gateway-local/result-password-key',
+} as const;
+
+/** Emulator URLs by service; an SDK client of a service left out keeps its default endpoint. */
+export interface EmulatorEndpoints {
+  dynamodb?: string;
+  s3?: string;
+  secretsManager?: string;
+  stepFunctions?: string;
+}
+
+/** The AWS SDK settings that send its calls to the emulators (local region and fake credentials). */
+export function emulatorSdkSettings(endpoints: EmulatorEndpoints): EnvironmentValues {
+  return {
+    AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: localCredentials.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: localCredentials.secretAccessKey,
+    AWS_ENDPOINT_URL_DYNAMODB: endpoints.dynamodb,
+    AWS_ENDPOINT_URL_S3: endpoints.s3,
+    AWS_ENDPOINT_URL_SECRETS_MANAGER: endpoints.secretsManager,
+    AWS_ENDPOINT_URL_SFN: endpoints.stepFunctions,
+    AWS_S3_FORCE_PATH_STYLE: endpoints.s3 ? true : undefined,
+  };
+}
+
+/** The settings of every function of the local stack. */
+export function localFunctionSettings(options: {
+  settings: LocalSettings;
+  endpoints: Required<EmulatorEndpoints>;
+  stateMachineArn: string;
+  issuer: TokenIssuer;
+  catalog: ServiceDefinition[];
+}): EnvironmentValues {
+  const { settings, issuer } = options;
+  return {
+    ...emulatorSdkSettings(options.endpoints),
+    // The emulated S3 knows none of the newer default checksums.
+    AWS_REQUEST_CHECKSUM_CALCULATION: 'WHEN_REQUIRED',
+    AWS_RESPONSE_CHECKSUM_VALIDATION: 'WHEN_REQUIRED',
+    TABLE_NAME: LOCAL_RESOURCES.table,
+    INPUTS_BUCKET: LOCAL_RESOURCES.inputsBucket,
+    RESULTS_BUCKET: LOCAL_RESOURCES.resultsBucket,
+    SECRETS_PREFIX: LOCAL_RESOURCES.secretsPrefix,
+    RESULT_PASSWORD_KEY_SECRET_ID: LOCAL_RESOURCES.passwordKey,
+    STATE_MACHINE_ARN: options.stateMachineArn,
+    WORKFLOW_TIME_SCALE: settings.WORKFLOW_TIME_SCALE,
+    SERVICE_CATALOG: options.catalog,
+    CORS_ALLOWED_ORIGINS: ['*'],
+    AUTH_MODE: 'oidc',
+    OIDC_ISSUER: issuer.issuer,
+    OIDC_AUDIENCE: [LOCAL_AUDIENCE],
+    OIDC_JWKS_JSON: issuer.jwks,
+    POWERTOOLS_SERVICE_NAME: 'imputation-gateway-local',
+    POWERTOOLS_LOG_LEVEL: settings.POWERTOOLS_LOG_LEVEL,
+  };
+}
+
+/** The catalog with every service served by the simulator, unless LOCAL_SERVICES(_FILE) says otherwise. */
+export function localCatalog(settings: LocalSettings, simulatorUrl: string): ServiceDefinition[] {
+  const overrides: Record<string, unknown> = {};
+  for (const id of ['michigan', 'topmed', 'h3africa'])
+    overrides[id] = { baseUrl: simulatorUrl, notes: 'Local: served by the Cloudgene simulator' };
+  const fromFile = settings.LOCAL_SERVICES_FILE
+    ? JSON.parse(readFileSync(settings.LOCAL_SERVICES_FILE, 'utf8'))
+    : {};
+  const fromEnv = settings.LOCAL_SERVICES ? JSON.parse(settings.LOCAL_SERVICES) : {};
+  for (const [id, override] of Object.entries({ ...fromFile, ...fromEnv })) {
+    overrides[id] =
+      override === null ? null : { ...(overrides[id] as object | undefined), ...(override as object) };
+  }
+  return resolveServiceCatalog(overrides);
+}
+
+/** Loads (or creates once) the local issuer's key, so tokens stay valid across restarts. */
+export function localIssuer(dataDir: string): TokenIssuer {
+  const file = join(dataDir, 'issuer.json');
+  const saved = existsSync(file)
+    ? (JSON.parse(readFileSync(file, 'utf8')) as { privateKeyPem: string })
+    : undefined;
+  const issuer = createTokenIssuer({
+    issuer: LOCAL_ISSUER,
+    audience: LOCAL_AUDIENCE,
+    privateKeyPem: saved?.privateKeyPem,
+  });
+  if (!saved) {
+    mkdirSync(dataDir, { recursive: true });
+    writeFileSync(file, JSON.stringify({ privateKeyPem: issuer.privateKeyPem }), { mode: 0o600 });
+  }
+  return issuer;
+}
+
+/** Creates the result password key once (a restart keeps it, so passwords stay the same). */
+export async function ensurePasswordKey(secrets = secretsManagerClient()): Promise<void> {
+  try {
+    await secrets.send(
+      new CreateSecretCommand({
+        Name: LOCAL_RESOURCES.passwordKey,
+        SecretString: randomBytes(48).toString('base64url'),
+      }),
+    );
+  } catch (error) {
+    if (!(error instanceof ResourceExistsException)) throw error;
+  }
+}

@@ -1,0 +1,271 @@
+/**
+ * Every environment variable the functions read, in one place: its schema (text to typed value, with
+ * its default), a one-line doc, and the way back (typed value to text). Code reads a group through
+ * `settings.<group>()`, parsed on first use and kept for the runtime (shared/runtime.ts), so a missing or
+ * malformed setting fails with a message naming the variable instead of surfacing later as `undefined`.
+ * Whatever writes an environment — the CDK constructs, the local stack, the tests — writes it with
+ * `environmentFor`, so each name is spelled here only and each value is type-checked where it is set.
+ * Variables other software reads (the AWS SDK, Powertools, Node) are declared too, without a reader.
+ * The kinds of value (names, integers, comma lists, JSON, …) are in setting-kinds.ts.
+ */
+import type { Jwks } from 'aws-jwt-verify/jwk';
+import * as z from 'zod/mini';
+import type { ServiceDefinitionInput } from '#shared/catalog/service-catalog';
+import { perRuntime } from '#shared/runtime';
+import {
+  type AnyVariable,
+  blankIsUnset,
+  ConfigError,
+  commaList,
+  inlineJwks,
+  integer,
+  joined,
+  json,
+  name,
+  nonEmptyList,
+  optionalName,
+  type Variable,
+  variable,
+} from '#shared/setting-kinds';
+
+export { ConfigError, type Variable };
+
+const auth = {
+  AUTH_MODE: variable(z.enum(['cognito', 'oidc']), 'Who issues the JWTs: `cognito` (a user pool) or `oidc`'),
+  COGNITO_USER_POOL_ID: variable(
+    z.string().check(z.regex(/^[\w-]+_[0-9a-zA-Z]+$/, 'not a user pool id')),
+    'The user pool whose tokens are accepted (AUTH_MODE=cognito)',
+  ),
+  COGNITO_CLIENT_ID: variable(nonEmptyList, 'Accepted app client id(s), comma list (cognito)', joined),
+  COGNITO_TOKEN_USE: variable(
+    blankIsUnset(z._default(z.enum(['id', 'access']), 'id')),
+    'Token kind (cognito)',
+  ),
+  OIDC_ISSUER: variable(z.url(), "The tokens' exact `iss` (AUTH_MODE=oidc)"),
+  OIDC_AUDIENCE: variable(nonEmptyList, 'Accepted `aud` claim(s), comma list (oidc)', joined),
+  OIDC_JWKS_URI: variable(
+    blankIsUnset(z.optional(z.url())),
+    'JWKS URI (oidc); `<issuer>/.well-known/jwks.json`',
+  ),
+  OIDC_USERNAME_CLAIM: variable(blankIsUnset(z._default(z.string(), 'preferred_username')), 'Username claim'),
+  OIDC_GROUPS_CLAIM: variable(blankIsUnset(z._default(z.string(), 'groups')), 'Groups claim (oidc)'),
+  OIDC_JWKS_JSON: variable(
+    blankIsUnset(z.optional(inlineJwks)),
+    'The JWKS inline, never fetched (the local stack: aws-jwt-verify fetches over https only)',
+    (jwks: Jwks) => JSON.stringify(jwks),
+  ),
+};
+
+const authSchema = z.discriminatedUnion('AUTH_MODE', [
+  z.object({
+    AUTH_MODE: z.literal('cognito'),
+    COGNITO_USER_POOL_ID: auth.COGNITO_USER_POOL_ID.schema,
+    COGNITO_CLIENT_ID: auth.COGNITO_CLIENT_ID.schema,
+    COGNITO_TOKEN_USE: auth.COGNITO_TOKEN_USE.schema,
+    OIDC_JWKS_JSON: auth.OIDC_JWKS_JSON.schema,
+  }),
+  z.object({
+    AUTH_MODE: z.literal('oidc'),
+    OIDC_ISSUER: auth.OIDC_ISSUER.schema,
+    OIDC_AUDIENCE: auth.OIDC_AUDIENCE.schema,
+    OIDC_JWKS_URI: auth.OIDC_JWKS_URI.schema,
+    OIDC_USERNAME_CLAIM: auth.OIDC_USERNAME_CLAIM.schema,
+    OIDC_GROUPS_CLAIM: auth.OIDC_GROUPS_CLAIM.schema,
+    OIDC_JWKS_JSON: auth.OIDC_JWKS_JSON.schema,
+  }),
+]);
+
+/** The variables our code reads, by the group it reads them in (each group is parsed as a whole). */
+const groups = {
+  table: { TABLE_NAME: name('The one DynamoDB table: credential metadata, uploads, jobs, upload slots') },
+  uploads: {
+    INPUTS_BUCKET: name('Bucket of the uploaded input VCFs (under inputs/)'),
+    MAX_UPLOAD_BYTES: integer(
+      'Largest accepted upload, bytes (the presigned PUT binds the size)',
+      5 * 1024 ** 3,
+    ),
+    UPLOAD_URL_TTL_SECONDS: integer('Lifetime of a presigned upload URL, seconds', 3600, 60, 43_200),
+    INPUT_EXPIRY_DAYS: integer('Days an upload record lives (the bucket expires the object alike)', 14),
+  },
+  results: {
+    RESULTS_BUCKET: name('Bucket of the copied result files (under results/)'),
+    DOWNLOAD_URL_TTL_SECONDS: integer('Lifetime of a presigned result download, seconds', 900, 60, 86_400),
+  },
+  secrets: {
+    SECRETS_PREFIX: variable(
+      z._default(z.string().check(z.regex(/^[A-Za-z0-9/_+=.@-]+$/)), 'imputation-gateway'),
+      'Name prefix of the per-user token secrets (`<prefix>/users/…`)',
+    ),
+    SECRETS_KMS_KEY_ID: optionalName('KMS key of new token secrets; the account default key when unset'),
+  },
+  resultPassword: {
+    RESULT_PASSWORD_KEY_SECRET_ID: name('Secret holding the key the result zip passwords are derived from'),
+  },
+  stateMachine: { STATE_MACHINE_ARN: name('The job workflow; executions are named after job ids') },
+  catalog: {
+    SERVICE_CATALOG: variable(
+      z.optional(json(z.array(z.record(z.string(), z.unknown())))),
+      'The resolved service catalog as JSON (each entry checked by shared/catalog); the defaults when unset',
+      (catalog: readonly ServiceDefinitionInput[]) => JSON.stringify(catalog),
+    ),
+  },
+  backoff: {
+    POLL_INITIAL_SECONDS: integer('First wait between polls of a job, seconds', 30),
+    POLL_MAX_SECONDS: integer('Longest wait between polls (the wait doubles while nothing changes)', 900),
+    SLOT_WAIT_INITIAL_SECONDS: integer('First wait for a free slot at the service, seconds', 60),
+    SLOT_WAIT_MAX_SECONDS: integer('Longest wait for a free slot, seconds', 1800),
+    WORKFLOW_TIME_SCALE: variable(
+      z._default(z.coerce.number().check(z.positive()), 1),
+      'Divides every workflow wait (local runs; 1 in AWS)',
+    ),
+    MAX_POLLS_PER_EXECUTION: integer('Polls before continuing as a new execution (history < 25,000)', 500),
+  },
+  validation: {
+    VALIDATION_BUDGET_MS: variable(
+      z.optional(z.coerce.number().check(z.int(), z.nonnegative())),
+      'Caps the time one validation invocation reads (tests force resumption with a tiny budget)',
+    ),
+  },
+  cors: {
+    CORS_ALLOWED_ORIGINS: variable(
+      z._default(commaList, []),
+      'Browser origins the API answers with CORS headers, comma list',
+      joined,
+    ),
+  },
+  s3: {
+    AWS_S3_FORCE_PATH_STYLE: variable(
+      z.pipe(
+        z.optional(z.string()),
+        z.transform((text) => text === 'true'),
+      ),
+      'Path-style S3 addressing, `true` for the local S3 emulator',
+    ),
+  },
+  auth,
+};
+
+/** Read by other software, never by our code: declared so that what writes them can spell them. */
+const external = {
+  AWS_REGION: name('AWS SDK: the region (Lambda sets it)'),
+  AWS_ACCESS_KEY_ID: name(
+    'AWS SDK: credentials (Lambda sets them; the local stack fakes them for emulators)',
+  ),
+  AWS_SECRET_ACCESS_KEY: name('AWS SDK: credentials (Lambda sets them; the local stack fakes them)'),
+  AWS_ENDPOINT_URL_DYNAMODB: variable(z.url(), 'AWS SDK: DynamoDB endpoint (local emulator)'),
+  AWS_ENDPOINT_URL_S3: variable(z.url(), 'AWS SDK: S3 endpoint (local emulator)'),
+  AWS_ENDPOINT_URL_SECRETS_MANAGER: variable(z.url(), 'AWS SDK: Secrets Manager endpoint (local emulator)'),
+  AWS_ENDPOINT_URL_SFN: variable(z.url(), 'AWS SDK: Step Functions endpoint (local emulator)'),
+  AWS_REQUEST_CHECKSUM_CALCULATION: variable(
+    z.enum(['WHEN_SUPPORTED', 'WHEN_REQUIRED']),
+    'AWS SDK: when requests carry checksums',
+  ),
+  AWS_RESPONSE_CHECKSUM_VALIDATION: variable(
+    z.enum(['WHEN_SUPPORTED', 'WHEN_REQUIRED']),
+    'AWS SDK: when responses are checked',
+  ),
+  POWERTOOLS_SERVICE_NAME: name('Powertools (and shared/logger.ts): the service name in every log line'),
+  POWERTOOLS_LOG_LEVEL: variable(
+    z.pipe(
+      z.string().check(z.toUpperCase()),
+      z.enum(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'CRITICAL', 'SILENT']),
+    ),
+    'Powertools: the lowest level logged (any case)',
+  ),
+  POWERTOOLS_DEV: variable(z.enum(['true', 'false']), 'Powertools: pretty logs through the global console'),
+  NODE_OPTIONS: variable(z.string(), 'Node: options of every function (source-mapped stack traces)'),
+};
+
+type Groups = typeof groups;
+export type SettingsGroup = keyof Groups;
+type Parsed<M> = { [K in keyof M]: M[K] extends Variable<infer Out, infer _In> ? Out : never };
+export type AuthSettings = z.output<typeof authSchema>;
+/** The typed settings of each group. */
+export type Settings = { [G in SettingsGroup]: G extends 'auth' ? AuthSettings : Parsed<Groups[G]> };
+
+type UnionToIntersection<U> = (U extends unknown ? (u: U) => void : never) extends (i: infer I) => void
+  ? I
+  : never;
+type AllVariables = UnionToIntersection<Groups[SettingsGroup]> & typeof external;
+export type VariableName = keyof AllVariables & string;
+/** Typed values of any variables, as `environmentFor` takes them. */
+export type EnvironmentValues = {
+  [K in VariableName]?: AllVariables[K] extends Variable<infer _Out, infer In> ? In : never;
+};
+
+const groupOf = new Map<string, SettingsGroup | 'external'>();
+export const variables: Readonly<Record<VariableName, AnyVariable>> = {} as Record<VariableName, AnyVariable>;
+for (const [group, members] of [...Object.entries(groups), ['external', external]] as const) {
+  for (const [key, declared] of Object.entries(members as Record<string, AnyVariable>)) {
+    if (groupOf.has(key)) throw new Error(`${key} is declared twice (${groupOf.get(key)}, ${group})`);
+    groupOf.set(key, group as SettingsGroup | 'external');
+    (variables as Record<string, AnyVariable>)[key] = declared;
+  }
+}
+
+/** The names of a group's variables, or of those other software reads (`external`). */
+export function variablesOf(group: SettingsGroup | 'external'): VariableName[] {
+  return [...groupOf].filter(([, owner]) => owner === group).map(([key]) => key as VariableName);
+}
+
+function failure(issues: readonly z.core.$ZodIssue[]): ConfigError {
+  const problems = issues.map((issue) => `${issue.path.join('.') || '(env)'}: ${issue.message}`);
+  return new ConfigError(`Invalid configuration: ${problems.join('; ')}`);
+}
+
+const schemas = Object.fromEntries(
+  Object.entries(groups).map(([group, members]) => [
+    group,
+    group === 'auth'
+      ? authSchema
+      : z.object(Object.fromEntries(Object.entries(members).map(([key, v]) => [key, v.schema]))),
+  ]),
+) as unknown as { [G in SettingsGroup]: z.ZodMiniType<Settings[G]> };
+
+/** Parses one group from an environment; throws a ConfigError naming every variable that is wrong. */
+export function parseSettings<G extends SettingsGroup>(
+  group: G,
+  env: Record<string, string | undefined> = process.env,
+): Settings[G] {
+  const result = schemas[group].safeParse(env);
+  if (!result.success) throw failure(result.error.issues);
+  return result.data;
+}
+
+/** Groups read on every call instead of once per runtime (a budget a test changes between invocations). */
+const READ_EVERY_TIME: readonly SettingsGroup[] = ['validation'];
+
+/** This process's settings by group, parsed from `process.env` on first use (see shared/runtime.ts). */
+export const settings = Object.fromEntries(
+  (Object.keys(groups) as SettingsGroup[]).map((group) => {
+    const read = () =>
+      READ_EVERY_TIME.includes(group) ? parseSettings(group) : perRuntime(read, () => parseSettings(group));
+    return [group, read];
+  }),
+) as { readonly [G in SettingsGroup]: () => Settings[G] };
+
+/**
+ * The environment block holding these values: each written as its variable's text and checked by
+ * parsing it back, so a bad value fails where it is set, naming the variable. `isUnresolved` names the
+ * values that cannot be checked yet (CDK tokens, whose value only CloudFormation knows).
+ */
+export function environmentFor(
+  values: EnvironmentValues,
+  options: { isUnresolved?: (text: string) => boolean } = {},
+): Record<string, string> {
+  const environment: Record<string, string> = {};
+  const issues: z.core.$ZodIssue[] = [];
+  for (const [key, value] of Object.entries(values)) {
+    if (value === undefined) continue;
+    const declared = variables[key as VariableName];
+    if (!declared) throw new ConfigError(`Invalid configuration: ${key}: not a declared setting`);
+    const text = declared.encode(value);
+    if (!options.isUnresolved?.(text)) {
+      const parsed = declared.schema.safeParse(text);
+      if (!parsed.success) issues.push(...parsed.error.issues.map((i) => ({ ...i, path: [key, ...i.path] })));
+    }
+    environment[key] = text;
+  }
+  if (issues.length > 0) throw failure(issues);
+  return environment;
+}

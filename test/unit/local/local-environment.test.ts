@@ -1,0 +1,125 @@
+/**
+ * The local stack's side of the settings contract: the one environment it writes serves every function
+ * (each settings group parses from it), and at start it resumes exactly the jobs that had not finished.
+ */
+import type { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LOCAL_RESOURCES, localCatalog, localFunctionSettings } from '#infra/local/local-environment';
+import { readLocalSettings } from '#infra/local/local-settings';
+import { resumeUnfinishedJobs } from '#infra/local/resume-jobs';
+import { createTokenIssuer } from '#infra/local/token-issuer';
+import { dynamoDocumentClient } from '#shared/aws/clients';
+import { type JobRecord, jobRepository } from '#shared/jobs/job-repository';
+import { JobStatus } from '#shared/jobs/job-status';
+import { environmentFor, parseSettings, type SettingsGroup, settings } from '#shared/settings';
+import { startAwsEmulators } from '#test/support/aws-emulators';
+
+describe('the environment of the local stack', () => {
+  const settingsOfStack = readLocalSettings({ WORKFLOW_TIME_SCALE: '60' });
+  const issuer = createTokenIssuer({
+    issuer: 'https://local-idp.example',
+    audience: 'imputation-gateway-local',
+  });
+  const env = environmentFor(
+    localFunctionSettings({
+      settings: settingsOfStack,
+      endpoints: {
+        dynamodb: 'http://127.0.0.1:1001',
+        s3: 'http://127.0.0.1:1002',
+        secretsManager: 'http://127.0.0.1:1003',
+        stepFunctions: 'http://127.0.0.1:1004',
+      },
+      stateMachineArn: 'arn:aws:states:us-east-1:000000000000:stateMachine:imputation-job',
+      issuer,
+      catalog: localCatalog(settingsOfStack, 'http://127.0.0.1:1005'),
+    }),
+  );
+
+  it('holds every setting of every group, since one process serves all functions', () => {
+    for (const group of Object.keys(settings) as SettingsGroup[]) {
+      expect(() => parseSettings(group, env), group).not.toThrow();
+    }
+    expect(parseSettings('auth', env)).toMatchObject({ AUTH_MODE: 'oidc', OIDC_JWKS_JSON: issuer.jwks });
+    expect(parseSettings('backoff', env).WORKFLOW_TIME_SCALE).toBe(60);
+    expect(parseSettings('table', env).TABLE_NAME).toBe(LOCAL_RESOURCES.table);
+    expect(env).toMatchObject({
+      AWS_ENDPOINT_URL_SFN: 'http://127.0.0.1:1004',
+      AWS_S3_FORCE_PATH_STYLE: 'true',
+    });
+  });
+
+  it('points every catalog service at the simulator', () => {
+    const catalog = parseSettings('catalog', env).SERVICE_CATALOG as { id: string; baseUrl: string }[];
+    expect(catalog.map((service) => [service.id, service.baseUrl])).toEqual([
+      ['michigan', 'http://127.0.0.1:1005'],
+      ['topmed', 'http://127.0.0.1:1005'],
+      ['h3africa', 'http://127.0.0.1:1005'],
+    ]);
+  });
+});
+
+describe('resuming unfinished jobs at start', () => {
+  let aws: Awaited<ReturnType<typeof startAwsEmulators>>;
+  beforeAll(async () => {
+    aws = await startAwsEmulators();
+  });
+  afterAll(() => aws?.close());
+
+  const job = (jobId: string, status: JobStatus, externalJobId?: string): JobRecord => ({
+    jobId,
+    owner: 'rita',
+    name: jobId,
+    serviceId: 'michigan',
+    refPanel: 'apps@1000g-phase-3-v5',
+    build: 'hg19',
+    phasing: 'eagle',
+    population: 'eur',
+    mode: 'imputation',
+    r2Filter: '0',
+    inputs: [],
+    status,
+    externalJobId,
+    createdAt: '2026-11-23T00:00:00.000Z',
+    updatedAt: '2026-11-23T00:00:00.000Z',
+    statusChangedAt: '2026-11-23T00:00:00.000Z',
+    events: [{ at: '2026-11-23T00:00:00.000Z', to: status }],
+  });
+
+  it('starts one execution per unfinished job: from the start, or from the poll loop once submitted', async () => {
+    for (const record of [
+      job('01RESUME0000000000000000A1', JobStatus.QUEUED),
+      job('01RESUME0000000000000000A2', JobStatus.RUNNING, 'job-remote-2'),
+      job('01RESUME0000000000000000A3', JobStatus.SUCCEEDED, 'job-remote-3'),
+      job('01RESUME0000000000000000A4', JobStatus.CANCELED),
+    ]) {
+      await jobRepository().create(record);
+    }
+    const started: StartExecutionCommand['input'][] = [];
+    const sfn = {
+      send: async (command: StartExecutionCommand) => {
+        started.push(command.input);
+        return {};
+      },
+    } as unknown as SFNClient;
+    const stateMachineArn = 'arn:aws:states:us-east-1:000000000000:stateMachine:imputation-job';
+    const resumed = await resumeUnfinishedJobs({
+      documents: dynamoDocumentClient(),
+      tableName: aws.tableName,
+      executions: { sfn, stateMachineArn },
+      now: () => 7,
+    });
+    expect(resumed.sort()).toEqual(['01RESUME0000000000000000A1', '01RESUME0000000000000000A2']);
+    expect(started.map((input) => [input.name, JSON.parse(input.input!)]).sort()).toEqual([
+      ['01RESUME0000000000000000A1--resumed-7', { jobId: '01RESUME0000000000000000A1', owner: 'rita' }],
+      [
+        '01RESUME0000000000000000A2--resumed-7',
+        {
+          jobId: '01RESUME0000000000000000A2',
+          owner: 'rita',
+          poll: { outcome: 'WAIT', waitSeconds: 1, pollCount: 0 },
+        },
+      ],
+    ]);
+    expect(started.every((input) => input.stateMachineArn === stateMachineArn)).toBe(true);
+  });
+});
