@@ -11,10 +11,10 @@ import { dynamoDocumentClient } from '#shared/aws/clients';
 import { ItemStore } from '#shared/aws/item-store';
 import { tableEnv, userPartition } from '#shared/aws/table';
 import { tableKeys } from '#shared/aws/table-definition';
+import { perRuntime } from '#shared/runtime';
 import { decodeCursor, encodeCursor } from './job-cursor';
 import { claimIdempotencyKey, type IdempotencyBinding } from './job-idempotency';
 import type { JobPage, JobRecord, ResultFileOutcome } from './job-record';
-import { perRuntime } from '#shared/runtime';
 import { allowedPredecessors, IllegalTransitionError, type JobStatus } from './job-status';
 import {
   copyOutcomesMap,
@@ -204,7 +204,6 @@ export class JobRepository {
     );
   }
 }
-
 
 export function jobRepository(): JobRepository {
   return perRuntime(jobRepository, () => new JobRepository(dynamoDocumentClient(), tableEnv().TABLE_NAME));

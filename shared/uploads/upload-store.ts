@@ -76,7 +76,6 @@ export class UploadStore {
   }
 }
 
-
 export function uploadStore(): UploadStore {
   return perRuntime(uploadStore, () => new UploadStore(dynamoDocumentClient(), tableEnv().TABLE_NAME));
 }
