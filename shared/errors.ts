@@ -35,6 +35,8 @@ export const APP_ERROR_CODES = [
   'SERVICE_TOKEN_REJECTED',
   // Ours: reveals nothing but a request id.
   'INTERNAL',
+  // AWS throttled or failed us beyond the SDK's own retries: worth retrying shortly.
+  'TEMPORARILY_UNAVAILABLE',
 ] as const;
 export type AppErrorCode = (typeof APP_ERROR_CODES)[number];
 

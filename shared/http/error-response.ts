@@ -1,10 +1,12 @@
 /**
  * Maps any thrown value to the API's error body. Domain errors keep their code and message and get the
  * status their code maps to (status-codes.ts, the only such map); middy's own http errors (unsupported
- * media type, malformed JSON) get stable codes; everything else is a 500 that carries only a request id,
- * with the details in the log.
+ * media type, malformed JSON) get stable codes; an AWS fault that outlasted the SDK's retries
+ * (throttling, a 5xx) is a 503 with Retry-After; everything else is a 500 that carries only a request
+ * id, with the details in the log.
  */
 import type { APIGatewayProxyResult, Context } from 'aws-lambda';
+import { describeAwsFault, isTransientAwsFault } from '#shared/aws/aws-faults';
 import { AppError } from '#shared/errors';
 import { logger } from '#shared/logger';
 import { httpStatusOf } from './status-codes';
@@ -20,6 +22,9 @@ function isHttpLikeError(error: unknown): error is HttpLikeError {
     typeof error === 'object' && error !== null && typeof (error as HttpLikeError).statusCode === 'number'
   );
 }
+
+/** How long a caller should wait before retrying after AWS throttled us. */
+const RETRY_AFTER_SECONDS = 5;
 
 export function errorBody(
   status: number,
@@ -49,6 +54,17 @@ export function errorResponse(error: unknown, context?: Context): APIGatewayProx
       return errorBody(400, 'INVALID_JSON', 'The request body is not valid JSON');
     }
     return errorBody(error.statusCode, 'BAD_REQUEST', error.expose ? error.message : 'Bad request');
+  }
+  if (isTransientAwsFault(error)) {
+    // Throttling or a 5xx that outlasted the SDK's retries: the caller may simply retry; what AWS said
+    // (table names, capacity) stays in our log.
+    logger.warn('AWS fault after the SDK retries', { fault: describeAwsFault(error), error });
+    const busy = errorBody(
+      httpStatusOf('TEMPORARILY_UNAVAILABLE'),
+      'TEMPORARILY_UNAVAILABLE',
+      'The gateway is busy right now; retry in a few seconds',
+    );
+    return { ...busy, headers: { ...busy.headers, 'Retry-After': String(RETRY_AFTER_SECONDS) } };
   }
   const requestId = context?.awsRequestId ?? 'unknown';
   logger.error('unexpected error', { error });

@@ -329,16 +329,30 @@ describe('a cancel racing a submission', () => {
 
   it('cancels at once, stopping the workflow, when no upload is under way', async () => {
     const ivan = await h.userWithToken('ivan');
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
     h.sim.setOtherActiveJobs(ivan.serviceUser, 2);
     try {
       const jobId = await h.createJob(ivan);
       await h.waitForStatus(ivan, jobId, [JobStatus.WAITING_FOR_SLOT]);
+      // Hold the task's next look at the slots, so the cancel lands while the execution is inside it:
+      // only the stop can end it then (without the hold, a task that reads CANCELED first ends the
+      // execution on its own, which proves nothing about the stop).
+      h.sim.failNext({ method: 'GET', path: '/api/v2/jobs', gate });
+      const deadline = Date.now() + 20_000;
+      while (h.sim.held === 0) {
+        if (Date.now() > deadline) throw new Error('the slot check never reached the service');
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
       const canceled = await cancelJob(ivan, jobId);
       expect(canceled.status).toBe(JobStatus.CANCELED);
       const execution = await h.sfn.waitForJob(jobId);
       expect(execution.status).toBe('ABORTED');
       expect(h.sim.submissionsOf(ivan.serviceUser)).toHaveLength(0);
     } finally {
+      release();
       h.sim.setOtherActiveJobs(ivan.serviceUser, 0);
     }
   });

@@ -98,7 +98,7 @@ describe('DynamoDB throttling at the wire', () => {
 describe('what the product makes of throttling', () => {
   const mocked = mockedDynamo({ SERVICE_CATALOG: unreachableCatalog });
 
-  it('answers the API caller a 500 with a request id and nothing of AWS', async () => {
+  it('answers the API caller a 503 with Retry-After and nothing of AWS', async () => {
     mocked().on(GetCommand).rejects(throughputExceeded());
     mocked().on(QueryCommand).rejects(throttled());
     const caller = { sub: OWNER, username: 'alice', groups: [] };
@@ -106,8 +106,9 @@ describe('what the product makes of throttling', () => {
       await invoke(getJob, { method: 'GET', caller, pathParameters: { jobId: JOB_ID } }),
       await invoke(listJobs, { method: 'GET', caller }),
     ]) {
-      expect(answer.status).toBe(500);
-      expect(answer.body).toMatchObject({ error: { code: 'INTERNAL', message: /request id/ } });
+      expect(answer.status).toBe(503);
+      expect(answer.headers['Retry-After']).toBe('5');
+      expect(answer.body).toMatchObject({ error: { code: 'TEMPORARILY_UNAVAILABLE', message: /retry/ } });
       expect(answer.raw).not.toMatch(/Throughput|Throttl|provision|capacity|dynamo/i);
     }
   });

@@ -4,6 +4,7 @@
  * a workflow task that reads the token throws an error the state machine retries, while a token that
  * is really missing still fails the job with its own code. The token shows in no answer and no log.
  */
+import '#test/support/log-to-console';
 import {
   CreateSecretCommand,
   GetSecretValueCommand,
@@ -49,9 +50,6 @@ beforeAll(async () => {
     AWS_REGION: 'us-east-1',
     TABLE_NAME: 'gateway-test',
     SECRETS_PREFIX: 'gateway-test',
-    // Dev mode makes the logger write through the global console, which the test captures.
-    POWERTOOLS_LOG_LEVEL: 'DEBUG',
-    POWERTOOLS_DEV: 'true',
     SERVICE_CATALOG: catalogAt(sim.url),
   });
   resetRuntime();
@@ -89,11 +87,11 @@ const putToken = () =>
 const metadataWrites = () => [...dynamo.commandCalls(PutCommand), ...dynamo.commandCalls(UpdateCommand)];
 
 describe('PUT /me/credentials/{serviceId} while Secrets Manager is unavailable', () => {
-  it('answers 500 without the token and writes no metadata when replacing the secret fails', async () => {
+  it('answers 503 (retry shortly) without the token and writes no metadata when replacing the secret fails', async () => {
     secrets.on(PutSecretValueCommand).rejects(secretsManagerDown());
     const answer = await putToken();
-    expect(answer.status).toBe(500);
-    expect(answer.body).toMatchObject({ error: { code: 'INTERNAL' } });
+    expect(answer.status).toBe(503);
+    expect(answer.body).toMatchObject({ error: { code: 'TEMPORARILY_UNAVAILABLE' } });
     expect(answer.raw).not.toContain(token);
     expect(answer.raw).not.toMatch(/server side|secret/i);
     expect(metadataWrites()).toHaveLength(0);
@@ -108,7 +106,7 @@ describe('PUT /me/credentials/{serviceId} while Secrets Manager is unavailable',
       .on(CreateSecretCommand)
       .rejects(networkDown());
     const answer = await putToken();
-    expect(answer.status).toBe(500);
+    expect(answer.status).toBe(503);
     expect(answer.raw).not.toMatch(/ECONNREFUSED|10\.0\.0\.1/);
     expect(secrets.commandCalls(CreateSecretCommand)).toHaveLength(1);
     expect(metadataWrites()).toHaveLength(0);
@@ -117,7 +115,7 @@ describe('PUT /me/credentials/{serviceId} while Secrets Manager is unavailable',
   it('when the metadata write fails after the secret, a retry of the request stores it', async () => {
     secrets.on(PutSecretValueCommand).resolves({});
     dynamo.on(UpdateCommand).rejectsOnce(throughputExceeded()).resolves({ Attributes: credentialItem() });
-    expect((await putToken()).status).toBe(500);
+    expect((await putToken()).status).toBe(503);
     const retried = await putToken();
     expect(retried.status).toBe(200);
     expect(retried.raw).not.toContain(token);
