@@ -1,5 +1,5 @@
 /** Workflow task: continue a long job's polling in a new execution before the history limit. */
-import type { z } from 'zod';
+import * as z from 'zod/mini';
 import { continueAsNewExecution } from '#shared/workflow/continue-execution';
 import { jobRefSchema } from '#shared/workflow/job-context';
 import { pollStateSchema } from '#shared/workflow/poll-state';
@@ -7,6 +7,6 @@ import { workflowTask } from '#shared/workflow/workflow-task';
 
 export const handler = workflowTask(
   'continue-execution',
-  jobRefSchema.extend({ poll: pollStateSchema }),
+  z.extend(jobRefSchema, { poll: pollStateSchema }),
   ({ poll, ...ref }) => continueAsNewExecution(ref, poll as z.infer<typeof pollStateSchema>),
 );

@@ -1,4 +1,5 @@
 /** Workflow task: read the service's job state, record progress, choose the next wait. */
+import * as z from 'zod/mini';
 import { jobRefSchema } from '#shared/workflow/job-context';
 import { pollImputationJob } from '#shared/workflow/poll-job';
 import { pollStateSchema } from '#shared/workflow/poll-state';
@@ -6,6 +7,6 @@ import { workflowTask } from '#shared/workflow/workflow-task';
 
 export const handler = workflowTask(
   'poll-job',
-  jobRefSchema.extend({ previous: pollStateSchema }),
+  z.extend(jobRefSchema, { previous: pollStateSchema }),
   ({ previous, ...ref }) => pollImputationJob(ref, previous),
 );

@@ -1,5 +1,5 @@
 /** Workflow task: submit to the service with the owner's token, or wait for a free slot. */
-import { z } from 'zod/mini';
+import * as z from 'zod/mini';
 import { jobRefSchema } from '#shared/workflow/job-context';
 import { pollStateSchema } from '#shared/workflow/poll-state';
 import { submitImputationJob } from '#shared/workflow/submit-job';
@@ -7,6 +7,6 @@ import { workflowTask } from '#shared/workflow/workflow-task';
 
 export const handler = workflowTask(
   'submit-job',
-  jobRefSchema.extend({ previous: z.optional(pollStateSchema) }),
+  z.extend(jobRefSchema, { previous: z.optional(pollStateSchema) }),
   ({ previous, ...ref }) => submitImputationJob(ref, previous),
 );

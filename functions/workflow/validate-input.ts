@@ -5,7 +5,7 @@
  * result, does not exist on the first call.
  */
 import type { Context } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { jobRefSchema } from '#shared/workflow/job-context';
 import {
   previousValidationSchema,
@@ -14,8 +14,8 @@ import {
 } from '#shared/workflow/validate-input';
 import { workflowTask } from '#shared/workflow/workflow-task';
 
-const inputSchema = jobRefSchema.extend({
-  state: z.object({ validation: previousValidationSchema.optional() }).optional(),
+const inputSchema = z.extend(jobRefSchema, {
+  state: z.optional(z.object({ validation: z.optional(previousValidationSchema) })),
 });
 
 export const handler = (event: unknown, context?: Context) => {

@@ -4,7 +4,7 @@
  * header, path or body.
  */
 import type { APIGatewayProxyEvent } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 
 export interface Caller {
   sub: string;
@@ -12,17 +12,22 @@ export interface Caller {
   groups: string[];
 }
 
+const groupListSchema = z.array(z.string());
+
 const contextSchema = z.object({
-  sub: z.string().min(1),
-  username: z.string().min(1),
-  groups: z.string().transform((json, ctx) => {
-    try {
-      return z.array(z.string()).parse(JSON.parse(json));
-    } catch {
-      ctx.addIssue({ code: 'custom', message: 'groups is not a JSON list of strings' });
-      return z.NEVER;
-    }
-  }),
+  sub: z.string().check(z.minLength(1)),
+  username: z.string().check(z.minLength(1)),
+  groups: z.pipe(
+    z.string(),
+    z.transform((json: string, payload) => {
+      try {
+        return groupListSchema.parse(JSON.parse(json));
+      } catch {
+        payload.issues.push({ code: 'custom', message: 'groups is not a JSON list of strings', input: json });
+        return z.NEVER;
+      }
+    }),
+  ),
 });
 
 export function callerToAuthorizerContext(caller: Caller): Record<string, string> {

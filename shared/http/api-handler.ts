@@ -12,7 +12,7 @@ import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import httpJsonBodyParser from '@middy/http-json-body-parser';
 import httpSecurityHeaders from '@middy/http-security-headers';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
-import type { z } from 'zod';
+import type { $ZodObject, $ZodType, $ZodUndefined, output } from 'zod/v4/core';
 import { type Caller, callerFromEvent } from '#shared/auth/caller';
 import { logger } from '#shared/logger';
 import { settings } from '#shared/settings';
@@ -35,28 +35,29 @@ export interface ApiResponse {
   headers?: Record<string, string>;
 }
 
-export interface ApiSpec<B extends z.ZodType, P extends z.ZodType, Q extends z.ZodType> {
+/** Any zod schema: `zod/mini` or classic. */
+export interface ApiSpec<B extends $ZodType, P extends $ZodType, Q extends $ZodType> {
   body?: B;
   path?: P;
   query?: Q;
 }
 
 export function apiHandler<
-  B extends z.ZodType = z.ZodUndefined,
-  P extends z.ZodType = z.ZodObject<Record<string, never>>,
-  Q extends z.ZodType = z.ZodObject<Record<string, never>>,
+  B extends $ZodType = $ZodUndefined,
+  P extends $ZodType = $ZodObject<Record<string, never>>,
+  Q extends $ZodType = $ZodObject<Record<string, never>>,
 >(
   spec: ApiSpec<B, P, Q>,
-  fn: (request: ApiRequest<z.infer<B>, z.infer<P>, z.infer<Q>>) => Promise<ApiResponse>,
+  fn: (request: ApiRequest<output<B>, output<P>, output<Q>>) => Promise<ApiResponse>,
 ) {
   const core = async (event: APIGatewayProxyEvent, context: Context): Promise<APIGatewayProxyResult> => {
     const caller = callerFromEvent(event);
     const input = validateInput(spec, event);
     const result = await fn({
       caller,
-      body: input.body as z.infer<B>,
-      path: input.path as z.infer<P>,
-      query: input.query as z.infer<Q>,
+      body: input.body as output<B>,
+      path: input.path as output<P>,
+      query: input.query as output<Q>,
       headers: event.headers ?? {},
       event,
       context,

@@ -1,12 +1,17 @@
-/** zod validation of the parts of a REST proxy event, reported as one 400 with every problem listed. */
+/**
+ * zod validation of the parts of a REST proxy event, reported as one 400 with every problem listed.
+ * Any zod schema will do (`zod/mini` or classic): it is parsed with zod's core, which is all a
+ * `zod/mini` bundle carries.
+ */
 import type { APIGatewayProxyEvent } from 'aws-lambda';
-import type { z } from 'zod';
+import { type core, safeParse } from 'zod/mini';
+import '#shared/zod-english';
 import { ValidationError } from '#shared/errors';
 
 interface Schemas {
-  body?: z.ZodType;
-  path?: z.ZodType;
-  query?: z.ZodType;
+  body?: core.$ZodType;
+  path?: core.$ZodType;
+  query?: core.$ZodType;
 }
 
 export interface ValidationIssue {
@@ -17,9 +22,9 @@ export interface ValidationIssue {
 
 export function validateInput(spec: Schemas, event: APIGatewayProxyEvent) {
   const issues: ValidationIssue[] = [];
-  const check = (where: ValidationIssue['in'], schema: z.ZodType | undefined, value: unknown) => {
+  const check = (where: ValidationIssue['in'], schema: core.$ZodType | undefined, value: unknown) => {
     if (!schema) return undefined;
-    const parsed = schema.safeParse(value);
+    const parsed = safeParse(schema, value);
     if (parsed.success) return parsed.data;
     for (const issue of parsed.error.issues) {
       issues.push({ in: where, path: issue.path.join('.'), message: issue.message });

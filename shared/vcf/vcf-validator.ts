@@ -6,7 +6,7 @@
  * returning a small cursor from which a later call resumes with a range read starting at the cursor's
  * block. Memory stays flat: one compressed block, one inflated block, at most one joined line.
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { type BgzfReadStats, readBgzfBlocks } from './bgzf-reader';
 import { DEFAULT_MAX_LINE_BYTES, LineReader } from './line-reader';
 import { checkHeaderLine, type HeaderState } from './vcf-header';
@@ -19,20 +19,23 @@ import {
 } from './vcf-problems';
 import { RecordScanner, type RecordState } from './vcf-record';
 
+/** A whole number from 0 up. */
+const count = () => z.int().check(z.nonnegative());
+
 /** Where and in which state a paused file resumes: a BGZF virtual offset plus what the checks carry on. */
 export const fileCursorSchema = z.object({
   /** Compressed offset of the BGZF block in which the next line starts (the range GET starts here). */
-  block: z.number().int().nonnegative(),
+  block: count(),
   /** Offset of that line in the block's inflated data (0…65,536). */
-  within: z.number().int().min(0).max(65_536),
+  within: z.int().check(z.minimum(0), z.maximum(65_536)),
   /** Lines read before it: the next line is `line + 1`. */
-  line: z.number().int().nonnegative(),
+  line: count(),
   fileformat: z.boolean(),
   /** Null while the header is still being read. */
-  sampleCount: z.number().int().nonnegative().nullable(),
-  chromosome: z.string().max(256).nullable(),
-  lastPosition: z.number().int().nonnegative(),
-  records: z.number().int().nonnegative(),
+  sampleCount: z.nullable(count()),
+  chromosome: z.nullable(z.string().check(z.maxLength(256))),
+  lastPosition: count(),
+  records: count(),
   phaseLocked: z.boolean(),
 });
 export type FileCursor = z.infer<typeof fileCursorSchema>;

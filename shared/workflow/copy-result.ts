@@ -12,7 +12,7 @@ import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { GetObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { s3Client, s3StreamingClient } from '#shared/aws/clients';
 import {
   CloudgeneBadRequestError,
@@ -29,7 +29,7 @@ import { JobFailure, TransientError } from './task-errors';
 export const copyResultSchema = z.object({
   jobId: z.string(),
   owner: z.string(),
-  file: z.object({ name: z.string(), index: z.number().int().nonnegative() }),
+  file: z.object({ name: z.string(), index: z.int().check(z.nonnegative()) }),
 });
 
 const MiB = 1024 * 1024;

@@ -1,12 +1,15 @@
 /** What every workflow task starts from: the job (by owner and id), its service and a client for it. */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { findService, type ServiceDefinition } from '#shared/catalog/service-catalog';
 import { CloudgeneClient } from '#shared/cloudgene/client';
 import { ownerSession } from '#shared/credentials/service-credentials';
 import { type JobRecord, jobRepository } from '#shared/jobs/job-repository';
 import { JobFailure } from './task-errors';
 
-export const jobRefSchema = z.object({ jobId: z.string().min(1), owner: z.string().min(1) });
+export const jobRefSchema = z.object({
+  jobId: z.string().check(z.minLength(1)),
+  owner: z.string().check(z.minLength(1)),
+});
 export type JobRef = z.infer<typeof jobRefSchema>;
 
 /** Service calls from tasks may be slow (uploads of GBs); Lambda's own timeout still bounds them. */

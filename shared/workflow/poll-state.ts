@@ -4,7 +4,7 @@
  * counters. It lives in the execution history, so it carries numbers and outcomes only, never a token or
  * the service's text. Loose: fields a task adds for a later state (e.g. the Map's `files`) pass through.
  */
-import { z } from 'zod/mini';
+import * as z from 'zod/mini';
 
 export const pollStateSchema = z.looseObject({
   outcome: z.optional(z.string()),

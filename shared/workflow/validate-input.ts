@@ -7,7 +7,7 @@
  * the BGZF block where it stopped.
  */
 import { GetObjectCommand, type GetObjectCommandOutput } from '@aws-sdk/client-s3';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { s3Client } from '#shared/aws/clients';
 import { findService } from '#shared/catalog/service-catalog';
 import { type JobInput, type JobRecord, jobRepository } from '#shared/jobs/job-repository';
@@ -20,25 +20,28 @@ import { type FileCursor, fileCursorSchema, validateVcf } from '#shared/vcf/vcf-
 import { type JobRef, loadJob } from './job-context';
 import { TransientError } from './task-errors';
 
+/** A whole number from 0 up. */
+const count = () => z.int().check(z.nonnegative());
+
 const fileDoneSchema = z.object({
-  chromosomes: z.array(z.string().max(256)).max(8),
-  samples: z.number().int().nonnegative().nullable(),
-  records: z.number().int().nonnegative(),
+  chromosomes: z.array(z.string().check(z.maxLength(256))).check(z.maxLength(8)),
+  samples: z.nullable(count()),
+  records: count(),
   /** `<file name>: line N: why`, when the file is invalid. */
-  problem: z.string().max(2000).optional(),
+  problem: z.optional(z.string().check(z.maxLength(2000))),
 });
 
 export const validationCheckpointSchema = z.object({
   /** Index in the job's inputs of the file to validate next. */
-  file: z.number().int().nonnegative(),
+  file: count(),
   /** Where that file resumes (BGZF virtual offset and the checks' state); absent: from its start. */
-  cursor: fileCursorSchema.optional(),
+  cursor: z.optional(fileCursorSchema),
   /** The file's ETag when its validation started: a file replaced meanwhile is not resumed. */
-  etag: z.string().max(200).optional(),
+  etag: z.optional(z.string().check(z.maxLength(200))),
   /** The files before `file`, in order. */
-  done: z.array(fileDoneSchema).max(100),
+  done: z.array(fileDoneSchema).check(z.maxLength(100)),
   /** Invocations so far, for the logs. */
-  invocations: z.number().int().nonnegative(),
+  invocations: count(),
 });
 export type ValidationCheckpoint = z.infer<typeof validationCheckpointSchema>;
 
@@ -51,7 +54,7 @@ export type ValidationResult =
 /** What the previous invocation returned (the state machine passes it back). */
 export const previousValidationSchema = z.object({
   outcome: z.string(),
-  checkpoint: validationCheckpointSchema.optional(),
+  checkpoint: z.optional(validationCheckpointSchema),
 });
 
 /** Time kept back for the checkpoint, the status write and the response before the Lambda's timeout. */

@@ -1,10 +1,12 @@
 /**
  * The one wrapper of workflow task handlers: parse the state input with zod, log with the job id, and
  * give errors the names the ASL's Retry and Catch rules match on. A task that finds its job already moved
- * on (a concurrent cancel, a retried step) ends quietly instead of failing the job.
+ * on (a concurrent cancel, a retried step) ends quietly instead of failing the job. Any zod schema will
+ * do (`zod/mini` or classic): it is parsed with zod's core, which is all a `zod/mini` bundle carries.
  */
 import type { Context } from 'aws-lambda';
-import type { z } from 'zod';
+import { type core, type output, safeParse } from 'zod/mini';
+import '#shared/zod-english';
 import { describeAwsFault, isTransientAwsFault } from '#shared/aws/aws-faults';
 import { JobTransitionConflict, jobRepository } from '#shared/jobs/job-repository';
 import { isTerminal } from '#shared/jobs/job-status';
@@ -34,13 +36,25 @@ async function recordedFailure(ref: { jobId: string; owner: string }, error: unk
   return sanitized;
 }
 
-export function workflowTask<S extends z.ZodType, R>(
+/**
+ * The state input as the schema reads it. A mismatch (a bug in the ASL or a task's output) is thrown as
+ * `ZodError`, the name classic zod's `parse` gave it, which Step Functions and RecordFailure report.
+ */
+function parseInput<S extends core.$ZodType>(schema: S, event: unknown): output<S> {
+  const parsed = safeParse(schema, event);
+  if (parsed.success) return parsed.data;
+  const error = parsed.error;
+  error.name = 'ZodError';
+  throw error;
+}
+
+export function workflowTask<S extends core.$ZodType, R>(
   name: string,
   schema: S,
-  run: (input: z.infer<S>) => Promise<R>,
+  run: (input: output<S>) => Promise<R>,
 ): (event: unknown, context?: Context) => Promise<R | { outcome: 'STOPPED' }> {
   return async (event, context) => {
-    const input = schema.parse(event) as z.infer<S> & { jobId: string; owner: string };
+    const input = parseInput(schema, event) as output<S> & { jobId: string; owner: string };
     logger.resetKeys();
     logger.appendKeys({ task: name, jobId: input.jobId, requestId: context?.awsRequestId });
     try {

@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
+import * as mini from 'zod/mini';
 import { ConflictError, NotFoundError } from '#shared/errors';
 import { apiHandler } from '#shared/http/api-handler';
 import { invoke } from '#test/support/api-event';
@@ -72,6 +73,34 @@ describe('the HTTP stack shared by every API handler', () => {
     expect(where).toEqual(
       expect.arrayContaining(['path:itemId', 'query:limit', 'body:name', 'body:size', 'body:']),
     );
+  });
+
+  it('takes zod/mini schemas alike: the same parsed values and the same problems listed', async () => {
+    const miniEcho = apiHandler(
+      {
+        path: mini.object({ itemId: mini.string().check(mini.regex(/^[a-z]+$/)) }),
+        query: mini.object({
+          limit: mini._default(mini.coerce.number().check(mini.int(), mini.minimum(1), mini.maximum(50)), 10),
+        }),
+        body: mini.strictObject({
+          name: mini.string().check(mini.minLength(1)),
+          size: mini.int().check(mini.positive()),
+        }),
+      },
+      async ({ caller, path, query, body }) => ({ status: 201, body: { caller, path, query, body } }),
+    );
+    const invalid = {
+      ...valid,
+      pathParameters: { itemId: 'ABC' },
+      query: { limit: '500' },
+      body: { name: '', size: -1, extra: true },
+    };
+    for (const input of [valid, { ...valid, query: {} }, invalid]) {
+      const [classic, withMini] = [await invoke(echo, input), await invoke(miniEcho, input)];
+      expect(withMini.status).toBe(classic.status);
+      expect(withMini.body).toEqual(classic.body);
+    }
+    expect((await invoke(miniEcho, invalid)).body.error.details).toHaveLength(5);
   });
 
   it('rejects malformed JSON with 400 INVALID_JSON', async () => {
