@@ -13,6 +13,6 @@ export default defineConfig({
     ],
     testTimeout: 15_000,
     // Handlers log JSON lines; tests that assert on logs raise the level themselves.
-    env: { POWERTOOLS_LOG_LEVEL: 'SILENT' },
+    env: { POWERTOOLS_LOG_LEVEL: 'SILENT', POWERTOOLS_METRICS_DISABLED: 'true' },
   },
 });

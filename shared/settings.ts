@@ -173,6 +173,10 @@ const external = {
     'Powertools: the lowest level logged (any case)',
   ),
   POWERTOOLS_DEV: variable(z.enum(['true', 'false']), 'Powertools: pretty logs through the global console'),
+  POWERTOOLS_METRICS_DISABLED: variable(
+    z.enum(['true', 'false']),
+    'Powertools: no EMF metric lines (shared/metrics.ts) — the local stack and the tests',
+  ),
   NODE_OPTIONS: variable(z.string(), 'Node: options of every function (source-mapped stack traces)'),
 };
 

@@ -79,6 +79,8 @@ export function localFunctionSettings(options: {
     OIDC_JWKS_JSON: issuer.jwks,
     POWERTOOLS_SERVICE_NAME: 'imputation-gateway-local',
     POWERTOOLS_LOG_LEVEL: settings.POWERTOOLS_LOG_LEVEL,
+    // No CloudWatch here to read them: EMF lines would only crowd the log.
+    POWERTOOLS_METRICS_DISABLED: 'true',
   };
 }
 

@@ -13,6 +13,7 @@ import { getServiceOptions } from '#shared/catalog/service-options';
 import { serviceSession } from '#shared/credentials/service-credentials';
 import { ConflictError, NotFoundError, ValidationError } from '#shared/errors';
 import { logger } from '#shared/logger';
+import { recordMetric } from '#shared/metrics';
 import { getUpload, inputKey } from '#shared/uploads/uploads';
 import { InvalidCursorError, type JobRecord, JobTransitionConflict, jobRepository } from './job-repository';
 import { type CreateJobRequest, checkAgainstServiceOptions } from './job-request';
@@ -87,6 +88,7 @@ export async function createJob(caller: Caller, request: CreateJobRequest, idemp
     return { job: await ensureStarted(existing), created: false };
   }
   logger.info('job created', { jobId, serviceId: service.id, inputs: inputs.length });
+  recordMetric('JobsCreated', service.id);
   return { job: await ensureStarted(job), created: true };
 }
 

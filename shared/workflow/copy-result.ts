@@ -23,6 +23,7 @@ import { type JobRecord, jobRepository, type ResultFileOutcome } from '#shared/j
 import { JobStatus } from '#shared/jobs/job-status';
 import { deleteResultObject, resultKey, resultsEnv } from '#shared/jobs/result-store';
 import { logger } from '#shared/logger';
+import { recordMetric } from '#shared/metrics';
 import { anonymousClient, type JobRef, loadJob } from './job-context';
 import { JobFailure, TransientError } from './task-errors';
 
@@ -160,6 +161,7 @@ export async function copyResultFile(
     at: new Date().toISOString(),
   };
   await record(job, file.index, outcome, key);
+  recordMetric('BytesCopied', job.serviceId, counter.bytes);
   return summary(outcome);
 }
 

@@ -9,6 +9,7 @@ import {
 import { isTerminal, JobStatus, jobStatuses } from '#shared/jobs/job-status';
 import { deleteResultObject, resultKey } from '#shared/jobs/result-store';
 import { logger } from '#shared/logger';
+import { recordMetric } from '#shared/metrics';
 import { type JobRef, loadJob, ownerClient, submissionMarker } from './job-context';
 import { describeFailure } from './task-errors';
 
@@ -67,6 +68,7 @@ export async function finalizeJob(
       set: { results: copied, missingResults: missing, error },
       detail: `${error.code}; ${copied.length} other result file(s) copied`,
     });
+    recordMetric('JobsFailed', job.serviceId);
     return { outcome: 'FAILED' };
   }
 
@@ -86,6 +88,7 @@ export async function finalizeJob(
       `${copied.length} result file(s), ${bytes} bytes copied` +
       (missing.length > 0 ? `; ${missing.length} missing` : ''),
   });
+  recordMetric('JobsSucceeded', job.serviceId);
   return { outcome: 'SUCCEEDED' };
 }
 
@@ -147,6 +150,7 @@ export async function recordJobFailure(
       set: { error, ...(results.length > 0 ? { results } : {}) },
       detail: error.code,
     });
+    if (job) recordMetric('JobsFailed', job.serviceId);
   } catch (failure) {
     // Already in a final state (e.g. canceled meanwhile, or the job was deleted): nothing to record.
     if (!(failure instanceof JobTransitionConflict)) throw failure;

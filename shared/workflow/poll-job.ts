@@ -11,6 +11,7 @@ import { CloudgeneNotFoundError, ServiceUnavailableError } from '#shared/cloudge
 import { jobRepository, type RemoteResultFile } from '#shared/jobs/job-repository';
 import { isTerminal, JobStatus, statusFromRemoteState } from '#shared/jobs/job-status';
 import { logger } from '#shared/logger';
+import { recordMetric } from '#shared/metrics';
 import { backoffEnv, nextWaitSeconds, pollPolicy, scaledWait } from './backoff';
 import { type JobRef, loadJob, ownerClient } from './job-context';
 import type { PollState } from './poll-state';
@@ -34,6 +35,7 @@ export async function pollImputationJob(
 
   const client = await ownerClient(job);
   const pollCount = (previous.pollCount ?? 0) + 1;
+  recordMetric('Polls', job.serviceId);
   const wait = (changed: boolean, extra: Partial<PollState> = {}): PollState => {
     const base = nextWaitSeconds(previous.baseWaitSeconds, changed, pollPolicy());
     const outcome = pollCount >= backoffEnv().MAX_POLLS_PER_EXECUTION ? 'CONTINUE' : 'WAIT';

@@ -16,6 +16,7 @@ import { type JobRecord, jobRepository } from '#shared/jobs/job-repository';
 import { isTerminal, JobStatus } from '#shared/jobs/job-status';
 import { resultPassword } from '#shared/jobs/result-password';
 import { logger } from '#shared/logger';
+import { recordMetric } from '#shared/metrics';
 import { uploadsEnv } from '#shared/uploads/uploads';
 import { nextWaitSeconds, pollPolicy, scaledWait, slotWaitPolicy } from './backoff';
 import { type JobRef, jobService, loadJob, ownerClient, submissionMarker } from './job-context';
@@ -204,6 +205,7 @@ export function submissionMayStillAppear(job: JobRecord, now = Date.now()): bool
 }
 
 async function waitForSlot(job: JobRecord, previous: PollState, reason: string) {
+  recordMetric('SlotWaits', job.serviceId);
   const base = nextWaitSeconds(
     previous.outcome === 'WAIT_FOR_SLOT' ? previous.baseWaitSeconds : undefined,
     false,

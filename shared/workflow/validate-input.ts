@@ -13,6 +13,7 @@ import { findService } from '#shared/catalog/service-catalog';
 import { type JobInput, type JobRecord, jobRepository } from '#shared/jobs/job-repository';
 import { JobStatus } from '#shared/jobs/job-status';
 import { logger } from '#shared/logger';
+import { recordMetric } from '#shared/metrics';
 import { settings } from '#shared/settings';
 import { uploadsEnv } from '#shared/uploads/uploads';
 import { formatProblem, SAMPLE_LIMITS, type VcfRules } from '#shared/vcf/vcf-problems';
@@ -126,6 +127,8 @@ export async function validateJobInput(
       detail: 'input validation failed',
       set: { error: { code: 'INPUT_INVALID', message: problems.join('\n') } },
     });
+    recordMetric('ValidationFailures', job.serviceId);
+    recordMetric('JobsFailed', job.serviceId);
     return { outcome: 'INVALID', invocations: checkpoint.invocations };
   }
   const chromosomes = checkpoint.done.flatMap((file) => file.chromosomes);

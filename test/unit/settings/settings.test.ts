@@ -94,6 +94,7 @@ const samples: Required<EnvironmentValues> = {
   POWERTOOLS_SERVICE_NAME: 'gateway',
   POWERTOOLS_LOG_LEVEL: 'DEBUG',
   POWERTOOLS_DEV: 'false',
+  POWERTOOLS_METRICS_DISABLED: 'true',
   NODE_OPTIONS: '--enable-source-maps',
 };
 
