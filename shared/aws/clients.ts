@@ -14,8 +14,20 @@ import { settings } from '#shared/settings';
 
 const destroy = (client: { destroy(): void }) => client.destroy();
 
+/** What is done to each client as it is built (the workflow tasks' X-Ray tracing: shared/workflow/tracing.ts). */
+type Instrument = <C extends object>(client: C) => C;
+let instrument: Instrument = (client) => client;
+
+/**
+ * Wraps every client built from now on, e.g. with a tracer. Only the modules that want it call this, so
+ * a function that does not (the API handlers) bundles no tracing code.
+ */
+export function instrumentAwsClients(wrap: Instrument): void {
+  instrument = wrap;
+}
+
 function dynamoClient(): DynamoDBClient {
-  return perRuntime(dynamoClient, () => new DynamoDBClient({}), destroy);
+  return perRuntime(dynamoClient, () => instrument(new DynamoDBClient({})), destroy);
 }
 
 export function dynamoDocumentClient(): DynamoDBDocumentClient {
@@ -25,11 +37,11 @@ export function dynamoDocumentClient(): DynamoDBDocumentClient {
 }
 
 export function secretsManagerClient(): SecretsManagerClient {
-  return perRuntime(secretsManagerClient, () => new SecretsManagerClient({}), destroy);
+  return perRuntime(secretsManagerClient, () => instrument(new SecretsManagerClient({})), destroy);
 }
 
 export function sfnClient(): SFNClient {
-  return perRuntime(sfnClient, () => new SFNClient({}), destroy);
+  return perRuntime(sfnClient, () => instrument(new SFNClient({})), destroy);
 }
 
 /**
@@ -37,11 +49,13 @@ export function sfnClient(): SFNClient {
  * of an empty body, and the local S3 emulator does not know the newer default checksums.
  */
 function newS3Client(): S3Client {
-  return new S3Client({
-    requestChecksumCalculation: 'WHEN_REQUIRED',
-    responseChecksumValidation: 'WHEN_REQUIRED',
-    forcePathStyle: settings.s3().AWS_S3_FORCE_PATH_STYLE,
-  });
+  return instrument(
+    new S3Client({
+      requestChecksumCalculation: 'WHEN_REQUIRED',
+      responseChecksumValidation: 'WHEN_REQUIRED',
+      forcePathStyle: settings.s3().AWS_S3_FORCE_PATH_STYLE,
+    }),
+  );
 }
 
 export function s3Client(): S3Client {

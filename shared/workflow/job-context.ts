@@ -5,6 +5,7 @@ import { CloudgeneClient } from '#shared/cloudgene/client';
 import { ownerSession } from '#shared/credentials/service-credentials';
 import { type JobRecord, jobRepository } from '#shared/jobs/job-repository';
 import { JobFailure } from './task-errors';
+import { annotate } from './tracing';
 
 export const jobRefSchema = z.object({
   jobId: z.string().check(z.minLength(1)),
@@ -18,6 +19,7 @@ const TASK_CALL_TIMEOUT_MS = 60_000;
 export async function loadJob(ref: JobRef): Promise<JobRecord> {
   const job = await jobRepository().get(ref.owner, ref.jobId);
   if (!job) throw new JobFailure('JOB_NOT_FOUND', `Job ${ref.jobId} no longer exists`);
+  annotate({ serviceId: job.serviceId });
   return job;
 }
 

@@ -12,6 +12,7 @@ import { JobTransitionConflict, jobRepository } from '#shared/jobs/job-repositor
 import { isTerminal } from '#shared/jobs/job-status';
 import { logger } from '#shared/logger';
 import { JobFailure, TransientError } from './task-errors';
+import { traced } from './tracing';
 
 /**
  * What the execution state may carry of a failure: the error's name (what Retry and Catch match on) and
@@ -58,7 +59,7 @@ export function workflowTask<S extends core.$ZodType, R>(
     logger.resetKeys();
     logger.appendKeys({ task: name, jobId: input.jobId, requestId: context?.awsRequestId });
     try {
-      return await run(input);
+      return await traced(name, { jobId: input.jobId }, () => run(input));
     } catch (error) {
       if (error instanceof JobTransitionConflict) {
         const job = await jobRepository().get(input.owner, input.jobId);

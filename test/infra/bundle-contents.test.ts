@@ -1,5 +1,5 @@
 /**
- * The bundles take their AWS credentials from the environment only (the Lambda runtime's role
+ * What the bundles hold. They take their AWS credentials from the environment only (the Lambda runtime's role
  * credentials): the default chain's other links — SSO, ini files, web identity, instance metadata —
  * and the STS/SSO clients they bring are not in them. test/infra/bundles.test.ts proves the bundles
  * still reach DynamoDB with environment credentials.
@@ -32,5 +32,17 @@ describe('credentials in the bundles', () => {
       expect(sources.filter((s) => s.includes(`/${left}/`))).toEqual([]);
     }
     expect(Object.keys(deployedBundling.esbuildArgs)).toEqual(['--alias:@aws-sdk/credential-provider-node']);
+    // Tracing is the workflow tasks' (shared/workflow/tracing.ts): no X-Ray SDK in an API function.
+    expect(sources.filter((s) => s.includes('/aws-xray-sdk-core/'))).toEqual([]);
+  }, 60_000);
+
+  it('the workflow tasks bundle the tracer', async () => {
+    const bundle = await bundleAsDeployed(
+      'functions/workflow/poll-job.ts',
+      mkdtempSync(join(tmpdir(), 'bundle-tracing-')),
+    );
+    const sources = (JSON.parse(readFileSync(`${bundle.file}.map`, 'utf8')) as { sources: string[] }).sources;
+    expect(sources.some((s) => s.includes('/aws-xray-sdk-core/'))).toBe(true);
+    expect(sources.some((s) => s.includes('shared/workflow/tracing.ts'))).toBe(true);
   }, 60_000);
 });

@@ -1,0 +1,80 @@
+/**
+ * What the workflow tasks send to X-Ray, received the way the X-Ray daemon receives it (UDP on the
+ * daemon address): a `## <task>` subsegment per invocation annotated with the job id and the imputation
+ * service, with the AWS SDK calls it made (DynamoDB, S3, Secrets Manager, Step Functions) and its calls to
+ * the imputation service as subsegments — and no token anywhere in them.
+ */
+import '#test/support/lambda-tracing';
+// Registered before the harness builds the runtime's clients, as a task's module is in a Lambda.
+import '#shared/workflow/tracing';
+import { createSocket, type Socket } from 'node:dgram';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { JobStatus } from '#shared/jobs/job-status';
+import { TRACE_ROOT, XRAY_DAEMON_PORT } from '#test/support/lambda-tracing';
+import { startWorkflowHarness, type WorkflowHarness } from './harness';
+
+interface Subsegment {
+  name: string;
+  trace_id?: string;
+  annotations?: Record<string, string | boolean>;
+  subsegments?: Subsegment[];
+  namespace?: string;
+}
+
+let h: WorkflowHarness;
+let daemon: Socket;
+const received: Subsegment[] = [];
+
+beforeAll(async () => {
+  daemon = createSocket('udp4');
+  daemon.on('message', (message) => {
+    // `{"format":"json","version":1}\n{…segment…}`
+    const [, body] = message.toString('utf8').split('\n');
+    if (body) received.push(JSON.parse(body) as Subsegment);
+  });
+  await new Promise<void>((resolve) => daemon.bind(XRAY_DAEMON_PORT, '127.0.0.1', resolve));
+  h = await startWorkflowHarness();
+});
+afterAll(async () => {
+  await h?.close();
+  daemon?.close();
+});
+
+const flatten = (segments: Subsegment[]): Subsegment[] =>
+  segments.flatMap((segment) => [segment, ...flatten(segment.subsegments ?? [])]);
+
+describe('X-Ray tracing of the workflow tasks', () => {
+  it('a subsegment per task invocation, annotated with job and service, around its AWS calls', async () => {
+    const alice = await h.userWithToken('alice');
+    const jobId = await h.createJob(alice);
+    await h.sfn.waitForJob(jobId);
+    expect((await h.job(alice, jobId)).status).toBe(JobStatus.SUCCEEDED);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+
+    const tasks = received.filter((segment) => segment.name.startsWith('## '));
+    const names = new Set(tasks.map((segment) => segment.name));
+    for (const task of ['validate-input', 'submit-job', 'poll-job', 'copy-result', 'finalize-job']) {
+      expect(names).toContain(`## ${task}`);
+    }
+    for (const task of tasks.filter((segment) => segment.annotations?.jobId === jobId)) {
+      expect(task.trace_id).toBe(TRACE_ROOT);
+      expect(task.annotations).toMatchObject({ jobId, Service: expect.any(String) });
+      // The copies of the Map run side by side in this one process, where "the current subsegment" is
+      // shared; a Lambda runs one invocation at a time, so only the sequential tasks are checked here.
+      if (task.name !== '## copy-result') expect(task.annotations).toMatchObject({ serviceId: 'michigan' });
+    }
+    expect(tasks.filter((segment) => segment.annotations?.jobId === jobId).length).toBeGreaterThanOrEqual(5);
+    const aws = new Set(
+      flatten(received)
+        .filter((segment) => segment.namespace === 'aws')
+        .map((segment) => segment.name),
+    );
+    for (const service of ['DynamoDB', 'S3', 'SecretsManager', 'SFN']) expect(aws).toContain(service);
+    // The calls to the imputation service (fetch, traced by Powertools) as remote subsegments.
+    const serviceHost = new URL(h.sim.url).hostname;
+    expect(flatten(received).some((s) => s.namespace === 'remote' && s.name === serviceHost)).toBe(true);
+    const token = h.sim.state.users.get(alice.serviceUser)?.token;
+    expect(token).toEqual(expect.any(String));
+    expect(JSON.stringify(received)).not.toContain(token);
+  });
+});
