@@ -55,7 +55,7 @@ export class OpenApiValidator {
   private readonly operations: { method: string; pattern: RegExp; params: number; operation: Operation }[] =
     [];
 
-  constructor(document: Json) {
+  constructor(document: object) {
     const doc = withComponentIds(document) as {
       paths: Record<string, Record<string, Operation>>;
       components?: { schemas?: Record<string, Json> };
