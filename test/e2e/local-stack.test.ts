@@ -20,7 +20,7 @@ beforeAll(async () => {
   api = await startValidatingProxy(() => stack.api);
 }, 90_000);
 afterEach(() => {
-  expect(api.takeViolations()).toEqual([]);
+  expect(api?.takeViolations() ?? []).toEqual([]);
 });
 afterAll(async () => {
   timings.validatedResponses = api?.checked ?? 0;
