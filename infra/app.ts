@@ -1,9 +1,11 @@
 /**
  * The CDK app (`cdk.json` → `npx tsx infra/app.ts`): settings from context, one stack, and the cdk-nag
- * AWS Solutions checks on everything, so an unacknowledged finding fails `cdk synth`.
+ * AWS Solutions checks on everything, so an unacknowledged finding fails `cdk synth`. After synthesis the
+ * API's OpenAPI document is written into the assembly (`cdk.out/openapi.json`, infra/openapi-document.ts).
  */
 import { App, Aspects } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import { writeOpenApiDocument } from './openapi-document';
 import { readSettings } from './settings';
 import { ImputationGatewayStack } from './stack';
 
@@ -18,5 +20,6 @@ export function buildApp(app = new App()) {
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  buildApp().app.synth();
+  const { app, stack, settings } = buildApp();
+  writeOpenApiDocument(app.synth().directory, settings, stack);
 }

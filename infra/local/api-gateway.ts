@@ -4,6 +4,8 @@
  * authorizer cache), builds REST-API proxy events with the authorizer context, and calls the real handler
  * modules. Gateway-produced errors use the same JSON error shape and codes as the deployed API's gateway
  * responses (infra/constructs/api.ts), down to the refusals of the HTTP parser itself (see `clientError`).
+ * `GET /openapi.json` answers the API's OpenAPI document (shared/api/openapi.ts) without the authorizer,
+ * with this gateway as its server, so a client can be generated against the running stack.
  */
 import { once } from 'node:events';
 import {
@@ -98,6 +100,12 @@ export async function startLocalApiGateway(options: LocalApiGatewayOptions = {})
   const authorizerModule = import(resolve(root, 'functions/authorizer/handler.ts')) as Promise<{
     handler: Authorizer;
   }>;
+  let openApiText: Promise<string> | undefined;
+  /** Generated on first request (the generator is not needed to serve the API), then kept. */
+  const openApiDocument = () => {
+    openApiText ??= openApiDocumentText(`http://${options.host ?? '127.0.0.1'}:${port}`);
+    return openApiText;
+  };
 
   /**
    * Like API Gateway: no header is a 401 without calling the authorizer; the authorizer throwing exactly
@@ -165,6 +173,17 @@ export async function startLocalApiGateway(options: LocalApiGatewayOptions = {})
       } else {
         sendError(response, { ...FORBIDDEN, message: 'CORS preflight from an origin that is not allowed' });
       }
+      return;
+    }
+    if (method === 'GET' && url.pathname === '/openapi.json') {
+      const text = await openApiDocument();
+      response.writeHead(200, {
+        ...cors,
+        'Content-Type': 'application/json',
+        'Content-Length': Buffer.byteLength(text),
+        'Cache-Control': 'no-cache',
+      });
+      response.end(text);
       return;
     }
     const publicRoute = options.publicRoutes?.[`${method} ${url.pathname}`];
@@ -252,6 +271,21 @@ export async function startLocalApiGateway(options: LocalApiGatewayOptions = {})
         server.close(() => done());
       }),
   };
+}
+
+/** The document for this gateway: its URL as the server, the catalog and upload limit of the environment. */
+async function openApiDocumentText(url: string): Promise<string> {
+  const [{ createOpenApiDocument }, { serviceCatalog }] = await Promise.all([
+    import('#shared/api/openapi'),
+    import('#shared/catalog/service-catalog'),
+  ]);
+  const maxUploadBytes = Number(process.env.MAX_UPLOAD_BYTES);
+  const document = createOpenApiDocument({
+    servers: [{ url, description: 'This local stack' }],
+    serviceIds: serviceCatalog().map((service) => service.id),
+    maxUploadBytes: Number.isSafeInteger(maxUploadBytes) && maxUploadBytes > 0 ? maxUploadBytes : undefined,
+  });
+  return JSON.stringify(document);
 }
 
 /** The request target as a URL, or undefined when it does not parse or its %-escapes do not decode. */

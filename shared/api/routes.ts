@@ -1,8 +1,24 @@
 /**
- * The route table: the single source of truth for which handler serves which method and path, and
- * what each handler may touch. The CDK stack builds API Gateway resources, functions and IAM grants from
- * it; the local stack routes requests with it. Adding a route here is the only way to add a route.
+ * The route table: the single source of truth for which handler serves which method and path, what each
+ * handler may touch, and what it accepts and answers. The CDK stack builds API Gateway resources,
+ * functions and IAM grants from it; the local stack routes requests with it; the OpenAPI document
+ * (shared/api/openapi.ts) is generated from it. Adding a route here is the only way to add a route.
+ * (About 350 lines: one table for all of it is worth more than a split.)
  */
+import type * as z from 'zod/mini';
+import { createJobBodySchema, jobIdPath } from '#shared/jobs/job-request';
+import type { ErrorCode } from './error-codes';
+import {
+  createJobHeaders,
+  createUploadBody,
+  listJobsQuery,
+  listUploadsQuery,
+  putCredentialBody,
+  serviceIdPath,
+  storedServiceIdPath,
+  uploadIdPath,
+} from './requests';
+import * as body from './responses';
 
 /** What a handler needs beyond its own code; the CDK turns each entry into a least-privilege grant. */
 export interface RouteAccess {
@@ -32,7 +48,47 @@ export interface RouteDefinition {
   access: RouteAccess;
   /** Handlers that call an external imputation service need time for its slow answers. */
   timeoutSeconds?: number;
+  /** Title of the operation in the API document. */
+  summary: string;
+  /** The schemas the handler validates with: the very objects its module exports as `request`. */
+  request: RouteRequest;
+  /** Success answers by status. */
+  responses: Partial<Record<200 | 201 | 202 | 204, RouteResponse>>;
+  /**
+   * Error codes the handler can answer (shared/api/error-codes.ts). The document adds those of every
+   * route (gateway, authorizer, unexpected errors) and, for routes with a body, the body parser's.
+   */
+  errors: readonly ErrorCode[];
 }
+
+export interface RouteRequest {
+  body?: z.core.$ZodType;
+  path?: z.core.$ZodObject;
+  query?: z.core.$ZodObject;
+  headers?: z.core.$ZodObject;
+}
+
+export interface RouteResponse {
+  description: string;
+  /** JSON body; none for 204. */
+  body?: z.core.$ZodType;
+  headers?: z.core.$ZodObject;
+}
+
+/** A call to the imputation service (to verify a token, to read options). */
+const serviceErrors: readonly ErrorCode[] = [
+  'SERVICE_TOKEN_INVALID',
+  'SERVICE_UNAVAILABLE',
+  'SERVICE_REJECTED',
+  'SERVICE_PROTOCOL_ERROR',
+];
+/** Using the caller's stored token: none, expired, or refused by the service before. */
+const storedTokenErrors: readonly ErrorCode[] = [
+  'SERVICE_TOKEN_MISSING',
+  'SERVICE_TOKEN_EXPIRED',
+  'SERVICE_TOKEN_REJECTED',
+];
+const jobErrors: readonly ErrorCode[] = ['VALIDATION_FAILED', 'JOB_NOT_FOUND'];
 
 export const routes: readonly RouteDefinition[] = [
   {
@@ -42,6 +98,10 @@ export const routes: readonly RouteDefinition[] = [
     entry: 'functions/api/services/list-services.ts',
     description: 'List the imputation services this deployment can submit to',
     access: { table: 'read' },
+    summary: 'List services',
+    request: {},
+    responses: { 200: { description: 'The services', body: body.serviceListSchema } },
+    errors: [],
   },
   {
     id: 'getService',
@@ -50,6 +110,10 @@ export const routes: readonly RouteDefinition[] = [
     entry: 'functions/api/services/get-service.ts',
     description: 'One imputation service, with whether the caller has a token for it',
     access: { table: 'read' },
+    summary: 'Get a service',
+    request: { path: serviceIdPath },
+    responses: { 200: { description: 'The service', body: body.serviceSchema } },
+    errors: ['SERVICE_NOT_FOUND'],
   },
   {
     id: 'getServiceOptions',
@@ -59,6 +123,16 @@ export const routes: readonly RouteDefinition[] = [
     description: 'Reference panels, populations, builds, phasing and modes available to the caller',
     access: { table: 'read', secrets: 'read' },
     timeoutSeconds: 29,
+    summary: "Get a service's options",
+    request: { path: serviceIdPath },
+    responses: {
+      200: {
+        description: 'The options; cached for 5 minutes per caller and token',
+        body: body.serviceOptionsSchema,
+        headers: body.optionsCacheHeaders,
+      },
+    },
+    errors: ['SERVICE_NOT_FOUND', ...storedTokenErrors, ...serviceErrors],
   },
   {
     id: 'listCredentials',
@@ -67,6 +141,10 @@ export const routes: readonly RouteDefinition[] = [
     entry: 'functions/api/credentials/list-credentials.ts',
     description: "The caller's stored service tokens (metadata only)",
     access: { table: 'read' },
+    summary: 'List my service tokens',
+    request: {},
+    responses: { 200: { description: 'The stored tokens (metadata)', body: body.credentialListSchema } },
+    errors: [],
   },
   {
     id: 'putCredential',
@@ -76,6 +154,13 @@ export const routes: readonly RouteDefinition[] = [
     description: 'Verify a service token at the service and store it',
     access: { table: 'readWrite', secrets: 'readWrite' },
     timeoutSeconds: 29,
+    summary: 'Store a service token',
+    request: { path: serviceIdPath, body: putCredentialBody },
+    responses: {
+      200: { description: 'Verified; it replaced the stored token', body: body.credentialSchema },
+      201: { description: 'Verified and stored', body: body.credentialSchema },
+    },
+    errors: ['VALIDATION_FAILED', 'SERVICE_NOT_FOUND', 'SERVICE_TOKEN_EXPIRED', ...serviceErrors],
   },
   {
     id: 'deleteCredential',
@@ -84,6 +169,10 @@ export const routes: readonly RouteDefinition[] = [
     entry: 'functions/api/credentials/delete-credential.ts',
     description: "Delete the caller's token for a service",
     access: { table: 'readWrite', secrets: 'readWrite' },
+    summary: 'Delete a service token',
+    request: { path: storedServiceIdPath },
+    responses: { 204: { description: 'Deleted (secret and metadata)' } },
+    errors: ['VALIDATION_FAILED', 'CREDENTIAL_NOT_FOUND'],
   },
   {
     id: 'createUpload',
@@ -92,6 +181,12 @@ export const routes: readonly RouteDefinition[] = [
     entry: 'functions/api/uploads/create-upload.ts',
     description: 'Announce an input VCF and get a presigned PUT URL bound to its size and checksum',
     access: { table: 'readWrite', inputsBucket: 'presignPut' },
+    summary: 'Announce an upload',
+    request: { body: createUploadBody },
+    responses: {
+      201: { description: 'Announced: PUT the bytes to `uploadUrl`', body: body.createdUploadSchema },
+    },
+    errors: ['VALIDATION_FAILED'],
   },
   {
     id: 'listUploads',
@@ -100,6 +195,10 @@ export const routes: readonly RouteDefinition[] = [
     entry: 'functions/api/uploads/list-uploads.ts',
     description: "The caller's uploads, newest first",
     access: { table: 'read' },
+    summary: 'List my uploads',
+    request: { query: listUploadsQuery },
+    responses: { 200: { description: 'A page of uploads', body: body.uploadListSchema } },
+    errors: ['VALIDATION_FAILED'],
   },
   {
     id: 'getUpload',
@@ -108,6 +207,12 @@ export const routes: readonly RouteDefinition[] = [
     entry: 'functions/api/uploads/get-upload.ts',
     description: 'One upload, confirmed against S3',
     access: { table: 'readWrite', inputsBucket: 'read' },
+    summary: 'Get an upload',
+    request: { path: uploadIdPath },
+    responses: {
+      200: { description: 'The upload, confirmed against S3', body: body.uploadWithProblemSchema },
+    },
+    errors: ['VALIDATION_FAILED', 'UPLOAD_NOT_FOUND'],
   },
   {
     id: 'createJob',
@@ -117,6 +222,29 @@ export const routes: readonly RouteDefinition[] = [
     description: 'Create an imputation job from confirmed uploads and start its workflow',
     access: { table: 'readWrite', secrets: 'read', inputsBucket: 'read', stateMachine: ['start'] },
     timeoutSeconds: 29,
+    summary: 'Create a job',
+    request: { body: createJobBodySchema, headers: createJobHeaders },
+    responses: {
+      200: {
+        description: 'The job this Idempotency-Key created before',
+        body: body.jobSchema,
+        headers: body.jobLocationHeaders,
+      },
+      202: {
+        description: 'Created; its workflow runs',
+        body: body.jobSchema,
+        headers: body.jobLocationHeaders,
+      },
+    },
+    errors: [
+      'VALIDATION_FAILED',
+      'IDEMPOTENCY_KEY_REUSED',
+      'SERVICE_NOT_FOUND',
+      ...storedTokenErrors,
+      ...serviceErrors,
+      'UPLOAD_NOT_FOUND',
+      'UPLOAD_NOT_READY',
+    ],
   },
   {
     id: 'listJobs',
@@ -125,6 +253,10 @@ export const routes: readonly RouteDefinition[] = [
     entry: 'functions/api/jobs/list-jobs.ts',
     description: "The caller's jobs, newest first, optionally filtered by status",
     access: { table: 'read' },
+    summary: 'List my jobs',
+    request: { query: listJobsQuery },
+    responses: { 200: { description: 'A page of jobs', body: body.jobListSchema } },
+    errors: ['VALIDATION_FAILED'],
   },
   {
     id: 'getJob',
@@ -133,6 +265,10 @@ export const routes: readonly RouteDefinition[] = [
     entry: 'functions/api/jobs/get-job.ts',
     description: 'One job with progress, messages, history, error and results',
     access: { table: 'read' },
+    summary: 'Get a job',
+    request: { path: jobIdPath },
+    responses: { 200: { description: 'The job', body: body.jobSchema } },
+    errors: jobErrors,
   },
   {
     id: 'cancelJob',
@@ -142,6 +278,15 @@ export const routes: readonly RouteDefinition[] = [
     description: 'Cancel a job (our workflow before submission, the service job after)',
     access: { table: 'readWrite', secrets: 'read', stateMachine: ['stop'] },
     timeoutSeconds: 29,
+    summary: 'Cancel a job',
+    request: { path: jobIdPath },
+    responses: {
+      202: {
+        description: '`CANCELED`, or `CANCEL_REQUESTED` until the service confirms',
+        body: body.jobSchema,
+      },
+    },
+    errors: [...jobErrors, 'JOB_FINISHED', 'JOB_STATE_CHANGED'],
   },
   {
     id: 'getJobResults',
@@ -150,6 +295,10 @@ export const routes: readonly RouteDefinition[] = [
     entry: 'functions/api/jobs/get-job-results.ts',
     description: 'Presigned download URLs of the result files',
     access: { table: 'read', resultsBucket: 'read' },
+    summary: "Get a job's results",
+    request: { path: jobIdPath },
+    responses: { 200: { description: 'The result files', body: body.jobResultsSchema } },
+    errors: [...jobErrors, 'RESULTS_NOT_READY'],
   },
   {
     id: 'getJobPassword',
@@ -158,6 +307,10 @@ export const routes: readonly RouteDefinition[] = [
     entry: 'functions/api/jobs/get-job-password.ts',
     description: 'The result zip password (owner only)',
     access: { table: 'read', resultPasswordKey: 'read' },
+    summary: "Get a job's zip password",
+    request: { path: jobIdPath },
+    responses: { 200: { description: 'The password', body: body.jobPasswordSchema } },
+    errors: jobErrors,
   },
   {
     id: 'deleteJob',
@@ -166,6 +319,10 @@ export const routes: readonly RouteDefinition[] = [
     entry: 'functions/api/jobs/delete-job.ts',
     description: 'Delete a finished job and its results',
     access: { table: 'readWrite', resultsBucket: 'delete' },
+    summary: 'Delete a job',
+    request: { path: jobIdPath },
+    responses: { 204: { description: 'Deleted, with its result files' } },
+    errors: [...jobErrors, 'JOB_ACTIVE'],
   },
 ];
 

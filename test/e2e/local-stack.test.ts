@@ -1,21 +1,31 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { localIssuer } from '#infra/local/local-stack';
+import { routes } from '#shared/api/routes';
 import { makeVcfGz } from '#test/support/vcf-fixtures';
 import { type LocalProcess, startLocalProcess } from './local-process';
+import { startValidatingProxy, type ValidatingProxy } from './validating-proxy';
 
 let stack: LocalProcess;
+/** Every API call of this suite goes through it: each answer is checked against the OpenAPI document. */
+let api: ValidatingProxy;
 const timings: Record<string, number> = {};
 
 beforeAll(async () => {
   stack = await startLocalProcess();
   timings.startToHealthyMs = stack.startupMs;
+  api = await startValidatingProxy(() => stack.api);
 }, 90_000);
+afterEach(() => {
+  expect(api?.takeViolations() ?? []).toEqual([]);
+});
 afterAll(async () => {
+  timings.validatedResponses = api?.checked ?? 0;
+  await api?.close();
   await stack?.stop();
   console.log(`e2e timings: ${JSON.stringify(timings)}`);
 });
@@ -36,8 +46,9 @@ async function platformToken(username: string, dataDir = stack.dataDir): Promise
   return stdout.trim();
 }
 
+/** An API call through the validating proxy; an answer that does not match the document fails here. */
 async function call(token: string | null, method: string, path: string, body?: unknown) {
-  const response = await fetch(`${stack.api}${path}`, {
+  const response = await fetch(`${api.url}${path}`, {
     method,
     headers: {
       ...(token ? { Authorization: `Bearer ${token}` } : {}),
@@ -46,7 +57,27 @@ async function call(token: string | null, method: string, path: string, body?: u
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const text = await response.text();
+  expect(api.takeViolations()).toEqual([]);
   return { status: response.status, body: text ? JSON.parse(text) : undefined };
+}
+
+/** Runs a script with `bash -e`, its stderr shown, and resolves with its stdout (rejects on failure). */
+function runBash(script: string, cwd: string, env: Record<string, string>): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('bash', ['-e', '-c', script], {
+      cwd,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let output = '';
+    child.stdout.on('data', (chunk) => {
+      output += chunk;
+    });
+    child.on('error', reject);
+    child.on('close', (code) =>
+      code === 0 ? resolve(output) : reject(new Error(`bash exited ${code}:\n${output}`)),
+    );
+  });
 }
 
 async function simulatorAdmin(method: string, path: string, body?: unknown) {
@@ -106,13 +137,9 @@ describe('the local stack over HTTP', () => {
     const workdir = join('.local-e2e', `walkthrough-${Date.now()}`);
     mkdirSync(workdir, { recursive: true });
     const started = Date.now();
-    const walkthrough = run('bash', ['-e', '-c', block!], {
-      cwd: workdir,
-      env: { ...process.env, API: stack.api, LOCAL_DATA_DIR: stack.dataDir },
-      encoding: 'utf8',
-    });
-    walkthrough.child.stderr?.pipe(process.stderr);
-    const output = (await walkthrough).stdout;
+    const checkedBefore = api.checked;
+    // Asynchronously: its curl calls go through the validating proxy, which runs in this process.
+    const output = await runBash(block!, workdir, { API: api.url, LOCAL_DATA_DIR: stack.dataDir });
     timings.walkthroughMs = Date.now() - started;
     expect(output).toContain('READY');
     expect(output).toContain('SUCCEEDED');
@@ -124,7 +151,42 @@ describe('the local stack over HTTP', () => {
     // The recorded hash was computed while copying the simulator's stream.
     expect(createHash('sha256').update(downloaded).digest('hex')).toBe(first.sha256);
     rmSync(workdir, { recursive: true, force: true });
+    // Its curl calls were validated too: 7 calls plus at least one poll of the job.
+    expect(api.checked - checkedBefore).toBeGreaterThanOrEqual(8);
   }, 120_000);
+
+  it('serves its OpenAPI document without a token, with itself as the server', async () => {
+    const response = await fetch(`${stack.api}/openapi.json`);
+    expect(response.status).toBe(200);
+    const document = (await response.json()) as {
+      openapi: string;
+      servers: { url: string }[];
+      paths: Record<string, Record<string, { operationId: string }>>;
+    };
+    expect(document.openapi).toBe('3.1.0');
+    expect(document.servers).toEqual([{ url: stack.api, description: 'This local stack' }]);
+    const operations = Object.entries(document.paths).flatMap(([path, item]) =>
+      Object.entries(item).map(([method, op]) => `${method.toUpperCase()} ${path} ${op.operationId}`),
+    );
+    expect(operations.sort()).toEqual(routes.map((r) => `${r.method} ${r.path} ${r.id}`).sort());
+  });
+
+  it('refuses invalid requests with the documented 400s', async () => {
+    const token = await platformToken('olga');
+    const badId = await call(token, 'GET', '/jobs/not-a-job-id');
+    expect(badId).toMatchObject({ status: 400, body: { error: { code: 'VALIDATION_FAILED' } } });
+    expect(badId.body.error.details).toEqual([{ in: 'path', path: 'jobId', message: 'not a job id' }]);
+    const badBody = await call(token, 'POST', '/uploads', { fileName: '../x.vcf.gz', size: -1 });
+    expect(badBody.status).toBe(400);
+    const fields = new Set(badBody.body.error.details.map((d: { path: string }) => d.path));
+    expect([...fields].sort()).toEqual(['fileName', 'size']);
+    const badQuery = await call(token, 'GET', '/jobs?limit=1000&status=DONE');
+    expect(badQuery.body.error.details).toHaveLength(2);
+    expect((await call(token, 'GET', '/services/nowhere')).body.error.code).toBe('SERVICE_NOT_FOUND');
+    expect((await call(token, 'GET', '/services/michigan/options')).body.error.code).toBe(
+      'SERVICE_TOKEN_MISSING',
+    );
+  });
 
   it('takes a job from upload to downloaded results, byte for byte, with its password', async () => {
     const started = Date.now();

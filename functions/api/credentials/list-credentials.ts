@@ -2,6 +2,8 @@
 import { listServiceCredentials } from '#shared/credentials/service-credentials';
 import { apiHandler } from '#shared/http/api-handler';
 
-export const handler = apiHandler({}, async ({ caller }) => ({
+export const request = {};
+
+export const handler = apiHandler(request, async ({ caller }) => ({
   body: { credentials: await listServiceCredentials(caller) },
 }));

@@ -3,15 +3,16 @@
  * 202: the job is accepted and runs asynchronously. An `Idempotency-Key` header makes retries safe: the
  * same key with the same request answers the same job.
  */
-import { z } from 'zod';
+import { createJobHeaders, idempotencyKeySchema } from '#shared/api/requests';
 import { ValidationError } from '#shared/errors';
 import { apiHandler } from '#shared/http/api-handler';
 import { createJobBodySchema } from '#shared/jobs/job-request';
 import { createJob } from '#shared/jobs/jobs';
 
-const idempotencyKeySchema = z.string().regex(/^[A-Za-z0-9_.:-]{1,128}$/);
+/** `headers` is for the document: apiHandler validates body, path and query; the key is checked below. */
+export const request = { body: createJobBodySchema, headers: createJobHeaders };
 
-export const handler = apiHandler({ body: createJobBodySchema }, async ({ caller, body, headers }) => {
+export const handler = apiHandler({ body: request.body }, async ({ caller, body, headers }) => {
   const rawKey = headers['idempotency-key'];
   const key = rawKey === undefined ? undefined : idempotencyKeySchema.safeParse(rawKey);
   if (key && !key.success) {

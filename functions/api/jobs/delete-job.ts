@@ -3,7 +3,9 @@ import { apiHandler } from '#shared/http/api-handler';
 import { jobIdPath } from '#shared/jobs/job-request';
 import { deleteJob } from '#shared/jobs/jobs';
 
-export const handler = apiHandler({ path: jobIdPath }, async ({ caller, path }) => {
+export const request = { path: jobIdPath };
+
+export const handler = apiHandler(request, async ({ caller, path }) => {
   await deleteJob(caller, path.jobId);
   return { status: 204 };
 });

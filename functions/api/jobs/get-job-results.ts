@@ -3,6 +3,8 @@ import { apiHandler } from '#shared/http/api-handler';
 import { jobIdPath } from '#shared/jobs/job-request';
 import { jobResults } from '#shared/jobs/jobs';
 
-export const handler = apiHandler({ path: jobIdPath }, async ({ caller, path }) => ({
+export const request = { path: jobIdPath };
+
+export const handler = apiHandler(request, async ({ caller, path }) => ({
   body: await jobResults(caller, path.jobId),
 }));

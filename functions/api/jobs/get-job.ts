@@ -4,6 +4,8 @@ import { jobIdPath } from '#shared/jobs/job-request';
 import { toJobView } from '#shared/jobs/job-view';
 import { requireJob } from '#shared/jobs/jobs';
 
-export const handler = apiHandler({ path: jobIdPath }, async ({ caller, path }) => ({
+export const request = { path: jobIdPath };
+
+export const handler = apiHandler(request, async ({ caller, path }) => ({
   body: toJobView(await requireJob(caller, path.jobId)),
 }));

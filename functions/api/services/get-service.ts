@@ -1,11 +1,13 @@
 /** GET /services/{serviceId} — one imputation service, with the caller's token status. */
-import { z } from 'zod';
+import { serviceIdPath } from '#shared/api/requests';
 import { getService } from '#shared/catalog/service-catalog';
 import { toServiceView } from '#shared/catalog/service-view';
 import { credentialStore } from '#shared/credentials/credential-store';
 import { apiHandler } from '#shared/http/api-handler';
 
-export const handler = apiHandler({ path: z.object({ serviceId: z.string() }) }, async ({ caller, path }) => {
+export const request = { path: serviceIdPath };
+
+export const handler = apiHandler(request, async ({ caller, path }) => {
   const service = getService(path.serviceId);
   const credential = await credentialStore().get(caller.sub, service.id);
   return { body: toServiceView(service, credential) };

@@ -1,14 +1,10 @@
 /** GET /uploads — the caller's uploads, newest first, with cursor pagination. */
-import { z } from 'zod';
+import { listUploadsQuery } from '#shared/api/requests';
 import { apiHandler } from '#shared/http/api-handler';
-import { listUploads, uploadIdSchema } from '#shared/uploads/uploads';
+import { listUploads } from '#shared/uploads/uploads';
 
-export const handler = apiHandler(
-  {
-    query: z.object({
-      limit: z.coerce.number().int().min(1).max(100).default(25),
-      cursor: uploadIdSchema.optional(),
-    }),
-  },
-  async ({ caller, query }) => ({ body: await listUploads(caller, query) }),
-);
+export const request = { query: listUploadsQuery };
+
+export const handler = apiHandler(request, async ({ caller, query }) => ({
+  body: await listUploads(caller, query),
+}));

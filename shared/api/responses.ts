@@ -1,0 +1,318 @@
+/**
+ * The bodies the API answers with, as zod schemas for the OpenAPI document. The views stay plain
+ * functions and interfaces in their modules; the type checks at the end make the build fail when a view
+ * and its schema stop describing the same object (a field added, removed, renamed or retyped on either
+ * side), so the document cannot drift from the code. Only the document generator imports this module (the
+ * checks are types; the schemas are never used to parse at runtime), so it is in no Lambda bundle.
+ * (A little over 300 lines: each schema and the check that binds it to its view belong in one place.)
+ */
+import * as z from 'zod/mini';
+import type { ServiceView } from '#shared/catalog/service-view';
+import type { AppOptions } from '#shared/cloudgene/client';
+import type { CredentialMetadata } from '#shared/credentials/credential-store';
+import type { CredentialView } from '#shared/credentials/service-credentials';
+import type { ValidationIssue } from '#shared/http/validate';
+import { JobStatus } from '#shared/jobs/job-status';
+import type { JobView, toJobSummary } from '#shared/jobs/job-view';
+import type { jobPassword, jobResults, listJobs } from '#shared/jobs/jobs';
+import type { createUpload, listUploads, UploadView } from '#shared/uploads/uploads';
+
+/** Registers a schema as a named component of the document (`#/components/schemas/<id>`). */
+function component<T extends z.ZodMiniType>(schema: T, id: string, description: string): T {
+  z.globalRegistry.add(schema as z.ZodMiniType, { id, description });
+  return schema;
+}
+function described<T extends z.ZodMiniType>(schema: T, description: string): T {
+  z.globalRegistry.add(schema as z.ZodMiniType, { description });
+  return schema;
+}
+
+const timestamp = z.iso.datetime();
+const nullableTimestamp = z.nullable(z.iso.datetime());
+const text = z.string();
+const count = z.int().check(z.nonnegative());
+const cursor = described(z.nullable(z.string()), 'Pass as `cursor` for the next page; null on the last page');
+
+export const jobStatusSchema = component(z.enum(JobStatus), 'JobStatus', 'The state of a job');
+
+const choice = component(z.strictObject({ id: text, label: text }), 'Choice', 'One value a service offers');
+
+// -- services --------------------------------------------------------------------------------------------
+
+export const serviceSchema = component(
+  z.strictObject({
+    id: text,
+    name: text,
+    location: text,
+    notes: text,
+    baseUrl: z.url(),
+    appId: text,
+    maxConcurrentJobs: z.int().check(z.positive()),
+    tokenHelpUrl: z.nullable(z.url()),
+    credential: z.strictObject({
+      status: z.enum(['missing', 'active', 'expired', 'rejected']),
+      expiresAt: nullableTimestamp,
+      daysToExpiry: z.nullable(z.int()),
+    }),
+  }),
+  'Service',
+  "An imputation service of this deployment, with the state of the caller's token for it",
+);
+
+export const serviceListSchema = z.strictObject({ services: z.array(serviceSchema) });
+
+export const serviceOptionsSchema = component(
+  z.strictObject({
+    serviceId: text,
+    fetchedAt: timestamp,
+    appId: text,
+    name: text,
+    version: z.nullable(text),
+    refPanels: z.array(
+      component(
+        z.strictObject({ id: text, label: text, populations: z.array(choice) }),
+        'RefPanel',
+        'A reference panel with the populations it offers (`refPanel` and `population` of a job)',
+      ),
+    ),
+    builds: z.array(choice),
+    phasing: z.array(choice),
+    modes: z.array(choice),
+    r2Filters: z.array(choice),
+    defaults: z.strictObject({
+      build: z.nullable(text),
+      phasing: z.nullable(text),
+      mode: z.nullable(text),
+      r2Filter: z.nullable(text),
+    }),
+  }),
+  'ServiceOptions',
+  'What the service offers the caller, read with their own token',
+);
+
+// -- credentials -----------------------------------------------------------------------------------------
+
+export const credentialSchema = component(
+  z.strictObject({
+    serviceId: text,
+    serviceUsername: text,
+    expiresAt: nullableTimestamp,
+    daysToExpiry: described(z.nullable(z.int()), 'Whole days until expiry, negative once expired'),
+    expired: z.boolean(),
+    status: described(
+      z.enum(['active', 'expired', 'rejected']),
+      '`rejected`: the service refused this token on a call (revoked or replaced); store a new one',
+    ),
+    tokenHint: described(text, 'The last four characters of the token, e.g. `…x9Qa`'),
+    verifiedAt: timestamp,
+    rejectedAt: nullableTimestamp,
+    createdAt: timestamp,
+    updatedAt: timestamp,
+  }),
+  'Credential',
+  'A stored service token: its metadata only, never the token',
+);
+
+export const credentialListSchema = z.strictObject({ credentials: z.array(credentialSchema) });
+
+// -- uploads ---------------------------------------------------------------------------------------------
+
+const uploadShape = {
+  uploadId: text,
+  fileName: text,
+  size: count,
+  sha256: described(z.nullable(text), 'Base64 SHA-256 the stored object must match, when one was given'),
+  status: described(z.enum(['PENDING', 'READY']), '`READY` once the object is confirmed in S3'),
+  createdAt: timestamp,
+  confirmedAt: nullableTimestamp,
+  uploadUrlExpiresAt: timestamp,
+  expiresAt: described(timestamp, 'When the upload and its object are deleted'),
+};
+
+export const uploadSchema = component(z.strictObject(uploadShape), 'Upload', 'An announced input file');
+
+export const uploadWithProblemSchema = component(
+  z.strictObject({
+    ...uploadShape,
+    problem: described(z.optional(text), 'Why the stored object cannot be used (upload it again)'),
+  }),
+  'CheckedUpload',
+  'An upload as confirmed against S3',
+);
+
+export const createdUploadSchema = component(
+  z.strictObject({
+    upload: uploadSchema,
+    uploadUrl: described(z.url(), 'Presigned S3 URL: PUT the file bytes here'),
+    method: z.literal('PUT'),
+    headers: described(
+      z.record(z.string(), z.string()),
+      'Headers the PUT must carry exactly (the signature covers them)',
+    ),
+  }),
+  'CreatedUpload',
+  'The upload record and the presigned PUT for its bytes',
+);
+
+export const uploadListSchema = z.strictObject({ uploads: z.array(uploadSchema), nextCursor: cursor });
+
+// -- jobs ------------------------------------------------------------------------------------------------
+
+const jobError = component(z.strictObject({ code: text, message: text }), 'JobError', 'Why a job failed');
+const missingFile = z.strictObject({ name: text, code: text, reason: text });
+
+export const jobSchema = component(
+  z.strictObject({
+    jobId: text,
+    name: text,
+    serviceId: text,
+    refPanel: text,
+    build: z.enum(['hg19', 'hg38']),
+    phasing: text,
+    population: text,
+    mode: text,
+    r2Filter: text,
+    inputs: z.array(z.strictObject({ uploadId: text, fileName: text, size: count })),
+    status: jobStatusSchema,
+    createdAt: timestamp,
+    updatedAt: timestamp,
+    statusChangedAt: timestamp,
+    externalJobId: described(z.nullable(text), "The job's id at the service, once submitted"),
+    progress: z.nullable(
+      z.strictObject({ remoteState: z.int(), positionInQueue: z.nullable(z.int()), checkedAt: timestamp }),
+    ),
+    messages: described(
+      z.array(z.strictObject({ step: text, type: z.int(), message: text })),
+      "The service's latest log messages",
+    ),
+    error: z.nullable(jobError),
+    warnings: z.array(jobError),
+    results: z.array(z.strictObject({ name: text, size: count, sha256: text })),
+    missingResults: described(
+      z.array(missingFile),
+      'Result files the service listed that could not be copied',
+    ),
+    events: z.array(
+      z.strictObject({
+        at: timestamp,
+        from: z.nullable(jobStatusSchema),
+        to: jobStatusSchema,
+        detail: z.nullable(text),
+      }),
+    ),
+  }),
+  'Job',
+  'A job with its progress, messages, history, error and results',
+);
+
+export const jobSummarySchema = component(
+  z.strictObject({
+    jobId: text,
+    name: text,
+    serviceId: text,
+    refPanel: text,
+    status: jobStatusSchema,
+    createdAt: timestamp,
+    statusChangedAt: timestamp,
+    error: z.nullable(jobError),
+  }),
+  'JobSummary',
+  'The short form of a job used in listings',
+);
+
+export const jobListSchema = z.strictObject({ jobs: z.array(jobSummarySchema), nextCursor: cursor });
+
+export const jobResultsSchema = component(
+  z.strictObject({
+    jobId: text,
+    status: jobStatusSchema,
+    files: z.array(
+      z.strictObject({
+        name: text,
+        outcome: z.literal('COPIED'),
+        size: count,
+        sha256: described(text, 'Hex SHA-256 of the bytes, computed while copying them'),
+        url: described(z.url(), 'Presigned GET of the file'),
+        expiresAt: described(timestamp, 'When the URL stops working'),
+      }),
+    ),
+    missing: z.array(z.strictObject({ ...missingFile.shape, outcome: z.literal('MISSING') })),
+    warnings: z.array(jobError),
+  }),
+  'JobResults',
+  'The result files of a finished job',
+);
+
+export const jobPasswordSchema = component(
+  z.strictObject({ jobId: text, password: text }),
+  'JobPassword',
+  "The password of the job's result zip files",
+);
+
+// -- errors --------------------------------------------------------------------------------------------
+
+export const validationIssueSchema = component(
+  z.strictObject({
+    in: z.enum(['body', 'path', 'query', 'header']),
+    path: described(text, 'Dotted path of the field; empty for the whole part'),
+    message: text,
+  }),
+  'ValidationIssue',
+  'One invalid value of a request (the `details` of VALIDATION_FAILED)',
+);
+
+/** The shape of every error; each response of the document narrows `code` to what it can be. */
+export const errorBodySchema = z.strictObject({
+  error: z.strictObject({
+    code: text,
+    message: text,
+    details: z.optional(z.unknown()),
+    requestId: described(z.optional(text), 'With INTERNAL: the id to find the failure in the logs'),
+  }),
+});
+
+// -- response headers ----------------------------------------------------------------------------------
+
+export const jobLocationHeaders = z.strictObject({ Location: described(text, 'The job: `/jobs/{jobId}`') });
+
+export const optionsCacheHeaders = z.strictObject({
+  'X-Cache': described(z.enum(['hit', 'miss']), 'Whether the options came from the cache'),
+});
+
+// -- the views and their schemas describe the same objects (compile time only) ---------------------------
+
+/** True when each type is assignable to the other: same fields, same types (optional fields aside). */
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+/** Fails to compile unless given `true`. */
+type Expect<_T extends true> = true;
+type Out<Schema extends z.ZodMiniType> = z.output<Schema>;
+
+/**
+ * job-view.ts types an event's `from` as `string | null` although it only ever holds a status (the `to` of
+ * the event before); the document says so. The first check fails once that type is narrowed (then drop
+ * the widening here).
+ */
+type JobViewWithStatusFrom = Omit<JobView, 'events'> & {
+  events: (Omit<JobView['events'][number], 'from'> & { from: JobStatus | null })[];
+};
+// toCredentialView spreads the stored metadata, so the answer also carries `rejectedAt`.
+type CredentialAnswer = CredentialView & CredentialMetadata;
+
+export type ViewChecks = [
+  Expect<Same<JobView['events'][number]['from'], string | null>>,
+  Expect<Same<JobViewWithStatusFrom, Out<typeof jobSchema>>>,
+  Expect<Same<ReturnType<typeof toJobSummary>, Out<typeof jobSummarySchema>>>,
+  Expect<Same<Awaited<ReturnType<typeof listJobs>>, Out<typeof jobListSchema>>>,
+  Expect<Same<Awaited<ReturnType<typeof jobResults>>, Out<typeof jobResultsSchema>>>,
+  Expect<Same<Awaited<ReturnType<typeof jobPassword>>, Out<typeof jobPasswordSchema>>>,
+  Expect<Same<ServiceView, Out<typeof serviceSchema>>>,
+  Expect<Same<{ services: ServiceView[] }, Out<typeof serviceListSchema>>>,
+  Expect<Same<AppOptions & { serviceId: string; fetchedAt: string }, Out<typeof serviceOptionsSchema>>>,
+  Expect<Same<CredentialAnswer, Out<typeof credentialSchema>>>,
+  Expect<Same<{ credentials: CredentialAnswer[] }, Out<typeof credentialListSchema>>>,
+  Expect<Same<UploadView, Out<typeof uploadSchema>>>,
+  Expect<Same<UploadView & { problem?: string }, Out<typeof uploadWithProblemSchema>>>,
+  Expect<Same<Awaited<ReturnType<typeof createUpload>>, Out<typeof createdUploadSchema>>>,
+  Expect<Same<Awaited<ReturnType<typeof listUploads>>, Out<typeof uploadListSchema>>>,
+  Expect<Same<ValidationIssue, Out<typeof validationIssueSchema>>>,
+];
