@@ -3,36 +3,42 @@
  * instances; ops override or extend them at deploy time (CDK context `serviceCatalog`), and the local
  * stack points them at the simulator. Lambdas receive the resolved catalog as JSON in SERVICE_CATALOG.
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { NotFoundError } from '#shared/errors';
 import { perRuntime } from '#shared/runtime';
 import { settings } from '#shared/settings';
 
 export const serviceIdSchema = z
   .string()
-  .regex(/^[a-z][a-z0-9-]{1,31}$/, 'a service id is 2-32 lowercase letters, digits or dashes');
+  .check(z.regex(/^[a-z][a-z0-9-]{1,31}$/, 'a service id is 2-32 lowercase letters, digits or dashes'));
 
 export const serviceDefinitionSchema = z.object({
   id: serviceIdSchema,
-  name: z.string().min(1),
+  name: z.string().check(z.minLength(1)),
   /** Root of the Cloudgene server, without a trailing slash and without /api/v2. */
-  baseUrl: z.url({ protocol: /^https?$/ }).transform((url) => url.replace(/\/+$/, '')),
-  appId: z.string().min(1).default('imputationserver2'),
-  location: z.string().min(1),
-  notes: z.string().default(''),
+  baseUrl: z.pipe(
+    z.url({ protocol: /^https?$/ }),
+    z.transform((url: string) => url.replace(/\/+$/, '')),
+  ),
+  appId: z._default(z.string().check(z.minLength(1)), 'imputationserver2'),
+  location: z.string().check(z.minLength(1)),
+  notes: z._default(z.string(), ''),
   /** The service's per-user limit of simultaneously running jobs (informational; the service enforces it). */
-  maxConcurrentJobs: z.number().int().positive().default(2),
+  maxConcurrentJobs: z._default(z.int().check(z.positive()), 2),
   /** Where a user gets an API token for this service. */
-  tokenHelpUrl: z.url().optional(),
+  tokenHelpUrl: z.optional(z.url()),
   /**
    * Samples per file the service accepts (its input validation's --minSamples/--maxSamples). Absent:
    * the Cloudgene defaults, 20..50,000 (SAMPLE_LIMITS in shared/vcf/vcf-problems.ts).
    */
-  sampleLimits: z
-    .object({ min: z.number().int().nonnegative(), max: z.number().int().positive() })
-    .refine((limits) => limits.min <= limits.max, 'sampleLimits.min must not exceed sampleLimits.max')
-    .optional(),
-  enabled: z.boolean().default(true),
+  sampleLimits: z.optional(
+    z
+      .object({ min: z.int().check(z.nonnegative()), max: z.int().check(z.positive()) })
+      .check(
+        z.refine((limits) => limits.min <= limits.max, 'sampleLimits.min must not exceed sampleLimits.max'),
+      ),
+  ),
+  enabled: z._default(z.boolean(), true),
 });
 
 export type ServiceDefinition = z.infer<typeof serviceDefinitionSchema>;
@@ -78,7 +84,7 @@ export const defaultServiceCatalog: readonly ServiceDefinitionInput[] = [
  */
 export const catalogOverridesSchema = z.record(
   serviceIdSchema,
-  serviceDefinitionSchema.omit({ id: true }).partial().nullable(),
+  z.nullable(z.partial(z.omit(serviceDefinitionSchema, { id: true }))),
 );
 
 export function resolveServiceCatalog(overrides: unknown = {}): ServiceDefinition[] {

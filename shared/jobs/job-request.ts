@@ -3,7 +3,7 @@
  * values against what the service offers this caller (`checkAgainstServiceOptions`), because a wrong
  * panel id is accepted by Cloudgene with a 200 and only fails once the job starts.
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { serviceIdSchema } from '#shared/catalog/service-catalog';
 import type { AppOptions } from '#shared/cloudgene/client';
 import { ValidationError } from '#shared/errors';
@@ -12,24 +12,27 @@ import { nameString, uploadIdSchema } from '#shared/uploads/uploads';
 
 export const createJobBodySchema = z.strictObject({
   // Checked before trimming: ordinary surrounding spaces are trimmed, a newline anywhere is refused.
-  name: nameString('name').trim().min(1).max(100),
+  name: nameString('name').check(z.trim(), z.minLength(1), z.maxLength(100)),
   serviceId: serviceIdSchema,
-  refPanel: z.string().min(1).max(200),
+  refPanel: z.string().check(z.minLength(1), z.maxLength(200)),
   build: z.enum(['hg19', 'hg38']),
-  phasing: z.string().min(1).max(50).default('eagle'),
-  population: z.string().min(1).max(50).default('off'),
-  mode: z.string().min(1).max(50).default('imputation'),
-  r2Filter: z
-    .union([z.number(), z.string()])
-    .transform((value) => String(value))
-    .default('0'),
-  uploadIds: z
-    .array(uploadIdSchema)
-    .min(1)
-    .max(25)
-    .refine((ids) => new Set(ids).size === ids.length, 'uploadIds must not repeat an upload'),
-  aesEncryption: z.boolean().default(false),
-  meta: z.boolean().default(false),
+  phasing: z._default(z.string().check(z.minLength(1), z.maxLength(50)), 'eagle'),
+  population: z._default(z.string().check(z.minLength(1), z.maxLength(50)), 'off'),
+  mode: z._default(z.string().check(z.minLength(1), z.maxLength(50)), 'imputation'),
+  r2Filter: z._default(
+    z.pipe(
+      z.union([z.number(), z.string()]),
+      z.transform((value) => String(value)),
+    ),
+    '0',
+  ),
+  uploadIds: z.array(uploadIdSchema).check(
+    z.minLength(1),
+    z.maxLength(25),
+    z.refine((ids) => new Set(ids).size === ids.length, 'uploadIds must not repeat an upload'),
+  ),
+  aesEncryption: z._default(z.boolean(), false),
+  meta: z._default(z.boolean(), false),
 });
 
 export type CreateJobRequest = z.infer<typeof createJobBodySchema>;
@@ -90,5 +93,5 @@ export function checkAgainstServiceOptions(
   return { refPanel: panel!.id };
 }
 
-export const jobIdSchema = z.string().regex(/^[0-9A-HJKMNP-TV-Z]{26}$/, 'not a job id');
+export const jobIdSchema = z.string().check(z.regex(/^[0-9A-HJKMNP-TV-Z]{26}$/, 'not a job id'));
 export const jobIdPath = z.object({ jobId: jobIdSchema });

@@ -6,7 +6,7 @@
 import { HeadObjectCommand, NotFound, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { ulid } from 'ulid';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import type { Caller } from '#shared/auth/caller';
 import { s3Client } from '#shared/aws/clients';
 import { encodeSubject } from '#shared/credentials/token-vault';
@@ -30,28 +30,40 @@ export const hasControlCharacters = (value: string): boolean => CONTROL_CHARACTE
  * trailing newline) is refused, never silently cleaned. `abort` keeps it the only issue reported.
  */
 export const nameString = (field: string) =>
-  z.string().refine((value) => !hasControlCharacters(value), {
-    message: `${field} must not contain control characters`,
-    abort: true,
-  });
+  z.string().check(
+    z.refine((value) => !hasControlCharacters(value), {
+      message: `${field} must not contain control characters`,
+      abort: true,
+    }),
+  );
 
 /** A plain file name: no folders, no hidden files, no `..`, ending in .vcf.gz. */
-export const uploadFileNameSchema = nameString('fileName')
-  .min(8)
-  .max(200)
-  .regex(
+export const uploadFileNameSchema = nameString('fileName').check(
+  z.minLength(8),
+  z.maxLength(200),
+  z.regex(
     /^[A-Za-z0-9][A-Za-z0-9._-]*$/,
     'fileName may contain only letters, digits, ".", "_" and "-" (no folders)',
-  )
-  .refine((name) => !name.includes('..'), 'fileName must not contain ".."')
-  .refine((name) => name.endsWith('.vcf.gz'), 'fileName must end in .vcf.gz (a bgzipped VCF)');
+  ),
+  z.refine((name) => !name.includes('..'), 'fileName must not contain ".."'),
+  z.refine((name) => name.endsWith('.vcf.gz'), 'fileName must end in .vcf.gz (a bgzipped VCF)'),
+);
 
-export const sha256Schema = z
-  .string()
-  .regex(/^([0-9a-fA-F]{64}|[A-Za-z0-9+/]{43}=)$/, 'sha256 must be 64 hex digits or 44 characters of base64')
-  .transform((value) => (value.length === 64 ? Buffer.from(value, 'hex').toString('base64') : value));
+export const sha256Schema = z.pipe(
+  z
+    .string()
+    .check(
+      z.regex(
+        /^([0-9a-fA-F]{64}|[A-Za-z0-9+/]{43}=)$/,
+        'sha256 must be 64 hex digits or 44 characters of base64',
+      ),
+    ),
+  z.transform((value: string) =>
+    value.length === 64 ? Buffer.from(value, 'hex').toString('base64') : value,
+  ),
+);
 
-export const uploadIdSchema = z.string().regex(/^[0-9A-HJKMNP-TV-Z]{26}$/, 'not an upload id');
+export const uploadIdSchema = z.string().check(z.regex(/^[0-9A-HJKMNP-TV-Z]{26}$/, 'not an upload id'));
 
 export interface UploadView {
   uploadId: string;
