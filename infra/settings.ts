@@ -118,7 +118,7 @@ export const settingsSchema = settingsShape
       return { ...settings, resolvedCatalog: resolveServiceCatalog(settings.serviceCatalog) };
     } catch (error) {
       const detail =
-        error instanceof z.ZodError
+        error instanceof z.core.$ZodError
           ? error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')
           : (error as Error).message;
       ctx.addIssue({ code: 'custom', path: ['serviceCatalog'], message: detail });
