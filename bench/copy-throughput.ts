@@ -31,6 +31,7 @@ import { DeleteObjectCommand, HeadObjectCommand, S3Client } from '@aws-sdk/clien
 import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { CloudgeneClient } from '#shared/cloudgene/client';
 import { resultKey } from '#shared/jobs/result-store';
+import { submitRequest } from '#test/support/job-fixtures';
 import { bundleAsDeployed, DEPLOYED_NODE_OPTIONS } from './bundle';
 import { node22 } from './node22';
 import { type RunningServer, startServer } from './serve';
@@ -121,17 +122,13 @@ const service = new CloudgeneClient({
   appId: 'imputationserver2',
   token: serviceToken,
 });
-const { id: serviceJobId } = await service.submitJob({
-  jobName: 'bench',
-  refPanel: 'apps@1000g-phase-3-v5@2.0.0',
-  build: 'hg19',
-  phasing: 'eagle',
-  population: 'eur',
-  mode: 'imputation',
-  r2Filter: '0',
-  password: 'x',
-  files: [{ name: 'in.vcf.gz', size: 1, stream: () => [Buffer.from('x')] as never }],
-});
+const { id: serviceJobId } = await service.submitJob(
+  submitRequest({
+    jobName: 'bench',
+    password: 'x',
+    files: [{ name: 'in.vcf.gz', size: 1, stream: () => [Buffer.from('x')] as never }],
+  }),
+);
 let serviceJob = await service.getJob(serviceJobId);
 while (serviceJob.state !== 4) {
   await new Promise((r) => setTimeout(r, 50));

@@ -10,6 +10,7 @@
  */
 import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { ulid } from 'ulid';
+import { jobRecord } from '#test/support/job-fixtures';
 import { startServer } from './serve';
 
 const SIZES = [100, 1_000, 10_000];
@@ -47,33 +48,26 @@ async function addJobs(owner: string, count: number) {
             [tableKeys.gsi1.partitionKey]: `${userPartition(owner)}#STATUS#${status}`,
             [tableKeys.gsi1.sortKey]: `JOB#${jobId}`,
             entity: 'Job',
-            jobId,
-            owner,
-            name: `job ${done + i}`,
-            serviceId: 'michigan',
-            refPanel: 'apps@1000g-phase-3-v5@2.0.0',
-            build: 'hg19',
-            phasing: 'eagle',
-            population: 'eur',
-            mode: 'imputation',
-            r2Filter: '0',
-            status,
-            inputs: [
-              {
-                uploadId: ulid(),
-                key: `inputs/${owner}/${jobId}.vcf.gz`,
-                fileName: 'chr20.vcf.gz',
-                size: 1e8,
-              },
-            ],
-            events: [
-              { at, to: 'CREATED' },
-              { at, to: 'QUEUED_REMOTE', detail: 'submitted to the service as job-20250101-000000-000' },
-              { at, to: status },
-            ],
-            createdAt: at,
-            updatedAt: at,
-            statusChangedAt: at,
+            ...jobRecord({
+              jobId,
+              owner,
+              name: `job ${done + i}`,
+              status,
+              inputs: [
+                {
+                  uploadId: ulid(),
+                  key: `inputs/${owner}/${jobId}.vcf.gz`,
+                  fileName: 'chr20.vcf.gz',
+                  size: 1e8,
+                },
+              ],
+              events: [
+                { at, to: 'QUEUED' },
+                { at, to: 'QUEUED_REMOTE', detail: 'submitted to the service as job-20250101-000000-000' },
+                { at, to: status },
+              ],
+              createdAt: at,
+            }),
           },
         },
       };

@@ -6,6 +6,8 @@
  * responses (infra/constructs/api.ts), down to the refusals of the HTTP parser itself (see `clientError`).
  * `GET /openapi.json` answers the API's OpenAPI document (shared/api/openapi.ts) without the authorizer,
  * with this gateway as its server, so a client can be generated against the running stack.
+ * (About 400 lines: routing, the authorizer cache and the gateway's own refusals are one request path
+ * that reads best in one place; the event building is the first part to move out if it grows.)
  */
 import { once } from 'node:events';
 import {

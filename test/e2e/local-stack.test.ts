@@ -6,6 +6,7 @@ import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { localIssuer } from '#infra/local/local-stack';
 import { routes } from '#shared/api/routes';
+import { createJobBody } from '#test/support/job-fixtures';
 import { makeVcfGz } from '#test/support/vcf-fixtures';
 import { type LocalProcess, startLocalProcess } from './local-process';
 import { startValidatingProxy, type ValidatingProxy } from './validating-proxy';
@@ -101,17 +102,17 @@ async function researcherWithJob(username: string, jobName = 'e2e job') {
   const put = await fetch(upload.body.uploadUrl, { method: 'PUT', body: file, headers: upload.body.headers });
   expect(put.status).toBe(200);
   expect((await call(token, 'GET', `/uploads/${upload.body.upload.uploadId}`)).body.status).toBe('READY');
-  const job = await call(token, 'POST', '/jobs', {
-    name: jobName,
-    serviceId: 'michigan',
-    refPanel: options.body.refPanels[0].id,
-    build: 'hg19',
-    phasing: 'eagle',
-    population: 'off',
-    mode: 'imputation',
-    r2Filter: 0,
-    uploadIds: [upload.body.upload.uploadId],
-  });
+  const job = await call(
+    token,
+    'POST',
+    '/jobs',
+    createJobBody({
+      name: jobName,
+      refPanel: options.body.refPanels[0].id,
+      population: 'off',
+      uploadIds: [upload.body.upload.uploadId],
+    }),
+  );
   expect(job.status).toBe(202);
   return { token, jobId: job.body.jobId as string, uploadId: upload.body.upload.uploadId as string };
 }

@@ -11,6 +11,7 @@ import { handler as getUpload } from '#functions/api/uploads/get-upload';
 import type { Caller } from '#shared/auth/caller';
 import { JobStatus } from '#shared/jobs/job-status';
 import { invoke } from '#test/support/api-event';
+import { createJobBody } from '#test/support/job-fixtures';
 import { makeVcfGz } from '#test/support/vcf-fixtures';
 import { startWorkflowHarness, type WorkflowHarness } from './harness';
 
@@ -52,16 +53,9 @@ async function uploadFor(caller: Caller, confirm = true): Promise<string> {
   return created.body.upload.uploadId;
 }
 
+/** Overrides may be invalid on purpose (the refusals below), so they are not typed as a body. */
 const jobBody = (overrides: Record<string, unknown> = {}) => ({
-  name: 'chr20 cohort',
-  serviceId: 'michigan',
-  refPanel: 'apps@1000g-phase-3-v5@2.0.0',
-  build: 'hg19',
-  phasing: 'eagle',
-  population: 'eur',
-  mode: 'imputation',
-  r2Filter: 0,
-  uploadIds: [aliceUpload],
+  ...createJobBody({ name: 'chr20 cohort', uploadIds: [aliceUpload] }),
   ...overrides,
 });
 const create = (caller: Caller, body: unknown, headers: Record<string, string> = {}) =>

@@ -17,6 +17,7 @@ import { createTokenIssuer } from '#infra/local/token-issuer';
 import { dynamoDocumentClient } from '#shared/aws/clients';
 import { tableEnv } from '#shared/aws/table';
 import { JobStatus } from '#shared/jobs/job-status';
+import { createJobBody } from '#test/support/job-fixtures';
 import { makeVcfGz } from '#test/support/vcf-fixtures';
 import { startWorkflowHarness, type WorkflowHarness } from './harness';
 
@@ -76,17 +77,12 @@ async function journey(username: string) {
   const put = await fetch(upload.body.uploadUrl, { method: 'PUT', body: file, headers: upload.body.headers });
   expect(put.ok).toBe(true);
   await call(jwt, 'GET', `/uploads/${upload.body.upload.uploadId}`);
-  const created = await call(jwt, 'POST', '/jobs', {
-    name: `${username} cohort`,
-    serviceId: 'michigan',
-    refPanel: 'apps@1000g-phase-3-v5@2.0.0',
-    build: 'hg19',
-    phasing: 'eagle',
-    population: 'eur',
-    mode: 'imputation',
-    r2Filter: 0,
-    uploadIds: [upload.body.upload.uploadId],
-  });
+  const created = await call(
+    jwt,
+    'POST',
+    '/jobs',
+    createJobBody({ name: `${username} cohort`, uploadIds: [upload.body.upload.uploadId] }),
+  );
   expect(created.status).toBe(202);
   const jobId = created.body.jobId as string;
   await h.sfn.waitForJob(jobId);

@@ -20,6 +20,7 @@ import { listServiceCredentials } from '#shared/credentials/service-credentials'
 import { JobStatus } from '#shared/jobs/job-status';
 import { cancelJob, createJob, deleteJob, jobResults } from '#shared/jobs/jobs';
 import { TransientError } from '#shared/workflow/task-errors';
+import { createJobRequest } from '#test/support/job-fixtures';
 import { startWorkflowHarness, type WorkflowHarness } from './harness';
 
 /** How the copy task misbehaves for the file names listed: after its real work, once per file. */
@@ -280,19 +281,14 @@ describe('a token revoked at the service', () => {
     const stored = await credentialStore().get(gina.sub, 'michigan');
     expect(toServiceView(getService('michigan'), stored).credential.status).toBe('rejected');
     await expect(
-      createJob(gina, {
-        name: 'after revocation',
-        serviceId: 'michigan',
-        refPanel: 'apps@1000g-phase-3-v5',
-        build: 'hg19',
-        phasing: 'eagle',
-        population: 'eur',
-        mode: 'imputation',
-        r2Filter: '0',
-        uploadIds: [(await h.job(gina, jobId)).inputs[0]!.uploadId],
-        aesEncryption: false,
-        meta: false,
-      }),
+      createJob(
+        gina,
+        createJobRequest({
+          name: 'after revocation',
+          refPanel: 'apps@1000g-phase-3-v5',
+          uploadIds: [(await h.job(gina, jobId)).inputs[0]!.uploadId],
+        }),
+      ),
     ).rejects.toMatchObject({ code: 'SERVICE_TOKEN_REJECTED' });
   });
 });

@@ -4,6 +4,7 @@
  * event with its state's input and output, as in AWS, so tests can search it), running the real ASL file with
  * aws-local-stepfunctions. Each Task state runs the same handler module the CDK stack deploys for it
  * (from the workflow task table), in this process. Execution names are unique per state machine, as in AWS.
+ * (A little over 300 lines: the operations share the executions' state and history.)
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';

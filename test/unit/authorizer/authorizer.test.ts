@@ -1,6 +1,6 @@
 import { generateKeyPairSync } from 'node:crypto';
 import type { APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
   createAuthorizerHandler,
   handler as deployedHandler,
@@ -14,6 +14,7 @@ import { resetRuntime } from '#shared/runtime';
 import { parseSettings } from '#shared/settings';
 import { apiEvent } from '#test/support/api-event';
 import { stubSettings } from '#test/support/settings';
+import { watchDenials } from './support';
 
 const methodArn = 'arn:aws:execute-api:eu-west-1:123456789012:abc123/v1/GET/jobs/01ABC';
 const issuer = createTokenIssuer({
@@ -49,19 +50,7 @@ const claims = (extra: Record<string, unknown> = {}) => ({
 });
 const bearer = (extra?: Record<string, unknown>) => `Bearer ${issuer.sign(claims(extra))}`;
 
-let denials: ReturnType<typeof vi.spyOn>;
-beforeEach(() => {
-  denials = vi.spyOn(logger, 'info');
-});
-afterEach(() => {
-  vi.restoreAllMocks();
-});
-
-/** A 401 from API Gateway, for the stated reason (so each case proves the check it is about). */
-async function expectDenied(result: Promise<unknown>, reason: string) {
-  await expect(result).rejects.toThrowError(/^Unauthorized$/);
-  expect(denials).toHaveBeenCalledWith('Request denied', { reason });
-}
+const { expectDenied, expectNoDenial } = watchDenials();
 
 describe('the authorizer allows a valid token', () => {
   it('on the whole API, with the caller as principal and context', async () => {
@@ -122,7 +111,7 @@ describe('the authorizer allows a valid token', () => {
     const token = issuer.sign(claims(), { header: { 'x-ext': 1 } });
     const result = await authorize(`Bearer ${token}`);
     expect(result.principalId).toBe('user-123');
-    expect(denials).not.toHaveBeenCalledWith('Request denied', expect.anything());
+    expectNoDenial();
   });
 
   it('accepts the scheme in any case (RFC 7235)', async () => {

@@ -1,9 +1,9 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createAuthorizerHandler } from '#functions/authorizer/handler';
 import { createTokenIssuer } from '#infra/local/token-issuer';
 import { createTokenVerifier } from '#shared/auth/verifier';
-import { logger } from '#shared/logger';
 import { parseSettings } from '#shared/settings';
+import { watchDenials } from './support';
 
 // CognitoJwtVerifier derives the issuer from the pool id; a fake pool id and our own key stand in for it.
 const poolId = 'eu-west-1_TestPool1';
@@ -55,18 +55,7 @@ const accessToken = (extra: Record<string, unknown> = {}) =>
     ...extra,
   });
 
-let denials: ReturnType<typeof vi.spyOn>;
-beforeEach(() => {
-  denials = vi.spyOn(logger, 'info');
-});
-afterEach(() => {
-  vi.restoreAllMocks();
-});
-
-async function expectDenied(result: Promise<unknown>, reason: string) {
-  await expect(result).rejects.toThrowError(/^Unauthorized$/);
-  expect(denials).toHaveBeenCalledWith('Request denied', { reason });
-}
+const { expectDenied } = watchDenials();
 
 describe('Cognito mode, id tokens (the default)', () => {
   const authorize = cognitoAuthorizer();

@@ -16,6 +16,7 @@ import { type AwsClientStub, mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach } from 'vitest';
 import type { JobRecord } from '#shared/jobs/job-repository';
 import { JobStatus } from '#shared/jobs/job-status';
+import { CREATED_AT, jobRecord } from '#test/support/job-fixtures';
 
 /** The text AWS puts in these errors: no answer, log or job record may show it. */
 export const AWS_TEXT = 'The level of configured provisioned throughput for the table was exceeded';
@@ -84,26 +85,15 @@ export const OWNER = 'sub-alice';
 export const JOB_ID = '01JFAST0000000000000000001';
 
 export function jobItem(overrides: Partial<JobRecord> = {}) {
-  const job: JobRecord = {
+  const job = jobRecord({
     jobId: JOB_ID,
     owner: OWNER,
     name: 'fault test',
-    serviceId: 'michigan',
-    refPanel: 'apps@1000g-phase-3-v5',
-    build: 'hg19',
-    phasing: 'eagle',
-    population: 'eur',
-    mode: 'imputation',
-    r2Filter: '0',
-    inputs: [{ uploadId: 'u1', key: `inputs/${OWNER}/u1/a.vcf.gz`, fileName: 'a.vcf.gz', size: 10 }],
     status: JobStatus.QUEUED_REMOTE,
-    createdAt: '2026-11-23T00:00:00.000Z',
-    updatedAt: '2026-11-23T00:00:00.000Z',
-    statusChangedAt: '2026-11-23T00:00:00.000Z',
-    events: [{ at: '2026-11-23T00:00:00.000Z', to: JobStatus.QUEUED }],
+    events: [{ at: CREATED_AT, to: JobStatus.QUEUED }],
     externalJobId: 'job-20261123-000000-001',
     ...overrides,
-  };
+  });
   return { PK: `USER#${job.owner}`, SK: `JOB#${job.jobId}`, entity: 'Job', ...job };
 }
 

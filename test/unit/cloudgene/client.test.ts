@@ -20,6 +20,7 @@ import {
   ServiceTokenInvalidError,
   ServiceUnavailableError,
 } from '#shared/cloudgene/errors';
+import { submitRequest } from '#test/support/job-fixtures';
 
 /** Long phases moved by sim.advance(): job states change only when a test says so. */
 const TIMING = { queueMs: 1000, runMs: 1000, exportMs: 1000 };
@@ -58,16 +59,7 @@ afterAll(async () => {
   await Promise.all(started.map((s) => s.close()));
 });
 
-const job = {
-  jobName: 'cohort chr20',
-  refPanel: 'apps@1000g-phase-3-v5@2.0.0',
-  build: 'hg19',
-  phasing: 'eagle',
-  population: 'eur',
-  mode: 'imputation',
-  r2Filter: '0',
-  password: 'zip-password-123',
-};
+const job = submitRequest({ jobName: 'cohort chr20', password: 'zip-password-123' });
 const fileOf = (name: string, data: Buffer | string) => {
   const bytes = Buffer.from(data);
   return { name, size: bytes.length, stream: () => Readable.from([bytes]) };
@@ -277,15 +269,17 @@ describe('submitJob', () => {
       { name: 'a.vcf.gz', bytes: a.length, sha256: sha256(a) },
       { name: 'b.vcf.gz', bytes: b.length, sha256: sha256(b) },
     ]);
+    // Every field under the service's name; only the job name and the panel are spelled differently.
+    const { jobName, refPanel, build, phasing, population, mode, r2Filter, password } = job;
     expect(received.fields).toEqual({
-      'job-name': 'cohort chr20',
-      refpanel: 'apps@1000g-phase-3-v5@2.0.0',
-      build: 'hg19',
-      phasing: 'eagle',
-      population: 'eur',
-      mode: 'imputation',
-      r2Filter: '0',
-      password: 'zip-password-123',
+      'job-name': jobName,
+      refpanel: refPanel,
+      build,
+      phasing,
+      population,
+      mode,
+      r2Filter,
+      password,
     });
   });
 

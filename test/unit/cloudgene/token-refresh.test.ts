@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type CloudgeneSimulator, startCloudgeneSimulator } from '#infra/local/simulator/cloudgene-simulator';
 import { CloudgeneClient } from '#shared/cloudgene/client';
 import { ServiceTokenInvalidError, ServiceUnavailableError } from '#shared/cloudgene/errors';
+import { submitRequest } from '#test/support/job-fixtures';
 
 let sim: CloudgeneSimulator;
 let users = 0;
@@ -17,16 +18,7 @@ beforeAll(async () => {
 });
 afterAll(() => sim.close());
 
-const job = {
-  jobName: 'refresh',
-  refPanel: 'apps@1000g-phase-3-v5@2.0.0',
-  build: 'hg19',
-  phasing: 'eagle',
-  population: 'eur',
-  mode: 'imputation',
-  r2Filter: '0',
-  password: 'zip-password-123',
-};
+const job = submitRequest({ jobName: 'refresh' });
 
 /** A user whose token is then replaced at the service (the old one answers 403), and a client holding the old one. */
 function replacedToken(refresh: () => Promise<string | undefined>) {

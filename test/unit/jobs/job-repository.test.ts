@@ -8,6 +8,7 @@ import {
 } from '#shared/jobs/job-repository';
 import { JobStatus } from '#shared/jobs/job-status';
 import { startAwsEmulators } from '#test/support/aws-emulators';
+import { jobRecord } from '#test/support/job-fixtures';
 
 let emulators: Awaited<ReturnType<typeof startAwsEmulators>>;
 let repository: JobRepository;
@@ -18,25 +19,8 @@ beforeAll(async () => {
 });
 afterAll(() => emulators.close());
 
-const newJob = (owner: string, jobId: string, overrides: Partial<JobRecord> = {}): JobRecord => ({
-  jobId,
-  owner,
-  name: `job ${jobId}`,
-  serviceId: 'michigan',
-  refPanel: 'apps@1000g-phase-3-v5@2.0.0',
-  build: 'hg19',
-  phasing: 'eagle',
-  population: 'eur',
-  mode: 'imputation',
-  r2Filter: '0',
-  inputs: [{ uploadId: 'u1', key: `inputs/${owner}/u1/a.vcf.gz`, fileName: 'a.vcf.gz', size: 10 }],
-  status: JobStatus.QUEUED,
-  createdAt: '2026-11-23T00:00:00.000Z',
-  updatedAt: '2026-11-23T00:00:00.000Z',
-  statusChangedAt: '2026-11-23T00:00:00.000Z',
-  events: [{ at: '2026-11-23T00:00:00.000Z', to: JobStatus.QUEUED }],
-  ...overrides,
-});
+const newJob = (owner: string, jobId: string, overrides: Partial<JobRecord> = {}): JobRecord =>
+  jobRecord({ jobId, owner, name: `job ${jobId}`, ...overrides });
 
 describe('job repository', () => {
   it('creates a job once; a retried create with the same id is refused', async () => {

@@ -13,6 +13,7 @@ import { type JobRecord, jobRepository } from '#shared/jobs/job-repository';
 import { JobStatus } from '#shared/jobs/job-status';
 import { environmentFor, parseSettings, type SettingsGroup, settings } from '#shared/settings';
 import { startAwsEmulators } from '#test/support/aws-emulators';
+import { jobRecord } from '#test/support/job-fixtures';
 
 describe('the environment of the local stack', () => {
   const settingsOfStack = readLocalSettings({ WORKFLOW_TIME_SCALE: '60' });
@@ -65,25 +66,8 @@ describe('resuming unfinished jobs at start', () => {
   });
   afterAll(() => aws?.close());
 
-  const job = (jobId: string, status: JobStatus, externalJobId?: string): JobRecord => ({
-    jobId,
-    owner: 'rita',
-    name: jobId,
-    serviceId: 'michigan',
-    refPanel: 'apps@1000g-phase-3-v5',
-    build: 'hg19',
-    phasing: 'eagle',
-    population: 'eur',
-    mode: 'imputation',
-    r2Filter: '0',
-    inputs: [],
-    status,
-    externalJobId,
-    createdAt: '2026-11-23T00:00:00.000Z',
-    updatedAt: '2026-11-23T00:00:00.000Z',
-    statusChangedAt: '2026-11-23T00:00:00.000Z',
-    events: [{ at: '2026-11-23T00:00:00.000Z', to: status }],
-  });
+  const job = (jobId: string, status: JobStatus, externalJobId?: string): JobRecord =>
+    jobRecord({ jobId, owner: 'rita', name: jobId, inputs: [], status, externalJobId });
 
   it('starts one execution per unfinished job: from the start, or from the poll loop once submitted', async () => {
     for (const record of [

@@ -12,6 +12,7 @@ import { JobStatus } from '#shared/jobs/job-status';
 import type { ValidationResult } from '#shared/workflow/validate-input';
 import * as task from '#shared/workflow/validate-input';
 import { startAwsEmulators } from '#test/support/aws-emulators';
+import { jobRecord } from '#test/support/job-fixtures';
 import { useSettings } from '#test/support/settings';
 import { bgzfBlockOffsets, makeVcfGz } from '#test/support/vcf-fixtures';
 
@@ -89,26 +90,17 @@ async function queuedJob(files: Buffer[], overrides: Partial<JobRecord> = {}) {
     objects.set(key, { body, etag: `"${jobId}-${index}"` });
     return { uploadId: `u${index}`, key, fileName: `in${index}.chr${20 + index}.vcf.gz`, size: body.length };
   });
-  const now = new Date().toISOString();
-  await jobs.jobRepository().create({
-    jobId,
-    owner,
-    name: 'validation',
-    serviceId: 'michigan',
-    refPanel: 'apps@1000g-phase-3-v5',
-    build: 'hg19',
-    phasing: 'eagle',
-    population: 'eur',
-    mode: 'imputation',
-    r2Filter: '0',
-    inputs,
-    status: JobStatus.QUEUED,
-    createdAt: now,
-    updatedAt: now,
-    statusChangedAt: now,
-    events: [{ at: now, to: JobStatus.QUEUED }],
-    ...overrides,
-  });
+  await jobs.jobRepository().create(
+    jobRecord({
+      jobId,
+      owner,
+      name: 'validation',
+      inputs,
+      status: JobStatus.QUEUED,
+      createdAt: new Date().toISOString(),
+      ...overrides,
+    }),
+  );
   return { ref: { jobId, owner }, inputs };
 }
 
