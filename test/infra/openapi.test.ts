@@ -2,20 +2,17 @@
  * `cdk synth` writes the OpenAPI document into the assembly: the app is run as the CDK CLI runs it
  * (`tsx infra/app.ts` with CDK_OUTDIR and the context in CDK_CONTEXT_JSON, bundling skipped), and the
  * openapi.json beside the template must be the document of those settings and describe exactly the
- * methods the template deploys. Also: the generator is in no function bundle.
+ * methods the template deploys. (That the generator is in no function bundle: bundle-contents.test.ts.)
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
-import { build } from 'esbuild';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { esbuildOptionsAsDeployed } from '#infra/constructs/bundling';
 import { OPENAPI_FILE, openApiOptions } from '#infra/openapi-document';
 import { readSettings } from '#infra/settings';
 import { createOpenApiDocument } from '#shared/api/openapi';
 import { routes } from '#shared/api/routes';
-import { workflowTasks } from '#shared/workflow/tasks';
 
 const context = { maxUploadBytes: '1000000', serviceCatalog: '{"h3africa":null}' };
 const outdir = mkdtempSync(join(tmpdir(), 'synth-openapi-'));
@@ -69,35 +66,4 @@ describe('the OpenAPI document at synth', () => {
     expect(documented.sort()).toEqual(deployed.sort());
     expect(documented).toHaveLength(routes.length);
   });
-});
-
-describe('function bundles', () => {
-  it('leave the document generator, the route table and zod-openapi out', async () => {
-    const entries = [
-      'functions/authorizer/handler.ts',
-      ...routes.map((r) => r.entry),
-      ...workflowTasks.map((t) => t.entry),
-    ];
-    const result = await build({
-      ...esbuildOptionsAsDeployed(),
-      entryPoints: entries,
-      outdir: join(outdir, 'bundles'),
-      write: false,
-      metafile: true,
-      logLevel: 'error',
-    });
-    const outputs = Object.values(result.metafile.outputs).filter((o) => o.entryPoint);
-    expect(outputs).toHaveLength(new Set(entries).size);
-    const forbidden = /shared\/api\/(openapi|responses|routes|error-codes)\.ts$|node_modules\/zod-openapi\//;
-    for (const output of outputs) {
-      const inputs = Object.keys(output.inputs).map((input) => relative('.', input));
-      expect(
-        inputs.filter((input) => forbidden.test(input)),
-        output.entryPoint,
-      ).toEqual([]);
-    }
-    // The request schemas are shared with the document on purpose: the handlers validate with them.
-    const createJob = outputs.find((o) => o.entryPoint === 'functions/api/jobs/create-job.ts')!;
-    expect(Object.keys(createJob.inputs)).toContain('shared/api/requests.ts');
-  }, 120_000);
 });
