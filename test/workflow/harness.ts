@@ -25,6 +25,7 @@ import * as jobs from '#shared/jobs/jobs';
 import type { EnvironmentValues } from '#shared/settings';
 import { createUpload, getUpload } from '#shared/uploads/uploads';
 import { startAwsEmulators } from '#test/support/aws-emulators';
+import { createJobRequest } from '#test/support/job-fixtures';
 import { useSettings } from '#test/support/settings';
 import { makeVcfGz, type VcfSpec } from '#test/support/vcf-fixtures';
 
@@ -126,19 +127,15 @@ export async function startWorkflowHarness(
         await getUpload(caller, created.upload.uploadId);
         uploadIds.push(created.upload.uploadId);
       }
-      const { job } = await jobs.createJob(caller, {
-        name: 'workflow test',
-        serviceId: 'michigan',
-        refPanel: 'apps@1000g-phase-3-v5',
-        build: jobOptions.build ?? 'hg19',
-        phasing: 'eagle',
-        population: 'eur',
-        mode: 'imputation',
-        r2Filter: '0',
-        uploadIds,
-        aesEncryption: false,
-        meta: false,
-      });
+      const { job } = await jobs.createJob(
+        caller,
+        createJobRequest({
+          name: 'workflow test',
+          refPanel: 'apps@1000g-phase-3-v5',
+          build: jobOptions.build ?? 'hg19',
+          uploadIds,
+        }),
+      );
       return job.jobId;
     },
     async job(caller, jobId) {
