@@ -1,0 +1,57 @@
+/**
+ * One error type for every failed API call: the API's `{"error":{code,message}}` answer, a network failure
+ * or an answer that is not JSON, carried with the HTTP status so pages can tell "not found" from "retry".
+ */
+import { type ErrorWording, wordingFor } from './error-wording';
+
+export class ApiError extends Error {
+  override name = 'ApiError';
+  readonly wording: ErrorWording;
+  constructor(
+    readonly code: string,
+    /** The API's own message (the detail under the wording). */
+    readonly detail: string,
+    readonly status: number,
+    readonly requestId?: string,
+    readonly details?: unknown,
+  ) {
+    super(`${code}: ${detail}`);
+    this.wording = wordingFor(code);
+  }
+
+  get notFound(): boolean {
+    return this.status === 404;
+  }
+}
+
+/** Turns an error answer (parsed JSON or not) into an ApiError. */
+export function apiErrorFrom(status: number, body: unknown): ApiError {
+  const error = (body as { error?: Record<string, unknown> } | undefined)?.error;
+  if (error && typeof error.code === 'string') {
+    return new ApiError(
+      error.code,
+      typeof error.message === 'string' ? error.message : '',
+      status,
+      typeof error.requestId === 'string' ? error.requestId : undefined,
+      error.details,
+    );
+  }
+  if (status === 401) return new ApiError('UNAUTHORIZED', '', 401);
+  if (status === 404) return new ApiError('NOT_FOUND', '', 404);
+  if (status >= 500) return new ApiError('GATEWAY_ERROR', `HTTP ${status}`, status);
+  return new ApiError('UNEXPECTED_ANSWER', `HTTP ${status}`, status);
+}
+
+/** The field messages of a VALIDATION_FAILED answer, for listing under a form. */
+export function validationMessages(error: unknown): string[] {
+  if (!(error instanceof ApiError) || !Array.isArray(error.details)) return [];
+  return error.details
+    .map((issue: { path?: unknown; message?: unknown }) =>
+      typeof issue.message === 'string'
+        ? issue.path
+          ? `${issue.path}: ${issue.message}`
+          : issue.message
+        : '',
+    )
+    .filter(Boolean);
+}

@@ -1,0 +1,177 @@
+/**
+ * What the console says when the API refuses something: each code of the API's catalogue
+ * (shared/api/error-codes.ts) as a sentence a researcher understands and what to do next. The API's own
+ * message is kept as the detail (it often names the field or the service's words); raw JSON is never shown.
+ */
+export interface ErrorWording {
+  title: string;
+  /** What to do about it; empty when there is nothing to do but read the detail. */
+  action: string;
+  /** Whether trying the same thing again later can help. */
+  retryable: boolean;
+}
+
+const wording: Record<string, ErrorWording> = {
+  VALIDATION_FAILED: {
+    title: 'Some values are not valid.',
+    action: 'Correct them and try again.',
+    retryable: false,
+  },
+  BAD_REQUEST: {
+    title: 'The request was malformed.',
+    action: 'Reload the page and try again.',
+    retryable: false,
+  },
+  INVALID_JSON: {
+    title: 'The request was malformed.',
+    action: 'Reload the page and try again.',
+    retryable: false,
+  },
+  UNSUPPORTED_MEDIA_TYPE: {
+    title: 'The request was malformed.',
+    action: 'Reload the page and try again.',
+    retryable: false,
+  },
+  PAYLOAD_TOO_LARGE: {
+    title: 'The request is too large.',
+    action: 'Send fewer or smaller values.',
+    retryable: false,
+  },
+  NOT_FOUND: {
+    title: 'Not found.',
+    action: 'It may have been deleted; go back to the list.',
+    retryable: false,
+  },
+  SERVICE_NOT_FOUND: {
+    title: 'This imputation service is not offered here.',
+    action: 'Choose another service.',
+    retryable: false,
+  },
+  CREDENTIAL_NOT_FOUND: { title: 'No token is stored for this service.', action: '', retryable: false },
+  UPLOAD_NOT_FOUND: {
+    title: 'This uploaded file was not found.',
+    action: 'It may have expired; upload it again.',
+    retryable: false,
+  },
+  JOB_NOT_FOUND: {
+    title: 'Job not found.',
+    action: 'It may have been deleted, or it belongs to another account.',
+    retryable: false,
+  },
+  CONFLICT: {
+    title: 'This is not possible in the current state.',
+    action: 'Reload and try again.',
+    retryable: false,
+  },
+  SERVICE_TOKEN_MISSING: {
+    title: 'You have no API token stored for this service.',
+    action: 'Add one under Services & tokens.',
+    retryable: false,
+  },
+  SERVICE_TOKEN_EXPIRED: {
+    title: 'Your API token for this service has expired.',
+    action: "Create a new one on the service's profile page and store it under Services & tokens.",
+    retryable: false,
+  },
+  SERVICE_TOKEN_REJECTED: {
+    title: 'The service refused your stored API token.',
+    action: 'It was probably revoked or replaced: store a new one under Services & tokens.',
+    retryable: false,
+  },
+  SERVICE_TOKEN_INVALID: {
+    title: 'The service did not accept this API token.',
+    action: "Copy the token again from the service's profile page (it may have been revoked or replaced).",
+    retryable: false,
+  },
+  IDEMPOTENCY_KEY_REUSED: {
+    title: 'This submission was already used for a different job.',
+    action: 'Reload the page and submit again.',
+    retryable: false,
+  },
+  UPLOAD_NOT_READY: {
+    title: 'A file has not finished uploading.',
+    action: 'Wait for every upload to complete, or upload the file again.',
+    retryable: false,
+  },
+  JOB_FINISHED: { title: 'The job has already finished.', action: '', retryable: false },
+  JOB_STATE_CHANGED: {
+    title: 'The job changed while we were cancelling it.',
+    action: 'Try again.',
+    retryable: true,
+  },
+  RESULTS_NOT_READY: {
+    title: 'The results are not ready yet.',
+    action: 'They are listed once the job ends.',
+    retryable: true,
+  },
+  JOB_ACTIVE: {
+    title: 'The job is still running.',
+    action: 'Cancel it first, then delete it.',
+    retryable: false,
+  },
+  SERVICE_UNAVAILABLE: {
+    title: 'The imputation service cannot be reached right now.',
+    action: 'Try again in a few minutes.',
+    retryable: true,
+  },
+  SERVICE_REJECTED: { title: 'The imputation service refused the request.', action: '', retryable: false },
+  SERVICE_PROTOCOL_ERROR: {
+    title: 'The imputation service sent an answer we could not understand.',
+    action: 'Try again later; if it persists, tell the gateway team.',
+    retryable: true,
+  },
+  SERVICE_ERROR: { title: 'The imputation service failed.', action: 'Try again later.', retryable: true },
+  UNAUTHORIZED: { title: 'Your session has ended.', action: 'Sign in again.', retryable: false },
+  THROTTLED: { title: 'Too many requests at once.', action: 'Wait a moment and try again.', retryable: true },
+  TEMPORARILY_UNAVAILABLE: {
+    title: 'The gateway is busy.',
+    action: 'Try again in a moment.',
+    retryable: true,
+  },
+  GATEWAY_ERROR: {
+    title: 'The gateway did not answer in time.',
+    action: 'Try again in a moment.',
+    retryable: true,
+  },
+  INTERNAL: {
+    title: 'Something went wrong on our side.',
+    action: 'Try again; if it persists, tell the gateway team the reference below.',
+    retryable: true,
+  },
+  NETWORK: {
+    title: 'The gateway cannot be reached.',
+    action: 'Check your connection and try again.',
+    retryable: true,
+  },
+  UNEXPECTED_ANSWER: {
+    title: 'The gateway sent an unexpected answer.',
+    action: 'Try again; if it persists, tell the gateway team.',
+    retryable: true,
+  },
+};
+
+export function wordingFor(code: string): ErrorWording {
+  return wording[code] ?? { title: 'The request failed.', action: 'Try again.', retryable: true };
+}
+
+/** Why a job failed (the job's error code, set by the workflow) and what the researcher can do. */
+const jobFailures: Record<string, string> = {
+  INPUT_INVALID:
+    'Fix the file as the message says (for example sort it with bcftools sort, or compress it with bgzip) and start a new job.',
+  SERVICE_TOKEN_INVALID:
+    'Store a new API token for this service under Services & tokens, then start the job again.',
+  SERVICE_TOKEN_EXPIRED:
+    'Store a new API token for this service under Services & tokens, then start the job again.',
+  RESULTS_UNAVAILABLE: 'The service would not serve the results; start the job again or contact the service.',
+  DOWNLOADS_EXHAUSTED: 'The service allows no more downloads of these results; start the job again.',
+  NO_IMPUTED_RESULTS: 'The service produced no imputed file; read its messages above, then start a new job.',
+  SERVICE_UNAVAILABLE: 'The service could not be reached for too long; start the job again later.',
+  SERVICE_REJECTED: "Read the service's message; correct the job's options or inputs and start a new job.",
+};
+
+export function jobFailureAdvice(code: string): string {
+  return (
+    jobFailures[code] ??
+    'Read the messages above; correct what they name and start a new job, or contact the service.'
+  );
+}

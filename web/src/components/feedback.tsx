@@ -1,0 +1,49 @@
+/**
+ * Loading, error and empty states shared by the pages: an API error is put into words (what happened,
+ * what to do, the API's detail) with a Retry button where a retry can help; never raw JSON.
+ */
+import { Link } from '@tanstack/react-router';
+import type { ReactNode } from 'react';
+import { ApiError } from '../api/api-error';
+import { wordingFor } from '../api/error-wording';
+
+export function Loading({ what }: { what: string }) {
+  return (
+    <p className="loading" role="status">
+      Loading {what}…
+    </p>
+  );
+}
+
+export function ErrorNotice({ error, onRetry }: { error: unknown; onRetry?: () => void }) {
+  const apiError = error instanceof ApiError ? error : undefined;
+  const wording = apiError?.wording ?? wordingFor('UNEXPECTED_ANSWER');
+  const tokenProblem = apiError?.code.startsWith('SERVICE_TOKEN_');
+  return (
+    <div className="notice danger" role="alert">
+      <p className="notice-title">{wording.title}</p>
+      {wording.action ? <p>{wording.action}</p> : null}
+      {apiError?.detail && apiError.detail !== wording.title ? (
+        <p className="detail">{apiError.detail}</p>
+      ) : null}
+      {apiError?.requestId ? <p className="detail">Reference: {apiError.requestId}</p> : null}
+      <div className="actions">
+        {tokenProblem ? <Link to="/services">Go to Services &amp; tokens</Link> : null}
+        {onRetry && wording.retryable ? (
+          <button type="button" className="button" onClick={onRetry}>
+            Try again
+          </button>
+        ) : null}
+      </div>
+    </div>
+  );
+}
+
+export function EmptyState({ title, children }: { title: string; children?: ReactNode }) {
+  return (
+    <div className="empty-state">
+      <p className="notice-title">{title}</p>
+      {children}
+    </div>
+  );
+}
