@@ -1,0 +1,104 @@
+/**
+ * How each job state reads (label, chip tone), which states are still moving, and the Cloudgene message
+ * types as the service wrote them (docs: `type` 0 ok, 1 error, 2 warning, 3 running).
+ */
+export const JOB_STATUSES = [
+  'QUEUED',
+  'VALIDATING',
+  'SUBMITTING',
+  'WAITING_FOR_SLOT',
+  'QUEUED_REMOTE',
+  'RUNNING',
+  'COPYING_RESULTS',
+  'SUCCEEDED',
+  'FAILED',
+  'CANCEL_REQUESTED',
+  'CANCELED',
+  'EXPIRED',
+] as const;
+export type JobStatusName = (typeof JOB_STATUSES)[number];
+
+const labels: Record<JobStatusName, string> = {
+  QUEUED: 'Queued',
+  VALIDATING: 'Checking inputs',
+  SUBMITTING: 'Submitting',
+  WAITING_FOR_SLOT: 'Waiting for a slot',
+  QUEUED_REMOTE: 'Queued at the service',
+  RUNNING: 'Running',
+  COPYING_RESULTS: 'Copying results',
+  SUCCEEDED: 'Succeeded',
+  FAILED: 'Failed',
+  CANCEL_REQUESTED: 'Cancelling',
+  CANCELED: 'Canceled',
+  EXPIRED: 'Expired',
+};
+
+export type Tone = 'neutral' | 'progress' | 'success' | 'danger' | 'warning';
+
+export function statusLabel(status: string): string {
+  return labels[status as JobStatusName] ?? status;
+}
+
+export function statusTone(status: string): Tone {
+  switch (status) {
+    case 'SUCCEEDED':
+      return 'success';
+    case 'FAILED':
+      return 'danger';
+    case 'CANCELED':
+    case 'EXPIRED':
+      return 'neutral';
+    case 'CANCEL_REQUESTED':
+    case 'WAITING_FOR_SLOT':
+      return 'warning';
+    default:
+      return 'progress';
+  }
+}
+
+const finished = new Set(['SUCCEEDED', 'FAILED', 'CANCELED', 'EXPIRED']);
+
+export function isFinished(status: string): boolean {
+  return finished.has(status);
+}
+
+export function canCancel(status: string): boolean {
+  return !finished.has(status) && status !== 'CANCEL_REQUESTED' && status !== 'COPYING_RESULTS';
+}
+
+export type MessageKind = 'ok' | 'error' | 'warning' | 'running' | 'info';
+
+export function messageKind(type: number): MessageKind {
+  switch (type) {
+    case 0:
+      return 'ok';
+    case 1:
+      return 'error';
+    case 2:
+      return 'warning';
+    case 3:
+      return 'running';
+    default:
+      return 'info';
+  }
+}
+
+export const messageKindLabel: Record<MessageKind, string> = {
+  ok: 'OK',
+  error: 'Error',
+  warning: 'Warning',
+  running: 'Running',
+  info: 'Note',
+};
+
+/** Cloudgene messages may contain HTML; the console shows their text only. */
+export function messageText(message: string): string {
+  return message
+    .replace(/<br\s*\/?>/gi, '\n')
+    .replace(/<[^>]*>/g, '')
+    .replace(/&nbsp;/g, ' ')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&')
+    .trim();
+}
