@@ -177,6 +177,10 @@ export const jobSchema = component(
     createdAt: timestamp,
     updatedAt: timestamp,
     statusChangedAt: timestamp,
+    nextCheckAt: described(
+      nullableTimestamp,
+      'When the job can next change (the next scheduled check of the workflow); ask again then, not sooner. Null once the job is finished',
+    ),
     externalJobId: described(z.nullable(text), "The job's id at the service, once submitted"),
     progress: z.nullable(
       z.strictObject({ remoteState: z.int(), positionInQueue: z.nullable(z.int()), checkedAt: timestamp }),
@@ -214,6 +218,7 @@ export const jobSummarySchema = component(
     status: jobStatusSchema,
     createdAt: timestamp,
     statusChangedAt: timestamp,
+    nextCheckAt: nullableTimestamp,
     error: z.nullable(jobError),
   }),
   'JobSummary',

@@ -1,7 +1,8 @@
 /** The public shape of a job: everything the owner may see, in API terms (no internal keys, no secrets). */
 import type { JobRecord } from './job-repository';
+import { nextCheckAt } from './next-check';
 
-export function toJobView(job: JobRecord) {
+export function toJobView(job: JobRecord, now: Date = new Date()) {
   let previous: string | null = null;
   const events = (job.events ?? []).map((event) => {
     const view = { at: event.at, from: previous, to: event.to, detail: event.detail ?? null };
@@ -23,6 +24,8 @@ export function toJobView(job: JobRecord) {
     createdAt: job.createdAt,
     updatedAt: job.updatedAt,
     statusChangedAt: job.statusChangedAt,
+    /** When the job can next change (ask again then); null once finished. */
+    nextCheckAt: nextCheckAt(job, now),
     externalJobId: job.externalJobId ?? null,
     progress: job.remote
       ? {
@@ -44,7 +47,7 @@ export function toJobView(job: JobRecord) {
 export type JobView = ReturnType<typeof toJobView>;
 
 /** The short form used in listings. */
-export function toJobSummary(job: JobRecord) {
+export function toJobSummary(job: JobRecord, now: Date = new Date()) {
   return {
     jobId: job.jobId,
     name: job.name,
@@ -53,6 +56,7 @@ export function toJobSummary(job: JobRecord) {
     status: job.status,
     createdAt: job.createdAt,
     statusChangedAt: job.statusChangedAt,
+    nextCheckAt: nextCheckAt(job, now),
     error: job.error ?? null,
   };
 }

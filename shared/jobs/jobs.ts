@@ -112,7 +112,7 @@ export async function listJobs(
 ) {
   try {
     const page = await jobRepository().list(caller.sub, query);
-    return { jobs: page.jobs.map(toJobSummary), nextCursor: page.nextCursor };
+    return { jobs: page.jobs.map((job) => toJobSummary(job)), nextCursor: page.nextCursor };
   } catch (error) {
     if (error instanceof InvalidCursorError) {
       throw new ValidationError(error.message, [{ in: 'query', path: 'cursor', message: error.message }]);
