@@ -40,7 +40,9 @@ export function parseConsoleConfig(value: unknown): ConsoleConfig {
 export async function loadConsoleConfig(fetcher: typeof fetch = fetch): Promise<ConsoleConfig> {
   let response: Response;
   try {
-    response = await fetcher('/config.json', { cache: 'no-store', headers: { Accept: 'application/json' } });
+    // `cache` is a browser option (Node's RequestInit type lacks it): a new deployment's config is read at once.
+    const init = { cache: 'no-store', headers: { Accept: 'application/json' } } as RequestInit;
+    response = await fetcher('/config.json', init);
   } catch {
     throw new ConfigLoadError('The console could not reach its own server to read config.json.');
   }

@@ -10,8 +10,8 @@ import type { components, paths } from './schema';
 
 export type ApiClient = Client<paths>;
 export type Schemas = components['schemas'];
-export type Job = Schemas['Job'] & { nextCheckAt?: string | null };
-export type JobSummary = Schemas['JobSummary'] & { nextCheckAt?: string | null };
+export type Job = Schemas['Job'];
+export type JobSummary = Schemas['JobSummary'];
 export type JobStatus = Schemas['JobStatus'];
 export type Service = Schemas['Service'];
 export type ServiceOptions = Schemas['ServiceOptions'];

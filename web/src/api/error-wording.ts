@@ -138,6 +138,16 @@ const wording: Record<string, ErrorWording> = {
     action: 'Try again; if it persists, tell the gateway team the reference below.',
     retryable: true,
   },
+  CONCURRENCY_LIMIT: {
+    title: 'Your job limit at the service is reached.',
+    action: 'The job waits for a free slot by itself.',
+    retryable: false,
+  },
+  DOWNLOADS_EXHAUSTED: {
+    title: 'The service allows no more downloads of this file.',
+    action: 'Start the job again to get new results.',
+    retryable: false,
+  },
   NETWORK: {
     title: 'The gateway cannot be reached.',
     action: 'Check your connection and try again.',

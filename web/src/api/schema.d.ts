@@ -264,6 +264,7 @@ export type components = {
   schemas: {
     /** @description An upload as confirmed against S3 */
     CheckedUpload: {
+      /** @description When the job can next change (the next scheduled check of the workflow); ask again then, not sooner. Null once the job is finished */
       confirmedAt: string | null;
       /**
        * Format: date-time
@@ -327,7 +328,9 @@ export type components = {
       /** @description Whole days until expiry, negative once expired */
       daysToExpiry: number | null;
       expired: boolean;
+      /** @description When the job can next change (the next scheduled check of the workflow); ask again then, not sooner. Null once the job is finished */
       expiresAt: string | null;
+      /** @description When the job can next change (the next scheduled check of the workflow); ask again then, not sooner. Null once the job is finished */
       rejectedAt: string | null;
       /** @description The job: `/jobs/{jobId}` */
       serviceId: string;
@@ -414,6 +417,8 @@ export type components = {
       mode: string;
       /** @description The job: `/jobs/{jobId}` */
       name: string;
+      /** @description When the job can next change (the next scheduled check of the workflow); ask again then, not sooner. Null once the job is finished */
+      nextCheckAt: string | null;
       /** @description The job: `/jobs/{jobId}` */
       phasing: string;
       /** @description The job: `/jobs/{jobId}` */
@@ -532,6 +537,8 @@ export type components = {
       jobId: string;
       /** @description The job: `/jobs/{jobId}` */
       name: string;
+      /** @description When the job can next change (the next scheduled check of the workflow); ask again then, not sooner. Null once the job is finished */
+      nextCheckAt: string | null;
       /** @description The job: `/jobs/{jobId}` */
       refPanel: string;
       /** @description The job: `/jobs/{jobId}` */
@@ -559,6 +566,7 @@ export type components = {
       baseUrl: string;
       credential: {
         daysToExpiry: number | null;
+        /** @description When the job can next change (the next scheduled check of the workflow); ask again then, not sooner. Null once the job is finished */
         expiresAt: string | null;
         /** @enum {string} */
         status: 'missing' | 'active' | 'expired' | 'rejected';
@@ -602,6 +610,7 @@ export type components = {
     };
     /** @description An announced input file */
     Upload: {
+      /** @description When the job can next change (the next scheduled check of the workflow); ask again then, not sooner. Null once the job is finished */
       confirmedAt: string | null;
       /**
        * Format: date-time

@@ -23,7 +23,7 @@ export function downloadScript(jobName: string, files: readonly ScriptFile[], ex
     lines.push(`# The links stop working at ${expiresAt}; copy a fresh script from the job page then.`);
   lines.push('set -euo pipefail', '');
   for (const file of files) {
-    lines.push(`curl -fSL --retry 3 -o ${shellQuote(localFileName(file.name))} ${shellQuote(file.url)}`);
+    lines.push(`curl -fsSL --retry 3 -o ${shellQuote(localFileName(file.name))} ${shellQuote(file.url)}`);
   }
   lines.push('', 'sha256sum -c - <<EOF');
   for (const file of files) lines.push(`${file.sha256.toLowerCase()}  ${localFileName(file.name)}`);

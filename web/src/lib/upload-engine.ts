@@ -56,6 +56,7 @@ export class FileUpload {
   private etags = new Map<number, string>();
   private signed = new Map<number, SignedPart>();
   private signedUntil = 0;
+  private signing = new Map<number, Promise<void>>();
   private inFlight = new Map<number, number>();
   private doneBytes = 0;
   private rate = new TransferRate();
@@ -265,11 +266,24 @@ export class FileUpload {
     if (this.transport.now() > this.signedUntil - 60_000) this.signed.clear();
     const cached = this.signed.get(partNumber);
     if (cached) return cached;
-    const wanted = [partNumber, ...queue.map((r) => r.partNumber).filter((n) => !this.signed.has(n))];
-    const [batch = [partNumber]] = batches(wanted, maxPerRequest);
-    const answer = await this.transport.signParts(uploadId, batch);
-    this.signedUntil = Date.parse(answer.expiresAt) || this.transport.now() + 5 * 60_000;
-    for (const part of answer.parts) this.signed.set(part.partNumber, part);
+    // A part already in another worker's signing request waits for that request.
+    const pending = this.signing.get(partNumber);
+    if (pending) await pending;
+    if (!this.signed.has(partNumber)) {
+      const free = (n: number) => !this.signed.has(n) && !this.signing.has(n);
+      const wanted = [partNumber, ...queue.map((r) => r.partNumber).filter(free)];
+      const [batch = [partNumber]] = batches(wanted, maxPerRequest);
+      const request = this.transport.signParts(uploadId, batch).then((answer) => {
+        this.signedUntil = Date.parse(answer.expiresAt) || this.transport.now() + 5 * 60_000;
+        for (const part of answer.parts) this.signed.set(part.partNumber, part);
+      });
+      for (const n of batch) this.signing.set(n, request);
+      try {
+        await request;
+      } finally {
+        for (const n of batch) this.signing.delete(n);
+      }
+    }
     const part = this.signed.get(partNumber);
     if (!part) throw new Interrupted(`The gateway did not sign part ${partNumber}.`);
     return part;

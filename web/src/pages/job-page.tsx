@@ -33,7 +33,7 @@ export function JobPage() {
   const api = useApi();
   const job = useQuery({
     queryKey: ['job', jobId],
-    queryFn: () => unwrap(api.client.GET('/jobs/{jobId}', { params: { path: { jobId } } })) as Promise<Job>,
+    queryFn: () => unwrap(api.client.GET('/jobs/{jobId}', { params: { path: { jobId } } })),
     refetchInterval: (query) => (query.state.data ? refreshInterval([query.state.data]) : false),
     refetchIntervalInBackground: false,
   });

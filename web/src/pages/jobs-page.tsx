@@ -6,7 +6,7 @@
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { Link, useNavigate } from '@tanstack/react-router';
 import { useId } from 'react';
-import { type JobSummary, unwrap } from '../api/client';
+import { unwrap } from '../api/client';
 import { EmptyState, ErrorNotice, Loading } from '../components/feedback';
 import { PageHeading } from '../components/page-heading';
 import { StatusChip } from '../components/status-chip';
@@ -41,7 +41,7 @@ export function JobsPage() {
         }),
       ),
     placeholderData: keepPreviousData,
-    refetchInterval: (query) => refreshInterval((query.state.data?.jobs ?? []) as JobSummary[]),
+    refetchInterval: (query) => refreshInterval(query.state.data?.jobs ?? []),
     refetchIntervalInBackground: false,
   });
   const q = search.q?.toLowerCase() ?? '';
