@@ -105,8 +105,9 @@ export async function startConsoleServer(options: ConsoleServerOptions): Promise
     if (!built()) return sendBody(request, response, notBuiltPage(distDir), notBuiltHeaders(headers), 503);
 
     const file = path === '/' ? indexFile : fileInside(distDir, path);
-    const found = file ? await regularFile(file) : undefined;
-    if (file && found) {
+    if (!file) return sendText(response, 404, `Not found: ${path}`, headers);
+    const found = await regularFile(file);
+    if (found) {
       const cache = path.startsWith('/assets/') ? IMMUTABLE : REVALIDATE;
       return sendFile(request, response, file, found, { ...headers, 'Cache-Control': cache });
     }
