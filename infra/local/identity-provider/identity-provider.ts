@@ -127,7 +127,7 @@ export async function startIdentityProvider(options: IdentityProviderOptions): P
       Session: refreshTtl,
       Grant: refreshTtl,
       // A rotated refresh token keeps its predecessor's end: a day after sign-in, not after last use.
-      RefreshToken: (ctx) => ctx.oidc.entities.RotatedRefreshToken?.remainingTTL ?? refreshTtl,
+      RefreshToken: (ctx) => ctx?.oidc?.entities?.RotatedRefreshToken?.remainingTTL ?? refreshTtl,
     },
     features: {
       devInteractions: { enabled: false },

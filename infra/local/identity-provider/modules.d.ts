@@ -31,7 +31,7 @@ declare module 'oidc-provider' {
       client?: Client;
       params?: Record<string, unknown>;
       session?: { accountId?: string };
-      entities: { RotatedRefreshToken?: { remainingTTL: number } };
+      entities?: { RotatedRefreshToken?: { remainingTTL: number } };
     };
   }
 
