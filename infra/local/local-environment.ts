@@ -1,8 +1,9 @@
 /**
  * The environment of the functions the local stack runs, written with the settings module
  * (shared/settings.ts) like the CDK stack writes each function's: the AWS SDK pointed at the emulators,
- * the local table, buckets, secrets and state machine, the simulator in the catalog, and the local token
- * issuer as the OIDC provider. One process serves every function, so it gets the union of their settings.
+ * the local table, buckets, secrets and state machine, the simulator in the catalog, the local OIDC
+ * provider (identity-provider/) as the issuer, and the console's origin as the one CORS origin, as deployed.
+ * One process serves every function, so it gets the union of their settings.
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -13,11 +14,15 @@ import { secretsManagerClient } from '#shared/aws/clients';
 import { resolveServiceCatalog, type ServiceDefinition } from '#shared/catalog/service-catalog';
 import type { EnvironmentValues } from '#shared/settings';
 import { localCredentials } from './emulators/dynamodb';
-import type { LocalSettings } from './local-settings';
+import { type LocalSettings, readLocalSettings } from './local-settings';
 
+/** The console's client id at the local OIDC provider: the `aud` of its ID tokens, which the API accepts. */
 export const LOCAL_AUDIENCE = 'imputation-gateway-local';
-/** A fixed issuer name, independent of ports, so tokens minted by `npm run token` match any run. */
-export const LOCAL_ISSUER = 'https://local-idp.imputation-gateway.invalid';
+
+/** The local OIDC provider's URL on a port; it is also its issuer, the tokens' `iss`. */
+export const identityProviderUrl = (port: number) => `http://127.0.0.1:${port}`;
+/** The issuer on the default IDP_PORT (3002). */
+export const LOCAL_ISSUER = identityProviderUrl(readLocalSettings({}).IDP_PORT);
 
 /** The names of the local stack's table, buckets and secrets. */
 export const LOCAL_RESOURCES = {
@@ -57,6 +62,8 @@ export function localFunctionSettings(options: {
   stateMachineArn: string;
   issuer: TokenIssuer;
   catalog: ServiceDefinition[];
+  /** The web console's origin: the only browser origin the API answers with CORS headers. */
+  consoleOrigin: string;
 }): EnvironmentValues {
   const { settings, issuer } = options;
   return {
@@ -72,10 +79,12 @@ export function localFunctionSettings(options: {
     STATE_MACHINE_ARN: options.stateMachineArn,
     WORKFLOW_TIME_SCALE: settings.WORKFLOW_TIME_SCALE,
     SERVICE_CATALOG: options.catalog,
-    CORS_ALLOWED_ORIGINS: ['*'],
+    CORS_ALLOWED_ORIGINS: [options.consoleOrigin],
     AUTH_MODE: 'oidc',
     OIDC_ISSUER: issuer.issuer,
     OIDC_AUDIENCE: [LOCAL_AUDIENCE],
+    // Where the provider serves its keys; never fetched (plain http), the same keys are given inline.
+    OIDC_JWKS_URI: `${issuer.issuer}/jwks`,
     OIDC_JWKS_JSON: issuer.jwks,
     POWERTOOLS_SERVICE_NAME: 'imputation-gateway-local',
     POWERTOOLS_LOG_LEVEL: settings.POWERTOOLS_LOG_LEVEL,
@@ -100,14 +109,39 @@ export function localCatalog(settings: LocalSettings, simulatorUrl: string): Ser
   return resolveServiceCatalog(overrides);
 }
 
-/** Loads (or creates once) the local issuer's key, so tokens stay valid across restarts. */
-export function localIssuer(dataDir: string): TokenIssuer {
+/** Where everything of a running local stack is: `<data>/endpoints.json`, written once it is up. */
+export interface LocalEndpoints {
+  console: string;
+  api: string;
+  identityProvider: string;
+  simulator: string;
+  dynamodb: string;
+  s3: string;
+  secretsManager: string;
+  stepFunctions: string;
+}
+
+/** The endpoints of the stack that last ran with this data folder, if any. */
+export function readLocalEndpoints(dataDir: string): Partial<LocalEndpoints> | undefined {
+  const file = join(dataDir, 'endpoints.json');
+  return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Partial<LocalEndpoints>) : undefined;
+}
+
+/**
+ * The signing key of the local OIDC provider, loaded (or created once) from `<data>/issuer.json`, so tokens
+ * stay valid across restarts. The issuer is the provider's URL, which depends on IDP_PORT: by default that
+ * of the stack that last ran with this data folder (endpoints.json), else the default port's.
+ */
+export function localIssuer(
+  dataDir: string,
+  issuerUrl: string = readLocalEndpoints(dataDir)?.identityProvider ?? LOCAL_ISSUER,
+): TokenIssuer {
   const file = join(dataDir, 'issuer.json');
   const saved = existsSync(file)
     ? (JSON.parse(readFileSync(file, 'utf8')) as { privateKeyPem: string })
     : undefined;
   const issuer = createTokenIssuer({
-    issuer: LOCAL_ISSUER,
+    issuer: issuerUrl,
     audience: LOCAL_AUDIENCE,
     privateKeyPem: saved?.privateKeyPem,
   });

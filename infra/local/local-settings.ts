@@ -15,6 +15,13 @@ const milliseconds = (fallback: number) =>
 export const localSettingsSchema = z.object({
   /** API port; `0` picks a free one. */
   PORT: z._default(port(), 3000),
+  /** The web console's own origin (web/dist, config.json); `0` picks a free one. */
+  CONSOLE_PORT: z._default(port(), 3001),
+  /** The local OIDC provider; its issuer is `http://127.0.0.1:<IDP_PORT>`. `0` picks a free one. */
+  IDP_PORT: z._default(port(), 3002),
+  /** Lifetime of the provider's ID and access tokens, and of its refresh tokens (seconds). */
+  IDP_TOKEN_TTL_SECONDS: z._default(z.coerce.number().check(z.int(), z.positive()), 3600),
+  IDP_REFRESH_TOKEN_TTL_SECONDS: z._default(z.coerce.number().check(z.int(), z.positive()), 86_400),
   /** Where tables, objects, secrets, simulator state and the issuer key persist. */
   LOCAL_DATA_DIR: z._default(z.string(), '.local'),
   /** Fixed emulator ports (free ones when unset); they are written to `<data>/endpoints.json`. */
@@ -65,6 +72,8 @@ export class PortInUseError extends Error {
 export async function ensurePortsFree(settings: LocalSettings): Promise<void> {
   for (const [chosen, what, variable] of [
     [settings.PORT, 'API', 'PORT'],
+    [settings.CONSOLE_PORT, 'console', 'CONSOLE_PORT'],
+    [settings.IDP_PORT, 'identity provider', 'IDP_PORT'],
     [settings.SIMULATOR_PORT, 'simulator', 'SIMULATOR_PORT'],
     [settings.DYNAMODB_PORT, 'DynamoDB', 'DYNAMODB_PORT'],
     [settings.S3_PORT, 'S3', 'S3_PORT'],

@@ -1,11 +1,13 @@
 /**
  * The whole gateway on one machine: the same handlers, the same authorizer, the same ASL file and real
  * AWS SDK calls, pointed by AWS_ENDPOINT_URL_* at embedded emulators on 127.0.0.1 — dynalite, s3rver, our
- * Secrets Manager and Step Functions endpoints — plus a local token issuer and the Cloudgene simulator.
- * Data persists under one folder, so a restart keeps users' jobs, tokens and files; jobs that were running
- * are resumed. `npm start` runs it (infra/local/main.ts); the end-to-end tests start it the same way.
- * Its settings and ports are in local-settings.ts, the functions' environment in local-environment.ts,
- * the resumption of unfinished jobs in resume-jobs.ts.
+ * Secrets Manager and Step Functions endpoints — plus a real OIDC provider (identity-provider/), the web
+ * console on its own origin (console-server.ts) and the Cloudgene simulator. The console's origin is the
+ * one CORS origin of the API and of the buckets, as deployed. Data persists under one folder, so a restart
+ * keeps users' jobs, tokens and files; jobs that were running are resumed. `npm start` runs it
+ * (infra/local/main.ts); the end-to-end tests start it the same way. Its settings and ports are in
+ * local-settings.ts, the functions' environment in local-environment.ts, the resumption of unfinished
+ * jobs in resume-jobs.ts.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -13,14 +15,20 @@ import { type CloudgeneSimulator, startCloudgeneSimulator } from '#infra/local/s
 import type { TokenIssuer } from '#infra/local/token-issuer';
 import { resetRuntime } from '#shared/runtime';
 import { environmentFor } from '#shared/settings';
+import type { ConsoleConfig } from '../console-headers';
 import { type LocalApiGateway, startLocalApiGateway } from './api-gateway';
+import { type ConsoleServer, startConsoleServer } from './console-server';
 import { type DynamoDbEmulator, ensureGatewayTable, startDynamoDbEmulator } from './emulators/dynamodb';
 import { type S3Emulator, startS3Emulator } from './emulators/s3';
 import { type SecretsManagerEmulator, startSecretsManagerEmulator } from './emulators/secrets-manager';
 import { type StepFunctionsEmulator, startStepFunctionsEmulator } from './emulators/step-functions';
+import { type IdentityProvider, startIdentityProvider } from './identity-provider/identity-provider';
 import {
   ensurePasswordKey,
+  identityProviderUrl,
+  LOCAL_AUDIENCE,
   LOCAL_RESOURCES,
+  type LocalEndpoints,
   localCatalog,
   localFunctionSettings,
   localIssuer,
@@ -38,8 +46,12 @@ export { LOCAL_AUDIENCE, LOCAL_ISSUER, localIssuer } from './local-environment';
 export { type LocalSettings, localSettingsSchema, PortInUseError } from './local-settings';
 
 export interface LocalStack {
+  /** The API. */
   url: string;
+  /** The local OIDC provider's signing key and issuer (its URL): `tokenFor` mints tokens the API accepts. */
   issuer: TokenIssuer;
+  identityProvider: IdentityProvider;
+  console: ConsoleServer;
   simulator: CloudgeneSimulator;
   settings: LocalSettings;
   health(): Promise<{ status: number; body: Record<string, unknown> }>;
@@ -51,6 +63,11 @@ export async function startLocalStack(env: NodeJS.ProcessEnv = process.env): Pro
   const dataDir = resolve(settings.LOCAL_DATA_DIR);
   mkdirSync(dataDir, { recursive: true });
   await ensurePortsFree(settings);
+  // Ports that `0` leaves open are picked now: the console's origin, the API's and the issuer's URL are
+  // written into the others (CORS, redirect URIs, config.json, the tokens' `iss`) before they start.
+  const apiPort = settings.PORT || (await freePort());
+  const consoleOrigin = `http://127.0.0.1:${settings.CONSOLE_PORT || (await freePort())}`;
+  const issuer = localIssuer(dataDir, identityProviderUrl(settings.IDP_PORT || (await freePort())));
 
   const started: { close(): Promise<void> }[] = [];
   try {
@@ -75,7 +92,7 @@ export async function startLocalStack(env: NodeJS.ProcessEnv = process.env): Pro
       port: settings.S3_PORT,
       directory: join(dataDir, 's3'),
       buckets: [LOCAL_RESOURCES.inputsBucket, LOCAL_RESOURCES.resultsBucket],
-      corsOrigins: ['*'],
+      corsOrigins: [consoleOrigin],
     });
     started.push(s3);
     const secrets: SecretsManagerEmulator = await startSecretsManagerEmulator({
@@ -88,9 +105,13 @@ export async function startLocalStack(env: NodeJS.ProcessEnv = process.env): Pro
     });
     started.push(sfn);
 
-    // The API port must be known before the issuer (its URL is the issuer); 0 means "pick one".
-    const apiPort = settings.PORT || (await freePort());
-    const issuer = localIssuer(dataDir);
+    const identityProvider = await startIdentityProvider({
+      issuer,
+      consoleOrigin,
+      tokenTtlSeconds: settings.IDP_TOKEN_TTL_SECONDS,
+      refreshTokenTtlSeconds: settings.IDP_REFRESH_TOKEN_TTL_SECONDS,
+    });
+    started.push(identityProvider);
     // The functions run in this process: their environment is this process's, and they read it afresh.
     Object.assign(
       process.env,
@@ -106,6 +127,7 @@ export async function startLocalStack(env: NodeJS.ProcessEnv = process.env): Pro
           stateMachineArn: sfn.stateMachineArn,
           issuer,
           catalog: localCatalog(settings, simulator.url),
+          consoleOrigin,
         }),
       ),
     );
@@ -123,6 +145,11 @@ export async function startLocalStack(env: NodeJS.ProcessEnv = process.env): Pro
         check('secretsManager', async () => (await fetch(secrets.url, { method: 'POST' })).status === 400),
         check('stepFunctions', async () => (await fetch(sfn.url, { method: 'POST' })).status === 400),
         check('simulator', async () => (await fetch(`${simulator.url}/api/v2/server`)).ok),
+        check(
+          'identityProvider',
+          async () => (await fetch(`${identityProvider.url}/.well-known/openid-configuration`)).ok,
+        ),
+        check('console', async () => (await fetch(`${consoleServer.url}/config.json`)).ok),
       ]);
       const body = Object.fromEntries(parts);
       const ok = parts.every(([, state]) => state === 'up');
@@ -131,34 +158,40 @@ export async function startLocalStack(env: NodeJS.ProcessEnv = process.env): Pro
 
     const gateway: LocalApiGateway = await startLocalApiGateway({
       port: apiPort,
-      corsOrigins: ['*'],
-      publicRoutes: {
-        'GET /health': health,
-        'GET /local-idp/.well-known/jwks.json': async () => ({ status: 200, body: issuer.jwks }),
-      },
+      corsOrigins: [consoleOrigin],
+      publicRoutes: { 'GET /health': health },
     });
     started.push(gateway);
+    const config: ConsoleConfig = {
+      apiUrl: gateway.url,
+      oidc: { authority: identityProvider.url, clientId: LOCAL_AUDIENCE, scope: 'openid profile' },
+      environment: 'local',
+    };
+    const consoleServer = await startConsoleServer({
+      port: Number(new URL(consoleOrigin).port),
+      config,
+      origins: { api: gateway.url, identityProvider: [identityProvider.url], buckets: [s3.url] },
+    });
+    started.push(consoleServer);
     await resumeUnfinishedJobs();
-    // Where everything is, for scripts (npm run service-token) and tools that drive the local stack.
-    writeFileSync(
-      join(dataDir, 'endpoints.json'),
-      JSON.stringify(
-        {
-          api: gateway.url,
-          simulator: simulator.url,
-          dynamodb: dynamodb.url,
-          s3: s3.url,
-          secretsManager: secrets.url,
-          stepFunctions: sfn.url,
-        },
-        null,
-        2,
-      ),
-    );
+    // Where everything is, for scripts (npm run token, service-token) and tools that drive the local stack.
+    const endpoints: LocalEndpoints = {
+      console: consoleServer.url,
+      api: gateway.url,
+      identityProvider: identityProvider.url,
+      simulator: simulator.url,
+      dynamodb: dynamodb.url,
+      s3: s3.url,
+      secretsManager: secrets.url,
+      stepFunctions: sfn.url,
+    };
+    writeFileSync(join(dataDir, 'endpoints.json'), JSON.stringify(endpoints, null, 2));
 
     return {
       url: gateway.url,
       issuer,
+      identityProvider,
+      console: consoleServer,
       simulator,
       settings,
       health,

@@ -3,24 +3,28 @@
  * stops cleanly on Ctrl-C, and explains a busy port or a bad setting instead of printing a stack trace.
  */
 import { ConfigError } from '#shared/settings';
+import { BUILD_COMMAND } from './console-server';
 import { PortInUseError, startLocalStack } from './local-stack';
 
 try {
   const started = Date.now();
   const stack = await startLocalStack();
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
+  const consoleLine = stack.console.built()
+    ? `Open ${stack.console.url} and sign in as alice`
+    : `Console not built: run ${BUILD_COMMAND}, then open ${stack.console.url} and sign in as alice`;
   console.log(`
 Imputation gateway (local) is up in ${seconds} s — data in ${stack.settings.LOCAL_DATA_DIR}/
 
-  API            ${stack.url}            (health: ${stack.url}/health)
-  Token issuer   ${stack.issuer.issuer}  (JWKS: ${stack.url}/local-idp/.well-known/jwks.json)
-  Cloudgene sim  ${stack.simulator.url}     (michigan, topmed, h3africa point here)
+  ${consoleLine}
 
-Walkthrough (README "Quickstart" has every step):
+  Identity provider  ${stack.identityProvider.url}   (OIDC issuer; client ${stack.identityProvider.clientId})
+  API                ${stack.url}   (health: ${stack.url}/health, OpenAPI: ${stack.url}/openapi.json)
+  Cloudgene sim      ${stack.simulator.url}   (michigan, topmed, h3africa point here)
+
+From a terminal (README "Quickstart" has every step):
   TOKEN=$(npm run --silent token -- alice)
-  SIM_TOKEN=$(npm run --silent service-token -- alice)
-  curl -s -X PUT ${stack.url}/me/credentials/michigan -H "Authorization: Bearer $TOKEN" \\
-       -H 'Content-Type: application/json' -d "{\\"token\\":\\"$SIM_TOKEN\\"}"
+  curl -s ${stack.url}/services -H "Authorization: Bearer $TOKEN"
 
 Ctrl-C stops everything.`);
   let stopping = false;

@@ -1,7 +1,8 @@
 /**
  * A token issuer of our own for tests and the local stack: an RSA key pair, its JWKS, and signing of any
  * claims and headers — including broken ones (alg none, HS256 with the public key, unknown kid, another
- * key) so the authorizer's rejections can be shown. No network, no IdP.
+ * key) so the authorizer's rejections can be shown. No network: in the local stack its key is also the
+ * one the OIDC provider (identity-provider/) signs ID tokens with, so both kinds of token are accepted.
  */
 import {
   createHmac,

@@ -1,12 +1,15 @@
 /**
  * Runs `npm start`'s program (infra/local/main.ts) as a child process, exactly as a newcomer would, on free
- * ports with its own data folder, and talks to it over HTTP only.
+ * ports with its own data folder, and talks to it over HTTP only. The identity provider's and the
+ * console's ports are chosen here too (not 0), so a restart keeps them: the issuer is the provider's URL,
+ * and tokens minted before a restart must stay valid after it, as they do with the default ports.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { LocalEndpoints } from '#infra/local/local-environment';
 
 export interface LocalProcess {
   api: string;
@@ -15,6 +18,8 @@ export interface LocalProcess {
   /** Milliseconds from spawn to GET /health = 200. */
   startupMs: number;
   simulatorUrl(): string;
+  /** `<data>/endpoints.json` of the running stack. */
+  endpoints(): LocalEndpoints;
   stop(): Promise<void>;
 }
 
@@ -36,6 +41,8 @@ export async function startLocalProcess(
   const env = {
     ...process.env,
     PORT: String(port),
+    IDP_PORT: String(await freePort()),
+    CONSOLE_PORT: String(await freePort()),
     LOCAL_DATA_DIR: dataDir,
     POWERTOOLS_LOG_LEVEL: 'ERROR',
     SIMULATOR_QUEUE_MS: '300',
@@ -69,13 +76,14 @@ export async function startLocalProcess(
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   const startupMs = Date.now() - started;
+  const endpoints = () => JSON.parse(readFileSync(join(dataDir, 'endpoints.json'), 'utf8')) as LocalEndpoints;
   return {
     api,
     dataDir,
     env,
     startupMs,
-    simulatorUrl: () =>
-      (JSON.parse(readFileSync(join(dataDir, 'endpoints.json'), 'utf8')) as { simulator: string }).simulator,
+    simulatorUrl: () => endpoints().simulator,
+    endpoints,
     stop: () =>
       new Promise<void>((resolve) => {
         if (child.exitCode !== null) return resolve();

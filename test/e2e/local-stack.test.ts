@@ -7,6 +7,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { localIssuer } from '#infra/local/local-stack';
 import { routes } from '#shared/api/routes';
 import { createJobBody } from '#test/support/job-fixtures';
+import { signIn } from '#test/support/oidc-browser';
 import { makeVcfGz } from '#test/support/vcf-fixtures';
 import { type LocalProcess, startLocalProcess } from './local-process';
 import { startValidatingProxy, type ValidatingProxy } from './validating-proxy';
@@ -242,6 +243,70 @@ describe('the local stack over HTTP', () => {
     await waitForStatus(hank, jobId, ['SUCCEEDED']);
   }, 90_000);
 
+  it('signs in at its identity provider as the console does; the API takes that ID token as the same user as npm run token', async () => {
+    const { console: consoleUrl, identityProvider } = stack.endpoints();
+    const config = (await (await fetch(`${consoleUrl}/config.json`)).json()) as {
+      oidc: { authority: string; clientId: string };
+    };
+    expect(config).toEqual({
+      apiUrl: stack.api,
+      oidc: { authority: identityProvider, clientId: 'imputation-gateway-local', scope: 'openid profile' },
+      environment: 'local',
+    });
+    const { tokens } = await signIn(
+      {
+        issuer: config.oidc.authority,
+        clientId: config.oidc.clientId,
+        redirectUri: `${consoleUrl}/callback`,
+        origin: consoleUrl,
+      },
+      'nina',
+    );
+    const serviceToken = ((await simulatorAdmin('POST', '/users', { username: 'nina' })) as { token: string })
+      .token;
+    const fromCommandLine = await platformToken('nina');
+    expect(
+      (await call(fromCommandLine, 'PUT', '/me/credentials/michigan', { token: serviceToken })).status,
+    ).toBe(201);
+    const listed = await call(tokens.id_token, 'GET', '/me/credentials');
+    expect(listed.status).toBe(200);
+    expect(listed.body.credentials).toHaveLength(1);
+  });
+
+  it('answers CORS for the console origin only, on the API and on the buckets, as deployed', async () => {
+    const { console: origin, s3 } = stack.endpoints();
+    const elsewhere = 'http://127.0.0.1:1';
+    const preflight = (from: string) =>
+      fetch(`${stack.api}/jobs`, {
+        method: 'OPTIONS',
+        headers: {
+          Origin: from,
+          'Access-Control-Request-Method': 'GET',
+          'Access-Control-Request-Headers': 'authorization',
+        },
+      });
+    const allowed = await preflight(origin);
+    expect(allowed.status).toBe(204);
+    expect(allowed.headers.get('access-control-allow-origin')).toBe(origin);
+    expect((await preflight(elsewhere)).headers.get('access-control-allow-origin')).toBeNull();
+    const token = await platformToken('nina');
+    const answer = await fetch(`${stack.api}/jobs`, {
+      headers: { Authorization: `Bearer ${token}`, Origin: origin },
+    });
+    expect(answer.status).toBe(200);
+    expect(answer.headers.get('access-control-allow-origin')).toBe(origin);
+    const bucketPreflight = (from: string) =>
+      fetch(`${s3}/imputation-inputs/uploads/x.vcf.gz`, {
+        method: 'OPTIONS',
+        headers: { Origin: from, 'Access-Control-Request-Method': 'PUT' },
+      });
+    // s3rver answers an allowed preflight with '*' (S3 itself echoes the origin); the rule is what counts.
+    expect((await bucketPreflight(origin)).status).toBe(200);
+    const refused = await bucketPreflight(elsewhere);
+    expect(refused.status).toBe(403);
+    expect(refused.headers.get('access-control-allow-origin')).toBeNull();
+  });
+
   it('answers 401 in the API error shape to a garbage or expired JWT and to no token', async () => {
     // Signed by the stack's own issuer key with every claim right, but expired a minute ago.
     const issuer = localIssuer(stack.dataDir);
@@ -283,7 +348,11 @@ describe('the local stack over HTTP', () => {
     await waitForStatus(token, jobId, ['RUNNING', 'QUEUED_REMOTE']);
     const { dataDir, env } = stack;
     await stack.stop();
-    stack = await startLocalProcess({ dataDir, port: Number(env.PORT), env: { SIMULATOR_RUN_MS: '1500' } });
+    stack = await startLocalProcess({
+      dataDir,
+      port: Number(env.PORT),
+      env: { IDP_PORT: env.IDP_PORT!, CONSOLE_PORT: env.CONSOLE_PORT!, SIMULATOR_RUN_MS: '1500' },
+    });
     timings.restartToHealthyMs = stack.startupMs;
     expect((await call(token, 'GET', '/me/credentials')).body.credentials).toHaveLength(1);
     expect((await call(token, 'GET', `/uploads/${uploadId}`)).body.status).toBe('READY');

@@ -33,6 +33,7 @@ describe('the environment of the local stack', () => {
       stateMachineArn: 'arn:aws:states:us-east-1:000000000000:stateMachine:imputation-job',
       issuer,
       catalog: localCatalog(settingsOfStack, 'http://127.0.0.1:1005'),
+      consoleOrigin: 'http://127.0.0.1:1006',
     }),
   );
 
@@ -42,6 +43,8 @@ describe('the environment of the local stack', () => {
     }
     expect(parseSettings('auth', env)).toMatchObject({ AUTH_MODE: 'oidc', OIDC_JWKS_JSON: issuer.jwks });
     expect(parseSettings('backoff', env).WORKFLOW_TIME_SCALE).toBe(60);
+    // As deployed: the console's origin, not '*'.
+    expect(parseSettings('cors', env).CORS_ALLOWED_ORIGINS).toEqual(['http://127.0.0.1:1006']);
     expect(parseSettings('table', env).TABLE_NAME).toBe(LOCAL_RESOURCES.table);
     expect(env).toMatchObject({
       AWS_ENDPOINT_URL_SFN: 'http://127.0.0.1:1004',
