@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import AxeBuilder from '@axe-core/playwright';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { expect } from 'vitest';
 
 export const CHROMIUM = '/usr/bin/chromium';
@@ -60,4 +60,25 @@ export function watchPageErrors(page: Page): string[] {
     }
   });
   return problems;
+}
+
+/**
+ * A new browser context signed in at the local IdP as `username`: open the console's jobs page, "Sign
+ * in", pick the user on the IdP's page, back on the jobs page with its heading shown.
+ */
+export async function signIn(
+  browser: Browser,
+  consoleUrl: string,
+  username: string,
+  viewport = { width: 1280, height: 800 },
+): Promise<{ context: BrowserContext; page: Page; problems: string[] }> {
+  const context = await browser.newContext({ viewport, acceptDownloads: true });
+  const page = await context.newPage();
+  const problems = watchPageErrors(page);
+  await page.goto(`${consoleUrl}/jobs`);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: username, exact: true }).click();
+  await page.waitForURL(`${consoleUrl}/jobs`);
+  await page.getByRole('heading', { level: 1, name: 'Jobs' }).waitFor();
+  return { context, page, problems };
 }

@@ -20,7 +20,7 @@ import {
   launchChromium,
   root,
   screenshot,
-  watchPageErrors,
+  signIn,
 } from './browser';
 
 const MiB = 1024 * 1024;
@@ -59,17 +59,7 @@ describe.skipIf(!hasChromium || !stackServesConsole)('the console journey', () =
     console.log(`console journey: ${((Date.now() - started) / 1000).toFixed(1)} s`);
   });
 
-  async function signIn(username: string, viewport = { width: 1280, height: 800 }) {
-    const context = await browser.newContext({ viewport, acceptDownloads: true });
-    const page = await context.newPage();
-    const problems = watchPageErrors(page);
-    await page.goto(`${consoleUrl}/jobs`);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('button', { name: username, exact: true }).click();
-    await page.waitForURL(`${consoleUrl}/jobs`);
-    await expect.poll(() => page.getByRole('heading', { level: 1, name: 'Jobs' }).count()).toBe(1);
-    return { context, page, problems };
-  }
+  const signInAs = (username: string) => signIn(browser, consoleUrl, username);
 
   const nav = (page: Page, name: string) =>
     page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name }).click();
@@ -77,7 +67,7 @@ describe.skipIf(!hasChromium || !stackServesConsole)('the console journey', () =
   let aliceJobUrl = '';
 
   it('alice stores a token, uploads with a resume, runs a job to success, downloads and cancels', async () => {
-    const { context, page, problems } = await signIn('alice');
+    const { context, page, problems } = await signInAs('alice');
     await expect.poll(() => page.getByText('You have no jobs yet.').count()).toBe(1);
     await expectAccessible(page, 'the empty jobs list');
     await screenshot(page, 'jobs-empty');
@@ -213,7 +203,7 @@ describe.skipIf(!hasChromium || !stackServesConsole)('the console journey', () =
   });
 
   it('bob sees none of alice’s jobs, uploads or tokens, and her job is "not found"', async () => {
-    const { context, page, problems } = await signIn('bob');
+    const { context, page, problems } = await signInAs('bob');
     await expect.poll(() => page.getByText('You have no jobs yet.').count()).toBe(1);
     await nav(page, 'Services & tokens');
     await expect.poll(() => page.locator('article.card').count()).toBeGreaterThan(0);
