@@ -73,9 +73,9 @@ const settingsShape = z.object({
       message: 'may not contain "aws", "amazon" or "cognito" (Cognito reserves them)',
     })
     .optional(),
-  /** Where the Cognito app client may redirect after sign-in (comma list), besides the console. Default `http://localhost:5173/`. */
+  /** Further redirect URLs of the Cognito app client after sign-in (comma list). Default `http://localhost:5173/`. */
   cognitoCallbackUrls: list.default(['http://localhost:5173/']),
-  /** Where the Cognito app client may redirect after sign-out (comma list), besides the console. Default `http://localhost:5173/`. */
+  /** Further redirect URLs of the Cognito app client after sign-out (comma list). Default `http://localhost:5173/`. */
   cognitoLogoutUrls: list.default(['http://localhost:5173/']),
   /**
    * Deploy the web console (private bucket + CloudFront, config.json, its origin in CORS and the Cognito

@@ -67,7 +67,8 @@ export class ImputationGatewayStack extends Stack {
     // The buckets allow any CloudFront origin, not the console's own: the console's CSP names the
     // buckets, so a bucket naming the distribution would be a dependency cycle (bucket → distribution →
     // headers policy → bucket). S3's CORS guards nothing here: every request needs a presigned URL, which
-    // works from anywhere without a browser; the CSP, which keeps the console from talking elsewhere, stays exact.
+    // works from anywhere without a browser. The CSP, which keeps the console from talking elsewhere,
+    // stays exact.
     this.storage = new Storage(this, 'Storage', {
       corsAllowedOrigins: [
         ...settings.corsAllowedOrigins,

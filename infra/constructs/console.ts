@@ -23,7 +23,7 @@ import {
 } from '../console-headers';
 
 export interface WebConsoleProps {
-  /** The built console: index.html beside content-hashed files under `assets/` (`npm run build:web` → web/dist). */
+  /** The built console (`npm run build:web` → web/dist): index.html beside content-hashed `assets/*`. */
   assetDir: string;
   /**
    * What the console connects to (the CSP's connect-src). Nothing here may depend on the distribution:
@@ -62,7 +62,7 @@ const IMMUTABLE = [
 ];
 const REVALIDATE = [s3deploy.CacheControl.noCache()];
 /** Paths whose content changes with a deploy under the same name (everything else is content-hashed). */
-export const CONSOLE_INVALIDATED_PATHS = ['/index.html', '/config.json'];
+const CONSOLE_INVALIDATED_PATHS = ['/index.html', '/config.json'];
 
 export class WebConsole extends Construct {
   readonly bucket: s3.Bucket;
@@ -78,8 +78,6 @@ export class WebConsole extends Construct {
           'first, or deploy without the console (-c console=false).',
       );
     }
-    const destroy = props.removalPolicy === RemovalPolicy.DESTROY;
-
     this.bucket = new s3.Bucket(this, 'Bucket', {
       blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
       encryption: s3.BucketEncryption.S3_MANAGED,

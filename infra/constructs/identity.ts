@@ -51,7 +51,7 @@ export class Identity extends Construct {
   readonly userPoolClient?: cognito.UserPoolClient;
   /** The hosted-UI domain; only in `cognito` mode with a domain prefix. */
   readonly domain?: cognito.UserPoolDomain;
-  /** The tokens' `iss`, from which a browser client discovers the endpoints (`/.well-known/openid-configuration`). */
+  /** The tokens' `iss`; a browser client discovers the endpoints at `<issuer>/.well-known/openid-configuration`. */
   readonly issuer: string;
   /** Origins a browser calls while signing in: discovery and keys, token endpoint (CSP connect-src). */
   readonly browserOrigins: string[];
