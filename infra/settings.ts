@@ -12,6 +12,10 @@ const list = z
     (Array.isArray(value) ? value : value.split(',')).map((v) => v.trim()).filter(Boolean),
   );
 const int = z.coerce.number().int();
+/** `true`/`false`: a boolean in cdk.json, text with `-c`. */
+const flag = z.union([z.boolean(), z.enum(['true', 'false']).transform((text) => text === 'true')], {
+  error: 'must be true or false',
+});
 const httpsUrl = z.url({ protocol: /^https$/, error: 'must be an https:// URL' });
 /** A JSON object: given as text with `-c`, or as an object in cdk.json. */
 const jsonObject = z
@@ -54,10 +58,38 @@ const settingsShape = z.object({
   oidcUsernameClaim: z.string().min(1).default('preferred_username'),
   /** Claim holding the caller's groups (authMode=oidc). Default `groups`. */
   oidcGroupsClaim: z.string().min(1).default('groups'),
-  /** Where the Cognito app client may redirect after sign-in (comma list). Default `http://localhost:5173/`. */
+  /**
+   * Prefix of the user pool's hosted-UI domain, `https://<prefix>.auth.<region>.amazoncognito.com`
+   * (authMode=cognito). Unique across all AWS accounts in the region, so there is no default; without it the
+   * web console cannot sign in (synth warns).
+   */
+  cognitoDomainPrefix: z
+    .string()
+    .regex(
+      /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/,
+      'lowercase letters, digits and hyphens, 1–63 characters, not starting or ending with a hyphen',
+    )
+    .refine((prefix) => !/aws|amazon|cognito/.test(prefix), {
+      message: 'may not contain "aws", "amazon" or "cognito" (Cognito reserves them)',
+    })
+    .optional(),
+  /** Further redirect URLs of the Cognito app client after sign-in (comma list). Default `http://localhost:5173/`. */
   cognitoCallbackUrls: list.default(['http://localhost:5173/']),
-  /** Where the Cognito app client may redirect after sign-out (comma list). Default `http://localhost:5173/`. */
+  /** Further redirect URLs of the Cognito app client after sign-out (comma list). Default `http://localhost:5173/`. */
   cognitoLogoutUrls: list.default(['http://localhost:5173/']),
+  /**
+   * Deploy the web console (private bucket + CloudFront, config.json, its origin in CORS and the Cognito
+   * client's redirect URLs). Default `true`; `false` for an API-only deployment.
+   */
+  console: flag.default(true),
+  /** The built console that is deployed (`npm run build:web` writes it), relative to the repository. Default `web/dist`. */
+  consoleDir: z.string().min(1).default('web/dist'),
+  /**
+   * The console's public client id at the OIDC issuer (authMode=oidc with the console): the stack cannot
+   * register a client at a foreign issuer. Must be one of oidcAudience, since the API checks the `aud` of
+   * the console's ID tokens, which is this id.
+   */
+  consoleClientId: z.string().min(1).optional(),
   /** Days after which uploaded inputs (objects and their records) are deleted. Default 14. */
   inputExpiryDays: int.positive().default(14),
   /** Days after which copied results are deleted. Default: unset, results are kept. */
@@ -104,6 +136,39 @@ export const settingsSchema = settingsShape
     }
     if (settings.authMode === 'oidc' && !settings.oidcAudience?.length) {
       ctx.addIssue({ code: 'custom', path: ['oidcAudience'], message: 'authMode=oidc needs oidcAudience' });
+    }
+    if (settings.authMode === 'oidc' && settings.console && !settings.consoleClientId) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['consoleClientId'],
+        message:
+          "authMode=oidc with the console needs consoleClientId (the console's public client at the issuer), or console=false",
+      });
+    }
+    if (
+      settings.consoleClientId &&
+      settings.oidcAudience &&
+      !settings.oidcAudience.includes(settings.consoleClientId)
+    ) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['consoleClientId'],
+        message: "must be one of oidcAudience: the API checks the console's ID tokens, whose aud is this id",
+      });
+    }
+    if (settings.authMode === 'cognito' && settings.consoleClientId) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['consoleClientId'],
+        message: "only with authMode=oidc (with Cognito the console uses the stack's own app client)",
+      });
+    }
+    if (settings.authMode === 'oidc' && settings.cognitoDomainPrefix) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['cognitoDomainPrefix'],
+        message: 'only with authMode=cognito (there is no user pool with authMode=oidc)',
+      });
     }
     if (settings.throttleBurstLimit < settings.throttleRateLimit) {
       ctx.addIssue({

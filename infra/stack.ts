@@ -1,12 +1,15 @@
 /**
- * The imputation gateway in one stack: identity, storage, the API and the job workflow, plus alarms.
- * Environment-agnostic, so `cdk synth` needs no AWS account.
+ * The imputation gateway in one stack: identity, storage, the API and the job workflow, alarms, and the
+ * web console (unless console=false). Environment-agnostic, so `cdk synth` needs no AWS account.
  */
-import { CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { resolve } from 'node:path';
+import { Annotations, CfnOutput, Lazy, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { stateMachineArnFor } from './constructs/access';
 import { Api } from './constructs/api';
+import { REPOSITORY_ROOT } from './constructs/bundling';
+import { WebConsole } from './constructs/console';
 import { Identity } from './constructs/identity';
 import { Monitoring } from './constructs/monitoring';
 import { Storage } from './constructs/storage';
@@ -23,12 +26,22 @@ export class ImputationGatewayStack extends Stack {
   readonly storage: Storage;
   readonly workflow: Workflow;
   readonly identity: Identity;
+  /** Unless console=false. */
+  readonly console?: WebConsole;
 
   constructor(scope: Construct, id: string, props: ImputationGatewayStackProps) {
     super(scope, id, props);
     const { settings } = props;
     const removalPolicy = settings.removalPolicy === 'destroy' ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN;
     const logRetention = retentionDays(settings.logRetentionDays);
+
+    // The console's origin (https://<distribution domain>) is allowed by the user pool client and the
+    // API's CORS, yet the console is built last: its CSP and config.json name the API and the client. So
+    // both read the origin lazily, at synth; only its presence must be known now.
+    let consoleOrigin: string | undefined;
+    const consoleOrigins = settings.console
+      ? [Lazy.string({ produce: () => consoleOrigin ?? missing('the console origin') })]
+      : [];
 
     this.identity = new Identity(
       this,
@@ -44,14 +57,23 @@ export class ImputationGatewayStack extends Stack {
           }
         : {
             mode: 'cognito',
-            callbackUrls: settings.cognitoCallbackUrls,
-            logoutUrls: settings.cognitoLogoutUrls,
+            callbackUrls: [...settings.cognitoCallbackUrls, ...consoleOrigins.map((o) => `${o}/callback`)],
+            logoutUrls: [...settings.cognitoLogoutUrls, ...consoleOrigins.map((o) => `${o}/`)],
+            domainPrefix: settings.cognitoDomainPrefix,
             removalPolicy,
           },
     );
 
+    // The buckets allow any CloudFront origin, not the console's own: the console's CSP names the
+    // buckets, so a bucket naming the distribution would be a dependency cycle (bucket → distribution →
+    // headers policy → bucket). S3's CORS guards nothing here: every request needs a presigned URL, which
+    // works from anywhere without a browser. The CSP, which keeps the console from talking elsewhere,
+    // stays exact.
     this.storage = new Storage(this, 'Storage', {
-      corsAllowedOrigins: settings.corsAllowedOrigins,
+      corsAllowedOrigins: [
+        ...settings.corsAllowedOrigins,
+        ...(settings.console ? ['https://*.cloudfront.net'] : []),
+      ],
       inputExpiryDays: settings.inputExpiryDays,
       resultExpiryDays: settings.resultExpiryDays,
       removalPolicy,
@@ -75,7 +97,7 @@ export class ImputationGatewayStack extends Stack {
     this.api = new Api(this, 'Api', {
       resources,
       authorizerEnvironment: this.identity.authorizerEnvironment,
-      corsAllowedOrigins: settings.corsAllowedOrigins,
+      corsAllowedOrigins: [...settings.corsAllowedOrigins, ...consoleOrigins],
       serviceCatalog: settings.resolvedCatalog,
       throttleRateLimit: settings.throttleRateLimit,
       throttleBurstLimit: settings.throttleBurstLimit,
@@ -97,6 +119,11 @@ export class ImputationGatewayStack extends Stack {
       removalPolicy,
     });
 
+    if (settings.console) {
+      this.console = this.addConsole(settings, removalPolicy, logRetention);
+      consoleOrigin = this.console.origin;
+    }
+
     new CfnOutput(this, 'ApiUrl', {
       value: this.api.restApi.url,
       description: 'Base URL of the API (stage v1)',
@@ -113,7 +140,57 @@ export class ImputationGatewayStack extends Stack {
       new CfnOutput(this, 'UserPoolId', { value: this.identity.userPool.userPoolId });
       new CfnOutput(this, 'UserPoolClientId', { value: this.identity.userPoolClient.userPoolClientId });
     }
+    if (this.console) {
+      new CfnOutput(this, 'ConsoleUrl', { value: this.console.origin, description: 'The web console' });
+      new CfnOutput(this, 'ConsoleBucket', { value: this.console.bucket.bucketName });
+      new CfnOutput(this, 'DistributionId', { value: this.console.distribution.distributionId });
+    }
   }
+
+  /** The console, once the API and the client it names exist (see consoleOrigin above). */
+  private addConsole(settings: Settings, removalPolicy: RemovalPolicy, logRetention: logs.RetentionDays) {
+    const { restApi } = this.api;
+    // From the API's id, not restApi.url: the URL names the stage, which depends on every method, and the
+    // preflight methods name the console.
+    const apiOrigin = `https://${restApi.restApiId}.execute-api.${this.region}.${this.urlSuffix}`;
+    const { domain, userPoolClient } = this.identity;
+    if (settings.authMode === 'cognito' && !domain) {
+      Annotations.of(this.identity).addWarningV2(
+        'imputation-gateway:console-without-hosted-ui',
+        'The web console cannot sign in: the user pool has no hosted-UI domain. Set cognitoDomainPrefix ' +
+          '(-c cognitoDomainPrefix=<a prefix unique in the region>), or deploy without the console (-c console=false).',
+      );
+    }
+    return new WebConsole(this, 'Console', {
+      assetDir: resolve(REPOSITORY_ROOT, settings.consoleDir),
+      origins: {
+        api: apiOrigin,
+        identityProvider: this.identity.browserOrigins,
+        // The host the SDK presigns with: virtual-hosted and regional, also in us-east-1.
+        buckets: [this.storage.inputsBucket, this.storage.resultsBucket].map(
+          (bucket) => `https://${bucket.bucketRegionalDomainName}`,
+        ),
+      },
+      config: {
+        apiUrl: `${apiOrigin}/${restApi.deploymentStage.stageName}`,
+        oidc: {
+          authority: this.identity.issuer,
+          // settings.ts requires consoleClientId with authMode=oidc and the console.
+          clientId: userPoolClient?.userPoolClientId ?? settings.consoleClientId!,
+          scope: 'openid profile email',
+          ...(domain ? { logoutUrl: `${domain.baseUrl()}/logout` } : {}),
+        },
+        environment: settings.stackName,
+      },
+      accessLogsBucket: this.storage.accessLogsBucket,
+      logRetention,
+      removalPolicy,
+    });
+  }
+}
+
+function missing(what: string): never {
+  throw new Error(`${what} was read before it was defined`);
 }
 
 function retentionDays(days: number): logs.RetentionDays {

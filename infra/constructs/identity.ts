@@ -1,10 +1,11 @@
 /**
  * Who may call the API. By default a Cognito user pool (no self sign-up, e-mail sign-in, an app client
- * for a browser UI using the authorization-code flow with PKCE, an `admins` group); or, with
- * authMode=oidc, an existing issuer (Keycloak, Auth0, an institute's IdP) and no user pool at all.
- * Either way the result is the authorizer's environment.
+ * for the web console using the authorization-code flow with PKCE, an `admins` group, and a hosted-UI
+ * domain when a prefix is configured); or, with authMode=oidc, an existing issuer (Keycloak, Auth0, an
+ * institute's IdP) and no user pool at all. Either way the result is the authorizer's environment, plus
+ * what a browser needs to sign in: the issuer and the origins it talks to.
  */
-import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, type RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as cognito from 'aws-cdk-lib/aws-cognito';
 import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
@@ -18,6 +19,12 @@ export type IdentityProps =
       callbackUrls: string[];
       /** Where the hosted UI may send users back after sign-out. */
       logoutUrls: string[];
+      /**
+       * Prefix of the hosted-UI domain (`https://<prefix>.auth.<region>.amazoncognito.com`), which browsers
+       * sign in through. Unique across all AWS accounts in the region, hence chosen per deployment.
+       * @default no domain: the client's OAuth flows cannot be used until ops add one
+       */
+      domainPrefix?: string;
       /** RETAIN keeps the user pool (and so every account) when the stack is deleted. */
       removalPolicy: RemovalPolicy;
     }
@@ -42,6 +49,12 @@ export class Identity extends Construct {
   readonly userPool?: cognito.UserPool;
   /** The browser app client; only in `cognito` mode. */
   readonly userPoolClient?: cognito.UserPoolClient;
+  /** The hosted-UI domain; only in `cognito` mode with a domain prefix. */
+  readonly domain?: cognito.UserPoolDomain;
+  /** The tokens' `iss`; a browser client discovers the endpoints at `<issuer>/.well-known/openid-configuration`. */
+  readonly issuer: string;
+  /** Origins a browser calls while signing in: discovery and keys, token endpoint (CSP connect-src). */
+  readonly browserOrigins: string[];
 
   constructor(scope: Construct, id: string, props: IdentityProps) {
     super(scope, id);
@@ -54,6 +67,9 @@ export class Identity extends Construct {
         OIDC_USERNAME_CLAIM: props.usernameClaim,
         OIDC_GROUPS_CLAIM: props.groupsClaim,
       });
+      this.issuer = props.issuer;
+      // Its token endpoint is on the issuer's host for the usual providers (Keycloak, Auth0, Entra ID).
+      this.browserOrigins = [new URL(props.issuer).origin];
       return;
     }
 
@@ -92,11 +108,24 @@ export class Identity extends Construct {
       },
     ]);
 
-    // No hosted-UI domain: a Cognito prefix domain must be unique across all AWS accounts in the region,
-    // so a fixed name would make the stack fail to deploy for everyone but the first. Ops add one (or a
-    // custom domain) per deployment with `userPool.addDomain`; until then the web UI signs in with SRP.
+    // The hosted-UI domain only with a configured prefix: a Cognito prefix domain must be unique across all
+    // AWS accounts in the region, so a fixed name would make the stack fail to deploy for everyone but the
+    // first. The classic hosted UI needs nothing more; managed login (version 2) shows an error page until
+    // a branding style exists for the client. Without a domain the console cannot sign in (the stack warns).
+    if (props.domainPrefix) {
+      this.domain = this.userPool.addDomain('HostedUi', {
+        cognitoDomain: { domainPrefix: props.domainPrefix },
+        managedLoginVersion: cognito.ManagedLoginVersion.CLASSIC_HOSTED_UI,
+      });
+    }
+    const stack = Stack.of(this);
+    const idp = `https://cognito-idp.${stack.region}.${stack.urlSuffix}`;
+    this.issuer = `${idp}/${this.userPool.userPoolId}`;
+    this.browserOrigins = this.domain ? [idp, this.domain.baseUrl()] : [idp];
+
     // The client is public (no secret) and uses the code flow: PKCE is the browser's half of it, and
-    // Cognito checks the code_verifier whenever the authorization request carried a code_challenge.
+    // Cognito checks the code_verifier whenever the authorization request carried a code_challenge. The
+    // refresh token (30 days) is what the console renews its tokens with, silently.
     this.userPoolClient = this.userPool.addClient('WebClient', {
       generateSecret: false,
       authFlows: { userSrp: true },

@@ -13,7 +13,7 @@ import { Construct } from 'constructs';
 import { tableKeys } from '#shared/aws/table-definition';
 
 export interface StorageProps {
-  /** Browser origins that PUT inputs and GET results through presigned URLs. */
+  /** Browser origins (S3 CORS patterns: one `*` allowed) that PUT inputs and GET results through presigned URLs. */
   corsAllowedOrigins: string[];
   /** Inputs (and abandoned uploads) are deleted after this many days. */
   inputExpiryDays: number;
@@ -28,6 +28,8 @@ export class Storage extends Construct {
   readonly table: dynamodb.TableV2;
   readonly inputsBucket: s3.Bucket;
   readonly resultsBucket: s3.Bucket;
+  /** Server access logs of the buckets (the console's too). */
+  readonly accessLogsBucket: s3.Bucket;
   readonly secretsKey: kms.Key;
   readonly resultPasswordKey: secretsmanager.Secret;
 
@@ -81,6 +83,7 @@ export class Storage extends Construct {
       lifecycleRules: [{ expiration: Duration.days(365) }],
       removalPolicy: props.removalPolicy,
     });
+    this.accessLogsBucket = accessLogs;
     NagSuppressions.addResourceSuppressions(accessLogs, [
       {
         id: 'AwsSolutions-S1',

@@ -41,6 +41,7 @@ beforeAll(() => {
         authMode: 'oidc',
         oidcIssuer: 'https://idp.example.org/realms/research',
         oidcAudience: 'web,cli',
+        consoleClientId: 'web',
         stackName: 'GatewayOidc',
       }),
     },

@@ -13,6 +13,7 @@ import { OPENAPI_FILE, openApiOptions } from '#infra/openapi-document';
 import { readSettings } from '#infra/settings';
 import { createOpenApiDocument } from '#shared/api/openapi';
 import { routes } from '#shared/api/routes';
+import { CONSOLE_FIXTURE } from './synth';
 
 const context = { maxUploadBytes: '1000000', serviceCatalog: '{"h3africa":null}' };
 const outdir = mkdtempSync(join(tmpdir(), 'synth-openapi-'));
@@ -25,7 +26,12 @@ beforeAll(() => {
     env: {
       ...process.env,
       CDK_OUTDIR: outdir,
-      CDK_CONTEXT_JSON: JSON.stringify({ ...flags, ...context, 'aws:cdk:bundling-stacks': [] }),
+      CDK_CONTEXT_JSON: JSON.stringify({
+        ...flags,
+        ...context,
+        consoleDir: CONSOLE_FIXTURE,
+        'aws:cdk:bundling-stacks': [],
+      }),
     },
     encoding: 'utf8',
   });

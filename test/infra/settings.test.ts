@@ -18,8 +18,11 @@ describe('deployment settings', () => {
       logRetentionDays: 30,
       removalPolicy: 'retain',
       secretsPrefix: 'imputation-gateway',
+      console: true,
+      consoleDir: 'web/dist',
     });
     expect(settings.resultExpiryDays).toBeUndefined();
+    expect(settings.cognitoDomainPrefix).toBeUndefined();
     expect(settings.resolvedCatalog.map((service) => service.id)).toEqual(['michigan', 'topmed', 'h3africa']);
   });
 
@@ -45,8 +48,54 @@ describe('deployment settings', () => {
       /oidcIssuer: must be an https:\/\/ URL/,
     );
     expect(
-      read({ authMode: 'oidc', oidcIssuer: 'https://idp.example.org', oidcAudience: 'a,b' }),
-    ).toMatchObject({ oidcAudience: ['a', 'b'] });
+      read({
+        authMode: 'oidc',
+        oidcIssuer: 'https://idp.example.org',
+        oidcAudience: 'a,b',
+        console: 'false',
+      }),
+    ).toMatchObject({ oidcAudience: ['a', 'b'], console: false });
+  });
+
+  it('take a Cognito hosted-UI prefix only as Cognito allows it', () => {
+    for (const prefix of ['imputation', 'a', 'lab-7-imputation', 'x'.repeat(63)]) {
+      expect(read({ cognitoDomainPrefix: prefix }).cognitoDomainPrefix).toBe(prefix);
+    }
+    const characters = /cognitoDomainPrefix: lowercase letters, digits and hyphens, 1–63 characters/;
+    for (const prefix of ['Imputation', '-imputation', 'imputation-', 'imp_utation', 'x'.repeat(64)]) {
+      expect(() => read({ cognitoDomainPrefix: prefix }), prefix).toThrow(characters);
+    }
+    for (const prefix of ['my-aws-login', 'amazonia', 'cognito-lab']) {
+      expect(() => read({ cognitoDomainPrefix: prefix }), prefix).toThrow(
+        /cognitoDomainPrefix: may not contain "aws", "amazon" or "cognito"/,
+      );
+    }
+    expect(() =>
+      read({
+        authMode: 'oidc',
+        oidcIssuer: 'https://idp.example.org',
+        oidcAudience: 'a',
+        consoleClientId: 'a',
+        cognitoDomainPrefix: 'lab',
+      }),
+    ).toThrow(/cognitoDomainPrefix: only with authMode=cognito/);
+  });
+
+  it('turn the console off with console=false, and on by default', () => {
+    expect(read({ console: 'false' }).console).toBe(false);
+    expect(read({ console: 'true' }).console).toBe(true);
+    expect(readSettings((key) => (key === 'console' ? false : undefined)).console).toBe(false);
+    expect(() => read({ console: 'no' })).toThrow(/console: must be true or false/);
+  });
+
+  it('need the console’s client id at a bring-your-own issuer, one of the accepted audiences', () => {
+    const oidc = { authMode: 'oidc', oidcIssuer: 'https://idp.example.org', oidcAudience: 'api,console' };
+    expect(() => read(oidc)).toThrow(/consoleClientId: authMode=oidc with the console needs consoleClientId/);
+    expect(read({ ...oidc, consoleClientId: 'console' }).consoleClientId).toBe('console');
+    expect(() => read({ ...oidc, consoleClientId: 'web' })).toThrow(
+      /consoleClientId: must be one of oidcAudience/,
+    );
+    expect(() => read({ consoleClientId: 'web' })).toThrow(/consoleClientId: only with authMode=oidc/);
   });
 
   it('refuse values that would fail later, with the setting named', () => {

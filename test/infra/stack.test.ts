@@ -11,11 +11,13 @@ let oidc: Synth;
 
 beforeAll(() => {
   cognito = synthesize({ corsAllowedOrigins: 'https://ui.example.org' }, { bundle: true });
+  // API only: no browser origin at all (the console in oidc mode is in console.test.ts).
   oidc = synthesize({
     authMode: 'oidc',
     oidcIssuer: 'https://idp.example.org/realms/research',
     oidcAudience: 'imputation-gateway',
     stackName: 'GatewayOidc',
+    console: 'false',
   });
 }, 180_000);
 
@@ -71,7 +73,7 @@ describe('API', () => {
     });
   });
 
-  it('opens preflight only when CORS origins are configured', () => {
+  it('opens preflight only for browser origins (configured, or the console)', () => {
     const preflights = (s: Synth) =>
       Object.values(resourcesOf(s, 'AWS::ApiGateway::Method')).filter(
         (m) => (m as { Properties: { HttpMethod: string } }).Properties.HttpMethod === 'OPTIONS',
@@ -108,9 +110,10 @@ describe('API', () => {
       expect(byType[type]?.StatusCode).toBeUndefined();
       expect(JSON.stringify(byType[type]?.ResponseTemplates)).toContain('$context.error.messageString');
     }
+    // Two origins (the configured one and the console's): `*`, see api.ts.
     for (const response of responses) {
       expect(response.ResponseParameters).toMatchObject({
-        'gatewayresponse.header.Access-Control-Allow-Origin': "'https://ui.example.org'",
+        'gatewayresponse.header.Access-Control-Allow-Origin': "'*'",
       });
     }
   });
@@ -118,9 +121,10 @@ describe('API', () => {
 
 describe('functions', () => {
   it('run nodejs22.x on arm64 with active tracing and their own log group', () => {
-    const functions = Object.values(resourcesOf(cognito, 'AWS::Lambda::Function')) as {
-      Properties: Record<string, unknown>;
-    }[];
+    // Ours, not the console's BucketDeployment provider (CDK's, see console.test.ts).
+    const functions = Object.entries(resourcesOf(cognito, 'AWS::Lambda::Function'))
+      .filter(([id]) => !id.startsWith('CustomCDKBucketDeployment'))
+      .map(([, fn]) => fn) as { Properties: Record<string, unknown> }[];
     expect(functions).toHaveLength(routes.length + workflowTasks.length + 1);
     for (const fn of functions) {
       expect(fn.Properties).toMatchObject({
@@ -192,7 +196,8 @@ describe('storage', () => {
       string,
       { Properties: Record<string, unknown> }
     >;
-    expect(Object.keys(buckets)).toHaveLength(3);
+    // Inputs, results, access logs; the console's files and its distribution's logs.
+    expect(Object.keys(buckets)).toHaveLength(5);
     for (const bucket of Object.values(buckets)) {
       expect(bucket.Properties.PublicAccessBlockConfiguration).toEqual({
         BlockPublicAcls: true,
@@ -203,7 +208,7 @@ describe('storage', () => {
       expect(bucket.Properties.BucketEncryption).toBeDefined();
     }
     const policies = Object.values(resourcesOf(cognito, 'AWS::S3::BucketPolicy'));
-    expect(policies).toHaveLength(3);
+    expect(policies).toHaveLength(5);
     for (const policy of policies) expect(JSON.stringify(policy)).toMatch(/"aws:SecureTransport":"false"/);
   });
 
@@ -217,7 +222,10 @@ describe('storage', () => {
       },
       CorsConfiguration: {
         CorsRules: [
-          Match.objectLike({ AllowedMethods: ['PUT', 'HEAD'], AllowedOrigins: ['https://ui.example.org'] }),
+          Match.objectLike({
+            AllowedMethods: ['PUT', 'HEAD'],
+            AllowedOrigins: ['https://ui.example.org', 'https://*.cloudfront.net'],
+          }),
         ],
       },
     });
