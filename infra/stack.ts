@@ -64,16 +64,12 @@ export class ImputationGatewayStack extends Stack {
           },
     );
 
-    // The buckets allow any CloudFront origin, not the console's own: the console's CSP names the
-    // buckets, so a bucket naming the distribution would be a dependency cycle (bucket → distribution →
-    // headers policy → bucket). S3's CORS guards nothing here: every request needs a presigned URL, which
-    // works from anywhere without a browser. The CSP, which keeps the console from talking elsewhere,
-    // stays exact.
+    // The buckets' CORS names the console's origin like the API's does; the console's CSP therefore names
+    // the region's S3 hosts (`https://*.s3.<region>.amazonaws.com`) rather than the two buckets, since a
+    // CSP naming a bucket that names the distribution would be a cycle (bucket → distribution → headers
+    // policy → bucket).
     this.storage = new Storage(this, 'Storage', {
-      corsAllowedOrigins: [
-        ...settings.corsAllowedOrigins,
-        ...(settings.console ? ['https://*.cloudfront.net'] : []),
-      ],
+      corsAllowedOrigins: [...settings.corsAllowedOrigins, ...consoleOrigins],
       inputExpiryDays: settings.inputExpiryDays,
       resultExpiryDays: settings.resultExpiryDays,
       removalPolicy,
@@ -166,10 +162,9 @@ export class ImputationGatewayStack extends Stack {
       origins: {
         api: apiOrigin,
         identityProvider: this.identity.browserOrigins,
-        // The host the SDK presigns with: virtual-hosted and regional, also in us-east-1.
-        buckets: [this.storage.inputsBucket, this.storage.resultsBucket].map(
-          (bucket) => `https://${bucket.bucketRegionalDomainName}`,
-        ),
+        // The hosts the SDK presigns with (virtual-hosted and regional, also in us-east-1), as a wildcard:
+        // see the buckets' CORS above.
+        buckets: [`https://*.s3.${this.region}.${this.urlSuffix}`],
       },
       config: {
         apiUrl: `${apiOrigin}/${restApi.deploymentStage.stageName}`,
