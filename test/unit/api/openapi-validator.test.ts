@@ -23,6 +23,7 @@ const upload = {
   size: 10,
   sha256: null,
   status: 'PENDING',
+  transfer: 'single',
   createdAt: now,
   confirmedAt: null,
   uploadUrlExpiresAt: now,
