@@ -90,7 +90,10 @@ export const completeUploadBody = z.strictObject({
           .string()
           .check(z.minLength(1), z.maxLength(200))
           .register(...describe("The ETag S3 answered the part's PUT with (quoted or not)")),
-        checksumSha256: z.optional(sha256Schema),
+        size: z
+          .optional(z.int().check(z.nonnegative()))
+          .register(...describe('The size GET …/parts listed; checked against the stored part')),
+        checksumSha256: z.optional(z.nullable(sha256Schema)),
       }),
     )
     .check(
@@ -98,7 +101,11 @@ export const completeUploadBody = z.strictObject({
       z.maxLength(S3_MAX_PARTS),
       z.refine((parts) => distinct(parts.map((part) => part.partNumber)), 'each part may be listed once'),
     )
-    .register(...describe('Every part of the upload, each once (GET …/parts lists what S3 stores)')),
+    .register(
+      ...describe(
+        'Every part of the upload, each once: the `parts` GET …/parts answers can be sent as they are',
+      ),
+    ),
 });
 
 const pageLimit = z

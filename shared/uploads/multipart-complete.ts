@@ -23,7 +23,9 @@ import {
 export interface CompletedPart {
   partNumber: number;
   etag: string;
-  checksumSha256?: string;
+  /** As GET …/parts lists the parts, so its answer can be sent back as it is. */
+  size?: number;
+  checksumSha256?: string | null;
 }
 
 /**
@@ -105,8 +107,9 @@ function partProblems(
         ? `part ${part.partNumber}'s ETag is not that of the stored part (was it uploaded again?)`
         : held.size !== expected
           ? `part ${part.partNumber} has ${held.size} bytes, not ${expected}: upload it again`
-          : part.checksumSha256 && part.checksumSha256 !== held.checksumSha256
-            ? `part ${part.partNumber}'s SHA-256 is not that of the stored part`
+          : (part.size !== undefined && part.size !== held.size) ||
+              (part.checksumSha256 && part.checksumSha256 !== held.checksumSha256)
+            ? `part ${part.partNumber}'s size or SHA-256 is not that of the stored part`
             : undefined;
     if (problem) problems.push({ partNumber: part.partNumber, problem });
   }

@@ -204,7 +204,7 @@ describe('a multipart upload from first part to READY', () => {
     }
   });
 
-  it("has S3 check every part's SHA-256 when the parts carry them, and completes without the client's", async () => {
+  it("has S3 check every part's SHA-256 when the parts carry them, and completes with the listed parts", async () => {
     const uploadId = await announce();
     const all = [1, 2, 3];
     const sums = Object.fromEntries(all.map((n) => [n, partSum(n)]));
@@ -213,13 +213,11 @@ describe('a multipart upload from first part to READY', () => {
     const tampered = await putPart(signed[1], Buffer.alloc(file.length, 1), ranges[1]!);
     expect(tampered.status).toBe(400);
     expect(tampered.text).toContain('BadDigest');
-    const etags = [];
-    for (const n of all) etags.push((await putPart(signed[n - 1], file, ranges[n - 1]!)).etag!);
+    for (const n of all) expect((await putPart(signed[n - 1], file, ranges[n - 1]!)).status).toBe(200);
     const listed = (await alice.parts(uploadId)).body.parts;
     expect(listed.map((p: { checksumSha256: string }) => p.checksumSha256)).toEqual(all.map(partSum));
-    const completed = await alice.complete(uploadId, {
-      parts: all.map((n) => ({ partNumber: n, etag: etags[n - 1] })),
-    });
+    // What GET …/parts answered goes back as it is.
+    const completed = await alice.complete(uploadId, { parts: listed });
     expect(completed.body.upload.status).toBe('READY');
   });
 

@@ -98,7 +98,7 @@ describe('the upload settings', () => {
   });
 
   it('refuse what S3 does not accept: parts under 5 MiB or over 5 GiB, uploads over 5 TiB, one PUT over 5 GiB', () => {
-    const refused = [
+    const refused: Record<string, string>[] = [
       { UPLOAD_PART_SIZE_BYTES: String(S3_MIN_PART_BYTES - MIB) },
       { UPLOAD_PART_SIZE_BYTES: String(S3_MIN_PART_BYTES + 1) },
       { UPLOAD_PART_SIZE_BYTES: String(S3_MAX_PART_BYTES + MIB) },
