@@ -66,7 +66,7 @@ const settingsShape = z.object({
   /**
    * Largest accepted upload in bytes. Default 100 GiB: inputs reach tens of GB at the services, and
    * uploads above 64 MiB go multipart (resumable part URLs), so the 5 GiB of one PUT no longer bounds them.
-   * At most S3's 5 TiB object limit (10,000 parts; the part size grows to fit). See shared/uploads/s3-limits.ts.
+   * At most S3's 5 TiB object limit (10,000 parts; the part size grows to fit): shared/uploads/s3-limits.ts.
    */
   maxUploadBytes: int.positive().max(S3_MAX_OBJECT_BYTES).default(DEFAULT_MAX_UPLOAD_BYTES),
   /**

@@ -91,7 +91,7 @@ const groups = {
   uploads: {
     INPUTS_BUCKET: name('Bucket of the uploaded input VCFs (under inputs/)'),
     MAX_UPLOAD_BYTES: integer(
-      "Largest accepted upload, bytes (presigned URLs bind the size); up to S3's 5 TiB object, see s3-limits.ts",
+      "Largest accepted upload, bytes (presigned URLs bind the size); at most S3's 5 TiB (s3-limits.ts)",
       DEFAULT_MAX_UPLOAD_BYTES,
       1,
       S3_MAX_OBJECT_BYTES,

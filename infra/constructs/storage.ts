@@ -12,7 +12,7 @@ import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
 import { tableKeys } from '#shared/aws/table-definition';
 
-/** Days S3 keeps the parts of an unfinished input upload (the results bucket's copies finish in minutes: 1). */
+/** Days S3 keeps the parts of an unfinished input upload (results: 1, our own copies finish in minutes). */
 export const INCOMPLETE_INPUT_UPLOAD_DAYS = 7;
 
 export interface StorageProps {

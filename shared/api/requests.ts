@@ -44,12 +44,19 @@ export const uploadSizeSchema = z
       message: `size exceeds the maximum upload size`,
     }),
   )
-  .register(...describe('Exact byte length of the file; the presigned PUT is bound to it'));
+  .register(...describe('Exact byte length of the file; the presigned PUT (or each part) is bound to it'));
 
 export const createUploadBody = z.strictObject({
   fileName: uploadFileNameSchema,
   size: uploadSizeSchema,
-  sha256: z.optional(sha256Schema),
+  sha256: z
+    .optional(sha256Schema)
+    .register(
+      ...describe(
+        'SHA-256 of the whole file, hex or base64: a single PUT must carry it and S3 checks it; a multipart ' +
+          "upload records it (S3 checks each part's SHA-256 given with POST …/parts instead)",
+      ),
+    ),
 });
 
 const distinct = (values: readonly number[]) => new Set(values).size === values.length;
@@ -93,7 +100,11 @@ export const completeUploadBody = z.strictObject({
         size: z
           .optional(z.int().check(z.nonnegative()))
           .register(...describe('The size GET …/parts listed; checked against the stored part')),
-        checksumSha256: z.optional(z.nullable(sha256Schema)),
+        checksumSha256: z
+          .optional(z.nullable(sha256Schema))
+          .register(
+            ...describe("The part's SHA-256 as GET …/parts lists it; checked against the stored part"),
+          ),
       }),
     )
     .check(

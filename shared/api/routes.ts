@@ -28,7 +28,7 @@ export interface RouteAccess {
   table?: 'read' | 'readWrite';
   /** Per-user service tokens in Secrets Manager (under the users/ prefix only). */
   secrets?: 'read' | 'readWrite';
-  /** The inputs bucket (under inputs/ only), as a list of what the handler does there (InputsBucketAccess). */
+  /** The inputs bucket (under inputs/ only): what the handler does there (InputsBucketAccess). */
   inputsBucket?: readonly InputsBucketAccess[];
   /** The results bucket: `read` presigns downloads, `delete` lists and deletes a job's results. */
   resultsBucket?: 'read' | 'delete';

@@ -1,8 +1,9 @@
 /**
  * Multipart uploads of large inputs (above UPLOAD_MULTIPART_THRESHOLD_BYTES): presigned UploadPart URLs,
  * each bound to its part's exact length and, when the client gives one, its SHA-256; the parts S3 holds,
- * so a client resumes after a reload and sends only what is missing; completion, confirmed by a HEAD like
- * a single PUT (multipart-complete.ts); and abandonment. S3's id of the multipart upload stays in the record.
+ * so a client resumes after a reload and sends only what is missing; completion (multipart-complete.ts),
+ * confirmed by a HEAD like a single PUT; and abandonment. S3's id of the multipart upload stays in the
+ * record.
  *
  * Checksums: S3 checks a part's SHA-256 only in an upload created with ChecksumAlgorithm SHA256, and such
  * an upload refuses every part without one (as one created without refuses a part with one). So the S3

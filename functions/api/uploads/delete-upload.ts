@@ -1,4 +1,6 @@
-/** DELETE /uploads/{uploadId} — abandons a pending upload: S3 keeps none of its bytes, jobs cannot use it. */
+/**
+ * DELETE /uploads/{uploadId} — abandons a pending upload: S3 keeps none of its bytes, no job can use it.
+ */
 import { uploadIdPath } from '#shared/api/requests';
 import { apiHandler } from '#shared/http/api-handler';
 import { abandonUpload } from '#shared/uploads/multipart-uploads';

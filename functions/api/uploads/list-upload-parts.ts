@@ -1,4 +1,4 @@
-/** GET /uploads/{uploadId}/parts — the parts S3 already stores, so a client resumes with the missing ones. */
+/** GET /uploads/{uploadId}/parts — the parts S3 already stores: a client resumes with the missing ones. */
 import { uploadIdPath } from '#shared/api/requests';
 import { apiHandler } from '#shared/http/api-handler';
 import { listUploadParts } from '#shared/uploads/multipart-uploads';
