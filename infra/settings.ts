@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { resolveServiceCatalog } from '#shared/catalog/service-catalog';
+import { DEFAULT_MAX_UPLOAD_BYTES, S3_MAX_OBJECT_BYTES } from '#shared/uploads/s3-limits';
 
 const list = z
   .union([z.string(), z.array(z.string())])
@@ -94,11 +95,12 @@ const settingsShape = z.object({
   inputExpiryDays: int.positive().default(14),
   /** Days after which copied results are deleted. Default: unset, results are kept. */
   resultExpiryDays: int.positive().optional(),
-  /** Largest accepted upload in bytes (at most the 5 GiB S3 single-PUT limit, which is the default). */
-  maxUploadBytes: int
-    .positive()
-    .max(5 * 1024 ** 3)
-    .default(5 * 1024 ** 3),
+  /**
+   * Largest accepted upload in bytes. Default 100 GiB: inputs reach tens of GB at the services, and
+   * uploads above 64 MiB go multipart (resumable part URLs), so the 5 GiB of one PUT no longer bounds them.
+   * At most S3's 5 TiB object limit (10,000 parts; the part size grows to fit): shared/uploads/s3-limits.ts.
+   */
+  maxUploadBytes: int.positive().max(S3_MAX_OBJECT_BYTES).default(DEFAULT_MAX_UPLOAD_BYTES),
   /**
    * Overrides of the service catalog, a JSON object keyed by service id: a partial entry changes a known
    * service, a full one adds a service, `null` removes one (see shared/catalog/service-catalog.ts).

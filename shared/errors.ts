@@ -25,6 +25,10 @@ export const APP_ERROR_CODES = [
   'CONFLICT',
   'IDEMPOTENCY_KEY_REUSED',
   'UPLOAD_NOT_READY',
+  'UPLOAD_COMPLETED',
+  'UPLOAD_ABORTED',
+  'UPLOAD_NOT_MULTIPART',
+  'UPLOAD_PARTS_INVALID',
   'JOB_FINISHED',
   'JOB_STATE_CHANGED',
   'JOB_ACTIVE',
@@ -71,8 +75,8 @@ export class NotFoundError extends AppError {
 
 export class ConflictError extends AppError {
   override name = 'ConflictError';
-  constructor(message: string, code: AppErrorCode = 'CONFLICT') {
-    super(code, message);
+  constructor(message: string, code: AppErrorCode = 'CONFLICT', details?: unknown) {
+    super(code, message, details);
   }
 }
 

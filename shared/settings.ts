@@ -27,6 +27,16 @@ import {
   type Variable,
   variable,
 } from '#shared/setting-kinds';
+import {
+  DEFAULT_MAX_UPLOAD_BYTES,
+  DEFAULT_MULTIPART_THRESHOLD_BYTES,
+  DEFAULT_PART_SIZE_BYTES,
+  MIB,
+  S3_MAX_OBJECT_BYTES,
+  S3_MAX_PART_BYTES,
+  S3_MAX_SINGLE_PUT_BYTES,
+  S3_MIN_PART_BYTES,
+} from '#shared/uploads/s3-limits';
 
 export { ConfigError, type Variable };
 
@@ -81,8 +91,30 @@ const groups = {
   uploads: {
     INPUTS_BUCKET: name('Bucket of the uploaded input VCFs (under inputs/)'),
     MAX_UPLOAD_BYTES: integer(
-      'Largest accepted upload, bytes (the presigned PUT binds the size)',
-      5 * 1024 ** 3,
+      "Largest accepted upload, bytes (presigned URLs bind the size); at most S3's 5 TiB (s3-limits.ts)",
+      DEFAULT_MAX_UPLOAD_BYTES,
+      1,
+      S3_MAX_OBJECT_BYTES,
+    ),
+    UPLOAD_MULTIPART_THRESHOLD_BYTES: integer(
+      'Uploads larger than this go multipart (presigned part URLs, resumable); at most the 5 GiB of one PUT',
+      DEFAULT_MULTIPART_THRESHOLD_BYTES,
+      1,
+      S3_MAX_SINGLE_PUT_BYTES,
+    ),
+    UPLOAD_PART_SIZE_BYTES: variable(
+      z._default(
+        z.coerce
+          .number()
+          .check(
+            z.int(),
+            z.minimum(S3_MIN_PART_BYTES),
+            z.maximum(S3_MAX_PART_BYTES),
+            z.multipleOf(MIB, 'must be whole MiB'),
+          ),
+        DEFAULT_PART_SIZE_BYTES,
+      ),
+      "Part size of multipart uploads, whole MiB from 5 MiB (S3's minimum); grown when a file needs >10,000",
     ),
     UPLOAD_URL_TTL_SECONDS: integer('Lifetime of a presigned upload URL, seconds', 3600, 60, 43_200),
     INPUT_EXPIRY_DAYS: integer('Days an upload record lives (the bucket expires the object alike)', 14),

@@ -8,7 +8,7 @@
 import { ArnFormat, Stack, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { NagSuppressions } from 'cdk-nag';
-import type { RouteAccess } from '#shared/api/routes';
+import type { InputsBucketAccess, RouteAccess } from '#shared/api/routes';
 import { type EnvironmentValues, environmentFor, type SettingsGroup } from '#shared/settings';
 import type { WorkflowTaskDefinition } from '#shared/workflow/tasks';
 import type { GatewayFunction } from './gateway-function';
@@ -18,7 +18,7 @@ import type { Storage } from './storage';
 export interface Access {
   table?: 'read' | 'readWrite';
   secrets?: 'read' | 'readWrite';
-  inputsBucket?: 'read' | 'presignPut';
+  inputsBucket?: readonly InputsBucketAccess[];
   resultsBucket?: 'read' | 'delete' | 'write' | 'readWrite';
   stateMachine?: Array<'start' | 'stop'>;
   resultPasswordKey?: 'read';
@@ -60,6 +60,14 @@ export function environmentOf(values: EnvironmentValues): Record<string, string>
 function addEnvironment(target: GatewayFunction, values: EnvironmentValues): void {
   for (const [key, text] of Object.entries(environmentOf(values))) target.function.addEnvironment(key, text);
 }
+
+/** The one IAM action behind each kind of inputs-bucket access but `read` (s3:GetObject*, s3:List*, …). */
+const INPUTS_ACTIONS: Record<Exclude<InputsBucketAccess, 'read'>, string> = {
+  put: 's3:PutObject',
+  listParts: 's3:ListMultipartUploadParts',
+  abort: 's3:AbortMultipartUpload',
+  delete: 's3:DeleteObject',
+};
 
 export interface AccessResources {
   storage: Storage;
@@ -146,9 +154,15 @@ export function grantAccess(target: GatewayFunction, access: Access, resources: 
     addEnvironment(target, { RESULT_PASSWORD_KEY_SECRET_ID: storage.resultPasswordKey.secretArn });
   }
 
-  if (access.inputsBucket) {
-    if (access.inputsBucket === 'presignPut') storage.inputsBucket.grantPut(fn, 'inputs/*');
-    else storage.inputsBucket.grantRead(fn, 'inputs/*');
+  if (access.inputsBucket?.length) {
+    if (access.inputsBucket.includes('read')) storage.inputsBucket.grantRead(fn, 'inputs/*');
+    // The rest one action each, on the inputs/ objects only (grantPut would add tagging, retention, Abort*).
+    const actions = access.inputsBucket.flatMap((kind) => (kind === 'read' ? [] : [INPUTS_ACTIONS[kind]]));
+    if (actions.length > 0) {
+      fn.addToRolePolicy(
+        new iam.PolicyStatement({ actions, resources: [storage.inputsBucket.arnForObjects('inputs/*')] }),
+      );
+    }
     addEnvironment(target, { INPUTS_BUCKET: storage.inputsBucket.bucketName });
   }
   if (access.resultsBucket) {
@@ -160,7 +174,7 @@ export function grantAccess(target: GatewayFunction, access: Access, resources: 
     }
     addEnvironment(target, { RESULTS_BUCKET: storage.resultsBucket.bucketName });
   }
-  if (access.inputsBucket || access.resultsBucket) {
+  if (access.inputsBucket?.length || access.resultsBucket) {
     acknowledge.push({
       id: 'AwsSolutions-IAM5',
       reason:

@@ -12,6 +12,9 @@ import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
 import { tableKeys } from '#shared/aws/table-definition';
 
+/** Days S3 keeps the parts of an unfinished input upload (results: 1, our own copies finish in minutes). */
+export const INCOMPLETE_INPUT_UPLOAD_DAYS = 7;
+
 export interface StorageProps {
   /** Browser origins (S3 CORS patterns: one `*` allowed) that PUT inputs and GET results through presigned URLs. */
   corsAllowedOrigins: string[];
@@ -114,9 +117,18 @@ export class Storage extends Construct {
       objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
       serverAccessLogsBucket: accessLogs,
       serverAccessLogsPrefix: 'inputs/',
+      // Browsers PUT whole files and parts through presigned URLs (ETag exposed: completing needs each
+      // part's); the API itself creates, completes and aborts multipart uploads, never a browser.
       cors: cors([s3.HttpMethods.PUT, s3.HttpMethods.HEAD]),
       lifecycleRules: [
-        { id: 'abort-incomplete-multipart', abortIncompleteMultipartUploadAfter: Duration.days(1) },
+        // A multipart upload resumes from its stored parts: a week covers one left over a weekend or a
+        // lost connection, beyond that its parts only cost; never past the inputs' own expiry.
+        {
+          id: 'abort-incomplete-multipart',
+          abortIncompleteMultipartUploadAfter: Duration.days(
+            Math.min(INCOMPLETE_INPUT_UPLOAD_DAYS, props.inputExpiryDays),
+          ),
+        },
         { id: 'expire-inputs', expiration: Duration.days(props.inputExpiryDays) },
       ],
       removalPolicy: props.removalPolicy,

@@ -31,7 +31,13 @@ const domainDescriptions = {
   SERVICE_TOKEN_MISSING:
     'The caller has no token stored for the service: store one with PUT /me/credentials/{serviceId}',
   IDEMPOTENCY_KEY_REUSED: 'This Idempotency-Key was already used for a different job request',
-  UPLOAD_NOT_READY: 'An upload has not been PUT yet, or its stored size differs from the announced one',
+  UPLOAD_NOT_READY:
+    'An upload has not been PUT (or completed) yet, was abandoned, or its stored size differs from the announced one',
+  UPLOAD_COMPLETED: 'The upload is complete (READY): it has no parts any more and can no longer be abandoned',
+  UPLOAD_ABORTED: 'The upload was abandoned, or S3 discarded its unfinished parts: announce the file again',
+  UPLOAD_NOT_MULTIPART: 'The upload is a single presigned PUT (`transfer: single`): it has no parts',
+  UPLOAD_PARTS_INVALID:
+    'The listed parts are not what S3 stores (missing, changed, too small or out of order); `details` says which',
   JOB_FINISHED: 'The job has already finished (or is copying its results)',
   JOB_STATE_CHANGED: 'The job changed state while cancelling; try again',
   RESULTS_NOT_READY: 'The job is still running: results are listed once it ends',

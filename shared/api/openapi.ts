@@ -16,6 +16,7 @@ import {
 } from 'zod-openapi';
 import { serviceIdSchema } from '#shared/catalog/service-catalog';
 import { createJobBodySchema, jobIdSchema } from '#shared/jobs/job-request';
+import { DEFAULT_MAX_UPLOAD_BYTES } from '#shared/uploads/s3-limits';
 import { sha256Schema, uploadFileNameSchema, uploadIdSchema } from '#shared/uploads/uploads';
 import packageJson from '../../package.json' with { type: 'json' };
 import { bodyRouteErrors, type ErrorCode, errorCodes, everyRouteErrors, unroutedErrors } from './error-codes';
@@ -35,7 +36,8 @@ export interface OpenApiOptions {
   serviceIds?: string[];
 }
 
-export const DEFAULT_MAX_UPLOAD_BYTES = 5 * 1024 ** 3;
+/** The settings' default (MAX_UPLOAD_BYTES, the deployment's `maxUploadBytes`): one number for all three. */
+export { DEFAULT_MAX_UPLOAD_BYTES } from '#shared/uploads/s3-limits';
 
 /** API Gateway's integration timeout: a function allowed to run this long may be answered with a 504. */
 const INTEGRATION_TIMEOUT_SECONDS = 29;
@@ -166,7 +168,7 @@ function schemaMetadata(options: OpenApiOptions): Map<unknown, Record<string, un
     [serviceIdPath.shape.serviceId, serviceIds],
     [uploadSizeSchema, { maximum: options.maxUploadBytes ?? DEFAULT_MAX_UPLOAD_BYTES }],
     [uploadFileNameSchema, { description: 'A plain file name ending in .vcf.gz: no folders, no ".."' }],
-    [sha256Schema, { description: 'SHA-256 of the file, hex or base64; the PUT must then carry it' }],
+    [sha256Schema, { description: 'A SHA-256, hex or base64; the PUT it is given for must then carry it' }],
     [job.name, { description: 'A name for the job; no control characters' }],
     [job.refPanel, { description: 'A panel id of the service options (its version may be left out)' }],
     [job.phasing, { description: 'A phasing id of the service options' }],

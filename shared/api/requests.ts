@@ -8,6 +8,7 @@
 import * as z from 'zod/mini';
 import { serviceIdSchema } from '#shared/catalog/service-catalog';
 import { JobStatus } from '#shared/jobs/job-status';
+import { MAX_PARTS_PER_REQUEST, S3_MAX_PARTS } from '#shared/uploads/s3-limits';
 import { sha256Schema, uploadFileNameSchema, uploadIdSchema, uploadsEnv } from '#shared/uploads/uploads';
 
 const describe = (description: string) => [z.globalRegistry, { description }] as const;
@@ -43,12 +44,79 @@ export const uploadSizeSchema = z
       message: `size exceeds the maximum upload size`,
     }),
   )
-  .register(...describe('Exact byte length of the file; the presigned PUT is bound to it'));
+  .register(...describe('Exact byte length of the file; the presigned PUT (or each part) is bound to it'));
 
 export const createUploadBody = z.strictObject({
   fileName: uploadFileNameSchema,
   size: uploadSizeSchema,
-  sha256: z.optional(sha256Schema),
+  sha256: z
+    .optional(sha256Schema)
+    .register(
+      ...describe(
+        'SHA-256 of the whole file, hex or base64: a single PUT must carry it and S3 checks it; a multipart ' +
+          "upload records it (S3 checks each part's SHA-256 given with POST …/parts instead)",
+      ),
+    ),
+});
+
+const distinct = (values: readonly number[]) => new Set(values).size === values.length;
+
+/** 1 to 10,000 here; the handler refuses one beyond the upload's own partCount. */
+export const partNumberSchema = z
+  .int()
+  .check(z.minimum(1), z.maximum(S3_MAX_PARTS))
+  .register(...describe("A part number, 1 to the upload's `partCount`"));
+
+export const signPartsBody = z.strictObject({
+  partNumbers: z
+    .array(partNumberSchema)
+    .check(
+      z.minLength(1),
+      z.maxLength(MAX_PARTS_PER_REQUEST),
+      z.refine(distinct, 'partNumbers must be distinct'),
+    )
+    .register(...describe('The parts to sign URLs for (at most `maxPartsPerRequest`)')),
+  checksums: z
+    .optional(
+      z.record(z.string().check(z.regex(/^[1-9][0-9]{0,4}$/, 'keys must be part numbers')), sha256Schema),
+    )
+    .register(
+      ...describe(
+        "Each requested part's SHA-256 by part number, hex or base64: S3 then checks the part's bytes. " +
+          'The first parts request decides for the whole upload: give them for every part, or never',
+      ),
+    ),
+});
+
+export const completeUploadBody = z.strictObject({
+  parts: z
+    .array(
+      z.strictObject({
+        partNumber: partNumberSchema,
+        etag: z
+          .string()
+          .check(z.minLength(1), z.maxLength(200))
+          .register(...describe("The ETag S3 answered the part's PUT with (quoted or not)")),
+        size: z
+          .optional(z.int().check(z.nonnegative()))
+          .register(...describe('The size GET …/parts listed; checked against the stored part')),
+        checksumSha256: z
+          .optional(z.nullable(sha256Schema))
+          .register(
+            ...describe("The part's SHA-256 as GET …/parts lists it; checked against the stored part"),
+          ),
+      }),
+    )
+    .check(
+      z.minLength(1),
+      z.maxLength(S3_MAX_PARTS),
+      z.refine((parts) => distinct(parts.map((part) => part.partNumber)), 'each part may be listed once'),
+    )
+    .register(
+      ...describe(
+        'Every part of the upload, each once: the `parts` GET …/parts answers can be sent as they are',
+      ),
+    ),
 });
 
 const pageLimit = z

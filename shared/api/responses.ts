@@ -4,7 +4,8 @@
  * and its schema stop describing the same object (a field added, removed, renamed or retyped on either
  * side), so the document cannot drift from the code. Only the document generator imports this module (the
  * checks are types; the schemas are never used to parse at runtime), so it is in no Lambda bundle.
- * (A little over 300 lines: each schema and the check that binds it to its view belong in one place.)
+ * The upload routes' answers are in upload-responses.ts (re-exported here), the shared pieces in
+ * response-parts.ts.
  */
 import * as z from 'zod/mini';
 import type { ServiceView } from '#shared/catalog/service-view';
@@ -15,23 +16,9 @@ import type { ValidationIssue } from '#shared/http/validate';
 import { JobStatus } from '#shared/jobs/job-status';
 import type { JobView, toJobSummary } from '#shared/jobs/job-view';
 import type { jobPassword, jobResults, listJobs } from '#shared/jobs/jobs';
-import type { createUpload, listUploads, UploadView } from '#shared/uploads/uploads';
+import { component, count, cursor, described, nullableTimestamp, text, timestamp } from './response-parts';
 
-/** Registers a schema as a named component of the document (`#/components/schemas/<id>`). */
-function component<T extends z.ZodMiniType>(schema: T, id: string, description: string): T {
-  z.globalRegistry.add(schema as z.ZodMiniType, { id, description });
-  return schema;
-}
-function described<T extends z.ZodMiniType>(schema: T, description: string): T {
-  z.globalRegistry.add(schema as z.ZodMiniType, { description });
-  return schema;
-}
-
-const timestamp = z.iso.datetime();
-const nullableTimestamp = z.nullable(z.iso.datetime());
-const text = z.string();
-const count = z.int().check(z.nonnegative());
-const cursor = described(z.nullable(z.string()), 'Pass as `cursor` for the next page; null on the last page');
+export * from './upload-responses';
 
 export const jobStatusSchema = component(z.enum(JobStatus), 'JobStatus', 'The state of a job');
 
@@ -114,47 +101,6 @@ export const credentialSchema = component(
 );
 
 export const credentialListSchema = z.strictObject({ credentials: z.array(credentialSchema) });
-
-// -- uploads ---------------------------------------------------------------------------------------------
-
-const uploadShape = {
-  uploadId: text,
-  fileName: text,
-  size: count,
-  sha256: described(z.nullable(text), 'Base64 SHA-256 the stored object must match, when one was given'),
-  status: described(z.enum(['PENDING', 'READY']), '`READY` once the object is confirmed in S3'),
-  createdAt: timestamp,
-  confirmedAt: nullableTimestamp,
-  uploadUrlExpiresAt: timestamp,
-  expiresAt: described(timestamp, 'When the upload and its object are deleted'),
-};
-
-export const uploadSchema = component(z.strictObject(uploadShape), 'Upload', 'An announced input file');
-
-export const uploadWithProblemSchema = component(
-  z.strictObject({
-    ...uploadShape,
-    problem: described(z.optional(text), 'Why the stored object cannot be used (upload it again)'),
-  }),
-  'CheckedUpload',
-  'An upload as confirmed against S3',
-);
-
-export const createdUploadSchema = component(
-  z.strictObject({
-    upload: uploadSchema,
-    uploadUrl: described(z.url(), 'Presigned S3 URL: PUT the file bytes here'),
-    method: z.literal('PUT'),
-    headers: described(
-      z.record(z.string(), z.string()),
-      'Headers the PUT must carry exactly (the signature covers them)',
-    ),
-  }),
-  'CreatedUpload',
-  'The upload record and the presigned PUT for its bytes',
-);
-
-export const uploadListSchema = z.strictObject({ uploads: z.array(uploadSchema), nextCursor: cursor });
 
 // -- jobs ------------------------------------------------------------------------------------------------
 
@@ -315,9 +261,5 @@ export type ViewChecks = [
   Expect<Same<AppOptions & { serviceId: string; fetchedAt: string }, Out<typeof serviceOptionsSchema>>>,
   Expect<Same<CredentialAnswer, Out<typeof credentialSchema>>>,
   Expect<Same<{ credentials: CredentialAnswer[] }, Out<typeof credentialListSchema>>>,
-  Expect<Same<UploadView, Out<typeof uploadSchema>>>,
-  Expect<Same<UploadView & { problem?: string }, Out<typeof uploadWithProblemSchema>>>,
-  Expect<Same<Awaited<ReturnType<typeof createUpload>>, Out<typeof createdUploadSchema>>>,
-  Expect<Same<Awaited<ReturnType<typeof listUploads>>, Out<typeof uploadListSchema>>>,
   Expect<Same<ValidationIssue, Out<typeof validationIssueSchema>>>,
 ];

@@ -3,18 +3,20 @@
  * handler may touch, and what it accepts and answers. The CDK stack builds API Gateway resources,
  * functions and IAM grants from it; the local stack routes requests with it; the OpenAPI document
  * (shared/api/openapi.ts) is generated from it. Adding a route here is the only way to add a route.
- * (About 350 lines: one table for all of it is worth more than a split.)
+ * (About 430 lines: one table for all of it is worth more than a split.)
  */
 import type * as z from 'zod/mini';
 import { createJobBodySchema, jobIdPath } from '#shared/jobs/job-request';
 import type { ErrorCode } from './error-codes';
 import {
+  completeUploadBody,
   createJobHeaders,
   createUploadBody,
   listJobsQuery,
   listUploadsQuery,
   putCredentialBody,
   serviceIdPath,
+  signPartsBody,
   storedServiceIdPath,
   uploadIdPath,
 } from './requests';
@@ -26,8 +28,8 @@ export interface RouteAccess {
   table?: 'read' | 'readWrite';
   /** Per-user service tokens in Secrets Manager (under the users/ prefix only). */
   secrets?: 'read' | 'readWrite';
-  /** The inputs bucket: `presignPut` signs uploads (needs s3:PutObject), `read` confirms them (HEAD/GET). */
-  inputsBucket?: 'read' | 'presignPut';
+  /** The inputs bucket (under inputs/ only): what the handler does there (InputsBucketAccess). */
+  inputsBucket?: readonly InputsBucketAccess[];
   /** The results bucket: `read` presigns downloads, `delete` lists and deletes a job's results. */
   resultsBucket?: 'read' | 'delete';
   /** The job workflow: start executions, stop them. */
@@ -35,6 +37,13 @@ export interface RouteAccess {
   /** The deployment key the result zip passwords are derived from. */
   resultPasswordKey?: 'read';
 }
+
+/**
+ * What a handler may do in the inputs bucket: `read` confirms objects (HEAD/GET); `put` signs PUTs and
+ * part uploads and creates and completes multipart uploads (all s3:PutObject); `listParts` lists the parts
+ * of a multipart upload; `abort` discards one; `delete` deletes an object.
+ */
+export type InputsBucketAccess = 'read' | 'put' | 'listParts' | 'abort' | 'delete';
 
 export interface RouteDefinition {
   /** Stable id, used for construct ids and function names (camelCase). */
@@ -89,6 +98,13 @@ const storedTokenErrors: readonly ErrorCode[] = [
   'SERVICE_TOKEN_REJECTED',
 ];
 const jobErrors: readonly ErrorCode[] = ['VALIDATION_FAILED', 'JOB_NOT_FOUND'];
+/** A request about the parts of one of the caller's uploads, which must still be pending. */
+const multipartErrors: readonly ErrorCode[] = [
+  'VALIDATION_FAILED',
+  'UPLOAD_NOT_FOUND',
+  'UPLOAD_COMPLETED',
+  'UPLOAD_ABORTED',
+];
 
 export const routes: readonly RouteDefinition[] = [
   {
@@ -179,12 +195,18 @@ export const routes: readonly RouteDefinition[] = [
     method: 'POST',
     path: '/uploads',
     entry: 'functions/api/uploads/create-upload.ts',
-    description: 'Announce an input VCF and get a presigned PUT URL bound to its size and checksum',
-    access: { table: 'readWrite', inputsBucket: 'presignPut' },
+    description:
+      'Announce an input VCF: up to the multipart threshold a presigned PUT bound to its size and checksum, ' +
+      'above it a multipart upload plan (`transfer`)',
+    access: { table: 'readWrite', inputsBucket: ['put'] },
     summary: 'Announce an upload',
     request: { body: createUploadBody },
     responses: {
-      201: { description: 'Announced: PUT the bytes to `uploadUrl`', body: body.createdUploadSchema },
+      201: {
+        description:
+          'Announced: PUT the bytes to `uploadUrl`, or sign and PUT its parts (`transfer: multipart`)',
+        body: body.createdUploadSchema,
+      },
     },
     errors: ['VALIDATION_FAILED'],
   },
@@ -193,7 +215,7 @@ export const routes: readonly RouteDefinition[] = [
     method: 'GET',
     path: '/uploads',
     entry: 'functions/api/uploads/list-uploads.ts',
-    description: "The caller's uploads, newest first",
+    description: "The caller's uploads, newest first (abandoned ones left out)",
     access: { table: 'read' },
     summary: 'List my uploads',
     request: { query: listUploadsQuery },
@@ -206,7 +228,7 @@ export const routes: readonly RouteDefinition[] = [
     path: '/uploads/{uploadId}',
     entry: 'functions/api/uploads/get-upload.ts',
     description: 'One upload, confirmed against S3',
-    access: { table: 'readWrite', inputsBucket: 'read' },
+    access: { table: 'readWrite', inputsBucket: ['read'] },
     summary: 'Get an upload',
     request: { path: uploadIdPath },
     responses: {
@@ -215,12 +237,72 @@ export const routes: readonly RouteDefinition[] = [
     errors: ['VALIDATION_FAILED', 'UPLOAD_NOT_FOUND'],
   },
   {
+    id: 'deleteUpload',
+    method: 'DELETE',
+    path: '/uploads/{uploadId}',
+    entry: 'functions/api/uploads/delete-upload.ts',
+    description: 'Abandon a pending upload: S3 discards its parts or object, and no job can use it',
+    access: { table: 'readWrite', inputsBucket: ['abort', 'delete'] },
+    summary: 'Abandon an upload',
+    request: { path: uploadIdPath },
+    responses: { 204: { description: 'Abandoned (also when it was already)' } },
+    errors: ['VALIDATION_FAILED', 'UPLOAD_NOT_FOUND', 'UPLOAD_COMPLETED'],
+  },
+  {
+    id: 'signUploadParts',
+    method: 'POST',
+    path: '/uploads/{uploadId}/parts',
+    entry: 'functions/api/uploads/sign-upload-parts.ts',
+    description:
+      "Presigned PUTs for parts of a pending multipart upload, each bound to its part's length and, when " +
+      'given, its SHA-256',
+    // s3:PutObject covers creating the S3 multipart upload and signing its parts; a request that loses
+    // the race to create it discards its own.
+    access: { table: 'readWrite', inputsBucket: ['put', 'abort'] },
+    summary: 'Sign part uploads',
+    request: { path: uploadIdPath, body: signPartsBody },
+    responses: {
+      200: { description: 'PUT each part to its `url` with its `headers`', body: body.signedPartsSchema },
+    },
+    errors: [...multipartErrors, 'UPLOAD_NOT_MULTIPART'],
+  },
+  {
+    id: 'listUploadParts',
+    method: 'GET',
+    path: '/uploads/{uploadId}/parts',
+    entry: 'functions/api/uploads/list-upload-parts.ts',
+    description: 'The parts S3 already stores of a pending multipart upload (to resume it)',
+    access: { table: 'readWrite', inputsBucket: ['listParts', 'read'] },
+    summary: 'List uploaded parts',
+    request: { path: uploadIdPath },
+    responses: { 200: { description: 'The stored parts', body: body.storedPartsSchema } },
+    errors: [...multipartErrors, 'UPLOAD_NOT_MULTIPART', 'UPLOAD_PARTS_INVALID'],
+  },
+  {
+    id: 'completeUpload',
+    method: 'POST',
+    path: '/uploads/{uploadId}/complete',
+    entry: 'functions/api/uploads/complete-upload.ts',
+    description:
+      'Assemble the parts of a multipart upload and confirm the object (READY); answers the state of an ' +
+      'upload completed already',
+    access: { table: 'readWrite', inputsBucket: ['listParts', 'put', 'read'] },
+    // S3 may take a while to assemble thousands of parts; a retry after a timeout answers the outcome.
+    timeoutSeconds: 29,
+    summary: 'Complete a multipart upload',
+    request: { path: uploadIdPath, body: completeUploadBody },
+    responses: {
+      200: { description: 'The upload, confirmed against S3', body: body.completedUploadSchema },
+    },
+    errors: [...multipartErrors, 'UPLOAD_NOT_MULTIPART', 'UPLOAD_PARTS_INVALID'],
+  },
+  {
     id: 'createJob',
     method: 'POST',
     path: '/jobs',
     entry: 'functions/api/jobs/create-job.ts',
     description: 'Create an imputation job from confirmed uploads and start its workflow',
-    access: { table: 'readWrite', secrets: 'read', inputsBucket: 'read', stateMachine: ['start'] },
+    access: { table: 'readWrite', secrets: 'read', inputsBucket: ['read'], stateMachine: ['start'] },
     timeoutSeconds: 29,
     summary: 'Create a job',
     request: { body: createJobBodySchema, headers: createJobHeaders },

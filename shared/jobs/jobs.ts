@@ -46,8 +46,12 @@ export async function createJob(caller: Caller, request: CreateJobRequest, idemp
   for (const uploadId of request.uploadIds) {
     const { upload, problem } = await getUpload(caller, uploadId);
     if (upload.status !== 'READY') {
+      const reason =
+        upload.status === 'ABORTED'
+          ? 'was abandoned: announce and upload the file again'
+          : 'has not been uploaded yet: PUT the file (or complete its multipart upload) first';
       throw new ConflictError(
-        problem ?? `Upload ${uploadId} (${upload.fileName}) has not been uploaded yet: PUT the file first`,
+        problem ?? `Upload ${uploadId} (${upload.fileName}) ${reason}`,
         'UPLOAD_NOT_READY',
       );
     }

@@ -1,16 +1,21 @@
 /**
  * Upload records: the caller's promise of an input file at a key under their own prefix. The record
  * expires (TTL) together with the object (bucket lifecycle), so abandoned uploads disappear on their own.
+ * A multipart upload's record also holds its plan and S3's id of the multipart upload, which never leaves
+ * the server. Every change of state is a conditional write on PENDING, so confirming, abandoning and a
+ * first parts request that races either of them cannot undo one another.
  */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { dynamoDocumentClient } from '#shared/aws/clients';
 import { ItemStore, userItemKey } from '#shared/aws/item-store';
 import { tableEnv, userPartition } from '#shared/aws/table';
 import { perRuntime } from '#shared/runtime';
+import type { Transfer } from './upload-plan';
 
 const UPLOAD_PREFIX = 'UPLOAD#';
 
-export type UploadStatus = 'PENDING' | 'READY';
+/** PENDING until confirmed in S3 (READY) or abandoned by its owner (ABORTED); both are final. */
+export type UploadStatus = 'PENDING' | 'READY' | 'ABORTED';
 
 export interface UploadRecord {
   uploadId: string;
@@ -22,10 +27,20 @@ export interface UploadRecord {
   bucket: string;
   key: string;
   status: UploadStatus;
+  /** How the bytes travel (upload-plan.ts); records written before multipart existed have none: single. */
+  transfer?: Transfer;
+  /** Multipart: every part is this long but the last. */
+  partSize?: number;
+  partCount?: number;
+  /** Multipart: S3's id of the multipart upload, set by the first parts request. */
+  s3UploadId?: string;
+  /** Multipart: whether S3 checks a SHA-256 on every part (decided by the first parts request). */
+  partChecksums?: boolean;
   createdAt: string;
-  /** Until when the presigned PUT URL works. */
+  /** Until when the presigned URL(s) handed out last work. */
   uploadUrlExpiresAt: string;
   confirmedAt?: string;
+  abortedAt?: string;
   /** Epoch seconds: the table's TTL attribute. */
   expiresAt: number;
 }
@@ -53,26 +68,97 @@ export class UploadStore {
     return this.items.get<UploadRecord>(uploadKey(owner, uploadId));
   }
 
-  /** PENDING → READY once the object is confirmed; idempotent. */
-  async markReady(owner: string, uploadId: string, at: Date): Promise<void> {
-    await this.items.update(uploadKey(owner, uploadId), {
-      UpdateExpression: 'SET #status = :ready, confirmedAt = :at',
-      ConditionExpression: 'attribute_exists(PK) AND #status = :pending',
-      ExpressionAttributeNames: { '#status': 'status' },
-      ExpressionAttributeValues: { ':ready': 'READY', ':pending': 'PENDING', ':at': at.toISOString() },
+  /** PENDING → READY once the object is confirmed; false when the upload is no longer PENDING. */
+  async markReady(owner: string, uploadId: string, at: Date): Promise<boolean> {
+    return this.whilePending(owner, uploadId, 'SET #status = :ready, confirmedAt = :at', {
+      ':ready': 'READY',
+      ':at': at.toISOString(),
     });
   }
 
-  async list(owner: string, options: { limit: number; cursor?: string }) {
-    const page = await this.items.queryPage<UploadRecord>({
-      KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
-      ExpressionAttributeValues: { ':pk': userPartition(owner), ':prefix': UPLOAD_PREFIX },
-      ScanIndexForward: false,
-      Limit: options.limit,
-      ExclusiveStartKey: options.cursor ? uploadKey(owner, options.cursor) : undefined,
+  /**
+   * PENDING → ABORTED (abandoned by its owner, or discarded by S3); the record as it is now, with the S3
+   * multipart upload a racing first parts request may just have attached, or undefined when the upload
+   * is no longer PENDING.
+   */
+  async markAborted(owner: string, uploadId: string, at: Date): Promise<UploadRecord | undefined> {
+    return this.items.updateAndGet<UploadRecord>(uploadKey(owner, uploadId), {
+      UpdateExpression: 'SET #status = :aborted, abortedAt = :at',
+      ConditionExpression: 'attribute_exists(PK) AND #status = :pending',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: { ':pending': 'PENDING', ':aborted': 'ABORTED', ':at': at.toISOString() },
     });
-    const last = page.lastKey ? String(page.lastKey.SK).slice(UPLOAD_PREFIX.length) : null;
-    return { uploads: page.items, nextCursor: last };
+  }
+
+  /**
+   * Records the S3 multipart upload of a PENDING upload that has none yet; false when another request
+   * recorded one first or the upload is no longer PENDING (the caller then discards its own).
+   */
+  async attachMultipart(
+    owner: string,
+    uploadId: string,
+    multipart: { s3UploadId: string; partChecksums: boolean },
+  ): Promise<boolean> {
+    return this.items.update(uploadKey(owner, uploadId), {
+      UpdateExpression: 'SET s3UploadId = :s3UploadId, partChecksums = :checksums',
+      ConditionExpression: 'attribute_exists(PK) AND #status = :pending AND attribute_not_exists(s3UploadId)',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: {
+        ':pending': 'PENDING',
+        ':s3UploadId': multipart.s3UploadId,
+        ':checksums': multipart.partChecksums,
+      },
+    });
+  }
+
+  /** Notes until when the part URLs handed out last work; false when the upload is no longer PENDING. */
+  async extendUrls(owner: string, uploadId: string, until: Date): Promise<boolean> {
+    return this.whilePending(owner, uploadId, 'SET uploadUrlExpiresAt = :until', {
+      ':until': until.toISOString(),
+    });
+  }
+
+  private whilePending(
+    owner: string,
+    uploadId: string,
+    update: string,
+    values: Record<string, unknown>,
+  ): Promise<boolean> {
+    return this.items.update(uploadKey(owner, uploadId), {
+      UpdateExpression: update,
+      ConditionExpression: 'attribute_exists(PK) AND #status = :pending',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: { ':pending': 'PENDING', ...values },
+    });
+  }
+
+  /**
+   * A page of the owner's uploads, newest first, without abandoned ones. DynamoDB filters after it
+   * limits, so pages are read until this one is full or the uploads end.
+   */
+  async list(owner: string, options: { limit: number; cursor?: string }) {
+    const uploads: UploadRecord[] = [];
+    let start = options.cursor;
+    let more = true;
+    while (more && uploads.length < options.limit) {
+      const page = await this.items.queryPage<UploadRecord>({
+        KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
+        FilterExpression: '#status <> :aborted',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: {
+          ':pk': userPartition(owner),
+          ':prefix': UPLOAD_PREFIX,
+          ':aborted': 'ABORTED',
+        },
+        ScanIndexForward: false,
+        Limit: options.limit - uploads.length,
+        ExclusiveStartKey: start ? uploadKey(owner, start) : undefined,
+      });
+      uploads.push(...page.items);
+      more = page.lastKey !== undefined;
+      if (page.lastKey) start = String(page.lastKey.SK).slice(UPLOAD_PREFIX.length);
+    }
+    return { uploads, nextCursor: more ? (start ?? null) : null };
   }
 }
 

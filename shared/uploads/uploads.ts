@@ -1,9 +1,16 @@
 /**
- * Direct-to-S3 uploads. The API never carries file bytes: it hands out a presigned PUT whose signature
- * binds the key (under the caller's own prefix), the exact length and, when given, the SHA-256, so the
- * URL cannot be used to store anything else. Confirmation is a HEAD of the object, not the client's word.
+ * Direct-to-S3 uploads. The API never carries file bytes: up to the multipart threshold it hands out a
+ * presigned PUT whose signature binds the key (under the caller's own prefix), the exact length and, when
+ * given, the SHA-256, so the URL cannot be used to store anything else; above it the upload is multipart
+ * (multipart-uploads.ts signs its parts alike). Confirmation is a HEAD of the object, not the client's word.
  */
-import { HeadObjectCommand, NotFound, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import {
+  HeadObjectCommand,
+  NotFound,
+  PutObjectCommand,
+  type S3Client,
+  type UploadPartCommand,
+} from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { ulid } from 'ulid';
 import * as z from 'zod/mini';
@@ -12,6 +19,8 @@ import { s3Client } from '#shared/aws/clients';
 import { encodeSubject } from '#shared/credentials/token-vault';
 import { NotFoundError } from '#shared/errors';
 import { settings } from '#shared/settings';
+import { MAX_PARTS_PER_REQUEST } from './s3-limits';
+import { planTransfer, type Transfer } from './upload-plan';
 import { type UploadRecord, type UploadStore, uploadStore } from './upload-store';
 
 export const uploadsEnv = settings.uploads;
@@ -71,6 +80,7 @@ export interface UploadView {
   size: number;
   sha256: string | null;
   status: UploadRecord['status'];
+  transfer: Transfer;
   createdAt: string;
   confirmedAt: string | null;
   uploadUrlExpiresAt: string;
@@ -84,6 +94,7 @@ export function toUploadView(upload: UploadRecord): UploadView {
     size: upload.size,
     sha256: upload.sha256 ?? null,
     status: upload.status,
+    transfer: transferOf(upload),
     createdAt: upload.createdAt,
     confirmedAt: upload.confirmedAt ?? null,
     uploadUrlExpiresAt: upload.uploadUrlExpiresAt,
@@ -91,39 +102,49 @@ export function toUploadView(upload: UploadRecord): UploadView {
   };
 }
 
+export const transferOf = (upload: UploadRecord): Transfer => upload.transfer ?? 'single';
+
 export interface UploadDeps {
   store: UploadStore;
   s3: S3Client;
   now: () => Date;
 }
 
-const defaultDeps = (): UploadDeps => ({ store: uploadStore(), s3: s3Client(), now: () => new Date() });
+export const defaultDeps = (): UploadDeps => ({
+  store: uploadStore(),
+  s3: s3Client(),
+  now: () => new Date(),
+});
 
 export function inputKey(owner: string, uploadId: string, fileName: string): string {
   return `inputs/${encodeSubject(owner)}/${uploadId}/${fileName}`;
 }
 
+export type CreatedUpload =
+  | {
+      upload: UploadView;
+      transfer: 'single';
+      uploadUrl: string;
+      method: 'PUT';
+      headers: Record<string, string>;
+    }
+  | {
+      upload: UploadView;
+      transfer: 'multipart';
+      multipart: { partSize: number; partCount: number; maxPartsPerRequest: number };
+    };
+
 export async function createUpload(
   caller: Caller,
   request: { fileName: string; size: number; sha256?: string },
   deps: UploadDeps = defaultDeps(),
-) {
+): Promise<CreatedUpload> {
   const env = uploadsEnv();
   const now = deps.now();
   const uploadId = ulid(now.getTime());
   const key = inputKey(caller.sub, uploadId, request.fileName);
-  const command = new PutObjectCommand({
-    Bucket: env.INPUTS_BUCKET,
-    Key: key,
-    ContentLength: request.size,
-    ChecksumSHA256: request.sha256,
-  });
-  const signedHeaders = new Set(['content-length', ...(request.sha256 ? ['x-amz-checksum-sha256'] : [])]);
-  const url = await getSignedUrl(deps.s3, command, {
-    expiresIn: env.UPLOAD_URL_TTL_SECONDS,
-    signableHeaders: signedHeaders,
-    unhoistableHeaders: signedHeaders,
-  });
+  const plan = planTransfer(request.size, env);
+  const urlExpiry = new Date(now.getTime() + env.UPLOAD_URL_TTL_SECONDS * 1000);
   const upload: UploadRecord = {
     uploadId,
     owner: caller.sub,
@@ -133,22 +154,90 @@ export async function createUpload(
     bucket: env.INPUTS_BUCKET,
     key,
     status: 'PENDING',
+    ...plan,
     createdAt: now.toISOString(),
-    uploadUrlExpiresAt: new Date(now.getTime() + env.UPLOAD_URL_TTL_SECONDS * 1000).toISOString(),
+    // A multipart upload has no URL until its first parts request.
+    uploadUrlExpiresAt: (plan.transfer === 'single' ? urlExpiry : now).toISOString(),
     expiresAt: Math.floor(now.getTime() / 1000) + env.INPUT_EXPIRY_DAYS * 86_400,
   };
+  if (plan.transfer === 'multipart') {
+    // The S3 multipart upload is created by the first parts request: only then is it known whether the
+    // client sends part checksums, which S3 needs to be told when the upload is created.
+    await deps.store.create(upload);
+    const { partSize, partCount } = plan;
+    return {
+      upload: toUploadView(upload),
+      transfer: 'multipart',
+      multipart: { partSize, partCount, maxPartsPerRequest: MAX_PARTS_PER_REQUEST },
+    };
+  }
+  const command = new PutObjectCommand({
+    Bucket: env.INPUTS_BUCKET,
+    Key: key,
+    ContentLength: request.size,
+    ChecksumSHA256: request.sha256,
+  });
+  const put = await presignBoundPut(deps.s3, command, { length: request.size, sha256: request.sha256 });
   await deps.store.create(upload);
-  // Headers the PUT must carry because the signature covers them.
-  const headers: Record<string, string> = { 'Content-Length': String(request.size) };
-  if (request.sha256) headers['x-amz-checksum-sha256'] = request.sha256;
-  return { upload: toUploadView(upload), uploadUrl: url, method: 'PUT' as const, headers };
+  return {
+    upload: toUploadView(upload),
+    transfer: 'single',
+    uploadUrl: put.url,
+    method: 'PUT',
+    headers: put.headers,
+  };
 }
 
-/** The caller's upload, confirmed against S3 when still pending. Another user's id is "not found". */
-export async function getUpload(caller: Caller, uploadId: string, deps: UploadDeps = defaultDeps()) {
-  const upload = await deps.store.get(caller.sub, uploadId);
+/**
+ * A presigned PUT (an object or a part) whose signature covers its Content-Length and, when given, its
+ * x-amz-checksum-sha256: S3 refuses the request with any other length or other bytes. Also returns the
+ * headers the PUT must therefore carry exactly.
+ */
+export async function presignBoundPut(
+  s3: S3Client,
+  command: PutObjectCommand | UploadPartCommand,
+  binding: { length: number; sha256?: string },
+): Promise<{ url: string; headers: Record<string, string> }> {
+  const signed = new Set(['content-length', ...(binding.sha256 ? ['x-amz-checksum-sha256'] : [])]);
+  const options = {
+    expiresIn: uploadsEnv().UPLOAD_URL_TTL_SECONDS,
+    signableHeaders: signed,
+    unhoistableHeaders: signed,
+  };
+  // Two calls: getSignedUrl infers its types from one command class at a time.
+  const url =
+    command instanceof PutObjectCommand
+      ? await getSignedUrl(s3, command, options)
+      : await getSignedUrl(s3, command, options);
+  const headers: Record<string, string> = { 'Content-Length': String(binding.length) };
+  if (binding.sha256) headers['x-amz-checksum-sha256'] = binding.sha256;
+  return { url, headers };
+}
+
+/** The caller's upload, or UPLOAD_NOT_FOUND: another user's id is "not found" too. */
+export async function ownUpload(store: UploadStore, caller: Caller, uploadId: string): Promise<UploadRecord> {
+  const upload = await store.get(caller.sub, uploadId);
   if (!upload) throw new NotFoundError(`Upload ${uploadId} not found`, 'UPLOAD_NOT_FOUND');
-  if (upload.status === 'READY') return { upload: toUploadView(upload), problem: null };
+  return upload;
+}
+
+/** The caller's upload, confirmed against S3 when still pending. */
+export async function getUpload(caller: Caller, uploadId: string, deps: UploadDeps = defaultDeps()) {
+  return confirmUpload(await ownUpload(deps.store, caller, uploadId), deps);
+}
+
+export interface CheckedUpload {
+  upload: UploadView;
+  /** Why the stored object cannot be used, when it cannot. */
+  problem: string | null;
+}
+
+/**
+ * A PENDING upload becomes READY once S3 holds an object of the announced size at its key (a PUT, or a
+ * completed multipart upload); until then, or with another size, it stays PENDING.
+ */
+export async function confirmUpload(upload: UploadRecord, deps: UploadDeps): Promise<CheckedUpload> {
+  if (upload.status !== 'PENDING') return { upload: toUploadView(upload), problem: null };
   const object = await headObject(deps.s3, upload.bucket, upload.key);
   if (!object) return { upload: toUploadView(upload), problem: null };
   if (object.size !== upload.size) {
@@ -158,14 +247,22 @@ export async function getUpload(caller: Caller, uploadId: string, deps: UploadDe
     };
   }
   const confirmedAt = deps.now();
-  await deps.store.markReady(caller.sub, uploadId, confirmedAt);
+  if (!(await deps.store.markReady(upload.owner, upload.uploadId, confirmedAt))) {
+    // Confirmed or abandoned meanwhile by another request: its state is the answer.
+    const now = await deps.store.get(upload.owner, upload.uploadId);
+    if (now) return { upload: toUploadView(now), problem: null };
+  }
   return {
     upload: toUploadView({ ...upload, status: 'READY', confirmedAt: confirmedAt.toISOString() }),
     problem: null,
   };
 }
 
-async function headObject(s3: S3Client, bucket: string, key: string): Promise<{ size: number } | undefined> {
+export async function headObject(
+  s3: S3Client,
+  bucket: string,
+  key: string,
+): Promise<{ size: number } | undefined> {
   try {
     const head = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
     return { size: head.ContentLength ?? 0 };

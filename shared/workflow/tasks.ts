@@ -15,7 +15,7 @@ export interface WorkflowTaskDefinition {
   access: {
     table: 'read' | 'readWrite';
     secrets?: 'read';
-    inputsBucket?: 'read';
+    inputsBucket?: readonly ['read'];
     resultsBucket?: 'write' | 'readWrite' | 'delete';
     resultPasswordKey?: 'read';
     startExecution?: true;
@@ -34,7 +34,7 @@ export const workflowTasks: readonly WorkflowTaskDefinition[] = [
     // file continues in the next invocation from a checkpoint.
     timeoutSeconds: 900,
     memoryMb: 1769,
-    access: { table: 'readWrite', inputsBucket: 'read' },
+    access: { table: 'readWrite', inputsBucket: ['read'] },
   },
   {
     id: 'submitJob',
@@ -46,7 +46,7 @@ export const workflowTasks: readonly WorkflowTaskDefinition[] = [
     access: {
       table: 'readWrite',
       secrets: 'read',
-      inputsBucket: 'read',
+      inputsBucket: ['read'],
       resultPasswordKey: 'read',
       callsService: true,
     },

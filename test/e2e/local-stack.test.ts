@@ -1,6 +1,11 @@
+/**
+ * `npm start` in a child process, driven over HTTP only, every answer checked against the OpenAPI
+ * document: the README's scripts, jobs end to end, isolation between users, restarts. (A little over 300
+ * lines: the suite shares one started stack, which a split would start twice.)
+ */
 import { execFile, spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -17,8 +22,13 @@ let stack: LocalProcess;
 let api: ValidatingProxy;
 const timings: Record<string, number> = {};
 
+const MIB = 1024 ** 2;
+
 beforeAll(async () => {
-  stack = await startLocalProcess();
+  // Multipart from 5 MiB, so the README's multipart script runs on a file of a few parts.
+  stack = await startLocalProcess({
+    env: { UPLOAD_MULTIPART_THRESHOLD_BYTES: String(5 * MIB), UPLOAD_PART_SIZE_BYTES: String(5 * MIB) },
+  });
   timings.startToHealthyMs = stack.startupMs;
   api = await startValidatingProxy(() => stack.api);
 }, 90_000);
@@ -61,6 +71,17 @@ async function call(token: string | null, method: string, path: string, body?: u
   const text = await response.text();
   expect(api.takeViolations()).toEqual([]);
   return { status: response.status, body: text ? JSON.parse(text) : undefined };
+}
+
+/** The bash block of the README between `<!-- name:start -->` and `<!-- name:end -->`. */
+function readmeBlock(name: string): string {
+  const readme = readFileSync('README.md', 'utf8');
+  const pattern = new RegExp(
+    `<!-- ${name}:start -->\\s*\`\`\`bash\\n([\\s\\S]*?)\`\`\`\\s*<!-- ${name}:end -->`,
+  );
+  const block = pattern.exec(readme)?.[1];
+  expect(block, name).toBeDefined();
+  return block!;
 }
 
 /** Runs a script with `bash -e`, its stderr shown, and resolves with its stdout (rejects on failure). */
@@ -130,11 +151,7 @@ async function waitForStatus(token: string, jobId: string, statuses: string[], t
 
 describe('the local stack over HTTP', () => {
   it('runs the README walkthrough to a downloaded result', async () => {
-    const readme = readFileSync('README.md', 'utf8');
-    const block = /<!-- walkthrough:start -->\s*```bash\n([\s\S]*?)```\s*<!-- walkthrough:end -->/.exec(
-      readme,
-    )?.[1];
-    expect(block).toBeDefined();
+    const block = readmeBlock('walkthrough');
     // Inside the repository, as a newcomer would run it (npm finds the package from there); gitignored.
     const workdir = join('.local-e2e', `walkthrough-${Date.now()}`);
     mkdirSync(workdir, { recursive: true });
@@ -156,6 +173,32 @@ describe('the local stack over HTTP', () => {
     // Its curl calls were validated too: 7 calls plus at least one poll of the job.
     expect(api.checked - checkedBefore).toBeGreaterThanOrEqual(8);
   }, 120_000);
+
+  it("uploads a large file in parts with the README's multipart script", async () => {
+    // In the shell the walkthrough's first step leaves: API, AUTH and json set.
+    const setup = readmeBlock('walkthrough').split('\n# 2.')[0]!;
+    const workdir = join('.local-e2e', `multipart-${Date.now()}`);
+    mkdirSync(workdir, { recursive: true });
+    const file = randomBytes(11 * MIB + 7);
+    writeFileSync(join(workdir, 'large.chr20.vcf.gz'), file);
+    const checkedBefore = api.checked;
+    const output = await runBash(`${setup}\n${readmeBlock('multipart')}`, workdir, {
+      API: api.url,
+      LOCAL_DATA_DIR: stack.dataDir,
+      FILE: 'large.chr20.vcf.gz',
+    });
+    rmSync(workdir, { recursive: true, force: true });
+    expect(output.trim().split('\n').slice(-2)).toEqual(['multipart', 'READY']);
+    // Announce, list, sign each of the 3 parts, list, complete: all answers validated.
+    expect(api.checked - checkedBefore).toBeGreaterThanOrEqual(7);
+    const token = await platformToken('alice');
+    const uploads = (await call(token, 'GET', '/uploads')).body.uploads as { fileName: string }[];
+    expect(uploads.find((u) => u.fileName === 'large.chr20.vcf.gz')).toMatchObject({
+      transfer: 'multipart',
+      status: 'READY',
+      size: file.length,
+    });
+  }, 60_000);
 
   it('serves its OpenAPI document without a token, with itself as the server', async () => {
     const response = await fetch(`${stack.api}/openapi.json`);

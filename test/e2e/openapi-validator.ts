@@ -29,9 +29,13 @@ export interface HttpAnswer {
 
 const DATE_TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$/i;
 
-/** Ajv for the document's schemas: strict (unknown keywords fail), with the formats zod emits. */
+/**
+ * Ajv for the document's schemas: strict (unknown keywords fail), with the formats zod emits and the one
+ * keyword OpenAPI 3.1 adds to JSON Schema that the document uses: `discriminator`, an annotation for
+ * client generators (the `oneOf` beside it is what validates).
+ */
 export function createAjv() {
-  return new Ajv2020({
+  const ajv = new Ajv2020({
     strict: true,
     allErrors: true,
     allowUnionTypes: true,
@@ -40,6 +44,8 @@ export function createAjv() {
       uri: (value: string) => URL.canParse(value),
     },
   });
+  ajv.addKeyword({ keyword: 'discriminator', schemaType: 'object' });
+  return ajv;
 }
 
 const COMPONENT_ID = 'urn:openapi:schemas:';

@@ -167,6 +167,39 @@ describe('functions', () => {
     }
   });
 
+  it('grant each function exactly the inputs-bucket actions it declares, on inputs/ objects only', () => {
+    const statements = statementsByFunction(cognito);
+    const explicit = {
+      put: 's3:PutObject',
+      listParts: 's3:ListMultipartUploadParts',
+      abort: 's3:AbortMultipartUpload',
+      delete: 's3:DeleteObject',
+    } as const;
+    for (const fn of [...routes, ...workflowTasks]) {
+      const onInputs = (statements[fn.id] ?? []).filter((st) =>
+        JSON.stringify(st.Resource).includes('Inputs'),
+      );
+      const actions = new Set(onInputs.flatMap((st) => [st.Action].flat()));
+      const declared: readonly string[] = fn.access.inputsBucket ?? [];
+      for (const [kind, action] of Object.entries(explicit)) {
+        expect(actions.has(action), `${fn.id} ${action}`).toBe(declared.includes(kind));
+      }
+      expect(actions.has('s3:GetObject*'), `${fn.id} read`).toBe(declared.includes('read'));
+      // Nothing broader than declared: no tagging, retention or Abort* that grantPut would add.
+      const known = new Set<string>([
+        ...Object.values(explicit),
+        's3:GetObject*',
+        's3:GetBucket*',
+        's3:List*',
+      ]);
+      expect(
+        [...actions].filter((action) => !known.has(action)),
+        fn.id,
+      ).toEqual([]);
+      for (const st of onInputs) expect(JSON.stringify(st.Resource), fn.id).toMatch(/\/inputs\/\*"/);
+    }
+  });
+
   it('let only the copy task write results', () => {
     const statements = statementsByFunction(cognito);
     const writers = Object.keys(statements).filter((id) =>
@@ -212,11 +245,11 @@ describe('storage', () => {
     for (const policy of policies) expect(JSON.stringify(policy)).toMatch(/"aws:SecureTransport":"false"/);
   });
 
-  it('expires inputs and aborts incomplete multipart uploads', () => {
+  it('expires inputs, keeps unfinished input uploads resumable for a week, and lets browsers PUT parts', () => {
     cognito.template.hasResourceProperties('AWS::S3::Bucket', {
       LifecycleConfiguration: {
         Rules: Match.arrayWith([
-          Match.objectLike({ AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 } }),
+          Match.objectLike({ AbortIncompleteMultipartUpload: { DaysAfterInitiation: 7 } }),
           Match.objectLike({ ExpirationInDays: 14 }),
         ]),
       },
@@ -224,10 +257,21 @@ describe('storage', () => {
         CorsRules: [
           Match.objectLike({
             AllowedMethods: ['PUT', 'HEAD'],
-            AllowedOrigins: ['https://ui.example.org', 'https://*.cloudfront.net'],
+            // The configured origin and the console's (test/infra/console.test.ts checks the latter).
+            AllowedOrigins: Match.arrayWith(['https://ui.example.org']),
+            // The signed part headers (Content-Length, x-amz-checksum-sha256), and each part's ETag readable.
+            AllowedHeaders: ['*'],
+            ExposedHeaders: ['ETag'],
           }),
         ],
       },
+    });
+    // The results bucket's multipart uploads are our own copies, done in minutes.
+    cognito.template.hasResourceProperties('AWS::S3::Bucket', {
+      LifecycleConfiguration: {
+        Rules: [Match.objectLike({ AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 } })],
+      },
+      CorsConfiguration: { CorsRules: [Match.objectLike({ AllowedMethods: ['GET', 'HEAD'] })] },
     });
   });
 });

@@ -118,6 +118,8 @@ export async function startWorkflowHarness(
       const uploadIds: string[] = [];
       for (const file of files) {
         const created = await createUpload(caller, { fileName: file.name, size: file.bytes.length });
+        if (created.transfer !== 'single')
+          throw new Error('workflow inputs are below the multipart threshold');
         const put = await fetch(created.uploadUrl, {
           method: 'PUT',
           body: file.bytes,

@@ -1,6 +1,7 @@
 /**
- * POST /uploads — announce an input file and get a presigned PUT for it. The URL is bound to the exact
- * size (and SHA-256 when given), and the key lies under the caller's own prefix.
+ * POST /uploads — announce an input file under the caller's own prefix. Up to the multipart threshold the
+ * answer is a presigned PUT bound to the exact size (and SHA-256 when given); above it, the plan of its
+ * parts, which POST /uploads/{uploadId}/parts signs.
  */
 import { createUploadBody } from '#shared/api/requests';
 import { apiHandler } from '#shared/http/api-handler';

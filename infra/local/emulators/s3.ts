@@ -1,6 +1,7 @@
 /**
  * S3 for the local stack and the tests: s3rver keeping objects under a folder, with the gateway's buckets
- * created on start. The SDK must talk to it path-style on 127.0.0.1 and with
+ * created on start, and the multipart operations it lacks (ListParts, AbortMultipartUpload) and S3's
+ * checks of the ones it has added (s3-multipart.ts). The SDK must talk to it path-style on 127.0.0.1 and with
  * AWS_REQUEST_CHECKSUM_CALCULATION=WHEN_REQUIRED (s3rver predates the default CRC32 checksums), and
  * paginated listings need NODE_OPTIONS=--openssl-legacy-provider (its MD5-based markers).
  */
@@ -8,6 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import S3rver from 's3rver';
+import { addMultipartOperations } from './s3-multipart';
 
 export interface S3Emulator {
   url: string;
@@ -17,7 +19,14 @@ export interface S3Emulator {
 }
 
 export async function startS3Emulator(
-  options: { port?: number; directory?: string; buckets: string[]; corsOrigins?: string[] } = { buckets: [] },
+  options: {
+    port?: number;
+    directory?: string;
+    buckets: string[];
+    corsOrigins?: string[];
+    /** Parts per ListParts page (S3's 1,000 unless a test wants several pages of a few parts). */
+    partsPageSize?: number;
+  } = { buckets: [] },
 ): Promise<S3Emulator> {
   const temporary = options.directory === undefined;
   const directory = options.directory ?? mkdtempSync(join(tmpdir(), 's3-emulator-'));
@@ -32,6 +41,7 @@ export async function startS3Emulator(
     vhostBuckets: false,
     configureBuckets: options.buckets.map((name) => ({ name, configs: [corsXml] })),
   });
+  addMultipartOperations(server, { pageSize: options.partsPageSize });
   const address = await server.run();
   return {
     url: `http://127.0.0.1:${address.port}`,

@@ -23,6 +23,7 @@ const upload = {
   size: 10,
   sha256: null,
   status: 'PENDING',
+  transfer: 'single',
   createdAt: now,
   confirmedAt: null,
   uploadUrlExpiresAt: now,
@@ -60,6 +61,31 @@ describe('the OpenAPI answer checker', () => {
     for (const [bad, problem] of cases) expect(validator.problems(bad).join('\n')).toMatch(problem);
     const job = answer('POST', '/jobs', 202, {});
     expect(validator.problems(job).join('\n')).toMatch(/header Location is missing/);
+  });
+
+  it("tells POST /uploads' two answers apart by `transfer`", () => {
+    const multipart = {
+      upload: { ...upload, transfer: 'multipart' },
+      transfer: 'multipart',
+      multipart: { partSize: 64 * 1024 ** 2, partCount: 3, maxPartsPerRequest: 100 },
+    };
+    const single = {
+      upload,
+      transfer: 'single',
+      uploadUrl: 'https://s3.example.org/x',
+      method: 'PUT',
+      headers: { 'Content-Length': '10' },
+    };
+    for (const body of [multipart, single]) {
+      expect(validator.problems(answer('POST', '/uploads', 201, body)), body.transfer).toEqual([]);
+    }
+    for (const body of [
+      { ...multipart, uploadUrl: single.uploadUrl },
+      { ...single, transfer: 'multipart' },
+      { ...multipart, multipart: { partSize: 1, partCount: 1 } },
+    ]) {
+      expect(validator.problems(answer('POST', '/uploads', 201, body)).join('\n')).toMatch(/oneOf/);
+    }
   });
 });
 

@@ -43,6 +43,8 @@ const samples: Required<EnvironmentValues> = {
   TABLE_NAME: 'gateway-table',
   INPUTS_BUCKET: 'gateway-inputs',
   MAX_UPLOAD_BYTES: 1024 ** 3,
+  UPLOAD_MULTIPART_THRESHOLD_BYTES: 100 * 1024 ** 2,
+  UPLOAD_PART_SIZE_BYTES: 16 * 1024 ** 2,
   UPLOAD_URL_TTL_SECONDS: 600,
   INPUT_EXPIRY_DAYS: 7,
   RESULTS_BUCKET: 'gateway-results',
