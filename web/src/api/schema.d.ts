@@ -223,13 +223,13 @@ export type paths = {
     };
     /**
      * List my uploads
-     * @description The caller's uploads, newest first
+     * @description The caller's uploads, newest first (abandoned ones left out)
      */
     get: operations['listUploads'];
     put?: never;
     /**
      * Announce an upload
-     * @description Announce an input VCF and get a presigned PUT URL bound to its size and checksum
+     * @description Announce an input VCF: up to the multipart threshold a presigned PUT bound to its size and checksum, above it a multipart upload plan (`transfer`)
      */
     post: operations['createUpload'];
     delete?: never;
@@ -252,6 +252,54 @@ export type paths = {
     get: operations['getUpload'];
     put?: never;
     post?: never;
+    /**
+     * Abandon an upload
+     * @description Abandon a pending upload: S3 discards its parts or object, and no job can use it
+     */
+    delete: operations['deleteUpload'];
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/uploads/{uploadId}/complete': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Complete a multipart upload
+     * @description Assemble the parts of a multipart upload and confirm the object (READY); answers the state of an upload completed already
+     */
+    post: operations['completeUpload'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/uploads/{uploadId}/parts': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * List uploaded parts
+     * @description The parts S3 already stores of a pending multipart upload (to resume it)
+     */
+    get: operations['listUploadParts'];
+    put?: never;
+    /**
+     * Sign part uploads
+     * @description Presigned PUTs for parts of a pending multipart upload, each bound to its part's length and, when given, its SHA-256
+     */
+    post: operations['signUploadParts'];
     delete?: never;
     options?: never;
     head?: never;
@@ -280,14 +328,20 @@ export type components = {
       fileName: string;
       /** @description Why the stored object cannot be used (upload it again) */
       problem?: string;
-      /** @description Base64 SHA-256 the stored object must match, when one was given */
+      /** @description Base64 SHA-256 given at announcement: S3 checks it on a single PUT; a multipart upload records it, and S3 checks each part's SHA-256 given with its URL instead */
       sha256: string | null;
+      /** @description Most part URLs one POST …/parts hands out */
       size: number;
       /**
-       * @description `READY` once the object is confirmed in S3
+       * @description `READY` once the object is confirmed in S3; `ABORTED` once abandoned (DELETE) or discarded by S3
        * @enum {string}
        */
-      status: 'PENDING' | 'READY';
+      status: 'PENDING' | 'READY' | 'ABORTED';
+      /**
+       * @description `single`: one presigned PUT; `multipart`: presigned part URLs (POST /uploads/{uploadId}/parts)
+       * @enum {string}
+       */
+      transfer: 'single' | 'multipart';
       /** @description The job: `/jobs/{jobId}` */
       uploadId: string;
       /**
@@ -303,21 +357,14 @@ export type components = {
       /** @description The job: `/jobs/{jobId}` */
       label: string;
     };
-    /** @description The upload record and the presigned PUT for its bytes */
-    CreatedUpload: {
-      /** @description Headers the PUT must carry exactly (the signature covers them) */
-      headers: {
-        [key: string]: string;
-      };
-      /** @constant */
-      method: 'PUT';
+    /** @description The upload after completion, confirmed against S3 like GET /uploads/{uploadId} */
+    CompletedUpload: {
+      /** @description Why the assembled object cannot be used, when it cannot */
+      problem: string | null;
       upload: components['schemas']['Upload'];
-      /**
-       * Format: uri
-       * @description Presigned S3 URL: PUT the file bytes here
-       */
-      uploadUrl: string;
     };
+    /** @description The upload record and how to send its bytes (`transfer`) */
+    CreatedUpload: components['schemas']['SinglePutUpload'] | components['schemas']['MultipartUpload'];
     /** @description A stored service token: its metadata only, never the token */
     Credential: {
       /**
@@ -390,6 +437,7 @@ export type components = {
       inputs: {
         /** @description The job: `/jobs/{jobId}` */
         fileName: string;
+        /** @description Most part URLs one POST …/parts hands out */
         size: number;
         /** @description The job: `/jobs/{jobId}` */
         uploadId: string;
@@ -441,6 +489,7 @@ export type components = {
         name: string;
         /** @description The job: `/jobs/{jobId}` */
         sha256: string;
+        /** @description Most part URLs one POST …/parts hands out */
         size: number;
       }[];
       /** @description The job: `/jobs/{jobId}` */
@@ -486,6 +535,7 @@ export type components = {
         outcome: 'COPIED';
         /** @description The job: `/jobs/{jobId}` */
         sha256: string;
+        /** @description Most part URLs one POST …/parts hands out */
         size: number;
         /**
          * Format: uri
@@ -550,6 +600,23 @@ export type components = {
        */
       statusChangedAt: string;
     };
+    /** @description Above the multipart threshold: sign parts with POST /uploads/{uploadId}/parts, PUT them, complete */
+    MultipartUpload: {
+      multipart: {
+        /** @description Most part URLs one POST …/parts hands out */
+        maxPartsPerRequest: number;
+        /** @description Most part URLs one POST …/parts hands out */
+        partCount: number;
+        /** @description Most part URLs one POST …/parts hands out */
+        partSize: number;
+      };
+      /**
+       * @description discriminator enum property added by openapi-typescript
+       * @enum {string}
+       */
+      transfer: 'multipart';
+      upload: components['schemas']['Upload'];
+    };
     /** @description A reference panel with the populations it offers (`refPanel` and `population` of a job) */
     RefPanel: {
       /** @description The job: `/jobs/{jobId}` */
@@ -608,6 +675,60 @@ export type components = {
       serviceId: string;
       version: string | null;
     };
+    /** @description Presigned PUTs for parts of a multipart upload, each bound to its length (and SHA-256) */
+    SignedParts: {
+      /**
+       * Format: date-time
+       * @description When the URL stops working
+       */
+      expiresAt: string;
+      parts: {
+        /** @description Headers the PUT must carry exactly (the signature covers them) */
+        headers: {
+          [key: string]: string;
+        };
+        /** @description Most part URLs one POST …/parts hands out */
+        partNumber: number;
+        /**
+         * Format: uri
+         * @description Presigned UploadPart URL: PUT the part's bytes here
+         */
+        url: string;
+      }[];
+    };
+    /** @description Up to the multipart threshold: one presigned PUT for the whole file */
+    SinglePutUpload: {
+      /** @description Headers the PUT must carry exactly (the signature covers them) */
+      headers: {
+        [key: string]: string;
+      };
+      /** @constant */
+      method: 'PUT';
+      /**
+       * @description discriminator enum property added by openapi-typescript
+       * @enum {string}
+       */
+      transfer: 'single';
+      upload: components['schemas']['Upload'];
+      /**
+       * Format: uri
+       * @description Presigned S3 URL: PUT the file bytes here
+       */
+      uploadUrl: string;
+    };
+    /** @description The parts S3 already stores, in part-number order: upload the others, then complete with these */
+    StoredParts: {
+      parts: {
+        /** @description Base64 SHA-256 S3 checked, when the parts carry one */
+        checksumSha256: string | null;
+        /** @description The job: `/jobs/{jobId}` */
+        etag: string;
+        /** @description Most part URLs one POST …/parts hands out */
+        partNumber: number;
+        /** @description Most part URLs one POST …/parts hands out */
+        size: number;
+      }[];
+    };
     /** @description An announced input file */
     Upload: {
       /** @description When the job can next change (the next scheduled check of the workflow); ask again then, not sooner. Null once the job is finished */
@@ -624,14 +745,20 @@ export type components = {
       expiresAt: string;
       /** @description The job: `/jobs/{jobId}` */
       fileName: string;
-      /** @description Base64 SHA-256 the stored object must match, when one was given */
+      /** @description Base64 SHA-256 given at announcement: S3 checks it on a single PUT; a multipart upload records it, and S3 checks each part's SHA-256 given with its URL instead */
       sha256: string | null;
+      /** @description Most part URLs one POST …/parts hands out */
       size: number;
       /**
-       * @description `READY` once the object is confirmed in S3
+       * @description `READY` once the object is confirmed in S3; `ABORTED` once abandoned (DELETE) or discarded by S3
        * @enum {string}
        */
-      status: 'PENDING' | 'READY';
+      status: 'PENDING' | 'READY' | 'ABORTED';
+      /**
+       * @description `single`: one presigned PUT; `multipart`: presigned part URLs (POST /uploads/{uploadId}/parts)
+       * @enum {string}
+       */
+      transfer: 'single' | 'multipart';
       /** @description The job: `/jobs/{jobId}` */
       uploadId: string;
       /**
@@ -944,7 +1071,7 @@ export interface operations {
        *
        *     `SERVICE_TOKEN_MISSING`: The caller has no token stored for the service: store one with PUT /me/credentials/{serviceId}
        *
-       *     `UPLOAD_NOT_READY`: An upload has not been PUT yet, or its stored size differs from the announced one
+       *     `UPLOAD_NOT_READY`: An upload has not been PUT (or completed) yet, was abandoned, or its stored size differs from the announced one
        */
       409: {
         headers: {
@@ -3006,15 +3133,15 @@ export interface operations {
         'application/json': {
           /** @description A plain file name ending in .vcf.gz: no folders, no ".." */
           fileName: string;
-          /** @description SHA-256 of the file, hex or base64; the PUT must then carry it */
+          /** @description SHA-256 of the whole file, hex or base64: a single PUT must carry it and S3 checks it; a multipart upload records it (S3 checks each part's SHA-256 given with POST …/parts instead) */
           sha256?: string;
-          /** @description Exact byte length of the file; the presigned PUT is bound to it */
+          /** @description Exact byte length of the file; the presigned PUT (or each part) is bound to it */
           size: number;
         };
       };
     };
     responses: {
-      /** @description Announced: PUT the bytes to `uploadUrl` */
+      /** @description Announced: PUT the bytes to `uploadUrl`, or sign and PUT its parts (`transfer: multipart`) */
       201: {
         headers: {
           [name: string]: unknown;
@@ -3230,6 +3357,773 @@ export interface operations {
             error: {
               /** @enum {string} */
               code: 'UPLOAD_NOT_FOUND';
+              details?: unknown;
+              message: string;
+            };
+          };
+        };
+      };
+      /** @description `THROTTLED`: Too many requests: the stage's rate limit; slow down and retry */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'THROTTLED';
+              details?: unknown;
+              message: string;
+            };
+          };
+        };
+      };
+      /**
+       * @description `INTERNAL`: An unexpected error of ours; `requestId` identifies it in the logs
+       *
+       *     `GATEWAY_ERROR`: The gateway could not get an answer: the authorizer failed (500), the function failed (502) or ran past the 29 s integration timeout (504); retry later
+       */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'INTERNAL' | 'GATEWAY_ERROR';
+              details?: unknown;
+              message: string;
+              requestId?: string;
+            };
+          };
+        };
+      };
+      /** @description `GATEWAY_ERROR`: The gateway could not get an answer: the authorizer failed (500), the function failed (502) or ran past the 29 s integration timeout (504); retry later */
+      502: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'GATEWAY_ERROR';
+              details?: unknown;
+              message: string;
+            };
+          };
+        };
+      };
+      /** @description `TEMPORARILY_UNAVAILABLE`: AWS throttled or failed the gateway beyond its retries; retry after the `Retry-After` seconds */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'TEMPORARILY_UNAVAILABLE';
+              details?: unknown;
+              message: string;
+            };
+          };
+        };
+      };
+    };
+  };
+  deleteUpload: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        uploadId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Abandoned (also when it was already) */
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /**
+       * @description `BAD_REQUEST`: The request is malformed (e.g. invalid URL encoding); answered by the gateway
+       *
+       *     `VALIDATION_FAILED`: A path, query, header or body value is invalid; `details` lists every problem
+       */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'BAD_REQUEST' | 'VALIDATION_FAILED';
+              details?: components['schemas']['ValidationIssue'][];
+              message: string;
+            };
+          };
+        };
+      };
+      /** @description `UNAUTHORIZED`: No bearer token, or one that is malformed, forged or expired; answered by the gateway */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'UNAUTHORIZED';
+              details?: unknown;
+              message: string;
+            };
+          };
+        };
+      };
+      /** @description `UPLOAD_NOT_FOUND`: The caller has no upload with this id */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'UPLOAD_NOT_FOUND';
+              details?: unknown;
+              message: string;
+            };
+          };
+        };
+      };
+      /** @description `UPLOAD_COMPLETED`: The upload is complete (READY): it has no parts any more and can no longer be abandoned */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'UPLOAD_COMPLETED';
+              details?: unknown;
+              message: string;
+            };
+          };
+        };
+      };
+      /** @description `THROTTLED`: Too many requests: the stage's rate limit; slow down and retry */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'THROTTLED';
+              details?: unknown;
+              message: string;
+            };
+          };
+        };
+      };
+      /**
+       * @description `INTERNAL`: An unexpected error of ours; `requestId` identifies it in the logs
+       *
+       *     `GATEWAY_ERROR`: The gateway could not get an answer: the authorizer failed (500), the function failed (502) or ran past the 29 s integration timeout (504); retry later
+       */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'INTERNAL' | 'GATEWAY_ERROR';
+              details?: unknown;
+              message: string;
+              requestId?: string;
+            };
+          };
+        };
+      };
+      /** @description `GATEWAY_ERROR`: The gateway could not get an answer: the authorizer failed (500), the function failed (502) or ran past the 29 s integration timeout (504); retry later */
+      502: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'GATEWAY_ERROR';
+              details?: unknown;
+              message: string;
+            };
+          };
+        };
+      };
+      /** @description `TEMPORARILY_UNAVAILABLE`: AWS throttled or failed the gateway beyond its retries; retry after the `Retry-After` seconds */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'TEMPORARILY_UNAVAILABLE';
+              details?: unknown;
+              message: string;
+            };
+          };
+        };
+      };
+    };
+  };
+  completeUpload: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        uploadId: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          /** @description Every part of the upload, each once: the `parts` GET …/parts answers can be sent as they are */
+          parts: {
+            /** @description The part's SHA-256 as GET …/parts lists it; checked against the stored part */
+            checksumSha256?: string | null;
+            /** @description The ETag S3 answered the part's PUT with (quoted or not) */
+            etag: string;
+            /** @description A part number, 1 to the upload's `partCount` */
+            partNumber: number;
+            /** @description The size GET …/parts listed; checked against the stored part */
+            size?: number;
+          }[];
+        };
+      };
+    };
+    responses: {
+      /** @description The upload, confirmed against S3 */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['CompletedUpload'];
+        };
+      };
+      /**
+       * @description `BAD_REQUEST`: The request is malformed (e.g. invalid URL encoding); answered by the gateway
+       *
+       *     `INVALID_JSON`: The request body is not valid JSON
+       *
+       *     `VALIDATION_FAILED`: A path, query, header or body value is invalid; `details` lists every problem
+       */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'BAD_REQUEST' | 'INVALID_JSON' | 'VALIDATION_FAILED';
+              details?: components['schemas']['ValidationIssue'][];
+              message: string;
+            };
+          };
+        };
+      };
+      /** @description `UNAUTHORIZED`: No bearer token, or one that is malformed, forged or expired; answered by the gateway */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'UNAUTHORIZED';
+              details?: unknown;
+              message: string;
+            };
+          };
+        };
+      };
+      /** @description `UPLOAD_NOT_FOUND`: The caller has no upload with this id */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'UPLOAD_NOT_FOUND';
+              details?: unknown;
+              message: string;
+            };
+          };
+        };
+      };
+      /**
+       * @description `UPLOAD_COMPLETED`: The upload is complete (READY): it has no parts any more and can no longer be abandoned
+       *
+       *     `UPLOAD_ABORTED`: The upload was abandoned, or S3 discarded its unfinished parts: announce the file again
+       *
+       *     `UPLOAD_NOT_MULTIPART`: The upload is a single presigned PUT (`transfer: single`): it has no parts
+       *
+       *     `UPLOAD_PARTS_INVALID`: The listed parts are not what S3 stores (missing, changed, too small or out of order); `details` says which
+       */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'UPLOAD_COMPLETED' | 'UPLOAD_ABORTED' | 'UPLOAD_NOT_MULTIPART' | 'UPLOAD_PARTS_INVALID';
+              details?: unknown;
+              message: string;
+            };
+          };
+        };
+      };
+      /** @description `PAYLOAD_TOO_LARGE`: The request body is too large */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'PAYLOAD_TOO_LARGE';
+              details?: unknown;
+              message: string;
+            };
+          };
+        };
+      };
+      /** @description `UNSUPPORTED_MEDIA_TYPE`: The request body must be sent as application/json */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'UNSUPPORTED_MEDIA_TYPE';
+              details?: unknown;
+              message: string;
+            };
+          };
+        };
+      };
+      /** @description `THROTTLED`: Too many requests: the stage's rate limit; slow down and retry */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'THROTTLED';
+              details?: unknown;
+              message: string;
+            };
+          };
+        };
+      };
+      /**
+       * @description `INTERNAL`: An unexpected error of ours; `requestId` identifies it in the logs
+       *
+       *     `GATEWAY_ERROR`: The gateway could not get an answer: the authorizer failed (500), the function failed (502) or ran past the 29 s integration timeout (504); retry later
+       */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'INTERNAL' | 'GATEWAY_ERROR';
+              details?: unknown;
+              message: string;
+              requestId?: string;
+            };
+          };
+        };
+      };
+      /** @description `GATEWAY_ERROR`: The gateway could not get an answer: the authorizer failed (500), the function failed (502) or ran past the 29 s integration timeout (504); retry later */
+      502: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'GATEWAY_ERROR';
+              details?: unknown;
+              message: string;
+            };
+          };
+        };
+      };
+      /** @description `TEMPORARILY_UNAVAILABLE`: AWS throttled or failed the gateway beyond its retries; retry after the `Retry-After` seconds */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'TEMPORARILY_UNAVAILABLE';
+              details?: unknown;
+              message: string;
+            };
+          };
+        };
+      };
+      /** @description `GATEWAY_ERROR`: The gateway could not get an answer: the authorizer failed (500), the function failed (502) or ran past the 29 s integration timeout (504); retry later */
+      504: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'GATEWAY_ERROR';
+              details?: unknown;
+              message: string;
+            };
+          };
+        };
+      };
+    };
+  };
+  listUploadParts: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        uploadId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The stored parts */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['StoredParts'];
+        };
+      };
+      /**
+       * @description `BAD_REQUEST`: The request is malformed (e.g. invalid URL encoding); answered by the gateway
+       *
+       *     `VALIDATION_FAILED`: A path, query, header or body value is invalid; `details` lists every problem
+       */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'BAD_REQUEST' | 'VALIDATION_FAILED';
+              details?: components['schemas']['ValidationIssue'][];
+              message: string;
+            };
+          };
+        };
+      };
+      /** @description `UNAUTHORIZED`: No bearer token, or one that is malformed, forged or expired; answered by the gateway */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'UNAUTHORIZED';
+              details?: unknown;
+              message: string;
+            };
+          };
+        };
+      };
+      /** @description `UPLOAD_NOT_FOUND`: The caller has no upload with this id */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'UPLOAD_NOT_FOUND';
+              details?: unknown;
+              message: string;
+            };
+          };
+        };
+      };
+      /**
+       * @description `UPLOAD_COMPLETED`: The upload is complete (READY): it has no parts any more and can no longer be abandoned
+       *
+       *     `UPLOAD_ABORTED`: The upload was abandoned, or S3 discarded its unfinished parts: announce the file again
+       *
+       *     `UPLOAD_NOT_MULTIPART`: The upload is a single presigned PUT (`transfer: single`): it has no parts
+       *
+       *     `UPLOAD_PARTS_INVALID`: The listed parts are not what S3 stores (missing, changed, too small or out of order); `details` says which
+       */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'UPLOAD_COMPLETED' | 'UPLOAD_ABORTED' | 'UPLOAD_NOT_MULTIPART' | 'UPLOAD_PARTS_INVALID';
+              details?: unknown;
+              message: string;
+            };
+          };
+        };
+      };
+      /** @description `THROTTLED`: Too many requests: the stage's rate limit; slow down and retry */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'THROTTLED';
+              details?: unknown;
+              message: string;
+            };
+          };
+        };
+      };
+      /**
+       * @description `INTERNAL`: An unexpected error of ours; `requestId` identifies it in the logs
+       *
+       *     `GATEWAY_ERROR`: The gateway could not get an answer: the authorizer failed (500), the function failed (502) or ran past the 29 s integration timeout (504); retry later
+       */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'INTERNAL' | 'GATEWAY_ERROR';
+              details?: unknown;
+              message: string;
+              requestId?: string;
+            };
+          };
+        };
+      };
+      /** @description `GATEWAY_ERROR`: The gateway could not get an answer: the authorizer failed (500), the function failed (502) or ran past the 29 s integration timeout (504); retry later */
+      502: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'GATEWAY_ERROR';
+              details?: unknown;
+              message: string;
+            };
+          };
+        };
+      };
+      /** @description `TEMPORARILY_UNAVAILABLE`: AWS throttled or failed the gateway beyond its retries; retry after the `Retry-After` seconds */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'TEMPORARILY_UNAVAILABLE';
+              details?: unknown;
+              message: string;
+            };
+          };
+        };
+      };
+    };
+  };
+  signUploadParts: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        uploadId: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          /** @description Each requested part's SHA-256 by part number, hex or base64: S3 then checks the part's bytes. The first parts request decides for the whole upload: give them for every part, or never */
+          checksums?: {
+            [key: string]: string;
+          };
+          /** @description The parts to sign URLs for (at most `maxPartsPerRequest`) */
+          partNumbers: number[];
+        };
+      };
+    };
+    responses: {
+      /** @description PUT each part to its `url` with its `headers` */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['SignedParts'];
+        };
+      };
+      /**
+       * @description `BAD_REQUEST`: The request is malformed (e.g. invalid URL encoding); answered by the gateway
+       *
+       *     `INVALID_JSON`: The request body is not valid JSON
+       *
+       *     `VALIDATION_FAILED`: A path, query, header or body value is invalid; `details` lists every problem
+       */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'BAD_REQUEST' | 'INVALID_JSON' | 'VALIDATION_FAILED';
+              details?: components['schemas']['ValidationIssue'][];
+              message: string;
+            };
+          };
+        };
+      };
+      /** @description `UNAUTHORIZED`: No bearer token, or one that is malformed, forged or expired; answered by the gateway */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'UNAUTHORIZED';
+              details?: unknown;
+              message: string;
+            };
+          };
+        };
+      };
+      /** @description `UPLOAD_NOT_FOUND`: The caller has no upload with this id */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'UPLOAD_NOT_FOUND';
+              details?: unknown;
+              message: string;
+            };
+          };
+        };
+      };
+      /**
+       * @description `UPLOAD_COMPLETED`: The upload is complete (READY): it has no parts any more and can no longer be abandoned
+       *
+       *     `UPLOAD_ABORTED`: The upload was abandoned, or S3 discarded its unfinished parts: announce the file again
+       *
+       *     `UPLOAD_NOT_MULTIPART`: The upload is a single presigned PUT (`transfer: single`): it has no parts
+       */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'UPLOAD_COMPLETED' | 'UPLOAD_ABORTED' | 'UPLOAD_NOT_MULTIPART';
+              details?: unknown;
+              message: string;
+            };
+          };
+        };
+      };
+      /** @description `PAYLOAD_TOO_LARGE`: The request body is too large */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'PAYLOAD_TOO_LARGE';
+              details?: unknown;
+              message: string;
+            };
+          };
+        };
+      };
+      /** @description `UNSUPPORTED_MEDIA_TYPE`: The request body must be sent as application/json */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'UNSUPPORTED_MEDIA_TYPE';
               details?: unknown;
               message: string;
             };
