@@ -151,6 +151,8 @@ export function NewJobPage() {
                 id={ids.service}
                 value={serviceId}
                 onChange={(e) => {
+                  // Choosing the service already chosen keeps its options (they are not fetched again).
+                  if (e.target.value === serviceId) return;
                   setServiceId(e.target.value);
                   setChoices(null);
                 }}
