@@ -119,6 +119,9 @@ export async function startConsoleServer(options: ConsoleServerOptions): Promise
 
   const server = createServer((request, response) => {
     handle(request, response).catch((error: unknown) => {
+      // A browser that navigates away mid-file closes the connection: nothing went wrong here.
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'ERR_STREAM_PREMATURE_CLOSE' || code === 'ECONNRESET') return void response.destroy();
       console.error('local console server error', error);
       if (response.headersSent) response.destroy();
       else sendText(response, 500, 'Internal error; see the npm start output', headers);
