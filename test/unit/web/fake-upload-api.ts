@@ -103,7 +103,9 @@ export function fakeUploadApi(options: {
       const have = partsOf(id);
       const ok =
         parts.length === upload.partCount &&
-        parts.every((p) => have.get(p.partNumber)?.etag === p.etag && (p.size ?? 0) === have.get(p.partNumber)?.size);
+        parts.every(
+          (p) => have.get(p.partNumber)?.etag === p.etag && (p.size ?? 0) === have.get(p.partNumber)?.size,
+        );
       if (ok) upload.status = 'READY';
       const { partCount: _, ...view } = upload;
       return { upload: view, problem: ok ? null : 'parts do not match' };

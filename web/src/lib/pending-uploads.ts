@@ -76,7 +76,8 @@ export class PendingUploads {
   progress(fingerprint: string, partsDone: number): void {
     const all = this.read();
     const record = all[fingerprint];
-    if (record && record.partsDone !== partsDone) this.write({ ...all, [fingerprint]: { ...record, partsDone } });
+    if (record && record.partsDone !== partsDone)
+      this.write({ ...all, [fingerprint]: { ...record, partsDone } });
   }
 
   forget(fingerprint: string): void {

@@ -92,7 +92,8 @@ export class FileUpload {
         const opened = await openUpload(this.transport, this.file, this.fingerprint, this.pending, say);
         if (opened.kind === 'ready') {
           this.update({ uploadId: opened.upload.uploadId, transfer: 'multipart' });
-          return this.finish(null, 'Already uploaded.');
+          this.finish(null, 'Already uploaded.');
+          return;
         }
         this.created = opened.created;
         this.resumeFrom = opened.stored;
@@ -129,14 +130,15 @@ export class FileUpload {
   /** Done or failed for good: either way nothing is left to resume. */
   private finish(problem: string | null, message: string): void {
     this.pending?.forget(this.fingerprint);
-    if (problem) return this.update({ phase: 'failed', message: problem });
-    this.update({
-      phase: 'done',
-      uploaded: this.file.size,
-      bytesPerSecond: null,
-      secondsLeft: null,
-      message,
-    });
+    if (problem) this.update({ phase: 'failed', message: problem });
+    else
+      this.update({
+        phase: 'done',
+        uploaded: this.file.size,
+        bytesPerSecond: null,
+        secondsLeft: null,
+        message,
+      });
   }
 
   private async runSingle(created: SingleUpload, signal: AbortSignal) {

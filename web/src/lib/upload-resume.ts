@@ -22,7 +22,13 @@ export type ResumeDecision =
   | { kind: 'fresh'; reason: string };
 
 /** Answers that mean the upload cannot be continued (as opposed to "could not ask"). */
-const GONE = new Set(['UPLOAD_NOT_FOUND', 'NOT_FOUND', 'UPLOAD_ABORTED', 'UPLOAD_COMPLETED', 'UPLOAD_NOT_MULTIPART']);
+const GONE = new Set([
+  'UPLOAD_NOT_FOUND',
+  'NOT_FOUND',
+  'UPLOAD_ABORTED',
+  'UPLOAD_COMPLETED',
+  'UPLOAD_NOT_MULTIPART',
+]);
 const gone = (error: unknown) => error instanceof ApiError && (GONE.has(error.code) || error.status === 404);
 
 export async function decideResume(
@@ -80,7 +86,8 @@ export async function openUpload(
     const decision = await decideResume(transport, record, file);
     if (decision.kind === 'ready') pending?.forget(fingerprint);
     if (decision.kind === 'ready') return decision;
-    if (decision.kind === 'resume') return { kind: 'created', created: decision.created, stored: decision.stored };
+    if (decision.kind === 'resume')
+      return { kind: 'created', created: decision.created, stored: decision.stored };
     pending?.forget(fingerprint);
   }
   say('Announcing the file…');
