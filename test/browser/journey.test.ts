@@ -125,6 +125,7 @@ describe.skipIf(!hasChromium || !stackServesConsole)('the console journey', () =
     await page.locator('input[type=file]').setInputFiles(bigFile);
     await expect.poll(() => bigRow.getAttribute('data-upload-phase'), { timeout: 60_000 }).toBe('done');
     expect(puts.slice(before), 'only the missing part is sent again').toEqual(['2']);
+    expect(await bigRow.getByText(/resumed at/).count()).toBe(1);
     await expect.poll(() => page.getByText('Unfinished uploads').count()).toBe(0);
     await bigRow.getByRole('button', { name: /Remove/ }).click();
 
