@@ -1,13 +1,14 @@
 /**
  * A researcher's whole journey through the console of the running local stack (`npm start`'s program on
  * free ports): alice signs in at the local IdP, stores a service token, uploads a large file whose upload
- * is interrupted and resumed (only the missing part is sent again), uploads a real VCF, creates a job and
- * watches it succeed without reloading, downloads a result and checks its sha256 against the page's,
- * reveals the password, cancels a second job and signs out; then bob sees none of it, and alice's job
- * URL reads "not found". axe-core on every page; screenshots into docs/console/.
+ * is interrupted and, after a reload, resumed by picking the file again (only the missing part is sent),
+ * uploads a real VCF, creates a job and watches it succeed without reloading, downloads a result and
+ * checks its sha256 against the page's, reveals the password, cancels a second job and signs out; then
+ * bob sees none of it, and alice's job URL reads "not found". axe-core on every page; screenshots into docs/console/.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -104,10 +105,11 @@ describe.skipIf(!hasChromium || !stackServesConsole)('the console journey', () =
       if (blocking && big && (part === '2' || part === null)) return route.abort('connectionreset');
       return route.fallback();
     });
-    const bigFile = Buffer.alloc(12 * MiB, 7);
-    await page
-      .locator('input[type=file]')
-      .setInputFiles({ name: 'big.chr21.vcf.gz', mimeType: 'application/gzip', buffer: bigFile });
+    // A file on disk, as a researcher picks one: picked again after the reload, it has the same name,
+    // size and modification time (the fingerprint the console resumes by).
+    const bigFile = join(mkdtempSync(join(tmpdir(), 'journey-')), 'big.chr21.vcf.gz');
+    writeFileSync(bigFile, Buffer.alloc(12 * MiB, 7));
+    await page.locator('input[type=file]').setInputFiles(bigFile);
     const bigRow = page.locator('li.upload').filter({ hasText: 'big.chr21.vcf.gz' });
     await expect
       .poll(() => bigRow.getAttribute('data-upload-phase'), { timeout: 60_000 })
@@ -115,10 +117,16 @@ describe.skipIf(!hasChromium || !stackServesConsole)('the console journey', () =
     await screenshot(page, 'new-job-interrupted-upload');
     blocking = false;
     const before = puts.length;
-    await bigRow.getByRole('button', { name: 'Resume upload' }).click();
+    // The tab is reloaded: the upload is listed as unfinished, and picking the file again resumes it.
+    await page.reload();
+    const unfinished = page.getByRole('list', { name: 'Unfinished uploads' }).locator('li');
+    await expect.poll(() => unfinished.filter({ hasText: 'big.chr21.vcf.gz' }).count()).toBe(1);
+    await expectAccessible(page, 'New job with an unfinished upload');
+    await page.locator('input[type=file]').setInputFiles(bigFile);
     await expect.poll(() => bigRow.getAttribute('data-upload-phase'), { timeout: 60_000 }).toBe('done');
-    const resent = puts.slice(before);
-    if (resent[0] !== 'single') expect(resent, 'only the missing part is sent again').toEqual(['2']);
+    expect(puts.slice(before), 'only the missing part is sent again').toEqual(['2']);
+    expect(await bigRow.getByText(/resumed at/).count()).toBe(1);
+    await expect.poll(() => page.getByText('Unfinished uploads').count()).toBe(0);
     await bigRow.getByRole('button', { name: /Remove/ }).click();
 
     await page.locator('input[type=file]').setInputFiles({

@@ -8,111 +8,7 @@ import {
   retryDelayMs,
   TransferRate,
 } from '../../../web/src/lib/upload-plan';
-import type { PutResult, UploadTransport } from '../../../web/src/lib/upload-transport';
-
-const MiB = 1024 * 1024;
-
-/** A fake of the upload routes and S3 that keeps the parts it received, and can fail PUTs on demand. */
-function fakeS3(options: { size: number; partSize?: number; maxPartsPerRequest?: number; single?: boolean }) {
-  const partSize = options.partSize ?? 5 * MiB;
-  const partCount = Math.ceil(options.size / partSize);
-  const stored = new Map<number, { size: number; etag: string }>();
-  const log = {
-    signed: [] as number[][],
-    puts: [] as number[],
-    listed: 0,
-    completed: [] as { partNumber: number; etag: string }[],
-  };
-  let online = true;
-  let onlineWaiters: (() => void)[] = [];
-  let failures: (partNumber: number) => PutResult | undefined = () => undefined;
-  let singleBody: Blob | null = null;
-  const transport: UploadTransport = {
-    createUpload: async ({ fileName, size }) => {
-      const upload = { uploadId: 'U1', fileName, size, status: 'PENDING' as const };
-      return options.single
-        ? {
-            upload,
-            transfer: 'single',
-            uploadUrl: 'https://s3/single',
-            method: 'PUT',
-            headers: { 'x-amz-checksum': 'c' },
-          }
-        : {
-            upload,
-            transfer: 'multipart',
-            multipart: { partSize, partCount, maxPartsPerRequest: options.maxPartsPerRequest ?? 3 },
-          };
-    },
-    signParts: async (_id, partNumbers) => {
-      log.signed.push(partNumbers);
-      return {
-        parts: partNumbers.map((n) => ({ partNumber: n, url: `https://s3/part/${n}`, headers: {} })),
-        expiresAt: new Date(Date.now() + 15 * 60_000).toISOString(),
-      };
-    },
-    listParts: async () => {
-      log.listed += 1;
-      return { parts: [...stored].map(([partNumber, p]) => ({ partNumber, ...p, checksumSha256: null })) };
-    },
-    complete: async (_id, parts) => {
-      log.completed = parts;
-      const ok = parts.length === partCount && parts.every((p) => stored.get(p.partNumber)?.etag === p.etag);
-      return {
-        upload: { uploadId: 'U1', fileName: 'x', size: options.size, status: ok ? 'READY' : 'PENDING' },
-        ...(ok ? {} : { problem: 'parts do not match' }),
-      };
-    },
-    confirm: async () => ({
-      upload: {
-        uploadId: 'U1',
-        fileName: 'x',
-        size: options.size,
-        status: singleBody?.size === options.size ? 'READY' : 'PENDING',
-      },
-    }),
-    abort: async () => undefined,
-    put: async (url, _headers, body, onProgress) => {
-      if (url.endsWith('/single')) {
-        onProgress(body.size);
-        singleBody = body;
-        return failures(1) ?? { status: 200, etag: '"single"' };
-      }
-      const n = Number(url.split('/').pop());
-      log.puts.push(n);
-      if (!online) return { status: 0, etag: null };
-      const failure = failures(n);
-      if (failure) return failure;
-      onProgress(body.size);
-      const etag = `"etag-${n}-${body.size}"`;
-      stored.set(n, { size: body.size, etag });
-      return { status: 200, etag };
-    },
-    sleep: async () => undefined,
-    now: () => Date.now(),
-    isOnline: () => online,
-    whenOnline: () => new Promise((resolve) => onlineWaiters.push(resolve)),
-  };
-  return {
-    transport,
-    stored,
-    log,
-    partCount,
-    failWith: (f: typeof failures) => {
-      failures = f;
-    },
-    setOnline: (value: boolean) => {
-      online = value;
-      if (value) {
-        const waiters = onlineWaiters;
-        onlineWaiters = [];
-        for (const w of waiters) w();
-      }
-    },
-  };
-}
-
-const vcf = (size: number) => Object.assign(new Blob([new Uint8Array(size)]), { name: 'big.chr20.vcf.gz' });
+import { fakeUploadApi, MiB, vcf } from './fake-upload-api';
 
 describe('upload planning', () => {
   it('checks file names as the API does', () => {
@@ -155,11 +51,11 @@ describe('upload planning', () => {
 
 describe('FileUpload', () => {
   it('sends every part (signed in batches of maxPartsPerRequest) and completes with their ETags', async () => {
-    const s3 = fakeS3({ size: 23 * MiB, maxPartsPerRequest: 2 });
-    const upload = new FileUpload(vcf(23 * MiB), s3.transport, 2);
+    const s3 = fakeUploadApi({ maxPartsPerRequest: 2 });
+    const upload = new FileUpload(vcf(23 * MiB), s3.transport, { concurrency: 2 });
     await upload.start();
     expect(upload.snapshot.phase).toBe('done');
-    expect(s3.partCount).toBe(5);
+    expect(s3.partCount(23 * MiB)).toBe(5);
     expect(s3.log.signed.every((batch) => batch.length <= 2)).toBe(true);
     expect(s3.log.signed.flat().sort()).toEqual([1, 2, 3, 4, 5]);
     expect(s3.log.completed.map((p) => p.partNumber)).toEqual([1, 2, 3, 4, 5]);
@@ -168,7 +64,7 @@ describe('FileUpload', () => {
   });
 
   it('retries a part that failed with a 503 and finishes without being interrupted', async () => {
-    const s3 = fakeS3({ size: 12 * MiB });
+    const s3 = fakeUploadApi({});
     let failed = 0;
     s3.failWith((n) => (n === 2 && failed++ < 2 ? { status: 503, etag: null } : undefined));
     const upload = new FileUpload(vcf(12 * MiB), s3.transport);
@@ -178,13 +74,13 @@ describe('FileUpload', () => {
   });
 
   it('after a part kept failing, resumes from the listed parts and sends only the missing ones', async () => {
-    const s3 = fakeS3({ size: 20 * MiB });
+    const s3 = fakeUploadApi({});
     s3.failWith((n) => (n === 3 ? { status: 500, etag: null } : undefined));
-    const upload = new FileUpload(vcf(20 * MiB), s3.transport, 1);
+    const upload = new FileUpload(vcf(20 * MiB), s3.transport, { concurrency: 1 });
     await upload.start();
     expect(upload.snapshot.phase).toBe('interrupted');
     expect(upload.snapshot.message).toMatch(/Part 3/);
-    expect([...s3.stored.keys()].sort()).toEqual([1, 2]);
+    expect([...s3.partsOf('U1').keys()].sort()).toEqual([1, 2]);
     s3.log.puts.length = 0;
     s3.failWith(() => undefined);
     await upload.start();
@@ -195,12 +91,12 @@ describe('FileUpload', () => {
   });
 
   it('waits while offline and resumes by itself when the connection is back', async () => {
-    const s3 = fakeS3({ size: 15 * MiB });
+    const s3 = fakeUploadApi({});
     s3.failWith((n) => {
       if (n === 2) s3.setOnline(false);
       return n === 2 ? { status: 0, etag: null } : undefined;
     });
-    const upload = new FileUpload(vcf(15 * MiB), s3.transport, 1);
+    const upload = new FileUpload(vcf(15 * MiB), s3.transport, { concurrency: 1 });
     await upload.start();
     expect(upload.snapshot.phase).toBe('offline');
     s3.failWith(() => undefined);
@@ -212,9 +108,9 @@ describe('FileUpload', () => {
   });
 
   it('does not retry a part S3 refuses for good (400) and says which', async () => {
-    const s3 = fakeS3({ size: 10 * MiB });
+    const s3 = fakeUploadApi({});
     s3.failWith((n) => (n === 1 ? { status: 400, etag: null } : undefined));
-    const upload = new FileUpload(vcf(10 * MiB), s3.transport, 1);
+    const upload = new FileUpload(vcf(10 * MiB), s3.transport, { concurrency: 1 });
     await upload.start();
     expect(upload.snapshot.phase).toBe('interrupted');
     expect(s3.log.puts.filter((n) => n === 1)).toHaveLength(1);
@@ -222,7 +118,7 @@ describe('FileUpload', () => {
   });
 
   it('sends a small file in one PUT with the given headers and confirms it', async () => {
-    const s3 = fakeS3({ size: 1000, single: true });
+    const s3 = fakeUploadApi({ single: true });
     const upload = new FileUpload(vcf(1000), s3.transport);
     await upload.start();
     expect(upload.snapshot).toMatchObject({ phase: 'done', transfer: 'single', uploaded: 1000 });

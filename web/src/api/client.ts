@@ -21,14 +21,12 @@ export type JobResults = Schemas['JobResults'];
 
 export interface Api {
   client: ApiClient;
-  /** The authenticated fetch, for the upload routes the generated types may not know yet. */
-  fetch: (request: Request) => Promise<Response>;
   baseUrl: string;
 }
 
 export function createApi(baseUrl: string, tokens: TokenSource): Api {
   const fetch = authedFetch(tokens);
-  return { client: createClient<paths>({ baseUrl, fetch }), fetch, baseUrl };
+  return { client: createClient<paths>({ baseUrl, fetch }), baseUrl };
 }
 
 /** The body of a successful call, or an ApiError thrown with the API's code and message. */
@@ -44,24 +42,4 @@ export async function unwrap<T>(
   }
   if (result.response.ok) return result.data as T;
   throw apiErrorFrom(result.response.status, result.error);
-}
-
-/** A JSON call by path for routes outside the generated types (same token handling and errors). */
-export async function callJson<T>(api: Api, method: string, path: string, body?: unknown): Promise<T> {
-  const response = await api.fetch(
-    new Request(`${api.baseUrl}${path}`, {
-      method,
-      headers: body === undefined ? {} : { 'Content-Type': 'application/json' },
-      body: body === undefined ? null : JSON.stringify(body),
-    }),
-  );
-  const text = await response.text();
-  let parsed: unknown;
-  try {
-    parsed = text ? JSON.parse(text) : undefined;
-  } catch {
-    throw apiErrorFrom(response.status, undefined);
-  }
-  if (!response.ok) throw apiErrorFrom(response.status, parsed);
-  return parsed as T;
 }

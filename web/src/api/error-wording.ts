@@ -113,6 +113,26 @@ const wording: Record<string, ErrorWording> = {
     action: 'Wait for every upload to complete, or upload the file again.',
     retryable: false,
   },
+  UPLOAD_COMPLETED: {
+    title: 'This upload is already complete.',
+    action: 'The file is ready to use; there is nothing left to send or abandon.',
+    retryable: false,
+  },
+  UPLOAD_ABORTED: {
+    title: 'This upload was abandoned.',
+    action: 'Unfinished parts are discarded after a few days; upload the file again.',
+    retryable: false,
+  },
+  UPLOAD_NOT_MULTIPART: {
+    title: 'This upload is sent in one piece.',
+    action: 'Remove it and upload the file again.',
+    retryable: false,
+  },
+  UPLOAD_PARTS_INVALID: {
+    title: 'The uploaded parts do not match the file.',
+    action: 'Resume the upload to send the missing parts again, or upload the file again.',
+    retryable: false,
+  },
   JOB_FINISHED: { title: 'The job has already finished.', action: '', retryable: false },
   JOB_STATE_CHANGED: {
     title: 'The job changed while we were cancelling it.',

@@ -1,59 +1,16 @@
 /**
- * The New job page's files: a drop zone and a file picker for `.vcf.gz` files (names checked as the API
- * checks them), each file uploading at once straight to S3 with a progress bar, speed and time left, and
- * Resume / Remove when an upload was interrupted. Progress is announced only on phase changes (a live
- * region per byte would drown a screen reader).
+ * The New job page's files: a drop zone and a file picker for `.vcf.gz` files (the state is
+ * use-file-uploads.ts), each file uploading at once straight to S3 with a progress bar, speed and time
+ * left, "Resuming: N of M parts already uploaded" when S3 held some, Resume / Remove when an upload was
+ * interrupted, and the unfinished uploads of earlier visits below. Progress is announced only on phase
+ * changes (a live region per byte would drown a screen reader).
  */
-import { type DragEvent, useEffect, useId, useMemo, useRef, useState } from 'react';
-import { useApi } from '../context';
-import { browserTransport } from '../lib/browser-transport';
+import { type DragEvent, useEffect, useId, useState } from 'react';
 import { formatBytes, formatDuration } from '../lib/format';
-import { FileUpload } from '../lib/upload-engine';
-import { fileNameProblem } from '../lib/upload-plan';
+import { UnfinishedUploads } from './unfinished-uploads';
+import type { FileUploadsState, UploadItem } from './use-file-uploads';
 
-export interface UploadItem {
-  key: string;
-  upload: FileUpload;
-}
-
-export function useFileUploads() {
-  const api = useApi();
-  const transport = useMemo(() => browserTransport(api), [api]);
-  const [items, setItems] = useState<UploadItem[]>([]);
-  const [rejected, setRejected] = useState<string[]>([]);
-  const [, setTick] = useState(0);
-  const counter = useRef(0);
-  const add = (files: File[]) => {
-    const problems: string[] = [];
-    const added: UploadItem[] = [];
-    for (const file of files) {
-      const problem = fileNameProblem(file.name);
-      if (problem) {
-        problems.push(`${file.name}: the name ${problem}.`);
-        continue;
-      }
-      if (file.size === 0) {
-        problems.push(`${file.name}: the file is empty.`);
-        continue;
-      }
-      counter.current += 1;
-      const upload = new FileUpload(file, transport);
-      upload.subscribe(() => setTick((t) => t + 1));
-      added.push({ key: `${counter.current}-${file.name}`, upload });
-    }
-    setRejected(problems);
-    setItems((current) => [...current, ...added]);
-    for (const item of added) void item.upload.start();
-  };
-  const remove = (key: string) => {
-    const item = items.find((i) => i.key === key);
-    if (item && item.upload.snapshot.phase !== 'done') void item.upload.cancel();
-    setItems((current) => current.filter((i) => i.key !== key));
-  };
-  return { items, rejected, add, remove };
-}
-
-export function FileUploads({ uploads }: { uploads: ReturnType<typeof useFileUploads> }) {
+export function FileUploads({ uploads }: { uploads: FileUploadsState }) {
   const inputId = useId();
   const [over, setOver] = useState(false);
   const onDrop = (event: DragEvent) => {
@@ -103,6 +60,7 @@ export function FileUploads({ uploads }: { uploads: ReturnType<typeof useFileUpl
           ))}
         </ul>
       ) : null}
+      <UnfinishedUploads uploads={uploads} />
     </div>
   );
 }
@@ -140,7 +98,12 @@ function UploadRow({ item, onRemove }: { item: UploadItem; onRemove: () => void 
         {s.secondsLeft != null && s.phase === 'uploading' ? (
           <span>{formatDuration(s.secondsLeft)} left</span>
         ) : null}
-        {s.resumedFromBytes > 0 ? <span>resumed at {formatBytes(s.resumedFromBytes)}</span> : null}
+        {s.resumed && s.phase !== 'done' ? (
+          <span className="resumed">
+            Resuming: {s.resumed.parts} of {s.resumed.of} parts already uploaded
+          </span>
+        ) : null}
+        {s.resumed && s.phase === 'done' ? <span>resumed at {formatBytes(s.resumedFromBytes)}</span> : null}
         {s.message && s.phase !== 'done' ? <span>{s.message}</span> : null}
       </div>
       <span className="visually-hidden" role="status">

@@ -1,22 +1,24 @@
 /**
- * The upload engine's transport in the browser: the upload routes through the authenticated API client,
+ * The upload engine's transport in the browser: the upload routes through the typed, authenticated client,
  * part PUTs with XMLHttpRequest (fetch reports no upload progress), the ETag read from S3's answer (the
  * bucket's CORS exposes it), and the browser's online/offline events.
  */
-import { type Api, callJson } from '../api/client';
+import { type Api, unwrap } from '../api/client';
 import type { UploadTransport } from './upload-transport';
 
 export function browserTransport(api: Api): UploadTransport {
-  const id = encodeURIComponent;
+  const { client } = api;
+  const at = (uploadId: string) => ({ params: { path: { uploadId } } });
   return {
-    createUpload: (body) => callJson(api, 'POST', '/uploads', body),
+    createUpload: (body) => unwrap(client.POST('/uploads', { body })),
     signParts: (uploadId, partNumbers) =>
-      callJson(api, 'POST', `/uploads/${id(uploadId)}/parts`, { partNumbers }),
-    listParts: (uploadId) => callJson(api, 'GET', `/uploads/${id(uploadId)}/parts`),
-    complete: (uploadId, parts) => callJson(api, 'POST', `/uploads/${id(uploadId)}/complete`, { parts }),
-    confirm: (uploadId) => callJson(api, 'GET', `/uploads/${id(uploadId)}`),
+      unwrap(client.POST('/uploads/{uploadId}/parts', { ...at(uploadId), body: { partNumbers } })),
+    listParts: (uploadId) => unwrap(client.GET('/uploads/{uploadId}/parts', at(uploadId))),
+    complete: (uploadId, parts) =>
+      unwrap(client.POST('/uploads/{uploadId}/complete', { ...at(uploadId), body: { parts } })),
+    confirm: (uploadId) => unwrap(client.GET('/uploads/{uploadId}', at(uploadId))),
     abort: async (uploadId) => {
-      await callJson(api, 'DELETE', `/uploads/${id(uploadId)}`);
+      await unwrap(client.DELETE('/uploads/{uploadId}', at(uploadId)));
     },
     put: (url, headers, body, onProgress, signal) =>
       new Promise((resolve) => {

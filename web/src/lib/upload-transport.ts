@@ -1,36 +1,34 @@
 /**
  * What the upload engine needs from the outside: the upload routes of the API (POST /uploads, /parts,
- * /complete, GET /parts for resume) and the browser (XHR with progress, timers, online state). The
- * console implements it in browser-transport.ts; the unit tests with a fake S3.
+ * /complete, GET /uploads/{id} and /parts, DELETE) and the browser (XHR with progress, timers, online
+ * state). The console implements it in browser-transport.ts; the unit tests with a fake S3.
+ * Every API shape here is the generated contract (schema.d.ts, `npm run api:types`), never written by
+ * hand: a change of the routes breaks the console's build instead of its uploads.
  */
-import type { StoredPart } from './upload-plan';
+import type { components, operations } from '../api/schema';
 
-export interface UploadRecord {
-  uploadId: string;
-  fileName: string;
-  size: number;
-  status: 'PENDING' | 'READY';
+type Schemas = components['schemas'];
+type JsonBody<O extends keyof operations> = operations[O] extends {
+  requestBody: { content: { 'application/json': infer B } };
 }
+  ? B
+  : never;
 
-export type CreatedUpload =
-  | {
-      upload: UploadRecord;
-      transfer?: 'single';
-      uploadUrl: string;
-      method: 'PUT';
-      headers: Record<string, string>;
-    }
-  | {
-      upload: UploadRecord;
-      transfer: 'multipart';
-      multipart: { partSize: number; partCount: number; maxPartsPerRequest: number };
-    };
-
-export interface SignedPart {
-  partNumber: number;
-  url: string;
-  headers: Record<string, string>;
-}
+/** An announced upload (POST /uploads, GET /uploads). */
+export type UploadRecord = Schemas['Upload'];
+/** GET /uploads/{id}: the upload confirmed against S3, flat, with `problem` when the object is unusable. */
+export type CheckedUpload = Schemas['CheckedUpload'];
+export type CreatedUpload = Schemas['CreatedUpload'];
+export type SingleUpload = Schemas['SinglePutUpload'];
+export type MultipartUpload = Schemas['MultipartUpload'];
+export type MultipartPlan = MultipartUpload['multipart'];
+export type SignedParts = Schemas['SignedParts'];
+export type SignedPart = SignedParts['parts'][number];
+/** A part GET …/parts lists; the complete request takes it as it is. */
+export type StoredPart = Schemas['StoredParts']['parts'][number];
+export type CompletedUpload = Schemas['CompletedUpload'];
+export type CreateUploadBody = JsonBody<'createUpload'>;
+export type CompletePart = JsonBody<'completeUpload'>['parts'][number];
 
 export interface PutResult {
   /** 0 when the request did not complete (network). */
@@ -39,15 +37,13 @@ export interface PutResult {
 }
 
 export interface UploadTransport {
-  createUpload(body: { fileName: string; size: number }): Promise<CreatedUpload>;
-  signParts(uploadId: string, partNumbers: number[]): Promise<{ parts: SignedPart[]; expiresAt: string }>;
-  listParts(uploadId: string): Promise<{ parts: StoredPart[] }>;
-  complete(
-    uploadId: string,
-    parts: { partNumber: number; etag: string }[],
-  ): Promise<{ upload: UploadRecord; problem?: string }>;
-  /** GET /uploads/{id}: confirms a single PUT. */
-  confirm(uploadId: string): Promise<{ upload: UploadRecord; problem?: string }>;
+  createUpload(body: CreateUploadBody): Promise<CreatedUpload>;
+  signParts(uploadId: string, partNumbers: number[]): Promise<SignedParts>;
+  listParts(uploadId: string): Promise<Schemas['StoredParts']>;
+  complete(uploadId: string, parts: CompletePart[]): Promise<CompletedUpload>;
+  /** GET /uploads/{id}: confirms a single PUT, and tells whether a multipart upload is still PENDING. */
+  confirm(uploadId: string): Promise<CheckedUpload>;
+  /** DELETE /uploads/{id}: abandons a pending upload (S3 discards its parts). */
   abort(uploadId: string): Promise<void>;
   put(
     url: string,

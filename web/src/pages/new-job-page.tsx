@@ -8,13 +8,15 @@ import { useMutation, useQuery } from '@tanstack/react-query';
 import { Link, useNavigate } from '@tanstack/react-router';
 import { type FormEvent, useEffect, useId, useRef, useState } from 'react';
 import { ApiError, validationMessages } from '../api/api-error';
-import { type ServiceOptions, unwrap } from '../api/client';
+import { unwrap } from '../api/client';
+import { EarlierUploads } from '../components/earlier-uploads';
 import { ErrorNotice, Loading } from '../components/feedback';
-import { FileUploads, useFileUploads } from '../components/file-uploads';
+import { FileUploads } from '../components/file-uploads';
+import { JobReview, OptionFields } from '../components/job-options-form';
 import { PageHeading } from '../components/page-heading';
+import { useFileUploads } from '../components/use-file-uploads';
 import { useApi } from '../context';
-import { formatBytes, formatDateTime } from '../lib/format';
-import { type JobChoices, labelOf, populationsOf, reconcileChoices } from '../lib/job-options';
+import { type JobChoices, reconcileChoices } from '../lib/job-options';
 import { tokenState } from '../lib/token-state';
 
 export function NewJobPage() {
@@ -98,34 +100,7 @@ export function NewJobPage() {
         <fieldset>
           <legend>1. Input files</legend>
           <FileUploads uploads={uploads} />
-          {readyEarlier.length > 0 ? (
-            <details className="reuse">
-              <summary>Use files you uploaded before ({readyEarlier.length})</summary>
-              <ul className="checklist">
-                {readyEarlier.map((u) => (
-                  <li key={u.uploadId}>
-                    <label>
-                      <input
-                        type="checkbox"
-                        checked={reused.includes(u.uploadId)}
-                        onChange={(event) =>
-                          setReused((list) =>
-                            event.target.checked
-                              ? [...list, u.uploadId]
-                              : list.filter((id) => id !== u.uploadId),
-                          )
-                        }
-                      />
-                      {u.fileName}{' '}
-                      <span className="muted">
-                        ({formatBytes(u.size)}, {formatDateTime(u.createdAt)})
-                      </span>
-                    </label>
-                  </li>
-                ))}
-              </ul>
-            </details>
-          ) : null}
+          <EarlierUploads uploads={readyEarlier} chosen={reused} onChange={setReused} />
         </fieldset>
 
         <fieldset>
@@ -191,22 +166,7 @@ export function NewJobPage() {
         <fieldset>
           <legend>3. Review and submit</legend>
           {choices && options.data ? (
-            <dl className="facts">
-              <dt>Files</dt>
-              <dd>{uploadIds.length}</dd>
-              <dt>Reference panel</dt>
-              <dd>{labelOf(options.data.refPanels, choices.refPanel)}</dd>
-              <dt>Population</dt>
-              <dd>{labelOf(populationsOf(options.data, choices.refPanel), choices.population)}</dd>
-              <dt>Build</dt>
-              <dd>{labelOf(options.data.builds, choices.build)}</dd>
-              <dt>Phasing</dt>
-              <dd>{labelOf(options.data.phasing, choices.phasing)}</dd>
-              <dt>Mode</dt>
-              <dd>{labelOf(options.data.modes, choices.mode)}</dd>
-              <dt>r² filter</dt>
-              <dd>{labelOf(options.data.r2Filters, choices.r2Filter)}</dd>
-            </dl>
+            <JobReview options={options.data} choices={choices} files={uploadIds.length} />
           ) : null}
           {problems.length > 0 ? (
             <ul className="muted" aria-live="polite">
@@ -233,64 +193,5 @@ export function NewJobPage() {
         </fieldset>
       </form>
     </section>
-  );
-}
-
-function OptionFields(props: {
-  options: ServiceOptions;
-  choices: JobChoices;
-  onChange: (c: JobChoices) => void;
-}) {
-  const { options, choices, onChange } = props;
-  const populations = populationsOf(options, choices.refPanel);
-  const set = (field: keyof JobChoices) => (value: string) =>
-    onChange(reconcileChoices(options, { ...choices, [field]: value }));
-  return (
-    <div className="option-grid">
-      <Select
-        label="Reference panel"
-        value={choices.refPanel}
-        list={options.refPanels}
-        onChange={set('refPanel')}
-      />
-      {populations.length > 0 ? (
-        <Select
-          label="Population"
-          value={choices.population}
-          list={populations}
-          onChange={set('population')}
-        />
-      ) : null}
-      <Select label="Build" value={choices.build} list={options.builds} onChange={set('build')} />
-      <Select label="Phasing" value={choices.phasing} list={options.phasing} onChange={set('phasing')} />
-      <Select label="Mode" value={choices.mode} list={options.modes} onChange={set('mode')} />
-      <Select
-        label="r² filter"
-        value={choices.r2Filter}
-        list={options.r2Filters}
-        onChange={set('r2Filter')}
-      />
-    </div>
-  );
-}
-
-function Select(props: {
-  label: string;
-  value: string;
-  list: { id: string; label: string }[];
-  onChange: (v: string) => void;
-}) {
-  const id = useId();
-  return (
-    <div className="field">
-      <label htmlFor={id}>{props.label}</label>
-      <select id={id} value={props.value} onChange={(e) => props.onChange(e.target.value)}>
-        {props.list.map((choice) => (
-          <option key={choice.id} value={choice.id}>
-            {choice.label}
-          </option>
-        ))}
-      </select>
-    </div>
   );
 }

@@ -1,0 +1,89 @@
+/**
+ * The New job form's service options and its review: one select per option the service offers this
+ * researcher (populations of the chosen panel only; every change reconciled so the choices stay valid),
+ * and the facts of the job about to be created, in the service's own labels.
+ */
+import { useId } from 'react';
+import type { ServiceOptions } from '../api/client';
+import { type JobChoices, labelOf, populationsOf, reconcileChoices } from '../lib/job-options';
+
+export function OptionFields(props: {
+  options: ServiceOptions;
+  choices: JobChoices;
+  onChange: (c: JobChoices) => void;
+}) {
+  const { options, choices, onChange } = props;
+  const populations = populationsOf(options, choices.refPanel);
+  const set = (field: keyof JobChoices) => (value: string) =>
+    onChange(reconcileChoices(options, { ...choices, [field]: value }));
+  return (
+    <div className="option-grid">
+      <Select
+        label="Reference panel"
+        value={choices.refPanel}
+        list={options.refPanels}
+        onChange={set('refPanel')}
+      />
+      {populations.length > 0 ? (
+        <Select
+          label="Population"
+          value={choices.population}
+          list={populations}
+          onChange={set('population')}
+        />
+      ) : null}
+      <Select label="Build" value={choices.build} list={options.builds} onChange={set('build')} />
+      <Select label="Phasing" value={choices.phasing} list={options.phasing} onChange={set('phasing')} />
+      <Select label="Mode" value={choices.mode} list={options.modes} onChange={set('mode')} />
+      <Select
+        label="r² filter"
+        value={choices.r2Filter}
+        list={options.r2Filters}
+        onChange={set('r2Filter')}
+      />
+    </div>
+  );
+}
+
+function Select(props: {
+  label: string;
+  value: string;
+  list: { id: string; label: string }[];
+  onChange: (v: string) => void;
+}) {
+  const id = useId();
+  return (
+    <div className="field">
+      <label htmlFor={id}>{props.label}</label>
+      <select id={id} value={props.value} onChange={(e) => props.onChange(e.target.value)}>
+        {props.list.map((choice) => (
+          <option key={choice.id} value={choice.id}>
+            {choice.label}
+          </option>
+        ))}
+      </select>
+    </div>
+  );
+}
+
+export function JobReview(props: { options: ServiceOptions; choices: JobChoices; files: number }) {
+  const { options, choices } = props;
+  return (
+    <dl className="facts">
+      <dt>Files</dt>
+      <dd>{props.files}</dd>
+      <dt>Reference panel</dt>
+      <dd>{labelOf(options.refPanels, choices.refPanel)}</dd>
+      <dt>Population</dt>
+      <dd>{labelOf(populationsOf(options, choices.refPanel), choices.population)}</dd>
+      <dt>Build</dt>
+      <dd>{labelOf(options.builds, choices.build)}</dd>
+      <dt>Phasing</dt>
+      <dd>{labelOf(options.phasing, choices.phasing)}</dd>
+      <dt>Mode</dt>
+      <dd>{labelOf(options.modes, choices.mode)}</dd>
+      <dt>r² filter</dt>
+      <dd>{labelOf(options.r2Filters, choices.r2Filter)}</dd>
+    </dl>
+  );
+}
