@@ -88,26 +88,6 @@ const wording: Record<string, ErrorWording> = {
     action: 'Reload the page and submit again.',
     retryable: false,
   },
-  UPLOAD_COMPLETED: {
-    title: 'This upload is already complete.',
-    action: 'Nothing more to send: the file is stored and can be used in a job.',
-    retryable: false,
-  },
-  UPLOAD_ABORTED: {
-    title: 'This upload was abandoned.',
-    action: 'Its parts are gone; upload the file again.',
-    retryable: false,
-  },
-  UPLOAD_NOT_MULTIPART: {
-    title: 'This upload is a single file transfer, not one in parts.',
-    action: 'Upload the file again; the console picks the right way by its size.',
-    retryable: false,
-  },
-  UPLOAD_PARTS_INVALID: {
-    title: 'Some parts of the upload are missing or do not match what was stored.',
-    action: 'Resume the upload so the missing parts are sent again.',
-    retryable: true,
-  },
   UPLOAD_NOT_READY: {
     title: 'A file has not finished uploading.',
     action: 'Wait for every upload to complete, or upload the file again.',
