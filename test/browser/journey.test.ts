@@ -122,6 +122,7 @@ describe.skipIf(!hasChromium || !stackServesConsole)('the console journey', () =
     const unfinished = page.getByRole('list', { name: 'Unfinished uploads' }).locator('li');
     await expect.poll(() => unfinished.filter({ hasText: 'big.chr21.vcf.gz' }).count()).toBe(1);
     await expectAccessible(page, 'New job with an unfinished upload');
+    await screenshot(page, 'new-job-unfinished-upload');
     await page.locator('input[type=file]').setInputFiles(bigFile);
     await expect.poll(() => bigRow.getAttribute('data-upload-phase'), { timeout: 60_000 }).toBe('done');
     expect(puts.slice(before), 'only the missing part is sent again').toEqual(['2']);
