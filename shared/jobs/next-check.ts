@@ -4,7 +4,9 @@
  * service on a known schedule (shared/workflow/backoff.ts: the first wait after a change, doubling up to
  * a cap). So the next moment a change can appear is the first scheduled poll after now, counted from the
  * last recorded change — computed here from the same policy, without any extra write per poll.
- * States the workflow leaves on its own within seconds (validation, submission, copying) say "soon".
+ * States the workflow leaves on its own (validation, submission, copying) end when their task does: in
+ * seconds for most jobs, but a large input validates, uploads or copies for many minutes. So their next
+ * check is soon while the state is young and grows with its age (a quarter of it, up to a minute).
  */
 import {
   type BackoffPolicy,
@@ -16,8 +18,9 @@ import {
 import type { JobRecord } from './job-record';
 import { isTerminal, JobStatus } from './job-status';
 
-/** A state the workflow moves on from by itself, without waiting for the service. */
-const TRANSIENT_SECONDS = 2;
+/** A state the workflow moves on from by itself: the first and the longest wait before asking again. */
+const TRANSIENT_MIN_SECONDS = 2;
+const TRANSIENT_MAX_SECONDS = 60;
 /** Time the poll task takes to ask the service and record the answer after its wait ends. */
 const RECORDING_MARGIN_SECONDS = 1;
 /** A schedule computed from a change days ago would loop long; past this many waits it is at its cap. */
@@ -50,8 +53,11 @@ export function nextCheckAt(job: Pick<JobRecord, 'status' | 'statusChangedAt' | 
     }
     case JobStatus.WAITING_FOR_SLOT:
       return nextScheduledCheck(new Date(job.statusChangedAt), now, slotWaitPolicy()).toISOString();
-    default:
-      return new Date(now.getTime() + TRANSIENT_SECONDS * 1000).toISOString();
+    default: {
+      const ageSeconds = Math.max(0, (now.getTime() - Date.parse(job.statusChangedAt)) / 1000);
+      const wait = Math.min(TRANSIENT_MAX_SECONDS, Math.max(TRANSIENT_MIN_SECONDS, ageSeconds / 4));
+      return new Date(now.getTime() + Math.round(wait * 1000)).toISOString();
+    }
   }
 }
 

@@ -63,10 +63,16 @@ describe('nextCheckAt', () => {
     expect(nextCheckAt(job, now)).toBe('2026-01-01T00:10:31.000Z');
   });
 
-  it('says "in a few seconds" for states the workflow leaves by itself', () => {
+  it('says "in a few seconds" for a young state the workflow leaves by itself', () => {
     for (const status of ['QUEUED', 'VALIDATING', 'SUBMITTING', 'COPYING_RESULTS'] as const)
-      expect(nextCheckAt({ status, statusChangedAt: '2026-01-01T00:00:00Z' }, now)).toBe(
+      expect(nextCheckAt({ status, statusChangedAt: '2026-01-01T00:09:59Z' }, now)).toBe(
         '2026-01-01T00:10:02.000Z',
       );
+  });
+
+  it('asks less often the longer such a state lasts (a large input validating), at most once a minute', () => {
+    const nextFor = (changed: string) => nextCheckAt({ status: 'VALIDATING', statusChangedAt: changed }, now);
+    expect(nextFor('2026-01-01T00:09:00Z')).toBe('2026-01-01T00:10:15.000Z');
+    expect(nextFor('2026-01-01T00:00:00Z')).toBe('2026-01-01T00:11:00.000Z');
   });
 });
