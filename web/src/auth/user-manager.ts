@@ -45,6 +45,10 @@ export function signIn(manager: UserManager, returnTo = currentLocation()): Prom
  */
 export async function signOut(manager: UserManager, config: ConsoleConfig): Promise<void> {
   if (config.oidc.logoutUrl) {
+    // Cognito's logout ends the hosted-UI session but not the refresh token (valid for 30 days): revoke it
+    // first (its revocation endpoint is in the discovery document). A failed revocation does not keep the
+    // user signed in here.
+    await manager.revokeTokens(['refresh_token']).catch(() => undefined);
     await manager.removeUser();
     window.location.assign(cognitoLogoutUrl(config, window.location.origin));
     return;
