@@ -21,5 +21,4 @@ export default defineConfig({
     reportCompressedSize: true,
     chunkSizeWarningLimit: 600,
   },
-  server: { host: '127.0.0.1', port: 5173, strictPort: true },
 });
