@@ -231,4 +231,37 @@ describe.skipIf(!hasChromium || !stackServesConsole)('the console journey', () =
     expect(problems).toEqual([]);
     await context.close();
   });
+
+  it('says in words when the API fails, keeps the page, and recovers on "Try again"', async () => {
+    const { context, page, problems } = await signInAs('carol');
+    let answered = 0;
+    await page.route(`${stack.api}/jobs*`, (route) => {
+      answered++;
+      return route.fulfill({
+        status: 503,
+        contentType: 'application/json',
+        headers: { 'Access-Control-Allow-Origin': consoleUrl, 'Retry-After': '5' },
+        body: JSON.stringify({
+          error: { code: 'TEMPORARILY_UNAVAILABLE', message: 'The service is busy; retry shortly' },
+        }),
+      });
+    });
+    await page.reload();
+    await expect.poll(() => page.getByText('The gateway is busy.').count(), { timeout: 30_000 }).toBe(1);
+    const text = await page.locator('main').innerText();
+    expect(text).not.toContain('{');
+    expect(text).not.toContain('TEMPORARILY_UNAVAILABLE');
+    // A bounded number of automatic retries, then the page waits for the user.
+    const settled = answered;
+    expect(settled).toBeLessThanOrEqual(3);
+    await page.waitForTimeout(3000);
+    expect(answered).toBe(settled);
+    await expectAccessible(page, 'the jobs list when the API fails');
+    await screenshot(page, 'jobs-api-unavailable');
+    await page.unroute(`${stack.api}/jobs*`);
+    await page.getByRole('button', { name: 'Try again' }).click();
+    await expect.poll(() => page.getByText('You have no jobs yet.').count(), { timeout: 20_000 }).toBe(1);
+    expect(problems).toEqual([]);
+    await context.close();
+  });
 });
