@@ -10,7 +10,14 @@
  * batched signing or its complete body without an adapter as long as this file, at ~50 KB more bundle.)
  */
 import { fingerprintOf, type PendingUploads } from './pending-uploads';
-import { Interrupted, PART_ATTEMPTS, PART_CONCURRENCY, PartSender, sendWithRetries } from './upload-parts';
+import {
+  Interrupted,
+  PART_ATTEMPTS,
+  PART_CONCURRENCY,
+  PartSender,
+  Stopped,
+  sendWithRetries,
+} from './upload-parts';
 import { missingParts, type PartRange, partRanges } from './upload-plan';
 import { initialSnapshot, ProgressMeter, type UploadSnapshot } from './upload-progress';
 import { openUpload } from './upload-resume';
@@ -83,13 +90,22 @@ export class FileUpload {
     if (id && this.snapshot.transfer === 'multipart') await this.transport.abort(id).catch(() => undefined);
   }
 
+  /** Abandons the upload `openUpload` answered after a cancel: DELETE (S3 discards it) and forgotten. */
+  private async abandon(opened: Awaited<ReturnType<typeof openUpload>>): Promise<void> {
+    this.pending?.forget(this.fingerprint);
+    if (opened.kind === 'created')
+      await this.transport.abort(opened.created.upload.uploadId).catch(() => undefined);
+  }
+
   private async run(): Promise<void> {
     if (this.controller.signal.aborted) this.controller = new AbortController();
     const signal = this.controller.signal;
     try {
       if (!this.created) {
-        const say = (message: string) => this.update({ phase: 'preparing', message });
+        const say = (message: string) => signal.aborted || this.update({ phase: 'preparing', message });
         const opened = await openUpload(this.transport, this.file, this.fingerprint, this.pending, say);
+        // Removed while it was being announced: the upload just created (or resumed) is abandoned too.
+        if (signal.aborted) return await this.abandon(opened);
         if (opened.kind === 'ready') {
           this.update({ uploadId: opened.upload.uploadId, transfer: 'multipart' });
           this.finish(null, 'Already uploaded.');
@@ -100,13 +116,15 @@ export class FileUpload {
         this.update({ uploadId: opened.created.upload.uploadId, transfer: opened.created.transfer });
       }
       const created = this.created;
+      stopIfCanceled(signal);
       const result =
         created.transfer === 'multipart'
           ? await this.runMultipart(created, signal)
           : await this.runSingle(created, signal);
+      stopIfCanceled(signal);
       this.finish(result.problem ?? null, 'Uploaded.');
     } catch (error) {
-      if (this.snapshot.phase === 'canceled') return;
+      if (signal.aborted || this.snapshot.phase === 'canceled') return;
       this.meter.stop();
       const idle = { uploaded: this.meter.doneBytes, bytesPerSecond: null, secondsLeft: null };
       if (!this.transport.isOnline()) {
@@ -152,6 +170,7 @@ export class FileUpload {
         signal,
       );
     await sendWithRetries(this.transport, 1, send, signal, this.retryHooks);
+    stopIfCanceled(signal);
     this.meter.restart(this.file.size);
     this.update({ phase: 'completing', message: 'Confirming…' });
     return this.transport.confirm(created.upload.uploadId);
@@ -169,6 +188,7 @@ export class FileUpload {
       this.update({ phase: 'preparing', message: 'Checking what was already uploaded…' });
       stored = (await this.transport.listParts(uploadId)).parts;
     }
+    stopIfCanceled(signal);
     const todo = stored ? this.takeStored(ranges, stored) : ranges;
     this.meter.restart(this.meter.doneBytes);
     this.update({ phase: 'uploading', message: '' });
@@ -190,6 +210,7 @@ export class FileUpload {
       this.concurrency,
     );
     await sender.sendAll(todo, signal);
+    stopIfCanceled(signal);
     this.update({ phase: 'completing', message: 'Assembling the parts…' });
     const parts = ranges.map((r) => this.parts.get(r.partNumber));
     if (parts.some((p) => !p)) throw new Interrupted('A part is missing: resume to send it.');
@@ -237,4 +258,9 @@ export class FileUpload {
     this.snapshot = { ...this.snapshot, ...change };
     for (const listener of this.listeners) listener(this.snapshot);
   }
+}
+
+/** Each later step checks it: a cancel while a request was under way must not start the next one. */
+function stopIfCanceled(signal: AbortSignal): void {
+  if (signal.aborted) throw new Stopped('Canceled.');
 }

@@ -74,7 +74,9 @@ export class PartSender {
     // The first part that gives up stops the others (their PUTs are aborted) before the run reports.
     const stop = new AbortController();
     const onCancel = () => stop.abort();
-    signal.addEventListener('abort', onCancel);
+    // An already aborted signal fires no 'abort' event any more: act on it at once.
+    if (signal.aborted) onCancel();
+    else signal.addEventListener('abort', onCancel);
     const worker = async () => {
       try {
         for (let range = queue.shift(); range && !stop.signal.aborted; range = queue.shift()) {
