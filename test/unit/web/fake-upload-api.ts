@@ -52,9 +52,11 @@ export function fakeUploadApi(options: {
     if (!upload) throw new ApiError('UPLOAD_NOT_FOUND', `no upload ${id}`, 404);
     return upload;
   };
-  const pendingOwn = (id: string) => {
+  /** As the API: parts of a READY upload are gone (409 UPLOAD_COMPLETED); complete is answered again. */
+  const pendingOwn = (id: string, completing = false) => {
     const upload = own(id);
     if (upload.status === 'ABORTED') throw new ApiError('UPLOAD_ABORTED', 'abandoned', 409);
+    if (upload.status === 'READY' && !completing) throw new ApiError('UPLOAD_COMPLETED', 'complete', 409);
     return upload;
   };
   const partsOf = (id: string) => stored.get(id) ?? new Map();
@@ -98,7 +100,7 @@ export function fakeUploadApi(options: {
       return { parts: parts.map(([partNumber, p]) => ({ partNumber, ...p, checksumSha256: null })) };
     },
     complete: async (id, parts) => {
-      const upload = pendingOwn(id);
+      const upload = pendingOwn(id, true);
       log.completed = parts;
       const have = partsOf(id);
       const ok =

@@ -20,7 +20,7 @@ import {
 } from './upload-parts';
 import { missingParts, type PartRange, partRanges } from './upload-plan';
 import { initialSnapshot, ProgressMeter, type UploadSnapshot } from './upload-progress';
-import { openUpload } from './upload-resume';
+import { openUpload, recheckUpload } from './upload-resume';
 import type {
   CompletePart,
   CreatedUpload,
@@ -186,7 +186,10 @@ export class FileUpload {
     if (!stored && this.multipartRuns > 1) {
       // Resuming within the page: S3 is the truth about what arrived.
       this.update({ phase: 'preparing', message: 'Checking what was already uploaded…' });
-      stored = (await this.transport.listParts(uploadId)).parts;
+      const state = await recheckUpload(this.transport, uploadId);
+      if (state.kind === 'gone') this.created = null;
+      if (state.kind !== 'pending') return { problem: state.kind === 'gone' ? state.problem : null };
+      stored = state.stored;
     }
     stopIfCanceled(signal);
     const todo = stored ? this.takeStored(ranges, stored) : ranges;
