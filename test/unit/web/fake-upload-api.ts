@@ -88,9 +88,12 @@ export function fakeUploadApi(options: {
     signParts: async (id, partNumbers) => {
       pendingOwn(id);
       log.signed.push(partNumbers);
+      const expires = now() + 15 * 60_000;
+      const url = (n: number) =>
+        `https://s3/part/${id}/${n}?X-Amz-Expires=${expires}&sig=${log.signed.length}`;
       return {
-        parts: partNumbers.map((n) => ({ partNumber: n, url: `https://s3/part/${id}/${n}`, headers: {} })),
-        expiresAt: new Date(now() + 15 * 60_000).toISOString(),
+        parts: partNumbers.map((n) => ({ partNumber: n, url: url(n), headers: {} })),
+        expiresAt: new Date(expires).toISOString(),
       };
     },
     listParts: async (id) => {
@@ -132,10 +135,13 @@ export function fakeUploadApi(options: {
         singleBody = body;
         return failures(1) ?? { status: 200, etag: '"single"' };
       }
-      const [id = '', part = ''] = url.split('/').slice(-2);
+      const [path = '', query = ''] = url.split('?');
+      const [id = '', part = ''] = path.split('/').slice(-2);
       const n = Number(part);
       log.puts.push(n);
       if (!online) return { status: 0, etag: null };
+      // S3 refuses a presigned URL past its expiry, by S3's clock.
+      if (now() > Number(new URLSearchParams(query).get('X-Amz-Expires'))) return { status: 403, etag: null };
       const failure = failures(n);
       if (failure) return failure;
       onProgress(body.size);
