@@ -66,7 +66,8 @@ export function fakeUploadApi(options: {
       const uploadId = `U${log.created}`;
       const partCount = Math.ceil(size / partSize);
       const createdAt = new Date(now()).toISOString();
-      const upload = uploadView({ uploadId, fileName, size, createdAt });
+      const uploadUrlExpiresAt = new Date(now() + 15 * 60_000).toISOString();
+      const upload = uploadView({ uploadId, fileName, size, createdAt, uploadUrlExpiresAt });
       if (options.single) {
         uploads.set(uploadId, { ...upload, transfer: 'single', partCount: 1 });
         return {
@@ -131,9 +132,14 @@ export function fakeUploadApi(options: {
     },
     put: async (url, _headers, body, onProgress) => {
       if (url.includes('/single/')) {
+        const upload = uploads.get(url.split('/').pop() ?? '');
+        log.puts.push(1);
+        if (!upload || now() > Date.parse(upload.uploadUrlExpiresAt)) return { status: 403, etag: null };
+        const failure = failures(1);
+        if (failure) return failure;
         onProgress(body.size);
         singleBody = body;
-        return failures(1) ?? { status: 200, etag: '"single"' };
+        return { status: 200, etag: '"single"' };
       }
       const [path = '', query = ''] = url.split('?');
       const [id = '', part = ''] = path.split('/').slice(-2);

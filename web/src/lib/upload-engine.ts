@@ -10,17 +10,11 @@
  * batched signing or its complete body without an adapter as long as this file, at ~50 KB more bundle.)
  */
 import { fingerprintOf, type PendingUploads } from './pending-uploads';
-import {
-  Interrupted,
-  PART_ATTEMPTS,
-  PART_CONCURRENCY,
-  PartSender,
-  Stopped,
-  sendWithRetries,
-} from './upload-parts';
+import { Interrupted, PART_ATTEMPTS, PART_CONCURRENCY, PartSender, Stopped } from './upload-parts';
 import { missingParts, type PartRange, partRanges } from './upload-plan';
 import { initialSnapshot, ProgressMeter, type UploadSnapshot } from './upload-progress';
 import { openUpload, recheckUpload } from './upload-resume';
+import { sendSingle } from './upload-single';
 import type {
   CompletePart,
   CreatedUpload,
@@ -50,7 +44,8 @@ export class FileUpload {
   private controller = new AbortController();
   private listeners = new Set<(s: UploadSnapshot) => void>();
   private running: Promise<void> | null = null;
-  private multipartRuns = 0;
+  /** Sending runs so far: a later one first asks the API what became of the upload. */
+  private sends = 0;
   private readonly concurrency: number;
   private readonly pending: PendingUploads | null;
   snapshot: UploadSnapshot;
@@ -161,29 +156,29 @@ export class FileUpload {
 
   private async runSingle(created: SingleUpload, signal: AbortSignal) {
     this.meter.restart(0);
-    const send = () =>
-      this.transport.put(
-        created.uploadUrl,
-        created.headers,
-        this.file,
-        (loaded) => this.progress(1, loaded),
-        signal,
-      );
-    await sendWithRetries(this.transport, 1, send, signal, this.retryHooks);
+    this.sends += 1;
+    const sent = await sendSingle(this.transport, this.file, created, this.sends > 1, signal, {
+      ...this.retryHooks,
+      onProgress: (loaded) => this.progress(1, loaded),
+      onAnnounced: (again) => {
+        this.created = again;
+        this.update({ uploadId: again.upload.uploadId, transfer: again.transfer });
+      },
+    });
     stopIfCanceled(signal);
     this.meter.restart(this.file.size);
     this.update({ phase: 'completing', message: 'Confirming…' });
-    return this.transport.confirm(created.upload.uploadId);
+    return this.transport.confirm(sent.upload.uploadId);
   }
 
   private async runMultipart(created: MultipartUpload, signal: AbortSignal) {
     const uploadId = created.upload.uploadId;
     const { partSize, partCount } = created.multipart;
     const ranges = partRanges(this.file.size, partSize, partCount);
-    this.multipartRuns += 1;
+    this.sends += 1;
     let stored = this.resumeFrom;
     this.resumeFrom = null;
-    if (!stored && this.multipartRuns > 1) {
+    if (!stored && this.sends > 1) {
       // Resuming within the page: S3 is the truth about what arrived.
       this.update({ phase: 'preparing', message: 'Checking what was already uploaded…' });
       const state = await recheckUpload(this.transport, uploadId);
