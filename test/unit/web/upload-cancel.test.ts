@@ -1,6 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import type { Api } from '../../../web/src/api/client';
-import { browserTransport } from '../../../web/src/lib/browser-transport';
 import { PendingUploads } from '../../../web/src/lib/pending-uploads';
 import { FileUpload } from '../../../web/src/lib/upload-engine';
 import { Interrupted, PartSender } from '../../../web/src/lib/upload-parts';
@@ -37,7 +35,7 @@ describe('removing an upload', () => {
     expect(upload.snapshot.phase).toBe('canceled');
   });
 
-  it('the part sender and the browser timers act at once on an already aborted signal', async () => {
+  it('the part sender acts at once on an already aborted signal', async () => {
     const api = fakeUploadApi({});
     const created = await api.transport.createUpload({ fileName: 'big.chr20.vcf.gz', size: 12 * MiB });
     if (created.transfer !== 'multipart') throw new Error('multipart expected');
@@ -46,7 +44,5 @@ describe('removing an upload', () => {
     const ranges = partRanges(12 * MiB, 5 * MiB, 3);
     await expect(sender.sendAll(ranges, AbortSignal.abort())).rejects.toBeInstanceOf(Interrupted);
     expect(api.log.puts).toEqual([]);
-    const browser = browserTransport({ client: {} } as unknown as Api);
-    await expect(browser.sleep(60_000, AbortSignal.abort())).rejects.toThrow(/Canceled/);
   });
 });

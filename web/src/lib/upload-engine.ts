@@ -10,10 +10,10 @@
  * batched signing or its complete body without an adapter as long as this file, at ~50 KB more bundle.)
  */
 import { fingerprintOf, type PendingUploads } from './pending-uploads';
-import { Interrupted, PART_ATTEMPTS, PART_CONCURRENCY, PartSender, Stopped } from './upload-parts';
+import { Interrupted, PART_ATTEMPTS, PART_CONCURRENCY, PartSender, stopIfCanceled } from './upload-parts';
 import { missingParts, type PartRange, partRanges } from './upload-plan';
 import { initialSnapshot, ProgressMeter, type UploadSnapshot } from './upload-progress';
-import { openUpload, recheckUpload } from './upload-resume';
+import { abandonOpened, openUpload, recheckUpload } from './upload-resume';
 import { sendSingle } from './upload-single';
 import type {
   CompletePart,
@@ -85,13 +85,6 @@ export class FileUpload {
     if (id && this.snapshot.transfer === 'multipart') await this.transport.abort(id).catch(() => undefined);
   }
 
-  /** Abandons the upload `openUpload` answered after a cancel: DELETE (S3 discards it) and forgotten. */
-  private async abandon(opened: Awaited<ReturnType<typeof openUpload>>): Promise<void> {
-    this.pending?.forget(this.fingerprint);
-    if (opened.kind === 'created')
-      await this.transport.abort(opened.created.upload.uploadId).catch(() => undefined);
-  }
-
   private async run(): Promise<void> {
     if (this.controller.signal.aborted) this.controller = new AbortController();
     const signal = this.controller.signal;
@@ -100,7 +93,8 @@ export class FileUpload {
         const say = (message: string) => signal.aborted || this.update({ phase: 'preparing', message });
         const opened = await openUpload(this.transport, this.file, this.fingerprint, this.pending, say);
         // Removed while it was being announced: the upload just created (or resumed) is abandoned too.
-        if (signal.aborted) return await this.abandon(opened);
+        if (signal.aborted)
+          return await abandonOpened(this.transport, opened, this.fingerprint, this.pending);
         if (opened.kind === 'ready') {
           this.update({ uploadId: opened.upload.uploadId, transfer: 'multipart' });
           this.finish(null, 'Already uploaded.');
@@ -256,9 +250,4 @@ export class FileUpload {
     this.snapshot = { ...this.snapshot, ...change };
     for (const listener of this.listeners) listener(this.snapshot);
   }
-}
-
-/** Each later step checks it: a cancel while a request was under way must not start the next one. */
-function stopIfCanceled(signal: AbortSignal): void {
-  if (signal.aborted) throw new Stopped('Canceled.');
 }

@@ -25,6 +25,11 @@ export class PutRefused extends Interrupted {
 /** A part abandoned because another part gave up first. */
 export class Stopped extends Interrupted {}
 
+/** Each later step checks it: a cancel while a request was under way must not start the next one. */
+export function stopIfCanceled(signal: AbortSignal): void {
+  if (signal.aborted) throw new Stopped('Canceled.');
+}
+
 export interface RetryHooks {
   /** The attempt failed: its bytes in flight no longer count. */
   onFailedAttempt(partNumber: number): void;

@@ -135,6 +135,17 @@ export async function openUpload(
   return { kind: 'created', created, stored: null };
 }
 
+/** Abandons what `openUpload` answered after the file was removed meanwhile: DELETE, and forgotten. */
+export async function abandonOpened(
+  transport: UploadTransport,
+  opened: Opened,
+  fingerprint: string,
+  pending: PendingUploads | null,
+): Promise<void> {
+  pending?.forget(fingerprint);
+  if (opened.kind === 'created') await transport.abort(opened.created.upload.uploadId).catch(() => undefined);
+}
+
 /**
  * Abandons a remembered upload the researcher no longer wants (DELETE /uploads/{id}) and forgets it; one
  * the API no longer has, or completed meanwhile, is forgotten too. A network failure keeps it (rethrown).
