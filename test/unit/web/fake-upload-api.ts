@@ -52,9 +52,11 @@ export function fakeUploadApi(options: {
     if (!upload) throw new ApiError('UPLOAD_NOT_FOUND', `no upload ${id}`, 404);
     return upload;
   };
-  const pendingOwn = (id: string) => {
+  /** As the API: parts of a READY upload are gone (409 UPLOAD_COMPLETED); complete is answered again. */
+  const pendingOwn = (id: string, completing = false) => {
     const upload = own(id);
     if (upload.status === 'ABORTED') throw new ApiError('UPLOAD_ABORTED', 'abandoned', 409);
+    if (upload.status === 'READY' && !completing) throw new ApiError('UPLOAD_COMPLETED', 'complete', 409);
     return upload;
   };
   const partsOf = (id: string) => stored.get(id) ?? new Map();
@@ -64,7 +66,8 @@ export function fakeUploadApi(options: {
       const uploadId = `U${log.created}`;
       const partCount = Math.ceil(size / partSize);
       const createdAt = new Date(now()).toISOString();
-      const upload = uploadView({ uploadId, fileName, size, createdAt });
+      const uploadUrlExpiresAt = new Date(now() + 15 * 60_000).toISOString();
+      const upload = uploadView({ uploadId, fileName, size, createdAt, uploadUrlExpiresAt });
       if (options.single) {
         uploads.set(uploadId, { ...upload, transfer: 'single', partCount: 1 });
         return {
@@ -86,9 +89,12 @@ export function fakeUploadApi(options: {
     signParts: async (id, partNumbers) => {
       pendingOwn(id);
       log.signed.push(partNumbers);
+      const expires = now() + 15 * 60_000;
+      const url = (n: number) =>
+        `https://s3/part/${id}/${n}?X-Amz-Expires=${expires}&sig=${log.signed.length}`;
       return {
-        parts: partNumbers.map((n) => ({ partNumber: n, url: `https://s3/part/${id}/${n}`, headers: {} })),
-        expiresAt: new Date(now() + 15 * 60_000).toISOString(),
+        parts: partNumbers.map((n) => ({ partNumber: n, url: url(n), headers: {} })),
+        expiresAt: new Date(expires).toISOString(),
       };
     },
     listParts: async (id) => {
@@ -98,7 +104,7 @@ export function fakeUploadApi(options: {
       return { parts: parts.map(([partNumber, p]) => ({ partNumber, ...p, checksumSha256: null })) };
     },
     complete: async (id, parts) => {
-      const upload = pendingOwn(id);
+      const upload = pendingOwn(id, true);
       log.completed = parts;
       const have = partsOf(id);
       const ok =
@@ -126,14 +132,22 @@ export function fakeUploadApi(options: {
     },
     put: async (url, _headers, body, onProgress) => {
       if (url.includes('/single/')) {
+        const upload = uploads.get(url.split('/').pop() ?? '');
+        log.puts.push(1);
+        if (!upload || now() > Date.parse(upload.uploadUrlExpiresAt)) return { status: 403, etag: null };
+        const failure = failures(1);
+        if (failure) return failure;
         onProgress(body.size);
         singleBody = body;
-        return failures(1) ?? { status: 200, etag: '"single"' };
+        return { status: 200, etag: '"single"' };
       }
-      const [id = '', part = ''] = url.split('/').slice(-2);
+      const [path = '', query = ''] = url.split('?');
+      const [id = '', part = ''] = path.split('/').slice(-2);
       const n = Number(part);
       log.puts.push(n);
       if (!online) return { status: 0, etag: null };
+      // S3 refuses a presigned URL past its expiry, by S3's clock.
+      if (now() > Number(new URLSearchParams(query).get('X-Amz-Expires'))) return { status: 403, etag: null };
       const failure = failures(n);
       if (failure) return failure;
       onProgress(body.size);

@@ -22,6 +22,8 @@ export function browserTransport(api: Api): UploadTransport {
     },
     put: (url, headers, body, onProgress, signal) =>
       new Promise((resolve) => {
+        // An already aborted signal fires no 'abort' event any more: nothing is sent.
+        if (signal.aborted) return resolve({ status: 0, etag: null });
         const xhr = new XMLHttpRequest();
         xhr.open('PUT', url);
         for (const [name, value] of Object.entries(headers)) {
@@ -38,6 +40,7 @@ export function browserTransport(api: Api): UploadTransport {
       }),
     sleep: (ms, signal) =>
       new Promise((resolve, reject) => {
+        if (signal.aborted) return reject(new Error('Canceled.'));
         const timer = setTimeout(resolve, ms);
         signal.addEventListener(
           'abort',
@@ -53,6 +56,7 @@ export function browserTransport(api: Api): UploadTransport {
     whenOnline: (signal) =>
       new Promise((resolve, reject) => {
         if (navigator.onLine) return resolve();
+        if (signal.aborted) return reject(new Error('Canceled.'));
         const done = () => {
           window.removeEventListener('online', done);
           resolve();

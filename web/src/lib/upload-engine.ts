@@ -10,10 +10,11 @@
  * batched signing or its complete body without an adapter as long as this file, at ~50 KB more bundle.)
  */
 import { fingerprintOf, type PendingUploads } from './pending-uploads';
-import { Interrupted, PART_ATTEMPTS, PART_CONCURRENCY, PartSender, sendWithRetries } from './upload-parts';
+import { Interrupted, PART_ATTEMPTS, PART_CONCURRENCY, PartSender, stopIfCanceled } from './upload-parts';
 import { missingParts, type PartRange, partRanges } from './upload-plan';
 import { initialSnapshot, ProgressMeter, type UploadSnapshot } from './upload-progress';
-import { openUpload } from './upload-resume';
+import { abandonOpened, openUpload, recheckUpload } from './upload-resume';
+import { sendSingle } from './upload-single';
 import type {
   CompletePart,
   CreatedUpload,
@@ -43,7 +44,8 @@ export class FileUpload {
   private controller = new AbortController();
   private listeners = new Set<(s: UploadSnapshot) => void>();
   private running: Promise<void> | null = null;
-  private multipartRuns = 0;
+  /** Sending runs so far: a later one first asks the API what became of the upload. */
+  private sends = 0;
   private readonly concurrency: number;
   private readonly pending: PendingUploads | null;
   snapshot: UploadSnapshot;
@@ -88,8 +90,11 @@ export class FileUpload {
     const signal = this.controller.signal;
     try {
       if (!this.created) {
-        const say = (message: string) => this.update({ phase: 'preparing', message });
+        const say = (message: string) => signal.aborted || this.update({ phase: 'preparing', message });
         const opened = await openUpload(this.transport, this.file, this.fingerprint, this.pending, say);
+        // Removed while it was being announced: the upload just created (or resumed) is abandoned too.
+        if (signal.aborted)
+          return await abandonOpened(this.transport, opened, this.fingerprint, this.pending);
         if (opened.kind === 'ready') {
           this.update({ uploadId: opened.upload.uploadId, transfer: 'multipart' });
           this.finish(null, 'Already uploaded.');
@@ -100,13 +105,15 @@ export class FileUpload {
         this.update({ uploadId: opened.created.upload.uploadId, transfer: opened.created.transfer });
       }
       const created = this.created;
+      stopIfCanceled(signal);
       const result =
         created.transfer === 'multipart'
           ? await this.runMultipart(created, signal)
           : await this.runSingle(created, signal);
+      stopIfCanceled(signal);
       this.finish(result.problem ?? null, 'Uploaded.');
     } catch (error) {
-      if (this.snapshot.phase === 'canceled') return;
+      if (signal.aborted || this.snapshot.phase === 'canceled') return;
       this.meter.stop();
       const idle = { uploaded: this.meter.doneBytes, bytesPerSecond: null, secondsLeft: null };
       if (!this.transport.isOnline()) {
@@ -143,32 +150,37 @@ export class FileUpload {
 
   private async runSingle(created: SingleUpload, signal: AbortSignal) {
     this.meter.restart(0);
-    const send = () =>
-      this.transport.put(
-        created.uploadUrl,
-        created.headers,
-        this.file,
-        (loaded) => this.progress(1, loaded),
-        signal,
-      );
-    await sendWithRetries(this.transport, 1, send, signal, this.retryHooks);
+    this.sends += 1;
+    const sent = await sendSingle(this.transport, this.file, created, this.sends > 1, signal, {
+      ...this.retryHooks,
+      onProgress: (loaded) => this.progress(1, loaded),
+      onAnnounced: (again) => {
+        this.created = again;
+        this.update({ uploadId: again.upload.uploadId, transfer: again.transfer });
+      },
+    });
+    stopIfCanceled(signal);
     this.meter.restart(this.file.size);
     this.update({ phase: 'completing', message: 'Confirming…' });
-    return this.transport.confirm(created.upload.uploadId);
+    return this.transport.confirm(sent.upload.uploadId);
   }
 
   private async runMultipart(created: MultipartUpload, signal: AbortSignal) {
     const uploadId = created.upload.uploadId;
     const { partSize, partCount } = created.multipart;
     const ranges = partRanges(this.file.size, partSize, partCount);
-    this.multipartRuns += 1;
+    this.sends += 1;
     let stored = this.resumeFrom;
     this.resumeFrom = null;
-    if (!stored && this.multipartRuns > 1) {
+    if (!stored && this.sends > 1) {
       // Resuming within the page: S3 is the truth about what arrived.
       this.update({ phase: 'preparing', message: 'Checking what was already uploaded…' });
-      stored = (await this.transport.listParts(uploadId)).parts;
+      const state = await recheckUpload(this.transport, uploadId);
+      if (state.kind === 'gone') this.created = null;
+      if (state.kind !== 'pending') return { problem: state.kind === 'gone' ? state.problem : null };
+      stored = state.stored;
     }
+    stopIfCanceled(signal);
     const todo = stored ? this.takeStored(ranges, stored) : ranges;
     this.meter.restart(this.meter.doneBytes);
     this.update({ phase: 'uploading', message: '' });
@@ -190,6 +202,7 @@ export class FileUpload {
       this.concurrency,
     );
     await sender.sendAll(todo, signal);
+    stopIfCanceled(signal);
     this.update({ phase: 'completing', message: 'Assembling the parts…' });
     const parts = ranges.map((r) => this.parts.get(r.partNumber));
     if (parts.some((p) => !p)) throw new Interrupted('A part is missing: resume to send it.');

@@ -3,7 +3,8 @@
  * The API decides: GET /uploads/{id} must still be PENDING (a READY one was completed and its answer lost:
  * nothing to send), and GET /uploads/{id}/parts lists the stored parts. An upload that is gone, ABORTED,
  * older than S3 keeps parts, or whose plan no longer matches the file starts anew; a network failure is
- * not an answer and keeps the record for the next try. Also: opening a file's upload (resumed or announced
+ * not an answer and keeps the record for the next try. The same check before resuming within the page
+ * (`recheckUpload`). Also: opening a file's upload (resumed or announced
  * and remembered) and abandoning a remembered one.
  */
 import { ApiError } from '../api/api-error';
@@ -65,6 +66,32 @@ export async function decideResume(
   };
 }
 
+export type Recheck =
+  | { kind: 'pending'; stored: StoredPart[] }
+  | { kind: 'ready' }
+  | { kind: 'gone'; problem: string };
+
+const GONE_PROBLEM =
+  'The server no longer holds this upload (abandoned, or its parts expired): add the file again.';
+
+/**
+ * Before resuming within the page, as `decideResume` does after a reload: a complete that timed out may
+ * have finished (READY: nothing to send; GET …/parts would answer 409 UPLOAD_COMPLETED), and S3 may have
+ * discarded the parts (ABORTED, expired, gone). Only a PENDING upload gets its stored parts listed.
+ */
+export async function recheckUpload(transport: UploadTransport, uploadId: string): Promise<Recheck> {
+  try {
+    const { problem, ...upload } = await transport.confirm(uploadId);
+    if (upload.status === 'READY') return problem ? { kind: 'gone', problem } : { kind: 'ready' };
+    if (upload.status !== 'PENDING') return { kind: 'gone', problem: GONE_PROBLEM };
+    return { kind: 'pending', stored: (await transport.listParts(uploadId)).parts };
+  } catch (error) {
+    if (error instanceof ApiError && error.code === 'UPLOAD_COMPLETED') return { kind: 'ready' };
+    if (gone(error)) return { kind: 'gone', problem: GONE_PROBLEM };
+    throw error;
+  }
+}
+
 export type Opened =
   | { kind: 'ready'; upload: UploadRecord }
   | { kind: 'created'; created: CreatedUpload; stored: StoredPart[] | null };
@@ -106,6 +133,17 @@ export async function openUpload(
     });
   }
   return { kind: 'created', created, stored: null };
+}
+
+/** Abandons what `openUpload` answered after the file was removed meanwhile: DELETE, and forgotten. */
+export async function abandonOpened(
+  transport: UploadTransport,
+  opened: Opened,
+  fingerprint: string,
+  pending: PendingUploads | null,
+): Promise<void> {
+  pending?.forget(fingerprint);
+  if (opened.kind === 'created') await transport.abort(opened.created.upload.uploadId).catch(() => undefined);
 }
 
 /**
