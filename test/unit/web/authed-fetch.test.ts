@@ -6,8 +6,9 @@
 import { describe, expect, it, vi } from 'vitest';
 import { authedFetch, mayRedirectToSignIn, type TokenSource } from '../../../web/src/api/authed-fetch';
 
-function tokens(renewed: string | undefined): TokenSource & { signInAgain: ReturnType<typeof vi.fn> } {
-  return { idToken: async () => 'old', renew: async () => renewed, signInAgain: vi.fn() };
+function tokens(renewed: string | undefined) {
+  const source = { idToken: async () => 'old', renew: async () => renewed, signInAgain: vi.fn<() => void>() };
+  return source satisfies TokenSource;
 }
 const answering = (...statuses: number[]) => {
   const seen: string[] = [];
