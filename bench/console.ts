@@ -18,6 +18,7 @@ import { gzipSync } from 'node:zlib';
 import type { Page } from 'playwright-core';
 import { ensureConsoleBuilt, hasChromium, launchChromium, root, signIn } from '#test/browser/browser';
 import { startLocalProcess } from '#test/e2e/local-process';
+import { createJobBody } from '#test/support/job-fixtures';
 import { makeVcfGz } from '#test/support/vcf-fixtures';
 
 const WARM_RUNS = 10;
@@ -161,17 +162,16 @@ async function createActiveJobs(page: Page, api: string, simulator: string, coun
     const put = await fetch(upload.uploadUrl, { method: 'PUT', body: file, headers: upload.headers });
     if (!put.ok) throw new Error(`PUT of the input: ${put.status}`);
     await call('GET', `/uploads/${upload.upload.uploadId}`);
-    const job = await call<{ jobId: string }>('POST', '/jobs', {
-      name: `bench job ${i + 1}`,
-      serviceId: 'michigan',
-      refPanel: options.refPanels[0]!.id,
-      build: 'hg19',
-      phasing: 'eagle',
-      population: 'off',
-      mode: 'imputation',
-      r2Filter: 0,
-      uploadIds: [upload.upload.uploadId],
-    });
+    const job = await call<{ jobId: string }>(
+      'POST',
+      '/jobs',
+      createJobBody({
+        name: `bench job ${i + 1}`,
+        refPanel: options.refPanels[0]!.id,
+        population: 'off',
+        uploadIds: [upload.upload.uploadId],
+      }),
+    );
     ids.push(job.jobId);
   }
   return ids;

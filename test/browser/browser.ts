@@ -4,7 +4,7 @@
  * on a page with 0 serious or critical violations asserted, and screenshots into docs/console/.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import AxeBuilder from '@axe-core/playwright';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
@@ -20,19 +20,10 @@ export function launchChromium(): Promise<Browser> {
   return chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'], headless: true });
 }
 
-function newestMtime(path: string): number {
-  const stat = statSync(path);
-  if (!stat.isDirectory()) return stat.mtimeMs;
-  return Math.max(stat.mtimeMs, ...readdirSync(path).map((name) => newestMtime(join(path, name))));
-}
-
-/** Builds web/dist unless it is newer than every source of the console. */
+/** Builds web/dist unless it is newer than every source of the console (scripts/build-console.mjs). */
 export function ensureConsoleBuilt(): void {
-  const index = join(distDir, 'index.html');
-  const sources = ['web/src', 'web/index.html', 'web/vite.config.ts'].map((p) => join(root, p));
-  if (existsSync(index) && statSync(index).mtimeMs >= Math.max(...sources.map(newestMtime))) return;
-  const build = spawnSync('npm', ['run', '--silent', 'build:web'], { cwd: root, encoding: 'utf8' });
-  if (build.status !== 0) throw new Error(`npm run build:web failed:\n${build.stdout}\n${build.stderr}`);
+  const build = spawnSync(process.execPath, [join(root, 'scripts/build-console.mjs')], { encoding: 'utf8' });
+  if (build.status !== 0) throw new Error(`building the console failed:\n${build.stdout}\n${build.stderr}`);
 }
 
 /** Runs axe-core on the page and fails on any serious or critical violation, naming them. */
@@ -45,9 +36,14 @@ export async function expectAccessible(page: Page, what: string): Promise<void> 
   expect(described, `accessibility of ${what}`).toEqual([]);
 }
 
-export async function screenshot(page: Page, name: string): Promise<void> {
+/** The visible viewport, or with `fullPage` the whole page (a long job page: messages, results, password). */
+export async function screenshot(
+  page: Page,
+  name: string,
+  options: { fullPage?: boolean } = {},
+): Promise<void> {
   mkdirSync(shotsDir, { recursive: true });
-  await page.screenshot({ path: join(shotsDir, `${name}.png`), fullPage: false });
+  await page.screenshot({ path: join(shotsDir, `${name}.png`), fullPage: options.fullPage ?? false });
 }
 
 /** Collects CSP violations and uncaught errors of a page, to assert there were none. */

@@ -2,22 +2,11 @@
  * How each job state reads (label, chip tone), which states are still moving, and the Cloudgene message
  * types as the service wrote them (docs: `type` 0 ok, 1 error, 2 warning, 3 running).
  */
-export const JOB_STATUSES = [
-  'QUEUED',
-  'VALIDATING',
-  'SUBMITTING',
-  'WAITING_FOR_SLOT',
-  'QUEUED_REMOTE',
-  'RUNNING',
-  'COPYING_RESULTS',
-  'SUCCEEDED',
-  'FAILED',
-  'CANCEL_REQUESTED',
-  'CANCELED',
-  'EXPIRED',
-] as const;
-export type JobStatusName = (typeof JOB_STATUSES)[number];
+import type { JobStatus } from '../api/client';
 
+export type JobStatusName = JobStatus;
+
+/** Every state of the generated contract has its label: a state added to the API breaks this build. */
 const labels: Record<JobStatusName, string> = {
   QUEUED: 'Queued',
   VALIDATING: 'Checking inputs',
@@ -33,11 +22,14 @@ const labels: Record<JobStatusName, string> = {
   EXPIRED: 'Expired',
 };
 
-export type Tone = 'neutral' | 'progress' | 'success' | 'danger' | 'warning';
+/** The states, in the API's order (the status filter offers them). */
+export const JOB_STATUSES = Object.keys(labels) as JobStatusName[];
 
 export function statusLabel(status: string): string {
   return labels[status as JobStatusName] ?? status;
 }
+
+export type Tone = 'neutral' | 'progress' | 'success' | 'danger' | 'warning';
 
 export function statusTone(status: string): Tone {
   switch (status) {

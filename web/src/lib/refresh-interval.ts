@@ -3,6 +3,8 @@
  * (`nextCheckAt`), clamped to 2–30 s, and not at all once nothing is active. TanStack Query pauses the
  * timer while the tab is hidden (refetchIntervalInBackground is false).
  */
+import { isFinished } from './job-status';
+
 export const MIN_REFRESH_MS = 2_000;
 export const MAX_REFRESH_MS = 30_000;
 /** When an active job carries no `nextCheckAt` (an API before that field). */
@@ -13,11 +15,9 @@ export interface Refreshable {
   nextCheckAt?: string | null;
 }
 
-const finished = new Set(['SUCCEEDED', 'FAILED', 'CANCELED', 'EXPIRED']);
-
 /** Milliseconds until the next refresh, or false when every job is finished. */
 export function refreshInterval(jobs: readonly Refreshable[], now = Date.now()): number | false {
-  const active = jobs.filter((job) => !finished.has(job.status));
+  const active = jobs.filter((job) => !isFinished(job.status));
   if (active.length === 0) return false;
   let soonest = Number.POSITIVE_INFINITY;
   for (const job of active) {

@@ -5,9 +5,9 @@
  * Every API shape here is the generated contract (schema.d.ts, `npm run api:types`), never written by
  * hand: a change of the routes breaks the console's build instead of its uploads.
  */
-import type { components, operations } from '../api/schema';
+import type { Schemas } from '../api/client';
+import type { operations } from '../api/schema';
 
-type Schemas = components['schemas'];
 type JsonBody<O extends keyof operations> = operations[O] extends {
   requestBody: { content: { 'application/json': infer B } };
 }
