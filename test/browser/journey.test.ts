@@ -154,7 +154,6 @@ describe.skipIf(!hasChromium || !stackServesConsole)('the console journey', () =
       .poll(() => page.getByRole('heading', { name: 'Results' }).count(), { timeout: 20_000 })
       .toBe(1);
     await expectAccessible(page, 'the finished job');
-    await screenshot(page, 'job-succeeded');
     const firstRow = page.locator('.results-table tbody tr').first();
     const pageSha = (await firstRow.locator('code.hash').textContent())?.trim();
     const [download] = await Promise.all([
@@ -167,6 +166,7 @@ describe.skipIf(!hasChromium || !stackServesConsole)('the console journey', () =
     await expect
       .poll(async () => ((await page.locator('code.secret').textContent()) ?? '').length, { timeout: 10_000 })
       .toBeGreaterThan(5);
+    await screenshot(page, 'job-succeeded', { fullPage: true });
 
     // One job: the double click above created exactly one.
     await nav(page, 'Jobs');
