@@ -228,7 +228,7 @@ export const routes: readonly RouteDefinition[] = [
     path: '/uploads/{uploadId}',
     entry: 'functions/api/uploads/get-upload.ts',
     description: 'One upload, confirmed against S3',
-    access: { table: 'readWrite', inputsBucket: ['read'] },
+    access: { table: 'readWrite', inputsBucket: ['read'], stateMachine: ['start'] },
     summary: 'Get an upload',
     request: { path: uploadIdPath },
     responses: {
@@ -272,7 +272,7 @@ export const routes: readonly RouteDefinition[] = [
     path: '/uploads/{uploadId}/parts',
     entry: 'functions/api/uploads/list-upload-parts.ts',
     description: 'The parts S3 already stores of a pending multipart upload (to resume it)',
-    access: { table: 'readWrite', inputsBucket: ['listParts', 'read'] },
+    access: { table: 'readWrite', inputsBucket: ['listParts', 'read'], stateMachine: ['start'] },
     summary: 'List uploaded parts',
     request: { path: uploadIdPath },
     responses: { 200: { description: 'The stored parts', body: body.storedPartsSchema } },
@@ -286,7 +286,7 @@ export const routes: readonly RouteDefinition[] = [
     description:
       'Assemble the parts of a multipart upload and confirm the object (READY); answers the state of an ' +
       'upload completed already',
-    access: { table: 'readWrite', inputsBucket: ['listParts', 'put', 'read'] },
+    access: { table: 'readWrite', inputsBucket: ['listParts', 'put', 'read'], stateMachine: ['start'] },
     // S3 may take a while to assemble thousands of parts; a retry after a timeout answers the outcome.
     timeoutSeconds: 29,
     summary: 'Complete a multipart upload',

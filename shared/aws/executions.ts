@@ -1,6 +1,6 @@
 /**
  * Starting and stopping workflow executions. An execution's name is the job id (or `<jobId>--<n>` for a
- * continuation), which makes a start idempotent: a retried start finds ExecutionAlreadyExists instead of
+ * continuation, `upload-<uploadId>` for the check of an upload), which makes a start idempotent: a retried start finds ExecutionAlreadyExists instead of
  * starting a second workflow. The state machine's ARN comes from the settings, read here only.
  */
 import {
@@ -37,7 +37,8 @@ export function executionArnFor(name: string, stateMachineArn = settings.stateMa
 /** Starts the named execution, or finds it already started; resolves to its ARN either way. */
 export async function startExecution(
   name: string,
-  input: JobExecutionInput & Record<string, unknown>,
+  /** Ids only (a job's, or an upload's), never a token or password. */
+  input: { owner: string } & Record<string, unknown>,
   deps: ExecutionDeps = executionDeps(),
 ): Promise<string> {
   const { stateMachineArn } = deps;

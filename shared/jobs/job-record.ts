@@ -3,6 +3,7 @@
  * with its inputs, its whole status history, the service's side of it and the fate of every result file.
  * Types only; the repository (job-repository.ts) is the one place that writes them.
  */
+import type { InputChecks } from '#shared/vcf/job-input-rules';
 import type { JobStatus } from './job-status';
 
 export interface JobInput {
@@ -74,6 +75,8 @@ export interface JobRecord {
     checkedAt: string;
   };
   error?: JobError;
+  /** What our check of the inputs found (set when they were found valid). */
+  inputChecks?: InputChecks;
   /**
    * The service's result files as it listed them. The hash is the file's download key at the service, so
    * it stays here and out of the workflow's execution history.

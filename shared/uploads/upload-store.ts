@@ -10,12 +10,32 @@ import { dynamoDocumentClient } from '#shared/aws/clients';
 import { ItemStore, userItemKey } from '#shared/aws/item-store';
 import { tableEnv, userPartition } from '#shared/aws/table';
 import { perRuntime } from '#shared/runtime';
+import type { VcfFacts } from '#shared/vcf/vcf-facts';
+import type { VcfProblem } from '#shared/vcf/vcf-problems';
 import type { Transfer } from './upload-plan';
 
 const UPLOAD_PREFIX = 'UPLOAD#';
 
 /** PENDING until confirmed in S3 (READY) or abandoned by its owner (ABORTED); both are final. */
 export type UploadStatus = 'PENDING' | 'READY' | 'ABORTED';
+
+/**
+ * The check of a READY upload's whole file (upload-check.ts): CHECKING from confirmation until its
+ * outcome, VALID with the file's facts or INVALID with its first problem (both final for that ETag), or
+ * UNCHECKED when the check itself could not run (a job then checks the file on its own).
+ */
+export type UploadCheck =
+  | { status: 'CHECKING'; startedAt: string }
+  | {
+      status: 'VALID';
+      startedAt: string;
+      checkedAt: string;
+      /** The object's ETag as read: a file replaced since is not the one checked. */
+      etag: string;
+      facts: VcfFacts;
+    }
+  | { status: 'INVALID'; startedAt: string; checkedAt: string; etag: string; problem: VcfProblem }
+  | { status: 'UNCHECKED'; startedAt: string; checkedAt: string; reason: string };
 
 export interface UploadRecord {
   uploadId: string;
@@ -41,6 +61,8 @@ export interface UploadRecord {
   uploadUrlExpiresAt: string;
   confirmedAt?: string;
   abortedAt?: string;
+  /** Set with READY: the check of the whole file and, once known, its outcome. */
+  check?: UploadCheck;
   /** Epoch seconds: the table's TTL attribute. */
   expiresAt: number;
 }
@@ -68,11 +90,41 @@ export class UploadStore {
     return this.items.get<UploadRecord>(uploadKey(owner, uploadId));
   }
 
-  /** PENDING → READY once the object is confirmed; false when the upload is no longer PENDING. */
+  /**
+   * PENDING → READY once the object is confirmed, its check CHECKING from then on; false when the upload
+   * is no longer PENDING.
+   */
   async markReady(owner: string, uploadId: string, at: Date): Promise<boolean> {
-    return this.whilePending(owner, uploadId, 'SET #status = :ready, confirmedAt = :at', {
+    const check: UploadCheck = { status: 'CHECKING', startedAt: at.toISOString() };
+    return this.whilePending(owner, uploadId, 'SET #status = :ready, confirmedAt = :at, #check = :check', {
       ':ready': 'READY',
       ':at': at.toISOString(),
+      ':check': check,
+    });
+  }
+
+  /**
+   * Records the outcome of a READY upload's check. An outcome replaces CHECKING, UNCHECKED or one of
+   * another ETag, never an outcome already recorded for the same object (a retried check changes nothing).
+   */
+  async recordCheck(
+    owner: string,
+    uploadId: string,
+    check: Exclude<UploadCheck, { status: 'CHECKING' }>,
+  ): Promise<boolean> {
+    const open = 'attribute_not_exists(#check) OR #check.#checkStatus IN (:checking, :unchecked)';
+    const hasEtag = check.status !== 'UNCHECKED';
+    return this.items.update(uploadKey(owner, uploadId), {
+      UpdateExpression: 'SET #check = :check',
+      ConditionExpression: `attribute_exists(PK) AND #status = :ready AND (${open}${hasEtag ? ' OR #check.etag <> :etag' : ''})`,
+      ExpressionAttributeNames: { '#status': 'status', '#check': 'check', '#checkStatus': 'status' },
+      ExpressionAttributeValues: {
+        ':ready': 'READY',
+        ':check': check,
+        ':checking': 'CHECKING',
+        ':unchecked': 'UNCHECKED',
+        ...(hasEtag ? { ':etag': check.etag } : {}),
+      },
     });
   }
 
@@ -127,7 +179,10 @@ export class UploadStore {
     return this.items.update(uploadKey(owner, uploadId), {
       UpdateExpression: update,
       ConditionExpression: 'attribute_exists(PK) AND #status = :pending',
-      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeNames: {
+        '#status': 'status',
+        ...(update.includes('#check') ? { '#check': 'check' } : {}),
+      },
       ExpressionAttributeValues: { ':pending': 'PENDING', ...values },
     });
   }

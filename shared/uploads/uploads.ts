@@ -20,6 +20,7 @@ import { encodeSubject } from '#shared/credentials/token-vault';
 import { NotFoundError } from '#shared/errors';
 import { settings } from '#shared/settings';
 import { MAX_PARTS_PER_REQUEST } from './s3-limits';
+import { startUploadCheck } from './upload-checks';
 import { planTransfer, type Transfer } from './upload-plan';
 import { type UploadRecord, type UploadStore, uploadStore } from './upload-store';
 
@@ -108,12 +109,15 @@ export interface UploadDeps {
   store: UploadStore;
   s3: S3Client;
   now: () => Date;
+  /** Starts the check of an upload's whole file once it is READY (the workflow's `upload-<id>` execution). */
+  startCheck?: (upload: UploadRecord) => Promise<void>;
 }
 
 export const defaultDeps = (): UploadDeps => ({
   store: uploadStore(),
   s3: s3Client(),
   now: () => new Date(),
+  startCheck: startUploadCheck,
 });
 
 export function inputKey(owner: string, uploadId: string, fileName: string): string {
@@ -252,10 +256,15 @@ export async function confirmUpload(upload: UploadRecord, deps: UploadDeps): Pro
     const now = await deps.store.get(upload.owner, upload.uploadId);
     if (now) return { upload: toUploadView(now), problem: null };
   }
-  return {
-    upload: toUploadView({ ...upload, status: 'READY', confirmedAt: confirmedAt.toISOString() }),
-    problem: null,
+  const ready: UploadRecord = {
+    ...upload,
+    status: 'READY',
+    confirmedAt: confirmedAt.toISOString(),
+    check: { status: 'CHECKING', startedAt: confirmedAt.toISOString() },
   };
+  // Only the request that made it READY starts the check (the execution name makes a repeat harmless).
+  await deps.startCheck?.(ready);
+  return { upload: toUploadView(ready), problem: null };
 }
 
 export async function headObject(

@@ -7,6 +7,7 @@
  * Memory: at most one block of input (plus the chunk it arrived in) and one inflated block at a time.
  */
 import { crc32, inflateRawSync } from 'node:zlib';
+import { notGzipMessage } from './file-kind';
 import { VcfInputError } from './vcf-problems';
 
 /** The empty block bgzip writes last (SAM spec §4.1.2); htslib warns when it is missing. */
@@ -55,14 +56,18 @@ function notBgzip(): VcfInputError {
   );
 }
 
-function notGzip(): VcfInputError {
-  return new VcfInputError('NOT_GZIP', 'The file is not gzip-compressed: compress it with `bgzip file.vcf`.');
+function notGzip(first: Buffer): VcfInputError {
+  return new VcfInputError('NOT_GZIP', notGzipMessage(first));
 }
 
+/**
+ * A damaged block. The upload carried the file's bytes as they are (its length is checked, and its
+ * checksum when the client gave one), so the damage is in the file itself, not in the transfer.
+ */
 function corrupt(offset: number, why: string): VcfInputError {
   return new VcfInputError(
     'BGZF_CORRUPT',
-    `the compressed block at byte ${offset} is corrupt (${why}): upload the file again, or recompress it with bgzip.`,
+    `the compressed block at byte ${offset} is damaged (${why}): the file itself is corrupt (\`bgzip -t file.vcf.gz\` shows it); re-create it from its source, or restore an intact copy.`,
   );
 }
 
@@ -115,7 +120,7 @@ export async function* readBgzfBlocks(
     let at = 0;
     while (buffered - at >= HEADER_LENGTH) {
       if (!isBgzfHeader(bytes, at)) {
-        if (offset === 0) throw isGzip(bytes) ? notBgzip() : notGzip();
+        if (offset === 0) throw isGzip(bytes) ? notBgzip() : notGzip(bytes);
         throw corrupt(offset, 'no BGZF header where a block should start');
       }
       const size = bytes.readUInt16LE(at + 16) + 1;
@@ -138,18 +143,18 @@ export async function* readBgzfBlocks(
 
   if (buffered > 0) {
     const rest = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, buffered);
-    if (offset === 0 && !isGzip(rest)) throw notGzip();
+    if (offset === 0 && !isGzip(rest)) throw notGzip(rest);
     if (offset === 0 && (rest.length < HEADER_LENGTH || !isBgzfHeader(rest, 0))) throw notBgzip();
     throw new VcfInputError(
       'TRUNCATED',
-      `the file ends inside a compressed block (at byte ${offset + buffered}, the block starting at byte ${offset}): the upload is incomplete; upload the file again.`,
+      `the file ends inside a compressed block (at byte ${offset + buffered}, in the block starting at byte ${offset}): the file itself is cut short — the upload stored every byte of it — so it was already incomplete where it was uploaded from (a copy or a compression that did not finish). \`bgzip -t file.vcf.gz\` shows it; re-create the file from its source and upload it again.`,
     );
   }
-  if (offset === 0) throw new VcfInputError('NOT_GZIP', 'The file is empty.');
+  if (offset === 0) throw notGzip(Buffer.alloc(0));
   if (!lastWasEof) {
     throw new VcfInputError(
       'TRUNCATED',
-      `the file ends at byte ${offset} without the BGZF end-of-file block: it was cut short (an incomplete upload, or a writer that did not finish); upload the whole file, or recompress it with bgzip.`,
+      `the file ends at byte ${offset} without the BGZF end-of-file block that bgzip writes last: the file itself is cut short at a block boundary — the upload stored every byte of it — or its writer did not finish. \`bgzip -t file.vcf.gz\` shows it; re-create the file from its source (\`bcftools view -Oz\` or \`bgzip\`) and upload it again.`,
     );
   }
 }

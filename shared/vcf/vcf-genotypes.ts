@@ -5,7 +5,7 @@
  * general parser; other FORMAT sub-fields are skipped with `indexOf(TAB)`. It also counts the samples,
  * which is how a record with fewer or more columns than the header is found.
  */
-import { excerpt, VcfInputError } from './vcf-problems';
+import { excerpt, sampleColumns, VcfInputError } from './vcf-problems';
 
 const TAB = 0x09;
 const COLON = 0x3a;
@@ -73,16 +73,12 @@ export class GenotypeScanner {
       if (c === TAB) {
         if (s === n) {
           const found = n + countTabs(b, q + 1, end) + 1;
-          throw new VcfInputError(
-            'SAMPLE_COUNT_MISMATCH',
-            `${found} samples where the header has ${n}.`,
-            line,
-          );
+          throw new VcfInputError('SAMPLE_COUNT_MISMATCH', sampleColumns(found, n), line);
         }
         q++;
       } else if (c === END) {
         if (s < n) {
-          throw new VcfInputError('SAMPLE_COUNT_MISMATCH', `${s} samples where the header has ${n}.`, line);
+          throw new VcfInputError('SAMPLE_COUNT_MISMATCH', sampleColumns(s, n), line);
         }
       } else {
         throw badGenotype(b, fieldStart, end, s, line);

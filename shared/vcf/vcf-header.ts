@@ -1,10 +1,16 @@
 /**
  * The header rules: `##fileformat=VCF…` first, meta lines, then the `#CHROM` line with the eight fixed
- * columns, FORMAT when there are samples, unique sample ids (the services stop at a duplicate), a sample
- * count within the service's limits and equal to the job's other files. Header lines are few, so they
- * are decoded to strings; records never are (see vcf-record.ts).
+ * columns, FORMAT when there are samples, and unique sample ids (the services stop at a duplicate). It also
+ * keeps what the header says of the build (`##reference`, `##contig` lengths) for genome-builds.ts. Sample
+ * limits and the same samples in every file are job rules (job-input-rules.ts). Header lines are few, so
+ * they are decoded to strings; records never are (see vcf-record.ts). Pure: the console uses it too.
  */
-import { type SampleLimits, VcfInputError } from './vcf-problems';
+import { notVcfMessage } from './file-kind';
+import { parseContigLine } from './genome-builds';
+import { isImputableChromosome, VcfInputError } from './vcf-problems';
+
+/** Enough for the chromosomes of a whole-genome header (1–22, X, Y, MT), named either way. */
+export const MAX_CONTIGS_KEPT = 30;
 
 const FIXED_COLUMNS = ['#CHROM', 'POS', 'ID', 'REF', 'ALT', 'QUAL', 'FILTER', 'INFO'] as const;
 
@@ -13,30 +19,36 @@ export interface HeaderState {
   fileformat: boolean;
   /** Set by the `#CHROM` line: the header is complete. */
   sampleCount: number | null;
+  /** Line of the `#CHROM` line (0 until read). */
+  chromLine: number;
+  /** The `##reference=` value, shortened to 300 characters. */
+  reference: string | null;
+  /** `##contig` lines with a length (the first MAX_CONTIGS_KEPT). */
+  contigs: { name: string; length: number }[];
 }
 
-export interface HeaderRules {
-  sampleLimits: SampleLimits;
-  /** The sample count of the job's files already validated, to require the same in this one. */
-  sameSamplesAs?: { count: number; fileName: string };
-}
+export const emptyHeaderState = (): HeaderState => ({
+  fileformat: false,
+  sampleCount: null,
+  chromLine: 0,
+  reference: null,
+  contigs: [],
+});
 
 /** Checks one line read while the header is not complete yet. */
-export function checkHeaderLine(text: string, line: number, state: HeaderState, rules: HeaderRules): void {
+export function checkHeaderLine(text: string, line: number, state: HeaderState): void {
   if (line === 1 || !state.fileformat) {
-    if (!text.startsWith('##fileformat=VCF')) {
-      throw new VcfInputError(
-        'NOT_VCF',
-        'The file does not start with a VCF header (##fileformat=VCFv4.x).',
-        line,
-      );
-    }
+    if (!text.startsWith('##fileformat=VCF')) throw new VcfInputError('NOT_VCF', notVcfMessage(text), line);
     state.fileformat = true;
     return;
   }
-  if (text.startsWith('##')) return;
+  if (text.startsWith('##')) {
+    keepBuildHints(text, state);
+    return;
+  }
   if (text.startsWith('#CHROM')) {
-    state.sampleCount = checkChromLine(text, line, rules);
+    state.sampleCount = checkChromLine(text, line);
+    state.chromLine = line;
     return;
   }
   if (text.startsWith('#')) {
@@ -49,7 +61,7 @@ export function checkHeaderLine(text: string, line: number, state: HeaderState, 
   throw new VcfInputError('NO_CHROM_LINE', 'The VCF header has no #CHROM line.', line);
 }
 
-function checkChromLine(text: string, line: number, rules: HeaderRules): number {
+function checkChromLine(text: string, line: number): number {
   const columns = text.split('\t');
   for (const [index, name] of FIXED_COLUMNS.entries()) {
     if (columns[index] !== name) {
@@ -78,34 +90,25 @@ function checkChromLine(text: string, line: number, rules: HeaderRules): number 
     if (seen.has(id)) {
       throw new VcfInputError(
         'DUPLICATE_SAMPLE',
-        `two or more samples have the id ${id}: sample ids must be unique.`,
+        `two or more samples have the id ${id}: sample ids must be unique; rename them (\`bcftools reheader -s new-names.txt\`, one name per sample in file order).`,
         line,
       );
     }
     seen.add(id);
   }
-  const { min, max } = rules.sampleLimits;
-  if (samples < min) {
-    throw new VcfInputError(
-      'TOO_FEW_SAMPLES',
-      `The file has ${samples} samples; the services need at least ${min}.`,
-      line,
-    );
-  }
-  if (samples > max) {
-    throw new VcfInputError(
-      'TOO_MANY_SAMPLES',
-      `The file has ${samples} samples; the services accept at most ${max}.`,
-      line,
-    );
-  }
-  const other = rules.sameSamplesAs;
-  if (other && other.count !== samples) {
-    throw new VcfInputError(
-      'SAMPLE_COUNT_DIFFERS',
-      `the file has ${samples} samples where ${other.fileName} has ${other.count}: every file of a job must hold the same samples.`,
-      line,
-    );
-  }
   return samples;
 }
+
+function keepBuildHints(text: string, state: HeaderState): void {
+  if (text.startsWith('##reference=') && state.reference === null) {
+    state.reference = text.slice('##reference='.length, '##reference='.length + 300);
+    return;
+  }
+  const contig = parseContigLine(text);
+  // Only the chromosomes' own lengths tell a build; alt, random and decoy contigs are many and say nothing.
+  if (contig && isBuildContig(contig.name) && state.contigs.length < MAX_CONTIGS_KEPT) {
+    state.contigs.push({ name: contig.name.slice(0, 256), length: contig.length });
+  }
+}
+
+const isBuildContig = (name: string) => isImputableChromosome(name) || name === 'Y' || name === 'chrY';

@@ -5,7 +5,9 @@
  * rules only after a job took a slot; the messages follow theirs and say how to fix the file.
  */
 
-export type GenomeBuild = 'hg19' | 'hg38';
+import type { BuildProblemCode, GenomeBuild } from './genome-builds';
+
+export type { GenomeBuild } from './genome-builds';
 
 export type VcfProblemCode =
   | 'NOT_GZIP'
@@ -25,10 +27,12 @@ export type VcfProblemCode =
   | 'SAMPLE_COUNT_MISMATCH'
   | 'BAD_POSITION'
   | 'UNSORTED'
-  | 'CHROMOSOME_NAMING'
+  | BuildProblemCode
+  | 'BUILDS_MIXED'
   | 'INVALID_CHROMOSOME'
   | 'MIXED_CHROMOSOMES'
   | 'CHROMOSOME_IN_TWO_FILES'
+  | 'DUPLICATE_FILE'
   | 'NO_GENOTYPES'
   | 'BAD_GENOTYPE'
   | 'PHASING';
@@ -75,32 +79,30 @@ export interface VcfRules {
 /** Chromosomes the services impute (imputationserver's list), compared without a `chr` prefix. */
 const VALID_CHROMOSOMES = new Set([...Array.from({ length: 23 }, (_, i) => String(i + 1)), 'X', 'MT']);
 
-/** Every check on a chromosome name on its own: the build's naming, then the services' list. */
-export function chromosomeNameProblem(
+export const isImputableChromosome = (name: string): boolean =>
+  VALID_CHROMOSOMES.has(name.startsWith('chr') ? name.slice(3) : name);
+
+/**
+ * A chromosome the services do not impute, whatever the build: the build's naming is a job rule
+ * (genome-builds.ts), judged with the build's evidence once the whole file is read.
+ */
+export function invalidChromosomeProblem(
   name: string,
-  build: GenomeBuild,
-): { code: 'CHROMOSOME_NAMING' | 'INVALID_CHROMOSOME'; message: string } | null {
-  const prefixed = name.startsWith('chr');
-  if (build === 'hg38' && !prefixed) {
-    return {
-      code: 'CHROMOSOME_NAMING',
-      message: `Build hg38 needs chromosome names with the "chr" prefix (chr20); the file uses ${name}.`,
-    };
-  }
-  if (build === 'hg19' && prefixed) {
-    return {
-      code: 'CHROMOSOME_NAMING',
-      message: `Build hg19 needs chromosome names without the "chr" prefix (20); the file uses ${name}.`,
-    };
-  }
-  if (!VALID_CHROMOSOMES.has(prefixed ? name.slice(3) : name)) {
-    const valid = build === 'hg38' ? 'chr1…chr22, chrX, chrMT' : '1…22, X, MT';
-    return {
-      code: 'INVALID_CHROMOSOME',
-      message: `chromosome ${excerpt(name)} is not one the services impute (${valid}).`,
-    };
-  }
-  return null;
+): { code: 'INVALID_CHROMOSOME'; message: string } | null {
+  if (isImputableChromosome(name)) return null;
+  return {
+    code: 'INVALID_CHROMOSOME',
+    message: `chromosome ${excerpt(name)} is not one the services impute (1…22, X, MT; chr1…chr22, chrX, chrMT for GRCh38/hg38).`,
+  };
+}
+
+/** A record whose sample columns are not those of the #CHROM line. */
+export function sampleColumns(found: number, expected: number): string {
+  const cause =
+    found < expected
+      ? 'a line cut short, or columns joined by spaces instead of tabs'
+      : 'a record with extra columns, or a #CHROM line that lacks sample names';
+  return `${found} sample column${found === 1 ? '' : 's'} where the #CHROM line names ${expected} samples: every record needs one column per sample (${cause}); re-create the file from its source.`;
 }
 
 /** Shortens a piece of the file for a message (a field can be megabytes of garbage). */

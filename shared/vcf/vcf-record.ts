@@ -4,10 +4,11 @@
  * `indexOf(TAB)`, CHROM is compared byte-wise with the current chromosome (a string is made only when it
  * changes), POS is parsed in place, and of each sample only the GT sub-field is read (then `indexOf` skips
  * to the next tab; vcf-genotypes.ts). Checks here: the fixed columns, a positive POS not lower than the
- * one before, REF and ALT present and different, the chromosome hook, and the services' phasing rules.
+ * one before, REF and ALT present and different, the chromosome hook, and the services' rule that a phased file is phased throughout (the first unphased
+ * genotype is noted for a job without phasing).
  */
 import { countTabs, GenotypeScanner } from './vcf-genotypes';
-import { excerpt, VcfInputError } from './vcf-problems';
+import { excerpt, sampleColumns, VcfInputError } from './vcf-problems';
 
 const TAB = 0x09;
 const DOT = 0x2e;
@@ -22,6 +23,10 @@ export interface RecordState {
   records: number;
   /** The first record is phased with nothing missing: the services then want every record phased. */
   phaseLocked: boolean;
+  /** Line of the first record (0 before it). */
+  firstRecordLine: number;
+  /** The first unphased genotype: a job that asks for no phasing cannot impute the file. */
+  firstUnphased: { line: number; sample: number } | null;
 }
 
 /** Called for the first record and whenever CHROM differs from the record before; throws to reject. */
@@ -36,8 +41,6 @@ export class RecordScanner {
     private readonly sampleCount: number,
     readonly state: RecordState,
     private readonly onChromosome: ChromosomeHook,
-    /** The job asked for no phasing: unphased genotypes cannot be imputed then. */
-    private readonly rejectUnphased = false,
   ) {
     this.chromosomeBytes = state.chromosome === null ? null : Buffer.from(state.chromosome, 'latin1');
     this.genotypes = new GenotypeScanner(sampleCount);
@@ -57,7 +60,7 @@ export class RecordScanner {
       const t = b.indexOf(TAB, p);
       if (t === -1 || t >= end) {
         if (c === 8) {
-          throw new VcfInputError('SAMPLE_COUNT_MISMATCH', `0 samples where the header has ${n}.`, line);
+          throw new VcfInputError('SAMPLE_COUNT_MISMATCH', sampleColumns(0, n), line);
         }
         const columns = countTabs(b, start, end) + 1;
         throw new VcfInputError(
@@ -75,7 +78,7 @@ export class RecordScanner {
     if (position < this.state.lastPosition) {
       throw new VcfInputError(
         'UNSORTED',
-        `position ${position} after ${this.state.lastPosition}: the file is not sorted; sort it with \`bcftools sort\`.`,
+        `position ${position} after ${this.state.lastPosition}: the file is not sorted by position; sort it with \`bcftools sort -Oz -o sorted.vcf.gz\` and upload the sorted file.`,
         line,
       );
     }
@@ -86,6 +89,7 @@ export class RecordScanner {
       this.checkPhasing(genotypes.firstUnphased, genotypes.missing, line);
     }
     this.state.lastPosition = position;
+    if (this.state.records === 0) this.state.firstRecordLine = line;
     this.state.records += 1;
   }
 
@@ -111,12 +115,8 @@ export class RecordScanner {
   }
 
   private checkPhasing(firstUnphased: number, missing: boolean, line: number): void {
-    if (firstUnphased > 0 && this.rejectUnphased) {
-      throw new VcfInputError(
-        'PHASING',
-        `sample ${firstUnphased} has an unphased genotype ("/") and the job asks for no phasing: choose a phasing algorithm (eagle or beagle), or upload phased data.`,
-        line,
-      );
+    if (firstUnphased > 0 && this.state.firstUnphased === null) {
+      this.state.firstUnphased = { line, sample: firstUnphased };
     }
     if (this.state.records === 0) {
       this.state.phaseLocked = firstUnphased === 0 && !missing;

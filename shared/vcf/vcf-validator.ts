@@ -1,18 +1,21 @@
 /**
  * Validates one whole bgzipped VCF as a stream: BGZF framing (bgzf-reader), lines (line-reader), the
- * header (vcf-header) and every record (vcf-record), plus the rules that span a job — one chromosome per
- * file, no chromosome in two files, the same sample count in every file. It stops at the first problem,
+ * header (vcf-header) and every record (vcf-record), one chromosome per file — everything that holds
+ * whatever the job — and returns the file's facts (vcf-facts.ts), from which a job's own rules are
+ * judged without reading it again (job-input-rules.ts; `rules` applies them here too). It stops at the first problem,
  * with its line number, and can pause at a line boundary when asked (a Lambda's time is running out),
  * returning a small cursor from which a later call resumes with a range read starting at the cursor's
  * block. Memory stays flat: one compressed block, one inflated block, at most one joined line.
  */
 import * as z from 'zod/mini';
 import { type BgzfReadStats, readBgzfBlocks } from './bgzf-reader';
+import { fileRuleProblems } from './job-input-rules';
 import { DEFAULT_MAX_LINE_BYTES, LineReader } from './line-reader';
-import { checkHeaderLine, type HeaderState } from './vcf-header';
+import type { VcfFacts } from './vcf-facts';
+import { checkHeaderLine, emptyHeaderState, type HeaderState, MAX_CONTIGS_KEPT } from './vcf-header';
 import {
-  chromosomeNameProblem,
   excerpt,
+  invalidChromosomeProblem,
   VcfInputError,
   type VcfProblem,
   type VcfRules,
@@ -37,6 +40,16 @@ export const fileCursorSchema = z.object({
   lastPosition: count(),
   records: count(),
   phaseLocked: z.boolean(),
+  chromLine: z._default(count(), 0),
+  firstRecordLine: z._default(count(), 0),
+  reference: z._default(z.nullable(z.string().check(z.maxLength(300))), null),
+  contigs: z._default(
+    z
+      .array(z.object({ name: z.string().check(z.maxLength(256)), length: count() }))
+      .check(z.maxLength(MAX_CONTIGS_KEPT)),
+    [],
+  ),
+  firstUnphased: z._default(z.nullable(z.object({ line: count(), sample: count() })), null),
 });
 export type FileCursor = z.infer<typeof fileCursorSchema>;
 
@@ -54,7 +67,7 @@ export interface ValidationStats extends BgzfReadStats {
 }
 
 export type FileVerdict = { summary: FileSummary; stats: ValidationStats } & (
-  | { status: 'valid' }
+  | { status: 'valid'; facts: VcfFacts }
   | { status: 'invalid'; problem: VcfProblem }
   /** `interrupted`: the source failed (a dropped connection) and the cursor is the last line start read. */
   | { status: 'paused'; cursor: FileCursor; interrupted?: string }
@@ -74,11 +87,8 @@ async function* guarded(source: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8
 }
 
 export interface ValidateVcfOptions {
-  rules: VcfRules;
-  /** Chromosomes of the job's other files, each with the name of the file it is in. */
-  otherFiles?: ReadonlyMap<string, string>;
-  /** The sample count this file must have (the job's first file). */
-  sameSamplesAs?: { count: number; fileName: string };
+  /** A job's rules to judge the file by too (sample limits, build, phasing); none: the file alone. */
+  rules?: VcfRules;
   /** Continue from a paused call; `source` must then start at `resume.block`. */
   resume?: FileCursor;
   /** Asked at line boundaries once this call has read a whole block; true pauses the validation. */
@@ -91,15 +101,22 @@ export async function validateVcf(
   options: ValidateVcfOptions,
 ): Promise<FileVerdict> {
   const { rules, resume } = options;
-  const header: HeaderState = {
-    fileformat: resume?.fileformat ?? false,
-    sampleCount: resume?.sampleCount ?? null,
-  };
+  const header: HeaderState = resume
+    ? {
+        fileformat: resume.fileformat,
+        sampleCount: resume.sampleCount,
+        chromLine: resume.chromLine,
+        reference: resume.reference,
+        contigs: [...resume.contigs],
+      }
+    : emptyHeaderState();
   const state: RecordState = {
     chromosome: resume?.chromosome ?? null,
     lastPosition: resume?.lastPosition ?? 0,
     records: resume?.records ?? 0,
     phaseLocked: resume?.phaseLocked ?? false,
+    firstRecordLine: resume?.firstRecordLine ?? 0,
+    firstUnphased: resume?.firstUnphased ?? null,
   };
   const chromosomes = state.chromosome === null ? [] : [state.chromosome];
   const stats: ValidationStats = {
@@ -117,27 +134,17 @@ export async function validateVcf(
         line,
       );
     }
-    const naming = chromosomeNameProblem(name, rules.build);
-    if (naming) throw new VcfInputError(naming.code, naming.message, line);
-    const elsewhere = options.otherFiles?.get(name);
-    if (elsewhere !== undefined) {
-      throw new VcfInputError(
-        'CHROMOSOME_IN_TWO_FILES',
-        `chromosome ${name} is also in ${elsewhere}: the services need all of a chromosome in one file; join them with \`bcftools concat\`.`,
-        line,
-      );
-    }
+    const invalid = invalidChromosomeProblem(name);
+    if (invalid) throw new VcfInputError(invalid.code, invalid.message, line);
     chromosomes.push(name);
   };
-  const newScanner = (samples: number) =>
-    new RecordScanner(samples, state, onChromosome, rules.phasing === 'no_phasing');
+  const newScanner = (samples: number) => new RecordScanner(samples, state, onChromosome);
   let scanner = header.sampleCount === null ? null : newScanner(header.sampleCount);
-  const headerRules = { sampleLimits: rules.sampleLimits, sameSamplesAs: options.sameSamplesAs };
 
   const reader = new LineReader(
     (buffer, start, end, line) => {
       if (scanner) return scanner.scan(buffer, start, end, line);
-      checkHeaderLine(buffer.toString('utf8', start, end), line, header, headerRules);
+      checkHeaderLine(buffer.toString('utf8', start, end), line, header);
       if (header.sampleCount !== null) scanner = newScanner(header.sampleCount);
     },
     options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES,
@@ -150,7 +157,9 @@ export async function validateVcf(
     records: state.records,
     lines: reader.lines,
   });
-  const done = (outcome: { status: 'valid' } | { status: 'invalid'; problem: VcfProblem }): FileVerdict => {
+  const done = (
+    outcome: { status: 'valid'; facts: VcfFacts } | { status: 'invalid'; problem: VcfProblem },
+  ): FileVerdict => {
     stats.peakLineBytes = reader.peakJoinedBytes;
     return { ...outcome, summary: summary(), stats };
   };
@@ -165,6 +174,9 @@ export async function validateVcf(
     line: reader.lines,
     fileformat: header.fileformat,
     sampleCount: header.sampleCount,
+    chromLine: header.chromLine,
+    reference: header.reference,
+    contigs: header.contigs,
     ...state,
   });
   try {
@@ -202,7 +214,10 @@ export async function validateVcf(
       status: 'invalid',
       problem: header.fileformat
         ? { code: 'NO_CHROM_LINE', message: 'The VCF header has no #CHROM line.' }
-        : { code: 'NOT_VCF', message: 'The file does not start with a VCF header (##fileformat=VCFv4.x).' },
+        : {
+            code: 'NOT_VCF',
+            message: 'The file is bgzip-compressed but holds no lines at all: re-create it from its source.',
+          },
     });
   }
   if (state.records === 0) {
@@ -211,7 +226,20 @@ export async function validateVcf(
       problem: { code: 'NO_RECORDS', message: 'The file has a header but no variant records.' },
     });
   }
-  return done({ status: 'valid' });
+  const facts: VcfFacts = {
+    samples: header.sampleCount,
+    chromosome: state.chromosome!,
+    records: state.records,
+    lines: reader.lines,
+    chromLine: header.chromLine,
+    firstRecordLine: state.firstRecordLine,
+    lastPosition: state.lastPosition,
+    reference: header.reference,
+    contigs: header.contigs,
+    firstUnphased: state.firstUnphased,
+  };
+  const broken = rules ? fileRuleProblems(facts, rules)[0] : undefined;
+  return done(broken ? { status: 'invalid', problem: broken } : { status: 'valid', facts });
 }
 
 function toProblem(error: VcfInputError, header: HeaderState, lines: number): VcfProblem {
@@ -219,7 +247,8 @@ function toProblem(error: VcfInputError, header: HeaderState, lines: number): Vc
     // Megabytes without a newline before any header: binary data compressed with bgzip, not a VCF.
     return {
       code: 'NOT_VCF',
-      message: 'The file does not start with a VCF header (##fileformat=VCFv4.x).',
+      message:
+        'The file does not start with a VCF header (##fileformat=VCFv4.x): it holds megabytes without a line break, binary data compressed with bgzip — is it a VCF?',
       line: 1,
     };
   }

@@ -26,6 +26,17 @@ export interface WorkflowTaskDefinition {
 
 export const workflowTasks: readonly WorkflowTaskDefinition[] = [
   {
+    id: 'checkUpload',
+    substitution: 'CheckUploadFunctionArn',
+    // The `upload-<id>` executions: the check of an upload's file when it completes, and its failure.
+    states: ['CheckUpload', 'RecordUploadCheckFailure'],
+    entry: 'functions/workflow/check-upload.ts',
+    // Reads a whole input like ValidateInput, continuing in the next invocation from a cursor.
+    timeoutSeconds: 900,
+    memoryMb: 1769,
+    access: { table: 'readWrite', inputsBucket: ['read'] },
+  },
+  {
     id: 'validateInput',
     substitution: 'ValidateInputFunctionArn',
     states: ['ValidateInput'],

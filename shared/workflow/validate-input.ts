@@ -1,12 +1,15 @@
 /**
- * Workflow step 1: validate every input file whole, streamed from S3, before it costs a slot at the
- * service (which would reject an unsorted or mixed-chromosome file minutes to hours later). Each file is
- * read to its end or to its first problem; the job fails with one message per invalid file, naming the
- * line. Files of tens of GB outlast a Lambda, so the task works within a time budget and hands back a
- * small checkpoint (`CONTINUE`): the state machine calls it again and it resumes with a range GET from
- * the BGZF block where it stopped.
+ * Workflow step 1: every input file valid, and all of them fit for this job, before a slot at the service
+ * is spent (the service would reject an unsorted or mixed-chromosome file minutes to hours later). A file
+ * is normally checked once, when its upload completed (upload-check.ts): its recorded facts are reused
+ * here when the stored object is still the one checked, and a job whose files are still being checked
+ * waits for them (`WAIT`). A file that was not checked (the check could not run, or the object changed)
+ * is read here, whole and streamed, within a time budget, pausing with a small checkpoint (`CONTINUE`)
+ * from which the next invocation resumes with a range GET. The job's own rules (sample limits, build,
+ * phasing, the files together) are then judged from the facts alone (job-input-rules.ts); the job fails
+ * with one line per problem, each naming its file, its line and the fix for its cause.
  */
-import { GetObjectCommand, type GetObjectCommandOutput } from '@aws-sdk/client-s3';
+import { HeadObjectCommand } from '@aws-sdk/client-s3';
 import * as z from 'zod/mini';
 import { s3Client } from '#shared/aws/clients';
 import { findService } from '#shared/catalog/service-catalog';
@@ -15,22 +18,32 @@ import { JobStatus } from '#shared/jobs/job-status';
 import { logger } from '#shared/logger';
 import { recordMetric } from '#shared/metrics';
 import { settings } from '#shared/settings';
+import { uploadStore } from '#shared/uploads/upload-store';
 import { uploadsEnv } from '#shared/uploads/uploads';
+import {
+  describeInputProblem,
+  type JobInputFile,
+  jobInputProblems,
+  summarizeChecks,
+} from '#shared/vcf/job-input-rules';
+import { vcfFactsSchema } from '#shared/vcf/vcf-facts';
 import { formatProblem, SAMPLE_LIMITS, type VcfRules } from '#shared/vcf/vcf-problems';
-import { type FileCursor, fileCursorSchema, validateVcf } from '#shared/vcf/vcf-validator';
+import { type FileCursor, fileCursorSchema } from '#shared/vcf/vcf-validator';
+import { checkStoredFile } from './file-check';
 import { type JobRef, loadJob } from './job-context';
-import { TransientError } from './task-errors';
 
 /** A whole number from 0 up. */
 const count = () => z.int().check(z.nonnegative());
 
 const fileDoneSchema = z.object({
-  chromosomes: z.array(z.string().check(z.maxLength(256))).check(z.maxLength(8)),
-  samples: z.nullable(count()),
-  records: count(),
-  /** `<file name>: line N: why`, when the file is invalid. */
+  /** What the file's check found, when it is valid on its own. */
+  facts: z.optional(vcfFactsSchema),
+  /** `<file name>: line N: why`, when it is not. */
   problem: z.optional(z.string().check(z.maxLength(2000))),
+  /** The ETag of the object checked. */
+  etag: z.optional(z.string().check(z.maxLength(200))),
 });
+type FileDone = z.infer<typeof fileDoneSchema>;
 
 export const validationCheckpointSchema = z.object({
   /** Index in the job's inputs of the file to validate next. */
@@ -43,6 +56,8 @@ export const validationCheckpointSchema = z.object({
   done: z.array(fileDoneSchema).check(z.maxLength(100)),
   /** Invocations so far, for the logs. */
   invocations: count(),
+  /** Waits so far for uploads still being checked (each wait is longer, up to a minute). */
+  waits: z._default(count(), 0),
 });
 export type ValidationCheckpoint = z.infer<typeof validationCheckpointSchema>;
 
@@ -50,7 +65,9 @@ export type ValidationResult =
   /** `invocations`: how many task invocations the validation took (more than one for large inputs). */
   | { outcome: 'VALID' | 'INVALID'; invocations?: number }
   | { outcome: 'STOPPED' }
-  | { outcome: 'CONTINUE'; checkpoint: ValidationCheckpoint };
+  | { outcome: 'CONTINUE'; checkpoint: ValidationCheckpoint }
+  /** An upload of the job is still being checked: ask again after `waitSeconds`. */
+  | { outcome: 'WAIT'; checkpoint: ValidationCheckpoint; waitSeconds: number };
 
 /** What the previous invocation returned (the state machine passes it back). */
 export const previousValidationSchema = z.object({
@@ -89,10 +106,11 @@ export async function validateJobInput(
     return { outcome: job.status === JobStatus.SUBMITTING ? 'VALID' : 'STOPPED' };
   }
 
-  const resumed = previous?.outcome === 'CONTINUE' ? previous.checkpoint : undefined;
+  const resumed =
+    previous?.outcome === 'CONTINUE' || previous?.outcome === 'WAIT' ? previous.checkpoint : undefined;
   const checkpoint: ValidationCheckpoint = resumed
     ? { ...resumed, invocations: resumed.invocations + 1 }
-    : { file: 0, done: [], invocations: 1 };
+    : { file: 0, done: [], invocations: 1, waits: 0 };
   const service = findService(job.serviceId);
   const rules: VcfRules = {
     build: job.build,
@@ -107,7 +125,13 @@ export async function validateJobInput(
     // Every invocation validates something, so a tiny budget slows the job down but never stalls it.
     if (progressed && shouldPause()) return pause(checkpoint, started, job);
     const input = job.inputs[checkpoint.file]!;
-    const step = await validateFile(job, input, checkpoint, rules, shouldPause);
+    const recorded = checkpoint.cursor ? undefined : await recordedCheck(job.owner, input);
+    if (recorded === 'CHECKING') {
+      const waitSeconds = Math.min(5 * 2 ** checkpoint.waits, 60);
+      checkpoint.waits += 1;
+      return { outcome: 'WAIT', checkpoint, waitSeconds };
+    }
+    const step = recorded ?? (await validateFile(job, input, checkpoint, shouldPause));
     progressed = true;
     if (step.paused) {
       checkpoint.cursor = step.paused.cursor;
@@ -120,22 +144,31 @@ export async function validateJobInput(
     checkpoint.etag = undefined;
   }
 
-  const problems = checkpoint.done.flatMap((file) => (file.problem ? [file.problem] : []));
+  const files: JobInputFile[] = [];
+  const problems: string[] = [];
+  checkpoint.done.forEach((file, index) => {
+    const input = job.inputs[index]!;
+    if (file.problem) problems.push(file.problem);
+    if (file.facts)
+      files.push({ fileName: input.fileName, facts: file.facts, size: input.size, etag: file.etag });
+  });
+  problems.push(...jobInputProblems(files, rules).map(describeInputProblem));
   if (problems.length > 0) {
     await jobs.transition(ref.owner, ref.jobId, JobStatus.FAILED, {
       from: [JobStatus.VALIDATING],
       detail: 'input validation failed',
-      set: { error: { code: 'INPUT_INVALID', message: problems.join('\n') } },
+      set: { error: { code: 'INPUT_INVALID', message: problems.join('\n').slice(0, 8000) } },
     });
     recordMetric('ValidationFailures', job.serviceId);
     recordMetric('JobsFailed', job.serviceId);
     return { outcome: 'INVALID', invocations: checkpoint.invocations };
   }
-  const chromosomes = checkpoint.done.flatMap((file) => file.chromosomes);
-  const records = checkpoint.done.reduce((sum, file) => sum + file.records, 0);
+  const facts = files.map((file) => file.facts);
+  const inputChecks = summarizeChecks(facts);
   await jobs.transition(ref.owner, ref.jobId, JobStatus.SUBMITTING, {
     from: [JobStatus.VALIDATING],
-    detail: `${job.inputs.length} input file(s) valid: ${checkpoint.done[0]?.samples} samples, chromosome(s) ${chromosomes.join(', ')}, ${records} variants`,
+    detail: `${job.inputs.length} input file(s) valid: ${inputChecks.samples} samples, chromosome(s) ${inputChecks.chromosomes.join(', ')}, ${inputChecks.variants} variants${inputChecks.build ? `, ${inputChecks.build} by the files' own evidence` : ''}`,
+    set: { inputChecks },
   });
   return { outcome: 'VALID', invocations: checkpoint.invocations };
 }
@@ -152,82 +185,68 @@ function pause(checkpoint: ValidationCheckpoint, started: number, job: JobRecord
   return { outcome: 'CONTINUE', checkpoint };
 }
 
-type FileStep =
-  | { done: z.infer<typeof fileDoneSchema>; paused?: undefined }
-  | { paused: { cursor: FileCursor; etag?: string } };
+type FileStep = { done: FileDone; paused?: undefined } | { paused: { cursor: FileCursor; etag?: string } };
+
+/** A check of the upload that settled the file is kept only when the object is still the one it read. */
+const STALE_CHECK_MS = 24 * 3600_000;
+
+/**
+ * The outcome of the upload's own check, when it holds for the object as stored now; `CHECKING` while it
+ * runs; undefined when the file must be read here (never checked, check failed, object replaced).
+ */
+async function recordedCheck(owner: string, input: JobInput): Promise<FileStep | 'CHECKING' | undefined> {
+  const check = (await uploadStore().get(owner, input.uploadId))?.check;
+  if (!check || check.status === 'UNCHECKED') return undefined;
+  if (check.status === 'CHECKING') {
+    // A check that never recorded an outcome (its execution was lost) is not waited for forever.
+    return Date.now() - Date.parse(check.startedAt) < STALE_CHECK_MS ? 'CHECKING' : undefined;
+  }
+  const etag = await currentEtag(input);
+  if (etag !== check.etag) return undefined;
+  if (check.status === 'VALID') return { done: { facts: check.facts, etag } };
+  return { done: { problem: `${input.fileName}: ${formatProblem(check.problem)}`.slice(0, 2000), etag } };
+}
+
+async function currentEtag(input: JobInput): Promise<string | undefined> {
+  try {
+    const head = await s3Client().send(
+      new HeadObjectCommand({ Bucket: uploadsEnv().INPUTS_BUCKET, Key: input.key }),
+    );
+    return head.ETag;
+  } catch (error) {
+    const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+    if (status === 404) return undefined;
+    throw error;
+  }
+}
 
 async function validateFile(
   job: JobRecord,
   input: JobInput,
   checkpoint: ValidationCheckpoint,
-  rules: VcfRules,
   shouldPause: () => boolean,
 ): Promise<FileStep> {
-  const failed = (message: string): FileStep => ({
-    done: { chromosomes: [], samples: null, records: 0, problem: `${input.fileName}: ${message}` },
-  });
-  const cursor = checkpoint.cursor;
-  let object: GetObjectCommandOutput;
-  try {
-    object = await s3Client().send(
-      new GetObjectCommand({
-        Bucket: uploadsEnv().INPUTS_BUCKET,
-        Key: input.key,
-        // Resume at the block where the next line starts, and only if the file is the one begun.
-        ...(cursor ? { Range: `bytes=${cursor.block}-` } : {}),
-        ...(cursor && checkpoint.etag ? { IfMatch: checkpoint.etag } : {}),
-      }),
-    );
-  } catch (error) {
-    const name = (error as { name?: string }).name;
-    const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
-    if (name === 'NoSuchKey' || status === 404) return failed('the uploaded file is gone (uploads expire)');
-    if (name === 'PreconditionFailed' || status === 412 || status === 416) {
-      return failed(
-        'the file was replaced while it was being validated: upload it again and create a new job',
-      );
-    }
-    // Throttling, 5xx after the SDK's own retries: the state machine retries this invocation.
-    throw new TransientError(`reading ${input.fileName} failed: ${(error as Error).message}`);
-  }
-  if (!object.Body) return failed('the uploaded file is gone (uploads expire)');
-
-  const otherFiles = new Map<string, string>();
-  checkpoint.done.forEach((file, index) => {
-    for (const chromosome of file.chromosomes) otherFiles.set(chromosome, job.inputs[index]!.fileName);
-  });
-  const reference = checkpoint.done.findIndex((file) => file.samples !== null);
-  const verdict = await validateVcf(object.Body as AsyncIterable<Uint8Array>, {
-    rules,
-    otherFiles,
-    sameSamplesAs:
-      reference === -1
-        ? undefined
-        : { count: checkpoint.done[reference]!.samples!, fileName: job.inputs[reference]!.fileName },
-    resume: cursor,
+  const step = await checkStoredFile(
+    { bucket: uploadsEnv().INPUTS_BUCKET, key: input.key, fileName: input.fileName },
+    { cursor: checkpoint.cursor, etag: checkpoint.etag },
     shouldPause,
-  }).catch((error: unknown) => {
-    // The stream broke before a whole block was read: retry the invocation (from the same checkpoint).
-    if ((error as Error).name === 'SourceInterrupted') {
-      throw new TransientError(`reading ${input.fileName} failed: ${(error as Error).message}`);
-    }
-    throw error;
-  });
-  if (verdict.status === 'paused') {
-    // A stream that broke later is resumed from the last line start read, by the next invocation.
-    if (verdict.interrupted)
-      logger.warn('input stream interrupted', { file: input.fileName, error: verdict.interrupted });
-    return { paused: { cursor: verdict.cursor, etag: checkpoint.etag ?? object.ETag } };
-  }
-  const { chromosomes, sampleCount, records } = verdict.summary;
+  );
+  if (step.kind === 'paused') return { paused: { cursor: step.cursor, etag: step.etag } };
+  if (step.kind === 'unreadable') return { done: { problem: `${input.fileName}: ${step.reason}` } };
+  // Read here because the upload's own check did not settle it: record the outcome for the next job.
+  const now = new Date().toISOString();
+  const checked = { startedAt: now, checkedAt: now };
+  await uploadStore()
+    .recordCheck(
+      job.owner,
+      input.uploadId,
+      step.kind === 'valid'
+        ? { status: 'VALID', ...checked, etag: step.etag, facts: step.facts }
+        : { status: 'INVALID', ...checked, etag: step.etag, problem: step.problem },
+    )
+    .catch((error: unknown) => logger.warn('upload check not recorded', { error: String(error) }));
+  if (step.kind === 'valid') return { done: { facts: step.facts, etag: step.etag } };
   return {
-    done: {
-      chromosomes: chromosomes.slice(0, 8),
-      samples: sampleCount,
-      records,
-      ...(verdict.status === 'invalid'
-        ? { problem: `${input.fileName}: ${formatProblem(verdict.problem)}`.slice(0, 2000) }
-        : {}),
-    },
+    done: { problem: `${input.fileName}: ${formatProblem(step.problem)}`.slice(0, 2000), etag: step.etag },
   };
 }

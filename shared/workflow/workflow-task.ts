@@ -41,7 +41,7 @@ async function recordedFailure(ref: { jobId: string; owner: string }, error: unk
  * The state input as the schema reads it. A mismatch (a bug in the ASL or a task's output) is thrown as
  * `ZodError`, the name classic zod's `parse` gave it, which Step Functions and RecordFailure report.
  */
-function parseInput<S extends core.$ZodType>(schema: S, event: unknown): output<S> {
+export function parseInput<S extends core.$ZodType>(schema: S, event: unknown): output<S> {
   const parsed = safeParse(schema, event);
   if (parsed.success) return parsed.data;
   const error = parsed.error;

@@ -90,11 +90,16 @@ export interface VcfSpec {
   startPosition?: number;
   /** Unphased genotypes (`0/1`) instead of phased ones (`0|1`). */
   unphased?: boolean;
+  /** The length given in the chromosome's `##contig` line (none by default). */
+  contigLength?: number;
+  /** Meta lines after `##fileformat`, e.g. `##reference=file:///ref/GRCh38.fa`. */
+  meta?: string[];
   fault?: VcfFault;
 }
 
-/** fileformat, contig(s), FORMAT, #CHROM. */
-const headerLines = (spec: VcfSpec) => (spec.fault?.kind === 'secondChromosome' ? 5 : 4);
+/** fileformat, meta lines, contig(s), FORMAT, #CHROM. */
+const headerLines = (spec: VcfSpec) =>
+  (spec.fault?.kind === 'secondChromosome' ? 5 : 4) + (spec.meta?.length ?? 0);
 
 /** The 1-based line of record `index` (0-based) in `vcfText(spec)`. */
 export function recordLine(spec: VcfSpec, index: number): number {
@@ -122,7 +127,10 @@ export function vcfText(spec: VcfSpec = {}): string {
   const second = fault?.kind === 'secondChromosome' ? (fault.chromosome ?? nextChromosome(chromosome)) : null;
   const lines = [
     '##fileformat=VCFv4.2',
-    `##contig=<ID=${chromosome}>`,
+    ...(spec.meta ?? []),
+    spec.contigLength === undefined
+      ? `##contig=<ID=${chromosome}>`
+      : `##contig=<ID=${chromosome},length=${spec.contigLength}>`,
     ...(second ? [`##contig=<ID=${second}>`] : []),
     '##FORMAT=<ID=GT,Number=1,Type=String,Description="Genotype">',
     ['#CHROM', 'POS', 'ID', 'REF', 'ALT', 'QUAL', 'FILTER', 'INFO', 'FORMAT']

@@ -147,13 +147,13 @@ describe('the imputation workflow (real ASL, real handlers, emulators, simulator
     [
       'a file that is not gzip',
       { raw: Buffer.from('##fileformat=VCFv4.2\n#CHROM\tPOS\n') },
-      /not gzip-compressed/,
+      /an uncompressed VCF with a \.vcf\.gz name/,
     ],
-    ['5 samples', { vcf: { samples: 5 } }, /5 samples; the services need at least 20/],
+    ['5 samples', { vcf: { samples: 5 } }, /5 samples; the service needs at least 20 in each file/],
     [
-      'chr20 with hg19',
-      { vcf: { samples: 30, chromosome: 'chr20' }, build: 'hg19' as const },
-      /without the "chr" prefix/,
+      'GRCh38 data (chr20 of GRCh38’s length) in a GRCh37/hg19 job',
+      { vcf: { samples: 30, chromosome: 'chr20', contigLength: 64_444_167 }, build: 'hg19' as const },
+      /The file looks like GRCh38\/hg38 data: its ##contig line gives chr20 64,444,167 bp/,
     ],
   ])('fails %s before submission, and the service never sees it', async (_, input, message) => {
     const gina = await h.userWithToken('gina');

@@ -38,12 +38,12 @@ describe('input validation reads every input whole before submission', () => {
     [
       'an unsorted file',
       { ...spec, fault: { kind: 'unsorted', at: 321 } },
-      /^input\.chr20\.vcf\.gz: line 326: position \d+ after \d+: the file is not sorted; sort it with `bcftools sort`/,
+      /^input\.chr20\.vcf\.gz: line 326: position \d+ after \d+: the file is not sorted by position; sort it with `bcftools sort -Oz -o sorted\.vcf\.gz`/,
     ],
     [
       'a record with fewer samples',
       { ...spec, fault: { kind: 'fewerSamples', at: 250 } },
-      /^input\.chr20\.vcf\.gz: line 255: 29 samples where the header has 30\.$/,
+      /^input\.chr20\.vcf\.gz: line 255: 29 sample columns where the #CHROM line names 30 samples: /,
     ],
     [
       'a file with two chromosomes',
@@ -75,7 +75,7 @@ describe('input validation reads every input whole before submission', () => {
       { name: 'part2.chr20.vcf.gz', vcf: { ...spec, startPosition: 9_000_000 } },
     ]);
     expect(message).toBe(
-      'part2.chr20.vcf.gz: line 5: chromosome 20 is also in part1.chr20.vcf.gz: the services need all of a chromosome in one file; join them with `bcftools concat`.',
+      'part2.chr20.vcf.gz: line 5: chromosome 20 is also in part1.chr20.vcf.gz: the services need all of a chromosome in one file; if the two hold different variants of the same samples, join them with `bcftools concat -a` (both indexed) and upload the result.',
     );
   });
 
@@ -87,7 +87,8 @@ describe('input validation reads every input whole before submission', () => {
     ]);
     expect(message.split('\n')).toEqual([
       expect.stringMatching(/^a\.chr20\.vcf\.gz: line 15: position/),
-      'c.chr22.vcf.gz: line 4: the file has 31 samples where a.chr20.vcf.gz has 30: every file of a job must hold the same samples.',
+      // a.chr20 is invalid on its own, so c.chr22 is compared with the first valid file.
+      'c.chr22.vcf.gz: line 4: the file has 31 samples where b.chr21.vcf.gz has 30: every file of a job must hold the same samples (one file per chromosome of one cohort).',
     ]);
   });
 

@@ -58,7 +58,9 @@ describe('BGZF framing: only bgzip is accepted', () => {
   it('refuses a file that is not gzip at all', async () => {
     const problem = problemOf(await validate(Buffer.from('##fileformat=VCFv4.2\n#CHROM\tPOS\n')));
     expect(problem.code).toBe('NOT_GZIP');
-    expect(problem.message).toMatch(/not gzip-compressed: compress it with `bgzip file.vcf`/);
+    expect(problem.message).toMatch(
+      /^The file is an uncompressed VCF with a \.vcf\.gz name: compress it with `bgzip -c file\.vcf > file\.vcf\.gz`/,
+    );
   });
 
   it('refuses plain gzip with the advice to recompress with bgzip', async () => {
@@ -68,7 +70,9 @@ describe('BGZF framing: only bgzip is accepted', () => {
   });
 
   it('refuses an empty upload and one too short to hold a block header', async () => {
-    expect(problemOf(await validate(Buffer.alloc(0))).message).toBe('The file is empty.');
+    expect(problemOf(await validate(Buffer.alloc(0))).message).toBe(
+      'The file is empty (0 bytes): upload the bgzipped VCF itself.',
+    );
     expect(problemOf(await validate(Buffer.from([0x1f, 0x8b, 8, 4]))).code).toBe('NOT_BGZIP');
   });
 
@@ -106,7 +110,9 @@ describe('BGZF framing: each block is checked against its CRC32 and ISIZE', () =
     bad.writeUInt32LE((bad.readUInt32LE(bad.length - 8) ^ 1) >>> 0, bad.length - 8);
     const problem = problemOf(await validate(withEof(bad)));
     expect(problem).toMatchObject({ code: 'BGZF_CORRUPT' });
-    expect(problem.message).toMatch(/block at byte 0 is corrupt \(CRC32 mismatch\)/);
+    expect(problem.message).toMatch(
+      /block at byte 0 is damaged \(CRC32 mismatch\): the file itself is corrupt/,
+    );
   });
 
   it('refuses a block whose ISIZE differs from what it inflates to', async () => {
@@ -123,7 +129,7 @@ describe('BGZF framing: each block is checked against its CRC32 and ISIZE', () =
 
   it('refuses bytes after a block that are not a BGZF block', async () => {
     const problem = problemOf(await validate(Buffer.concat([block, Buffer.alloc(40, 7), BGZF_EOF])));
-    expect(problem.message).toContain(`the compressed block at byte ${block.length} is corrupt`);
+    expect(problem.message).toContain(`the compressed block at byte ${block.length} is damaged`);
   });
 });
 

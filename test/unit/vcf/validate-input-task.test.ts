@@ -4,11 +4,14 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { emulatorSdkSettings } from '#infra/local/local-environment';
 import type { JobRecord } from '#shared/jobs/job-repository';
 import * as jobs from '#shared/jobs/job-repository';
 import { JobStatus } from '#shared/jobs/job-status';
+import { type UploadStore, uploadStore } from '#shared/uploads/upload-store';
+import { validateVcf } from '#shared/vcf/vcf-validator';
 import type { ValidationResult } from '#shared/workflow/validate-input';
 import * as task from '#shared/workflow/validate-input';
 import { startAwsEmulators } from '#test/support/aws-emulators';
@@ -88,7 +91,12 @@ async function queuedJob(files: Buffer[], overrides: Partial<JobRecord> = {}) {
   const inputs = files.map((body, index) => {
     const key = `inputs/${owner}/${jobId}/${index}.vcf.gz`;
     objects.set(key, { body, etag: `"${jobId}-${index}"` });
-    return { uploadId: `u${index}`, key, fileName: `in${index}.chr${20 + index}.vcf.gz`, size: body.length };
+    return {
+      uploadId: `01UPL0AD${String(counter).padStart(4, '0')}${String(index).padStart(14, '0')}`,
+      key,
+      fileName: `in${index}.chr${20 + index}.vcf.gz`,
+      size: body.length,
+    };
   });
   await jobs.jobRepository().create(
     jobRecord({
@@ -146,7 +154,7 @@ describe('the validate-input task resumes with a range read of the same object',
     expect((await jobs.jobRepository().get(ref.owner, ref.jobId))?.error).toEqual({
       code: 'INPUT_INVALID',
       message:
-        'in0.chr20.vcf.gz: the file was replaced while it was being validated: upload it again and create a new job',
+        'in0.chr20.vcf.gz: the file was replaced while it was being checked: upload it again and create a new job',
     });
   });
 
@@ -178,7 +186,7 @@ describe('the validate-input task: what it checks besides the file', () => {
     objects.delete(inputs[0]!.key);
     expect((await runToEnd(ref, Number.POSITIVE_INFINITY)).at(-1)?.outcome).toBe('INVALID');
     expect((await jobs.jobRepository().get(ref.owner, ref.jobId))?.error?.message).toBe(
-      'in0.chr20.vcf.gz: the uploaded file is gone (uploads expire)',
+      'in0.chr20.vcf.gz: the uploaded file is gone (uploads expire): upload it again',
     );
   });
 
@@ -186,7 +194,7 @@ describe('the validate-input task: what it checks besides the file', () => {
     const { ref } = await queuedJob([makeVcfGz({ samples: 30 })], { serviceId: 'narrow' });
     await runToEnd(ref, Number.POSITIVE_INFINITY);
     expect((await jobs.jobRepository().get(ref.owner, ref.jobId))?.error?.message).toBe(
-      'in0.chr20.vcf.gz: line 4: The file has 30 samples; the services accept at most 25.',
+      'in0.chr20.vcf.gz: line 4: The file has 30 samples; the service accepts at most 25: split the samples into several jobs (`bcftools view -S` with a list of sample ids).',
     );
   });
 
@@ -196,5 +204,121 @@ describe('the validate-input task: what it checks besides the file', () => {
       makeVcfGz({ samples: 30, chromosome: '21' }),
     ]);
     expect(await runToEnd(ref, Number.POSITIVE_INFINITY)).toEqual([{ outcome: 'VALID', invocations: 1 }]);
+    expect((await jobs.jobRepository().get(ref.owner, ref.jobId))?.inputChecks).toEqual({
+      samples: 30,
+      chromosomes: ['20', '21'],
+      variants: 200,
+      build: null,
+      buildEvidence: [],
+    });
+  });
+});
+
+/** The READY upload record of a job's input, with the outcome of its own check. */
+async function uploadChecked(
+  owner: string,
+  input: { uploadId: string; key: string; fileName: string; size: number },
+  check: Parameters<UploadStore['recordCheck']>[2] | 'CHECKING',
+) {
+  const store = uploadStore();
+  await store.create({
+    uploadId: input.uploadId,
+    owner,
+    fileName: input.fileName,
+    size: input.size,
+    bucket: 'inputs-test',
+    key: input.key,
+    status: 'PENDING',
+    createdAt: new Date().toISOString(),
+    uploadUrlExpiresAt: new Date().toISOString(),
+    expiresAt: Math.floor(Date.now() / 1000) + 3600,
+  });
+  await store.markReady(owner, input.uploadId, new Date());
+  if (check !== 'CHECKING') expect(await store.recordCheck(owner, input.uploadId, check)).toBe(true);
+}
+
+describe('the validate-input task reuses the check each upload had when it completed', () => {
+  const at = new Date().toISOString();
+
+  it('takes a VALID outcome for the same object without reading the file, and judges the job from its facts', async () => {
+    const file = makeVcfGz({ samples: 30, chromosome: 'chr20', contigLength: 64_444_167 });
+    const { ref, inputs } = await queuedJob([file]);
+    const verdict = await validateVcf(Readable.from([file]), {});
+    if (verdict.status !== 'valid') throw new Error('fixture');
+    const etag = objects.get(inputs[0]!.key)!.etag;
+    await uploadChecked(ref.owner, inputs[0]!, {
+      status: 'VALID',
+      startedAt: at,
+      checkedAt: at,
+      etag,
+      facts: verdict.facts,
+    });
+    requests.length = 0;
+    expect(await runToEnd(ref, Number.POSITIVE_INFINITY)).toEqual([{ outcome: 'INVALID', invocations: 1 }]);
+    // A HEAD to compare the ETag; no GET of the file.
+    expect(requests).toHaveLength(1);
+    expect((await jobs.jobRepository().get(ref.owner, ref.jobId))?.error?.message).toMatch(
+      /^in0\.chr20\.vcf\.gz: line 5: The file looks like GRCh38\/hg38 data: its ##contig line gives chr20 64,444,167 bp/,
+    );
+  });
+
+  it('waits while an upload is still being checked, longer each time, then reads it itself if the object changed', async () => {
+    const { ref, inputs } = await queuedJob([makeVcfGz({ samples: 30 })]);
+    await uploadChecked(ref.owner, inputs[0]!, 'CHECKING');
+    const first = await task.validateJobInput(ref, undefined, Number.POSITIVE_INFINITY);
+    expect(first).toMatchObject({ outcome: 'WAIT', waitSeconds: 5 });
+    const second = await task.validateJobInput(ref, first, Number.POSITIVE_INFINITY);
+    expect(second).toMatchObject({ outcome: 'WAIT', waitSeconds: 10 });
+    await uploadStore().recordCheck(ref.owner, inputs[0]!.uploadId, {
+      status: 'VALID',
+      startedAt: at,
+      checkedAt: at,
+      etag: '"an-older-object"',
+      facts: {
+        samples: 1,
+        chromosome: '20',
+        records: 1,
+        lines: 5,
+        chromLine: 4,
+        firstRecordLine: 5,
+        lastPosition: 1,
+        reference: null,
+        contigs: [],
+        firstUnphased: null,
+      },
+    });
+    requests.length = 0;
+    expect(await task.validateJobInput(ref, second, Number.POSITIVE_INFINITY)).toEqual({
+      outcome: 'VALID',
+      invocations: 3,
+    });
+    // HEAD (ETag differs), then the GET of the whole file; its outcome replaces the stale one.
+    expect(requests).toHaveLength(2);
+    const check = (await uploadStore().get(ref.owner, inputs[0]!.uploadId))?.check;
+    expect(check).toMatchObject({
+      status: 'VALID',
+      etag: objects.get(inputs[0]!.key)!.etag,
+      facts: { samples: 30 },
+    });
+  });
+
+  it('takes an INVALID outcome as the file’s problem', async () => {
+    const { ref, inputs } = await queuedJob([makeVcfGz({ samples: 30 })]);
+    const etag = objects.get(inputs[0]!.key)!.etag;
+    await uploadChecked(ref.owner, inputs[0]!, {
+      status: 'INVALID',
+      startedAt: at,
+      checkedAt: at,
+      etag,
+      problem: {
+        code: 'UNSORTED',
+        line: 9,
+        message: 'position 2 after 3: the file is not sorted by position.',
+      },
+    });
+    expect(await runToEnd(ref, Number.POSITIVE_INFINITY)).toEqual([{ outcome: 'INVALID', invocations: 1 }]);
+    expect((await jobs.jobRepository().get(ref.owner, ref.jobId))?.error?.message).toBe(
+      'in0.chr20.vcf.gz: line 9: position 2 after 3: the file is not sorted by position.',
+    );
   });
 });

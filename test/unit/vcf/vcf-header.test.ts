@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { bgzip, makeVcfGz, vcfText } from '#test/support/vcf-fixtures';
-import { problemOf, validate } from './support';
+import { hg19, problemOf, validate } from './support';
 
 /** A VCF with its header lines replaced: `lines` then the records of `vcfText`. */
 function withHeader(lines: string[], records = 3): Buffer {
@@ -18,6 +18,20 @@ describe('the header: ##fileformat first, then meta lines, then #CHROM', () => {
     const verdict = await validate(makeVcfGz({ samples: 51, records: 120 }));
     expect(verdict.status).toBe('valid');
     expect(verdict.summary).toEqual({ sampleCount: 51, chromosomes: ['20'], records: 120, lines: 124 });
+    expect(verdict).toMatchObject({
+      facts: {
+        samples: 51,
+        chromosome: '20',
+        records: 120,
+        lines: 124,
+        chromLine: 4,
+        firstRecordLine: 5,
+        lastPosition: 60_000 + 119 * 137,
+        reference: null,
+        contigs: [],
+        firstUnphased: null,
+      },
+    });
   });
 
   it('refuses a file whose first line is not ##fileformat=VCF…', async () => {
@@ -27,7 +41,8 @@ describe('the header: ##fileformat first, then meta lines, then #CHROM', () => {
     expect(problem).toEqual({
       code: 'NOT_VCF',
       line: 1,
-      message: 'The file does not start with a VCF header (##fileformat=VCFv4.x).',
+      message:
+        'The file does not start with a VCF header (##fileformat=VCFv4.x); it starts with "##source=x": is it a VCF? Genotypes in another format (PLINK, a table) must be converted to VCF first (e.g. `plink --recode vcf bgz`).',
     });
   });
 
@@ -86,34 +101,28 @@ describe('the #CHROM line: fixed columns, FORMAT, unique sample ids', () => {
   });
 });
 
-describe("the sample count: within the service's limits, the same in every file of a job", () => {
+describe("the sample count: within the service's limits (a job rule, judged from the file's facts)", () => {
   it('refuses too few samples with the count in the message, at the #CHROM line', async () => {
-    const problem = problemOf(await validate(makeVcfGz({ samples: 5 })));
+    const problem = problemOf(await validate(makeVcfGz({ samples: 5 }), { rules: hg19 }));
     expect(problem).toEqual({
       code: 'TOO_FEW_SAMPLES',
       line: 4,
-      message: 'The file has 5 samples; the services need at least 20.',
+      message:
+        'The file has 5 samples; the service needs at least 20 in each file (fewer cannot be imputed reliably): add samples, or impute them together with others.',
     });
   });
 
   it('applies the limits it is given (a service with a lower maximum)', async () => {
     const rules = { build: 'hg19' as const, sampleLimits: { min: 2, max: 25 } };
     expect(problemOf(await validate(makeVcfGz({ samples: 30 }), { rules })).message).toBe(
-      'The file has 30 samples; the services accept at most 25.',
+      'The file has 30 samples; the service accepts at most 25: split the samples into several jobs (`bcftools view -S` with a list of sample ids).',
     );
     expect((await validate(makeVcfGz({ samples: 3 }), { rules })).status).toBe('valid');
   });
 
-  it("refuses a file whose sample count differs from the job's first file", async () => {
-    const problem = problemOf(
-      await validate(makeVcfGz({ samples: 31 }), {
-        sameSamplesAs: { count: 30, fileName: 'a.chr20.vcf.gz' },
-      }),
-    );
-    expect(problem).toMatchObject({ code: 'SAMPLE_COUNT_DIFFERS', line: 4 });
-    expect(problem.message).toBe(
-      'the file has 31 samples where a.chr20.vcf.gz has 30: every file of a job must hold the same samples.',
-    );
+  it('checks no limit without a job: the file alone has 5 samples, recorded in its facts', async () => {
+    const verdict = await validate(makeVcfGz({ samples: 5 }), { rules: undefined });
+    expect(verdict).toMatchObject({ status: 'valid', facts: { samples: 5, chromLine: 4 } });
   });
 });
 

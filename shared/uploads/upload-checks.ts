@@ -1,0 +1,42 @@
+/**
+ * Starting the check of a READY upload's whole file (the workflow's `upload-<uploadId>` execution, see
+ * shared/workflow/upload-check.ts), and recording that it could not be done. Kept apart from the check
+ * itself so the API functions that confirm uploads bundle no VCF reader.
+ */
+import * as z from 'zod/mini';
+import { startExecution } from '#shared/aws/executions';
+import { logger } from '#shared/logger';
+import { type UploadRecord, uploadStore } from './upload-store';
+
+export const uploadRefSchema = z.object({
+  owner: z.string().check(z.minLength(1)),
+  uploadId: z.string().check(z.regex(/^[0-9A-HJKMNP-TV-Z]{26}$/)),
+});
+export type UploadRef = z.infer<typeof uploadRefSchema>;
+
+/** The execution that checks an upload: one per upload, whoever asks first. */
+export const uploadCheckExecutionName = (uploadId: string) => `upload-${uploadId}`;
+
+export async function startUploadCheck(upload: Pick<UploadRecord, 'owner' | 'uploadId'>): Promise<void> {
+  const ref: UploadRef = { owner: upload.owner, uploadId: upload.uploadId };
+  try {
+    await startExecution(uploadCheckExecutionName(upload.uploadId), ref);
+  } catch (error) {
+    // Without its check the upload is still usable: a job then reads the file itself.
+    logger.warn('upload check not started', { uploadId: upload.uploadId, error: String(error) });
+    await recordUnchecked(ref, `the check could not start (${(error as Error).name ?? 'error'})`);
+  }
+}
+
+/** The check gave up (its retries spent, or it never started): jobs read the file themselves. */
+export async function recordUnchecked(ref: UploadRef, reason: string) {
+  const upload = await uploadStore().get(ref.owner, ref.uploadId);
+  const now = new Date().toISOString();
+  await uploadStore().recordCheck(ref.owner, ref.uploadId, {
+    status: 'UNCHECKED',
+    startedAt: upload?.check?.startedAt ?? now,
+    checkedAt: now,
+    reason: reason.slice(0, 500),
+  });
+  return { outcome: 'UNCHECKED' as const, invocations: 0 };
+}

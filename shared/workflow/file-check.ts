@@ -1,0 +1,84 @@
+/**
+ * Checks one stored input file, streamed from S3, for as long as the invocation may: to its end (its
+ * facts, or its first problem) or to a pause with a small cursor, from which the next invocation resumes
+ * with a range GET that must still match the ETag first read (a file replaced meanwhile is not resumed).
+ * Used by the check of an upload when it completes and by a job whose files were not checked then.
+ */
+import { GetObjectCommand, type GetObjectCommandOutput } from '@aws-sdk/client-s3';
+import { s3Client } from '#shared/aws/clients';
+import { logger } from '#shared/logger';
+import type { VcfFacts } from '#shared/vcf/vcf-facts';
+import type { VcfProblem } from '#shared/vcf/vcf-problems';
+import { type FileCursor, validateVcf } from '#shared/vcf/vcf-validator';
+import { TransientError } from './task-errors';
+
+export interface StoredFile {
+  bucket: string;
+  key: string;
+  fileName: string;
+}
+
+export type FileCheckStep =
+  | { kind: 'valid'; etag: string; facts: VcfFacts }
+  | { kind: 'invalid'; etag: string; problem: VcfProblem }
+  /** The object is gone or was replaced mid-check: nothing to say about the file's contents. */
+  | { kind: 'unreadable'; reason: string }
+  | { kind: 'paused'; etag: string; cursor: FileCursor };
+
+export async function checkStoredFile(
+  file: StoredFile,
+  from: { cursor?: FileCursor; etag?: string },
+  shouldPause: () => boolean,
+): Promise<FileCheckStep> {
+  const { cursor, etag } = from;
+  let object: GetObjectCommandOutput;
+  try {
+    object = await s3Client().send(
+      new GetObjectCommand({
+        Bucket: file.bucket,
+        Key: file.key,
+        // Resume at the block where the next line starts, and only if the file is the one begun.
+        ...(cursor ? { Range: `bytes=${cursor.block}-` } : {}),
+        ...(cursor && etag ? { IfMatch: etag } : {}),
+      }),
+    );
+  } catch (error) {
+    const name = (error as { name?: string }).name;
+    const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+    if (name === 'NoSuchKey' || status === 404) {
+      return { kind: 'unreadable', reason: 'the uploaded file is gone (uploads expire): upload it again' };
+    }
+    if (name === 'PreconditionFailed' || status === 412 || status === 416) {
+      return {
+        kind: 'unreadable',
+        reason: 'the file was replaced while it was being checked: upload it again and create a new job',
+      };
+    }
+    // Throttling, 5xx after the SDK's own retries: the state machine retries this invocation.
+    throw new TransientError(`reading ${file.fileName} failed: ${(error as Error).message}`);
+  }
+  if (!object.Body) {
+    return { kind: 'unreadable', reason: 'the uploaded file is gone (uploads expire): upload it again' };
+  }
+  const objectEtag = etag ?? object.ETag ?? '';
+
+  const verdict = await validateVcf(object.Body as AsyncIterable<Uint8Array>, {
+    resume: cursor,
+    shouldPause,
+  }).catch((error: unknown) => {
+    // The stream broke before a whole block was read: retry the invocation (from the same checkpoint).
+    if ((error as Error).name === 'SourceInterrupted') {
+      throw new TransientError(`reading ${file.fileName} failed: ${(error as Error).message}`);
+    }
+    throw error;
+  });
+  if (verdict.status === 'paused') {
+    // A stream that broke later is resumed from the last line start read, by the next invocation.
+    if (verdict.interrupted) {
+      logger.warn('input stream interrupted', { file: file.fileName, error: verdict.interrupted });
+    }
+    return { kind: 'paused', etag: objectEtag, cursor: verdict.cursor };
+  }
+  if (verdict.status === 'invalid') return { kind: 'invalid', etag: objectEtag, problem: verdict.problem };
+  return { kind: 'valid', etag: objectEtag, facts: verdict.facts };
+}

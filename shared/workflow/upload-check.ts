@@ -1,0 +1,78 @@
+/**
+ * The check of an upload's whole file as soon as it is READY, so a broken file is known before anyone
+ * builds a job on it, and a job reuses the outcome instead of reading the file again (validate-input.ts).
+ * It runs as an execution of the workflow named `upload-<uploadId>` (so it starts once however often it
+ * is asked for), in invocations bounded by the Lambda's time like the job's own validation, each
+ * resuming from a small cursor. The outcome is recorded on the upload for the object's ETag: VALID with
+ * the file's facts, INVALID with its first problem; UNCHECKED when the check itself could not run, so a
+ * job that waits for it reads the file on its own instead of waiting forever.
+ */
+import * as z from 'zod/mini';
+import { recordUnchecked, type UploadRef } from '#shared/uploads/upload-checks';
+import { uploadStore } from '#shared/uploads/upload-store';
+import { fileCursorSchema } from '#shared/vcf/vcf-validator';
+import { checkStoredFile } from './file-check';
+
+export const uploadCheckCheckpointSchema = z.object({
+  cursor: fileCursorSchema,
+  etag: z.string().check(z.maxLength(200)),
+  invocations: z.int().check(z.positive()),
+});
+export type UploadCheckCheckpoint = z.infer<typeof uploadCheckCheckpointSchema>;
+
+/** What the previous invocation returned (the state machine passes it back). */
+export const previousUploadCheckSchema = z.object({
+  outcome: z.string(),
+  checkpoint: z.optional(uploadCheckCheckpointSchema),
+});
+
+export type UploadCheckResult =
+  | { outcome: 'VALID' | 'INVALID' | 'UNCHECKED' | 'STOPPED'; invocations: number }
+  | { outcome: 'CONTINUE'; checkpoint: UploadCheckCheckpoint };
+
+export async function checkUpload(
+  ref: UploadRef,
+  previous: z.infer<typeof previousUploadCheckSchema> | undefined,
+  deadline: number,
+): Promise<UploadCheckResult> {
+  const store = uploadStore();
+  const upload = await store.get(ref.owner, ref.uploadId);
+  const resumed = previous?.outcome === 'CONTINUE' ? previous.checkpoint : undefined;
+  const invocations = (resumed?.invocations ?? 0) + 1;
+  if (upload?.status !== 'READY' || upload.check?.status !== 'CHECKING') {
+    // Gone, or checked meanwhile (a job read it first): nothing left to do.
+    return { outcome: 'STOPPED', invocations };
+  }
+  const startedAt = upload.check.startedAt;
+  const step = await checkStoredFile(
+    { bucket: upload.bucket, key: upload.key, fileName: upload.fileName },
+    { cursor: resumed?.cursor, etag: resumed?.etag },
+    () => Date.now() >= deadline,
+  );
+  const checkedAt = new Date().toISOString();
+  switch (step.kind) {
+    case 'paused':
+      return { outcome: 'CONTINUE', checkpoint: { cursor: step.cursor, etag: step.etag, invocations } };
+    case 'valid':
+      await store.recordCheck(ref.owner, ref.uploadId, {
+        status: 'VALID',
+        startedAt,
+        checkedAt,
+        etag: step.etag,
+        facts: step.facts,
+      });
+      return { outcome: 'VALID', invocations };
+    case 'invalid':
+      await store.recordCheck(ref.owner, ref.uploadId, {
+        status: 'INVALID',
+        startedAt,
+        checkedAt,
+        etag: step.etag,
+        problem: step.problem,
+      });
+      return { outcome: 'INVALID', invocations };
+    case 'unreadable':
+      await recordUnchecked(ref, step.reason);
+      return { outcome: 'UNCHECKED', invocations };
+  }
+}
