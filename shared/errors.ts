@@ -29,6 +29,8 @@ export const APP_ERROR_CODES = [
   'UPLOAD_ABORTED',
   'UPLOAD_NOT_MULTIPART',
   'UPLOAD_PARTS_INVALID',
+  // The job's input files are not fit for it (known from each upload's check).
+  'INPUT_INVALID',
   'JOB_FINISHED',
   'JOB_STATE_CHANGED',
   'JOB_ACTIVE',

@@ -38,6 +38,8 @@ const domainDescriptions = {
   UPLOAD_NOT_MULTIPART: 'The upload is a single presigned PUT (`transfer: single`): it has no parts',
   UPLOAD_PARTS_INVALID:
     'The listed parts are not what S3 stores (missing, changed, too small or out of order); `details` says which',
+  INPUT_INVALID:
+    "The uploads' own checks already show the job cannot run: `message` has one line per problem (file, line, what to do), `details` lists them",
   JOB_FINISHED: 'The job has already finished (or is copying its results)',
   JOB_STATE_CHANGED: 'The job changed state while cancelling; try again',
   RESULTS_NOT_READY: 'The job is still running: results are listed once it ends',

@@ -326,6 +326,7 @@ export const routes: readonly RouteDefinition[] = [
       ...serviceErrors,
       'UPLOAD_NOT_FOUND',
       'UPLOAD_NOT_READY',
+      'INPUT_INVALID',
     ],
   },
   {

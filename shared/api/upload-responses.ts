@@ -34,6 +34,42 @@ const uploadShape = {
       'announcement time until the first parts request)',
   ),
   expiresAt: described(timestamp, 'When the upload and its object are deleted'),
+  check: described(
+    z.nullable(
+      component(
+        z.discriminatedUnion('status', [
+          z.strictObject({ status: z.literal('CHECKING'), startedAt: timestamp }),
+          z.strictObject({
+            status: z.literal('VALID'),
+            checkedAt: timestamp,
+            samples: count,
+            chromosome: text,
+            variants: count,
+            build: described(
+              z.nullable(z.enum(['hg19', 'hg38'])),
+              "The build the file's own evidence shows (##contig lengths, ##reference, positions); null without evidence",
+            ),
+            buildEvidence: described(z.array(text), 'That evidence, one clause per piece'),
+          }),
+          z.strictObject({
+            status: z.literal('INVALID'),
+            checkedAt: timestamp,
+            code: described(text, 'Why, as a code (NOT_GZIP, TRUNCATED, UNSORTED, …)'),
+            line: described(z.nullable(count), 'The 1-based line of the file, when the problem has one'),
+            message: described(text, 'What is wrong and how to fix this file'),
+          }),
+          z.strictObject({
+            status: z.literal('UNCHECKED'),
+            checkedAt: timestamp,
+            reason: described(text, 'Why the check could not run; a job then checks the file itself'),
+          }),
+        ]),
+        'UploadCheck',
+        'The check of the whole file, run once it is READY: a job reuses its outcome and judges its own rules (sample limits, build, phasing) from it',
+      ),
+    ),
+    'Null until the upload is READY',
+  ),
 };
 
 export const uploadSchema = component(z.strictObject(uploadShape), 'Upload', 'An announced input file');

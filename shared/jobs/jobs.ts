@@ -7,14 +7,17 @@ import { createHash } from 'node:crypto';
 import { ulid } from 'ulid';
 import type { Caller } from '#shared/auth/caller';
 import { startJobExecution, stopJobExecution } from '#shared/aws/executions';
-import { getService } from '#shared/catalog/service-catalog';
+import { getService, type ServiceDefinition } from '#shared/catalog/service-catalog';
 import { callService, serviceClient } from '#shared/catalog/service-client';
 import { getServiceOptions } from '#shared/catalog/service-options';
 import { serviceSession } from '#shared/credentials/service-credentials';
-import { ConflictError, NotFoundError, ValidationError } from '#shared/errors';
+import { ConflictError, NotFoundError, UnprocessableError, ValidationError } from '#shared/errors';
 import { logger } from '#shared/logger';
 import { recordMetric } from '#shared/metrics';
+import { type UploadRecord, uploadStore } from '#shared/uploads/upload-store';
 import { getUpload, inputKey } from '#shared/uploads/uploads';
+import { describeInputProblem, type JobInputProblem, jobInputProblems } from '#shared/vcf/job-input-rules';
+import { SAMPLE_LIMITS } from '#shared/vcf/vcf-problems';
 import { InvalidCursorError, type JobRecord, JobTransitionConflict, jobRepository } from './job-repository';
 import { type CreateJobRequest, checkAgainstServiceOptions } from './job-request';
 import { isTerminal, JobStatus, PRE_SUBMISSION_STATUSES, TERMINAL_STATUSES } from './job-status';
@@ -64,6 +67,12 @@ export async function createJob(caller: Caller, request: CreateJobRequest, idemp
     });
   }
 
+  refuseKnownInputProblems(
+    service,
+    request,
+    await Promise.all(inputs.map((i) => uploadStore().get(caller.sub, i.uploadId))),
+  );
+
   const now = new Date().toISOString();
   const job: JobRecord = {
     jobId,
@@ -94,6 +103,42 @@ export async function createJob(caller: Caller, request: CreateJobRequest, idemp
   logger.info('job created', { jobId, serviceId: service.id, inputs: inputs.length });
   recordMetric('JobsCreated', service.id);
   return { job: await ensureStarted(job), created: true };
+}
+
+/**
+ * When every upload's own check has settled, what the job would find in VALIDATING is known now: refuse
+ * the job at once (422) instead of accepting it to fail. Files still being checked are judged by the job.
+ */
+function refuseKnownInputProblems(
+  service: ServiceDefinition,
+  request: CreateJobRequest,
+  uploads: readonly (UploadRecord | undefined)[],
+) {
+  const settled = uploads.flatMap((upload) =>
+    upload?.check?.status === 'VALID' || upload?.check?.status === 'INVALID'
+      ? [{ upload, check: upload.check }]
+      : [],
+  );
+  if (settled.length !== uploads.length) return;
+  const problems: JobInputProblem[] = settled.flatMap(({ upload, check }) =>
+    check.status === 'INVALID' ? [{ fileName: upload.fileName, problem: check.problem }] : [],
+  );
+  const files = settled.flatMap(({ upload, check }) =>
+    check.status === 'VALID'
+      ? [{ fileName: upload.fileName, facts: check.facts, size: upload.size, etag: check.etag }]
+      : [],
+  );
+  const rules = {
+    build: request.build,
+    sampleLimits: service.sampleLimits ?? SAMPLE_LIMITS,
+    phasing: request.phasing,
+  };
+  problems.push(...jobInputProblems(files, rules));
+  if (problems.length === 0) return;
+  recordMetric('ValidationFailures', service.id);
+  throw new UnprocessableError('INPUT_INVALID', problems.map(describeInputProblem).join('\n'), {
+    problems: problems.map(({ fileName, problem }) => ({ fileName, ...problem })),
+  });
 }
 
 /** Starts the workflow unless it is known to run; safe to repeat (the execution name is the job id). */

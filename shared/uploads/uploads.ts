@@ -19,10 +19,11 @@ import { s3Client } from '#shared/aws/clients';
 import { encodeSubject } from '#shared/credentials/token-vault';
 import { NotFoundError } from '#shared/errors';
 import { settings } from '#shared/settings';
+import { type GenomeBuild, judgeBuild } from '#shared/vcf/genome-builds';
 import { MAX_PARTS_PER_REQUEST } from './s3-limits';
 import { startUploadCheck } from './upload-checks';
 import { planTransfer, type Transfer } from './upload-plan';
-import { type UploadRecord, type UploadStore, uploadStore } from './upload-store';
+import { type UploadCheck, type UploadRecord, type UploadStore, uploadStore } from './upload-store';
 
 export const uploadsEnv = settings.uploads;
 
@@ -75,6 +76,51 @@ export const sha256Schema = z.pipe(
 
 export const uploadIdSchema = z.string().check(z.regex(/^[0-9A-HJKMNP-TV-Z]{26}$/, 'not an upload id'));
 
+/** What the check of an upload's whole file found, as its owner sees it (no ETag, no internal facts). */
+export type UploadCheckView =
+  | { status: 'CHECKING'; startedAt: string }
+  | {
+      status: 'VALID';
+      checkedAt: string;
+      samples: number;
+      chromosome: string;
+      variants: number;
+      /** The build the file's own evidence shows; null without evidence. */
+      build: GenomeBuild | null;
+      buildEvidence: string[];
+    }
+  | { status: 'INVALID'; checkedAt: string; code: string; line: number | null; message: string }
+  | { status: 'UNCHECKED'; checkedAt: string; reason: string };
+
+export function toUploadCheckView(check: UploadCheck): UploadCheckView {
+  switch (check.status) {
+    case 'CHECKING':
+      return { status: check.status, startedAt: check.startedAt };
+    case 'VALID': {
+      const judged = judgeBuild(check.facts);
+      return {
+        status: check.status,
+        checkedAt: check.checkedAt,
+        samples: check.facts.samples,
+        chromosome: check.facts.chromosome,
+        variants: check.facts.records,
+        build: judged.build,
+        buildEvidence: judged.build ? judged.evidence.map((e) => e.says) : [],
+      };
+    }
+    case 'INVALID':
+      return {
+        status: check.status,
+        checkedAt: check.checkedAt,
+        code: check.problem.code,
+        line: check.problem.line ?? null,
+        message: check.problem.message,
+      };
+    case 'UNCHECKED':
+      return { status: check.status, checkedAt: check.checkedAt, reason: check.reason };
+  }
+}
+
 export interface UploadView {
   uploadId: string;
   fileName: string;
@@ -86,6 +132,8 @@ export interface UploadView {
   confirmedAt: string | null;
   uploadUrlExpiresAt: string;
   expiresAt: string;
+  /** The check of the whole file, from READY on; null before. */
+  check: UploadCheckView | null;
 }
 
 export function toUploadView(upload: UploadRecord): UploadView {
@@ -100,6 +148,7 @@ export function toUploadView(upload: UploadRecord): UploadView {
     confirmedAt: upload.confirmedAt ?? null,
     uploadUrlExpiresAt: upload.uploadUrlExpiresAt,
     expiresAt: new Date(upload.expiresAt * 1000).toISOString(),
+    check: upload.check ? toUploadCheckView(upload.check) : null,
   };
 }
 

@@ -23,14 +23,23 @@ import { saveServiceToken } from '#shared/credentials/service-credentials';
 import { type JobRecord, jobRepository } from '#shared/jobs/job-repository';
 import * as jobs from '#shared/jobs/jobs';
 import type { EnvironmentValues } from '#shared/settings';
+import { recordUnchecked, uploadCheckExecutionName, uploadRefSchema } from '#shared/uploads/upload-checks';
 import { createUpload, getUpload } from '#shared/uploads/uploads';
 import { startAwsEmulators } from '#test/support/aws-emulators';
 import { createJobRequest } from '#test/support/job-fixtures';
 import { useSettings } from '#test/support/settings';
 import { makeVcfGz, type VcfSpec } from '#test/support/vcf-fixtures';
 
+/**
+ * How the harness treats the check each upload gets when it becomes READY: `awaited` (default) lets it run
+ * and waits for it before creating the job, so what the check found is known at creation; `skipped`
+ * records every upload UNCHECKED instead, so the job's own validation step reads the files.
+ */
+export type UploadChecks = 'awaited' | 'skipped';
+
 export interface WorkflowHarness {
   sim: CloudgeneSimulator;
+  uploadChecks: UploadChecks;
   sfn: StepFunctionsEmulator;
   s3: S3Emulator;
   /** Stores a service token for the user (once) and returns the service-side username. */
@@ -66,10 +75,19 @@ export async function startWorkflowHarness(
     timing: { queueMs: 50, runMs: 150, exportMs: 50 },
     ...options.simulator,
   });
+  let uploadChecks: UploadChecks = 'awaited';
+  const checkUpload =
+    options.handlers?.checkUpload ?? (await import('#functions/workflow/check-upload')).handler;
   const sfn = await startStepFunctionsEmulator({
     waitMs: options.waitMs ?? 10,
     retryMs: 5,
-    handlers: options.handlers,
+    handlers: {
+      ...options.handlers,
+      checkUpload: (event, context) =>
+        uploadChecks === 'skipped'
+          ? recordUnchecked(uploadRefSchema.parse(event), 'skipped by the test')
+          : checkUpload(event, context as never),
+    },
   });
   await secretsManagerClient().send(
     new CreateSecretCommand({ Name: 'gateway-test/result-password-key', SecretString: 'k'.repeat(64) }),
@@ -98,6 +116,12 @@ export async function startWorkflowHarness(
   const users = new Map<string, Caller & { serviceUser: string }>();
 
   const harness: WorkflowHarness = {
+    get uploadChecks() {
+      return uploadChecks;
+    },
+    set uploadChecks(mode) {
+      uploadChecks = mode;
+    },
     sim,
     sfn,
     s3,
@@ -129,6 +153,7 @@ export async function startWorkflowHarness(
         await getUpload(caller, created.upload.uploadId);
         uploadIds.push(created.upload.uploadId);
       }
+      for (const uploadId of uploadIds) await sfn.waitForJob(uploadCheckExecutionName(uploadId));
       const { job } = await jobs.createJob(
         caller,
         createJobRequest({

@@ -6,6 +6,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { resultSha256 } from '#infra/local/simulator/result-bytes';
 import { JobStatus } from '#shared/jobs/job-status';
 import { cancelJob } from '#shared/jobs/jobs';
+import { uploadStore } from '#shared/uploads/upload-store';
 import { startWorkflowHarness, type WorkflowHarness } from './harness';
 
 let h: WorkflowHarness;
@@ -155,16 +156,33 @@ describe('the imputation workflow (real ASL, real handlers, emulators, simulator
       { vcf: { samples: 30, chromosome: 'chr20', contigLength: 64_444_167 }, build: 'hg19' as const },
       /The file looks like GRCh38\/hg38 data: its ##contig line gives chr20 64,444,167 bp/,
     ],
-  ])('fails %s before submission, and the service never sees it', async (_, input, message) => {
-    const gina = await h.userWithToken('gina');
-    const before = submissionsOf(gina.serviceUser).length;
-    const jobId = await h.createJob(gina, input);
+  ])(
+    'refuses %s at creation from its upload’s check, and the service never sees it',
+    async (_, input, message) => {
+      const gina = await h.userWithToken('gina');
+      const before = submissionsOf(gina.serviceUser).length;
+      const refused = await h.createJob(gina, input).then(
+        (jobId) => new Error(`job ${jobId} was accepted`),
+        (error: unknown) => error,
+      );
+      expect(refused).toMatchObject({ code: 'INPUT_INVALID', message: expect.stringMatching(message) });
+      expect(submissionsOf(gina.serviceUser).length).toBe(before);
+    },
+  );
+
+  it('fails in VALIDATING, from the recorded check, a job created while its upload was being checked', async () => {
+    const ivan = await h.userWithToken('ivan');
+    h.uploadChecks = 'skipped';
+    const jobId = await h.createJob(ivan, { vcf: { samples: 5 } }).finally(() => {
+      h.uploadChecks = 'awaited';
+    });
     await h.sfn.waitForJob(jobId);
-    const job = await h.job(gina, jobId);
+    const job = await h.job(ivan, jobId);
     expect(job.status).toBe(JobStatus.FAILED);
-    expect(job.error?.code).toBe('INPUT_INVALID');
-    expect(job.error?.message).toMatch(message);
-    expect(submissionsOf(gina.serviceUser).length).toBe(before);
+    expect(job.error).toMatchObject({ code: 'INPUT_INVALID', message: expect.stringMatching(/5 samples/) });
+    // The job read the file itself and recorded the outcome on the upload for the next job.
+    const uploadId = job.inputs[0]!.uploadId;
+    expect((await uploadStore().get(ivan.sub, uploadId))?.check?.status).toBe('VALID');
   });
 
   it('fails with DOWNLOADS_EXHAUSTED when the service allows no more downloads', async () => {

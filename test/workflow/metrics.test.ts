@@ -65,12 +65,25 @@ describe('business metrics of a job', () => {
   it('counts an input refused by validation as a validation failure and a failed job', async () => {
     const from = lines.length;
     const bob = await h.userWithToken('bob');
-    const jobId = await h.createJob(bob, {
-      vcf: { samples: 30, chromosome: '20', fault: { kind: 'unsorted', at: 5 } },
-    });
+    h.uploadChecks = 'skipped';
+    const jobId = await h
+      .createJob(bob, { vcf: { samples: 30, chromosome: '20', fault: { kind: 'unsorted', at: 5 } } })
+      .finally(() => {
+        h.uploadChecks = 'awaited';
+      });
     await h.sfn.waitForJob(jobId);
     expect((await h.job(bob, jobId)).status).toBe(JobStatus.FAILED);
     expect(totals(from)).toMatchObject({ JobsCreated: 1, ValidationFailures: 1, JobsFailed: 1 });
     expect(totals(from).Polls ?? 0).toBe(0);
+  });
+
+  it('counts a job refused at creation (its upload was found unsorted) as a validation failure only', async () => {
+    const from = lines.length;
+    const bob = await h.userWithToken('bob');
+    await expect(
+      h.createJob(bob, { vcf: { samples: 30, chromosome: '20', fault: { kind: 'unsorted', at: 5 } } }),
+    ).rejects.toMatchObject({ code: 'INPUT_INVALID' });
+    expect(totals(from)).toMatchObject({ ValidationFailures: 1 });
+    expect(totals(from).JobsCreated ?? 0).toBe(0);
   });
 });
