@@ -390,7 +390,10 @@ export type components = {
     };
     /** @description A job with its progress, messages, history, error and results */
     Job: {
-      /** @enum {string} */
+      /**
+       * @description The genome build of the input data
+       * @enum {string}
+       */
       build: 'hg19' | 'hg38';
       /** Format: date-time */
       createdAt: string;
@@ -410,6 +413,7 @@ export type components = {
         uploadId: string;
       }[];
       jobId: string;
+      labels: components['schemas']['JobLabels'];
       /** @description The service's latest log messages */
       messages: {
         message: string;
@@ -442,6 +446,8 @@ export type components = {
         size: number;
       }[];
       serviceId: string;
+      /** @description The service's name in this deployment's catalog (its id once the service is no longer offered) */
+      serviceName: string;
       status: components['schemas']['JobStatus'];
       /** Format: date-time */
       statusChangedAt: string;
@@ -453,6 +459,15 @@ export type components = {
     JobError: {
       code: string;
       message: string;
+    };
+    /** @description How the service labelled the job's chosen values when the job was created (the r² filter 0 reads `off`); jobs created before labels were recorded carry their ids */
+    JobLabels: {
+      build: string;
+      mode: string;
+      phasing: string;
+      population: string;
+      r2Filter: string;
+      refPanel: string;
     };
     /** @description The password of the job's result zip files */
     JobPassword: {
@@ -513,10 +528,13 @@ export type components = {
       createdAt: string;
       error: components['schemas']['JobError'] | null;
       jobId: string;
+      labels: components['schemas']['JobLabels'];
       name: string;
       nextCheckAt: string | null;
       refPanel: string;
       serviceId: string;
+      /** @description The service's name in this deployment's catalog (its id once the service is no longer offered) */
+      serviceName: string;
       status: components['schemas']['JobStatus'];
       /** Format: date-time */
       statusChangedAt: string;
@@ -846,7 +864,10 @@ export interface operations {
            * @default false
            */
           aesEncryption?: boolean;
-          /** @enum {string} */
+          /**
+           * @description The genome build of the input files (not of the panel)
+           * @enum {string}
+           */
           build: 'hg19' | 'hg38';
           /**
            * @description Ask the service for meta-imputation files
