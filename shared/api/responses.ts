@@ -35,7 +35,7 @@ export const serviceSchema = component(
     baseUrl: z.url(),
     appId: text,
     maxConcurrentJobs: z.int().check(z.positive()),
-    tokenHelpUrl: z.nullable(z.url()),
+    tokenHelpUrl: described(z.url(), 'Where to create an API token for this service'),
     credential: z.strictObject({
       status: z.enum(['missing', 'active', 'expired', 'rejected']),
       expiresAt: nullableTimestamp,

@@ -578,7 +578,11 @@ export type components = {
       maxConcurrentJobs: number;
       name: string;
       notes: string;
-      tokenHelpUrl: string | null;
+      /**
+       * Format: uri
+       * @description Where to create an API token for this service
+       */
+      tokenHelpUrl: string;
     };
     /** @description What the service offers the caller, read with their own token */
     ServiceOptions: {
