@@ -7,7 +7,7 @@ import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { errorCodes } from '#shared/api/error-codes';
 import { ApiError, apiErrorFrom, validationMessages } from '../../../web/src/api/api-error';
-import { jobFailureAdvice, wordingFor } from '../../../web/src/api/error-wording';
+import { jobFailureWording, wordingFor } from '../../../web/src/api/error-wording';
 import { parseConsoleConfig } from '../../../web/src/config';
 import { downloadScript, localFileName } from '../../../web/src/lib/download-script';
 import { populationsOf, reconcileChoices } from '../../../web/src/lib/job-options';
@@ -168,9 +168,19 @@ describe('error wording', () => {
     expect(apiErrorFrom(502, '<html>').code).toBe('GATEWAY_ERROR');
     expect(apiErrorFrom(418, undefined).code).toBe('UNEXPECTED_ANSWER');
   });
-  it('tells what to do about a failed job', () => {
-    expect(jobFailureAdvice('INPUT_INVALID')).toMatch(/bcftools sort/);
-    expect(jobFailureAdvice('SOMETHING_NEW')).toMatch(/messages/);
+  it('tells what to do about a failed job, pointing down to what it refers to', () => {
+    const input = jobFailureWording({ code: 'INPUT_INVALID', message: 'a.vcf.gz: line 3: …' }, 'Michigan', 0);
+    expect(input.title).toBe('This job failed our checks of its input files.');
+    // Each file's own fix is in the findings: the advice adds no generic one.
+    expect(input.advice).not.toMatch(/bcftools|bgzip|sort/);
+    expect(input.advice).toMatch(/Each file's problem and its fix are listed below/);
+    expect(input.advice).toMatch(/start again with these settings/);
+    const service = jobFailureWording({ code: 'SERVICE_JOB_FAILED', message: 'QC failed' }, 'Michigan', 2);
+    expect(service.title).toBe('Michigan stopped this job with an error.');
+    expect(service.advice).toMatch(/messages below/);
+    const unknown = jobFailureWording({ code: 'SOMETHING_NEW', message: 'it broke' }, 'Michigan', 0);
+    expect(unknown.title).toBe('This job failed: it broke');
+    expect(unknown.advice).not.toMatch(/above|below/);
   });
 });
 
