@@ -10,7 +10,14 @@ import { ApiError, apiErrorFrom, validationMessages } from '../../../web/src/api
 import { jobFailureWording, wordingFor } from '../../../web/src/api/error-wording';
 import { parseConsoleConfig } from '../../../web/src/config';
 import { downloadScript, localFileName } from '../../../web/src/lib/download-script';
-import { populationsOf, reconcileChoices } from '../../../web/src/lib/job-options';
+import {
+  choiceLabels,
+  droppedChoices,
+  needsPopulation,
+  populationsOf,
+  populationToSend,
+  reconcileChoices,
+} from '../../../web/src/lib/job-options';
 import { canCancel, messageKind, messageText } from '../../../web/src/lib/job-status';
 import { MAX_REFRESH_MS, MIN_REFRESH_MS, refreshInterval } from '../../../web/src/lib/refresh-interval';
 import { tokenState } from '../../../web/src/lib/token-state';
@@ -56,7 +63,14 @@ const options = {
         { id: 'afr', label: 'AFR' },
       ],
     },
-    { id: 'apps@hrc@1', label: 'HRC', populations: [{ id: 'mixed', label: 'Mixed' }] },
+    {
+      id: 'apps@hrc@1',
+      label: 'HRC',
+      populations: [
+        { id: 'mixed', label: 'Mixed' },
+        { id: 'eur', label: 'EUR' },
+      ],
+    },
     { id: 'apps@topmed@3', label: 'TOPMed', populations: [] },
   ],
   builds: [
@@ -79,27 +93,47 @@ const options = {
 };
 
 describe('option compatibility', () => {
-  it('preselects the service defaults and the first panel with its first population', () => {
-    expect(reconcileChoices(options)).toEqual({
+  it('preselects the service defaults and the first panel, and asks for the population', () => {
+    const choices = reconcileChoices(options);
+    expect(choices).toEqual({
       refPanel: 'apps@1000g@2',
-      population: 'eur',
+      population: '',
       build: 'hg38',
       phasing: 'eagle',
       mode: 'imputation',
       r2Filter: '0',
     });
+    expect(needsPopulation(options, choices)).toBe(true);
   });
-  it('offers only the populations of the chosen panel, and drops one the new panel lacks', () => {
+  it('offers only the populations of the chosen panel, and keeps a choice the new panel offers', () => {
     const first = reconcileChoices(options, { population: 'afr' });
     expect(first.population).toBe('afr');
-    const hrc = reconcileChoices(options, { ...first, refPanel: 'apps@hrc@1' });
-    expect(hrc.population).toBe('mixed');
-    expect(populationsOf(options, 'apps@hrc@1').map((p) => p.id)).toEqual(['mixed']);
-    expect(reconcileChoices(options, { refPanel: 'apps@topmed@3' }).population).toBe('off');
+    expect(populationsOf(options, 'apps@hrc@1').map((p) => p.id)).toEqual(['mixed', 'eur']);
+    expect(reconcileChoices(options, { refPanel: 'apps@hrc@1', population: 'eur' }).population).toBe('eur');
   });
-  it('keeps earlier choices the options still offer, replaces those they do not', () => {
-    const kept = reconcileChoices(options, { build: 'hg19', r2Filter: '0.3', mode: 'gone' });
+  it('says so when the new panel cannot keep the population, instead of picking another', () => {
+    const afr = reconcileChoices(options, { population: 'afr' });
+    const wanted = { ...afr, refPanel: 'apps@hrc@1' };
+    const hrc = reconcileChoices(options, wanted);
+    expect(hrc.population).toBe('');
+    expect(droppedChoices(options, wanted, hrc, choiceLabels(options, afr), 'Michigan')).toEqual([
+      'The panel HRC does not offer the population AFR: choose one of its populations.',
+    ]);
+  });
+  it('asks for no population on a panel that offers none, and sends "off"', () => {
+    const topmed = reconcileChoices(options, { refPanel: 'apps@topmed@3', population: 'afr' });
+    expect(topmed.population).toBe('');
+    expect(needsPopulation(options, topmed)).toBe(false);
+    expect(populationToSend(topmed)).toBe('off');
+    expect(droppedChoices(options, { population: 'afr' }, topmed, {}, 'Michigan')).toEqual([]);
+  });
+  it('keeps earlier choices the options still offer, and names those it had to replace', () => {
+    const previous = { build: 'hg19', r2Filter: '0.3', mode: 'gone' };
+    const kept = reconcileChoices(options, previous);
     expect(kept).toMatchObject({ build: 'hg19', r2Filter: '0.3', mode: 'imputation' });
+    expect(droppedChoices(options, previous, kept, { mode: 'Meta only' }, 'TOPMed')).toEqual([
+      'TOPMed does not offer the mode Meta only: Imputation is chosen instead.',
+    ]);
   });
 });
 
