@@ -146,6 +146,9 @@ describe.skipIf(!hasChromium || !stackServesConsole)('the console journey', () =
     await page.getByLabel('Job name').fill('journey job');
     await page.getByLabel('Service').selectOption('michigan');
     await expect.poll(() => page.getByLabel('Reference panel').count(), { timeout: 20_000 }).toBe(1);
+    // The population is asked for, never preselected.
+    expect(await page.getByLabel('Population').inputValue()).toBe('');
+    await page.getByLabel('Population').selectOption('afr');
     await expectAccessible(page, 'New job');
     await screenshot(page, 'new-job');
     await page.getByRole('button', { name: 'Start imputation' }).dblclick();
@@ -190,6 +193,7 @@ describe.skipIf(!hasChromium || !stackServesConsole)('the console journey', () =
     await page.getByRole('checkbox', { name: /journey\.chr20\.vcf\.gz/ }).check();
     await page.getByLabel('Job name').fill('job to cancel');
     await expect.poll(() => page.getByLabel('Reference panel').count(), { timeout: 20_000 }).toBe(1);
+    await page.getByLabel('Population').selectOption('eur');
     await page.getByRole('button', { name: 'Start imputation' }).click();
     await page.waitForURL(/\/jobs\/[0-9A-Z]{26}$/);
     await page.getByRole('button', { name: 'Cancel job' }).click();
