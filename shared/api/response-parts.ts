@@ -10,9 +10,14 @@ export function component<T extends z.ZodMiniType>(schema: T, id: string, descri
   z.globalRegistry.add(schema as z.ZodMiniType, { id, description });
   return schema;
 }
+/**
+ * A described copy of the schema: the field types below are shared by many fields, and describing the
+ * one instance would give every field that uses it the same description (the registry is per instance).
+ */
 export function described<T extends z.ZodMiniType>(schema: T, description: string): T {
-  z.globalRegistry.add(schema as z.ZodMiniType, { description });
-  return schema;
+  const copy = schema.clone() as T;
+  z.globalRegistry.add(copy as z.ZodMiniType, { description });
+  return copy;
 }
 
 export const timestamp = z.iso.datetime();

@@ -35,7 +35,7 @@ export const serviceSchema = component(
     baseUrl: z.url(),
     appId: text,
     maxConcurrentJobs: z.int().check(z.positive()),
-    tokenHelpUrl: z.nullable(z.url()),
+    tokenHelpUrl: described(z.url(), 'Where to create an API token for this service'),
     credential: z.strictObject({
       status: z.enum(['missing', 'active', 'expired', 'rejected']),
       expiresAt: nullableTimestamp,
@@ -104,6 +104,23 @@ export const credentialListSchema = z.strictObject({ credentials: z.array(creden
 
 // -- jobs ------------------------------------------------------------------------------------------------
 
+const serviceName = described(
+  text,
+  "The service's name in this deployment's catalog (its id once the service is no longer offered)",
+);
+const jobLabels = component(
+  z.strictObject({
+    refPanel: text,
+    population: text,
+    build: text,
+    phasing: text,
+    mode: text,
+    r2Filter: text,
+  }),
+  'JobLabels',
+  "How the service labelled the job's chosen values when the job was created (the r² filter 0 reads " +
+    '`off`); jobs created before labels were recorded carry their ids',
+);
 const jobError = component(z.strictObject({ code: text, message: text }), 'JobError', 'Why a job failed');
 const missingFile = z.strictObject({ name: text, code: text, reason: text });
 
@@ -112,12 +129,14 @@ export const jobSchema = component(
     jobId: text,
     name: text,
     serviceId: text,
+    serviceName,
     refPanel: text,
-    build: z.enum(['hg19', 'hg38']),
+    build: described(z.enum(['hg19', 'hg38']), 'The genome build of the input data'),
     phasing: text,
     population: text,
     mode: text,
     r2Filter: text,
+    labels: jobLabels,
     inputs: z.array(z.strictObject({ uploadId: text, fileName: text, size: count })),
     status: jobStatusSchema,
     createdAt: timestamp,
@@ -160,7 +179,9 @@ export const jobSummarySchema = component(
     jobId: text,
     name: text,
     serviceId: text,
+    serviceName,
     refPanel: text,
+    labels: jobLabels,
     status: jobStatusSchema,
     createdAt: timestamp,
     statusChangedAt: timestamp,

@@ -25,7 +25,7 @@ export const serviceDefinitionSchema = z.object({
   notes: z._default(z.string(), ''),
   /** The service's per-user limit of simultaneously running jobs (informational; the service enforces it). */
   maxConcurrentJobs: z._default(z.int().check(z.positive()), 2),
-  /** Where a user gets an API token for this service. */
+  /** Where a user gets an API token for this service; absent: its Cloudgene profile page (tokenHelpUrl). */
   tokenHelpUrl: z.optional(z.url()),
   /**
    * Samples per file the service accepts (its input validation's --minSamples/--maxSamples). Absent:
@@ -75,6 +75,7 @@ export const defaultServiceCatalog: readonly ServiceDefinitionInput[] = [
     location: 'AfriGen-D, South Africa',
     notes: 'H3Africa v6 high-coverage panel (hg38); list panels through the options endpoint.',
     maxConcurrentJobs: 2,
+    tokenHelpUrl: 'https://impute.afrigen-d.org/#!pages/profile',
   },
 ];
 
@@ -124,6 +125,11 @@ export function serviceCatalog(): ServiceDefinition[] {
 
 export function findService(serviceId: string): ServiceDefinition | undefined {
   return serviceCatalog().find((service) => service.id === serviceId);
+}
+
+/** Where a user creates an API token: the catalog's page, else the profile page every Cloudgene server has. */
+export function tokenHelpUrl(service: ServiceDefinition): string {
+  return service.tokenHelpUrl ?? `${service.baseUrl}/#!pages/profile`;
 }
 
 export function getService(serviceId: string): ServiceDefinition {

@@ -2,7 +2,7 @@
 
 import type { CredentialMetadata } from '#shared/credentials/credential-store';
 import { type CredentialView, toCredentialView } from '#shared/credentials/service-credentials';
-import type { ServiceDefinition } from './service-catalog';
+import { type ServiceDefinition, tokenHelpUrl } from './service-catalog';
 
 export interface ServiceView {
   id: string;
@@ -12,7 +12,7 @@ export interface ServiceView {
   baseUrl: string;
   appId: string;
   maxConcurrentJobs: number;
-  tokenHelpUrl: string | null;
+  tokenHelpUrl: string;
   credential: {
     status: 'missing' | 'active' | 'expired' | 'rejected';
     expiresAt: string | null;
@@ -34,7 +34,7 @@ export function toServiceView(
     baseUrl: service.baseUrl,
     appId: service.appId,
     maxConcurrentJobs: service.maxConcurrentJobs,
-    tokenHelpUrl: service.tokenHelpUrl ?? null,
+    tokenHelpUrl: tokenHelpUrl(service),
     credential: view
       ? {
           status: view.status,

@@ -47,6 +47,16 @@ export interface JobError {
   message: string;
 }
 
+/** The service's labels of a job's chosen values, recorded at creation (shared/jobs/job-labels.ts). */
+export interface JobLabels {
+  refPanel: string;
+  population: string;
+  build: string;
+  phasing: string;
+  mode: string;
+  r2Filter: string;
+}
+
 export interface JobRecord {
   jobId: string;
   owner: string;
@@ -58,6 +68,8 @@ export interface JobRecord {
   population: string;
   mode: string;
   r2Filter: string;
+  /** Absent on jobs created before labels were recorded. */
+  labels?: JobLabels;
   aesEncryption?: boolean;
   meta?: boolean;
   inputs: JobInput[];

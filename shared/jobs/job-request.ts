@@ -9,13 +9,16 @@ import type { AppOptions } from '#shared/cloudgene/client';
 import { ValidationError } from '#shared/errors';
 import type { ValidationIssue } from '#shared/http/validate';
 import { nameString, uploadIdSchema } from '#shared/uploads/uploads';
+import { type JobLabels, optionLabels } from './job-labels';
 
 export const createJobBodySchema = z.strictObject({
   // Checked before trimming: ordinary surrounding spaces are trimmed, a newline anywhere is refused.
   name: nameString('name').check(z.trim(), z.minLength(1), z.maxLength(100)),
   serviceId: serviceIdSchema,
   refPanel: z.string().check(z.minLength(1), z.maxLength(200)),
-  build: z.enum(['hg19', 'hg38']),
+  build: z
+    .enum(['hg19', 'hg38'])
+    .register(z.globalRegistry, { description: 'The genome build of the input files (not of the panel)' }),
   phasing: z._default(z.string().check(z.minLength(1), z.maxLength(50)), 'eagle'),
   population: z._default(z.string().check(z.minLength(1), z.maxLength(50)), 'off'),
   mode: z._default(z.string().check(z.minLength(1), z.maxLength(50)), 'imputation'),
@@ -39,11 +42,14 @@ export type CreateJobRequest = z.infer<typeof createJobBodySchema>;
 
 const stripVersion = (panelId: string) => panelId.replace(/^(apps@[^@]+)@.*$/, '$1');
 
-/** Returns the service's own panel id for the request (panel ids may be given without their version). */
+/**
+ * Returns the service's own panel id for the request (panel ids may be given without their version) and
+ * the service's labels of the chosen values, which the job records.
+ */
 export function checkAgainstServiceOptions(
   request: CreateJobRequest,
   options: AppOptions,
-): { refPanel: string } {
+): { refPanel: string; labels: JobLabels } {
   const issues: ValidationIssue[] = [];
   const issue = (field: string, value: string, allowed: string[]) =>
     issues.push({
@@ -90,7 +96,7 @@ export function checkAgainstServiceOptions(
       issues,
     );
   }
-  return { refPanel: panel!.id };
+  return { refPanel: panel!.id, labels: optionLabels(request, options, panel!) };
 }
 
 export const jobIdSchema = z.string().check(z.regex(/^[0-9A-HJKMNP-TV-Z]{26}$/, 'not a job id'));

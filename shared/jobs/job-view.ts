@@ -1,4 +1,10 @@
-/** The public shape of a job: everything the owner may see, in API terms (no internal keys, no secrets). */
+/**
+ * The public shape of a job: everything the owner may see, in API terms (no internal keys, no secrets),
+ * with the names a person reads beside the ids: the service's name from this deployment's catalog and the
+ * labels of the chosen options (job-labels.ts).
+ */
+import { findService } from '#shared/catalog/service-catalog';
+import { jobLabels } from './job-labels';
 import type { JobRecord } from './job-repository';
 import { nextCheckAt } from './next-check';
 
@@ -13,12 +19,14 @@ export function toJobView(job: JobRecord, now: Date = new Date()) {
     jobId: job.jobId,
     name: job.name,
     serviceId: job.serviceId,
+    serviceName: serviceName(job.serviceId),
     refPanel: job.refPanel,
     build: job.build,
     phasing: job.phasing,
     population: job.population,
     mode: job.mode,
     r2Filter: job.r2Filter,
+    labels: jobLabels(job),
     inputs: job.inputs.map(({ uploadId, fileName, size }) => ({ uploadId, fileName, size })),
     status: job.status,
     createdAt: job.createdAt,
@@ -52,11 +60,18 @@ export function toJobSummary(job: JobRecord, now: Date = new Date()) {
     jobId: job.jobId,
     name: job.name,
     serviceId: job.serviceId,
+    serviceName: serviceName(job.serviceId),
     refPanel: job.refPanel,
+    labels: jobLabels(job),
     status: job.status,
     createdAt: job.createdAt,
     statusChangedAt: job.statusChangedAt,
     nextCheckAt: nextCheckAt(job, now),
     error: job.error ?? null,
   };
+}
+
+/** A service no longer in the catalog keeps its id. */
+function serviceName(serviceId: string): string {
+  return findService(serviceId)?.name ?? serviceId;
 }

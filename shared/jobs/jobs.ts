@@ -44,7 +44,7 @@ export async function createJob(caller: Caller, request: CreateJobRequest, idemp
 
   const service = getService(request.serviceId);
   const { options } = await getServiceOptions(caller, service);
-  const { refPanel } = checkAgainstServiceOptions(request, options);
+  const { refPanel, labels } = checkAgainstServiceOptions(request, options);
   const inputs = [];
   for (const uploadId of request.uploadIds) {
     const { upload, problem } = await getUpload(caller, uploadId);
@@ -85,6 +85,7 @@ export async function createJob(caller: Caller, request: CreateJobRequest, idemp
     population: request.population,
     mode: request.mode,
     r2Filter: request.r2Filter,
+    labels,
     aesEncryption: request.aesEncryption,
     meta: request.meta,
     inputs,

@@ -36,6 +36,41 @@ export async function expectAccessible(page: Page, what: string): Promise<void> 
   expect(described, `accessibility of ${what}`).toEqual([]);
 }
 
+/**
+ * Fails when the page is wider than its window: the document scrolls sideways, or an element sticks out
+ * past the window's right edge. What a scroll container holds (the download script, a wide table) scrolls
+ * inside it and does not count.
+ */
+export async function expectNoHorizontalOverflow(page: Page, what: string): Promise<void> {
+  const overflow = (await page.evaluate(overflowProbe)) as {
+    documentWidth: number;
+    width: number;
+    wide: string[];
+  };
+  expect(overflow.documentWidth, `the document width of ${what}`).toBeLessThanOrEqual(overflow.width);
+  expect(overflow.wide, `elements wider than the window on ${what}`).toEqual([]);
+}
+
+/** Runs in the page (as text: the tests are type-checked without the DOM's types). */
+const overflowProbe = `(() => {
+  const width = document.documentElement.clientWidth;
+  const scrollsInside = (element) => {
+    for (let parent = element.parentElement; parent; parent = parent.parentElement) {
+      if (getComputedStyle(parent).overflowX !== 'visible') return true;
+    }
+    return false;
+  };
+  const wide = [...document.querySelectorAll('body *')].filter((element) => {
+    const box = element.getBoundingClientRect();
+    return box.width > 0 && (box.right > width + 0.5 || box.width > width + 0.5) && !scrollsInside(element);
+  });
+  return {
+    documentWidth: document.documentElement.scrollWidth,
+    width,
+    wide: wide.slice(0, 5).map((element) => element.tagName.toLowerCase() + '.' + element.className),
+  };
+})()`;
+
 /** The visible viewport, or with `fullPage` the whole page (a long job page: messages, results, password). */
 export async function screenshot(
   page: Page,

@@ -4,7 +4,11 @@
  * is interrupted and, after a reload, resumed by picking the file again (only the missing part is sent),
  * uploads a real VCF, creates a job and watches it succeed without reloading, downloads a result and
  * checks its sha256 against the page's, reveals the password, cancels a second job and signs out; then
- * bob sees none of it, and alice's job URL reads "not found". axe-core on every page; screenshots into docs/console/.
+ * bob sees none of it, and alice's job URL reads "not found". Then carol's jobs in every state (made over
+ * the API, seeded-jobs.ts): a failed one explains itself and starts again prefilled, waiting and queued
+ * ones say why in their header, and every page fits a 390 px window and passes axe. axe-core on every
+ * page; screenshots into docs/console/. (Over 300 lines: the tests share one local stack, whose start
+ * is most of a browser test's time.)
  */
 import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -17,12 +21,14 @@ import { makeVcfGz } from '#test/support/vcf-fixtures';
 import {
   ensureConsoleBuilt,
   expectAccessible,
+  expectNoHorizontalOverflow,
   hasChromium,
   launchChromium,
   root,
   screenshot,
   signIn,
 } from './browser';
+import { type SeededJobs, seedJobs } from './seeded-jobs';
 
 const MiB = 1024 * 1024;
 // The local stack serves the console and the IdP once infra/local/console-server.ts is there (wt-idp).
@@ -140,6 +146,9 @@ describe.skipIf(!hasChromium || !stackServesConsole)('the console journey', () =
     await page.getByLabel('Job name').fill('journey job');
     await page.getByLabel('Service').selectOption('michigan');
     await expect.poll(() => page.getByLabel('Reference panel').count(), { timeout: 20_000 }).toBe(1);
+    // The population is asked for, never preselected.
+    expect(await page.getByLabel('Population').inputValue()).toBe('');
+    await page.getByLabel('Population').selectOption('afr');
     await expectAccessible(page, 'New job');
     await screenshot(page, 'new-job');
     await page.getByRole('button', { name: 'Start imputation' }).dblclick();
@@ -184,6 +193,7 @@ describe.skipIf(!hasChromium || !stackServesConsole)('the console journey', () =
     await page.getByRole('checkbox', { name: /journey\.chr20\.vcf\.gz/ }).check();
     await page.getByLabel('Job name').fill('job to cancel');
     await expect.poll(() => page.getByLabel('Reference panel').count(), { timeout: 20_000 }).toBe(1);
+    await page.getByLabel('Population').selectOption('eur');
     await page.getByRole('button', { name: 'Start imputation' }).click();
     await page.waitForURL(/\/jobs\/[0-9A-Z]{26}$/);
     await page.getByRole('button', { name: 'Cancel job' }).click();
@@ -261,6 +271,125 @@ describe.skipIf(!hasChromium || !stackServesConsole)('the console journey', () =
     await page.unroute(`${stack.api}/jobs*`);
     await page.getByRole('button', { name: 'Try again' }).click();
     await expect.poll(() => page.getByText('You have no jobs yet.').count(), { timeout: 20_000 }).toBe(1);
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+  let carols: SeededJobs;
+
+  it('a failed job explains, then lists our findings, and starts again prefilled; waiting and queued jobs say why', async () => {
+    carols = await seedJobs(stack, 'carol');
+    const { context, page, problems } = await signInAs('carol');
+
+    await page.goto(`${consoleUrl}/jobs/${carols.failed}`);
+    const explanation = page
+      .getByRole('alert')
+      .filter({ hasText: 'This job failed our checks of its input files.' });
+    await explanation.waitFor();
+    expect(await explanation.innerText()).toMatch(/Each file's problem and its fix are listed below/);
+    const findings = page.locator('ul.findings li');
+    expect(await findings.allInnerTexts()).toEqual([
+      expect.stringMatching(/^unsorted\.chr21\.vcf\.gz: line \d+/),
+    ]);
+    expect(await page.locator('main').innerText()).not.toContain('No messages yet');
+    // The explanation comes before the findings it refers to.
+    const [explained, listed] = await Promise.all([
+      explanation.boundingBox(),
+      findings.first().boundingBox(),
+    ]);
+    expect(explained!.y).toBeLessThan(listed!.y);
+    await screenshot(page, 'job-failed', { fullPage: true });
+
+    await explanation.getByRole('link', { name: 'Start again with these settings' }).click();
+    await page.waitForURL(`${consoleUrl}/jobs/new?from=${carols.failed}`);
+    await expect.poll(() => page.getByLabel('Population').count(), { timeout: 20_000 }).toBe(1);
+    expect(await page.getByLabel('Job name').inputValue()).toBe('chr20 and an unsorted chr21');
+    expect(await page.getByLabel('Service').inputValue()).toBe('michigan');
+    expect(await page.getByLabel('Population').inputValue()).toBe('afr');
+    expect(await page.getByLabel('r² filter').inputValue()).toBe('0.3');
+    const filled = await page.locator('.notice.info').innerText();
+    expect(filled).toContain(`Files used again: ${carols.validFile}.`);
+    expect(filled).toContain(`found a problem in it: ${carols.invalidFile}`);
+    await expectAccessible(page, 'New job started again from a failed job');
+    await screenshot(page, 'new-job-start-again');
+    await page.getByRole('button', { name: 'Start imputation' }).click();
+    await page.waitForURL(/\/jobs\/[0-9A-Z]{26}$/);
+    const settings = await page.locator('.job-facts').innerText();
+    expect(settings).toMatch(/Population\s+AFR/);
+    expect(settings).toMatch(/r² filter\s+0\.3/);
+    expect(settings).toContain(`Inputs\n${carols.validFile}`);
+
+    await page.goto(`${consoleUrl}/jobs/${carols.waiting}`);
+    await expect
+      .poll(() => page.locator('.status-line').innerText())
+      .toMatch(/^Waiting for a slot\s+\d of your jobs are running at Michigan .*\(at most 2 at a time\)/s);
+    await screenshot(page, 'job-waiting');
+    await page.goto(`${consoleUrl}/jobs/${carols.queued}`);
+    await expect
+      .poll(() => page.locator('.status-line').innerText())
+      .toMatch(/Position \d+ in the queue at Michigan Imputation Server \(as of /);
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+
+  it('every page fits a 390 px window and passes axe, dialogs and the download script included', async () => {
+    const { context, page, problems } = await signIn(browser, consoleUrl, 'carol', {
+      width: 390,
+      height: 844,
+    });
+    const visit = async (path: string, what: string, ready: () => Promise<unknown>) => {
+      await page.goto(`${consoleUrl}${path}`);
+      await ready();
+      await expectNoHorizontalOverflow(page, what);
+      await expectAccessible(page, `${what}, 390 px`);
+    };
+    const heading = (name: string | RegExp) => () =>
+      page.getByRole('heading', { level: 1, name }).waitFor({ timeout: 20_000 });
+    await visit('/jobs', 'the jobs list', () => page.locator('.jobs-table tbody tr').first().waitFor());
+    await visit('/jobs/new', 'New job', () =>
+      page.getByLabel('Reference panel').waitFor({ timeout: 20_000 }),
+    );
+    await screenshot(page, 'new-job-narrow', { fullPage: true });
+    await visit(`/jobs/new?from=${carols.succeeded}`, 'New job started again', () =>
+      page.locator('.notice.info').waitFor({ timeout: 20_000 }),
+    );
+    await visit(`/jobs/${carols.succeeded}`, 'a finished job', () =>
+      page.getByText('Download everything').waitFor(),
+    );
+    await page.getByText('Download everything with a script').click();
+    await expectNoHorizontalOverflow(page, 'a finished job with its download script');
+    await expectAccessible(page, 'a finished job with its download script');
+    // The script's long lines scroll with the keyboard.
+    const script = page.getByRole('region', { name: 'Download script' });
+    await script.focus();
+    await page.keyboard.press('ArrowRight');
+    await expect.poll(() => script.evaluate((box) => box.scrollLeft)).toBeGreaterThan(0);
+    const jobPages = [
+      [carols.failed, 'a job that failed our checks'],
+      [carols.waiting, 'a waiting job'],
+      [carols.queued, 'a queued job'],
+    ] as const;
+    for (const [id, what] of jobPages) {
+      await visit(`/jobs/${id}`, what, () => page.locator('.status-line').waitFor());
+    }
+    await visit('/services', 'Services & tokens', () =>
+      page.getByRole('button', { name: 'Delete token' }).first().waitFor(),
+    );
+    // One dialog per service, each named by its own title.
+    const dialogs = page.locator('dialog');
+    const titles = await dialogs.evaluateAll((all) =>
+      all.map((dialog) => dialog.getAttribute('aria-labelledby')),
+    );
+    expect(new Set(titles).size).toBe(titles.length);
+    await page.getByRole('button', { name: 'Delete token' }).nth(1).click();
+    await expect
+      .poll(() => page.getByRole('dialog', { name: 'Delete your TOPMed Imputation Server token?' }).count())
+      .toBe(1);
+    await expectAccessible(page, 'Services & tokens with a delete dialog open');
+    await page.keyboard.press('Escape');
+    // A mistyped address: the API refuses the id; the page says "Job not found", not the API's words.
+    await visit('/jobs/NOT-A-JOB-ID', 'a mistyped job address', heading('Job not found'));
+    expect(await page.locator('main').innerText()).not.toMatch(/jobId|not a job id/);
+    await visit('/no-such-page', 'an unknown page', heading('Page not found'));
     expect(problems).toEqual([]);
     await context.close();
   });

@@ -69,7 +69,10 @@ describe('POST /jobs', () => {
     expect(result.body).toMatchObject({
       status: 'QUEUED',
       serviceId: 'michigan',
+      serviceName: 'Michigan (simulated)', // the harness's catalog
       refPanel: 'apps@1000g-phase-3-v5@2.0.0',
+      // The service's labels, recorded now: the job keeps them whatever the service offers later.
+      labels: { refPanel: '1000G Phase 3 (GRCh37/hg19)', population: 'EUR', r2Filter: 'off' },
     });
     expect(h.sfn.executions.size).toBeGreaterThan(0);
     await h.sfn.waitForJob(result.body.jobId);

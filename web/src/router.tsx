@@ -1,7 +1,8 @@
 /**
  * The console's routes, declared in code (no file-based generation): each page is its own chunk loaded on
  * first visit, so the first load carries only the shell. The jobs list keeps its filter, search and page
- * in typed search params, so a filtered page can be bookmarked and Back works.
+ * in typed search params, so a filtered page can be bookmarked and Back works; New job takes the job to
+ * start again from the same way. Pages reach their route with getRouteApi, never by importing this file.
  */
 import {
   createRootRoute,
@@ -33,6 +34,18 @@ export function validateJobsSearch(search: Record<string, unknown>): JobsSearch 
   return out;
 }
 
+export interface NewJobSearch {
+  /** A job whose inputs and options prefill the form ("Start again with these settings"). */
+  from?: string;
+}
+
+/** Only the shape is checked here; the API decides whether it is a job (and the page says if not). */
+export function validateNewJobSearch(search: Record<string, unknown>): NewJobSearch {
+  return typeof search.from === 'string' && /^[0-9A-Za-z]{1,64}$/.test(search.from)
+    ? { from: search.from }
+    : {};
+}
+
 const rootRoute = createRootRoute({ component: Layout, notFoundComponent: NotFoundPage });
 
 const indexRoute = createRoute({
@@ -61,6 +74,7 @@ export const jobsRoute = createRoute({
 export const newJobRoute = createRoute({
   getParentRoute: () => rootRoute,
   path: '/jobs/new',
+  validateSearch: validateNewJobSearch,
   component: lazyRouteComponent(() => import('./pages/new-job-page'), 'NewJobPage'),
 });
 

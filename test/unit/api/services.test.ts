@@ -67,6 +67,8 @@ describe('GET /services and /services/{id}', () => {
     expect(result.body.services.map((s: { id: string }) => s.id)).toEqual(['michigan', 'topmed']);
     expect(result.body.services[0].credential.status).toBe('active');
     expect(result.body.services[1].credential.status).toBe('missing');
+    // Every service says where to get a token: without one in the catalog, its Cloudgene profile page.
+    expect(result.body.services[0].tokenHelpUrl).toBe(`${sim.url}/#!pages/profile`);
     const forBob = await invoke(h.list, { caller: bob });
     expect(forBob.body.services[0].credential.status).toBe('missing');
   });

@@ -7,10 +7,17 @@ import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { errorCodes } from '#shared/api/error-codes';
 import { ApiError, apiErrorFrom, validationMessages } from '../../../web/src/api/api-error';
-import { jobFailureAdvice, wordingFor } from '../../../web/src/api/error-wording';
+import { jobFailureWording, wordingFor } from '../../../web/src/api/error-wording';
 import { parseConsoleConfig } from '../../../web/src/config';
 import { downloadScript, localFileName } from '../../../web/src/lib/download-script';
-import { populationsOf, reconcileChoices } from '../../../web/src/lib/job-options';
+import {
+  choiceLabels,
+  droppedChoices,
+  needsPopulation,
+  populationsOf,
+  populationToSend,
+  reconcileChoices,
+} from '../../../web/src/lib/job-options';
 import { canCancel, messageKind, messageText } from '../../../web/src/lib/job-status';
 import { MAX_REFRESH_MS, MIN_REFRESH_MS, refreshInterval } from '../../../web/src/lib/refresh-interval';
 import { tokenState } from '../../../web/src/lib/token-state';
@@ -56,7 +63,14 @@ const options = {
         { id: 'afr', label: 'AFR' },
       ],
     },
-    { id: 'apps@hrc@1', label: 'HRC', populations: [{ id: 'mixed', label: 'Mixed' }] },
+    {
+      id: 'apps@hrc@1',
+      label: 'HRC',
+      populations: [
+        { id: 'mixed', label: 'Mixed' },
+        { id: 'eur', label: 'EUR' },
+      ],
+    },
     { id: 'apps@topmed@3', label: 'TOPMed', populations: [] },
   ],
   builds: [
@@ -79,27 +93,47 @@ const options = {
 };
 
 describe('option compatibility', () => {
-  it('preselects the service defaults and the first panel with its first population', () => {
-    expect(reconcileChoices(options)).toEqual({
+  it('preselects the service defaults and the first panel, and asks for the population', () => {
+    const choices = reconcileChoices(options);
+    expect(choices).toEqual({
       refPanel: 'apps@1000g@2',
-      population: 'eur',
+      population: '',
       build: 'hg38',
       phasing: 'eagle',
       mode: 'imputation',
       r2Filter: '0',
     });
+    expect(needsPopulation(options, choices)).toBe(true);
   });
-  it('offers only the populations of the chosen panel, and drops one the new panel lacks', () => {
+  it('offers only the populations of the chosen panel, and keeps a choice the new panel offers', () => {
     const first = reconcileChoices(options, { population: 'afr' });
     expect(first.population).toBe('afr');
-    const hrc = reconcileChoices(options, { ...first, refPanel: 'apps@hrc@1' });
-    expect(hrc.population).toBe('mixed');
-    expect(populationsOf(options, 'apps@hrc@1').map((p) => p.id)).toEqual(['mixed']);
-    expect(reconcileChoices(options, { refPanel: 'apps@topmed@3' }).population).toBe('off');
+    expect(populationsOf(options, 'apps@hrc@1').map((p) => p.id)).toEqual(['mixed', 'eur']);
+    expect(reconcileChoices(options, { refPanel: 'apps@hrc@1', population: 'eur' }).population).toBe('eur');
   });
-  it('keeps earlier choices the options still offer, replaces those they do not', () => {
-    const kept = reconcileChoices(options, { build: 'hg19', r2Filter: '0.3', mode: 'gone' });
+  it('says so when the new panel cannot keep the population, instead of picking another', () => {
+    const afr = reconcileChoices(options, { population: 'afr' });
+    const wanted = { ...afr, refPanel: 'apps@hrc@1' };
+    const hrc = reconcileChoices(options, wanted);
+    expect(hrc.population).toBe('');
+    expect(droppedChoices(options, wanted, hrc, choiceLabels(options, afr), 'Michigan')).toEqual([
+      'The panel HRC does not offer the population AFR: choose one of its populations.',
+    ]);
+  });
+  it('asks for no population on a panel that offers none, and sends "off"', () => {
+    const topmed = reconcileChoices(options, { refPanel: 'apps@topmed@3', population: 'afr' });
+    expect(topmed.population).toBe('');
+    expect(needsPopulation(options, topmed)).toBe(false);
+    expect(populationToSend(topmed)).toBe('off');
+    expect(droppedChoices(options, { population: 'afr' }, topmed, {}, 'Michigan')).toEqual([]);
+  });
+  it('keeps earlier choices the options still offer, and names those it had to replace', () => {
+    const previous = { build: 'hg19', r2Filter: '0.3', mode: 'gone' };
+    const kept = reconcileChoices(options, previous);
     expect(kept).toMatchObject({ build: 'hg19', r2Filter: '0.3', mode: 'imputation' });
+    expect(droppedChoices(options, previous, kept, { mode: 'Meta only' }, 'TOPMed')).toEqual([
+      'TOPMed does not offer the mode Meta only: Imputation is chosen instead.',
+    ]);
   });
 });
 
@@ -168,9 +202,19 @@ describe('error wording', () => {
     expect(apiErrorFrom(502, '<html>').code).toBe('GATEWAY_ERROR');
     expect(apiErrorFrom(418, undefined).code).toBe('UNEXPECTED_ANSWER');
   });
-  it('tells what to do about a failed job', () => {
-    expect(jobFailureAdvice('INPUT_INVALID')).toMatch(/bcftools sort/);
-    expect(jobFailureAdvice('SOMETHING_NEW')).toMatch(/messages/);
+  it('tells what to do about a failed job, pointing down to what it refers to', () => {
+    const input = jobFailureWording({ code: 'INPUT_INVALID', message: 'a.vcf.gz: line 3: …' }, 'Michigan', 0);
+    expect(input.title).toBe('This job failed our checks of its input files.');
+    // Each file's own fix is in the findings: the advice adds no generic one.
+    expect(input.advice).not.toMatch(/bcftools|bgzip|sort/);
+    expect(input.advice).toMatch(/Each file's problem and its fix are listed below/);
+    expect(input.advice).toMatch(/start again with these settings/);
+    const service = jobFailureWording({ code: 'SERVICE_JOB_FAILED', message: 'QC failed' }, 'Michigan', 2);
+    expect(service.title).toBe('Michigan stopped this job with an error.');
+    expect(service.advice).toMatch(/messages below/);
+    const unknown = jobFailureWording({ code: 'SOMETHING_NEW', message: 'it broke' }, 'Michigan', 0);
+    expect(unknown.title).toBe('This job failed: it broke');
+    expect(unknown.advice).not.toMatch(/above|below/);
   });
 });
 

@@ -24,6 +24,14 @@ export class ApiError extends Error {
   }
 }
 
+/**
+ * Whether a lookup by id found nothing of the caller's: 404 (another user's, deleted or expired), or 400
+ * for an id that is no id at all (a mistyped address: the API refuses the malformed id).
+ */
+export function isMissing(error: unknown): boolean {
+  return error instanceof ApiError && (error.notFound || error.code === 'VALIDATION_FAILED');
+}
+
 /** Turns an error answer (parsed JSON or not) into an ApiError. */
 export function apiErrorFrom(status: number, body: unknown): ApiError {
   const error = (body as { error?: Record<string, unknown> } | undefined)?.error;

@@ -184,24 +184,54 @@ export function wordingFor(code: string): ErrorWording {
   return wording[code] ?? { title: 'The request failed.', action: 'Try again.', retryable: true };
 }
 
-/** Why a job failed (the job's error code, set by the workflow) and what the researcher can do. */
+/**
+ * What the researcher can do about a failed job (its error code, set by the workflow). The page shows this
+ * before the findings or the service's messages it refers to, with "Start again with these settings"
+ * beside it. Input failures name each file's own problem and fix, so no generic fix is added here.
+ */
 const jobFailures: Record<string, string> = {
   INPUT_INVALID:
-    'Fix the file as the message says (for example sort it with bcftools sort, or compress it with bgzip) and start a new job.',
+    "Each file's problem and its fix are listed below. Fix the files, then start again with these settings and add the fixed files.",
+  SERVICE_JOB_FAILED:
+    "The service's messages below say which step failed and why: correct what they name, then start again with these settings.",
   SERVICE_TOKEN_INVALID:
-    'Store a new API token for this service under Services & tokens, then start the job again.',
+    'Store a new API token for this service under Services & tokens, then start again with these settings.',
   SERVICE_TOKEN_EXPIRED:
-    'Store a new API token for this service under Services & tokens, then start the job again.',
-  RESULTS_UNAVAILABLE: 'The service would not serve the results; start the job again or contact the service.',
-  DOWNLOADS_EXHAUSTED: 'The service allows no more downloads of these results; start the job again.',
-  NO_IMPUTED_RESULTS: 'The service produced no imputed file; read its messages above, then start a new job.',
-  SERVICE_UNAVAILABLE: 'The service could not be reached for too long; start the job again later.',
-  SERVICE_REJECTED: "Read the service's message; correct the job's options or inputs and start a new job.",
+    'Store a new API token for this service under Services & tokens, then start again with these settings.',
+  RESULTS_UNAVAILABLE:
+    'The service would not serve the results: start again with these settings, or contact the service.',
+  DOWNLOADS_EXHAUSTED:
+    'The service allows no more downloads of these results: start again with these settings.',
+  NO_IMPUTED_RESULTS:
+    'The service produced no imputed file: read its messages below, then start again with other settings.',
+  SERVICE_UNAVAILABLE:
+    'The service could not be reached for too long: start again with these settings later.',
+  SERVICE_REJECTED:
+    'The service refused the job: correct the options or inputs its message names, then start again.',
 };
 
-export function jobFailureAdvice(code: string): string {
-  return (
-    jobFailures[code] ??
-    'Read the messages above; correct what they name and start a new job, or contact the service.'
-  );
+/**
+ * What the page says about a failed job: the headline (what failed, leaving the lists below to the page)
+ * and what to do. `serviceMessages`: how many messages of the service the page lists below.
+ */
+export function jobFailureWording(
+  error: { code: string; message: string },
+  serviceName: string,
+  serviceMessages: number,
+): { title: string; advice: string } {
+  if (error.code === 'INPUT_INVALID') {
+    return { title: 'This job failed our checks of its input files.', advice: jobFailures.INPUT_INVALID! };
+  }
+  if (error.code === 'SERVICE_JOB_FAILED' && serviceMessages > 0) {
+    return {
+      title: `${serviceName} stopped this job with an error.`,
+      advice: jobFailures.SERVICE_JOB_FAILED!,
+    };
+  }
+  const advice =
+    jobFailures[error.code] ??
+    (serviceMessages > 0
+      ? 'Read the messages below, correct what they name and start again, or contact the service.'
+      : 'Start again with these settings; if it fails again, contact the service.');
+  return { title: `This job failed: ${error.message}`, advice };
 }

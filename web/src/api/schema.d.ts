@@ -312,25 +312,19 @@ export type components = {
   schemas: {
     /** @description An upload as confirmed against S3 */
     CheckedUpload: {
-      /** @description When the job can next change (the next scheduled check of the workflow); ask again then, not sooner. Null once the job is finished */
       confirmedAt: string | null;
-      /**
-       * Format: date-time
-       * @description When the URL stops working
-       */
+      /** Format: date-time */
       createdAt: string;
       /**
        * Format: date-time
-       * @description When the URL stops working
+       * @description When the upload and its object are deleted
        */
       expiresAt: string;
-      /** @description The job: `/jobs/{jobId}` */
       fileName: string;
       /** @description Why the stored object cannot be used (upload it again) */
       problem?: string;
       /** @description Base64 SHA-256 given at announcement: S3 checks it on a single PUT; a multipart upload records it, and S3 checks each part's SHA-256 given with its URL instead */
       sha256: string | null;
-      /** @description Most part URLs one POST …/parts hands out */
       size: number;
       /**
        * @description `READY` once the object is confirmed in S3; `ABORTED` once abandoned (DELETE) or discarded by S3
@@ -342,19 +336,16 @@ export type components = {
        * @enum {string}
        */
       transfer: 'single' | 'multipart';
-      /** @description The job: `/jobs/{jobId}` */
       uploadId: string;
       /**
        * Format: date-time
-       * @description When the URL stops working
+       * @description Until when the URL(s) handed out last work: the PUT, or the latest part URLs (multipart: the announcement time until the first parts request)
        */
       uploadUrlExpiresAt: string;
     };
     /** @description One value a service offers */
     Choice: {
-      /** @description The job: `/jobs/{jobId}` */
       id: string;
-      /** @description The job: `/jobs/{jobId}` */
       label: string;
     };
     /** @description The upload after completion, confirmed against S3 like GET /uploads/{uploadId} */
@@ -367,46 +358,31 @@ export type components = {
     CreatedUpload: components['schemas']['SinglePutUpload'] | components['schemas']['MultipartUpload'];
     /** @description A stored service token: its metadata only, never the token */
     Credential: {
-      /**
-       * Format: date-time
-       * @description When the URL stops working
-       */
+      /** Format: date-time */
       createdAt: string;
       /** @description Whole days until expiry, negative once expired */
       daysToExpiry: number | null;
       expired: boolean;
-      /** @description When the job can next change (the next scheduled check of the workflow); ask again then, not sooner. Null once the job is finished */
       expiresAt: string | null;
-      /** @description When the job can next change (the next scheduled check of the workflow); ask again then, not sooner. Null once the job is finished */
       rejectedAt: string | null;
-      /** @description The job: `/jobs/{jobId}` */
       serviceId: string;
-      /** @description The job: `/jobs/{jobId}` */
       serviceUsername: string;
       /**
        * @description `rejected`: the service refused this token on a call (revoked or replaced); store a new one
        * @enum {string}
        */
       status: 'active' | 'expired' | 'rejected';
-      /** @description The job: `/jobs/{jobId}` */
+      /** @description The last four characters of the token, e.g. `…x9Qa` */
       tokenHint: string;
-      /**
-       * Format: date-time
-       * @description When the URL stops working
-       */
+      /** Format: date-time */
       updatedAt: string;
-      /**
-       * Format: date-time
-       * @description When the URL stops working
-       */
+      /** Format: date-time */
       verifiedAt: string;
     };
     Error: {
       error: {
-        /** @description The job: `/jobs/{jobId}` */
         code: string;
         details?: unknown;
-        /** @description The job: `/jobs/{jobId}` */
         message: string;
         /** @description With INTERNAL: the id to find the failure in the logs */
         requestId?: string;
@@ -414,19 +390,16 @@ export type components = {
     };
     /** @description A job with its progress, messages, history, error and results */
     Job: {
-      /** @enum {string} */
-      build: 'hg19' | 'hg38';
       /**
-       * Format: date-time
-       * @description When the URL stops working
+       * @description The genome build of the input data
+       * @enum {string}
        */
+      build: 'hg19' | 'hg38';
+      /** Format: date-time */
       createdAt: string;
       error: components['schemas']['JobError'] | null;
       events: {
-        /**
-         * Format: date-time
-         * @description When the URL stops working
-         */
+        /** Format: date-time */
         at: string;
         detail: string | null;
         from: components['schemas']['JobStatus'] | null;
@@ -435,90 +408,70 @@ export type components = {
       /** @description The job's id at the service, once submitted */
       externalJobId: string | null;
       inputs: {
-        /** @description The job: `/jobs/{jobId}` */
         fileName: string;
-        /** @description Most part URLs one POST …/parts hands out */
         size: number;
-        /** @description The job: `/jobs/{jobId}` */
         uploadId: string;
       }[];
-      /** @description The job: `/jobs/{jobId}` */
       jobId: string;
+      labels: components['schemas']['JobLabels'];
       /** @description The service's latest log messages */
       messages: {
-        /** @description The job: `/jobs/{jobId}` */
         message: string;
-        /** @description The job: `/jobs/{jobId}` */
         step: string;
         type: number;
       }[];
       /** @description Result files the service listed that could not be copied */
       missingResults: {
-        /** @description The job: `/jobs/{jobId}` */
         code: string;
-        /** @description The job: `/jobs/{jobId}` */
         name: string;
-        /** @description The job: `/jobs/{jobId}` */
         reason: string;
       }[];
-      /** @description The job: `/jobs/{jobId}` */
       mode: string;
-      /** @description The job: `/jobs/{jobId}` */
       name: string;
       /** @description When the job can next change (the next scheduled check of the workflow); ask again then, not sooner. Null once the job is finished */
       nextCheckAt: string | null;
-      /** @description The job: `/jobs/{jobId}` */
       phasing: string;
-      /** @description The job: `/jobs/{jobId}` */
       population: string;
       progress: {
-        /**
-         * Format: date-time
-         * @description When the URL stops working
-         */
+        /** Format: date-time */
         checkedAt: string;
         positionInQueue: number | null;
         remoteState: number;
       } | null;
-      /** @description The job: `/jobs/{jobId}` */
       r2Filter: string;
-      /** @description The job: `/jobs/{jobId}` */
       refPanel: string;
       results: {
-        /** @description The job: `/jobs/{jobId}` */
         name: string;
-        /** @description The job: `/jobs/{jobId}` */
         sha256: string;
-        /** @description Most part URLs one POST …/parts hands out */
         size: number;
       }[];
-      /** @description The job: `/jobs/{jobId}` */
       serviceId: string;
+      /** @description The service's name in this deployment's catalog (its id once the service is no longer offered) */
+      serviceName: string;
       status: components['schemas']['JobStatus'];
-      /**
-       * Format: date-time
-       * @description When the URL stops working
-       */
+      /** Format: date-time */
       statusChangedAt: string;
-      /**
-       * Format: date-time
-       * @description When the URL stops working
-       */
+      /** Format: date-time */
       updatedAt: string;
       warnings: components['schemas']['JobError'][];
     };
     /** @description Why a job failed */
     JobError: {
-      /** @description The job: `/jobs/{jobId}` */
       code: string;
-      /** @description The job: `/jobs/{jobId}` */
       message: string;
+    };
+    /** @description How the service labelled the job's chosen values when the job was created (the r² filter 0 reads `off`); jobs created before labels were recorded carry their ids */
+    JobLabels: {
+      build: string;
+      mode: string;
+      phasing: string;
+      population: string;
+      r2Filter: string;
+      refPanel: string;
     };
     /** @description The password of the job's result zip files */
     JobPassword: {
-      /** @description The job: `/jobs/{jobId}` */
       jobId: string;
-      /** @description The job: `/jobs/{jobId}` */
       password: string;
     };
     /** @description The result files of a finished job */
@@ -529,13 +482,11 @@ export type components = {
          * @description When the URL stops working
          */
         expiresAt: string;
-        /** @description The job: `/jobs/{jobId}` */
         name: string;
         /** @constant */
         outcome: 'COPIED';
-        /** @description The job: `/jobs/{jobId}` */
+        /** @description Hex SHA-256 of the bytes, computed while copying them */
         sha256: string;
-        /** @description Most part URLs one POST …/parts hands out */
         size: number;
         /**
          * Format: uri
@@ -543,16 +494,12 @@ export type components = {
          */
         url: string;
       }[];
-      /** @description The job: `/jobs/{jobId}` */
       jobId: string;
       missing: {
-        /** @description The job: `/jobs/{jobId}` */
         code: string;
-        /** @description The job: `/jobs/{jobId}` */
         name: string;
         /** @constant */
         outcome: 'MISSING';
-        /** @description The job: `/jobs/{jobId}` */
         reason: string;
       }[];
       status: components['schemas']['JobStatus'];
@@ -577,27 +524,19 @@ export type components = {
       | 'EXPIRED';
     /** @description The short form of a job used in listings */
     JobSummary: {
-      /**
-       * Format: date-time
-       * @description When the URL stops working
-       */
+      /** Format: date-time */
       createdAt: string;
       error: components['schemas']['JobError'] | null;
-      /** @description The job: `/jobs/{jobId}` */
       jobId: string;
-      /** @description The job: `/jobs/{jobId}` */
+      labels: components['schemas']['JobLabels'];
       name: string;
-      /** @description When the job can next change (the next scheduled check of the workflow); ask again then, not sooner. Null once the job is finished */
       nextCheckAt: string | null;
-      /** @description The job: `/jobs/{jobId}` */
       refPanel: string;
-      /** @description The job: `/jobs/{jobId}` */
       serviceId: string;
+      /** @description The service's name in this deployment's catalog (its id once the service is no longer offered) */
+      serviceName: string;
       status: components['schemas']['JobStatus'];
-      /**
-       * Format: date-time
-       * @description When the URL stops working
-       */
+      /** Format: date-time */
       statusChangedAt: string;
     };
     /** @description Above the multipart threshold: sign parts with POST /uploads/{uploadId}/parts, PUT them, complete */
@@ -605,9 +544,9 @@ export type components = {
       multipart: {
         /** @description Most part URLs one POST …/parts hands out */
         maxPartsPerRequest: number;
-        /** @description Most part URLs one POST …/parts hands out */
+        /** @description Parts 1 to partCount; the last holds the rest of the file */
         partCount: number;
-        /** @description Most part URLs one POST …/parts hands out */
+        /** @description Bytes of every part but the last (whole MiB, at least 5 MiB) */
         partSize: number;
       };
       /**
@@ -619,39 +558,34 @@ export type components = {
     };
     /** @description A reference panel with the populations it offers (`refPanel` and `population` of a job) */
     RefPanel: {
-      /** @description The job: `/jobs/{jobId}` */
       id: string;
-      /** @description The job: `/jobs/{jobId}` */
       label: string;
       populations: components['schemas']['Choice'][];
     };
     /** @description An imputation service of this deployment, with the state of the caller's token for it */
     Service: {
-      /** @description The job: `/jobs/{jobId}` */
       appId: string;
       /** Format: uri */
       baseUrl: string;
       credential: {
         daysToExpiry: number | null;
-        /** @description When the job can next change (the next scheduled check of the workflow); ask again then, not sooner. Null once the job is finished */
         expiresAt: string | null;
         /** @enum {string} */
         status: 'missing' | 'active' | 'expired' | 'rejected';
       };
-      /** @description The job: `/jobs/{jobId}` */
       id: string;
-      /** @description The job: `/jobs/{jobId}` */
       location: string;
       maxConcurrentJobs: number;
-      /** @description The job: `/jobs/{jobId}` */
       name: string;
-      /** @description The job: `/jobs/{jobId}` */
       notes: string;
-      tokenHelpUrl: string | null;
+      /**
+       * Format: uri
+       * @description Where to create an API token for this service
+       */
+      tokenHelpUrl: string;
     };
     /** @description What the service offers the caller, read with their own token */
     ServiceOptions: {
-      /** @description The job: `/jobs/{jobId}` */
       appId: string;
       builds: components['schemas']['Choice'][];
       defaults: {
@@ -660,18 +594,13 @@ export type components = {
         phasing: string | null;
         r2Filter: string | null;
       };
-      /**
-       * Format: date-time
-       * @description When the URL stops working
-       */
+      /** Format: date-time */
       fetchedAt: string;
       modes: components['schemas']['Choice'][];
-      /** @description The job: `/jobs/{jobId}` */
       name: string;
       phasing: components['schemas']['Choice'][];
       r2Filters: components['schemas']['Choice'][];
       refPanels: components['schemas']['RefPanel'][];
-      /** @description The job: `/jobs/{jobId}` */
       serviceId: string;
       version: string | null;
     };
@@ -679,7 +608,7 @@ export type components = {
     SignedParts: {
       /**
        * Format: date-time
-       * @description When the URL stops working
+       * @description When these URLs stop working (ask again for new ones)
        */
       expiresAt: string;
       parts: {
@@ -687,7 +616,6 @@ export type components = {
         headers: {
           [key: string]: string;
         };
-        /** @description Most part URLs one POST …/parts hands out */
         partNumber: number;
         /**
          * Format: uri
@@ -721,33 +649,25 @@ export type components = {
       parts: {
         /** @description Base64 SHA-256 S3 checked, when the parts carry one */
         checksumSha256: string | null;
-        /** @description The job: `/jobs/{jobId}` */
+        /** @description The part's ETag, without quotes */
         etag: string;
-        /** @description Most part URLs one POST …/parts hands out */
         partNumber: number;
-        /** @description Most part URLs one POST …/parts hands out */
         size: number;
       }[];
     };
     /** @description An announced input file */
     Upload: {
-      /** @description When the job can next change (the next scheduled check of the workflow); ask again then, not sooner. Null once the job is finished */
       confirmedAt: string | null;
-      /**
-       * Format: date-time
-       * @description When the URL stops working
-       */
+      /** Format: date-time */
       createdAt: string;
       /**
        * Format: date-time
-       * @description When the URL stops working
+       * @description When the upload and its object are deleted
        */
       expiresAt: string;
-      /** @description The job: `/jobs/{jobId}` */
       fileName: string;
       /** @description Base64 SHA-256 given at announcement: S3 checks it on a single PUT; a multipart upload records it, and S3 checks each part's SHA-256 given with its URL instead */
       sha256: string | null;
-      /** @description Most part URLs one POST …/parts hands out */
       size: number;
       /**
        * @description `READY` once the object is confirmed in S3; `ABORTED` once abandoned (DELETE) or discarded by S3
@@ -759,11 +679,10 @@ export type components = {
        * @enum {string}
        */
       transfer: 'single' | 'multipart';
-      /** @description The job: `/jobs/{jobId}` */
       uploadId: string;
       /**
        * Format: date-time
-       * @description When the URL stops working
+       * @description Until when the URL(s) handed out last work: the PUT, or the latest part URLs (multipart: the announcement time until the first parts request)
        */
       uploadUrlExpiresAt: string;
     };
@@ -771,9 +690,8 @@ export type components = {
     ValidationIssue: {
       /** @enum {string} */
       in: 'body' | 'path' | 'query' | 'header';
-      /** @description The job: `/jobs/{jobId}` */
       message: string;
-      /** @description The job: `/jobs/{jobId}` */
+      /** @description Dotted path of the field; empty for the whole part */
       path: string;
     };
   };
@@ -950,7 +868,10 @@ export interface operations {
            * @default false
            */
           aesEncryption?: boolean;
-          /** @enum {string} */
+          /**
+           * @description The genome build of the input files (not of the panel)
+           * @enum {string}
+           */
           build: 'hg19' | 'hg38';
           /**
            * @description Ask the service for meta-imputation files

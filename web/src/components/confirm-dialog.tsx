@@ -1,8 +1,9 @@
 /**
  * A confirmation in a modal <dialog>: the browser traps focus in it, Escape closes it, and the focus
- * returns to the button that opened it.
+ * returns to the button that opened it. Its title's id is its own, so with several dialogs on a page (a
+ * delete per service) each is announced by its own title.
  */
-import { type ReactNode, useEffect, useRef } from 'react';
+import { type ReactNode, useEffect, useId, useRef } from 'react';
 
 export function ConfirmDialog(props: {
   open: boolean;
@@ -15,6 +16,7 @@ export function ConfirmDialog(props: {
   onClose: () => void;
 }) {
   const ref = useRef<HTMLDialogElement>(null);
+  const titleId = useId();
   useEffect(() => {
     const dialog = ref.current;
     if (!dialog) return;
@@ -22,8 +24,8 @@ export function ConfirmDialog(props: {
     if (!props.open && dialog.open) dialog.close();
   }, [props.open]);
   return (
-    <dialog ref={ref} className="dialog" aria-labelledby="dialog-title" onClose={props.onClose}>
-      <h2 id="dialog-title">{props.title}</h2>
+    <dialog ref={ref} className="dialog" aria-labelledby={titleId} onClose={props.onClose}>
+      <h2 id={titleId}>{props.title}</h2>
       <div>{props.children}</div>
       <div className="actions">
         <button type="button" className="button" onClick={props.onClose}>

@@ -2,7 +2,7 @@
  * Loading, error and empty states shared by the pages: an API error is put into words (what happened,
  * what to do, the API's detail) with a Retry button where a retry can help; never raw JSON.
  */
-import { Link } from '@tanstack/react-router';
+import { Link, useRouterState } from '@tanstack/react-router';
 import type { ReactNode } from 'react';
 import { ApiError } from '../api/api-error';
 import { wordingFor } from '../api/error-wording';
@@ -18,7 +18,9 @@ export function Loading({ what }: { what: string }) {
 export function ErrorNotice({ error, onRetry }: { error: unknown; onRetry?: () => void }) {
   const apiError = error instanceof ApiError ? error : undefined;
   const wording = apiError?.wording ?? wordingFor('UNEXPECTED_ANSWER');
-  const tokenProblem = apiError?.code.startsWith('SERVICE_TOKEN_');
+  // On Services & tokens itself the token form is right there: no link to the page it is on.
+  const onServicesPage = useRouterState({ select: (state) => state.location.pathname === '/services' });
+  const tokenProblem = apiError?.code.startsWith('SERVICE_TOKEN_') && !onServicesPage;
   return (
     <div className="notice danger" role="alert">
       <p className="notice-title">{wording.title}</p>

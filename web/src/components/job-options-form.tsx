@@ -1,21 +1,36 @@
 /**
  * The New job form's service options and its review: one select per option the service offers this
- * researcher (populations of the chosen panel only; every change reconciled so the choices stay valid),
- * and the facts of the job about to be created, in the service's own labels.
+ * researcher (populations of the chosen panel only, none preselected; every change reconciled so the
+ * choices stay valid, and a choice the change cannot keep is said, not dropped silently), and the facts
+ * of the job about to be created, in the service's own labels.
  */
 import { useId } from 'react';
 import type { ServiceOptions } from '../api/client';
-import { type JobChoices, labelOf, populationsOf, reconcileChoices } from '../lib/job-options';
+import {
+  type ChoiceField,
+  choiceLabels,
+  droppedChoices,
+  type JobChoices,
+  labelOf,
+  populationsOf,
+  reconcileChoices,
+} from '../lib/job-options';
 
 export function OptionFields(props: {
   options: ServiceOptions;
+  serviceName: string;
   choices: JobChoices;
-  onChange: (c: JobChoices) => void;
+  onChange: (choices: JobChoices, notes: string[]) => void;
 }) {
   const { options, choices, onChange } = props;
   const populations = populationsOf(options, choices.refPanel);
-  const set = (field: keyof JobChoices) => (value: string) =>
-    onChange(reconcileChoices(options, { ...choices, [field]: value }));
+  const set = (field: ChoiceField) => (value: string) => {
+    const wanted = { ...choices, [field]: value };
+    const next = reconcileChoices(options, wanted);
+    // The other choices keep their labels: a population the new panel lacks is named as it was.
+    const labels = choiceLabels(options, choices);
+    onChange(next, droppedChoices(options, wanted, next, labels, props.serviceName));
+  };
   return (
     <div className="option-grid">
       <Select
@@ -29,10 +44,16 @@ export function OptionFields(props: {
           label="Population"
           value={choices.population}
           list={populations}
+          placeholder="Choose a population"
           onChange={set('population')}
         />
       ) : null}
-      <Select label="Build" value={choices.build} list={options.builds} onChange={set('build')} />
+      <Select
+        label="Build of your input data"
+        value={choices.build}
+        list={options.builds}
+        onChange={set('build')}
+      />
       <Select label="Phasing" value={choices.phasing} list={options.phasing} onChange={set('phasing')} />
       <Select label="Mode" value={choices.mode} list={options.modes} onChange={set('mode')} />
       <Select
@@ -49,13 +70,27 @@ function Select(props: {
   label: string;
   value: string;
   list: { id: string; label: string }[];
+  /** Shown, and the select marked invalid, while nothing is chosen. */
+  placeholder?: string;
   onChange: (v: string) => void;
 }) {
   const id = useId();
+  const unchosen = props.placeholder !== undefined && props.value === '';
   return (
     <div className="field">
       <label htmlFor={id}>{props.label}</label>
-      <select id={id} value={props.value} onChange={(e) => props.onChange(e.target.value)}>
+      <select
+        id={id}
+        value={props.value}
+        required={props.placeholder !== undefined}
+        aria-invalid={unchosen || undefined}
+        onChange={(e) => props.onChange(e.target.value)}
+      >
+        {unchosen ? (
+          <option value="" disabled>
+            {props.placeholder}
+          </option>
+        ) : null}
         {props.list.map((choice) => (
           <option key={choice.id} value={choice.id}>
             {choice.label}
@@ -68,6 +103,7 @@ function Select(props: {
 
 export function JobReview(props: { options: ServiceOptions; choices: JobChoices; files: number }) {
   const { options, choices } = props;
+  const populations = populationsOf(options, choices.refPanel);
   return (
     <dl className="facts">
       <dt>Files</dt>
@@ -75,8 +111,14 @@ export function JobReview(props: { options: ServiceOptions; choices: JobChoices;
       <dt>Reference panel</dt>
       <dd>{labelOf(options.refPanels, choices.refPanel)}</dd>
       <dt>Population</dt>
-      <dd>{labelOf(populationsOf(options, choices.refPanel), choices.population)}</dd>
-      <dt>Build</dt>
+      <dd>
+        {populations.length === 0
+          ? 'off (the panel offers none)'
+          : choices.population === ''
+            ? 'not chosen yet'
+            : labelOf(populations, choices.population)}
+      </dd>
+      <dt>Build of your input data</dt>
       <dd>{labelOf(options.builds, choices.build)}</dd>
       <dt>Phasing</dt>
       <dd>{labelOf(options.phasing, choices.phasing)}</dd>

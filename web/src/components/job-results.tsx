@@ -78,9 +78,12 @@ export function JobResultsPanel({ job }: { job: Job }) {
         <details className="script">
           <summary>Download everything with a script</summary>
           <p>Run it in a terminal (bash, curl and sha256sum); it checks every file's SHA-256.</p>
-          <pre>
-            <code>{script}</code>
-          </pre>
+          {/* biome-ignore lint/a11y/noNoninteractiveTabindex: a scrollable region takes the focus so keys can scroll its long lines (axe: scrollable-region-focusable) */}
+          <section className="script-box" aria-label="Download script" tabIndex={0}>
+            <pre>
+              <code>{script}</code>
+            </pre>
+          </section>
           <CopyButton text={script} label="Copy script" />
         </details>
       ) : null}

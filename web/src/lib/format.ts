@@ -29,3 +29,10 @@ export function formatDateTime(iso: string | null | undefined): string {
     ? iso
     : date.toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
 }
+
+/** A time of today's kind (the date is said elsewhere, or is today). */
+export function formatTime(iso: string | null | undefined): string {
+  if (!iso) return '–';
+  const date = new Date(iso);
+  return Number.isNaN(date.getTime()) ? iso : date.toLocaleTimeString(undefined, { timeStyle: 'short' });
+}

@@ -29,6 +29,20 @@ export function statusLabel(status: string): string {
   return labels[status as JobStatusName] ?? status;
 }
 
+/** A state in a job's timeline, naming the service where the chip says "the service". */
+export function timelineLabel(status: string, serviceName: string): string {
+  switch (status) {
+    case 'SUBMITTING':
+      return `Submitting to ${serviceName}`;
+    case 'QUEUED_REMOTE':
+      return `Queued at ${serviceName}`;
+    case 'RUNNING':
+      return `Running at ${serviceName}`;
+    default:
+      return statusLabel(status);
+  }
+}
+
 export type Tone = 'neutral' | 'progress' | 'success' | 'danger' | 'warning';
 
 export function statusTone(status: string): Tone {

@@ -1,49 +1,47 @@
 /**
- * One job: its state (announced when it changes), the queue position and the service's step messages as
- * the service typed them, our own timeline, on failure what went wrong and what to do, and once finished
- * its results (download, a checked bash script, the zip password). Refreshes itself by `nextCheckAt`
- * while the job moves; another user's job (404) reads as "not found".
+ * One job: where it stands in the service's name (what a waiting job waits for, a queued job's position),
+ * on failure what went wrong and what to do before the findings and messages it refers to, its settings
+ * in the names the researcher chose (ids for support behind a disclosure), once finished its results
+ * (download, a checked bash script, the zip password), the service's messages and our timeline.
+ * Refreshes itself by `nextCheckAt` while the job moves; another user's job, a deleted one or a mistyped
+ * address reads "Job not found".
  */
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { Link, useNavigate } from '@tanstack/react-router';
+import { getRouteApi, Link, useNavigate } from '@tanstack/react-router';
 import { useState } from 'react';
-import { ApiError } from '../api/api-error';
+import { isMissing } from '../api/api-error';
 import { type Job, unwrap } from '../api/client';
-import { jobFailureAdvice } from '../api/error-wording';
+import { jobQuery } from '../api/job-queries';
 import { ConfirmDialog } from '../components/confirm-dialog';
 import { ErrorNotice, Loading } from '../components/feedback';
+import { JobFacts } from '../components/job-facts';
+import { JobFailureNotice, StartAgainLink } from '../components/job-failure-notice';
+import { JobMessages, JobTimeline } from '../components/job-messages';
 import { JobResultsPanel } from '../components/job-results';
 import { PageHeading } from '../components/page-heading';
 import { StatusChip } from '../components/status-chip';
 import { useApi } from '../context';
-import { formatBytes, formatDateTime } from '../lib/format';
-import {
-  canCancel,
-  isFinished,
-  messageKind,
-  messageKindLabel,
-  messageText,
-  statusLabel,
-} from '../lib/job-status';
+import { progressSentence } from '../lib/job-progress';
+import { canCancel, isFinished } from '../lib/job-status';
 import { refreshInterval } from '../lib/refresh-interval';
-import { jobRoute } from '../router';
+
+const route = getRouteApi('/jobs/$jobId');
 
 export function JobPage() {
-  const { jobId } = jobRoute.useParams();
+  const { jobId } = route.useParams();
   const api = useApi();
   const job = useQuery({
-    queryKey: ['job', jobId],
-    queryFn: () => unwrap(api.client.GET('/jobs/{jobId}', { params: { path: { jobId } } })),
+    ...jobQuery(api, jobId),
     refetchInterval: (query) => (query.state.data ? refreshInterval([query.state.data]) : false),
     refetchIntervalInBackground: false,
   });
   if (job.isPending) return <Loading what="the job" />;
   if (job.error) {
-    if (job.error instanceof ApiError && job.error.notFound) {
+    if (isMissing(job.error)) {
       return (
         <section>
           <PageHeading>Job not found</PageHeading>
-          <p>There is no job of yours at this address. It may have been deleted.</p>
+          <p>There is no job of yours at this address. Check the link; the job may also have been deleted.</p>
           <p>
             <Link to="/jobs">Go to your jobs</Link>
           </p>
@@ -62,7 +60,6 @@ export function JobPage() {
 
 function JobDetails({ job }: { job: Job }) {
   const finished = isFinished(job.status);
-  const position = job.progress?.positionInQueue;
   return (
     <section>
       <div className="page-top">
@@ -71,79 +68,22 @@ function JobDetails({ job }: { job: Job }) {
       </div>
       <div className="status-line" role="status" aria-live="polite">
         <StatusChip status={job.status} />
-        <span>
-          {job.status === 'QUEUED_REMOTE' && position != null && position >= 0
-            ? `Position ${position + 1} in the service's queue`
-            : !finished
-              ? 'In progress'
-              : `Finished ${formatDateTime(job.statusChangedAt)}`}
-        </span>
+        <span>{progressSentence(job)}</span>
         {!finished ? <progress aria-label="Job in progress" /> : null}
       </div>
-      {job.error ? (
-        <div className="notice danger" role="alert">
-          <p className="notice-title">
-            This job failed: {job.error.message} <span className="code">({job.error.code})</span>
-          </p>
-          <p>{jobFailureAdvice(job.error.code)}</p>
-        </div>
-      ) : null}
+      {job.error ? <JobFailureNotice job={job} error={job.error} /> : null}
       {job.warnings.map((warning) => (
         <p key={warning.code + warning.message} className="notice warning">
           {warning.message}
         </p>
       ))}
-      <dl className="facts job-facts">
-        <dt>Service</dt>
-        <dd>{job.serviceId}</dd>
-        <dt>Reference panel</dt>
-        <dd>{job.refPanel}</dd>
-        <dt>Population</dt>
-        <dd>{job.population}</dd>
-        <dt>Build</dt>
-        <dd>{job.build}</dd>
-        <dt>Phasing</dt>
-        <dd>{job.phasing}</dd>
-        <dt>Mode</dt>
-        <dd>{job.mode}</dd>
-        <dt>r² filter</dt>
-        <dd>{job.r2Filter}</dd>
-        <dt>Inputs</dt>
-        <dd>{job.inputs.map((input) => `${input.fileName} (${formatBytes(input.size)})`).join(', ')}</dd>
-        <dt>Service job id</dt>
-        <dd>{job.externalJobId ?? '–'}</dd>
-      </dl>
+      {/* A failed job's findings and messages follow the explanation that refers to them. */}
+      {job.error ? <JobMessages job={job} /> : null}
+      <h2>Settings</h2>
+      <JobFacts job={job} />
       {finished ? <JobResultsPanel job={job} /> : null}
-      <h2>Messages from the service</h2>
-      {job.messages.length === 0 ? (
-        <p className="muted">No messages yet.</p>
-      ) : (
-        <ol className="messages">
-          {job.messages.map((message) => {
-            const kind = messageKind(message.type);
-            return (
-              <li
-                key={`${message.step}\u0000${message.type}\u0000${message.message}`}
-                className={`message kind-${kind}`}
-              >
-                <span className={`chip message-${kind}`}>{messageKindLabel[kind]}</span>
-                <span className="step">{message.step}</span>
-                <span className="message-text">{messageText(message.message)}</span>
-              </li>
-            );
-          })}
-        </ol>
-      )}
-      <h2>Timeline</h2>
-      <ol className="timeline">
-        {job.events.map((event) => (
-          <li key={`${event.at}-${event.to}`}>
-            <time dateTime={event.at}>{formatDateTime(event.at)}</time>
-            <span>{statusLabel(event.to)}</span>
-            {event.detail ? <span className="muted"> — {event.detail}</span> : null}
-          </li>
-        ))}
-      </ol>
+      {job.error ? null : <JobMessages job={job} />}
+      <JobTimeline job={job} />
     </section>
   );
 }
@@ -157,7 +97,7 @@ function JobActions({ job }: { job: Job }) {
   const cancel = useMutation({
     mutationFn: () => unwrap(api.client.POST('/jobs/{jobId}/cancel', path)),
     onSuccess: (updated) => {
-      queryClient.setQueryData(['job', job.jobId], updated);
+      queryClient.setQueryData(jobQuery(api, job.jobId).queryKey, updated);
       void queryClient.invalidateQueries({ queryKey: ['jobs'] });
       setDialog(null);
     },
@@ -166,13 +106,15 @@ function JobActions({ job }: { job: Job }) {
     mutationFn: () => unwrap(api.client.DELETE('/jobs/{jobId}', path)),
     onSuccess: async () => {
       setDialog(null);
-      queryClient.removeQueries({ queryKey: ['job', job.jobId] });
+      queryClient.removeQueries({ queryKey: jobQuery(api, job.jobId).queryKey });
       await queryClient.invalidateQueries({ queryKey: ['jobs'] });
       await navigate({ to: '/jobs' });
     },
   });
   return (
     <div className="actions">
+      {/* A failed job offers it in its explanation. */}
+      {isFinished(job.status) && !job.error ? <StartAgainLink jobId={job.jobId} /> : null}
       {canCancel(job.status) ? (
         <button type="button" className="button danger-outline" onClick={() => setDialog('cancel')}>
           Cancel job

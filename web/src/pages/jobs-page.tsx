@@ -1,10 +1,11 @@
 /**
  * The researcher's jobs, newest first: filter by state (the API's `status`), search by name (on the
  * loaded page: the API has no text search), pages by cursor (next/previous kept in the URL), and a
- * refresh timed by the jobs' `nextCheckAt` while any is active.
+ * refresh timed by the jobs' `nextCheckAt` while any is active. Each job reads with its service's name
+ * and its panel's label.
  */
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
-import { Link, useNavigate } from '@tanstack/react-router';
+import { getRouteApi, Link, useNavigate } from '@tanstack/react-router';
 import { useId } from 'react';
 import { unwrap } from '../api/client';
 import { EmptyState, ErrorNotice, Loading } from '../components/feedback';
@@ -14,13 +15,13 @@ import { useApi } from '../context';
 import { formatDateTime } from '../lib/format';
 import { JOB_STATUSES, type JobStatusName, statusLabel } from '../lib/job-status';
 import { refreshInterval } from '../lib/refresh-interval';
-import { jobsRoute } from '../router';
 
 const PAGE_SIZE = 20;
+const route = getRouteApi('/jobs');
 
 export function JobsPage() {
   const api = useApi();
-  const search = jobsRoute.useSearch();
+  const search = route.useSearch();
   const navigate = useNavigate({ from: '/jobs' });
   const after = search.after ?? [];
   const cursor = after[after.length - 1];
@@ -135,7 +136,10 @@ export function JobsPage() {
                   <td data-label="Status">
                     <StatusChip status={job.status} />
                   </td>
-                  <td data-label="Service">{job.serviceId}</td>
+                  <td data-label="Service">
+                    {job.serviceName}
+                    <span className="cell-detail">{job.labels.refPanel}</span>
+                  </td>
                   <td data-label="Created">{formatDateTime(job.createdAt)}</td>
                 </tr>
               ))}

@@ -1,11 +1,13 @@
 /**
  * New job: files (uploaded here, or reused from earlier uploads that are READY), the service and its
- * options as the service offers them to this researcher (defaults preselected, populations of the chosen
- * panel only), a review, and one submit: the Idempotency-Key stays the same while the request does, so a
- * double click or a retried request creates one job. Then the job's page.
+ * options as the service offers them to this researcher (defaults preselected, the population asked
+ * for), a review, and one submit: the Idempotency-Key stays the same while the request does, so a
+ * double click or a retried request creates one job. Then the job's page. Opened from a job ("Start
+ * again with these settings", `?from=<jobId>`) it is filled in from that job. A choice the chosen
+ * service or panel cannot keep is said, never changed silently.
  */
 import { useMutation, useQuery } from '@tanstack/react-query';
-import { Link, useNavigate } from '@tanstack/react-router';
+import { getRouteApi, Link, useNavigate } from '@tanstack/react-router';
 import { type FormEvent, useEffect, useId, useRef, useState } from 'react';
 import { ApiError, validationMessages } from '../api/api-error';
 import { unwrap } from '../api/client';
@@ -14,18 +16,42 @@ import { ErrorNotice, Loading } from '../components/feedback';
 import { FileUploads } from '../components/file-uploads';
 import { JobReview, OptionFields } from '../components/job-options-form';
 import { PageHeading } from '../components/page-heading';
+import { StartAgainNotice } from '../components/start-again-notice';
 import { useFileUploads } from '../components/use-file-uploads';
+import { useStartAgain } from '../components/use-start-again';
 import { useApi } from '../context';
-import { type JobChoices, reconcileChoices } from '../lib/job-options';
+import {
+  type ChoiceLabels,
+  choiceLabels,
+  droppedChoices,
+  type JobChoices,
+  needsPopulation,
+  populationToSend,
+  reconcileChoices,
+} from '../lib/job-options';
 import { tokenState } from '../lib/token-state';
+
+const route = getRouteApi('/jobs/new');
+
+/** Choices to carry into the next options loaded, with the labels that name them if they must go. */
+interface Carried {
+  choices: Partial<JobChoices>;
+  labels: Partial<ChoiceLabels>;
+}
 
 export function NewJobPage() {
   const api = useApi();
   const navigate = useNavigate();
+  const { from } = route.useSearch();
+  const startAgain = useStartAgain(from);
   const uploads = useFileUploads();
   const [name, setName] = useState('');
   const [serviceId, setServiceId] = useState('');
-  const [choices, setChoices] = useState<JobChoices | null>(null);
+  // Choices are valid for the service whose options they were reconciled with, and only for it.
+  const [chosen, setChosen] = useState<{ serviceId: string; choices: JobChoices } | null>(null);
+  const [notes, setNotes] = useState<string[]>([]);
+  const carried = useRef<Carried | null>(null);
+  const prefilledFrom = useRef<string | null>(null);
   const [reused, setReused] = useState<string[]>([]);
   const idempotency = useRef<{ body: string; key: string } | null>(null);
   const ids = { name: useId(), service: useId() };
@@ -36,9 +62,30 @@ export function NewJobPage() {
     queryFn: () => unwrap(api.client.GET('/uploads', { params: { query: { limit: 100 } } })),
   });
   const service = services.data?.services.find((s) => s.id === serviceId);
+  const serviceList = services.data?.services;
+  const waitForJob = startAgain.state === 'loading' || startAgain.state === 'ready';
   useEffect(() => {
-    if (!serviceId && services.data?.services[0]) setServiceId(services.data.services[0].id);
-  }, [serviceId, services.data]);
+    if (!serviceId && !waitForJob && serviceList?.[0]) setServiceId(serviceList[0].id);
+  }, [serviceId, serviceList, waitForJob]);
+
+  // Started again: fill the form from the job once it and its inputs are known.
+  const { job: fromJob, reusable } = startAgain;
+  useEffect(() => {
+    if (startAgain.state !== 'ready' || !fromJob || !serviceList) return;
+    if (prefilledFrom.current === fromJob.jobId) return;
+    prefilledFrom.current = fromJob.jobId;
+    setName(fromJob.name);
+    setReused((list) => [...new Set([...list, ...reusable])]);
+    const { refPanel, population, build, phasing, mode, r2Filter } = fromJob;
+    carried.current = {
+      choices: { refPanel, population, build, phasing, mode, r2Filter },
+      labels: fromJob.labels,
+    };
+    const known = serviceList.some((s) => s.id === fromJob.serviceId);
+    setServiceId(known ? fromJob.serviceId : (serviceList[0]?.id ?? ''));
+    setChosen(null);
+  }, [startAgain.state, fromJob, reusable, serviceList]);
+
   const token = service ? tokenState(service.credential) : null;
   const options = useQuery({
     queryKey: ['options', serviceId],
@@ -47,9 +94,18 @@ export function NewJobPage() {
     enabled: Boolean(serviceId) && token?.usable === true,
     staleTime: 5 * 60_000,
   });
+  const choices = chosen?.serviceId === serviceId ? chosen.choices : null;
   useEffect(() => {
-    if (options.data) setChoices((previous) => reconcileChoices(options.data, previous ?? {}));
-  }, [options.data]);
+    if (!options.data || chosen?.serviceId === serviceId) return;
+    const previous = carried.current;
+    carried.current = null;
+    const next = reconcileChoices(options.data, previous?.choices);
+    const serviceName = service?.name ?? serviceId;
+    setNotes(
+      previous ? droppedChoices(options.data, previous.choices, next, previous.labels, serviceName) : [],
+    );
+    setChosen({ serviceId, choices: next });
+  }, [options.data, serviceId, chosen, service]);
 
   const uploaded = uploads.items
     .map((item) => item.upload.snapshot)
@@ -69,6 +125,7 @@ export function NewJobPage() {
         name: name.trim(),
         serviceId,
         ...choices!,
+        population: populationToSend(choices!),
         build: choices!.build as 'hg19' | 'hg38',
         uploadIds,
       };
@@ -88,6 +145,8 @@ export function NewJobPage() {
   if (uploadIds.length === 0) problems.push('Add at least one uploaded file.');
   if (busyUploads) problems.push('Wait until every file is uploaded.');
   if (!choices) problems.push('Choose the service options.');
+  if (choices && options.data && needsPopulation(options.data, choices))
+    problems.push('Choose a population.');
   const submit = (event: FormEvent) => {
     event.preventDefault();
     if (problems.length === 0 && !create.isPending) create.mutate();
@@ -96,6 +155,13 @@ export function NewJobPage() {
   return (
     <section>
       <PageHeading>New job</PageHeading>
+      <StartAgainNotice
+        startAgain={startAgain}
+        reusedNames={(fromJob?.inputs ?? [])
+          .filter((i) => reused.includes(i.uploadId))
+          .map((i) => i.fileName)}
+        serviceKnown={!fromJob || Boolean(serviceList?.some((s) => s.id === fromJob.serviceId))}
+      />
       <form onSubmit={submit} className="new-job" noValidate>
         <fieldset>
           <legend>1. Input files</legend>
@@ -119,7 +185,7 @@ export function NewJobPage() {
           {services.error ? (
             <ErrorNotice error={services.error} onRetry={() => void services.refetch()} />
           ) : null}
-          {services.data ? (
+          {services.data && serviceId ? (
             <div className="field">
               <label htmlFor={ids.service}>Service</label>
               <select
@@ -128,8 +194,11 @@ export function NewJobPage() {
                 onChange={(e) => {
                   // Choosing the service already chosen keeps its options (they are not fetched again).
                   if (e.target.value === serviceId) return;
+                  // The choices go along: the new service's options keep what they offer, and say what not.
+                  if (choices && options.data) {
+                    carried.current = { choices, labels: choiceLabels(options.data, choices) };
+                  }
                   setServiceId(e.target.value);
-                  setChoices(null);
                 }}
               >
                 {services.data.services.map((s) => (
@@ -158,8 +227,23 @@ export function NewJobPage() {
           {options.error ? (
             <ErrorNotice error={options.error} onRetry={() => void options.refetch()} />
           ) : null}
+          {notes.length > 0 ? (
+            <div className="notice warning" role="status">
+              {notes.map((note) => (
+                <p key={note}>{note}</p>
+              ))}
+            </div>
+          ) : null}
           {options.data && choices ? (
-            <OptionFields options={options.data} choices={choices} onChange={setChoices} />
+            <OptionFields
+              options={options.data}
+              serviceName={service?.name ?? serviceId}
+              choices={choices}
+              onChange={(next, changeNotes) => {
+                setChosen({ serviceId, choices: next });
+                setNotes(changeNotes);
+              }}
+            />
           ) : null}
         </fieldset>
 

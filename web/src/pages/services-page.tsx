@@ -128,13 +128,11 @@ function ServiceCard({ service, credential }: { service: Service; credential: Cr
             {store.isPending ? 'Checking with the service…' : credential ? 'Replace token' : 'Store token'}
           </button>
         </div>
-        {service.tokenHelpUrl ? (
-          <p className="hint">
-            <a href={service.tokenHelpUrl} target="_blank" rel="noreferrer noopener">
-              Where to get a token for {service.name}
-            </a>
-          </p>
-        ) : null}
+        <p className="hint">
+          <a href={service.tokenHelpUrl} target="_blank" rel="noreferrer noopener">
+            Where to get a token for {service.name}
+          </a>
+        </p>
       </form>
       <div aria-live="polite">
         {saved ? <p className="notice success">{saved}</p> : null}

@@ -1,0 +1,95 @@
+/**
+ * Jobs in every state a researcher can find one in, made over the running stack's HTTP API (a platform
+ * token signed by the local issuer, as `npm run token` signs one) and steered by the Cloudgene
+ * simulator's admin API, so the browser tests can visit each kind of job page without clicking through
+ * the form for each: one that failed our input checks, one that succeeded, one held in the service's
+ * queue and one waiting for a slot (the user's limit at the service reached).
+ */
+import { localIssuer } from '#infra/local/local-environment';
+import { localUser } from '#infra/local/local-users';
+import type { LocalProcess } from '#test/e2e/local-process';
+import { createJobBody } from '#test/support/job-fixtures';
+import { makeVcfGz } from '#test/support/vcf-fixtures';
+
+export interface SeededJobs {
+  /** Failed our checks: one valid input and one whose records are out of order. */
+  failed: string;
+  succeeded: string;
+  queued: string;
+  waiting: string;
+  /** The file names of the failed job's inputs. */
+  validFile: string;
+  invalidFile: string;
+}
+
+export async function seedJobs(stack: LocalProcess, username: string): Promise<SeededJobs> {
+  const issuer = localIssuer(stack.dataDir);
+  const user = localUser(username);
+  const now = Math.floor(Date.now() / 1000);
+  const token = issuer.sign({
+    iss: issuer.issuer,
+    aud: issuer.audience,
+    sub: user.sub,
+    preferred_username: user.username,
+    groups: user.groups,
+    iat: now,
+    nbf: now,
+    exp: now + 3600,
+  });
+  const call = async (method: string, path: string, body?: unknown) => {
+    const response = await fetch(`${stack.api}${path}`, {
+      method,
+      headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await response.text();
+    if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${text}`);
+    return text ? JSON.parse(text) : undefined;
+  };
+  const admin = (method: string, path: string, body?: unknown) =>
+    fetch(`${stack.simulatorUrl()}/__admin${path}`, { method, body: JSON.stringify(body ?? {}) });
+
+  // The same service token for two services (the local stack serves all from one simulator): the
+  // Services page then holds two delete dialogs.
+  const created = await admin('POST', '/users', { username });
+  const serviceToken = ((await created.json()) as { token: string }).token;
+  for (const serviceId of ['michigan', 'topmed']) {
+    await call('PUT', `/me/credentials/${serviceId}`, { token: serviceToken });
+  }
+  const upload = async (fileName: string, file: Buffer) => {
+    const answer = await call('POST', '/uploads', { fileName, size: file.length });
+    await fetch(answer.uploadUrl, { method: 'PUT', body: file, headers: answer.headers });
+    await call('GET', `/uploads/${answer.upload.uploadId}`);
+    return answer.upload.uploadId as string;
+  };
+  const validFile = 'cohort.chr20.vcf.gz';
+  const invalidFile = 'unsorted.chr21.vcf.gz';
+  const valid = await upload(validFile, makeVcfGz({ samples: 40, records: 500 }));
+  const invalid = await upload(
+    invalidFile,
+    makeVcfGz({ samples: 40, records: 500, chromosome: '21', fault: { kind: 'unsorted', at: 10 } }),
+  );
+  const job = async (name: string, uploadIds: string[]) =>
+    (await call('POST', '/jobs', createJobBody({ name, population: 'afr', r2Filter: 0.3, uploadIds })))
+      .jobId as string;
+  const reaches = async (jobId: string, status: string) => {
+    for (let tries = 0; tries < 240; tries++) {
+      if ((await call('GET', `/jobs/${jobId}`)).status === status) return;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    throw new Error(`job ${jobId} did not reach ${status}`);
+  };
+
+  await admin('PATCH', '/settings', { scenario: 'success' });
+  const failed = await job('chr20 and an unsorted chr21', [valid, invalid]);
+  const succeeded = await job('chr20 cohort', [valid]);
+  await Promise.all([reaches(failed, 'FAILED'), reaches(succeeded, 'SUCCEEDED')]);
+  // A long queue at the service holds one slot; another running job elsewhere takes the second.
+  await admin('PATCH', '/settings', { scenario: 'slow-queue' });
+  const queued = await job('chr20 in a long queue', [valid]);
+  await reaches(queued, 'QUEUED_REMOTE');
+  await admin('POST', `/users/${username}/active-jobs`, { count: 1 });
+  const waiting = await job('chr20 waiting for a slot', [valid]);
+  await reaches(waiting, 'WAITING_FOR_SLOT');
+  return { failed, succeeded, queued, waiting, validFile, invalidFile };
+}

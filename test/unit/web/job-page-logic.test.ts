@@ -1,0 +1,82 @@
+/**
+ * How the job page says where a job stands and why it failed: a waiting job names what it waits for in
+ * the workflow's words, a queued one its position and when the service said so, the timeline names the
+ * service, our checks' findings are read per file, and a mistyped job address reads like a missing job.
+ */
+import { describe, expect, it } from 'vitest';
+import { ApiError, isMissing } from '../../../web/src/api/api-error';
+import { inputFindings } from '../../../web/src/lib/job-failure';
+import { type ProgressLike, progressSentence, slotWaitReason } from '../../../web/src/lib/job-progress';
+import { timelineLabel } from '../../../web/src/lib/job-status';
+
+const job = (overrides: Partial<ProgressLike>): ProgressLike => ({
+  status: 'RUNNING',
+  serviceName: 'Michigan Imputation Server',
+  statusChangedAt: '2026-01-01T10:00:00Z',
+  progress: null,
+  events: [],
+  ...overrides,
+});
+
+describe('where a job stands', () => {
+  it('says what a waiting job waits for, in the words the workflow recorded', () => {
+    const waiting = job({
+      status: 'WAITING_FOR_SLOT',
+      events: [
+        { to: 'SUBMITTING', detail: '1 input file(s) valid' },
+        {
+          to: 'WAITING_FOR_SLOT',
+          detail:
+            '2 of your jobs are running at Michigan Imputation Server (at most 2 at a time); waiting for one to finish',
+        },
+      ],
+    });
+    expect(slotWaitReason(waiting)).toBe(
+      '2 of your jobs are running at Michigan Imputation Server (at most 2 at a time); waiting for one to finish.',
+    );
+    expect(progressSentence(waiting)).toMatch(/^2 of your jobs are running at Michigan .*slot is free\.$/);
+    // Without a recorded reason it still says what it waits for.
+    expect(progressSentence(job({ status: 'WAITING_FOR_SLOT' }))).toMatch(
+      /^Waiting until Michigan Imputation Server accepts another of your jobs\./,
+    );
+  });
+  it("gives a queued job's position at the service, counted from 1, with when the service said so", () => {
+    const queued = job({
+      status: 'QUEUED_REMOTE',
+      progress: { positionInQueue: 2, checkedAt: '2026-01-01T10:05:00Z' },
+    });
+    expect(progressSentence(queued)).toMatch(
+      /^Position 3 in the queue at Michigan Imputation Server \(as of /,
+    );
+    expect(progressSentence(job({ status: 'QUEUED_REMOTE' }))).toBe(
+      'In the queue at Michigan Imputation Server.',
+    );
+  });
+  it('names the service in the timeline where the status chip says "the service"', () => {
+    expect(timelineLabel('QUEUED_REMOTE', 'TOPMed')).toBe('Queued at TOPMed');
+    expect(timelineLabel('RUNNING', 'TOPMed')).toBe('Running at TOPMed');
+    expect(timelineLabel('FAILED', 'TOPMed')).toBe('Failed');
+  });
+});
+
+describe('a failed job', () => {
+  it("reads our checks' findings one per file, naming the file", () => {
+    const findings = inputFindings({
+      error: {
+        code: 'INPUT_INVALID',
+        message: 'b.vcf.gz: line 12: not sorted; sort it with bcftools sort\nsomething about all files',
+      },
+      inputs: [{ fileName: 'a.vcf.gz' }, { fileName: 'b.vcf.gz' }],
+    });
+    expect(findings).toEqual([
+      { fileName: 'b.vcf.gz', problem: 'line 12: not sorted; sort it with bcftools sort' },
+      { fileName: null, problem: 'something about all files' },
+    ]);
+    expect(inputFindings({ error: { code: 'SERVICE_JOB_FAILED', message: 'x' }, inputs: [] })).toEqual([]);
+  });
+  it('treats a mistyped job address (the API refuses the id) like a job that is not there', () => {
+    expect(isMissing(new ApiError('VALIDATION_FAILED', 'path.jobId: not a job id', 400))).toBe(true);
+    expect(isMissing(new ApiError('JOB_NOT_FOUND', 'Job x not found', 404))).toBe(true);
+    expect(isMissing(new ApiError('INTERNAL', 'boom', 500))).toBe(false);
+  });
+});
