@@ -312,6 +312,8 @@ export type components = {
   schemas: {
     /** @description An upload as confirmed against S3 */
     CheckedUpload: {
+      /** @description Null until the upload is READY */
+      check: components['schemas']['UploadCheck'] | null;
       confirmedAt: string | null;
       /** Format: date-time */
       createdAt: string;
@@ -657,6 +659,8 @@ export type components = {
     };
     /** @description An announced input file */
     Upload: {
+      /** @description Null until the upload is READY */
+      check: components['schemas']['UploadCheck'] | null;
       confirmedAt: string | null;
       /** Format: date-time */
       createdAt: string;
@@ -686,6 +690,47 @@ export type components = {
        */
       uploadUrlExpiresAt: string;
     };
+    /** @description The check of the whole file, run once it is READY: a job reuses its outcome and judges its own rules (sample limits, build, phasing) from it */
+    UploadCheck:
+      | {
+          /** Format: date-time */
+          startedAt: string;
+          /** @constant */
+          status: 'CHECKING';
+        }
+      | {
+          /** @description The build the file's own evidence shows (##contig lengths, ##reference, positions); null without evidence */
+          build: ('hg19' | 'hg38') | null;
+          /** @description That evidence, one clause per piece */
+          buildEvidence: string[];
+          /** Format: date-time */
+          checkedAt: string;
+          chromosome: string;
+          samples: number;
+          /** @constant */
+          status: 'VALID';
+          variants: number;
+        }
+      | {
+          /** Format: date-time */
+          checkedAt: string;
+          /** @description Why, as a code (NOT_GZIP, TRUNCATED, UNSORTED, …) */
+          code: string;
+          /** @description The 1-based line of the file, when the problem has one */
+          line: number | null;
+          /** @description What is wrong and how to fix this file */
+          message: string;
+          /** @constant */
+          status: 'INVALID';
+        }
+      | {
+          /** Format: date-time */
+          checkedAt: string;
+          /** @description Why the check could not run; a job then checks the file itself */
+          reason: string;
+          /** @constant */
+          status: 'UNCHECKED';
+        };
     /** @description One invalid value of a request (the `details` of VALIDATION_FAILED) */
     ValidationIssue: {
       /** @enum {string} */
@@ -1047,6 +1092,8 @@ export interface operations {
        *     `SERVICE_TOKEN_REJECTED`: The service refused the stored token on an earlier call: store a new one
        *
        *     `SERVICE_TOKEN_INVALID`: The service did not accept the token (invalid, revoked or replaced by a newer one)
+       *
+       *     `INPUT_INVALID`: The uploads' own checks already show the job cannot run: `message` has one line per problem (file, line, what to do), `details` lists them
        */
       422: {
         headers: {
@@ -1056,7 +1103,11 @@ export interface operations {
           'application/json': {
             error: {
               /** @enum {string} */
-              code: 'SERVICE_TOKEN_EXPIRED' | 'SERVICE_TOKEN_REJECTED' | 'SERVICE_TOKEN_INVALID';
+              code:
+                | 'SERVICE_TOKEN_EXPIRED'
+                | 'SERVICE_TOKEN_REJECTED'
+                | 'SERVICE_TOKEN_INVALID'
+                | 'INPUT_INVALID';
               details?: unknown;
               message: string;
             };
