@@ -132,6 +132,10 @@ export interface SimulatorOptions {
   redirectDownloads?: boolean;
   scenario?: ScenarioSetting;
   timing?: Partial<JobTiming>;
+  /**
+   * Seeded files every job lists instead of its own results (any size, generated as they stream: for
+   * transfer tests and benchmarks). Unset, a job lists real files made from its input (job-results.ts).
+   */
   resultFiles?: ResultFileSpec[];
   /** Days a minted token is valid (Cloudgene's default: 30). */
   tokenDays?: number;
@@ -163,8 +167,11 @@ export interface SimulatedUser {
 
 export interface SimulatedResultFile extends ResultFileSpec {
   hash: string;
-  /** Contents are `resultStream(seed, size)`; `resultSha256(seed, size)` is their digest. */
-  seed: string;
+  /**
+   * Set for a configured (`resultFiles`) file: its contents are `resultStream(seed, size)`, whose digest is
+   * `resultSha256(seed, size)`. Absent for a job's own result, made from its input (job-results.ts).
+   */
+  seed?: string;
   downloads: number;
 }
 
@@ -184,6 +191,10 @@ export interface SimulatedJob extends ReceivedSubmission {
   override?: number;
   overrideAt?: number;
   failMessage?: string;
+  /** The submitted files as read while they streamed in (absent in state files of older simulators). */
+  input?: SubmittedVcf[];
+  /** What validation and QC say about them; absent when the panel is not the server's. */
+  report?: SubmissionReport;
   results: SimulatedResultFile[];
 }
 

@@ -16,8 +16,11 @@ import {
 import { parseMultipart } from '#infra/local/simulator/multipart-parser';
 import { humanSize, resultChunks, resultSha256, resultStream } from '#infra/local/simulator/result-bytes';
 import { multipartBody } from '#shared/cloudgene/multipart';
+import { makeVcfGz } from '#test/support/vcf-fixtures';
 
 const TIMING = { queueMs: 1000, runMs: 1000, exportMs: 1000 };
+/** A small input the service accepts (its jobs then succeed, and list their own results). */
+const VCF = makeVcfGz({ samples: 20, records: 30 });
 const started: CloudgeneSimulator[] = [];
 afterAll(async () => {
   await Promise.all(started.map((s) => s.close()));
@@ -39,7 +42,7 @@ async function submit(
   form.set('refpanel', 'apps@hapmap-2@2.0.0');
   form.set('password', 'secret');
   for (const [name, value] of Object.entries(fields)) form.set(name, value);
-  form.append('files', new Blob(['vcf']), 'chr20.vcf.gz');
+  form.append('files', new Blob([VCF]), 'chr20.vcf.gz');
   return fetch(`${sim.url}/api/v2/jobs/submit/imputationserver2`, {
     method: 'POST',
     headers: { 'X-Auth-Token': token },
