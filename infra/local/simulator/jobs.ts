@@ -61,8 +61,9 @@ export function stateAt(job: SimulatedJob, now: number, panels: readonly PanelDe
 }
 
 /**
- * A new job for an accepted submission, on the scenario the server's setting picks for it, with its
- * result listing: the configured seeded files, or its own files, made now from its input.
+ * A new job for an accepted submission, on the scenario the server's setting picks for it, added to the
+ * server's jobs at once (its id is taken, its slot counts), then given its result listing: the configured
+ * seeded files, or its own files, made now from its input.
  */
 export async function createJob(
   sim: CloudgeneSimulator,
@@ -75,6 +76,7 @@ export async function createJob(
   const now = sim.now();
   const id = nextJobId(sim.jobs, now);
   const panel = findPanel(sim.panels, submission.fields.refpanel ?? '');
+  const seeded = plan.resultFiles ?? sim.resultFiles;
   const job: SimulatedJob = {
     ...submission,
     id,
@@ -89,24 +91,24 @@ export async function createJob(
     failMessage: plan.failMessage,
     input,
     report: panel ? reportSubmission(input, submission.fields, panel) : undefined,
-    results: [],
+    results: (seeded ?? []).map((spec) => ({
+      ...spec,
+      seed: `${id}/${spec.name}`,
+      hash: sim.state.sign(`${id}/${spec.name}`),
+      downloads: 0,
+    })),
   };
-  const seeded = plan.resultFiles ?? sim.resultFiles;
-  job.results = seeded
-    ? seeded.map((spec) => ({
-        ...spec,
-        seed: `${id}/${spec.name}`,
-        hash: sim.state.sign(`${id}/${spec.name}`),
-        downloads: 0,
-      }))
-    : (await makeJobResults(sim, job)).map(({ name, content, param, redirect }) => ({
-        name,
-        size: content.length,
-        ...(param ? { param } : {}),
-        ...(redirect ? { redirect } : {}),
-        hash: sim.state.sign(`${id}/${name}`),
-        downloads: 0,
-      }));
+  sim.state.addJob(job);
+  if (seeded) return job;
+  job.results = (await makeJobResults(sim, job)).map(({ name, content, param, redirect }) => ({
+    name,
+    size: content.length,
+    ...(param ? { param } : {}),
+    ...(redirect ? { redirect } : {}),
+    hash: sim.state.sign(`${id}/${name}`),
+    downloads: 0,
+  }));
+  sim.state.persist();
   return job;
 }
 

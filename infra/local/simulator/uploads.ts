@@ -76,7 +76,6 @@ export async function submit(
   const submission: ReceivedSubmission = { user: user.username, fields, files };
   const chunked = request.headers['transfer-encoding'] === 'chunked';
   const job = await createJob(sim, submission, { contentLength, chunked, bytes }, input);
-  sim.state.addJob(job);
   answers.send(response, 200, {
     success: true,
     message: 'Your job was successfully added to the job queue.',
