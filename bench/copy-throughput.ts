@@ -32,6 +32,7 @@ import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { CloudgeneClient } from '#shared/cloudgene/client';
 import { resultKey } from '#shared/jobs/result-store';
 import { submitRequest } from '#test/support/job-fixtures';
+import { makeVcfGz } from '#test/support/vcf-fixtures';
 import { bundleAsDeployed, DEPLOYED_NODE_OPTIONS } from './bundle';
 import { node22 } from './node22';
 import { type RunningServer, startServer } from './serve';
@@ -122,11 +123,13 @@ const service = new CloudgeneClient({
   appId: 'imputationserver2',
   token: serviceToken,
 });
+// An input the service accepts, so that the job reaches success (the simulator validates what it gets).
+const input = makeVcfGz({ samples: 20, records: 30 });
 const { id: serviceJobId } = await service.submitJob(
   submitRequest({
     jobName: 'bench',
     password: 'x',
-    files: [{ name: 'in.vcf.gz', size: 1, stream: () => [Buffer.from('x')] as never }],
+    files: [{ name: 'in.vcf.gz', size: input.length, stream: () => [input] as never }],
   }),
 );
 let serviceJob = await service.getJob(serviceJobId);

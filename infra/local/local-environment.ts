@@ -93,11 +93,20 @@ export function localFunctionSettings(options: {
   };
 }
 
-/** The catalog with every service served by the simulator, unless LOCAL_SERVICES(_FILE) says otherwise. */
-export function localCatalog(settings: LocalSettings, simulatorUrl: string): ServiceDefinition[] {
+/** The services the local stack simulates, each by a simulator of its own preset (its panels, limits). */
+export const SIMULATED_SERVICES = ['michigan', 'topmed', 'h3africa'] as const;
+export type SimulatedService = (typeof SIMULATED_SERVICES)[number];
+
+/**
+ * The catalog with each service served by its own simulator, unless LOCAL_SERVICES(_FILE) says otherwise.
+ */
+export function localCatalog(
+  settings: LocalSettings,
+  simulatorUrls: Record<SimulatedService, string>,
+): ServiceDefinition[] {
   const overrides: Record<string, unknown> = {};
-  for (const id of ['michigan', 'topmed', 'h3africa'])
-    overrides[id] = { baseUrl: simulatorUrl, notes: 'Local: served by the Cloudgene simulator' };
+  for (const id of SIMULATED_SERVICES)
+    overrides[id] = { baseUrl: simulatorUrls[id], notes: 'Local: served by the Cloudgene simulator' };
   const fromFile = settings.LOCAL_SERVICES_FILE
     ? JSON.parse(readFileSync(settings.LOCAL_SERVICES_FILE, 'utf8'))
     : {};
@@ -114,7 +123,10 @@ export interface LocalEndpoints {
   console: string;
   api: string;
   identityProvider: string;
+  /** Michigan's simulator (the one scripts and tests drive by default). */
   simulator: string;
+  /** Each simulated service's simulator. */
+  simulators: Record<SimulatedService, string>;
   dynamodb: string;
   s3: string;
   secretsManager: string;

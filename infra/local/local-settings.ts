@@ -24,8 +24,13 @@ export const localSettingsSchema = z.object({
   IDP_REFRESH_TOKEN_TTL_SECONDS: z._default(z.coerce.number().check(z.int(), z.positive()), 86_400),
   /** Where tables, objects, secrets, simulator state and the issuer key persist. */
   LOCAL_DATA_DIR: z._default(z.string(), '.local'),
-  /** Fixed emulator ports (free ones when unset); they are written to `<data>/endpoints.json`. */
+  /**
+   * Fixed emulator ports (free ones when unset); they are written to `<data>/endpoints.json`. Each
+   * simulated service has its own simulator: SIMULATOR_PORT is Michigan's (as when there was one).
+   */
   SIMULATOR_PORT: z.optional(port()),
+  SIMULATOR_TOPMED_PORT: z.optional(port()),
+  SIMULATOR_H3AFRICA_PORT: z.optional(port()),
   DYNAMODB_PORT: z.optional(port()),
   S3_PORT: z.optional(port()),
   SECRETS_MANAGER_PORT: z.optional(port()),
@@ -74,7 +79,9 @@ export async function ensurePortsFree(settings: LocalSettings): Promise<void> {
     [settings.PORT, 'API', 'PORT'],
     [settings.CONSOLE_PORT, 'console', 'CONSOLE_PORT'],
     [settings.IDP_PORT, 'identity provider', 'IDP_PORT'],
-    [settings.SIMULATOR_PORT, 'simulator', 'SIMULATOR_PORT'],
+    [settings.SIMULATOR_PORT, 'Michigan simulator', 'SIMULATOR_PORT'],
+    [settings.SIMULATOR_TOPMED_PORT, 'TOPMed simulator', 'SIMULATOR_TOPMED_PORT'],
+    [settings.SIMULATOR_H3AFRICA_PORT, 'H3Africa simulator', 'SIMULATOR_H3AFRICA_PORT'],
     [settings.DYNAMODB_PORT, 'DynamoDB', 'DYNAMODB_PORT'],
     [settings.S3_PORT, 'S3', 'S3_PORT'],
     [settings.SECRETS_MANAGER_PORT, 'Secrets Manager', 'SECRETS_MANAGER_PORT'],

@@ -32,6 +32,7 @@ import {
   localCatalog,
   localFunctionSettings,
   localIssuer,
+  type SimulatedService,
 } from './local-environment';
 import {
   ensurePortsFree,
@@ -52,7 +53,10 @@ export interface LocalStack {
   issuer: TokenIssuer;
   identityProvider: IdentityProvider;
   console: ConsoleServer;
+  /** Michigan's simulator. */
   simulator: CloudgeneSimulator;
+  /** Each simulated service's simulator, on its own preset (panels, limits, redirects). */
+  simulators: Record<SimulatedService, CloudgeneSimulator>;
   settings: LocalSettings;
   health(): Promise<{ status: number; body: Record<string, unknown> }>;
   stop(): Promise<void>;
@@ -70,10 +74,12 @@ export async function startLocalStack(env: NodeJS.ProcessEnv = process.env): Pro
   const issuer = localIssuer(dataDir, identityProviderUrl(settings.IDP_PORT || (await freePort())));
 
   const started: { close(): Promise<void> }[] = [];
-  try {
+  // One simulator per service, on that service's preset; Michigan's keeps the state file of old.
+  const startSimulator = async (service: SimulatedService, port: number | undefined, stateFile: string) => {
     const simulator = await startCloudgeneSimulator({
-      port: settings.SIMULATOR_PORT,
-      stateFile: join(dataDir, 'simulator.json'),
+      preset: service,
+      port,
+      stateFile: join(dataDir, stateFile),
       scenario: settings.SIMULATOR_SCENARIO,
       timing: {
         queueMs: settings.SIMULATOR_QUEUE_MS,
@@ -82,6 +88,20 @@ export async function startLocalStack(env: NodeJS.ProcessEnv = process.env): Pro
       },
     });
     started.push(simulator);
+    return simulator;
+  };
+  try {
+    const simulators = {
+      michigan: await startSimulator('michigan', settings.SIMULATOR_PORT, 'simulator.json'),
+      topmed: await startSimulator('topmed', settings.SIMULATOR_TOPMED_PORT, 'simulator-topmed.json'),
+      h3africa: await startSimulator('h3africa', settings.SIMULATOR_H3AFRICA_PORT, 'simulator-h3africa.json'),
+    };
+    const simulator = simulators.michigan;
+    const simulatorUrls = {
+      michigan: simulators.michigan.url,
+      topmed: simulators.topmed.url,
+      h3africa: simulators.h3africa.url,
+    };
     const dynamodb: DynamoDbEmulator = await startDynamoDbEmulator({
       port: settings.DYNAMODB_PORT,
       path: join(dataDir, 'dynamodb'),
@@ -126,7 +146,7 @@ export async function startLocalStack(env: NodeJS.ProcessEnv = process.env): Pro
           },
           stateMachineArn: sfn.stateMachineArn,
           issuer,
-          catalog: localCatalog(settings, simulator.url),
+          catalog: localCatalog(settings, simulatorUrls),
           consoleOrigin,
         }),
       ),
@@ -144,7 +164,9 @@ export async function startLocalStack(env: NodeJS.ProcessEnv = process.env): Pro
         ),
         check('secretsManager', async () => (await fetch(secrets.url, { method: 'POST' })).status === 400),
         check('stepFunctions', async () => (await fetch(sfn.url, { method: 'POST' })).status === 400),
-        check('simulator', async () => (await fetch(`${simulator.url}/api/v2/server`)).ok),
+        ...Object.entries(simulatorUrls).map(([service, url]) =>
+          check(`simulator.${service}`, async () => (await fetch(`${url}/api/v2/server`)).ok),
+        ),
         check(
           'identityProvider',
           async () => (await fetch(`${identityProvider.url}/.well-known/openid-configuration`)).ok,
@@ -180,6 +202,7 @@ export async function startLocalStack(env: NodeJS.ProcessEnv = process.env): Pro
       api: gateway.url,
       identityProvider: identityProvider.url,
       simulator: simulator.url,
+      simulators: simulatorUrls,
       dynamodb: dynamodb.url,
       s3: s3.url,
       secretsManager: secrets.url,
@@ -193,6 +216,7 @@ export async function startLocalStack(env: NodeJS.ProcessEnv = process.env): Pro
       identityProvider,
       console: consoleServer,
       simulator,
+      simulators,
       settings,
       health,
       stop: async () => {

@@ -20,7 +20,7 @@ Imputation gateway (local) is up in ${seconds} s — data in ${stack.settings.LO
 
   Identity provider  ${stack.identityProvider.url}   (OIDC issuer; client ${stack.identityProvider.clientId})
   API                ${stack.url}   (health: ${stack.url}/health, OpenAPI: ${stack.url}/openapi.json)
-  Cloudgene sim      ${stack.simulator.url}   (michigan, topmed, h3africa point here)
+  Cloudgene sims     michigan ${stack.simulators.michigan.url}, topmed ${stack.simulators.topmed.url}, h3africa ${stack.simulators.h3africa.url}
 
 From a terminal (README "Quickstart" has every step):
   TOKEN=$(npm run --silent token -- alice)

@@ -93,6 +93,8 @@ function changeSettings(sim: CloudgeneSimulator, body: Body): void {
   if (typeof body.redirectDownloads === 'boolean') sim.redirectDownloads = body.redirectDownloads;
   if (typeof body.timing === 'object') sim.timing = { ...sim.timing, ...(body.timing as object) };
   if (Array.isArray(body.resultFiles)) sim.resultFiles = body.resultFiles as ResultFileSpec[];
+  // null: back to each job's own results.
+  if (body.resultFiles === null) sim.resultFiles = undefined;
 }
 
 function settings(sim: CloudgeneSimulator) {
@@ -104,7 +106,7 @@ function settings(sim: CloudgeneSimulator) {
     maxDownloadsPerFile: sim.maxDownloadsPerFile,
     redirectDownloads: sim.redirectDownloads,
     timing: sim.timing,
-    resultFiles: sim.resultFiles,
+    resultFiles: sim.resultFiles ?? null,
     now: sim.now(),
   };
 }

@@ -4,30 +4,31 @@
  * tokens, unknown-field 400s, the per-user concurrency-limit 400, wrong panels that fail only after the
  * job starts, state codes -1..10 (8 = success, still downloadable), HTML in log messages, share URLs
  * outside /api/v2 that may redirect and count downloads, no /results endpoint. Uploads are hashed as
- * they stream and result files are generated from a seed, so GB-sized transfers cost no memory.
+ * they stream (and read as VCFs on the way) so GB-sized uploads cost no memory. A job's results are real
+ * files made from its input — an encrypted zip per chromosome with an imputed dose VCF of the submitted
+ * samples, the QC report and statistics — unless seeded files of any size are configured (benchmarks).
  *
  * This module is the public face: `startCloudgeneSimulator`, the `CloudgeneSimulator` a test drives, and
  * every type and fixture callers import from here. The work is done next to it — state.ts (users, tokens,
  * jobs, the state file), jobs.ts (the lifecycle and job bodies), faults.ts, answers.ts (answers and the
- * requests log), routes.ts, uploads.ts, downloads.ts and admin-api.ts.
+ * requests log), routes.ts, uploads.ts (with vcf-capture.ts), downloads.ts, admin-api.ts, and
+ * job-results.ts (a job's own files, with submission-report.ts, imputed-vcf.ts, qc-files.ts, result-zip.ts).
  *
  * Unit tests, the workflow tests, benchmarks and the local stack use it; README.md next to this file
  * describes the interface, the admin HTTP API (for control from another process) and the CLI.
  */
+import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { basename, dirname, join } from 'node:path';
 import { Answers } from './answers';
 import { type FaultRule, Faults } from './faults';
-import {
-  appParams,
-  DEFAULT_RESULT_FILES,
-  type PanelDefinition,
-  type ResultFileSpec,
-  SIMULATOR_PRESETS,
-} from './fixtures';
+import { appParams, type PanelDefinition, type ResultFileSpec, SIMULATOR_PRESETS } from './fixtures';
+import { ResultStore, restoreJobResults } from './job-results';
 import { jobBody, stateAt } from './jobs';
 import { resultSha256 } from './result-bytes';
+import { warmUpZip } from './result-zip';
 import { handle } from './routes';
 import { type NewUser, SimulatorState } from './state';
 import type {
@@ -47,11 +48,14 @@ export {
   MICHIGAN_PANELS,
   type PanelDefinition,
   type ResultFileSpec,
+  SEEDED_RESULT_FILES,
   SIMULATOR_PRESETS,
   type SimulatorPresetName,
   TOPMED_PANELS,
 } from './fixtures';
+export type { GeneratedFile } from './job-results';
 export type {
+  CapturedSite,
   JobScenario,
   JobScenarioName,
   JobTiming,
@@ -63,6 +67,9 @@ export type {
   SimulatedResultFile,
   SimulatedUser,
   SimulatorOptions,
+  StepMessage,
+  SubmissionReport,
+  SubmittedVcf,
 } from './types';
 
 export class CloudgeneSimulator {
@@ -84,7 +91,10 @@ export class CloudgeneSimulator {
   /** Applies to jobs submitted from now on. */
   scenario: ScenarioSetting;
   timing: JobTiming;
-  resultFiles: ResultFileSpec[];
+  /** Seeded files every new job lists instead of its own (undefined: its own, made from its input). */
+  resultFiles: ResultFileSpec[] | undefined;
+  /** The contents of jobs' own result files. */
+  readonly results: ResultStore;
   tokenDays: number;
   expireFormat: 'iso' | 'epoch-ms';
   maxUploadBytes: number;
@@ -100,12 +110,16 @@ export class CloudgeneSimulator {
     this.redirectDownloads = options.redirectDownloads ?? preset.redirectDownloads;
     this.scenario = options.scenario ?? 'success';
     this.timing = { queueMs: 100, runMs: 300, exportMs: 100, ...options.timing };
-    this.resultFiles = options.resultFiles ?? DEFAULT_RESULT_FILES;
+    this.resultFiles = options.resultFiles;
     this.tokenDays = options.tokenDays ?? 30;
     this.expireFormat = options.expireFormat ?? 'iso';
     this.maxUploadBytes = options.maxUploadBytes ?? 5000 * 1024 * 1024;
     this.admin = options.admin ?? true;
     this.state = new SimulatorState(options.clock ?? Date.now, options.stateFile);
+    const stateFile = options.stateFile;
+    this.results = new ResultStore(
+      stateFile ? join(dirname(stateFile), `${basename(stateFile, '.json')}-results`) : undefined,
+    );
     this.answers = new Answers(() => this.now());
     this.users = this.state.users;
     this.jobs = this.state.jobs;
@@ -122,6 +136,8 @@ export class CloudgeneSimulator {
   }
 
   async listen(port = 0, host = '127.0.0.1'): Promise<this> {
+    await warmUpZip();
+    await restoreJobResults(this);
     const server = createServer((request, response) => {
       handle(this, request, response).catch((error: unknown) => {
         if (!response.headersSent)
@@ -220,7 +236,15 @@ export class CloudgeneSimulator {
   expectedResult(jobId: string, name: string): { size: number; sha256: string } {
     const file = this.job(jobId).results.find((r) => r.name === name);
     if (!file) throw new Error(`job ${jobId} has no result ${name}`);
-    return { size: file.size, sha256: resultSha256(file.seed, file.size) };
+    if (file.seed !== undefined) return { size: file.size, sha256: resultSha256(file.seed, file.size) };
+    const content = this.results.content(jobId, name);
+    if (!content) throw new Error(`the contents of ${name} of job ${jobId} are gone`);
+    return { size: content.length, sha256: createHash('sha256').update(content).digest('hex') };
+  }
+
+  /** The password of a job's zips: the submitted one, or one the server made (the services e-mail it). */
+  resultPassword(job: SimulatedJob): string {
+    return job.fields.password || this.state.sign(`${job.id}/password`).slice(0, 16);
   }
 
   /** The Cloudgene state code of a job right now. */

@@ -1,10 +1,11 @@
 /**
  * Result downloads as the services serve them: share URLs outside /api/v2 that need no token, count
  * downloads against a per-file limit and may 302 to a presigned-looking URL (TOPMed's S3), which checks
- * a signature instead. Contents are generated from the file's seed as they stream, so a GB costs no
- * memory; a `truncate` or `stall` fault sends half of them.
+ * a signature instead. A job's own files are served from what was made for it; seeded files are
+ * generated as they stream, so a GB costs no memory. A `truncate` or `stall` fault sends half of either.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Readable } from 'node:stream';
 import { pathOf } from './answers';
 import type { CloudgeneSimulator } from './cloudgene-simulator';
 import { ADMIN_ONLY_PARAMS } from './fixtures';
@@ -31,7 +32,9 @@ export function shareDownload(
   ) {
     return answers.error(response, 404, 'download not found.');
   }
-  if (found.file.unavailable) return answers.error(response, 404, found.file.unavailable);
+  if (found.file.unavailable || !available(sim, found.job.id, found.file)) {
+    return answers.error(response, 404, found.file.unavailable ?? 'File not found in workspace.');
+  }
   if (found.file.downloads >= sim.maxDownloadsPerFile) {
     return answers.error(response, 400, 'number of max downloads exceeded.');
   }
@@ -46,7 +49,7 @@ export function shareDownload(
     );
     return answers.answer(response, 302, 'text/plain', '');
   }
-  stream(sim, request, response, found.file);
+  stream(sim, request, response, found.job.id, found.file);
 }
 
 /** The redirect target, standing in for a presigned S3 URL: no token, a signature instead. */
@@ -64,7 +67,7 @@ export function presignedDownload(
     response.end('<Error><Code>AccessDenied</Code><Message>Request has expired</Message></Error>');
     return;
   }
-  stream(sim, request, response, found.file);
+  stream(sim, request, response, found.job.id, found.file);
 }
 
 function presignature(sim: CloudgeneSimulator, hash: string): string {
@@ -78,28 +81,53 @@ function contentType(name: string): string {
   return 'application/octet-stream';
 }
 
+function available(sim: CloudgeneSimulator, jobId: string, file: SimulatedResultFile): boolean {
+  return file.seed !== undefined || sim.results.content(jobId, file.name) !== undefined;
+}
+
+/** The file's first `length` bytes: a job's own file as kept (undefined once gone), a seeded one as it streams. */
+function contents(
+  sim: CloudgeneSimulator,
+  jobId: string,
+  file: SimulatedResultFile,
+  length: number,
+): Buffer | Readable | undefined {
+  if (file.seed !== undefined) return resultStream(file.seed, length);
+  return sim.results.content(jobId, file.name)?.subarray(0, length);
+}
+
 function stream(
   sim: CloudgeneSimulator,
   request: IncomingMessage,
   response: ServerResponse,
+  jobId: string,
   file: SimulatedResultFile,
 ) {
   const { answers } = sim;
   const mode = answers.modeOf(response);
   if (mode === 'dropped') return answers.answer(response, 200, 'text/plain', '');
+  const half = mode === 'truncated' || mode === 'stalled';
+  const body = contents(sim, jobId, file, half ? Math.floor(file.size / 2) : file.size);
+  if (!body) return answers.error(response, 404, 'File not found in workspace.');
   response.writeHead(200, {
     'Content-Type': contentType(file.name),
     'Content-Length': String(file.size),
     'Content-Disposition': `attachment; filename="${file.name.split('/').pop()}"`,
   });
-  if (mode === 'truncated' || mode === 'stalled') {
-    const partial = resultStream(file.seed, Math.floor(file.size / 2));
-    partial.on('end', () => {
-      answers.record(request, pathOf(request), 200, mode);
-      if (mode !== 'stalled') response.socket?.destroy();
-    });
-    partial.pipe(response, { end: false });
+  if (!half) {
+    if (Buffer.isBuffer(body)) response.end(body);
+    else body.pipe(response);
     return;
   }
-  resultStream(file.seed, file.size).pipe(response);
+  // The cut comes once the half is on the wire (as in answers.ts), so the client sees it before the end.
+  const cut = () => {
+    answers.record(request, pathOf(request), 200, mode);
+    if (mode !== 'stalled') response.socket?.destroy();
+  };
+  if (Buffer.isBuffer(body)) {
+    response.write(body, cut);
+    return;
+  }
+  body.on('end', cut);
+  body.pipe(response, { end: false });
 }

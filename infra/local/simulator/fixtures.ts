@@ -1,7 +1,9 @@
 /**
  * What a simulated Cloudgene 3 server offers: reference panels per instance (Michigan-, TOPMed- and
- * H3Africa-like), the imputationserver2 parameter list in the exact shape the real servers send
- * (app_list, binded_list, list, checkbox), and the result files a successful job lists.
+ * H3Africa-like) with the build and QC minimum their results follow, the imputationserver2 parameter
+ * list in the exact shape the real servers send (app_list, binded_list, list, checkbox), and a fixed
+ * listing of seeded result files for tests of transfers (a job's own results are made from its input:
+ * job-results.ts).
  */
 
 export interface PanelDefinition {
@@ -10,12 +12,19 @@ export interface PanelDefinition {
   label: string;
   /** The `population` choices bound to this panel. */
   populations: { id: string; label: string }[];
+  /** The panel's genome build: results are named in it (`chr20` for hg38, `20` for hg19). Default hg19. */
+  build?: 'hg19' | 'hg38';
+  /** QC: a chunk with fewer sites that pass is excluded (imputationserver's `minSnps`). Default 3. */
+  minSnps?: number;
 }
 
 export interface ResultFileSpec {
   /** May contain a sub-folder, e.g. `statistics/lift-over.txt`. */
   name: string;
-  /** Bytes; contents are generated on the fly from a seed (result-bytes.ts), so GBs cost no memory. */
+  /**
+   * Bytes; contents are generated on the fly from a seed (result-bytes.ts), so GBs cost no memory. A job's
+   * own results (no `resultFiles` configured) are real files instead.
+   */
   size: number;
   /** Serve through a 302 to a presigned-looking URL, as TOPMed does with S3 (default: the server's `redirectDownloads`). */
   redirect?: boolean;
@@ -71,6 +80,8 @@ export const TOPMED_PANELS: PanelDefinition[] = [
     id: 'apps@topmed-r3@1.0.0',
     label: 'TOPMed (Version R3 on GRCh38)',
     populations: [population('all', 'All'), population('off', 'Off')],
+    build: 'hg38',
+    minSnps: 20,
   },
 ];
 
@@ -79,16 +90,51 @@ export const H3AFRICA_PANELS: PanelDefinition[] = [
     id: 'apps@h3africa-v6hc-s@1.0.0',
     label: 'H3Africa Reference Panel (v6) hg38',
     populations: [population('afr'), population('mixed', 'Mixed'), population('off', 'Off')],
+    build: 'hg38',
   },
 ];
 
-export const DEFAULT_RESULT_FILES: ResultFileSpec[] = [
+/**
+ * A fixed listing of seeded files shaped like a job's results — four to copy (one in a sub-folder, one
+ * behind a redirect) and the admin-only log — for tests of transfers that set `resultFiles` explicitly.
+ */
+export const SEEDED_RESULT_FILES: ResultFileSpec[] = [
   { name: 'chr_20.zip', size: 256 * 1024 + 17 },
   { name: 'qc_report.txt', size: 760 },
   { name: 'statistics/lift-over.txt', size: 1200 },
   { name: 'quality-control.html', size: 4096, redirect: true },
   { name: 'job.txt', size: 300, param: 'cloudgene_logs' },
 ];
+
+/**
+ * @deprecated Kept under its first name for existing callers; it is no longer what a job lists by
+ * default (a job's own results are made from its input). Use `SEEDED_RESULT_FILES`.
+ */
+export const DEFAULT_RESULT_FILES = SEEDED_RESULT_FILES;
+
+/** The server's panel a job names (`apps@x` or `apps@x@version`), if it has it. */
+export function findPanel(panels: readonly PanelDefinition[], panelId: string): PanelDefinition | undefined {
+  const unversioned = (id: string) => id.replace(/^(apps@[^@]+)@.*$/, '$1');
+  return panels.find((p) => p.id === panelId || unversioned(p.id) === unversioned(panelId));
+}
+
+export function hasPanel(panels: readonly PanelDefinition[], panelId: string): boolean {
+  return findPanel(panels, panelId) !== undefined;
+}
+
+/** The panel's build and QC minimum, with the defaults filled in. */
+export function panelBuild(panel: PanelDefinition): 'hg19' | 'hg38' {
+  return panel.build ?? 'hg19';
+}
+
+export function panelMinSnps(panel: PanelDefinition): number {
+  return panel.minSnps ?? 3;
+}
+
+/** `1000g-phase-3-v5` of `apps@1000g-phase-3-v5@2.0.0`, as the services name a panel in messages. */
+export function panelName(panel: PanelDefinition): string {
+  return panel.id.replace(/^apps@/, '').replace(/@[^@]*$/, '');
+}
 
 /** Instance-like settings: pass one to startCloudgeneSimulator (and override what a test needs). */
 export const SIMULATOR_PRESETS = {

@@ -1,13 +1,25 @@
 /**
  * The job lifecycle: a submission becomes a job with a scenario (queue → run → export, or fail, dead,
- * manual), its state code is read off the simulator's clock (a state forced by a test or a cancel wins),
- * and `jobBody` renders it as Cloudgene does — queue position, step log messages with their HTML, and the
- * result files under their output parameters. Nothing here touches HTTP; the routes call in.
+ * manual), a report of what validation and QC say about its files, and its result listing; its state
+ * code is read off the simulator's clock (a state forced by a test or a cancel wins; input the service
+ * refuses fails the job once it leaves the queue), and `jobBody` renders it as Cloudgene does — queue
+ * position, step log messages with their HTML, and the result files under their output parameters.
+ * Nothing here touches HTTP; the routes call in.
  */
 import type { CloudgeneSimulator } from './cloudgene-simulator';
-import { ADMIN_ONLY_PARAMS, type PanelDefinition } from './fixtures';
+import { ADMIN_ONLY_PARAMS, findPanel, hasPanel, type PanelDefinition } from './fixtures';
+import { makeJobResults } from './job-results';
 import { humanSize } from './result-bytes';
-import type { JobScenario, JobScenarioName, ReceivedSubmission, SimulatedJob, SimulatedUser } from './types';
+import { reportSubmission } from './submission-report';
+import type {
+  JobScenario,
+  JobScenarioName,
+  ReceivedSubmission,
+  SimulatedJob,
+  SimulatedUser,
+  StepMessage,
+  SubmittedVcf,
+} from './types';
 
 const KNOWN_SCENARIOS: Record<JobScenarioName, JobScenario> = {
   success: { outcome: 'success' },
@@ -23,14 +35,6 @@ export const SUCCESS_STATES: ReadonlySet<number> = new Set([4, 8]);
 const ENDED_STATES: ReadonlySet<number> = new Set([4, 5, 6, 7, 8, 9]);
 const DEFAULT_FAIL_MESSAGE = '<b>Error:</b> No chunks passed the QC step. Imputation cannot be started!';
 
-export function hasPanel(panels: readonly PanelDefinition[], panelId: string): boolean {
-  return panels.some((p) => p.id === panelId || stripVersion(p.id) === stripVersion(panelId));
-}
-
-function stripVersion(panelId: string): string {
-  return panelId.replace(/^(apps@[^@]+)@.*$/, '$1');
-}
-
 /** The Cloudgene state code of a job at `now`; a failed job gets its log message on the way. */
 export function stateAt(job: SimulatedJob, now: number, panels: readonly PanelDefinition[]): number {
   if (job.override !== undefined) return job.override;
@@ -40,6 +44,10 @@ export function stateAt(job: SimulatedJob, now: number, panels: readonly PanelDe
   if (elapsed < queueMs) return 1;
   if (!hasPanel(panels, job.fields.refpanel ?? '')) {
     job.failMessage ??= `Application ${job.fields.refpanel ?? ''} is not installed or wrong permissions.`;
+    return 5;
+  }
+  if (job.report?.failure) {
+    job.failMessage ??= job.report.failure;
     return 5;
   }
   if (elapsed < queueMs + runMs) return 2;
@@ -52,17 +60,24 @@ export function stateAt(job: SimulatedJob, now: number, panels: readonly PanelDe
   return 4;
 }
 
-/** A new job for an accepted submission, on the scenario the server's setting picks for it. */
-export function createJob(
+/**
+ * A new job for an accepted submission, on the scenario the server's setting picks for it, added to the
+ * server's jobs at once (its id is taken, its slot counts), then given its result listing: the configured
+ * seeded files, or its own files, made now from its input.
+ */
+export async function createJob(
   sim: CloudgeneSimulator,
   submission: ReceivedSubmission,
   upload: SimulatedJob['upload'],
-): SimulatedJob {
+  input: SubmittedVcf[],
+): Promise<SimulatedJob> {
   const chosen = typeof sim.scenario === 'function' ? sim.scenario(submission) : sim.scenario;
   const plan = typeof chosen === 'string' ? KNOWN_SCENARIOS[chosen] : chosen;
   const now = sim.now();
   const id = nextJobId(sim.jobs, now);
-  return {
+  const panel = findPanel(sim.panels, submission.fields.refpanel ?? '');
+  const seeded = plan.resultFiles ?? sim.resultFiles;
+  const job: SimulatedJob = {
     ...submission,
     id,
     name: submission.fields['job-name'] ?? id,
@@ -74,13 +89,27 @@ export function createJob(
     timing: { ...sim.timing, ...plan.timing },
     queueAhead: plan.queueAhead ?? 0,
     failMessage: plan.failMessage,
-    results: (plan.resultFiles ?? sim.resultFiles).map((spec) => ({
+    input,
+    report: panel ? reportSubmission(input, submission.fields, panel) : undefined,
+    results: (seeded ?? []).map((spec) => ({
       ...spec,
       seed: `${id}/${spec.name}`,
       hash: sim.state.sign(`${id}/${spec.name}`),
       downloads: 0,
     })),
   };
+  sim.state.addJob(job);
+  if (seeded) return job;
+  job.results = (await makeJobResults(sim, job)).map(({ name, content, param, redirect }) => ({
+    name,
+    size: content.length,
+    ...(param ? { param } : {}),
+    ...(redirect ? { redirect } : {}),
+    hash: sim.state.sign(`${id}/${name}`),
+    downloads: 0,
+  }));
+  sim.state.persist();
+  return job;
 }
 
 /** `job-YYYYMMDD-HHMMSS-mmm` as Cloudgene names jobs; a clash moves on by a millisecond. */
@@ -118,50 +147,58 @@ interface Step {
   logMessages: { message: string; type: number; time: number }[];
 }
 
+/** The validation message of a job from an older state file, which has no report. */
+const legacyValidation = (job: SimulatedJob): StepMessage[] => [
+  { message: `${job.files.length} valid VCF file(s) found.`, type: 0 },
+];
+
 /** The steps' log messages so far, as the services word them (HTML included). */
 function steps(sim: CloudgeneSimulator, job: SimulatedJob, state: number, now: number): Step[] {
   const { queueMs, runMs, exportMs } = job.timing;
   const t0 = job.clockStart;
   const list: Step[] = [];
-  const step = (name: string, message: string, type: number, time: number) =>
-    list.push({ id: list.length + 1, name, logMessages: [{ message, type, time }] });
+  // Type 3 (running) is drawn live here; reports hold 0, 1 and 2 only.
+  type LogMessage = { message: string; type: StepMessage['type'] | 3 };
+  const step = (name: string, messages: LogMessage[] | LogMessage, time: number) =>
+    list.push({
+      id: list.length + 1,
+      name,
+      logMessages: [messages].flat().map(({ message, type }) => ({ message, type, time })),
+    });
   // A job canceled (or forced into a state) while still queued never ran a step.
   if (!hasStarted(job, state, now)) return list;
   const failed = state === 5 || state === 9;
   const failMessage = job.failMessage ?? 'Job failed.';
   if (failed && !hasPanel(sim.panels, job.fields.refpanel ?? '')) {
-    step('Input Validation', failMessage, 1, t0 + queueMs);
+    step('Input Validation', { message: failMessage, type: 1 }, t0 + queueMs);
     return list;
   }
-  step(
-    'Input Validation',
-    `<b>${job.files.length} valid VCF file(s) found.</b><br>Samples: 51<br>Chromosomes: 20<br>SNPs: 7824`,
-    0,
-    t0 + queueMs,
-  );
+  const report = job.report;
+  step('Input Validation', report?.validation ?? legacyValidation(job), t0 + queueMs);
+  if (report?.failure) {
+    if (report.qualityControl.length > 0) step('Quality Control', report.qualityControl, t0 + queueMs);
+    return list;
+  }
   if (failed) {
-    step('Quality Control', failMessage, 1, job.overrideAt ?? t0 + queueMs + runMs);
+    step('Quality Control', { message: failMessage, type: 1 }, job.overrideAt ?? t0 + queueMs + runMs);
     return list;
   }
-  step(
-    'Quality Control',
-    `<b>Warning:</b> 1 Chunk(s) excluded: &lt; 50 SNPs (see chunks-excluded.txt for details).`,
-    2,
-    t0 + queueMs,
-  );
+  if (report) step('Quality Control', report.qualityControl, t0 + queueMs);
   if (state === 2 || state === -1) {
     const done = Math.min(3, Math.floor(((now - t0 - queueMs) / runMs) * 4));
-    step('Imputation', `Imputation (${done + 1}/4)`, 3, now);
+    step('Imputation', { message: `Imputation (${done + 1}/4)`, type: 3 }, now);
     return list;
   }
   if (![3, 4, 7, 8].includes(state)) return list;
-  step('Imputation', 'Imputation successful.', 0, t0 + queueMs + runMs);
-  if (state === 3) step('Data Compression and Encryption', 'Exporting data...', 3, now);
+  step('Imputation', { message: 'Imputation successful.', type: 0 }, t0 + queueMs + runMs);
+  if (state === 3) step('Data Compression and Encryption', { message: 'Exporting data...', type: 3 }, now);
   else {
     step(
       'Data Compression and Encryption',
-      'Data have been exported successfully. We have sent a notification email to the user.',
-      0,
+      {
+        message: 'Data have been exported successfully. We have sent a notification email to the user.',
+        type: 0,
+      },
       t0 + queueMs + runMs + exportMs,
     );
   }

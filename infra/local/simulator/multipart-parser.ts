@@ -1,6 +1,8 @@
 /**
  * A streaming multipart/form-data parser for the simulator: file parts are hashed and counted as they
- * arrive, only a boundary-sized tail is ever held, so a multi-GB submission costs no memory.
+ * arrive, only a boundary-sized tail is ever held, so a multi-GB submission costs no memory. A caller
+ * that reads file parts too (`readFile`) gets their bytes as they pass; when its sink is behind, the
+ * parser waits for it, and so does the upload.
  */
 import { createHash } from 'node:crypto';
 
@@ -13,9 +15,15 @@ export interface ParsedPart {
   sha256?: string;
 }
 
+/** Where the bytes of a file part go as they arrive; a returned promise holds the parser until it settles. */
+export interface FilePartSink {
+  write(data: Buffer): Promise<void> | undefined;
+}
+
 export async function parseMultipart(
   source: AsyncIterable<Buffer>,
   contentType: string,
+  readFile?: (part: { name: string; fileName: string }) => FilePartSink | undefined,
 ): Promise<ParsedPart[]> {
   const match = /boundary="?([^";]+)"?/i.exec(contentType);
   if (!match) throw new Error('multipart body without boundary');
@@ -26,13 +34,18 @@ export async function parseMultipart(
   let buffer: Buffer = Buffer.alloc(0);
   let part: ParsedPart | undefined;
   let hash: ReturnType<typeof createHash> | undefined;
+  let sink: FilePartSink | undefined;
   let text: Buffer[] = [];
 
-  const emit = (data: Buffer) => {
-    if (!part || data.length === 0) return;
+  const emit = (data: Buffer): Promise<void> | undefined => {
+    if (!part || data.length === 0) return undefined;
     part.bytes += data.length;
-    if (hash) hash.update(data);
-    else text.push(Buffer.from(data));
+    if (!hash) {
+      text.push(Buffer.from(data));
+      return undefined;
+    }
+    hash.update(data);
+    return sink?.write(data);
   };
   const finishPart = () => {
     if (!part) return;
@@ -41,6 +54,7 @@ export async function parseMultipart(
     parts.push(part);
     part = undefined;
     hash = undefined;
+    sink = undefined;
     text = [];
   };
 
@@ -76,6 +90,7 @@ export async function parseMultipart(
         const fileName = /\bfilename="([^"]*)"/i.exec(disposition)?.[1];
         part = { name, fileName, bytes: 0 };
         hash = fileName !== undefined ? createHash('sha256') : undefined;
+        sink = fileName !== undefined ? readFile?.({ name, fileName }) : undefined;
         state = 'body';
         progressed = true;
       } else if (state === 'body') {
@@ -83,11 +98,12 @@ export async function parseMultipart(
         if (index === -1) {
           const keep = delimiter.length;
           if (buffer.length > keep) {
-            emit(buffer.subarray(0, buffer.length - keep));
+            const data = buffer.subarray(0, buffer.length - keep);
             buffer = buffer.subarray(buffer.length - keep);
+            await emit(data);
           }
         } else {
-          emit(buffer.subarray(0, index));
+          await emit(buffer.subarray(0, index));
           finishPart();
           buffer = buffer.subarray(index + delimiter.length);
           state = 'after-boundary';

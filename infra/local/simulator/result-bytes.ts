@@ -1,7 +1,8 @@
 /**
- * Deterministic result-file contents generated on the fly: any size, constant memory, fast enough for
- * multi-GB benchmarks. Block i of a file is a 64 KiB pseudo-random block (from the file's seed) stamped
- * with i, so every byte is reproducible and a test or benchmark can recompute the expected SHA-256.
+ * Deterministic contents of configured (`resultFiles`) result files, generated on the fly: any size,
+ * constant memory, fast enough for multi-GB benchmarks. Block i of a file is a 64 KiB pseudo-random block
+ * (from the file's seed) stamped with i, so every byte is reproducible and a test or benchmark can
+ * recompute the expected SHA-256. (A job's own results are real files: job-results.ts.)
  */
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';

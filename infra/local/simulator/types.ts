@@ -49,6 +49,66 @@ export interface ReceivedFile {
   sha256: string;
 }
 
+/** A site of a submitted file that passed QC, kept to be imputed around. */
+export interface CapturedSite {
+  position: number;
+  id: string;
+  ref: string;
+  alt: string;
+  /** Not in the (imagined) reference panel: written with TYPED_ONLY, never imputed around. */
+  typedOnly?: boolean;
+}
+
+/**
+ * A submitted file as the simulator read it while it streamed in (vcf-capture.ts): what the services
+ * count and check, and a bounded sample of what they impute — the same size whatever the file's.
+ */
+export interface SubmittedVcf {
+  name: string;
+  /** What the service says when it cannot use the file (its own words, without the Help link). */
+  problem?: string;
+  /** The header's sample ids: the first 50,000 (more fail the validation anyway). */
+  samples: string[];
+  sampleCount: number;
+  /** The chromosome as the records name it (`20`, `chr20`); absent without records. */
+  chromosome?: string;
+  snps: number;
+  phased: boolean;
+  /** Records per 20 Mb chunk, and how many of them passed the site QC (what the chunk filter counts). */
+  chunks: { chunk: number; sites: number; passed: number }[];
+  /** Excluded sites per QC filter (site-qc.ts). */
+  excluded: Record<string, number>;
+  typedOnly: number;
+  /** Sites with A/T or C/G alleles: counted, not excluded. */
+  strandAmbiguous: number;
+  /** Lines of snps-excluded.txt (`20:60137:A:C\tAllele mismatch\t…`): the first 1,000. */
+  excludedSites: string[];
+  /** Lines of snps-typed-only.txt: the first 1,000. */
+  typedOnlySites: string[];
+  /** Sites that passed QC, the first 200 and a reservoir of 200 more, by position. */
+  sites: CapturedSite[];
+}
+
+/** A step log message as Cloudgene shows it: 0 ok, 1 error, 2 warning (3, running, is drawn live). */
+export interface StepMessage {
+  message: string;
+  type: 0 | 1 | 2;
+}
+
+/** What the service's validation and QC say about a submission, worked out once when it arrives. */
+export interface SubmissionReport {
+  /** The Input Validation step's messages; a type-1 message ends the job. */
+  validation: StepMessage[];
+  /** The Quality Control step's messages (none when validation failed). */
+  qualityControl: StepMessage[];
+  /** The message that fails the job (state 5), when validation or QC refuse the input. */
+  failure?: string;
+  /** Whether the submission was lifted over to the panel's build (statistics/lift-over.txt). */
+  liftOver: boolean;
+  /** Chunks below the panel's SNP minimum, as chunks-excluded.txt lists them. */
+  excludedChunks: { chromosome: string; chunk: number; passed: number; overlap: number }[];
+}
+
 /** Global scenario: a name, a spelled-out scenario, or a function choosing per submission. */
 export type ScenarioSetting =
   | JobScenarioName
@@ -72,6 +132,10 @@ export interface SimulatorOptions {
   redirectDownloads?: boolean;
   scenario?: ScenarioSetting;
   timing?: Partial<JobTiming>;
+  /**
+   * Seeded files every job lists instead of its own results (any size, generated as they stream: for
+   * transfer tests and benchmarks). Unset, a job lists real files made from its input (job-results.ts).
+   */
   resultFiles?: ResultFileSpec[];
   /** Days a minted token is valid (Cloudgene's default: 30). */
   tokenDays?: number;
@@ -103,8 +167,11 @@ export interface SimulatedUser {
 
 export interface SimulatedResultFile extends ResultFileSpec {
   hash: string;
-  /** Contents are `resultStream(seed, size)`; `resultSha256(seed, size)` is their digest. */
-  seed: string;
+  /**
+   * Set for a configured (`resultFiles`) file: its contents are `resultStream(seed, size)`, whose digest is
+   * `resultSha256(seed, size)`. Absent for a job's own result, made from its input (job-results.ts).
+   */
+  seed?: string;
   downloads: number;
 }
 
@@ -124,6 +191,10 @@ export interface SimulatedJob extends ReceivedSubmission {
   override?: number;
   overrideAt?: number;
   failMessage?: string;
+  /** The submitted files as read while they streamed in (absent in state files of older simulators). */
+  input?: SubmittedVcf[];
+  /** What validation and QC say about them; absent when the panel is not the server's. */
+  report?: SubmissionReport;
   results: SimulatedResultFile[];
 }
 

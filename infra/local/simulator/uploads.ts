@@ -1,8 +1,8 @@
 /**
- * `POST /api/v2/jobs/submit/{appId}`: the multipart upload, parsed as it streams (file parts are hashed,
- * never held, so GB uploads cost no memory), then refused the way the services refuse — 413 above the
- * upload limit, 400 for an unknown field, no files, or the per-user concurrency limit — or accepted as a
- * new job.
+ * `POST /api/v2/jobs/submit/{appId}`: the multipart upload, parsed as it streams (file parts are hashed
+ * and read as VCFs as they pass, never held, so GB uploads cost no memory), then refused the way the
+ * services refuse — 413 above the upload limit, 400 for an unknown field, no files, or the per-user
+ * concurrency limit — or accepted as a new job, whose results are made before its id is answered.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { drain } from './answers';
@@ -11,6 +11,7 @@ import { appParams } from './fixtures';
 import { ACTIVE_STATES, createJob } from './jobs';
 import { type ParsedPart, parseMultipart } from './multipart-parser';
 import type { ReceivedSubmission, SimulatedUser } from './types';
+import { VcfCapture } from './vcf-capture';
 
 export async function submit(
   sim: CloudgeneSimulator,
@@ -32,13 +33,22 @@ export async function submit(
       yield chunk as Buffer;
     }
   })();
+  const captures: VcfCapture[] = [];
+  const readFile = ({ name, fileName }: { name: string; fileName: string }) => {
+    if (name !== 'files') return undefined;
+    const capture = new VcfCapture(fileName);
+    captures.push(capture);
+    return capture;
+  };
   let parts: ParsedPart[];
   try {
-    parts = await parseMultipart(counted, request.headers['content-type'] ?? '');
+    parts = await parseMultipart(counted, request.headers['content-type'] ?? '', readFile);
   } catch (error) {
+    await Promise.all(captures.map((c) => c.end()));
     await drain(request);
     return answers.error(response, 400, (error as Error).message);
   }
+  const input = await Promise.all(captures.map((c) => c.end()));
   if (bytes > sim.maxUploadBytes) return answers.sendText(response, 413, 'Request Entity Too Large');
 
   const accepted = new Set([...appParams(sim.panels, sim.withoutParams).map((p) => p.id), 'job-name']);
@@ -65,8 +75,7 @@ export async function submit(
   );
   const submission: ReceivedSubmission = { user: user.username, fields, files };
   const chunked = request.headers['transfer-encoding'] === 'chunked';
-  const job = createJob(sim, submission, { contentLength, chunked, bytes });
-  sim.state.addJob(job);
+  const job = await createJob(sim, submission, { contentLength, chunked, bytes }, input);
   answers.send(response, 200, {
     success: true,
     message: 'Your job was successfully added to the job queue.',

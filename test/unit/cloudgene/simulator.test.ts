@@ -4,10 +4,11 @@
  */
 import { createHash } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import {
   type CloudgeneSimulator,
   type SimulatorOptions,
@@ -16,8 +17,11 @@ import {
 import { parseMultipart } from '#infra/local/simulator/multipart-parser';
 import { humanSize, resultChunks, resultSha256, resultStream } from '#infra/local/simulator/result-bytes';
 import { multipartBody } from '#shared/cloudgene/multipart';
+import { makeVcfGz } from '#test/support/vcf-fixtures';
 
 const TIMING = { queueMs: 1000, runMs: 1000, exportMs: 1000 };
+/** A small input the service accepts (its jobs then succeed, and list their own results). */
+const VCF = makeVcfGz({ samples: 20, records: 30 });
 const started: CloudgeneSimulator[] = [];
 afterAll(async () => {
   await Promise.all(started.map((s) => s.close()));
@@ -39,7 +43,7 @@ async function submit(
   form.set('refpanel', 'apps@hapmap-2@2.0.0');
   form.set('password', 'secret');
   for (const [name, value] of Object.entries(fields)) form.set(name, value);
-  form.append('files', new Blob(['vcf']), 'chr20.vcf.gz');
+  form.append('files', new Blob([VCF]), 'chr20.vcf.gz');
   return fetch(`${sim.url}/api/v2/jobs/submit/imputationserver2`, {
     method: 'POST',
     headers: { 'X-Auth-Token': token },
@@ -163,6 +167,52 @@ describe('jobs', () => {
     expect(await (await get(sim, `/api/v2/jobs/${id}/restart`, token)).json()).toMatchObject({ state: 1 });
     sim.advance(TIMING.queueMs + TIMING.runMs + TIMING.exportMs);
     expect(sim.stateOf(sim.job(id))).toBe(4);
+  });
+
+  it('gives submissions that arrive together distinct ids, though each waits for its results to be made', async () => {
+    const sim = await simulator({ concurrencyLimit: 10, clock: () => Date.UTC(2026, 0, 1) });
+    const token = sim.addUser({ username: 'ann' });
+    // Three submissions held at the door, on three connections, then let in at once: they overlap.
+    let open = () => {};
+    sim.failNext({
+      path: '/api/v2/jobs/submit/',
+      gate: new Promise<void>((resolve) => (open = resolve)),
+      times: 3,
+    });
+    const form = new FormData();
+    form.set('refpanel', 'apps@hapmap-2@2.0.0');
+    // AES keys are derived off the main thread: making one job's zip lets the others run meanwhile.
+    form.set('aesEncryption', 'yes');
+    form.append('files', new Blob([VCF]), 'chr20.vcf.gz');
+    const request = new Request(`${sim.url}/api/v2/jobs/submit/imputationserver2`, {
+      method: 'POST',
+      body: form,
+    });
+    const body = Buffer.from(await request.arrayBuffer());
+    const post = () =>
+      new Promise<string>((resolve, reject) => {
+        const sent = httpRequest(
+          `${sim.url}/api/v2/jobs/submit/imputationserver2`,
+          {
+            method: 'POST',
+            agent: false,
+            headers: { 'X-Auth-Token': token, 'Content-Type': request.headers.get('content-type') ?? '' },
+          },
+          async (response) => {
+            const chunks: Buffer[] = [];
+            for await (const chunk of response) chunks.push(chunk as Buffer);
+            resolve((JSON.parse(Buffer.concat(chunks).toString()) as { id: string }).id);
+          },
+        );
+        sent.on('error', reject);
+        sent.end(body);
+      });
+    const answers = Promise.all([post(), post(), post()]);
+    await vi.waitUntil(() => sim.held === 3);
+    open();
+    const ids = await answers;
+    expect(new Set(ids).size).toBe(3);
+    expect(sim.jobs.map((j) => j.id).sort()).toEqual([...ids].sort());
   });
 
   it('picks a scenario per submission when given a function', async () => {

@@ -32,7 +32,11 @@ describe('the environment of the local stack', () => {
       },
       stateMachineArn: 'arn:aws:states:us-east-1:000000000000:stateMachine:imputation-job',
       issuer,
-      catalog: localCatalog(settingsOfStack, 'http://127.0.0.1:1005'),
+      catalog: localCatalog(settingsOfStack, {
+        michigan: 'http://127.0.0.1:1005',
+        topmed: 'http://127.0.0.1:1007',
+        h3africa: 'http://127.0.0.1:1008',
+      }),
       consoleOrigin: 'http://127.0.0.1:1006',
     }),
   );
@@ -52,12 +56,12 @@ describe('the environment of the local stack', () => {
     });
   });
 
-  it('points every catalog service at the simulator', () => {
+  it('points each catalog service at its own simulator', () => {
     const catalog = parseSettings('catalog', env).SERVICE_CATALOG as { id: string; baseUrl: string }[];
     expect(catalog.map((service) => [service.id, service.baseUrl])).toEqual([
       ['michigan', 'http://127.0.0.1:1005'],
-      ['topmed', 'http://127.0.0.1:1005'],
-      ['h3africa', 'http://127.0.0.1:1005'],
+      ['topmed', 'http://127.0.0.1:1007'],
+      ['h3africa', 'http://127.0.0.1:1008'],
     ]);
   });
 });
