@@ -27,7 +27,10 @@ export const handler = async (event: unknown, context?: Context) => {
   const { state, ...ref } = parseInput(inputSchema, event);
   logger.resetKeys();
   logger.appendKeys({ task: 'check-upload', uploadId: ref.uploadId, requestId: context?.awsRequestId });
-  if (state?.failure) return recordUnchecked(ref, `the check failed (${state.failure.Error ?? 'error'})`);
+  if (state?.failure) {
+    await recordUnchecked(ref, `the check failed (${state.failure.Error ?? 'error'})`);
+    return { outcome: 'UNCHECKED', invocations: 0 };
+  }
   try {
     return await checkUpload(ref, state?.check, validationDeadline(context));
   } catch (error) {

@@ -6,7 +6,7 @@
 import * as z from 'zod/mini';
 import { startExecution } from '#shared/aws/executions';
 import { logger } from '#shared/logger';
-import { type UploadRecord, uploadStore } from './upload-store';
+import { type UploadCheck, type UploadRecord, uploadStore } from './upload-store';
 
 export const uploadRefSchema = z.object({
   owner: z.string().check(z.minLength(1)),
@@ -17,26 +17,34 @@ export type UploadRef = z.infer<typeof uploadRefSchema>;
 /** The execution that checks an upload: one per upload, whoever asks first. */
 export const uploadCheckExecutionName = (uploadId: string) => `upload-${uploadId}`;
 
-export async function startUploadCheck(upload: Pick<UploadRecord, 'owner' | 'uploadId'>): Promise<void> {
+/** Starts the check of a READY upload; answers the check as it stands then (UNCHECKED if it could not start). */
+export async function startUploadCheck(
+  upload: Pick<UploadRecord, 'owner' | 'uploadId' | 'check'>,
+): Promise<UploadCheck | undefined> {
   const ref: UploadRef = { owner: upload.owner, uploadId: upload.uploadId };
   try {
     await startExecution(uploadCheckExecutionName(upload.uploadId), ref);
+    return upload.check;
   } catch (error) {
     // Without its check the upload is still usable: a job then reads the file itself.
     logger.warn('upload check not started', { uploadId: upload.uploadId, error: String(error) });
-    await recordUnchecked(ref, `the check could not start (${(error as Error).name ?? 'error'})`);
+    return recordUnchecked(ref, `the check could not start (${(error as Error).name ?? 'error'})`);
   }
 }
 
-/** The check gave up (its retries spent, or it never started): jobs read the file themselves. */
-export async function recordUnchecked(ref: UploadRef, reason: string) {
+/**
+ * The check gave up (its retries spent, or it never started): jobs read the file themselves. Answers the
+ * check as recorded now (an outcome recorded meanwhile is kept).
+ */
+export async function recordUnchecked(ref: UploadRef, reason: string): Promise<UploadCheck | undefined> {
   const upload = await uploadStore().get(ref.owner, ref.uploadId);
   const now = new Date().toISOString();
-  await uploadStore().recordCheck(ref.owner, ref.uploadId, {
+  const check: UploadCheck = {
     status: 'UNCHECKED',
     startedAt: upload?.check?.startedAt ?? now,
     checkedAt: now,
     reason: reason.slice(0, 500),
-  });
-  return { outcome: 'UNCHECKED' as const, invocations: 0 };
+  };
+  if (await uploadStore().recordCheck(ref.owner, ref.uploadId, check)) return check;
+  return (await uploadStore().get(ref.owner, ref.uploadId))?.check;
 }

@@ -158,8 +158,11 @@ export interface UploadDeps {
   store: UploadStore;
   s3: S3Client;
   now: () => Date;
-  /** Starts the check of an upload's whole file once it is READY (the workflow's `upload-<id>` execution). */
-  startCheck?: (upload: UploadRecord) => Promise<void>;
+  /**
+   * Starts the check of an upload's whole file once it is READY (the workflow's `upload-<id>` execution);
+   * answers the check as it then stands.
+   */
+  startCheck?: (upload: UploadRecord) => Promise<UploadCheck | undefined>;
 }
 
 export const defaultDeps = (): UploadDeps => ({
@@ -312,8 +315,8 @@ export async function confirmUpload(upload: UploadRecord, deps: UploadDeps): Pro
     check: { status: 'CHECKING', startedAt: confirmedAt.toISOString() },
   };
   // Only the request that made it READY starts the check (the execution name makes a repeat harmless).
-  await deps.startCheck?.(ready);
-  return { upload: toUploadView(ready), problem: null };
+  const check = deps.startCheck ? await deps.startCheck(ready) : ready.check;
+  return { upload: toUploadView({ ...ready, check }), problem: null };
 }
 
 export async function headObject(

@@ -28,6 +28,7 @@ const upload = {
   confirmedAt: null,
   uploadUrlExpiresAt: now,
   expiresAt: now,
+  check: null,
 };
 
 describe('the OpenAPI answer checker', () => {
