@@ -7,15 +7,22 @@
  * Memory: at most one block of input (plus the chunk it arrived in) and one inflated block at a time.
  */
 import { crc32, inflateRawSync } from 'node:zlib';
+import {
+  BGZF_EOF_BYTES,
+  corruptBlockMessage,
+  endsInsideBlockMessage,
+  endsWithoutEofMessage,
+  BGZF_HEADER_LENGTH as HEADER_LENGTH,
+  isBgzfHeader,
+  isGzip,
+  BGZF_MAX_BLOCK_DATA as MAX_BLOCK_DATA,
+  NOT_BGZIP_MESSAGE,
+  BGZF_TRAILER_LENGTH as TRAILER_LENGTH,
+} from './bgzf-format';
 import { notGzipMessage } from './file-kind';
 import { VcfInputError } from './vcf-problems';
 
-/** The empty block bgzip writes last (SAM spec §4.1.2); htslib warns when it is missing. */
-export const BGZF_EOF = Buffer.from('1f8b08040000000000ff0600424302001b0003000000000000000000', 'hex');
-
-const HEADER_LENGTH = 18;
-const TRAILER_LENGTH = 8;
-const MAX_BLOCK_DATA = 65_536;
+const BGZF_EOF = Buffer.from(BGZF_EOF_BYTES);
 
 export interface BgzfBlock {
   /** Offset of the block's first byte in the compressed file. */
@@ -33,42 +40,16 @@ export interface BgzfReadStats {
   decompressedBytes: number;
 }
 
-const isGzip = (bytes: Buffer) => bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
-
-/** The header htslib accepts: gzip, deflate, FEXTRA, XLEN 6 with the `BC` subfield of length 2 first. */
-function isBgzfHeader(bytes: Buffer, at: number): boolean {
-  return (
-    bytes[at] === 0x1f &&
-    bytes[at + 1] === 0x8b &&
-    bytes[at + 2] === 0x08 &&
-    ((bytes[at + 3] ?? 0) & 0x04) !== 0 &&
-    bytes.readUInt16LE(at + 10) === 6 &&
-    bytes[at + 12] === 0x42 &&
-    bytes[at + 13] === 0x43 &&
-    bytes.readUInt16LE(at + 14) === 2
-  );
-}
-
 function notBgzip(): VcfInputError {
-  return new VcfInputError(
-    'NOT_BGZIP',
-    'The file is gzip- but not bgzip-compressed: recompress it with `zcat file.vcf.gz | bgzip > fixed.vcf.gz`.',
-  );
+  return new VcfInputError('NOT_BGZIP', NOT_BGZIP_MESSAGE);
 }
 
 function notGzip(first: Buffer): VcfInputError {
   return new VcfInputError('NOT_GZIP', notGzipMessage(first));
 }
 
-/**
- * A damaged block. The upload carried the file's bytes as they are (its length is checked, and its
- * checksum when the client gave one), so the damage is in the file itself, not in the transfer.
- */
 function corrupt(offset: number, why: string): VcfInputError {
-  return new VcfInputError(
-    'BGZF_CORRUPT',
-    `the compressed block at byte ${offset} is damaged (${why}): the file itself is corrupt (\`bgzip -t file.vcf.gz\` shows it); re-create it from its source, or restore an intact copy.`,
-  );
+  return new VcfInputError('BGZF_CORRUPT', corruptBlockMessage(offset, why));
 }
 
 /** Cuts out, inflates and checks the block at `at` of `bytes`, which holds at least its `size` bytes. */
@@ -145,16 +126,10 @@ export async function* readBgzfBlocks(
     const rest = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, buffered);
     if (offset === 0 && !isGzip(rest)) throw notGzip(rest);
     if (offset === 0 && (rest.length < HEADER_LENGTH || !isBgzfHeader(rest, 0))) throw notBgzip();
-    throw new VcfInputError(
-      'TRUNCATED',
-      `the file ends inside a compressed block (at byte ${offset + buffered}, in the block starting at byte ${offset}): the file itself is cut short — the upload stored every byte of it — so it was already incomplete where it was uploaded from (a copy or a compression that did not finish). \`bgzip -t file.vcf.gz\` shows it; re-create the file from its source and upload it again.`,
-    );
+    throw new VcfInputError('TRUNCATED', endsInsideBlockMessage(offset + buffered, offset));
   }
   if (offset === 0) throw notGzip(Buffer.alloc(0));
   if (!lastWasEof) {
-    throw new VcfInputError(
-      'TRUNCATED',
-      `the file ends at byte ${offset} without the BGZF end-of-file block that bgzip writes last: the file itself is cut short at a block boundary — the upload stored every byte of it — or its writer did not finish. \`bgzip -t file.vcf.gz\` shows it; re-create the file from its source (\`bcftools view -Oz\` or \`bgzip\`) and upload it again.`,
-    );
+    throw new VcfInputError('TRUNCATED', endsWithoutEofMessage(offset));
   }
 }

@@ -7,7 +7,7 @@
  */
 import { notVcfMessage } from './file-kind';
 import { parseContigLine } from './genome-builds';
-import { isImputableChromosome, VcfInputError } from './vcf-problems';
+import { isImputableChromosome, MISSING_PART_PROBLEMS, VcfInputError } from './vcf-problems';
 
 /** Enough for the chromosomes of a whole-genome header (1–22, X, Y, MT), named either way. */
 export const MAX_CONTIGS_KEPT = 30;
@@ -58,7 +58,8 @@ export function checkHeaderLine(text: string, line: number, state: HeaderState):
       line,
     );
   }
-  throw new VcfInputError('NO_CHROM_LINE', 'The VCF header has no #CHROM line.', line);
+  const { code, message } = MISSING_PART_PROBLEMS.noChromLine;
+  throw new VcfInputError(code, message, line);
 }
 
 function checkChromLine(text: string, line: number): number {

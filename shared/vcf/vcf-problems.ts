@@ -96,6 +96,35 @@ export function invalidChromosomeProblem(
   };
 }
 
+/** A record on another chromosome than the records before it. */
+export function mixedChromosomesProblem(
+  name: string,
+  previous: string,
+): { code: 'MIXED_CHROMOSOMES'; message: string } {
+  return {
+    code: 'MIXED_CHROMOSOMES',
+    message: `chromosome ${excerpt(name)} after ${previous}: the services need one chromosome per file; split it with \`bcftools view -r <chromosome>\`.`,
+  };
+}
+
+/** A record whose position is lower than the one before it. */
+export function unsortedProblem(position: number, previous: number): { code: 'UNSORTED'; message: string } {
+  return {
+    code: 'UNSORTED',
+    message: `position ${position} after ${previous}: the file is not sorted by position; sort it with \`bcftools sort -Oz -o sorted.vcf.gz\` and upload the sorted file.`,
+  };
+}
+
+/** What a whole file lacks when it ends before a part every VCF has (said where its end is known). */
+export const MISSING_PART_PROBLEMS = {
+  noLines: {
+    code: 'NOT_VCF',
+    message: 'The file is bgzip-compressed but holds no lines at all: re-create it from its source.',
+  },
+  noChromLine: { code: 'NO_CHROM_LINE', message: 'The VCF header has no #CHROM line.' },
+  noRecords: { code: 'NO_RECORDS', message: 'The file has a header but no variant records.' },
+} as const satisfies Record<string, VcfProblem>;
+
 /** A record whose sample columns are not those of the #CHROM line. */
 export function sampleColumns(found: number, expected: number): string {
   const cause =

@@ -8,7 +8,7 @@
  * genotype is noted for a job without phasing).
  */
 import { countTabs, GenotypeScanner } from './vcf-genotypes';
-import { excerpt, sampleColumns, VcfInputError } from './vcf-problems';
+import { excerpt, sampleColumns, unsortedProblem, VcfInputError } from './vcf-problems';
 
 const TAB = 0x09;
 const DOT = 0x2e;
@@ -76,11 +76,8 @@ export class RecordScanner {
     this.checkChromosome(b, start, tabs[0]!, line);
     const position = parsePosition(b, tabs[0]! + 1, tabs[1]!, line);
     if (position < this.state.lastPosition) {
-      throw new VcfInputError(
-        'UNSORTED',
-        `position ${position} after ${this.state.lastPosition}: the file is not sorted by position; sort it with \`bcftools sort -Oz -o sorted.vcf.gz\` and upload the sorted file.`,
-        line,
-      );
+      const unsorted = unsortedProblem(position, this.state.lastPosition);
+      throw new VcfInputError(unsorted.code, unsorted.message, line);
     }
     const altCount = checkAlleles(b, tabs[2]! + 1, tabs[3]!, tabs[4]!, line);
     if (n > 0) {

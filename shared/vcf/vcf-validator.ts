@@ -14,8 +14,9 @@ import { DEFAULT_MAX_LINE_BYTES, LineReader } from './line-reader';
 import type { VcfFacts } from './vcf-facts';
 import { checkHeaderLine, emptyHeaderState, type HeaderState, MAX_CONTIGS_KEPT } from './vcf-header';
 import {
-  excerpt,
   invalidChromosomeProblem,
+  MISSING_PART_PROBLEMS,
+  mixedChromosomesProblem,
   VcfInputError,
   type VcfProblem,
   type VcfRules,
@@ -128,11 +129,8 @@ export async function validateVcf(
 
   const onChromosome = (name: string, previous: string | null, line: number) => {
     if (previous !== null) {
-      throw new VcfInputError(
-        'MIXED_CHROMOSOMES',
-        `chromosome ${excerpt(name)} after ${previous}: the services need one chromosome per file; split it with \`bcftools view -r <chromosome>\`.`,
-        line,
-      );
+      const mixed = mixedChromosomesProblem(name, previous);
+      throw new VcfInputError(mixed.code, mixed.message, line);
     }
     const invalid = invalidChromosomeProblem(name);
     if (invalid) throw new VcfInputError(invalid.code, invalid.message, line);
@@ -212,18 +210,13 @@ export async function validateVcf(
   if (header.sampleCount === null) {
     return done({
       status: 'invalid',
-      problem: header.fileformat
-        ? { code: 'NO_CHROM_LINE', message: 'The VCF header has no #CHROM line.' }
-        : {
-            code: 'NOT_VCF',
-            message: 'The file is bgzip-compressed but holds no lines at all: re-create it from its source.',
-          },
+      problem: header.fileformat ? MISSING_PART_PROBLEMS.noChromLine : MISSING_PART_PROBLEMS.noLines,
     });
   }
   if (state.records === 0) {
     return done({
       status: 'invalid',
-      problem: { code: 'NO_RECORDS', message: 'The file has a header but no variant records.' },
+      problem: MISSING_PART_PROBLEMS.noRecords,
     });
   }
   const facts: VcfFacts = {
