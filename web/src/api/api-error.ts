@@ -63,3 +63,28 @@ export function validationMessages(error: unknown): string[] {
     )
     .filter(Boolean);
 }
+
+export interface InputProblem {
+  /** Null for a problem of the job's files together (two builds, …). */
+  fileName: string | null;
+  line?: number;
+  message: string;
+}
+
+/** The problems of an INPUT_INVALID answer (`details.problems`), one per file and cause. */
+export function inputProblems(error: unknown): InputProblem[] {
+  if (!(error instanceof ApiError) || error.code !== 'INPUT_INVALID') return [];
+  const problems = (error.details as { problems?: unknown } | undefined)?.problems;
+  if (!Array.isArray(problems)) return [];
+  return problems.flatMap((problem: { fileName?: unknown; line?: unknown; message?: unknown }) =>
+    typeof problem.message === 'string'
+      ? [
+          {
+            fileName: typeof problem.fileName === 'string' ? problem.fileName : null,
+            ...(typeof problem.line === 'number' ? { line: problem.line } : {}),
+            message: problem.message,
+          },
+        ]
+      : [],
+  );
+}

@@ -113,6 +113,12 @@ const wording: Record<string, ErrorWording> = {
     action: 'Resume the upload to send the missing parts again, or upload the file again.',
     retryable: false,
   },
+  INPUT_INVALID: {
+    title: 'Some files cannot be used for this job.',
+    action:
+      "Each file's problem and its fix are listed below: fix or remove those files, or change the options they name, then submit again.",
+    retryable: false,
+  },
   JOB_FINISHED: { title: 'The job has already finished.', action: '', retryable: false },
   JOB_STATE_CHANGED: {
     title: 'The job changed while we were cancelling it.',

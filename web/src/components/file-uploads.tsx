@@ -1,22 +1,32 @@
 /**
  * The New job page's files: a drop zone and a file picker for `.vcf.gz` files (the state is
- * use-file-uploads.ts), each file uploading at once straight to S3 with a progress bar, speed and time
- * left, "Resuming: N of M parts already uploaded" when S3 held some, Resume / Remove when an upload was
- * interrupted, and the unfinished uploads of earlier visits below. Progress is announced only on phase
- * changes (a live region per byte would drown a screen reader).
+ * use-file-uploads.ts). Each file is checked as soon as it is picked: one that cannot be used says why
+ * and how to fix it on its row and is not uploaded; one that passes says what was read (samples,
+ * chromosome, the build its evidence shows) and uploads at once straight to S3 with a progress bar,
+ * speed and time left, "Resuming: N of M parts already uploaded" when S3 held some, Resume / Remove
+ * when an upload was interrupted; then the server's check of the whole file. The unfinished uploads of
+ * earlier visits are listed below. Progress is announced only on phase changes (a live region per byte
+ * would drown a screen reader).
  */
 import { type DragEvent, useEffect, useId, useState } from 'react';
-import { formatBytes, formatDuration } from '../lib/format';
+import { precheckSummary, serverCheckWords } from '../lib/file-checks';
+import { formatBytes, formatDuration, formatFileProblem } from '../lib/format';
 import { UnfinishedUploads } from './unfinished-uploads';
 import type { FileUploadsState, UploadItem } from './use-file-uploads';
+import { WithCode } from './with-code';
 
-export function FileUploads({ uploads }: { uploads: FileUploadsState }) {
+export function FileUploads(props: {
+  uploads: FileUploadsState;
+  /** The build advice for each file whose evidence the job's build contradicts, by row key. */
+  buildAdvice: ReadonlyMap<string, string>;
+}) {
+  const { uploads } = props;
   const inputId = useId();
   const [over, setOver] = useState(false);
   const onDrop = (event: DragEvent) => {
     event.preventDefault();
     setOver(false);
-    uploads.add([...event.dataTransfer.files]);
+    void uploads.add([...event.dataTransfer.files]);
   };
   return (
     <div>
@@ -41,7 +51,7 @@ export function FileUploads({ uploads }: { uploads: FileUploadsState }) {
           multiple
           accept=".vcf.gz,.gz,application/gzip"
           onChange={(event) => {
-            uploads.add([...(event.target.files ?? [])]);
+            void uploads.add([...(event.target.files ?? [])]);
             event.target.value = '';
           }}
         />
@@ -56,7 +66,12 @@ export function FileUploads({ uploads }: { uploads: FileUploadsState }) {
       {uploads.items.length > 0 ? (
         <ul className="upload-list" aria-label="Files being uploaded">
           {uploads.items.map((item) => (
-            <UploadRow key={item.key} item={item} onRemove={() => uploads.remove(item.key)} />
+            <UploadRow
+              key={item.key}
+              item={item}
+              buildAdvice={props.buildAdvice.get(item.key) ?? null}
+              onRemove={() => uploads.remove(item.key)}
+            />
           ))}
         </ul>
       ) : null}
@@ -66,6 +81,8 @@ export function FileUploads({ uploads }: { uploads: FileUploadsState }) {
 }
 
 const phaseWords: Record<string, string> = {
+  checking: 'Checking the file',
+  refused: 'Cannot be used',
   preparing: 'Preparing',
   uploading: 'Uploading',
   retrying: 'Retrying',
@@ -77,46 +94,85 @@ const phaseWords: Record<string, string> = {
   canceled: 'Canceled',
 };
 
-function UploadRow({ item, onRemove }: { item: UploadItem; onRemove: () => void }) {
-  const s = item.upload.snapshot;
+/** The row's phase: its own check first, then its upload, and the server's word on the whole file. */
+function rowPhase(item: UploadItem): string {
+  if (item.check.state === 'checking') return 'checking';
+  if (item.check.state === 'refused' || item.serverCheck?.status === 'INVALID') return 'refused';
+  return item.upload?.snapshot.phase ?? 'preparing';
+}
+
+function UploadRow(props: { item: UploadItem; buildAdvice: string | null; onRemove: () => void }) {
+  const { item, buildAdvice } = props;
+  const s = item.upload?.snapshot;
+  const phase = rowPhase(item);
+  const name = item.file.name;
   const [announced, setAnnounced] = useState('');
-  useEffect(() => setAnnounced(`${s.fileName}: ${phaseWords[s.phase]}`), [s.phase, s.fileName]);
-  const percent = s.size > 0 ? Math.floor((s.uploaded / s.size) * 100) : 0;
+  useEffect(() => setAnnounced(`${name}: ${phaseWords[phase]}`), [phase, name]);
+  const percent = s && s.size > 0 ? Math.floor((s.uploaded / s.size) * 100) : 0;
+  const server = serverCheckWords(item.serverCheck);
   return (
-    <li className={`upload phase-${s.phase}`} data-upload-phase={s.phase}>
+    <li
+      className={`upload phase-${phase}`}
+      data-upload-phase={s?.phase ?? phase}
+      data-file-check={item.serverCheck?.status.toLowerCase() ?? item.check.state}
+    >
       <div className="upload-head">
-        <span className="file-name">{s.fileName}</span>
-        <span className="muted">{formatBytes(s.size)}</span>
-        <span className="upload-phase">{phaseWords[s.phase]}</span>
+        <span className="file-name">{name}</span>
+        <span className="muted">{formatBytes(item.file.size)}</span>
+        <span className="upload-phase">{phaseWords[phase]}</span>
       </div>
-      <progress max={100} value={percent} aria-label={`${s.fileName} upload`}>
-        {percent}%
-      </progress>
-      <div className="upload-meta">
-        <span>{percent}%</span>
-        {s.bytesPerSecond ? <span>{formatBytes(s.bytesPerSecond)}/s</span> : null}
-        {s.secondsLeft != null && s.phase === 'uploading' ? (
-          <span>{formatDuration(s.secondsLeft)} left</span>
-        ) : null}
-        {s.resumed && s.phase !== 'done' ? (
-          <span className="resumed">
-            Resuming: {s.resumed.parts} of {s.resumed.of} parts already uploaded
-          </span>
-        ) : null}
-        {s.resumed && s.phase === 'done' ? <span>resumed at {formatBytes(s.resumedFromBytes)}</span> : null}
-        {s.message && s.phase !== 'done' ? <span>{s.message}</span> : null}
-      </div>
+      {item.check.state === 'refused' ? (
+        <p className="file-problem">
+          <WithCode text={formatFileProblem(item.check.problem)} />
+        </p>
+      ) : null}
+      {item.check.state === 'passed' ? (
+        <p className="file-facts">{precheckSummary(item.check.result)}</p>
+      ) : null}
+      {buildAdvice ? (
+        <p className="file-problem">
+          <WithCode text={buildAdvice} />
+        </p>
+      ) : null}
+      {server ? (
+        <p className={server.tone === 'danger' ? 'file-problem' : `file-facts tone-${server.tone}`}>
+          <WithCode text={server.text} />
+        </p>
+      ) : null}
+      {s ? (
+        <>
+          <progress max={100} value={percent} aria-label={`${name} upload`}>
+            {percent}%
+          </progress>
+          <div className="upload-meta">
+            <span>{percent}%</span>
+            {s.bytesPerSecond ? <span>{formatBytes(s.bytesPerSecond)}/s</span> : null}
+            {s.secondsLeft != null && s.phase === 'uploading' ? (
+              <span>{formatDuration(s.secondsLeft)} left</span>
+            ) : null}
+            {s.resumed && s.phase !== 'done' ? (
+              <span className="resumed">
+                Resuming: {s.resumed.parts} of {s.resumed.of} parts already uploaded
+              </span>
+            ) : null}
+            {s.resumed && s.phase === 'done' ? (
+              <span>resumed at {formatBytes(s.resumedFromBytes)}</span>
+            ) : null}
+            {s.message && s.phase !== 'done' ? <span>{s.message}</span> : null}
+          </div>
+        </>
+      ) : null}
       <span className="visually-hidden" role="status">
         {announced}
       </span>
       <div className="actions">
-        {s.phase === 'interrupted' ? (
-          <button type="button" className="button primary" onClick={() => void item.upload.start()}>
+        {s?.phase === 'interrupted' ? (
+          <button type="button" className="button primary" onClick={() => void item.upload?.start()}>
             Resume upload
           </button>
         ) : null}
-        <button type="button" className="button subtle" onClick={onRemove}>
-          Remove <span className="visually-hidden">{s.fileName}</span>
+        <button type="button" className="button subtle" onClick={props.onRemove}>
+          Remove <span className="visually-hidden">{name}</span>
         </button>
       </div>
     </li>

@@ -7,7 +7,8 @@
 import { useQueries, useQuery } from '@tanstack/react-query';
 import { isMissing } from '../api/api-error';
 import type { Job } from '../api/client';
-import { jobQuery, uploadQuery } from '../api/job-queries';
+import { jobQuery } from '../api/job-queries';
+import { uploadQuery } from '../api/upload-queries';
 import { useApi } from '../context';
 import { inputFindings } from '../lib/job-failure';
 

@@ -1,4 +1,7 @@
-/** How sizes, durations and times read in the console (one place, so every page says them alike). */
+/**
+ * How sizes, durations, times and a file's problem read in the console (one place, so every page says
+ * them alike).
+ */
 
 export function formatBytes(bytes: number): string {
   if (!Number.isFinite(bytes) || bytes < 0) return '–';
@@ -36,3 +39,7 @@ export function formatTime(iso: string | null | undefined): string {
   const date = new Date(iso);
   return Number.isNaN(date.getTime()) ? iso : date.toLocaleTimeString(undefined, { timeStyle: 'short' });
 }
+
+/** `line N: what is wrong and how to fix it`, as a job's findings read (the API gives `line: null`). */
+export const formatFileProblem = ({ line, message }: { line?: number | null; message: string }): string =>
+  line == null ? message : `line ${line}: ${message}`;

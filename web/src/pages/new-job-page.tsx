@@ -9,8 +9,10 @@
 import { useMutation, useQuery } from '@tanstack/react-query';
 import { getRouteApi, Link, useNavigate } from '@tanstack/react-router';
 import { type FormEvent, useEffect, useId, useRef, useState } from 'react';
-import { ApiError, validationMessages } from '../api/api-error';
+import { validationMessages } from '../api/api-error';
 import { unwrap } from '../api/client';
+import { uploadsQuery } from '../api/upload-queries';
+import { BuildAdvice } from '../components/build-advice';
 import { EarlierUploads } from '../components/earlier-uploads';
 import { ErrorNotice, Loading } from '../components/feedback';
 import { FileUploads } from '../components/file-uploads';
@@ -20,6 +22,7 @@ import { StartAgainNotice } from '../components/start-again-notice';
 import { useFileUploads } from '../components/use-file-uploads';
 import { useStartAgain } from '../components/use-start-again';
 import { useApi } from '../context';
+import { distinctUploads, jobFiles } from '../lib/file-checks';
 import {
   type ChoiceLabels,
   choiceLabels,
@@ -57,10 +60,7 @@ export function NewJobPage() {
   const ids = { name: useId(), service: useId() };
 
   const services = useQuery({ queryKey: ['services'], queryFn: () => unwrap(api.client.GET('/services')) });
-  const earlier = useQuery({
-    queryKey: ['uploads'],
-    queryFn: () => unwrap(api.client.GET('/uploads', { params: { query: { limit: 100 } } })),
-  });
+  const earlier = useQuery(uploadsQuery(api));
   const service = services.data?.services.find((s) => s.id === serviceId);
   const serviceList = services.data?.services;
   const waitForJob = startAgain.state === 'loading' || startAgain.state === 'ready';
@@ -107,17 +107,18 @@ export function NewJobPage() {
     setChosen({ serviceId, choices: next });
   }, [options.data, serviceId, chosen, service]);
 
-  const uploaded = uploads.items
-    .map((item) => item.upload.snapshot)
-    .filter((s) => s.phase === 'done' && s.uploadId)
-    .map((s) => s.uploadId!);
-  const busyUploads = uploads.items.some(
-    (item) => !['done', 'failed', 'canceled'].includes(item.upload.snapshot.phase),
+  const readyEarlier = distinctUploads(
+    (earlier.data?.uploads ?? []).filter(
+      (u) => u.status === 'READY' && !uploads.rows.some((row) => row.uploadId === u.uploadId),
+    ),
+    reused,
   );
-  const uploadIds = [...new Set([...uploaded, ...reused])];
-  const readyEarlier = (earlier.data?.uploads ?? []).filter(
-    (u) => u.status === 'READY' && !uploaded.includes(u.uploadId),
+  const files = jobFiles(
+    uploads.rows,
+    readyEarlier.filter((u) => reused.includes(u.uploadId)),
+    choices?.build ?? null,
   );
+  const uploadIds = [...new Set([...files.uploadIds, ...reused])];
 
   const create = useMutation({
     mutationFn: async () => {
@@ -142,8 +143,14 @@ export function NewJobPage() {
   });
   const problems: string[] = [];
   if (!name.trim()) problems.push('Give the job a name.');
-  if (uploadIds.length === 0) problems.push('Add at least one uploaded file.');
-  if (busyUploads) problems.push('Wait until every file is uploaded.');
+  if (uploadIds.length === 0 && !files.busy) problems.push('Add at least one uploaded file.');
+  if (files.unusable.length > 0)
+    problems.push(`Remove the files that cannot be used: ${files.unusable.join(', ')}.`);
+  if (files.buildAdvice.length > 0)
+    problems.push(
+      'Choose the build your files are, or remove the files it contradicts (see the advice above).',
+    );
+  if (files.busy) problems.push('Wait until every file is checked and uploaded.');
   if (!choices) problems.push('Choose the service options.');
   if (choices && options.data && needsPopulation(options.data, choices))
     problems.push('Choose a population.');
@@ -165,7 +172,10 @@ export function NewJobPage() {
       <form onSubmit={submit} className="new-job" noValidate>
         <fieldset>
           <legend>1. Input files</legend>
-          <FileUploads uploads={uploads} />
+          <FileUploads
+            uploads={uploads}
+            buildAdvice={new Map(files.buildAdvice.map((advice) => [advice.key, advice.message]))}
+          />
           <EarlierUploads uploads={readyEarlier} chosen={reused} onChange={setReused} />
         </fieldset>
 
@@ -245,6 +255,7 @@ export function NewJobPage() {
               }}
             />
           ) : null}
+          <BuildAdvice advice={files.buildAdvice} />
         </fieldset>
 
         <fieldset>
@@ -262,13 +273,11 @@ export function NewJobPage() {
           {create.error ? (
             <>
               <ErrorNotice error={create.error} onRetry={() => create.mutate()} />
-              {create.error instanceof ApiError
-                ? validationMessages(create.error).map((m) => (
-                    <p key={m} className="detail">
-                      {m}
-                    </p>
-                  ))
-                : null}
+              {validationMessages(create.error).map((m) => (
+                <p key={m} className="detail">
+                  {m}
+                </p>
+              ))}
             </>
           ) : null}
           <button type="submit" className="button primary" disabled={problems.length > 0 || create.isPending}>
