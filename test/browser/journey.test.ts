@@ -6,18 +6,19 @@
  * checks its sha256 against the page's, reveals the password, cancels a second job and signs out; then
  * bob sees none of it, and alice's job URL reads "not found". Then carol's jobs in every state (made over
  * the API, seeded-jobs.ts): a failed one explains itself and starts again prefilled, waiting and queued
- * ones say why in their header, and every page fits a 390 px window and passes axe. axe-core on every
- * page; screenshots into docs/console/. (Over 300 lines: the tests share one local stack, whose start
- * is most of a browser test's time.)
+ * ones say why in their header, and every page fits a 390 px window and passes axe. New job checks each
+ * picked file before uploading it (file-checks.ts). axe-core on every page; screenshots into
+ * docs/console/. (Over 300 lines: the tests share one local stack, whose start is most of a browser
+ * test's time.)
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalProcess, startLocalProcess } from '#test/e2e/local-process';
-import { makeVcfGz } from '#test/support/vcf-fixtures';
+import { makeVcfGz, vcfText } from '#test/support/vcf-fixtures';
 import {
   ensureConsoleBuilt,
   expectAccessible,
@@ -28,6 +29,7 @@ import {
   screenshot,
   signIn,
 } from './browser';
+import { checkPickedFiles, storedBgzf } from './file-checks';
 import { type SeededJobs, seedJobs } from './seeded-jobs';
 
 const MiB = 1024 * 1024;
@@ -114,7 +116,9 @@ describe.skipIf(!hasChromium || !stackServesConsole)('the console journey', () =
     // A file on disk, as a researcher picks one: picked again after the reload, it has the same name,
     // size and modification time (the fingerprint the console resumes by).
     const bigFile = join(mkdtempSync(join(tmpdir(), 'journey-')), 'big.chr21.vcf.gz');
-    writeFileSync(bigFile, Buffer.alloc(12 * MiB, 7));
+    // A real VCF (the console checks a picked file before uploading it), stored uncompressed in BGZF.
+    writeFileSync(bigFile, storedBgzf(vcfText({ samples: 100, records: 30_000 })));
+    expect(statSync(bigFile).size).toBeGreaterThan(10 * MiB);
     await page.locator('input[type=file]').setInputFiles(bigFile);
     const bigRow = page.locator('li.upload').filter({ hasText: 'big.chr21.vcf.gz' });
     await expect
@@ -219,6 +223,11 @@ describe.skipIf(!hasChromium || !stackServesConsole)('the console journey', () =
       .toBe(1);
     expect(problems).toEqual([]);
     await context.close();
+  });
+
+  it('checks each picked file before uploading it: broken ones say why and are never sent, a contradicted build and a file picked twice are said, the server’s check follows', async () => {
+    const timings = await checkPickedFiles(browser, stack, consoleUrl);
+    console.log(`New job, pick → what is wrong:\n  ${timings.join('\n  ')}`);
   });
 
   it('bob sees none of alice’s jobs, uploads or tokens, and her job is "not found"', async () => {

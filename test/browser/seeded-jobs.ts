@@ -5,7 +5,7 @@
  * the form for each: one that failed our input checks, one that succeeded, one held in the service's
  * queue and one waiting for a slot (the user's limit at the service reached).
  */
-import { localIssuer } from '#infra/local/local-environment';
+import { localIssuer, type SimulatedService } from '#infra/local/local-environment';
 import { localUser } from '#infra/local/local-users';
 import type { LocalProcess } from '#test/e2e/local-process';
 import { createJobBody } from '#test/support/job-fixtures';
@@ -22,7 +22,8 @@ export interface SeededJobs {
   invalidFile: string;
 }
 
-export async function seedJobs(stack: LocalProcess, username: string): Promise<SeededJobs> {
+/** Calls the running stack's API as `username`, with a platform token signed by the local issuer. */
+export function apiAs(stack: LocalProcess, username: string) {
   const issuer = localIssuer(stack.dataDir);
   const user = localUser(username);
   const now = Math.floor(Date.now() / 1000);
@@ -36,7 +37,7 @@ export async function seedJobs(stack: LocalProcess, username: string): Promise<S
     nbf: now,
     exp: now + 3600,
   });
-  const call = async (method: string, path: string, body?: unknown) => {
+  return async (method: string, path: string, body?: unknown) => {
     const response = await fetch(`${stack.api}${path}`, {
       method,
       headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
@@ -46,28 +47,49 @@ export async function seedJobs(stack: LocalProcess, username: string): Promise<S
     if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${text}`);
     return text ? JSON.parse(text) : undefined;
   };
+}
+
+/** A user at each service's own simulator, and the token it gives stored for that service. */
+export async function storeServiceTokens(
+  stack: LocalProcess,
+  username: string,
+  serviceIds: SimulatedService[],
+) {
+  const call = apiAs(stack, username);
+  for (const serviceId of serviceIds) {
+    const created = await fetch(`${stack.endpoints().simulators[serviceId]}/__admin/users`, {
+      method: 'POST',
+      body: JSON.stringify({ username }),
+    });
+    const { token } = (await created.json()) as { token: string };
+    await call('PUT', `/me/credentials/${serviceId}`, { token });
+  }
+}
+
+export async function seedJobs(stack: LocalProcess, username: string): Promise<SeededJobs> {
+  const call = apiAs(stack, username);
   const admin = (method: string, path: string, body?: unknown) =>
     fetch(`${stack.simulatorUrl()}/__admin${path}`, { method, body: JSON.stringify(body ?? {}) });
 
-  // The same service token for two services (the local stack serves all from one simulator): the
-  // Services page then holds two delete dialogs.
-  const created = await admin('POST', '/users', { username });
-  const serviceToken = ((await created.json()) as { token: string }).token;
-  for (const serviceId of ['michigan', 'topmed']) {
-    await call('PUT', `/me/credentials/${serviceId}`, { token: serviceToken });
-  }
-  const upload = async (fileName: string, file: Buffer) => {
+  // Tokens for two services: the Services page then holds two delete dialogs.
+  await storeServiceTokens(stack, username, ['michigan', 'topmed']);
+  /** Announced and PUT; confirmed READY (which starts its check) now, or by the job that uses it. */
+  const upload = async (fileName: string, file: Buffer, confirm = true) => {
     const answer = await call('POST', '/uploads', { fileName, size: file.length });
     await fetch(answer.uploadUrl, { method: 'PUT', body: file, headers: answer.headers });
-    await call('GET', `/uploads/${answer.upload.uploadId}`);
+    if (confirm) await call('GET', `/uploads/${answer.upload.uploadId}`);
     return answer.upload.uploadId as string;
   };
   const validFile = 'cohort.chr20.vcf.gz';
   const invalidFile = 'unsorted.chr21.vcf.gz';
   const valid = await upload(validFile, makeVcfGz({ samples: 40, records: 500 }));
+  // A job fails our input checks only when it is created while a file's check still runs (a finished
+  // INVALID check refuses the job with 422): the job's own request confirms this upload, which starts
+  // its check, and the check reads thousands of records before the one out of order.
   const invalid = await upload(
     invalidFile,
-    makeVcfGz({ samples: 40, records: 500, chromosome: '21', fault: { kind: 'unsorted', at: 10 } }),
+    makeVcfGz({ samples: 40, records: 20_000, chromosome: '21', fault: { kind: 'unsorted', at: 19_990 } }),
+    false,
   );
   const job = async (name: string, uploadIds: string[]) =>
     (await call('POST', '/jobs', createJobBody({ name, population: 'afr', r2Filter: 0.3, uploadIds })))
