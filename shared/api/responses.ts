@@ -121,6 +121,20 @@ const jobLabels = component(
   "How the service labelled the job's chosen values when the job was created (the r² filter 0 reads " +
     '`off`); jobs created before labels were recorded carry their ids',
 );
+const inputChecks = component(
+  z.strictObject({
+    samples: count,
+    chromosomes: z.array(text),
+    variants: count,
+    build: described(
+      z.nullable(z.enum(['hg19', 'hg38'])),
+      "The build the files' own evidence shows (##contig lengths, ##reference, positions); null without evidence",
+    ),
+    buildEvidence: described(z.array(text), 'That evidence, one clause per piece'),
+  }),
+  'InputChecks',
+  'What our checks found in the input files (set once they were found valid)',
+);
 const jobError = component(z.strictObject({ code: text, message: text }), 'JobError', 'Why a job failed');
 const missingFile = z.strictObject({ name: text, code: text, reason: text });
 
@@ -138,6 +152,7 @@ export const jobSchema = component(
     r2Filter: text,
     labels: jobLabels,
     inputs: z.array(z.strictObject({ uploadId: text, fileName: text, size: count })),
+    inputChecks: z.nullable(inputChecks),
     status: jobStatusSchema,
     createdAt: timestamp,
     updatedAt: timestamp,

@@ -28,6 +28,8 @@ export function toJobView(job: JobRecord, now: Date = new Date()) {
     r2Filter: job.r2Filter,
     labels: jobLabels(job),
     inputs: job.inputs.map(({ uploadId, fileName, size }) => ({ uploadId, fileName, size })),
+    /** What our checks found in the inputs, once they were found valid. */
+    inputChecks: job.inputChecks ?? null,
     status: job.status,
     createdAt: job.createdAt,
     updatedAt: job.updatedAt,
