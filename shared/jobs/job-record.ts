@@ -87,6 +87,11 @@ export interface JobRecord {
     checkedAt: string;
   };
   error?: JobError;
+  /**
+   * The service failed the job but listed report files: they are copied first, then the job ends FAILED
+   * with this error.
+   */
+  serviceFailure?: JobError;
   /** What our check of the inputs found (set when they were found valid). */
   inputChecks?: InputChecks;
   /**

@@ -123,15 +123,24 @@ export async function pollImputationJob(
     }
     case JobStatus.FAILED: {
       const errors = messages.filter((m) => m.type === 1).map((m) => m.message);
+      const error = {
+        code: 'SERVICE_JOB_FAILED',
+        message: errors.join('\n') || 'The service reports the job as failed without a message',
+      };
+      // What the service wrote before failing (QC report, statistics such as chunks-excluded.txt) is what
+      // tells the researcher why: it is copied like results, and the job still ends FAILED (finish-job.ts).
+      const { files: remoteFiles } = resultFilesToCopy(remote.outputParams);
+      if (remoteFiles.length > 0) {
+        await jobs.transition(job.owner, job.jobId, JobStatus.COPYING_RESULTS, {
+          from: ACTIVE,
+          set: { remote: remoteView, remoteFiles, copyOutcomes: {}, serviceFailure: error },
+          detail: `the service failed the job; ${remoteFiles.length} report file(s) it wrote to copy`,
+        });
+        return copyOutcome(remoteFiles);
+      }
       await jobs.transition(job.owner, job.jobId, JobStatus.FAILED, {
         from: ACTIVE,
-        set: {
-          remote: remoteView,
-          error: {
-            code: 'SERVICE_JOB_FAILED',
-            message: errors.join('\n') || 'The service reports the job as failed without a message',
-          },
-        },
+        set: { remote: remoteView, error },
       });
       return { outcome: 'STOPPED' };
     }
