@@ -163,7 +163,21 @@ export const jobSchema = component(
     ),
     externalJobId: described(z.nullable(text), "The job's id at the service, once submitted"),
     progress: z.nullable(
-      z.strictObject({ remoteState: z.int(), positionInQueue: z.nullable(z.int()), checkedAt: timestamp }),
+      z.strictObject({
+        remoteState: z.int(),
+        positionInQueue: z.nullable(z.int()),
+        checkedAt: timestamp,
+        queueEstimate: described(
+          z.nullable(
+            z.strictObject({
+              minutes: described(count, 'Whole minutes until the job should start, at the pace measured'),
+              places: described(count, 'The basis: places the job moved up in the queue…'),
+              overMinutes: described(count, '…over this many minutes'),
+            }),
+          ),
+          "An estimate of the wait in the service's queue from how this job's position moved; null without two places moved over two minutes",
+        ),
+      }),
     ),
     messages: described(
       z.array(z.strictObject({ step: text, type: z.int(), message: text })),

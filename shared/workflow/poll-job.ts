@@ -4,12 +4,13 @@
  * unreachable is not a failure: the loop waits and asks again. After a bounded number of polls the
  * execution continues as a new one, so a day-long job never nears the history limit.
  */
-import { createHash } from 'node:crypto';
 
+import { createHash } from 'node:crypto';
 import type { CloudgeneJob } from '#shared/cloudgene/client';
 import { CloudgeneNotFoundError, ServiceUnavailableError } from '#shared/cloudgene/errors';
 import { jobRepository, type RemoteResultFile } from '#shared/jobs/job-repository';
 import { isTerminal, JobStatus, statusFromRemoteState } from '#shared/jobs/job-status';
+import { withSighting } from '#shared/jobs/queue-estimate';
 import { logger } from '#shared/logger';
 import { recordMetric } from '#shared/metrics';
 import { backoffEnv, nextWaitSeconds, pollPolicy, scaledWait } from './backoff';
@@ -88,11 +89,16 @@ export async function pollImputationJob(
     .digest('base64url')
     .slice(0, 16);
   const changed = fingerprint !== previous.lastChange;
+  const checkedAt = new Date().toISOString();
   const remoteView = {
     state: remote.state,
     positionInQueue: remote.positionInQueue,
     messages: latest,
-    checkedAt: new Date().toISOString(),
+    checkedAt,
+    queueTrail:
+      remote.state === 1 && remote.positionInQueue !== undefined
+        ? withSighting(job.remote?.queueTrail, { at: checkedAt, position: remote.positionInQueue })
+        : job.remote?.queueTrail,
   };
   const target = statusFromRemoteState(remote.state);
 

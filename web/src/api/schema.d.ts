@@ -449,6 +449,15 @@ export type components = {
         /** Format: date-time */
         checkedAt: string;
         positionInQueue: number | null;
+        /** @description An estimate of the wait in the service's queue from how this job's position moved; null without two places moved over two minutes */
+        queueEstimate: {
+          /** @description Whole minutes until the job should start, at the pace measured */
+          minutes: number;
+          /** @description …over this many minutes */
+          overMinutes: number;
+          /** @description The basis: places the job moved up in the queue… */
+          places: number;
+        } | null;
         remoteState: number;
       } | null;
       r2Filter: string;
