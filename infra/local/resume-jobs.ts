@@ -1,13 +1,15 @@
 /**
  * Executions do not survive a restart of the local Step Functions endpoint, so at start the local stack
  * gives every job that had not finished a new execution: from the start before submission, from the
- * poll loop after it (the job record says which). In AWS, executions outlive any restart.
+ * poll loop after it (the job record says which); and every upload whose check had not finished a new
+ * check (jobs waiting for it would otherwise wait for nothing). In AWS, executions outlive any restart.
  */
 import { type DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamoDocumentClient } from '#shared/aws/clients';
 import { type ExecutionDeps, executionDeps, startExecution } from '#shared/aws/executions';
 import { tableEnv } from '#shared/aws/table';
 import { isTerminal } from '#shared/jobs/job-status';
+import { startUploadCheck } from '#shared/uploads/upload-checks';
 
 export interface ResumeDeps {
   documents: DynamoDBDocumentClient;
@@ -31,12 +33,21 @@ export async function resumeUnfinishedJobs(deps: ResumeDeps = defaultDeps()): Pr
     const page = await deps.documents.send(
       new ScanCommand({
         TableName: deps.tableName,
-        FilterExpression: 'entity = :job',
-        ExpressionAttributeValues: { ':job': 'Job' },
+        FilterExpression: 'entity = :job OR (entity = :upload AND #check.#status = :checking)',
+        ExpressionAttributeNames: { '#check': 'check', '#status': 'status' },
+        ExpressionAttributeValues: { ':job': 'Job', ':upload': 'Upload', ':checking': 'CHECKING' },
         ExclusiveStartKey: startKey,
       }),
     );
-    for (const job of page.Items ?? []) {
+    for (const item of page.Items ?? []) {
+      if (item.entity === 'Upload') {
+        await startUploadCheck(
+          { owner: String(item.owner), uploadId: String(item.uploadId) },
+          deps.executions,
+        );
+        continue;
+      }
+      const job = item;
       if (isTerminal(job.status)) continue;
       const ref = { jobId: String(job.jobId), owner: String(job.owner) };
       const input = job.externalJobId

@@ -121,6 +121,20 @@ const jobLabels = component(
   "How the service labelled the job's chosen values when the job was created (the r² filter 0 reads " +
     '`off`); jobs created before labels were recorded carry their ids',
 );
+const inputChecks = component(
+  z.strictObject({
+    samples: count,
+    chromosomes: z.array(text),
+    variants: count,
+    build: described(
+      z.nullable(z.enum(['hg19', 'hg38'])),
+      "The build the files' own evidence shows (##contig lengths, ##reference, positions); null without evidence",
+    ),
+    buildEvidence: described(z.array(text), 'That evidence, one clause per piece'),
+  }),
+  'InputChecks',
+  'What our checks found in the input files (set once they were found valid)',
+);
 const jobError = component(z.strictObject({ code: text, message: text }), 'JobError', 'Why a job failed');
 const missingFile = z.strictObject({ name: text, code: text, reason: text });
 
@@ -138,6 +152,7 @@ export const jobSchema = component(
     r2Filter: text,
     labels: jobLabels,
     inputs: z.array(z.strictObject({ uploadId: text, fileName: text, size: count })),
+    inputChecks: z.nullable(inputChecks),
     status: jobStatusSchema,
     createdAt: timestamp,
     updatedAt: timestamp,
@@ -148,7 +163,21 @@ export const jobSchema = component(
     ),
     externalJobId: described(z.nullable(text), "The job's id at the service, once submitted"),
     progress: z.nullable(
-      z.strictObject({ remoteState: z.int(), positionInQueue: z.nullable(z.int()), checkedAt: timestamp }),
+      z.strictObject({
+        remoteState: z.int(),
+        positionInQueue: z.nullable(z.int()),
+        checkedAt: timestamp,
+        queueEstimate: described(
+          z.nullable(
+            z.strictObject({
+              minutes: described(count, 'Whole minutes until the job should start, at the pace measured'),
+              places: described(count, 'The basis: places the job moved up in the queue…'),
+              overMinutes: described(count, '…over this many minutes'),
+            }),
+          ),
+          "An estimate of the wait in the service's queue from how this job's position moved; null without two places moved over two minutes",
+        ),
+      }),
     ),
     messages: described(
       z.array(z.strictObject({ step: text, type: z.int(), message: text })),

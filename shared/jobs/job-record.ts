@@ -5,6 +5,7 @@
  */
 import type { InputChecks } from '#shared/vcf/job-input-rules';
 import type { JobStatus } from './job-status';
+import type { QueueSighting } from './queue-estimate';
 
 export interface JobInput {
   uploadId: string;
@@ -85,8 +86,15 @@ export interface JobRecord {
     positionInQueue?: number;
     messages: { step: string; type: number; message: string }[];
     checkedAt: string;
+    /** The positions this job was seen at in the service's queue, for an estimate of its wait. */
+    queueTrail?: QueueSighting[];
   };
   error?: JobError;
+  /**
+   * The service failed the job but listed report files: they are copied first, then the job ends FAILED
+   * with this error.
+   */
+  serviceFailure?: JobError;
   /** What our check of the inputs found (set when they were found valid). */
   inputChecks?: InputChecks;
   /**

@@ -6,7 +6,9 @@
 import { findService } from '#shared/catalog/service-catalog';
 import { jobLabels } from './job-labels';
 import type { JobRecord } from './job-repository';
+import { JobStatus } from './job-status';
 import { nextCheckAt } from './next-check';
+import { queueEstimate } from './queue-estimate';
 
 export function toJobView(job: JobRecord, now: Date = new Date()) {
   let previous: string | null = null;
@@ -28,6 +30,8 @@ export function toJobView(job: JobRecord, now: Date = new Date()) {
     r2Filter: job.r2Filter,
     labels: jobLabels(job),
     inputs: job.inputs.map(({ uploadId, fileName, size }) => ({ uploadId, fileName, size })),
+    /** What our checks found in the inputs, once they were found valid. */
+    inputChecks: job.inputChecks ?? null,
     status: job.status,
     createdAt: job.createdAt,
     updatedAt: job.updatedAt,
@@ -40,6 +44,10 @@ export function toJobView(job: JobRecord, now: Date = new Date()) {
           remoteState: job.remote.state,
           positionInQueue: job.remote.positionInQueue ?? null,
           checkedAt: job.remote.checkedAt,
+          queueEstimate:
+            job.status === JobStatus.QUEUED_REMOTE
+              ? queueEstimate(job.remote.queueTrail, job.remote.positionInQueue)
+              : null,
         }
       : null,
     messages: job.remote?.messages ?? [],

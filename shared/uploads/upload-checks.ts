@@ -4,7 +4,7 @@
  * itself so the API functions that confirm uploads bundle no VCF reader.
  */
 import * as z from 'zod/mini';
-import { startExecution } from '#shared/aws/executions';
+import { type ExecutionDeps, startExecution } from '#shared/aws/executions';
 import { logger } from '#shared/logger';
 import { type UploadCheck, type UploadRecord, uploadStore } from './upload-store';
 
@@ -20,10 +20,11 @@ export const uploadCheckExecutionName = (uploadId: string) => `upload-${uploadId
 /** Starts the check of a READY upload; answers the check as it stands then (UNCHECKED if it could not start). */
 export async function startUploadCheck(
   upload: Pick<UploadRecord, 'owner' | 'uploadId' | 'check'>,
+  deps?: ExecutionDeps,
 ): Promise<UploadCheck | undefined> {
   const ref: UploadRef = { owner: upload.owner, uploadId: upload.uploadId };
   try {
-    await startExecution(uploadCheckExecutionName(upload.uploadId), ref);
+    await startExecution(uploadCheckExecutionName(upload.uploadId), ref, deps);
     return upload.check;
   } catch (error) {
     // Without its check the upload is still usable: a job then reads the file itself.

@@ -169,7 +169,7 @@ export const defaultDeps = (): UploadDeps => ({
   store: uploadStore(),
   s3: s3Client(),
   now: () => new Date(),
-  startCheck: startUploadCheck,
+  startCheck: (upload) => startUploadCheck(upload),
 });
 
 export function inputKey(owner: string, uploadId: string, fileName: string): string {

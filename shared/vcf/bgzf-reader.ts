@@ -22,7 +22,8 @@ import {
 import { notGzipMessage } from './file-kind';
 import { VcfInputError } from './vcf-problems';
 
-const BGZF_EOF = Buffer.from(BGZF_EOF_BYTES);
+/** The empty block bgzip writes last (bgzf-format.ts), as a Buffer for writers and comparisons here. */
+export const BGZF_EOF = Buffer.from(BGZF_EOF_BYTES);
 
 export interface BgzfBlock {
   /** Offset of the block's first byte in the compressed file. */

@@ -116,7 +116,7 @@ export function jobInputProblems(files: readonly JobInputFile[], rules: VcfRules
         problem: {
           code: 'CHROMOSOME_IN_TWO_FILES',
           line: file.facts.firstRecordLine,
-          message: `chromosome ${file.facts.chromosome} is also in ${sameChromosome.fileName}: the services need all of a chromosome in one file; if the two hold different variants of the same samples, join them with \`bcftools concat -a\` (both indexed) and upload the result.`,
+          message: `chromosome ${file.facts.chromosome} is also in ${sameChromosome.fileName}: the services need all of a chromosome in one file; join them into one: \`bcftools concat -a\` when they hold different variants of the same samples, \`bcftools merge\` when they hold other samples (both indexed), and upload the result.`,
         },
       });
     }

@@ -36,7 +36,7 @@ export function isImputedResult(name: string): boolean {
 export async function finalizeJob(
   ref: JobRef,
   items: CopyResultItem[] = [],
-): Promise<{ outcome: 'SUCCEEDED' | 'FAILED' | 'STOPPED' }> {
+): Promise<{ outcome: 'SUCCEEDED' | 'FAILED' | 'SERVICE_FAILED' | 'STOPPED' }> {
   const job = await loadJob(ref);
   if (job.status !== JobStatus.COPYING_RESULTS) return { outcome: 'STOPPED' };
   const { copied, missing } = await settleOutcomes(job, items);
@@ -44,6 +44,18 @@ export async function finalizeJob(
   const needed = job.mode === 'qc_only' ? copied : copied.filter((file) => isImputedResult(file.name));
   const describe = (files: MissingResultFile[]) =>
     files.map((file) => `${file.name} (${file.reason})`).join(', ');
+
+  if (job.serviceFailure) {
+    // The service failed the job; what it wrote before (QC report, statistics) is kept for the owner.
+    await jobRepository().transition(ref.owner, ref.jobId, JobStatus.FAILED, {
+      from: [JobStatus.COPYING_RESULTS],
+      set: { results: copied, missingResults: missing, error: job.serviceFailure },
+      detail: `${job.serviceFailure.code}; ${copied.length} report file(s) of the service copied`,
+    });
+    recordMetric('JobsFailed', job.serviceId);
+    // Not a failure of ours: the execution ends like one whose job the service failed without reports.
+    return { outcome: 'SERVICE_FAILED' };
+  }
 
   if (needed.length === 0) {
     const listedImputed = (job.remoteFiles ?? []).filter((file) => isImputedResult(file.name));

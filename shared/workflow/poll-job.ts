@@ -4,12 +4,13 @@
  * unreachable is not a failure: the loop waits and asks again. After a bounded number of polls the
  * execution continues as a new one, so a day-long job never nears the history limit.
  */
-import { createHash } from 'node:crypto';
 
+import { createHash } from 'node:crypto';
 import type { CloudgeneJob } from '#shared/cloudgene/client';
 import { CloudgeneNotFoundError, ServiceUnavailableError } from '#shared/cloudgene/errors';
 import { jobRepository, type RemoteResultFile } from '#shared/jobs/job-repository';
 import { isTerminal, JobStatus, statusFromRemoteState } from '#shared/jobs/job-status';
+import { withSighting } from '#shared/jobs/queue-estimate';
 import { logger } from '#shared/logger';
 import { recordMetric } from '#shared/metrics';
 import { backoffEnv, nextWaitSeconds, pollPolicy, scaledWait } from './backoff';
@@ -88,11 +89,16 @@ export async function pollImputationJob(
     .digest('base64url')
     .slice(0, 16);
   const changed = fingerprint !== previous.lastChange;
+  const checkedAt = new Date().toISOString();
   const remoteView = {
     state: remote.state,
     positionInQueue: remote.positionInQueue,
     messages: latest,
-    checkedAt: new Date().toISOString(),
+    checkedAt,
+    queueTrail:
+      remote.state === 1 && remote.positionInQueue !== undefined
+        ? withSighting(job.remote?.queueTrail, { at: checkedAt, position: remote.positionInQueue })
+        : job.remote?.queueTrail,
   };
   const target = statusFromRemoteState(remote.state);
 
@@ -123,15 +129,24 @@ export async function pollImputationJob(
     }
     case JobStatus.FAILED: {
       const errors = messages.filter((m) => m.type === 1).map((m) => m.message);
+      const error = {
+        code: 'SERVICE_JOB_FAILED',
+        message: errors.join('\n') || 'The service reports the job as failed without a message',
+      };
+      // What the service wrote before failing (QC report, statistics such as chunks-excluded.txt) is what
+      // tells the researcher why: it is copied like results, and the job still ends FAILED (finish-job.ts).
+      const { files: remoteFiles } = resultFilesToCopy(remote.outputParams);
+      if (remoteFiles.length > 0) {
+        await jobs.transition(job.owner, job.jobId, JobStatus.COPYING_RESULTS, {
+          from: ACTIVE,
+          set: { remote: remoteView, remoteFiles, copyOutcomes: {}, serviceFailure: error },
+          detail: `the service failed the job; ${remoteFiles.length} report file(s) it wrote to copy`,
+        });
+        return copyOutcome(remoteFiles);
+      }
       await jobs.transition(job.owner, job.jobId, JobStatus.FAILED, {
         from: ACTIVE,
-        set: {
-          remote: remoteView,
-          error: {
-            code: 'SERVICE_JOB_FAILED',
-            message: errors.join('\n') || 'The service reports the job as failed without a message',
-          },
-        },
+        set: { remote: remoteView, error },
       });
       return { outcome: 'STOPPED' };
     }

@@ -4,26 +4,12 @@
  * bgzip installed. `fault` plants one defect the validator must find at a known line (`recordLine`), and
  * `truncateBgzf` cuts a file the way an interrupted upload does.
  */
-import { crc32, deflateRawSync, gzipSync } from 'node:zlib';
+import { gzipSync } from 'node:zlib';
+import { bgzfBlock, BGZF_BLOCK_INPUT as MAX_BLOCK_INPUT } from '#infra/local/simulator/bgzf';
+import { BGZF_EOF } from '#shared/vcf/bgzf-reader';
 
-export const BGZF_EOF = Buffer.from('1f8b08040000000000ff0600424302001b0003000000000000000000', 'hex');
-/** bgzip's block input size: the deflated block plus header and trailer must fit BSIZE's 16 bits. */
-const MAX_BLOCK_INPUT = 65_280;
-
-/** One BGZF block: a gzip member whose extra field `BC` records the block's compressed size. */
-export function bgzfBlock(data: Buffer, level = 6): Buffer {
-  return bgzfFrame(data, deflateRawSync(data, { level }));
-}
-
-/** The BGZF header and trailer around `data` already deflated (raw) as `deflated`. */
-export function bgzfFrame(data: Buffer, deflated: Buffer): Buffer {
-  const header = Buffer.from([0x1f, 0x8b, 0x08, 0x04, 0, 0, 0, 0, 0, 0xff, 6, 0, 0x42, 0x43, 2, 0, 0, 0]);
-  header.writeUInt16LE(header.length + deflated.length + 8 - 1, 16);
-  const trailer = Buffer.alloc(8);
-  trailer.writeUInt32LE(crc32(data), 0);
-  trailer.writeUInt32LE(data.length, 4);
-  return Buffer.concat([header, deflated, trailer]);
-}
+export { bgzfBlock, bgzfFrame } from '#infra/local/simulator/bgzf';
+export { BGZF_EOF };
 
 /**
  * Streams text into BGZF blocks as bgzip does (full 65,280-byte inputs, the EOF block last), handing each

@@ -75,6 +75,10 @@ describe('the imputation workflow (real ASL, real handlers, emulators, simulator
       code: 'SERVICE_JOB_FAILED',
       message: expect.stringMatching(/No chunks passed the QC step/),
     });
+    // What the service wrote before failing is kept for the owner: its QC report, never a result zip.
+    expect(job.results?.map((file) => file.name)).toContain('qc_report.txt');
+    expect(job.results?.some((file) => file.name.endsWith('.zip'))).toBe(false);
+    expect((await h.sfn.waitForJob(jobId)).status).toBe('SUCCEEDED');
   });
 
   it('fails with SERVICE_TOKEN_INVALID when the token is revoked mid-job', async () => {

@@ -77,7 +77,7 @@ describe('input validation reads every input whole before submission', () => {
       { name: 'part2.chr20.vcf.gz', vcf: { ...spec, startPosition: 9_000_000 } },
     ]);
     expect(message).toBe(
-      'part2.chr20.vcf.gz: line 5: chromosome 20 is also in part1.chr20.vcf.gz: the services need all of a chromosome in one file; if the two hold different variants of the same samples, join them with `bcftools concat -a` (both indexed) and upload the result.',
+      'part2.chr20.vcf.gz: line 5: chromosome 20 is also in part1.chr20.vcf.gz: the services need all of a chromosome in one file; join them into one: `bcftools concat -a` when they hold different variants of the same samples, `bcftools merge` when they hold other samples (both indexed), and upload the result.',
     );
   });
 

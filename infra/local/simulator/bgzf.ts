@@ -5,13 +5,18 @@
  * packs are small.
  */
 import { crc32, deflateRawSync } from 'node:zlib';
+import { BGZF_EOF } from '#shared/vcf/bgzf-reader';
 
-const EOF_BLOCK = Buffer.from('1f8b08040000000000ff0600424302001b0003000000000000000000', 'hex');
 /** bgzip's block input: the deflated block with header and trailer must fit BSIZE's 16 bits. */
-const BLOCK_INPUT = 65_280;
+export const BGZF_BLOCK_INPUT = 65_280;
 
-function block(data: Buffer): Buffer {
-  const deflated = deflateRawSync(data, { level: 6 });
+/** One BGZF block: a gzip member whose extra field `BC` records the block's compressed size. */
+export function bgzfBlock(data: Buffer, level = 6): Buffer {
+  return bgzfFrame(data, deflateRawSync(data, { level }));
+}
+
+/** The BGZF header and trailer around `data` already deflated (raw) as `deflated`. */
+export function bgzfFrame(data: Buffer, deflated: Buffer): Buffer {
   const header = Buffer.from([0x1f, 0x8b, 0x08, 0x04, 0, 0, 0, 0, 0, 0xff, 6, 0, 0x42, 0x43, 2, 0, 0, 0]);
   header.writeUInt16LE(header.length + deflated.length + 8 - 1, 16);
   const trailer = Buffer.alloc(8);
@@ -23,8 +28,8 @@ function block(data: Buffer): Buffer {
 export function bgzip(text: string): Buffer {
   const data = Buffer.from(text);
   const blocks: Buffer[] = [];
-  for (let at = 0; at < data.length; at += BLOCK_INPUT)
-    blocks.push(block(data.subarray(at, at + BLOCK_INPUT)));
-  blocks.push(EOF_BLOCK);
+  for (let at = 0; at < data.length; at += BGZF_BLOCK_INPUT)
+    blocks.push(bgzfBlock(data.subarray(at, at + BGZF_BLOCK_INPUT)));
+  blocks.push(BGZF_EOF);
   return Buffer.concat(blocks);
 }

@@ -9,7 +9,7 @@ import type { Readable } from 'node:stream';
 import { pathOf } from './answers';
 import type { CloudgeneSimulator } from './cloudgene-simulator';
 import { ADMIN_ONLY_PARAMS } from './fixtures';
-import { SUCCESS_STATES } from './jobs';
+import { LISTING_STATES } from './jobs';
 import { resultStream } from './result-bytes';
 import type { SimulatedResultFile } from './types';
 
@@ -27,7 +27,7 @@ export function shareDownload(
   if (
     !found ||
     found.file.name !== name ||
-    !SUCCESS_STATES.has(sim.stateOf(found.job)) ||
+    !LISTING_STATES.has(sim.stateOf(found.job)) ||
     ADMIN_ONLY_PARAMS.has(found.file.param ?? 'output')
   ) {
     return answers.error(response, 404, 'download not found.');

@@ -46,17 +46,20 @@ function chromosomesOf(
   }));
 }
 
-/** The files a successful job lists; none when the service refused its input. */
+/**
+ * The files a successful job lists; for a job the service fails in QC, the QC report, statistics and log
+ * it wrote before failing; none when the service refused its input outright.
+ */
 export async function generateResults(
   job: SimulatedJob,
   panel: PanelDefinition,
   password: string,
 ): Promise<GeneratedFile[]> {
   const report = job.report;
-  if (!report || report.failure) return [];
+  if (!report || (report.failure && report.qualityControl.length === 0)) return [];
   const settings = jobSettings(job.fields);
   const files: GeneratedFile[] = [];
-  if (settings.mode !== 'qc_only') {
+  if (settings.mode !== 'qc_only' && !report.failure) {
     for (const { chromosome, samples, sites } of chromosomesOf(job)) {
       if (sites.length === 0) continue;
       const imputed = imputeChromosome({

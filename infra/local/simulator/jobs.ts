@@ -32,6 +32,8 @@ const KNOWN_SCENARIOS: Record<JobScenarioName, JobScenario> = {
 export const ACTIVE_STATES: ReadonlySet<number> = new Set([-1, 1, 2, 3]);
 /** States whose result files are listed and downloadable. */
 export const SUCCESS_STATES: ReadonlySet<number> = new Set([4, 8]);
+/** States whose job lists (and serves) result files: a success, or a failure with its reports. */
+export const LISTING_STATES: ReadonlySet<number> = new Set([4, 8, 5, 9]);
 const ENDED_STATES: ReadonlySet<number> = new Set([4, 5, 6, 7, 8, 9]);
 const DEFAULT_FAIL_MESSAGE = '<b>Error:</b> No chunks passed the QC step. Imputation cannot be started!';
 
@@ -225,8 +227,12 @@ export function jobBody(sim: CloudgeneSimulator, job: SimulatedJob, viewer?: Sim
     string,
     { name: string; hash: string; size: string; count: number; path: string }[]
   >();
-  if (SUCCESS_STATES.has(state)) {
+  // A failed job keeps what its steps wrote before the failure (QC report, statistics, logs), as the real
+  // services list them; never imputed results.
+  const failed = state === 5 || state === 9;
+  if (LISTING_STATES.has(state)) {
     for (const file of job.results) {
+      if (failed && /\.zip$/i.test(file.name)) continue;
       const param = file.param ?? 'output';
       if (ADMIN_ONLY_PARAMS.has(param) && !viewer?.admin) continue;
       const list = params.get(param) ?? [];

@@ -307,5 +307,11 @@ describe('input the service refuses', () => {
         /<b>Error:<\/b> No chunks passed the QC step\. Imputation cannot be started!$/,
       ),
     });
+    // What QC wrote before the failure stays listed and downloadable, as at the real services; no zip.
+    expect(filesOf(job).map((f) => f.name)).toEqual(
+      expect.arrayContaining(['qc_report.txt', 'statistics/chunks-excluded.txt']),
+    );
+    expect(filesOf(job).some((f) => f.name.endsWith('.zip'))).toBe(false);
+    expect((await download(sim, job, 'statistics/chunks-excluded.txt')).toString()).toMatch(/^#Chunk\t/);
   });
 });

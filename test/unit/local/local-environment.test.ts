@@ -12,6 +12,7 @@ import { dynamoDocumentClient } from '#shared/aws/clients';
 import { type JobRecord, jobRepository } from '#shared/jobs/job-repository';
 import { JobStatus } from '#shared/jobs/job-status';
 import { environmentFor, parseSettings, type SettingsGroup, settings } from '#shared/settings';
+import { uploadStore } from '#shared/uploads/upload-store';
 import { startAwsEmulators } from '#test/support/aws-emulators';
 import { jobRecord } from '#test/support/job-fixtures';
 
@@ -76,7 +77,7 @@ describe('resuming unfinished jobs at start', () => {
   const job = (jobId: string, status: JobStatus, externalJobId?: string): JobRecord =>
     jobRecord({ jobId, owner: 'rita', name: jobId, inputs: [], status, externalJobId });
 
-  it('starts one execution per unfinished job: from the start, or from the poll loop once submitted', async () => {
+  it('starts one execution per unfinished job (from the start, or from the poll loop once submitted) and per unfinished upload check', async () => {
     for (const record of [
       job('01RESUME0000000000000000A1', JobStatus.QUEUED),
       job('01RESUME0000000000000000A2', JobStatus.RUNNING, 'job-remote-2'),
@@ -85,6 +86,29 @@ describe('resuming unfinished jobs at start', () => {
     ]) {
       await jobRepository().create(record);
     }
+    // An upload whose check had not finished, and one checked already.
+    const upload = (uploadId: string) => ({
+      uploadId,
+      owner: 'rita',
+      fileName: 'a.chr20.vcf.gz',
+      size: 10,
+      bucket: 'inputs',
+      key: `inputs/rita/${uploadId}/a.chr20.vcf.gz`,
+      status: 'PENDING' as const,
+      createdAt: new Date().toISOString(),
+      uploadUrlExpiresAt: new Date().toISOString(),
+      expiresAt: 2_000_000_000,
+    });
+    for (const uploadId of ['01RESUMEUP0AD0000000000CK1', '01RESUMEUP0AD0000000000CK2']) {
+      await uploadStore().create(upload(uploadId));
+      await uploadStore().markReady('rita', uploadId, new Date());
+    }
+    await uploadStore().recordCheck('rita', '01RESUMEUP0AD0000000000CK2', {
+      status: 'UNCHECKED',
+      startedAt: new Date().toISOString(),
+      checkedAt: new Date().toISOString(),
+      reason: 'test',
+    });
     const started: StartExecutionCommand['input'][] = [];
     const sfn = {
       send: async (command: StartExecutionCommand) => {
@@ -110,6 +134,8 @@ describe('resuming unfinished jobs at start', () => {
           poll: { outcome: 'WAIT', waitSeconds: 1, pollCount: 0 },
         },
       ],
+      // The upload still CHECKING gets its check again; the one settled (UNCHECKED) does not.
+      ['upload-01RESUMEUP0AD0000000000CK1', { owner: 'rita', uploadId: '01RESUMEUP0AD0000000000CK1' }],
     ]);
     expect(started.every((input) => input.stateMachineArn === stateMachineArn)).toBe(true);
   });

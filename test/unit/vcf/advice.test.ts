@@ -234,7 +234,7 @@ describe('the files of a job together', () => {
           code: 'CHROMOSOME_IN_TWO_FILES',
           line: 5,
           message:
-            'chromosome 20 is also in a.chr20.vcf.gz: the services need all of a chromosome in one file; if the two hold different variants of the same samples, join them with `bcftools concat -a` (both indexed) and upload the result.',
+            'chromosome 20 is also in a.chr20.vcf.gz: the services need all of a chromosome in one file; join them into one: `bcftools concat -a` when they hold different variants of the same samples, `bcftools merge` when they hold other samples (both indexed), and upload the result.',
         },
       },
     ]);

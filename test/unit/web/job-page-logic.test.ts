@@ -52,6 +52,19 @@ describe('where a job stands', () => {
       'In the queue at Michigan Imputation Server.',
     );
   });
+  it('adds an estimate of the wait only with its basis (how far the job moved, over how long)', () => {
+    const queued = job({
+      status: 'QUEUED_REMOTE',
+      progress: {
+        positionInQueue: 14,
+        checkedAt: '2026-01-01T10:05:00Z',
+        queueEstimate: { minutes: 95, places: 10, overMinutes: 20 },
+      },
+    });
+    expect(progressSentence(queued)).toMatch(
+      /\)\. About 1 h 35 min to go, at the pace the queue moved for this job \(10 places in 20 min\)\.$/,
+    );
+  });
   it('names the service in the timeline where the status chip says "the service"', () => {
     expect(timelineLabel('QUEUED_REMOTE', 'TOPMed')).toBe('Queued at TOPMed');
     expect(timelineLabel('RUNNING', 'TOPMed')).toBe('Running at TOPMed');

@@ -390,6 +390,16 @@ export type components = {
         requestId?: string;
       };
     };
+    /** @description What our checks found in the input files (set once they were found valid) */
+    InputChecks: {
+      /** @description The build the files' own evidence shows (##contig lengths, ##reference, positions); null without evidence */
+      build: ('hg19' | 'hg38') | null;
+      /** @description That evidence, one clause per piece */
+      buildEvidence: string[];
+      chromosomes: string[];
+      samples: number;
+      variants: number;
+    };
     /** @description A job with its progress, messages, history, error and results */
     Job: {
       /**
@@ -409,6 +419,7 @@ export type components = {
       }[];
       /** @description The job's id at the service, once submitted */
       externalJobId: string | null;
+      inputChecks: components['schemas']['InputChecks'] | null;
       inputs: {
         fileName: string;
         size: number;
@@ -438,6 +449,15 @@ export type components = {
         /** Format: date-time */
         checkedAt: string;
         positionInQueue: number | null;
+        /** @description An estimate of the wait in the service's queue from how this job's position moved; null without two places moved over two minutes */
+        queueEstimate: {
+          /** @description Whole minutes until the job should start, at the pace measured */
+          minutes: number;
+          /** @description …over this many minutes */
+          overMinutes: number;
+          /** @description The basis: places the job moved up in the queue… */
+          places: number;
+        } | null;
         remoteState: number;
       } | null;
       r2Filter: string;

@@ -2,8 +2,7 @@
  * The sentence under a job's name saying where it stands, in the service's name: what a waiting job
  * waits for (the workflow's own words, recorded on the WAITING_FOR_SLOT event: "2 of your jobs are
  * running at … (at most 2 at a time)"), a queued job's position as the service last reported it and
- * when. No time estimate: the service reports a position only, and neither it nor our records give its
- * recent throughput.
+ * when, and — once its position has moved enough to measure the pace — an estimate with its basis.
  */
 import { formatDateTime, formatTime } from './format';
 import { isFinished } from './job-status';
@@ -12,7 +11,11 @@ export interface ProgressLike {
   status: string;
   serviceName: string;
   statusChangedAt: string;
-  progress: { positionInQueue: number | null; checkedAt: string } | null;
+  progress: {
+    positionInQueue: number | null;
+    checkedAt: string;
+    queueEstimate?: { minutes: number; places: number; overMinutes: number } | null;
+  } | null;
   events: { to: string; detail: string | null }[];
 }
 
@@ -39,7 +42,10 @@ export function progressSentence(job: ProgressLike): string {
     case 'QUEUED_REMOTE': {
       const position = job.progress?.positionInQueue;
       if (position == null || position < 0) return `In the queue at ${service}.`;
-      return `Position ${position + 1} in the queue at ${service} (as of ${formatTime(job.progress!.checkedAt)}).`;
+      const where = `Position ${position + 1} in the queue at ${service} (as of ${formatTime(job.progress!.checkedAt)}).`;
+      const estimate = job.progress?.queueEstimate;
+      if (!estimate) return where;
+      return `${where} About ${duration(estimate.minutes)} to go, at the pace the queue moved for this job (${estimate.places} places in ${duration(estimate.overMinutes)}).`;
     }
     case 'RUNNING':
       return `Running at ${service}.`;
@@ -50,4 +56,12 @@ export function progressSentence(job: ProgressLike): string {
     default:
       return 'In progress.';
   }
+}
+
+/** `40 min`, `3 h 5 min` */
+function duration(minutes: number): string {
+  if (minutes < 60) return `${minutes} min`;
+  const hours = Math.floor(minutes / 60);
+  const rest = minutes % 60;
+  return rest === 0 ? `${hours} h` : `${hours} h ${rest} min`;
 }

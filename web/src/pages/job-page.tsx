@@ -16,6 +16,7 @@ import { ConfirmDialog } from '../components/confirm-dialog';
 import { ErrorNotice, Loading } from '../components/feedback';
 import { JobFacts } from '../components/job-facts';
 import { JobFailureNotice, StartAgainLink } from '../components/job-failure-notice';
+import { JobInputChecks } from '../components/job-input-checks';
 import { JobMessages, JobTimeline } from '../components/job-messages';
 import { JobResultsPanel } from '../components/job-results';
 import { PageHeading } from '../components/page-heading';
@@ -71,6 +72,7 @@ function JobDetails({ job }: { job: Job }) {
         <span>{progressSentence(job)}</span>
         {!finished ? <progress aria-label="Job in progress" /> : null}
       </div>
+      <JobInputChecks job={job} />
       {job.error ? <JobFailureNotice job={job} error={job.error} /> : null}
       {job.warnings.map((warning) => (
         <p key={warning.code + warning.message} className="notice warning">
