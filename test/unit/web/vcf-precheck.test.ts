@@ -151,6 +151,20 @@ describe('a file past the first MiB is judged from its head and its tail', () =>
     expect((await serverVerdict(file)).status).toBe('invalid');
   });
 
+  it('judges a small file that inflates past what it reads from its head and tail too', async () => {
+    const file = makeVcfGz({ samples: 2_000, records: 2_200 });
+    expect(file.length).toBeLessThan(HEAD_BYTES);
+    expect(await precheck(file)).toMatchObject({ ok: true, samples: 2_000, wholeFile: false });
+    const cut = truncateBgzf(file, 'mid-block');
+    const verdict = await serverVerdict(cut);
+    if (verdict.status !== 'invalid') throw new Error('the server should refuse it');
+    expect(await precheck(cut)).toEqual({
+      ok: false,
+      code: 'TRUNCATED',
+      message: verdict.problem.message.replace(/^after line \d+, /, ''),
+    });
+  });
+
   it('takes milliseconds, not the file’s size', async () => {
     const file = large();
     const started = performance.now();

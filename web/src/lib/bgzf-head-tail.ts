@@ -30,13 +30,16 @@ const SMALLEST_BLOCK = BGZF_HEADER_LENGTH + BGZF_TRAILER_LENGTH + 2;
 
 export interface InflatedBlock {
   offset: number;
+  /** Compressed size: the next block starts at `offset + size`. */
+  size: number;
   data: Bytes;
 }
 
 /**
  * The blocks of `head` (the file's first bytes, at offset 0), inflated in order. With `whole` the head is
  * the whole file and its end is judged as the validator judges it (TRUNCATED); otherwise a block cut by
- * the end of the head is left out. Stops before inflating past `maxData` bytes (the caller read enough).
+ * the end of the head is left out. Stops, judging nothing, before inflating past `maxData` bytes: a small
+ * file may hold a lot (a block of 64 KiB can deflate to 70 bytes), and the caller has read enough.
  */
 export async function* headBlocks(
   head: Bytes,
@@ -51,11 +54,11 @@ export async function* headBlocks(
     const size = bgzfBlockSize(head, at);
     if (size < SMALLEST_BLOCK) throw corrupt(at, `BSIZE ${size - 1} is too small`);
     if (head.length - at < size) break;
-    if (!whole && inflated >= maxData) return;
+    if (inflated >= maxData) return;
     const data = await inflateBlock(head.subarray(at, at + size), at);
     inflated += data.length;
     lastWasEof = endsWithBgzfEof(head.subarray(at, at + size)) && size === 28;
-    yield { offset: at, data };
+    yield { offset: at, size, data };
     at += size;
   }
   if (!whole) return;
@@ -86,12 +89,17 @@ export async function inflateBlock(block: Bytes, offset: number): Promise<Bytes>
   return data;
 }
 
-/** Raw deflate data → its bytes; more than a block can hold is refused rather than read on. */
+/**
+ * Raw deflate data → its bytes; more than a block can hold is refused rather than read on. Written
+ * straight into the stream (a Blob's stream costs ~1.4 ms a block in Chromium, this ~0.1 ms).
+ */
 async function inflateRaw(deflated: Bytes): Promise<Bytes> {
-  const reader = new Blob([deflated])
-    .stream()
-    .pipeThrough(new DecompressionStream('deflate-raw'))
-    .getReader();
+  const stream = new DecompressionStream('deflate-raw');
+  const writer = stream.writable.getWriter();
+  // Their failures are the reader's too, which reports them.
+  writer.write(deflated).catch(() => undefined);
+  writer.close().catch(() => undefined);
+  const reader = stream.readable.getReader();
   const chunks: Uint8Array[] = [];
   let total = 0;
   for (;;) {

@@ -7,7 +7,8 @@
  * last record's (read from the tail). Every problem is said by the functions the server's check uses
  * (shared/vcf/), so the console and the server give the same advice for the same cause; a record this
  * cannot judge whole (its columns, alleles, genotypes) ends the reading, and the server's check of the
- * whole file judges it. A file small enough to be read whole is checked as far as the server would.
+ * whole file judges it. A file small enough to be read whole (1 MiB, inflating to at most 16 MiB) is
+ * checked as far as the server would, and its framing problems are said with the same line count.
  */
 
 import { isBgzfHeader, isGzip, NOT_BGZIP_MESSAGE } from '../../../shared/vcf/bgzf-format';
@@ -36,6 +37,8 @@ export const HEAD_BYTES = 1024 * 1024;
 export const TAIL_BYTES = 256 * 1024;
 /** Inflated bytes of the head worth reading: a long header and thousands of records. */
 const HEAD_DATA_BYTES = 16 * 1024 * 1024;
+/** Record bytes worth judging (a 50,000-sample record is ~200 KB: tens of them). */
+const RECORD_DATA_BYTES = 4 * 1024 * 1024;
 
 export type Precheck =
   | {
@@ -45,7 +48,7 @@ export type Precheck =
       /** The records' chromosome (null before any record was read). */
       chromosome: string | null;
       recordsRead: number;
-      /** The file was small enough to be read whole. */
+      /** The file was small enough to be read whole (what it inflates to, too). */
       wholeFile: boolean;
       /** What bears on the build: header contigs and reference, the chromosome, the highest position. */
       facts: BuildFacts;
@@ -54,7 +57,7 @@ export type Precheck =
   | ({ ok: false } & VcfProblem);
 
 export async function precheckVcf(file: Blob): Promise<Precheck> {
-  const whole = file.size <= HEAD_BYTES;
+  const small = file.size <= HEAD_BYTES;
   const head = await readBytes(file, 0, Math.min(file.size, HEAD_BYTES));
   // Not BGZF at all: said from the first bytes, as the validator says it.
   if (!isBgzfHeader(head, 0)) {
@@ -64,11 +67,16 @@ export async function precheckVcf(file: Blob): Promise<Precheck> {
     return { ok: false, ...problem };
   }
   const reader = new HeadReader();
+  let whole = false;
   try {
-    for await (const block of headBlocks(head, whole, HEAD_DATA_BYTES)) {
+    let readTo = 0;
+    for await (const block of headBlocks(head, small, HEAD_DATA_BYTES)) {
       reader.push(block.data);
-      if (!whole && reader.done) break;
+      readTo = block.offset + block.size;
+      // A small file is read on for its line count, which a framing problem at its end is said with.
+      if (!small && reader.done) break;
     }
+    whole = small && readTo === head.length;
     if (whole) reader.finish();
   } catch (error) {
     if (!(error instanceof VcfInputError)) throw error;
@@ -78,8 +86,9 @@ export async function precheckVcf(file: Blob): Promise<Precheck> {
     const missing = reader.missingPart();
     if (missing) return { ok: false, ...missing };
   } else {
-    const tail = await readBytes(file, file.size - TAIL_BYTES, file.size);
-    const ending = tailEnding(tail, file.size - TAIL_BYTES);
+    const tailStart = Math.max(0, file.size - TAIL_BYTES);
+    const tail = await readBytes(file, tailStart, file.size);
+    const ending = tailEnding(tail, tailStart);
     const cut = truncation(ending, file.size);
     if (cut) return { ok: false, code: cut.code, message: cut.message };
     if (ending.kind === 'eof' && reader.records.chromosome !== null) {
@@ -114,6 +123,7 @@ class HeadReader {
   private carry: Bytes = new Uint8Array(0);
   /** Complete lines read: a framing problem is said "after line N" as the validator says it. */
   lines = 0;
+  private recordBytes = 0;
   records: RecordsRead = { chromosome: null, lastPosition: 0, count: 0, stopped: false };
 
   get done(): boolean {
@@ -142,7 +152,9 @@ class HeadReader {
     if (this.header.sampleCount === null) {
       checkHeaderLine(utf8.decode(bytes.subarray(start, stop)), this.lines, this.header);
     } else if (!this.records.stopped) {
-      this.record(bytes, start, stop);
+      this.recordBytes += stop - start;
+      if (this.recordBytes > RECORD_DATA_BYTES) this.records.stopped = true;
+      else this.record(bytes, start, stop);
     }
   }
 
@@ -219,17 +231,22 @@ const MAX_POSITION = 2_147_483_647;
  * different; null for any other record (the validator then has its own word for it).
  */
 function splitFixed(bytes: Bytes, start: number, end: number, samples: number) {
-  const tabs: number[] = [];
+  const expected = samples > 0 ? 9 + samples : 8;
+  // Only the first five tabs' places are kept: a record may have 50,000 columns.
+  const tabs = [0, 0, 0, 0, 0];
+  let columns = 1;
   for (let at = bytes.indexOf(TAB, start); at !== -1 && at < end; at = bytes.indexOf(TAB, at + 1)) {
-    tabs.push(at);
+    if (columns <= tabs.length) tabs[columns - 1] = at;
+    columns += 1;
+    if (columns > expected) return null;
   }
-  const columns = tabs.length + 1;
-  if (bytes[start] === HASH || columns !== (samples > 0 ? 9 + samples : 8) || tabs[0] === start) return null;
-  const position = parsePosition(bytes, tabs[0]! + 1, tabs[1]!);
-  const ref = bytes.subarray(tabs[2]! + 1, tabs[3]!);
-  const alt = bytes.subarray(tabs[3]! + 1, tabs[4]!);
+  if (bytes[start] === HASH || columns !== expected || tabs[0] === start) return null;
+  const [chromEnd, posEnd, idEnd, refEnd, altEnd] = tabs as [number, number, number, number, number];
+  const position = parsePosition(bytes, chromEnd + 1, posEnd);
+  const ref = bytes.subarray(idEnd + 1, refEnd);
+  const alt = bytes.subarray(refEnd + 1, altEnd);
   if (position === null || ref.length === 0 || alt.length === 0 || sameBytes(ref, alt)) return null;
-  return { chromEnd: tabs[0]!, position };
+  return { chromEnd, position };
 }
 
 function parsePosition(bytes: Bytes, start: number, end: number): number | null {
