@@ -3,8 +3,9 @@
  * stack: each broken input, from pick to the message on its row, with no announcement to the API and no
  * PUT; a build the file's evidence contradicts, said next to the build and cleared by choosing the right
  * one; the same file picked twice; a file the server finds invalid only past what the console reads; the
- * earlier uploads with their outcomes, each file once. Every expected message is the server's own verdict
- * on the same bytes (shared/vcf/ through validateVcf), as the row shows it: backticks become code.
+ * earlier uploads with their outcomes, each file once; a job the API refuses for its files (422). Every
+ * expected message is the server's own verdict on the same bytes (shared/vcf/ through validateVcf), as
+ * the row shows it: backticks become code.
  */
 import {
   closeSync,
@@ -148,6 +149,7 @@ export async function checkPickedFiles(
 
   await checkBuilds(page);
   await checkLaterFindings(page);
+  await checkRefusedJob(page);
   expect(problems).toEqual([]);
   await context.close();
   return timings;
@@ -254,6 +256,10 @@ async function checkLaterFindings(page: Page): Promise<void> {
   await expect
     .poll(() => row(page, 'grch38.chr20.vcf.gz').getAttribute('data-file-check'), { timeout: 30_000 })
     .toBe('valid');
+  // Picked here, it is not offered again among the earlier uploads.
+  await page.getByText(/Use files you uploaded before/).click();
+  expect(await page.locator('.checklist li').filter({ hasText: 'late.chr20.vcf.gz' }).count()).toBe(1);
+  expect(await page.locator('.checklist li').filter({ hasText: 'grch38.chr20.vcf.gz' }).count()).toBe(0);
   await page.reload();
   await page.getByText(/Use files you uploaded before/).click();
   const earlier = page.locator('.checklist li');
@@ -265,4 +271,28 @@ async function checkLaterFindings(page: Page): Promise<void> {
     'Whole file checked: 30 samples · chromosome chr20 · 200 variants · GRCh38/hg38',
   );
   await expectAccessible(page, 'New job with the earlier uploads and their checks');
+}
+
+/** What only a job's rules refuse (fewer samples than the service takes): the 422 read as its problems. */
+async function checkRefusedJob(page: Page): Promise<void> {
+  const few = makeVcfGz({ samples: 10, records: 200 });
+  await page
+    .locator('input[type=file]')
+    .setInputFiles({ name: 'few.chr20.vcf.gz', mimeType: 'application/gzip', buffer: few });
+  await expect
+    .poll(() => row(page, 'few.chr20.vcf.gz').getAttribute('data-file-check'), { timeout: 30_000 })
+    .toBe('valid');
+  await page.getByLabel('Job name').fill('too few samples');
+  await page.getByLabel('Population').selectOption('eur');
+  await page.getByRole('button', { name: 'Start imputation' }).click();
+  const refusal = page.getByRole('alert').filter({ hasText: 'Some files cannot be used for this job.' });
+  await refusal.waitFor({ timeout: 20_000 });
+  const hg19: VcfRules = { build: 'hg19', sampleLimits: { min: 20, max: 50_000 } };
+  expect(await refusal.locator('ul.findings li').allInnerTexts()).toEqual([
+    `few.chr20.vcf.gz: ${await serverSays(few, hg19)}`,
+  ]);
+  expect(await page.locator('main').innerText()).not.toMatch(/[{}]|INPUT_INVALID/);
+  await expectAccessible(page, 'New job refused for its files');
+  await refusal.scrollIntoViewIfNeeded();
+  await screenshot(page, 'new-job-refused');
 }

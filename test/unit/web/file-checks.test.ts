@@ -27,6 +27,7 @@ async function passed(spec: Parameters<typeof makeVcfGz>[0]): Promise<PrecheckPa
 const row = (over: Partial<FileRow> & Pick<FileRow, 'check'>): FileRow => ({
   key: over.fileName ?? 'a',
   fileName: 'a.chr20.vcf.gz',
+  size: 1000,
   phase: 'done',
   uploadId: 'U1',
   serverCheck: null,
@@ -160,7 +161,7 @@ describe('earlier uploads', () => {
     buildEvidence: [],
   });
 
-  it('lists the same file once, the newest, unless an older one is chosen', () => {
+  it('lists the same file once, the newest, unless an older one is chosen, and not one picked here', () => {
     const old = upload('A', '2026-01-01T00:00:00Z', { check: valid(100) });
     const again = upload('B', '2026-01-02T00:00:00Z', { check: valid(100) });
     const other = upload('C', '2026-01-03T00:00:00Z', { check: valid(101) });
@@ -169,5 +170,7 @@ describe('earlier uploads', () => {
     expect(distinctUploads([old, again], ['A']).map((u) => u.uploadId)).toEqual(['A']);
     const unchecked = upload('E', '2026-01-05T00:00:00Z');
     expect(distinctUploads([old, unchecked], []).map((u) => u.uploadId)).toEqual(['E']);
+    const pickedHere = [{ fileName: 'cohort.chr20.vcf.gz', size: 1000, uploadId: 'Z' }];
+    expect(distinctUploads([old, renamed], [], pickedHere).map((u) => u.uploadId)).toEqual(['D']);
   });
 });

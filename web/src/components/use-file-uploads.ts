@@ -137,6 +137,7 @@ export function useFileUploads() {
   const rows: FileRow[] = items.map((item) => ({
     key: item.key,
     fileName: item.file.name,
+    size: item.file.size,
     check: item.check,
     phase: item.upload?.snapshot.phase ?? null,
     uploadId: item.upload?.snapshot.uploadId ?? null,

@@ -82,12 +82,22 @@ export function buildAdvice(result: PrecheckPassed, build: string): string | nul
 /**
  * The researcher's earlier uploads, each file once: the same name and size (and, when both were
  * checked VALID, the same samples, chromosome and variants) is the same file uploaded again; the
- * newest stands for it, unless an older one is already chosen for the job.
+ * newest stands for it, unless an older one is already chosen for the job. A file picked on this page
+ * (same name and size) is not offered again: a job takes each file once.
  */
-export function distinctUploads(uploads: readonly Upload[], chosen: readonly string[]): Upload[] {
+export function distinctUploads(
+  uploads: readonly Upload[],
+  chosen: readonly string[],
+  pickedHere: readonly Pick<FileRow, 'fileName' | 'size' | 'uploadId'>[] = [],
+): Upload[] {
   const kept: Upload[] = [];
   const newestFirst = [...uploads].sort((a, b) => b.createdAt.localeCompare(a.createdAt));
   for (const upload of newestFirst) {
+    const here = pickedHere.some(
+      (row) =>
+        row.uploadId === upload.uploadId || (row.fileName === upload.fileName && row.size === upload.size),
+    );
+    if (here && !chosen.includes(upload.uploadId)) continue;
     const twin = kept.findIndex((other) => sameFile(other, upload));
     if (twin === -1) kept.push(upload);
     else if (chosen.includes(upload.uploadId) && !chosen.includes(kept[twin]!.uploadId)) kept[twin] = upload;
@@ -109,6 +119,7 @@ function sameFile(a: Upload, b: Upload): boolean {
 export interface FileRow {
   key: string;
   fileName: string;
+  size: number;
   check: PickedCheck;
   /** The upload's phase; null until the file's own check passed. */
   phase: UploadPhase | null;

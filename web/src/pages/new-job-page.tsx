@@ -108,10 +108,9 @@ export function NewJobPage() {
   }, [options.data, serviceId, chosen, service]);
 
   const readyEarlier = distinctUploads(
-    (earlier.data?.uploads ?? []).filter(
-      (u) => u.status === 'READY' && !uploads.rows.some((row) => row.uploadId === u.uploadId),
-    ),
+    (earlier.data?.uploads ?? []).filter((u) => u.status === 'READY'),
     reused,
+    uploads.rows.filter((row) => row.phase !== 'failed' && row.phase !== 'canceled'),
   );
   const files = jobFiles(
     uploads.rows,
