@@ -9,9 +9,13 @@ import { type Api, type Upload, unwrap } from './client';
 
 type UploadCheck = Upload['check'];
 
-/** Whether the server may still change its word on the file: READY without an outcome yet. */
+/**
+ * Whether the server may still change its word on the file. A READY upload answers its check as it
+ * stands (CHECKING from the moment it is READY); one without any is from before uploads were checked,
+ * and stays so.
+ */
 export const checkRunning = (upload: Pick<Upload, 'status' | 'check'>): boolean =>
-  upload.status === 'READY' && (upload.check === null || upload.check.status === 'CHECKING');
+  upload.status === 'READY' && upload.check?.status === 'CHECKING';
 
 /** 2 s during a check's first minute (most files), then 10 s (a check of gigabytes takes minutes). */
 function checkPollMs(check: UploadCheck, now = Date.now()): number {
