@@ -25,9 +25,9 @@ import type { VcfRules } from '#shared/vcf/vcf-problems';
 import { validateVcf } from '#shared/vcf/vcf-validator';
 import type { LocalProcess } from '#test/e2e/local-process';
 import {
-  BgzfWriter,
   bgzip,
   makeVcfGz,
+  storedBgzf,
   truncateBgzf,
   type VcfSpec,
   vcfText,
@@ -36,15 +36,6 @@ import { expectAccessible, expectNoHorizontalOverflow, screenshot, signIn } from
 import { storeServiceTokens } from './seeded-jobs';
 
 const GRCH38_CHR20 = 64_444_167;
-
-/** Stored (level 0) BGZF: as large compressed as the text, to make files past the console's first MiB. */
-export function storedBgzf(text: string): Buffer {
-  const blocks: Buffer[] = [];
-  const writer = new BgzfWriter((block) => blocks.push(block), 0);
-  writer.write(text);
-  writer.end();
-  return Buffer.concat(blocks);
-}
 
 /** What the server's check says of these bytes (with a job's rules: the build advice), as a row reads it. */
 async function serverSays(file: Buffer, rules?: VcfRules, withLine = true): Promise<string> {

@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalProcess, startLocalProcess } from '#test/e2e/local-process';
-import { makeVcfGz, vcfText } from '#test/support/vcf-fixtures';
+import { makeVcfGz, storedBgzf, vcfText } from '#test/support/vcf-fixtures';
 import {
   ensureConsoleBuilt,
   expectAccessible,
@@ -29,7 +29,7 @@ import {
   screenshot,
   signIn,
 } from './browser';
-import { checkPickedFiles, storedBgzf } from './file-checks';
+import { checkPickedFiles } from './file-checks';
 import { type SeededJobs, seedJobs } from './seeded-jobs';
 
 const MiB = 1024 * 1024;

@@ -49,6 +49,15 @@ export class BgzfWriter {
   }
 }
 
+/** Stored (level 0) BGZF: as large compressed as the text, to make files past a reader's head cheaply. */
+export function storedBgzf(text: string): Buffer {
+  const blocks: Buffer[] = [];
+  const writer = new BgzfWriter((block) => blocks.push(block), 0);
+  writer.write(text);
+  writer.end();
+  return Buffer.concat(blocks);
+}
+
 export function bgzip(data: Buffer | string): Buffer {
   const blocks: Buffer[] = [];
   const writer = new BgzfWriter((block) => blocks.push(block));

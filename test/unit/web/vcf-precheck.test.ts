@@ -8,9 +8,9 @@
 import { describe, expect, it } from 'vitest';
 import { type FileVerdict, validateVcf } from '#shared/vcf/vcf-validator';
 import {
-  BgzfWriter,
   bgzip,
   makeVcfGz,
+  storedBgzf,
   truncateBgzf,
   type VcfSpec,
   vcfText,
@@ -27,15 +27,6 @@ async function serverVerdict(file: Buffer): Promise<FileVerdict> {
 }
 
 const precheck = (file: Buffer) => precheckVcf(new Blob([new Uint8Array(file)]));
-
-/** Stored (level 0) BGZF: compressed as large as the text, to make files past the head cheaply. */
-function storedBgzf(text: string): Buffer {
-  const blocks: Buffer[] = [];
-  const writer = new BgzfWriter((block) => blocks.push(block), 0);
-  writer.write(text);
-  writer.end();
-  return Buffer.concat(blocks);
-}
 
 /** A file with records well past the first MiB, so only its head and tail are read. */
 const large = (spec: VcfSpec = {}) => storedBgzf(vcfText({ samples: 30, records: 12_000, ...spec }));

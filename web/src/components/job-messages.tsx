@@ -3,11 +3,11 @@
  * the service, so they take the place of its messages), the service's messages as it typed them, and our
  * timeline of the job's states, naming the service.
  */
-import { Fragment } from 'react';
 import type { Job } from '../api/client';
 import { formatDateTime } from '../lib/format';
 import { inputFindings } from '../lib/job-failure';
 import { isFinished, messageKind, messageKindLabel, messageText, timelineLabel } from '../lib/job-status';
+import { WithCode } from './with-code';
 
 export function JobMessages({ job }: { job: Job }) {
   const findings = inputFindings(job);
@@ -30,20 +30,6 @@ export function JobMessages({ job }: { job: Job }) {
       {findings.length > 0 && !reachedService ? null : <ServiceMessages job={job} />}
     </>
   );
-}
-
-/** Our findings quote commands in backticks (`bcftools sort`): shown as code. */
-function WithCode({ text }: { text: string }) {
-  let offset = 0;
-  return text.split(/(`[^`]+`)/).map((part) => {
-    const key = offset; // where the part starts: unique, and stable for the same text
-    offset += part.length;
-    return /^`[^`]+`$/.test(part) ? (
-      <code key={key}>{part.slice(1, -1)}</code>
-    ) : (
-      <Fragment key={key}>{part}</Fragment>
-    );
-  });
 }
 
 function ServiceMessages({ job }: { job: Job }) {
