@@ -46,6 +46,9 @@ export function endsWithBgzfEof(bytes: Uint8Array): boolean {
 export const NOT_BGZIP_MESSAGE =
   'The file is gzip- but not bgzip-compressed: recompress it with `zcat file.vcf.gz | bgzip > fixed.vcf.gz`.';
 
+/** How many compressed bytes of a plain gzip file are inflated to tell what it holds. */
+export const GZIP_SNIFF_BYTES = 2048;
+
 /**
  * A damaged block. The upload carried the file's bytes as they are (its length is checked, and its
  * checksum when the client gave one), so the damage is in the file itself, not in the transfer.

@@ -6,20 +6,20 @@
  * virtual offsets), and the 28-byte end-of-file block is how a truncated upload is told from a whole one.
  * Memory: at most one block of input (plus the chunk it arrived in) and one inflated block at a time.
  */
-import { crc32, inflateRawSync } from 'node:zlib';
+import { constants, crc32, gunzipSync, inflateRawSync } from 'node:zlib';
 import {
   BGZF_EOF_BYTES,
   corruptBlockMessage,
   endsInsideBlockMessage,
   endsWithoutEofMessage,
+  GZIP_SNIFF_BYTES,
   BGZF_HEADER_LENGTH as HEADER_LENGTH,
   isBgzfHeader,
   isGzip,
   BGZF_MAX_BLOCK_DATA as MAX_BLOCK_DATA,
-  NOT_BGZIP_MESSAGE,
   BGZF_TRAILER_LENGTH as TRAILER_LENGTH,
 } from './bgzf-format';
-import { notGzipMessage } from './file-kind';
+import { notBgzipMessage, notGzipMessage } from './file-kind';
 import { VcfInputError } from './vcf-problems';
 
 /** The empty block bgzip writes last (bgzf-format.ts), as a Buffer for writers and comparisons here. */
@@ -41,8 +41,16 @@ export interface BgzfReadStats {
   decompressedBytes: number;
 }
 
-function notBgzip(): VcfInputError {
-  return new VcfInputError('NOT_BGZIP', NOT_BGZIP_MESSAGE);
+/** Plain gzip: what its first bytes inflate to says whether bgzip is the fix (file-kind.ts). */
+function notBgzip(first: Buffer): VcfInputError {
+  let inflated: Buffer | null = null;
+  try {
+    // A few KiB of input inflate to at most a few MiB; a cut-off stream still yields what it holds.
+    inflated = gunzipSync(first.subarray(0, GZIP_SNIFF_BYTES), { finishFlush: constants.Z_SYNC_FLUSH });
+  } catch {
+    inflated = null;
+  }
+  return new VcfInputError('NOT_BGZIP', notBgzipMessage(inflated));
 }
 
 function notGzip(first: Buffer): VcfInputError {
@@ -102,7 +110,7 @@ export async function* readBgzfBlocks(
     let at = 0;
     while (buffered - at >= HEADER_LENGTH) {
       if (!isBgzfHeader(bytes, at)) {
-        if (offset === 0) throw isGzip(bytes) ? notBgzip() : notGzip(bytes);
+        if (offset === 0) throw isGzip(bytes) ? notBgzip(bytes) : notGzip(bytes);
         throw corrupt(offset, 'no BGZF header where a block should start');
       }
       const size = bytes.readUInt16LE(at + 16) + 1;
@@ -126,7 +134,7 @@ export async function* readBgzfBlocks(
   if (buffered > 0) {
     const rest = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, buffered);
     if (offset === 0 && !isGzip(rest)) throw notGzip(rest);
-    if (offset === 0 && (rest.length < HEADER_LENGTH || !isBgzfHeader(rest, 0))) throw notBgzip();
+    if (offset === 0 && (rest.length < HEADER_LENGTH || !isBgzfHeader(rest, 0))) throw notBgzip(rest);
     throw new VcfInputError('TRUNCATED', endsInsideBlockMessage(offset + buffered, offset));
   }
   if (offset === 0) throw notGzip(Buffer.alloc(0));

@@ -3,6 +3,7 @@
  * file in hand: compressing a plain VCF with bgzip is right, "compress it with bgzip" for a zip archive,
  * a BCF or a spreadsheet is not. Pure (no Node APIs): the console tells the same from a picked file.
  */
+import { NOT_BGZIP_MESSAGE } from './bgzf-format';
 import { excerpt } from './vcf-problems';
 
 const startsWith = (bytes: Uint8Array, ...prefix: number[]) => prefix.every((byte, i) => bytes[i] === byte);
@@ -38,6 +39,21 @@ export function notGzipMessage(first: Uint8Array): string {
     }
   }
   return `The file is neither gzip-compressed nor a VCF (it starts with "${shown(first)}"): upload the bgzipped VCF (.vcf.gz) itself.`;
+}
+
+/**
+ * Why a gzip file that is not BGZF cannot be used, from what its first bytes inflate to (null when they
+ * could not be inflated): recompressing with bgzip is the fix only when it holds a VCF.
+ */
+export function notBgzipMessage(inflated: Uint8Array | null): string {
+  if (inflated === null || inflated.length === 0 || startsWith(inflated, ...ascii('##fileformat=VCF'))) {
+    return NOT_BGZIP_MESSAGE;
+  }
+  if (startsWith(inflated.subarray(257), ...ascii('ustar'))) {
+    return 'The file is a gzip-compressed tar archive (.tar.gz), not a bgzipped VCF: extract it (`tar -xzf`), then compress the VCF inside with `bgzip` and upload that.';
+  }
+  if (startsWith(inflated, ...ascii('BCF'))) return BCF_MESSAGE;
+  return `The file is gzip-compressed but holds no VCF (it starts with "${shown(inflated)}"): upload the bgzipped VCF itself.`;
 }
 
 const BCF_MESSAGE =

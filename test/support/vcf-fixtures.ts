@@ -159,6 +159,19 @@ export function makeVcfGz(spec: VcfSpec & { gzipOnly?: boolean } = {}): Buffer {
   return spec.gzipOnly ? gzipSync(text) : bgzip(text);
 }
 
+/** A .tar.gz holding one file `name` with `content`: what some pipelines hand over instead of a VCF. */
+export function tarGz(name: string, content: string): Buffer {
+  const header = Buffer.alloc(512);
+  header.write(name, 0);
+  header.write('0000644\0', 100);
+  header.write(`${Buffer.byteLength(content).toString(8).padStart(11, '0')}\0`, 124);
+  header.write('ustar\0', 257);
+  header.write('00', 263);
+  const body = Buffer.alloc(Math.ceil(Buffer.byteLength(content) / 512) * 512);
+  body.write(content);
+  return gzipSync(Buffer.concat([header, body, Buffer.alloc(1024)]));
+}
+
 /** Offsets of the BGZF blocks of `file` (the EOF block included), read from their BSIZE fields. */
 export function bgzfBlockOffsets(file: Buffer): number[] {
   const offsets: number[] = [];

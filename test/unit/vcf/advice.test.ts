@@ -4,11 +4,13 @@
  * data in a GRCh37 job is a build mix-up (never "remove chr"), and the same file picked twice is a
  * duplicate (not two files to concat). Build cases say which evidence was used.
  */
+
+import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { type JobInputFile, jobInputProblems } from '#shared/vcf/job-input-rules';
 import type { VcfRules } from '#shared/vcf/vcf-problems';
 import type { FileVerdict } from '#shared/vcf/vcf-validator';
-import { bgzip, makeVcfGz, truncateBgzf, type VcfSpec, vcfText } from '#test/support/vcf-fixtures';
+import { bgzip, makeVcfGz, tarGz, truncateBgzf, type VcfSpec, vcfText } from '#test/support/vcf-fixtures';
 import { hg19, validate } from './support';
 
 const hg38: VcfRules = { build: 'hg38', sampleLimits: { min: 20, max: 50_000 } };
@@ -57,6 +59,20 @@ const fileCases: { cause: string; file: () => Buffer; rules?: VcfRules; code: st
     code: 'NOT_BGZIP',
     advice:
       'The file is gzip- but not bgzip-compressed: recompress it with `zcat file.vcf.gz | bgzip > fixed.vcf.gz`.',
+  },
+  {
+    cause: 'a .tar.gz holding the VCF',
+    file: () => tarGz('cohort.chr20.vcf', vcfText(base)),
+    code: 'NOT_BGZIP',
+    advice:
+      'The file is a gzip-compressed tar archive (.tar.gz), not a bgzipped VCF: extract it (`tar -xzf`), then compress the VCF inside with `bgzip` and upload that.',
+  },
+  {
+    cause: 'a gzipped table',
+    file: () => gzipSync('sample,rs1\nS1,AA\n'),
+    code: 'NOT_BGZIP',
+    advice:
+      'The file is gzip-compressed but holds no VCF (it starts with "sample,rs1.S1,AA."): upload the bgzipped VCF itself.',
   },
   {
     cause: 'a BCF (binary VCF)',

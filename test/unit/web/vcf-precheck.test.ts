@@ -5,12 +5,14 @@
  * short is caught there too (said without the line count only the whole file gives), and what lies
  * between is left to the server's check.
  */
+import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { type FileVerdict, validateVcf } from '#shared/vcf/vcf-validator';
 import {
   bgzip,
   makeVcfGz,
   storedBgzf,
+  tarGz,
   truncateBgzf,
   type VcfSpec,
   vcfText,
@@ -43,6 +45,8 @@ const brokenFiles: { cause: string; file: () => Buffer }[] = [
   { cause: 'a spreadsheet export', file: () => Buffer.from('sample,rs1,rs2\nS1,AA,AG\n') },
   { cause: 'an empty file', file: () => Buffer.alloc(0) },
   { cause: 'plain gzip', file: () => makeVcfGz({ ...base, gzipOnly: true }) },
+  { cause: 'a .tar.gz holding a VCF', file: () => tarGz('cohort.chr20.vcf', vcfText(base)) },
+  { cause: 'a gzipped table', file: () => gzipSync('sample,rs1\nS1,AA\n') },
   { cause: 'a bgzipped table', file: () => bgzip('sample,rs1\nS1,AA\n') },
   { cause: 'a BCF', file: () => bgzip(Buffer.concat([Buffer.from('BCF\x02\x02\x10\x00\x00\x00\n')])) },
   {

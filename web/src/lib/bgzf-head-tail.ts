@@ -115,6 +115,30 @@ async function inflateRaw(deflated: Bytes): Promise<Bytes> {
   return concat(chunks, total);
 }
 
+/**
+ * What the start of a plain gzip stream inflates to (what it holds: a VCF, a tar archive, …); the bytes
+ * given are a cut-off stream, so whatever came out before the error is the answer. Null when nothing did.
+ */
+export async function inflateGzipHead(compressed: Bytes): Promise<Bytes | null> {
+  const stream = new DecompressionStream('gzip');
+  const writer = stream.writable.getWriter();
+  writer.write(compressed).catch(() => undefined);
+  writer.close().catch(() => undefined);
+  const reader = stream.readable.getReader();
+  const chunks: Uint8Array[] = [];
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      chunks.push(value);
+    }
+  } catch {
+    // The stream ends where the bytes were cut: what came before it is kept.
+  }
+  const inflated = concat(chunks);
+  return inflated.length > 0 ? inflated : null;
+}
+
 export function concat(
   chunks: readonly Uint8Array[],
   total = chunks.reduce((n, c) => n + c.length, 0),

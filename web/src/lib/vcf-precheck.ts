@@ -11,8 +11,8 @@
  * checked as far as the server would, and its framing problems are said with the same line count.
  */
 
-import { isBgzfHeader, isGzip, NOT_BGZIP_MESSAGE } from '../../../shared/vcf/bgzf-format';
-import { notGzipMessage } from '../../../shared/vcf/file-kind';
+import { GZIP_SNIFF_BYTES, isBgzfHeader, isGzip } from '../../../shared/vcf/bgzf-format';
+import { notBgzipMessage, notGzipMessage } from '../../../shared/vcf/file-kind';
 import { type BuildFacts, type BuildJudgement, judgeBuild } from '../../../shared/vcf/genome-builds';
 import { checkHeaderLine, emptyHeaderState, type HeaderState } from '../../../shared/vcf/vcf-header';
 import {
@@ -28,6 +28,7 @@ import {
   concat,
   headBlocks,
   inflateBlock,
+  inflateGzipHead,
   readBytes,
   tailEnding,
   truncation,
@@ -62,7 +63,10 @@ export async function precheckVcf(file: Blob): Promise<Precheck> {
   // Not BGZF at all: said from the first bytes, as the validator says it.
   if (!isBgzfHeader(head, 0)) {
     const problem = isGzip(head)
-      ? { code: 'NOT_BGZIP' as const, message: NOT_BGZIP_MESSAGE }
+      ? {
+          code: 'NOT_BGZIP' as const,
+          message: notBgzipMessage(await inflateGzipHead(head.subarray(0, GZIP_SNIFF_BYTES))),
+        }
       : { code: 'NOT_GZIP' as const, message: notGzipMessage(head.subarray(0, 64)) };
     return { ok: false, ...problem };
   }
