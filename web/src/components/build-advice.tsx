@@ -6,13 +6,16 @@
 import { WithCode } from './with-code';
 
 export function BuildAdvice({
+  id,
   advice,
 }: {
+  /** The build field names it (aria-describedby) while it is shown. */
+  id: string;
   advice: readonly { key: string; fileName: string; message: string }[];
 }) {
   if (advice.length === 0) return null;
   return (
-    <div className="notice danger build-advice" role="alert">
+    <div id={id} className="notice danger build-advice" role="alert">
       <p className="notice-title">The build of your input data does not fit your files.</p>
       {advice.map(({ key, fileName, message }) => (
         <p key={key}>

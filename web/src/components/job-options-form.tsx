@@ -21,6 +21,8 @@ export function OptionFields(props: {
   serviceName: string;
   choices: JobChoices;
   onChange: (choices: JobChoices, notes: string[]) => void;
+  /** The id of the advice that says the chosen build contradicts the files, while it does. */
+  buildAdviceId?: string;
 }) {
   const { options, choices, onChange } = props;
   const populations = populationsOf(options, choices.refPanel);
@@ -53,6 +55,7 @@ export function OptionFields(props: {
         value={choices.build}
         list={options.builds}
         onChange={set('build')}
+        describedBy={props.buildAdviceId}
       />
       <Select label="Phasing" value={choices.phasing} list={options.phasing} onChange={set('phasing')} />
       <Select label="Mode" value={choices.mode} list={options.modes} onChange={set('mode')} />
@@ -73,6 +76,8 @@ function Select(props: {
   /** Shown, and the select marked invalid, while nothing is chosen. */
   placeholder?: string;
   onChange: (v: string) => void;
+  /** An advice about this choice: read with it, and the choice marked invalid while it is shown. */
+  describedBy?: string;
 }) {
   const id = useId();
   const unchosen = props.placeholder !== undefined && props.value === '';
@@ -83,7 +88,8 @@ function Select(props: {
         id={id}
         value={props.value}
         required={props.placeholder !== undefined}
-        aria-invalid={unchosen || undefined}
+        aria-invalid={unchosen || props.describedBy !== undefined || undefined}
+        aria-describedby={props.describedBy}
         onChange={(e) => props.onChange(e.target.value)}
       >
         {unchosen ? (

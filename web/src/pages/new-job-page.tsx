@@ -57,7 +57,7 @@ export function NewJobPage() {
   const prefilledFrom = useRef<string | null>(null);
   const [reused, setReused] = useState<string[]>([]);
   const idempotency = useRef<{ body: string; key: string } | null>(null);
-  const ids = { name: useId(), service: useId() };
+  const ids = { name: useId(), service: useId(), buildAdvice: useId() };
 
   const services = useQuery({ queryKey: ['services'], queryFn: () => unwrap(api.client.GET('/services')) });
   const earlier = useQuery(uploadsQuery(api));
@@ -252,9 +252,10 @@ export function NewJobPage() {
                 setChosen({ serviceId, choices: next });
                 setNotes(changeNotes);
               }}
+              buildAdviceId={files.buildAdvice.length > 0 ? ids.buildAdvice : undefined}
             />
           ) : null}
-          <BuildAdvice advice={files.buildAdvice} />
+          <BuildAdvice id={ids.buildAdvice} advice={files.buildAdvice} />
         </fieldset>
 
         <fieldset>
