@@ -13,6 +13,7 @@ import { WebConsole } from './constructs/console';
 import { Identity } from './constructs/identity';
 import { Monitoring } from './constructs/monitoring';
 import { Storage } from './constructs/storage';
+import { Watcher } from './constructs/watcher';
 import { Workflow } from './constructs/workflow';
 import type { Settings } from './settings';
 
@@ -90,6 +91,13 @@ export class ImputationGatewayStack extends Stack {
       removalPolicy,
     });
 
+    const watcher = new Watcher(this, 'Watcher', {
+      resources,
+      serviceCatalog: settings.resolvedCatalog,
+      logRetention,
+      removalPolicy,
+    });
+
     this.api = new Api(this, 'Api', {
       resources,
       authorizerEnvironment: this.identity.authorizerEnvironment,
@@ -109,6 +117,7 @@ export class ImputationGatewayStack extends Stack {
         ...Object.values(this.api.functions),
         this.api.authorizerFunction,
         ...Object.values(this.workflow.functions),
+        watcher.function,
       ],
       stateMachine: this.workflow.stateMachine,
       alarmEmail: settings.alarmEmail,

@@ -35,6 +35,8 @@ export interface GatewayFunctionProps {
   removalPolicy: RemovalPolicy;
   /** @default 'INFO' */
   logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
+  /** Runs at most this many at once (the watcher: one). @default unreserved */
+  reservedConcurrentExecutions?: number;
 }
 
 export class GatewayFunction extends Construct {
@@ -66,6 +68,7 @@ export class GatewayFunction extends Construct {
       architecture: lambda.Architecture.ARM_64,
       memorySize: props.memorySize ?? 512,
       timeout: props.timeout ?? Duration.seconds(10),
+      reservedConcurrentExecutions: props.reservedConcurrentExecutions,
       tracing: lambda.Tracing.ACTIVE,
       logGroup,
       role: this.role,

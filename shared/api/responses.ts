@@ -41,6 +41,28 @@ export const serviceSchema = component(
       expiresAt: nullableTimestamp,
       daysToExpiry: z.nullable(z.int()),
     }),
+    health: z.nullable(
+      component(
+        z.strictObject({
+          status: described(
+            z.enum(['UP', 'DEGRADED', 'MAINTENANCE', 'DOWN']),
+            'From anonymous probes every minute, with hysteresis: two observations in a row change it (maintenance, said by the service itself, at once). DEGRADED: answering slower than 5 s',
+          ),
+          since: timestamp,
+          checkedAt: described(timestamp, 'The last probe'),
+          latencyMs: count,
+          queueSize: described(z.nullable(count), "Jobs in the service's queue (its counters), when known"),
+          availability24h: described(
+            z.nullable(z.number()),
+            'Share of probes over the last 24 hours that found it usable (0–1)',
+          ),
+          availability7d: described(z.nullable(z.number()), '…over the last 7 days'),
+          lastError: z.nullable(z.strictObject({ at: timestamp, detail: text })),
+        }),
+        'ServiceHealth',
+        'What the watcher last found of a service; null before its first probe',
+      ),
+    ),
   }),
   'Service',
   "An imputation service of this deployment, with the state of the caller's token for it",

@@ -2,6 +2,7 @@
 
 import type { CredentialMetadata } from '#shared/credentials/credential-store';
 import { type CredentialView, toCredentialView } from '#shared/credentials/service-credentials';
+import { type HealthRecord, type HealthView, toHealthView } from '#shared/health/service-health';
 import { type ServiceDefinition, tokenHelpUrl } from './service-catalog';
 
 export interface ServiceView {
@@ -18,11 +19,14 @@ export interface ServiceView {
     expiresAt: string | null;
     daysToExpiry: number | null;
   };
+  /** What the watcher last found of the service; null before its first probe. */
+  health: HealthView | null;
 }
 
 export function toServiceView(
   service: ServiceDefinition,
   metadata?: CredentialMetadata,
+  health?: HealthRecord,
   now = new Date(),
 ): ServiceView {
   const view: CredentialView | undefined = metadata ? toCredentialView(metadata, now) : undefined;
@@ -42,5 +46,6 @@ export function toServiceView(
           daysToExpiry: view.daysToExpiry,
         }
       : { status: 'missing', expiresAt: null, daysToExpiry: null },
+    health: health ? toHealthView(health, now) : null,
   };
 }

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { accessSettings, settingsGroupsOf } from '#infra/constructs/access';
 import { routes } from '#shared/api/routes';
+import { WATCHER } from '#shared/health/watcher';
 import { type SettingsGroup, type VariableName, variables, variablesOf } from '#shared/settings';
 import { workflowTasks } from '#shared/workflow/tasks';
 import { synthesize } from './synth';
@@ -26,7 +27,7 @@ function environments(context: Record<string, unknown>): Map<string, Environment
   >;
   const byId = new Map<string, Environment>();
   for (const [logicalId, resource] of Object.entries(functions)) {
-    const id = /^(?:Api|Workflow)(\w+?)Function[0-9A-F]{8}$/.exec(logicalId)?.[1];
+    const id = /^(?:Api|Workflow|Watcher)(\w+?)Function[0-9A-F]{8}$/.exec(logicalId)?.[1];
     if (id) byId.set(id, resource.Properties.Environment?.Variables ?? {});
   }
   return byId;
@@ -61,7 +62,7 @@ const required = (group: SettingsGroup) =>
 describe('the functions’ environments', () => {
   it('hold declared variables only, each literal value one the function accepts', () => {
     for (const { name, functions } of stacks) {
-      expect(functions.size, name).toBe(routes.length + workflowTasks.length + 1);
+      expect(functions.size, name).toBe(routes.length + workflowTasks.length + 2);
       for (const [id, environment] of functions) {
         for (const [key, value] of Object.entries(environment)) {
           const declared = variables[key as VariableName];
@@ -76,7 +77,7 @@ describe('the functions’ environments', () => {
 
   it('give each route and task every variable without a default of the groups its access brings', () => {
     for (const { name, functions } of stacks) {
-      for (const { id, access } of [...routes, ...workflowTasks]) {
+      for (const { id, access } of [...routes, ...workflowTasks, WATCHER]) {
         const wanted = settingsGroupsOf(access).flatMap(required);
         expect(
           wanted.filter((key) => !(key in functions.get(id)!)),

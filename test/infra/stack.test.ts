@@ -119,13 +119,29 @@ describe('API', () => {
   });
 });
 
+describe('the watcher', () => {
+  it('runs every minute from a schedule whose role may invoke it alone, one run at a time', () => {
+    const { template } = cognito;
+    template.hasResourceProperties('AWS::Scheduler::Schedule', {
+      ScheduleExpression: 'rate(1 minute)',
+      State: 'ENABLED',
+      Target: Match.objectLike({ RetryPolicy: { MaximumRetryAttempts: 0 } }),
+    });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Description: Match.stringLikeRegexp('^Watcher: '),
+      ReservedConcurrentExecutions: 1,
+    });
+  });
+});
+
 describe('functions', () => {
   it('run nodejs22.x on arm64 with active tracing and their own log group', () => {
     // Ours, not the console's BucketDeployment provider (CDK's, see console.test.ts).
     const functions = Object.entries(resourcesOf(cognito, 'AWS::Lambda::Function'))
       .filter(([id]) => !id.startsWith('CustomCDKBucketDeployment'))
       .map(([, fn]) => fn) as { Properties: Record<string, unknown> }[];
-    expect(functions).toHaveLength(routes.length + workflowTasks.length + 1);
+    // Routes, workflow tasks, the watcher and the authorizer.
+    expect(functions).toHaveLength(routes.length + workflowTasks.length + 2);
     for (const fn of functions) {
       expect(fn.Properties).toMatchObject({
         Runtime: 'nodejs22.x',
