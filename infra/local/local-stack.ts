@@ -34,6 +34,7 @@ import {
   localIssuer,
   type SimulatedService,
 } from './local-environment';
+import { startLocalScheduler } from './local-scheduler';
 import {
   ensurePortsFree,
   freePort,
@@ -196,6 +197,8 @@ export async function startLocalStack(env: NodeJS.ProcessEnv = process.env): Pro
     });
     started.push(consoleServer);
     await resumeUnfinishedJobs();
+    // The watcher, as the stack's schedule runs it (every minute by default).
+    started.push(await startLocalScheduler({ root: process.cwd(), intervalMs: settings.WATCH_INTERVAL_MS }));
     // Where everything is, for scripts (npm run token, service-token) and tools that drive the local stack.
     const endpoints: LocalEndpoints = {
       console: consoleServer.url,

@@ -27,7 +27,11 @@ const MIB = 1024 ** 2;
 beforeAll(async () => {
   // Multipart from 5 MiB, so the README's multipart script runs on a file of a few parts.
   stack = await startLocalProcess({
-    env: { UPLOAD_MULTIPART_THRESHOLD_BYTES: String(5 * MIB), UPLOAD_PART_SIZE_BYTES: String(5 * MIB) },
+    env: {
+      UPLOAD_MULTIPART_THRESHOLD_BYTES: String(5 * MIB),
+      UPLOAD_PART_SIZE_BYTES: String(5 * MIB),
+      WATCH_INTERVAL_MS: '300',
+    },
   });
   timings.startToHealthyMs = stack.startupMs;
   api = await startValidatingProxy(() => stack.api);
@@ -199,6 +203,39 @@ describe('the local stack over HTTP', () => {
       size: file.length,
     });
   }, 60_000);
+
+  it("watches every service: GET /services shows each one's health", async () => {
+    const token = await platformToken('hedda');
+    const statuses = async () =>
+      (
+        (await call(token, 'GET', '/services')).body.services as {
+          id: string;
+          health: { status: string } | null;
+        }[]
+      ).map((service) => [service.id, service.health?.status ?? null]);
+    const reach = async (wanted: string[][]) => {
+      for (let tries = 0; tries < 100; tries++) {
+        const now = await statuses();
+        if (JSON.stringify(now) === JSON.stringify(wanted)) return now;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      return statuses();
+    };
+    expect(
+      await reach([
+        ['michigan', 'UP'],
+        ['topmed', 'UP'],
+        ['h3africa', 'UP'],
+      ]),
+    ).toEqual([
+      ['michigan', 'UP'],
+      ['topmed', 'UP'],
+      ['h3africa', 'UP'],
+    ]);
+    const service = (await call(token, 'GET', '/services/michigan')).body;
+    expect(service.health).toMatchObject({ status: 'UP', availability24h: 1, lastError: null });
+    expect(service.health.latencyMs).toBeGreaterThanOrEqual(0);
+  });
 
   it('serves its OpenAPI document without a token, with itself as the server', async () => {
     const response = await fetch(`${stack.api}/openapi.json`);

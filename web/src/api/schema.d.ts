@@ -595,6 +595,7 @@ export type components = {
         /** @enum {string} */
         status: 'missing' | 'active' | 'expired' | 'rejected';
       };
+      health: components['schemas']['ServiceHealth'] | null;
       id: string;
       location: string;
       maxConcurrentJobs: number;
@@ -605,6 +606,33 @@ export type components = {
        * @description Where to create an API token for this service
        */
       tokenHelpUrl: string;
+    };
+    /** @description What the watcher last found of a service; null before its first probe */
+    ServiceHealth: {
+      /** @description …over the last 7 days */
+      availability7d: number | null;
+      /** @description Share of probes over the last 24 hours that found it usable (0–1) */
+      availability24h: number | null;
+      /**
+       * Format: date-time
+       * @description The last probe
+       */
+      checkedAt: string;
+      lastError: {
+        /** Format: date-time */
+        at: string;
+        detail: string;
+      } | null;
+      latencyMs: number;
+      /** @description Jobs in the service's queue (its counters), when known */
+      queueSize: number | null;
+      /** Format: date-time */
+      since: string;
+      /**
+       * @description From anonymous probes every minute, with hysteresis: two observations in a row change it (maintenance, said by the service itself, at once). DEGRADED: answering slower than 5 s
+       * @enum {string}
+       */
+      status: 'UP' | 'DEGRADED' | 'MAINTENANCE' | 'DOWN';
     };
     /** @description What the service offers the caller, read with their own token */
     ServiceOptions: {
