@@ -167,11 +167,21 @@ function referenceEvidence(facts: BuildFacts): BuildEvidence[] {
   return [{ build, source: 'reference', says: `its ##reference line names ${ASSEMBLY[build]} ("${shown}")` }];
 }
 
+/**
+ * The build the evidence shows. Positions past a chromosome's end in one build are decisive: records
+ * cannot lie about where they are, while a header can be stale (one kept through a liftover says the old
+ * build). Without them the header's evidence counts, and evidence for both builds is a conflict.
+ */
 export function judgeBuild(facts: BuildFacts): BuildJudgement {
-  const evidence = [...positionEvidence(facts), ...contigEvidence(facts), ...referenceEvidence(facts)];
-  const builds = new Set(evidence.map((e) => e.build));
-  const conflict = builds.size > 1;
-  return { build: builds.size === 1 ? evidence[0]!.build : null, evidence, conflict };
+  const positions = positionEvidence(facts);
+  const header = [...contigEvidence(facts), ...referenceEvidence(facts)];
+  const evidence = [...positions, ...header];
+  if (positions.length > 0) {
+    const build = positions[0]!.build;
+    return { build, evidence, conflict: header.some((e) => e.build !== build) };
+  }
+  const builds = new Set(header.map((e) => e.build));
+  return { build: builds.size === 1 ? header[0]!.build : null, evidence, conflict: builds.size > 1 };
 }
 
 /** `a; b and c` */
@@ -188,8 +198,8 @@ export type BuildProblemCode = 'BUILD_MISMATCH' | 'BUILD_UNCONFIRMED' | 'CHROMOS
 /**
  * Whether a file of these facts can go to a job whose input data is declared `jobBuild`, and if not,
  * why and what to do: a different build is named as such (never "rename the chromosomes"); a rename is
- * advised only when the evidence confirms the job's build; naming that suggests the other build without
- * any evidence asks the researcher to find out first.
+ * advised only when the evidence confirms the job's build; evidence that conflicts, or naming that
+ * suggests the other build without any evidence, asks the researcher to find out first.
  */
 export function buildProblem(
   facts: BuildFacts,
@@ -204,29 +214,47 @@ export function buildProblem(
 
   if (judgement.build !== null && judgement.build !== jobBuild) {
     const data = judgement.build;
+    const supporting = judgement.evidence.filter((e) => e.build === data);
+    const against = judgement.evidence.filter((e) => e.build !== data);
+    const stale =
+      against.length > 0
+        ? ` Its header says otherwise (${clauses(against)}), as a header kept through a liftover would, but records past a chromosome's end in ${ASSEMBLY[jobBuild]} cannot be ${ASSEMBLY[jobBuild]} data.`
+        : '';
     return {
       code: 'BUILD_MISMATCH',
       message:
-        `The file looks like ${BUILD_LABELS[data]} data: ${clauses(judgement.evidence)}. But ${declared}. ` +
-        `The job's build must match the data: choose ${BUILD_LABELS[data]} (with a panel on that build), or ` +
-        `lift the data over to ${ASSEMBLY[jobBuild]} first. Renaming the chromosomes would not change the positions.`,
+        `The file looks like ${BUILD_LABELS[data]} data: ${clauses(supporting)}.${stale} But ${declared}. ` +
+        `The job's build must match the data: choose ${BUILD_LABELS[data]} as the build of the input data (the ` +
+        `service lifts the data over to its panel's build where they differ), or lift the data over to ` +
+        `${ASSEMBLY[jobBuild]} yourself first. Renaming the chromosomes would not change the positions.`,
+    };
+  }
+  if (judgement.build === null && judgement.conflict) {
+    const rename = namingFits
+      ? ''
+      : `; renaming the chromosome to ${expected} is right only for ${ASSEMBLY[jobBuild]} data`;
+    return {
+      code: 'BUILD_UNCONFIRMED',
+      message:
+        `The file's evidence of its build conflicts: ${clauses(judgement.evidence)}. Find out which build the ` +
+        `data is before submitting, and choose it as the build of the input data (${declared} now)${rename}.`,
     };
   }
   if (namingFits) return null;
   if (judgement.build === jobBuild) {
     const mapping = `${chromosome} ${expected}`;
+    const supporting = judgement.evidence.filter((e) => e.build === jobBuild);
     return {
       code: 'CHROMOSOME_NAMING',
       message:
-        `The file is ${BUILD_LABELS[jobBuild]} data — ${clauses(judgement.evidence)} — but names the chromosome ` +
+        `The file is ${BUILD_LABELS[jobBuild]} data — ${clauses(supporting)} — but names the chromosome ` +
         `${chromosome}, where the services want ${ASSEMBLY[jobBuild]} data named ${expected}. Rename it: put the line ` +
         `"${mapping}" in map.txt and run \`bcftools annotate --rename-chrs map.txt -Oz -o renamed.vcf.gz file.vcf.gz\`.`,
     };
   }
   const suggested = OTHER[jobBuild];
-  const unknown = judgement.conflict
-    ? `The file's evidence of its build conflicts: ${clauses(judgement.evidence)}`
-    : 'Nothing else in the file tells its build (no ##contig lengths or ##reference of a known build, and its positions fit both)';
+  const unknown =
+    'Nothing else in the file tells its build (no ##contig lengths or ##reference of a known build, and its positions fit both)';
   return {
     code: 'BUILD_UNCONFIRMED',
     message:

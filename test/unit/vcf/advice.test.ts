@@ -130,14 +130,14 @@ const fileCases: { cause: string; file: () => Buffer; rules?: VcfRules; code: st
     file: () => makeVcfGz({ ...base, chromosome: 'chr20', contigLength: GRCH38_CHR20 }),
     code: 'BUILD_MISMATCH',
     advice:
-      "line 5: The file looks like GRCh38/hg38 data: its ##contig line gives chr20 64,444,167 bp, GRCh38's length (63,025,520 in GRCh37). But the build of the input data chosen for the job is GRCh37/hg19. The job's build must match the data: choose GRCh38/hg38 (with a panel on that build), or lift the data over to GRCh37 first. Renaming the chromosomes would not change the positions.",
+      "line 5: The file looks like GRCh38/hg38 data: its ##contig line gives chr20 64,444,167 bp, GRCh38's length (63,025,520 in GRCh37). But the build of the input data chosen for the job is GRCh37/hg19. The job's build must match the data: choose GRCh38/hg38 as the build of the input data (the service lifts the data over to its panel's build where they differ), or lift the data over to GRCh37 yourself first. Renaming the chromosomes would not change the positions.",
   },
   {
     cause: 'GRCh38 positions without "chr" in a GRCh37 job (naming fits, positions do not)',
     file: () => makeVcfGz({ ...base, startPosition: 63_100_000 }),
     code: 'BUILD_MISMATCH',
     advice:
-      "line 5: The file looks like GRCh38/hg38 data: its records reach position 63,127,263 on chromosome 20, past that chromosome's end in GRCh37 (63,025,520 bp). But the build of the input data chosen for the job is GRCh37/hg19. The job's build must match the data: choose GRCh38/hg38 (with a panel on that build), or lift the data over to GRCh37 first. Renaming the chromosomes would not change the positions.",
+      "line 5: The file looks like GRCh38/hg38 data: its records reach position 63,127,263 on chromosome 20, past that chromosome's end in GRCh37 (63,025,520 bp). But the build of the input data chosen for the job is GRCh37/hg19. The job's build must match the data: choose GRCh38/hg38 as the build of the input data (the service lifts the data over to its panel's build where they differ), or lift the data over to GRCh37 yourself first. Renaming the chromosomes would not change the positions.",
   },
   {
     cause: 'a GRCh38 ##reference in a GRCh37 job',
@@ -149,7 +149,7 @@ const fileCases: { cause: string; file: () => Buffer; rules?: VcfRules; code: st
       }),
     code: 'BUILD_MISMATCH',
     advice:
-      'line 6: The file looks like GRCh38/hg38 data: its ##reference line names GRCh38 ("file:///data/ref/GRCh38_full_analysis_set_plus_decoy_hla.fa"). But the build of the input data chosen for the job is GRCh37/hg19. The job\'s build must match the data: choose GRCh38/hg38 (with a panel on that build), or lift the data over to GRCh37 first. Renaming the chromosomes would not change the positions.',
+      'line 6: The file looks like GRCh38/hg38 data: its ##reference line names GRCh38 ("file:///data/ref/GRCh38_full_analysis_set_plus_decoy_hla.fa"). But the build of the input data chosen for the job is GRCh37/hg19. The job\'s build must match the data: choose GRCh38/hg38 as the build of the input data (the service lifts the data over to its panel's build where they differ), or lift the data over to GRCh37 yourself first. Renaming the chromosomes would not change the positions.',
   },
   {
     cause: 'GRCh37 data named the UCSC way (chr20, GRCh37’s contig length): the one case for a rename',
@@ -174,12 +174,18 @@ const fileCases: { cause: string; file: () => Buffer; rules?: VcfRules; code: st
       'line 5: The file names its chromosome chr20, as the services expect of GRCh38/hg38 data, but the build of the input data chosen for the job is GRCh37/hg19 (named 20). Nothing else in the file tells its build (no ##contig lengths or ##reference of a known build, and its positions fit both). Find out which build the data is before changing anything: if it is GRCh38, choose GRCh38/hg38 as the build of the input data; renaming the chromosome to 20 is right only for GRCh37 data.',
   },
   {
-    cause: 'evidence that conflicts (GRCh37 contig length, positions past its end)',
-    file: () =>
-      makeVcfGz({ ...base, chromosome: 'chr20', contigLength: GRCH37_CHR20, startPosition: 63_100_000 }),
+    cause: 'positions past GRCh37’s end under a GRCh37 header (a header kept through a liftover), named as GRCh37',
+    file: () => makeVcfGz({ ...base, contigLength: GRCH37_CHR20, startPosition: 63_100_000 }),
+    code: 'BUILD_MISMATCH',
+    advice:
+      "line 5: The file looks like GRCh38/hg38 data: its records reach position 63,127,263 on chromosome 20, past that chromosome's end in GRCh37 (63,025,520 bp). Its header says otherwise (its ##contig line gives chromosome 20 63,025,520 bp, GRCh37's length (64,444,167 in GRCh38)), as a header kept through a liftover would, but records past a chromosome's end in GRCh37 cannot be GRCh37 data. But the build of the input data chosen for the job is GRCh37/hg19. The job's build must match the data: choose GRCh38/hg38 as the build of the input data (the service lifts the data over to its panel's build where they differ), or lift the data over to GRCh37 yourself first. Renaming the chromosomes would not change the positions.",
+  },
+  {
+    cause: 'a header that contradicts itself (GRCh37 contig length, a GRCh38 reference), named as GRCh37',
+    file: () => makeVcfGz({ ...base, contigLength: GRCH37_CHR20, meta: ['##reference=GRCh38.fa'] }),
     code: 'BUILD_UNCONFIRMED',
     advice:
-      "line 5: The file names its chromosome chr20, as the services expect of GRCh38/hg38 data, but the build of the input data chosen for the job is GRCh37/hg19 (named 20). The file's evidence of its build conflicts: its records reach position 63,127,263 on chr20, past that chromosome's end in GRCh37 (63,025,520 bp); and its ##contig line gives chr20 63,025,520 bp, GRCh37's length (64,444,167 in GRCh38). Find out which build the data is before changing anything: if it is GRCh38, choose GRCh38/hg38 as the build of the input data; renaming the chromosome to 20 is right only for GRCh37 data.",
+      'line 6: The file\'s evidence of its build conflicts: its ##contig line gives chromosome 20 63,025,520 bp, GRCh37\'s length (64,444,167 in GRCh38); and its ##reference line names GRCh38 ("GRCh38.fa"). Find out which build the data is before submitting, and choose it as the build of the input data (the build of the input data chosen for the job is GRCh37/hg19 now).',
   },
 ];
 
