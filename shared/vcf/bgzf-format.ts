@@ -44,7 +44,7 @@ export function endsWithBgzfEof(bytes: Uint8Array): boolean {
 }
 
 export const NOT_BGZIP_MESSAGE =
-  'The file is gzip- but not bgzip-compressed: recompress it with `zcat file.vcf.gz | bgzip > fixed.vcf.gz`.';
+  'The file is gzip- but not bgzip-compressed: recompress it with `gzip -dc file.vcf.gz | bgzip > fixed.vcf.gz` and upload fixed.vcf.gz.';
 
 /** How many compressed bytes of a plain gzip file are inflated to tell what it holds. */
 export const GZIP_SNIFF_BYTES = 2048;

@@ -27,7 +27,7 @@ const OTHER_COMPRESSION: ReadonlyArray<[string, number[], string]> = [
 export function notGzipMessage(first: Uint8Array): string {
   if (first.length === 0) return 'The file is empty (0 bytes): upload the bgzipped VCF itself.';
   if (startsWith(first, ...ascii('##fileformat=VCF'))) {
-    return 'The file is an uncompressed VCF with a .vcf.gz name: compress it with `bgzip -c file.vcf > file.vcf.gz` and upload the file that writes.';
+    return 'The file is an uncompressed VCF with a .vcf.gz name: give it back its .vcf name and compress it (`mv file.vcf.gz file.vcf && bgzip file.vcf` writes file.vcf.gz), then upload that.';
   }
   if (startsWith(first, 0x50, 0x4b, 0x03, 0x04)) {
     return 'The file is a zip archive, not a bgzipped VCF: unzip it, then compress the VCF inside with `bgzip` and upload that (the services take .vcf.gz files, not archives).';
@@ -66,5 +66,9 @@ export function notVcfMessage(firstLine: string): string {
     return 'The file does not start with a VCF header (##fileformat=VCFv4.x); its first line is empty.';
   }
   const start = Array.from(firstLine.slice(0, 40), (c) => (c >= ' ' && c <= '~' ? c : '.')).join('');
+  if (firstLine.startsWith('##') || firstLine.startsWith('#CHROM')) {
+    // A VCF that lost its first line (written by hand, or cut by a tool): that line is the fix.
+    return `The VCF header lacks its first line, ##fileformat=VCFv4.2 (the file starts with "${excerpt(start, 30)}"): add it at the top, e.g. \`(echo '##fileformat=VCFv4.2'; gzip -dc file.vcf.gz) | bgzip > fixed.vcf.gz\`, and upload fixed.vcf.gz.`;
+  }
   return `The file does not start with a VCF header (##fileformat=VCFv4.x); it starts with "${excerpt(start, 30)}": is it a VCF? Genotypes in another format (PLINK, a table) must be converted to VCF first (e.g. \`plink --recode vcf bgz\`).`;
 }

@@ -91,7 +91,7 @@ function checkChromLine(text: string, line: number): number {
     if (seen.has(id)) {
       throw new VcfInputError(
         'DUPLICATE_SAMPLE',
-        `two or more samples have the id ${id}: sample ids must be unique; rename them (\`bcftools reheader -s new-names.txt\`, one name per sample in file order).`,
+        `two or more samples have the id ${id}: sample ids must be unique; rename them (\`bcftools reheader -s new-names.txt -o renamed.vcf.gz file.vcf.gz\`, new-names.txt holding one name per sample in file order).`,
         line,
       );
     }

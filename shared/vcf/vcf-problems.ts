@@ -1,6 +1,6 @@
 /**
  * The vocabulary of input validation: why a file is refused (a machine code and a sentence for the
- * researcher), where (the 1-based line, as an editor or `zcat | sed -n` shows it), and the rules that
+ * researcher), where (the 1-based line, as an editor or `gzip -dc | sed -n` shows it), and the rules that
  * depend on the job rather than the file (build, sample limits, phasing). The services apply the same
  * rules only after a job took a slot; the messages follow theirs and say how to fix the file.
  */
@@ -103,7 +103,7 @@ export function mixedChromosomesProblem(
 ): { code: 'MIXED_CHROMOSOMES'; message: string } {
   return {
     code: 'MIXED_CHROMOSOMES',
-    message: `chromosome ${excerpt(name)} after ${previous}: the services need one chromosome per file; split it with \`bcftools view -r <chromosome>\`.`,
+    message: `chromosome ${excerpt(name)} after ${previous}: the services need one chromosome per file; split it: \`bcftools index file.vcf.gz\`, then for each chromosome \`bcftools view -r <chromosome> -Oz -o <chromosome>.vcf.gz file.vcf.gz\`.`,
   };
 }
 
@@ -111,7 +111,7 @@ export function mixedChromosomesProblem(
 export function unsortedProblem(position: number, previous: number): { code: 'UNSORTED'; message: string } {
   return {
     code: 'UNSORTED',
-    message: `position ${position} after ${previous}: the file is not sorted by position; sort it with \`bcftools sort -Oz -o sorted.vcf.gz\` and upload the sorted file.`,
+    message: `position ${position} after ${previous}: the file is not sorted by position; sort it with \`bcftools sort -Oz -o sorted.vcf.gz file.vcf.gz\` and upload sorted.vcf.gz.`,
   };
 }
 

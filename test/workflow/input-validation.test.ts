@@ -40,7 +40,7 @@ describe('input validation reads every input whole before submission', () => {
     [
       'an unsorted file',
       { ...spec, fault: { kind: 'unsorted', at: 321 } },
-      /^input\.chr20\.vcf\.gz: line 326: position \d+ after \d+: the file is not sorted by position; sort it with `bcftools sort -Oz -o sorted\.vcf\.gz`/,
+      /^input\.chr20\.vcf\.gz: line 326: position \d+ after \d+: the file is not sorted by position; sort it with `bcftools sort -Oz -o sorted\.vcf\.gz file\.vcf\.gz`/,
     ],
     [
       'a record with fewer samples',

@@ -31,7 +31,7 @@ const fileCases: { cause: string; file: () => Buffer; rules?: VcfRules; code: st
     file: () => Buffer.from(vcfText(base)),
     code: 'NOT_GZIP',
     advice:
-      'The file is an uncompressed VCF with a .vcf.gz name: compress it with `bgzip -c file.vcf > file.vcf.gz` and upload the file that writes.',
+      'The file is an uncompressed VCF with a .vcf.gz name: give it back its .vcf name and compress it (`mv file.vcf.gz file.vcf && bgzip file.vcf` writes file.vcf.gz), then upload that.',
   },
   {
     cause: 'a zip archive named .vcf.gz',
@@ -58,7 +58,7 @@ const fileCases: { cause: string; file: () => Buffer; rules?: VcfRules; code: st
     file: () => makeVcfGz({ ...base, gzipOnly: true }),
     code: 'NOT_BGZIP',
     advice:
-      'The file is gzip- but not bgzip-compressed: recompress it with `zcat file.vcf.gz | bgzip > fixed.vcf.gz`.',
+      'The file is gzip- but not bgzip-compressed: recompress it with `gzip -dc file.vcf.gz | bgzip > fixed.vcf.gz` and upload fixed.vcf.gz.',
   },
   {
     cause: 'a .tar.gz holding the VCF',
@@ -116,7 +116,7 @@ const fileCases: { cause: string; file: () => Buffer; rules?: VcfRules; code: st
     file: () => makeVcfGz({ ...base, fault: { kind: 'unsorted', at: 50 } }),
     code: 'UNSORTED',
     advice:
-      'line 55: position 66713 after 66850: the file is not sorted by position; sort it with `bcftools sort -Oz -o sorted.vcf.gz` and upload the sorted file.',
+      'line 55: position 66713 after 66850: the file is not sorted by position; sort it with `bcftools sort -Oz -o sorted.vcf.gz file.vcf.gz` and upload sorted.vcf.gz.',
   },
   {
     cause: 'a record with a sample column missing',
@@ -149,7 +149,7 @@ const fileCases: { cause: string; file: () => Buffer; rules?: VcfRules; code: st
       }),
     code: 'BUILD_MISMATCH',
     advice:
-      'line 6: The file looks like GRCh38/hg38 data: its ##reference line names GRCh38 ("file:///data/ref/GRCh38_full_analysis_set_plus_decoy_hla.fa"). But the build of the input data chosen for the job is GRCh37/hg19. The job\'s build must match the data: choose GRCh38/hg38 as the build of the input data (the service lifts the data over to its panel's build where they differ), or lift the data over to GRCh37 yourself first. Renaming the chromosomes would not change the positions.',
+      'line 6: The file looks like GRCh38/hg38 data: its ##reference line names GRCh38 ("file:///data/ref/GRCh38_full_analysis_set_plus_decoy_hla.fa"). But the build of the input data chosen for the job is GRCh37/hg19. The job\'s build must match the data: choose GRCh38/hg38 as the build of the input data (the service lifts the data over to its panel\'s build where they differ), or lift the data over to GRCh37 yourself first. Renaming the chromosomes would not change the positions.',
   },
   {
     cause: 'GRCh37 data named the UCSC way (chr20, GRCh37’s contig length): the one case for a rename',
@@ -174,7 +174,8 @@ const fileCases: { cause: string; file: () => Buffer; rules?: VcfRules; code: st
       'line 5: The file names its chromosome chr20, as the services expect of GRCh38/hg38 data, but the build of the input data chosen for the job is GRCh37/hg19 (named 20). Nothing else in the file tells its build (no ##contig lengths or ##reference of a known build, and its positions fit both). Find out which build the data is before changing anything: if it is GRCh38, choose GRCh38/hg38 as the build of the input data; renaming the chromosome to 20 is right only for GRCh37 data.',
   },
   {
-    cause: 'positions past GRCh37’s end under a GRCh37 header (a header kept through a liftover), named as GRCh37',
+    cause:
+      'positions past GRCh37’s end under a GRCh37 header (a header kept through a liftover), named as GRCh37',
     file: () => makeVcfGz({ ...base, contigLength: GRCH37_CHR20, startPosition: 63_100_000 }),
     code: 'BUILD_MISMATCH',
     advice:

@@ -42,7 +42,7 @@ describe('the header: ##fileformat first, then meta lines, then #CHROM', () => {
       code: 'NOT_VCF',
       line: 1,
       message:
-        'The file does not start with a VCF header (##fileformat=VCFv4.x); it starts with "##source=x": is it a VCF? Genotypes in another format (PLINK, a table) must be converted to VCF first (e.g. `plink --recode vcf bgz`).',
+        'The VCF header lacks its first line, ##fileformat=VCFv4.2 (the file starts with "##source=x"): add it at the top, e.g. `(echo \'##fileformat=VCFv4.2\'; gzip -dc file.vcf.gz) | bgzip > fixed.vcf.gz`, and upload fixed.vcf.gz.',
     });
   });
 

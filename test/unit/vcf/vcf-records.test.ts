@@ -26,7 +26,7 @@ describe('sorting: positions never decrease within the chromosome', () => {
     expect(problem).toEqual({
       code: 'UNSORTED',
       line: recordLine(spec, 150),
-      message: `position ${recordPosition(spec, 149)} after ${recordPosition(spec, 150)}: the file is not sorted by position; sort it with \`bcftools sort -Oz -o sorted.vcf.gz\` and upload the sorted file.`,
+      message: `position ${recordPosition(spec, 149)} after ${recordPosition(spec, 150)}: the file is not sorted by position; sort it with \`bcftools sort -Oz -o sorted.vcf.gz file.vcf.gz\` and upload sorted.vcf.gz.`,
     });
   });
 
@@ -109,7 +109,7 @@ describe('chromosomes: one per file, named for the build, in one file of the job
       code: 'MIXED_CHROMOSOMES',
       line: recordLine(spec, 120),
       message:
-        'chromosome 21 after 20: the services need one chromosome per file; split it with `bcftools view -r <chromosome>`.',
+        'chromosome 21 after 20: the services need one chromosome per file; split it: `bcftools index file.vcf.gz`, then for each chromosome `bcftools view -r <chromosome> -Oz -o <chromosome>.vcf.gz file.vcf.gz`.',
     });
   });
 

@@ -94,7 +94,7 @@ describe('a broken file read whole gets the server’s verdict, word for word', 
       ok: false,
       code: 'NOT_GZIP',
       message:
-        'The file is an uncompressed VCF with a .vcf.gz name: compress it with `bgzip -c file.vcf > file.vcf.gz` and upload the file that writes.',
+        'The file is an uncompressed VCF with a .vcf.gz name: give it back its .vcf name and compress it (`mv file.vcf.gz file.vcf && bgzip file.vcf` writes file.vcf.gz), then upload that.',
     });
   });
 
