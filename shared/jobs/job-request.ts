@@ -11,6 +11,9 @@ import type { ValidationIssue } from '#shared/http/validate';
 import { nameString, uploadIdSchema } from '#shared/uploads/uploads';
 import { type JobLabels, optionLabels } from './job-labels';
 
+/** Files one job takes (22 autosomes and X, with room): also bounds what its validation carries in state. */
+export const MAX_JOB_INPUTS = 25;
+
 export const createJobBodySchema = z.strictObject({
   // Checked before trimming: ordinary surrounding spaces are trimmed, a newline anywhere is refused.
   name: nameString('name').check(z.trim(), z.minLength(1), z.maxLength(100)),
@@ -31,7 +34,7 @@ export const createJobBodySchema = z.strictObject({
   ),
   uploadIds: z.array(uploadIdSchema).check(
     z.minLength(1),
-    z.maxLength(25),
+    z.maxLength(MAX_JOB_INPUTS),
     z.refine((ids) => new Set(ids).size === ids.length, 'uploadIds must not repeat an upload'),
   ),
   aesEncryption: z._default(z.boolean(), false),

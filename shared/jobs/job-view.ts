@@ -46,7 +46,7 @@ export function toJobView(job: JobRecord, now: Date = new Date()) {
           checkedAt: job.remote.checkedAt,
           queueEstimate:
             job.status === JobStatus.QUEUED_REMOTE
-              ? queueEstimate(job.remote.queueTrail, job.remote.positionInQueue)
+              ? queueEstimate(job.remote.queueTrail, job.remote.positionInQueue, now)
               : null,
         }
       : null,

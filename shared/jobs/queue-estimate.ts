@@ -34,12 +34,17 @@ export interface QueueEstimate {
   overMinutes: number;
 }
 
-export function queueEstimate(trail: readonly QueueSighting[] = [], position: number | null | undefined) {
+export function queueEstimate(
+  trail: readonly QueueSighting[] = [],
+  position: number | null | undefined,
+  now: Date = new Date(),
+) {
   if (position == null || position < 0 || trail.length < 2) return null;
   const first = trail[0]!;
   const last = trail.at(-1)!;
   const places = first.position - last.position;
-  const spanMs = Date.parse(last.at) - Date.parse(first.at);
+  // The pace up to now: a queue that stopped moving since its last step slows the estimate down with it.
+  const spanMs = Math.max(Date.parse(last.at), now.getTime()) - Date.parse(first.at);
   if (places < MIN_PLACES || spanMs < MIN_SPAN_MS) return null;
   const msPerPlace = spanMs / places;
   // Position 0 is the next job to start: it waits for about one more place.

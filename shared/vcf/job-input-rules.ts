@@ -89,11 +89,15 @@ export function jobInputProblems(files: readonly JobInputFile[], rules: VcfRules
     const earlier = files.slice(0, index);
     const twin = earlier.find((other) => sameFile(other, file));
     if (twin) {
+      const what = `${file.facts.samples} samples, chromosome ${file.facts.chromosome}, ${file.facts.records} variants`;
+      const sameBytes = twin.etag !== undefined && twin.etag === file.etag;
       problems.push({
         fileName: file.fileName,
         problem: {
           code: 'DUPLICATE_FILE',
-          message: `this is the same file as ${twin.fileName} (${file.facts.samples} samples, chromosome ${file.facts.chromosome}, ${file.facts.records} variants): it was picked twice; remove one of them.`,
+          message: sameBytes
+            ? `this is the same file as ${twin.fileName} (${what}): it was picked twice; remove one of them.`
+            : `this looks like the same file as ${twin.fileName} (the same size, ${what}): if it was picked twice, remove one of them; if the two hold different samples, join them into one with \`bcftools merge\` (both indexed).`,
         },
       });
       return;

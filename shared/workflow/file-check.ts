@@ -79,6 +79,18 @@ export async function checkStoredFile(
     }
     return { kind: 'paused', etag: objectEtag, cursor: verdict.cursor };
   }
+  if (
+    verdict.status === 'invalid' &&
+    verdict.problem.code === 'TRUNCATED' &&
+    object.ContentLength !== undefined &&
+    verdict.stats.compressedBytes < object.ContentLength
+  ) {
+    // The stream ended before the object did without saying so: our read was cut, not the file. Never a
+    // verdict (it would be final for this ETag): the state machine reads again.
+    throw new TransientError(
+      `reading ${file.fileName} ended after ${verdict.stats.compressedBytes} of ${object.ContentLength} bytes`,
+    );
+  }
   if (verdict.status === 'invalid') return { kind: 'invalid', etag: objectEtag, problem: verdict.problem };
   return { kind: 'valid', etag: objectEtag, facts: verdict.facts };
 }

@@ -148,7 +148,8 @@ export async function recordJobFailure(
   const job = await jobRepository().get(ref.owner, ref.jobId);
   // The full message was recorded on the job by the task that threw (the state carries only its name).
   const recorded = job?.lastFailure?.type === errorType ? job.lastFailure.message : undefined;
-  const error = describeFailure(errorType, recorded ?? causeMessage(cause));
+  // A job the service had failed keeps the service's reason, whatever failed while copying its reports.
+  const error = job?.serviceFailure ?? describeFailure(errorType, recorded ?? causeMessage(cause));
   logger.error('job failed', { jobId: ref.jobId, errorType, code: error.code });
   // Files copied before the failure stay listed (and downloadable), never orphaned in the bucket.
   const results = Object.values(job?.copyOutcomes ?? {}).flatMap((outcome) =>

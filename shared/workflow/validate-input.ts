@@ -14,6 +14,7 @@ import * as z from 'zod/mini';
 import { s3Client } from '#shared/aws/clients';
 import { findService } from '#shared/catalog/service-catalog';
 import { type JobInput, type JobRecord, jobRepository } from '#shared/jobs/job-repository';
+import { MAX_JOB_INPUTS } from '#shared/jobs/job-request';
 import { JobStatus } from '#shared/jobs/job-status';
 import { logger } from '#shared/logger';
 import { recordMetric } from '#shared/metrics';
@@ -53,7 +54,7 @@ export const validationCheckpointSchema = z.object({
   /** The file's ETag when its validation started: a file replaced meanwhile is not resumed. */
   etag: z.optional(z.string().check(z.maxLength(200))),
   /** The files before `file`, in order. */
-  done: z.array(fileDoneSchema).check(z.maxLength(100)),
+  done: z.array(fileDoneSchema).check(z.maxLength(MAX_JOB_INPUTS)),
   /** Invocations so far, for the logs. */
   invocations: count(),
   /** Waits so far for uploads still being checked (each wait is longer, up to a minute). */
@@ -187,8 +188,14 @@ function pause(checkpoint: ValidationCheckpoint, started: number, job: JobRecord
 
 type FileStep = { done: FileDone; paused?: undefined } | { paused: { cursor: FileCursor; etag?: string } };
 
-/** A check of the upload that settled the file is kept only when the object is still the one it read. */
-const STALE_CHECK_MS = 24 * 3600_000;
+/**
+ * How long a job waits for an upload's own check before reading the file itself: ample for the check to
+ * read it (it reads ~12 MB of compressed input a second; counted at 5), so only a check that died without
+ * recording its outcome (its execution lost or never started) is overtaken.
+ */
+export function uploadCheckDeadline(startedAt: string, size: number): number {
+  return Date.parse(startedAt) + 10 * 60_000 + (size / (5 * 1024 * 1024)) * 1000;
+}
 
 /**
  * The outcome of the upload's own check, when it holds for the object as stored now; `CHECKING` while it
@@ -199,7 +206,7 @@ async function recordedCheck(owner: string, input: JobInput): Promise<FileStep |
   if (!check || check.status === 'UNCHECKED') return undefined;
   if (check.status === 'CHECKING') {
     // A check that never recorded an outcome (its execution was lost) is not waited for forever.
-    return Date.now() - Date.parse(check.startedAt) < STALE_CHECK_MS ? 'CHECKING' : undefined;
+    return Date.now() < uploadCheckDeadline(check.startedAt, input.size) ? 'CHECKING' : undefined;
   }
   const etag = await currentEtag(input);
   if (etag !== check.etag) return undefined;

@@ -23,7 +23,20 @@ describe('the wait in a service queue, estimated from how the job’s own positi
       { at: at(0), position: 24 },
       { at: at(20), position: 14 },
     ];
-    expect(queueEstimate(trail, 14)).toEqual({ minutes: 30, places: 10, overMinutes: 20 });
+    expect(queueEstimate(trail, 14, new Date(at(20)))).toEqual({ minutes: 30, places: 10, overMinutes: 20 });
+  });
+
+  it('slows down with a queue that stopped moving: the pace is measured up to now', () => {
+    const trail = [
+      { at: at(0), position: 10 },
+      { at: at(10), position: 5 },
+    ];
+    // 5 places in 10 minutes, then 3 hours without a move: 5 places in 190 minutes, 38 a place.
+    expect(queueEstimate(trail, 5, new Date(Date.parse(at(10)) + 180 * 60_000))).toEqual({
+      minutes: 228,
+      places: 5,
+      overMinutes: 190,
+    });
   });
 
   it('gives no estimate without a basis: one place, under two minutes, or no position', () => {

@@ -247,6 +247,14 @@ describe('the files of a job together', () => {
     ]);
   });
 
+  it('says only "looks like" the same file when the bytes may differ (other ETags), with the merge for two cohorts', async () => {
+    const a = await inputFile('batch1.chr20.vcf.gz', base, { size: 5000, etag: '"one"' });
+    const b = await inputFile('batch2.chr20.vcf.gz', base, { size: 5000, etag: '"two"' });
+    expect(jobInputProblems([a, b], hg19)[0]!.problem.message).toBe(
+      'this looks like the same file as batch1.chr20.vcf.gz (the same size, 30 samples, chromosome 20, 200 variants): if it was picked twice, remove one of them; if the two hold different samples, join them into one with `bcftools merge` (both indexed).',
+    );
+  });
+
   it('tells two different files of one chromosome apart from a duplicate', async () => {
     const a = await inputFile('a.chr20.vcf.gz', base);
     const b = await inputFile('b.chr20.vcf.gz', { ...base, startPosition: 9_000_000 });
