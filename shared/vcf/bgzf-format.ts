@@ -58,8 +58,8 @@ export const corruptBlockMessage = (offset: number, why: string): string =>
 
 /** The file ends at byte `end`, inside the block that starts at byte `blockStart`. */
 export const endsInsideBlockMessage = (end: number, blockStart: number): string =>
-  `the file ends inside a compressed block (at byte ${end}, in the block starting at byte ${blockStart}): the file itself is cut short — the upload stored every byte of it — so it was already incomplete where it was uploaded from (a copy or a compression that did not finish). \`bgzip -t file.vcf.gz\` shows it; re-create the file from its source and upload it again.`;
+  `the file ends inside a compressed block (at byte ${end}, in the block starting at byte ${blockStart}): the file itself is cut short, as it is on disk, not in transfer (a copy or a compression that did not finish). \`bgzip -t file.vcf.gz\` shows it; re-create the file from its source, then upload the new file.`;
 
 /** The file ends at byte `end`, after a whole block that is not the EOF block. */
 export const endsWithoutEofMessage = (end: number): string =>
-  `the file ends at byte ${end} without the BGZF end-of-file block that bgzip writes last: the file itself is cut short at a block boundary — the upload stored every byte of it — or its writer did not finish. \`bgzip -t file.vcf.gz\` shows it; re-create the file from its source (\`bcftools view -Oz\` or \`bgzip\`) and upload it again.`;
+  `the file ends at byte ${end} without the BGZF end-of-file block that bgzip writes last: the file itself is cut short at a block boundary, as it is on disk, or its writer did not finish. \`bgzip -t file.vcf.gz\` shows it; re-create the file from its source (\`bcftools view -Oz\` or \`bgzip\`), then upload the new file.`;

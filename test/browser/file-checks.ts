@@ -120,7 +120,7 @@ export async function checkPickedFiles(
   sparseFile(big, 1024 ** 3, whole.subarray(0, 2 * 1024 ** 2), cut.subarray(-300_000));
   const bigMs = await pickAndTime(page, big, 'big-cut.chr20.vcf.gz');
   expect((await row(page, 'big-cut.chr20.vcf.gz').locator('.file-problem').innerText()).trim()).toBe(
-    `the file ends at byte ${1024 ** 3} without the BGZF end-of-file block that bgzip writes last: the file itself is cut short at a block boundary — the upload stored every byte of it — or its writer did not finish. bgzip -t file.vcf.gz shows it; re-create the file from its source (bcftools view -Oz or bgzip) and upload it again.`,
+    `the file ends at byte ${1024 ** 3} without the BGZF end-of-file block that bgzip writes last: the file itself is cut short at a block boundary, as it is on disk, or its writer did not finish. bgzip -t file.vcf.gz shows it; re-create the file from its source (bcftools view -Oz or bgzip), then upload the new file.`,
   );
   timings.push(`big-cut.chr20.vcf.gz (1 GiB): ${bigMs} ms from pick to its message`);
   expect(sent, 'no broken file is announced or uploaded').toEqual([]);

@@ -96,14 +96,14 @@ const fileCases: { cause: string; file: () => Buffer; rules?: VcfRules; code: st
     file: () => truncateBgzf(makeVcfGz({ samples: 30, records: 4000 }), 'mid-block'),
     code: 'TRUNCATED',
     advice:
-      'after line 3794, the file ends inside a compressed block (at byte 33943, in the block starting at byte 33008): the file itself is cut short — the upload stored every byte of it — so it was already incomplete where it was uploaded from (a copy or a compression that did not finish). `bgzip -t file.vcf.gz` shows it; re-create the file from its source and upload it again.',
+      'after line 3794, the file ends inside a compressed block (at byte 33943, in the block starting at byte 33008): the file itself is cut short, as it is on disk, not in transfer (a copy or a compression that did not finish). `bgzip -t file.vcf.gz` shows it; re-create the file from its source, then upload the new file.',
   },
   {
     cause: 'a file cut at a block boundary (no EOF block)',
     file: () => truncateBgzf(makeVcfGz({ samples: 30, records: 4000 }), 'no-eof'),
     code: 'TRUNCATED',
     advice:
-      'after line 4004, the file ends at byte 34879 without the BGZF end-of-file block that bgzip writes last: the file itself is cut short at a block boundary — the upload stored every byte of it — or its writer did not finish. `bgzip -t file.vcf.gz` shows it; re-create the file from its source (`bcftools view -Oz` or `bgzip`) and upload it again.',
+      'after line 4004, the file ends at byte 34879 without the BGZF end-of-file block that bgzip writes last: the file itself is cut short at a block boundary, as it is on disk, or its writer did not finish. `bgzip -t file.vcf.gz` shows it; re-create the file from its source (`bcftools view -Oz` or `bgzip`), then upload the new file.',
   },
   {
     cause: 'a damaged block',
