@@ -1,15 +1,16 @@
 /**
  * The admin HTTP API under `/__admin/`: the same control an in-process test has (users and tokens, job
- * states, faults, the clock, settings, the requests log), for another process — the local stack,
- * benchmarks, e2e tests, or curl by hand. JSON bodies; these calls are not logged in `requests`.
- * README.md lists the calls.
+ * states, faults, the clock, settings — maintenance and outages included —, the requests log), for another
+ * process — the local stack, benchmarks, e2e tests, or curl by hand. JSON bodies; these calls are not
+ * logged in `requests`, and an outage never reaches them (they are how it is cleared). README.md lists them.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { readText } from './answers';
 import type { CloudgeneSimulator } from './cloudgene-simulator';
 import type { FaultRule } from './faults';
 import type { ResultFileSpec } from './fixtures';
-import type { JobScenario, JobScenarioName } from './types';
+import type { SwitchChange } from './state';
+import type { DownMode, JobScenario, JobScenarioName } from './types';
 
 type Body = Record<string, unknown>;
 
@@ -75,7 +76,10 @@ export async function adminApi(
       return send(200, { ok: true });
     }
     if (resource === 'settings' && (method === 'PATCH' || method === 'POST')) {
+      const switches = outageSwitches(body);
+      if (typeof switches === 'string') return send(400, { message: switches });
       changeSettings(sim, body);
+      if (Object.keys(switches).length > 0) sim.state.setSwitches(switches);
       return send(200, settings(sim));
     }
     if (resource === 'settings' && method === 'GET') return send(200, settings(sim));
@@ -97,6 +101,37 @@ function changeSettings(sim: CloudgeneSimulator, body: Body): void {
   if (body.resultFiles === null) sim.resultFiles = undefined;
 }
 
+const DOWN_MODES: readonly DownMode[] = ['html-502', 'refuse', 'html-200'];
+const DEFAULT_MAINTENANCE_MESSAGE = 'The service is down for maintenance.';
+
+/**
+ * `maintenance` and `down` of a settings body, checked before anything changes (a string: what is wrong
+ * with them). Absent: unchanged; null: off; `maintenance: {}` gets a default message.
+ */
+function outageSwitches(body: Body): SwitchChange | string {
+  const switches: SwitchChange = {};
+  const { maintenance, down } = body;
+  if (maintenance === null) switches.maintenance = null;
+  else if (maintenance !== undefined) {
+    if (typeof maintenance !== 'object') return 'maintenance is { message?, scope? } or null';
+    const { message, scope } = maintenance as Record<string, unknown>;
+    if (scope !== undefined && scope !== 'submissions' && scope !== 'jobs')
+      return 'maintenance.scope is submissions or jobs';
+    switches.maintenance = {
+      message: typeof message === 'string' ? message : DEFAULT_MAINTENANCE_MESSAGE,
+      ...(scope ? { scope } : {}),
+    };
+  }
+  if (down === null) switches.down = null;
+  else if (down !== undefined) {
+    const mode = typeof down === 'object' ? (down as Record<string, unknown>).mode : undefined;
+    const known = DOWN_MODES.find((m) => m === mode);
+    if (!known) return `down is { mode } with mode ${DOWN_MODES.join(', ')}, or null`;
+    switches.down = { mode: known };
+  }
+  return switches;
+}
+
 function settings(sim: CloudgeneSimulator) {
   return {
     appId: sim.appId,
@@ -107,6 +142,8 @@ function settings(sim: CloudgeneSimulator) {
     redirectDownloads: sim.redirectDownloads,
     timing: sim.timing,
     resultFiles: sim.resultFiles ?? null,
+    maintenance: sim.maintenance,
+    down: sim.down,
     now: sim.now(),
   };
 }

@@ -59,7 +59,13 @@ export class Answers {
     this.answer(response, status, 'text/plain', text);
   }
 
-  answer(response: ServerResponse, status: number, contentType: string, text: string): void {
+  answer(
+    response: ServerResponse,
+    status: number,
+    contentType: string,
+    text: string,
+    headers: Record<string, string> = {},
+  ): void {
     const mode = this.modes.get(response);
     const request = response.req;
     const path = pathOf(request);
@@ -69,7 +75,7 @@ export class Answers {
       return;
     }
     const bytes = Buffer.from(text);
-    response.writeHead(status, { 'Content-Type': contentType, 'Content-Length': bytes.length });
+    response.writeHead(status, { ...headers, 'Content-Type': contentType, 'Content-Length': bytes.length });
     if (mode === 'truncated' || mode === 'stalled') {
       // The cut comes once the first half is on the wire: the client sees headers and half a body, then
       // the connection ends (destroying in the same tick would lose the half too, and look like a reset).

@@ -3,16 +3,16 @@
  * AfriGen-D as cloudgene-api.md describes them, traps included: 401 with an empty body, 403 for revoked
  * tokens, unknown-field 400s, the per-user concurrency-limit 400, wrong panels that fail only after the
  * job starts, state codes -1..10 (8 = success, still downloadable), HTML in log messages, share URLs
- * outside /api/v2 that may redirect and count downloads, no /results endpoint. Uploads are hashed as
+ * outside /api/v2 that may redirect and count downloads, no /results endpoint, and outages that hold until
+ * cleared: Cloudgene's maintenance mode, or a service down behind its proxy. Uploads are hashed as
  * they stream (and read as VCFs on the way) so GB-sized uploads cost no memory. A job's results are real
  * files made from its input — an encrypted zip per chromosome with an imputed dose VCF of the submitted
  * samples, the QC report and statistics — unless seeded files of any size are configured (benchmarks).
  *
  * This module is the public face: `startCloudgeneSimulator`, the `CloudgeneSimulator` a test drives, and
- * every type and fixture callers import from here. The work is done next to it — state.ts (users, tokens,
- * jobs, the state file), jobs.ts (the lifecycle and job bodies), faults.ts, answers.ts (answers and the
- * requests log), routes.ts, uploads.ts (with vcf-capture.ts), downloads.ts, admin-api.ts, and
- * job-results.ts (a job's own files, with submission-report.ts, imputed-vcf.ts, qc-files.ts, result-zip.ts).
+ * every type and fixture callers import from here. The work is done in the modules next to it, one
+ * concern each (state, jobs, routes, uploads, downloads, faults, outages, answers, server info, admin API,
+ * job results); README.md's table says which is which.
  *
  * Unit tests, the workflow tests, benchmarks and the local stack use it; README.md next to this file
  * describes the interface, the admin HTTP API (for control from another process) and the CLI.
@@ -32,7 +32,9 @@ import { warmUpZip } from './result-zip';
 import { handle } from './routes';
 import { type NewUser, SimulatorState } from './state';
 import type {
+  DownSetting,
   JobTiming,
+  MaintenanceSetting,
   RequestRecord,
   ScenarioSetting,
   SimulatedJob,
@@ -56,9 +58,12 @@ export {
 export type { GeneratedFile } from './job-results';
 export type {
   CapturedSite,
+  DownMode,
+  DownSetting,
   JobScenario,
   JobScenarioName,
   JobTiming,
+  MaintenanceSetting,
   ReceivedFile,
   ReceivedSubmission,
   RequestRecord,
@@ -116,6 +121,8 @@ export class CloudgeneSimulator {
     this.maxUploadBytes = options.maxUploadBytes ?? 5000 * 1024 * 1024;
     this.admin = options.admin ?? true;
     this.state = new SimulatorState(options.clock ?? Date.now, options.stateFile);
+    if (options.maintenance !== undefined || options.down !== undefined)
+      this.state.setSwitches({ maintenance: options.maintenance, down: options.down });
     const stateFile = options.stateFile;
     this.results = new ResultStore(
       stateFile ? join(dirname(stateFile), `${basename(stateFile, '.json')}-results`) : undefined,
@@ -133,6 +140,22 @@ export class CloudgeneSimulator {
   /** Requests a fault is holding right now (`delayMs`, `gate`). */
   get held(): number {
     return this.faults.held;
+  }
+
+  /** Cloudgene's maintenance mode until set to null: said in the server description, 503 to submissions. */
+  get maintenance(): MaintenanceSetting | null {
+    return this.state.maintenance;
+  }
+  set maintenance(setting: MaintenanceSetting | null) {
+    this.state.setSwitches({ maintenance: setting });
+  }
+
+  /** Down until set to null: every request but the admin API's meets the proxy (outages.ts). */
+  get down(): DownSetting | null {
+    return this.state.down;
+  }
+  set down(setting: DownSetting | null) {
+    this.state.setSwitches({ down: setting });
   }
 
   async listen(port = 0, host = '127.0.0.1'): Promise<this> {

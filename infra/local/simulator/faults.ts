@@ -6,6 +6,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type AnswerMode, type Answers, drain } from './answers';
+import { MAINTENANCE_TEXT } from './outages';
 
 /**
  * A fault for the next `times` (default 1) matching requests. Statuses:
@@ -33,7 +34,6 @@ const ANSWER_MODES: Record<'reset-after' | 'truncate' | 'stall', AnswerMode> = {
   truncate: 'truncated',
   stall: 'stalled',
 };
-const MAINTENANCE_TEXT = 'This functionality is currently under maintenance.';
 
 export class Faults {
   private readonly rules: (FaultRule & { remaining: number })[] = [];

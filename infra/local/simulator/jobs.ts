@@ -135,12 +135,14 @@ function positionInQueue(sim: CloudgeneSimulator, job: SimulatedJob, now: number
   const queued = sim.jobs
     .filter((j) => sim.stateOf(j, now) === 1)
     .sort((a, b) => a.clockStart - b.clockStart);
+  return queued.indexOf(job) + queueBacklog(job, now);
+}
+
+/** Other users' jobs still ahead of a queued job (`queueAhead`), counting down over its time in the queue. */
+export function queueBacklog(job: SimulatedJob, now: number): number {
+  if (job.outcome === 'manual' || job.override === 1) return job.queueAhead;
   const elapsed = Math.max(0, now - job.clockStart);
-  const backlog =
-    job.outcome === 'manual' || job.override === 1
-      ? job.queueAhead
-      : Math.ceil(job.queueAhead * Math.max(0, 1 - elapsed / job.timing.queueMs));
-  return queued.indexOf(job) + backlog;
+  return Math.ceil(job.queueAhead * Math.max(0, 1 - elapsed / job.timing.queueMs));
 }
 
 interface Step {

@@ -1,10 +1,11 @@
 /**
- * The HTTP routing of a simulated Cloudgene 3 server: every request is logged, meets the fault rules
- * first, then the routes the real services have — token verification, the server and app descriptions,
- * the job list (25 to a page, jobs started on the web page included), a job's body and its
- * cancel/restart actions, no /results route, DELETE refused to API tokens — with their traps: 401 with an
- * empty body for a bad token, 403 for a replaced or revoked one. Uploads and downloads have their own
- * modules; `/__admin/` goes to the admin API.
+ * The HTTP routing of a simulated Cloudgene 3 server: every request is logged, meets an outage first (a
+ * down service's proxy answers everything), then the fault rules, then the routes the real services have —
+ * token verification, the server description and counters (server-info.ts), the app description, the job
+ * list (25 to a page, jobs started on the web page included), a job's body and its cancel/restart actions,
+ * no /results route, DELETE refused to API tokens — with their traps: 401 with an empty body for a bad
+ * token, 403 for a replaced or revoked one, 503 for job calls maintenance blocks. Uploads and downloads
+ * have their own modules; `/__admin/` goes to the admin API, which an outage never reaches.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { adminApi } from './admin-api';
@@ -12,6 +13,8 @@ import { drain, headerToken, readText } from './answers';
 import type { CloudgeneSimulator } from './cloudgene-simulator';
 import { presignedDownload, shareDownload } from './downloads';
 import { ACTIVE_STATES, restartJob } from './jobs';
+import { answerWhileDown, MAINTENANCE_TEXT, refusedForMaintenance } from './outages';
+import { serverCounters, serverInfo } from './server-info';
 import type { SimulatedUser } from './types';
 import { submit } from './uploads';
 
@@ -31,17 +34,14 @@ export async function handle(
     return answers.error(response, 404, 'Not found.');
   }
   answers.logWhenFinished(request, response, path);
+  if (await answerWhileDown(sim.down?.mode, request, response, path, answers)) return;
   if (await sim.faults.apply(request, response, path, answers)) return;
 
   if (method === 'POST' && path === '/api/v2/tokens/verify') return verifyToken(sim, request, response);
-  if (method === 'GET' && path === '/api/v2/server') {
-    const user = sim.state.authenticate(headerToken(request));
-    return answers.send(response, 200, {
-      name: 'Imputation Server Simulator',
-      loggedIn: typeof user === 'object',
-      user: typeof user === 'object' ? user.username : null,
-    });
-  }
+  if (method === 'GET' && path === '/api/v2/server')
+    return answers.send(response, 200, serverInfo(sim, request));
+  if (method === 'GET' && path === '/api/v2/server/counters')
+    return answers.send(response, 200, serverCounters(sim));
   if (path.startsWith('/share/results/')) return shareDownload(sim, request, response, path);
   if (path.startsWith('/presigned/')) return presignedDownload(sim, request, response, path, url);
 
@@ -102,14 +102,16 @@ async function api(
   await drain(request);
   if (method === 'GET' && path === `/api/v2/server/apps/${sim.appId}`)
     return answers.send(response, 200, sim.appDefinition());
+  const jobMatch = /^\/api\/v2\/jobs\/([^/]+)(?:\/(status|cancel|restart|results))?$/.exec(path);
+  const action = jobMatch?.[2];
+  // Cloudgene has no /results route: results are listed in the job's outputParams.
+  if (action === 'results') return answers.error(response, 404, 'Not found.');
+  if ((path === '/api/v2/jobs' || jobMatch) && refusedForMaintenance(sim.maintenance, user, 'job'))
+    return answers.error(response, 503, MAINTENANCE_TEXT);
   if (method === 'GET' && path === '/api/v2/jobs')
     return answers.send(response, 200, jobList(sim, url, user));
-  const jobMatch = /^\/api\/v2\/jobs\/([^/]+)(?:\/(status|cancel|restart|results))?$/.exec(path);
   if (jobMatch && method === 'GET') {
     const id = decodeURIComponent(jobMatch[1]!);
-    const action = jobMatch[2];
-    // Cloudgene has no /results route: results are listed in the job's outputParams.
-    if (action === 'results') return answers.error(response, 404, 'Not found.');
     const job = sim.state.findJob(id);
     if (!job || sim.stateOf(job) === 10) return answers.error(response, 404, `Job ${id} not found.`);
     if (job.user !== user.username) return answers.error(response, 403, 'Access denied.');

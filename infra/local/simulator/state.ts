@@ -1,12 +1,22 @@
 /**
  * What a simulated server remembers: users, every token it ever minted, the jobs (with their result files'
- * download counters), its signing secret and the time `advance()` added. With a state file (the local
- * stack) every change is written through, atomically, so users and jobs survive a restart; the secret
- * goes with them because tokens, result hashes and presigned signatures are derived from it.
+ * download counters), its signing secret, the time `advance()` added, and whether it is in maintenance or
+ * down. With a state file (the local stack) every change is written through, atomically, so users and jobs
+ * survive a restart — and so does an outage, which lasts until it is cleared, as real ones last days; the
+ * secret goes with them because tokens, result hashes and presigned signatures are derived from it.
  */
 import { createHmac, randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import type { SimulatedJob, SimulatedResultFile, SimulatedUser } from './types';
+import type {
+  DownSetting,
+  MaintenanceSetting,
+  SimulatedJob,
+  SimulatedResultFile,
+  SimulatedUser,
+} from './types';
+
+/** A change of the outage switches: a setting turns one on, null off, absent leaves it. */
+export type SwitchChange = Partial<Pick<SimulatorState, 'maintenance' | 'down'>>;
 
 /** What `addUser` takes; the server fills in the rest. */
 export interface NewUser {
@@ -24,11 +34,18 @@ interface StoredState {
   users: (Omit<SimulatedUser, 'expire'> & { expire: string })[];
   tokens: [string, string][];
   jobs: SimulatedJob[];
+  /** Absent in state files of older simulators. */
+  maintenance?: MaintenanceSetting | null;
+  down?: DownSetting | null;
 }
 
 export class SimulatorState {
   readonly users = new Map<string, SimulatedUser>();
   readonly jobs: SimulatedJob[] = [];
+  /** Cloudgene's maintenance mode (null: off); write through `setSwitches`. */
+  maintenance: MaintenanceSetting | null = null;
+  /** The outage a proxy answers for (null: up); write through `setSwitches`. */
+  down: DownSetting | null = null;
   /** Every token ever minted, to tell a replaced one (403) from an unknown one (401). */
   private readonly tokens = new Map<string, string>();
   private secret = randomBytes(32);
@@ -75,6 +92,13 @@ export class SimulatorState {
     const user = this.users.get(username);
     if (!user) throw new Error(`no simulated user ${username}`);
     return user;
+  }
+
+  /** Turns maintenance or the outage on (a setting) or off (null) and writes the change through. */
+  setSwitches(change: SwitchChange): void {
+    if (change.maintenance !== undefined) this.maintenance = change.maintenance;
+    if (change.down !== undefined) this.down = change.down;
+    this.persist();
   }
 
   /** Changes a user and writes the change through. */
@@ -133,6 +157,8 @@ export class SimulatorState {
       users: [...this.users.values()],
       tokens: [...this.tokens.entries()],
       jobs: this.jobs,
+      maintenance: this.maintenance,
+      down: this.down,
     };
     writeFileSync(`${this.stateFile}.tmp`, JSON.stringify(state));
     renameSync(`${this.stateFile}.tmp`, this.stateFile);
@@ -145,6 +171,8 @@ export class SimulatorState {
     for (const user of state.users) this.users.set(user.username, { ...user, expire: new Date(user.expire) });
     for (const [token, username] of state.tokens) this.tokens.set(token, username);
     this.jobs.push(...state.jobs);
+    this.maintenance = state.maintenance ?? null;
+    this.down = state.down ?? null;
   }
 
   /** An HS256 JWT as Cloudgene mints API tokens. */

@@ -115,6 +115,32 @@ export type ScenarioSetting =
   | JobScenario
   | ((submission: ReceivedSubmission) => JobScenarioName | JobScenario);
 
+/**
+ * Cloudgene's maintenance mode, as an admin turns it on: `GET /api/v2/server` says `maintenace: true`
+ * with the message, and job calls of non-admin users answer 503 "This functionality is currently under
+ * maintenance.". Admin accounts are let through, as at the service.
+ */
+export interface MaintenanceSetting {
+  /** `maintenaceMessage`: the service's maintenance template (HTML allowed). */
+  message: string;
+  /**
+   * What answers 503: `submissions` (default) new jobs only, status, list, cancel and restart keep
+   * working; `jobs` every `/api/v2/jobs` call, as Cloudgene 3's JobController does.
+   */
+  scope?: 'submissions' | 'jobs';
+}
+
+/**
+ * What a proxy in front of a service that is down answers to every request, until cleared: `html-502`
+ * nginx's 502 Bad Gateway page, `refuse` the connection dropped without an answer, `html-200` a
+ * maintenance page with status 200.
+ */
+export type DownMode = 'html-502' | 'refuse' | 'html-200';
+
+export interface DownSetting {
+  mode: DownMode;
+}
+
 export interface SimulatorOptions {
   /** 0 (default) picks a free port. */
   port?: number;
@@ -147,8 +173,15 @@ export interface SimulatorOptions {
   clock?: () => number;
   /** Serve the /__admin API (default true). */
   admin?: boolean;
-  /** Keep users, tokens, jobs and download counters in this JSON file across restarts (the local stack). */
+  /**
+   * Keep users, tokens, jobs, download counters and the maintenance and down switches in this JSON file
+   * across restarts (the local stack).
+   */
   stateFile?: string;
+  /** Maintenance mode from the start (null: off); a value given here wins over the state file's. */
+  maintenance?: MaintenanceSetting | null;
+  /** Down from the start (null: up); a value given here wins over the state file's. */
+  down?: DownSetting | null;
 }
 
 export interface SimulatedUser {

@@ -1,8 +1,9 @@
 /**
  * `POST /api/v2/jobs/submit/{appId}`: the multipart upload, parsed as it streams (file parts are hashed
  * and read as VCFs as they pass, never held, so GB uploads cost no memory), then refused the way the
- * services refuse — 413 above the upload limit, 400 for an unknown field, no files, or the per-user
- * concurrency limit — or accepted as a new job, whose results are made before its id is answered.
+ * services refuse — 413 above the upload limit, 503 in maintenance, 400 for an unknown field, no files,
+ * or the per-user concurrency limit — or accepted as a new job, whose results are made before its id is
+ * answered.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { drain } from './answers';
@@ -10,6 +11,7 @@ import type { CloudgeneSimulator } from './cloudgene-simulator';
 import { appParams } from './fixtures';
 import { ACTIVE_STATES, createJob } from './jobs';
 import { type ParsedPart, parseMultipart } from './multipart-parser';
+import { MAINTENANCE_TEXT, refusedForMaintenance } from './outages';
 import type { ReceivedSubmission, SimulatedUser } from './types';
 import { VcfCapture } from './vcf-capture';
 
@@ -50,6 +52,9 @@ export async function submit(
   }
   const input = await Promise.all(captures.map((c) => c.end()));
   if (bytes > sim.maxUploadBytes) return answers.sendText(response, 413, 'Request Entity Too Large');
+  // As at the service: the whole upload is received before maintenance refuses it.
+  if (refusedForMaintenance(sim.maintenance, user, 'submit'))
+    return answers.error(response, 503, MAINTENANCE_TEXT);
 
   const accepted = new Set([...appParams(sim.panels, sim.withoutParams).map((p) => p.id), 'job-name']);
   const unknown = parts.find((p) => !accepted.has(p.name));
