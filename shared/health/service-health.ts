@@ -192,9 +192,11 @@ export async function probeService(
         : (error as Error).message;
     return { at, outcome: 'DOWN', latencyMs: clock() - started, detail: `server info: ${reason}` };
   }
-  const server = (info ?? {}) as { maintenace?: unknown; maintenaceMessage?: unknown };
-  if (server.maintenace === true) {
-    const message = typeof server.maintenaceMessage === 'string' ? server.maintenaceMessage : '';
+  // Cloudgene 3 spells it `maintenace`; newer releases (statgen/cloudgene3) `maintenance`: both are read.
+  const server = (info ?? {}) as Record<string, unknown>;
+  if (server.maintenace === true || server.maintenance === true) {
+    const said = server.maintenaceMessage ?? server.maintenanceMessage;
+    const message = typeof said === 'string' ? said : '';
     return {
       at,
       outcome: 'MAINTENANCE',

@@ -204,7 +204,7 @@ describe('the local stack over HTTP', () => {
     });
   }, 60_000);
 
-  it("watches every service: GET /services shows each one's health", async () => {
+  it("watches every service: GET /services shows each one's health, an outage and maintenance, and the recovery", async () => {
     const token = await platformToken('hedda');
     const statuses = async () =>
       (
@@ -235,6 +235,45 @@ describe('the local stack over HTTP', () => {
     const service = (await call(token, 'GET', '/services/michigan')).body;
     expect(service.health).toMatchObject({ status: 'UP', availability24h: 1, lastError: null });
     expect(service.health.latencyMs).toBeGreaterThanOrEqual(0);
+
+    // A proxy's 502 page in front of TOPMed, then maintenance at H3Africa, each held until cleared.
+    const admin = (serviceId: string, body: unknown) =>
+      fetch(`${stack.endpoints().simulators[serviceId as 'topmed']}/__admin/settings`, {
+        method: 'PATCH',
+        body: JSON.stringify(body),
+      });
+    await admin('topmed', { down: { mode: 'html-502' } });
+    await admin('h3africa', { maintenance: { message: 'Upgrading the panel.' } });
+    try {
+      expect(
+        await reach([
+          ['michigan', 'UP'],
+          ['topmed', 'DOWN'],
+          ['h3africa', 'MAINTENANCE'],
+        ]),
+      ).toEqual([
+        ['michigan', 'UP'],
+        ['topmed', 'DOWN'],
+        ['h3africa', 'MAINTENANCE'],
+      ]);
+      const topmed = (await call(token, 'GET', '/services/topmed')).body.health;
+      expect(topmed.lastError.detail).toBe('server info: an HTML page with status 502');
+      expect(topmed.availability24h).toBeLessThan(1);
+    } finally {
+      await admin('topmed', { down: null });
+      await admin('h3africa', { maintenance: null });
+    }
+    expect(
+      await reach([
+        ['michigan', 'UP'],
+        ['topmed', 'UP'],
+        ['h3africa', 'UP'],
+      ]),
+    ).toEqual([
+      ['michigan', 'UP'],
+      ['topmed', 'UP'],
+      ['h3africa', 'UP'],
+    ]);
   });
 
   it('serves its OpenAPI document without a token, with itself as the server', async () => {

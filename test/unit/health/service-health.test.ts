@@ -83,6 +83,9 @@ describe('a probe of the service’s anonymous calls', () => {
   it('is MAINTENANCE with the service’s message when `maintenace` (sic) is set', async () => {
     answer = (_, response) => json(response, { maintenace: true, maintenaceMessage: 'Back on Monday.' });
     expect(await probeService(url)).toMatchObject({ outcome: 'MAINTENANCE', detail: 'Back on Monday.' });
+    // Newer Cloudgene releases spell it right.
+    answer = (_, response) => json(response, { maintenance: true, maintenanceMessage: 'Upgrading.' });
+    expect(await probeService(url)).toMatchObject({ outcome: 'MAINTENANCE', detail: 'Upgrading.' });
   });
 
   it('is DOWN for a proxy’s 502 HTML page, a 200 HTML page, a redirect and a refused connection', async () => {

@@ -12,6 +12,7 @@ import { ErrorNotice, Loading } from '../components/feedback';
 import { PageHeading } from '../components/page-heading';
 import { useApi } from '../context';
 import { formatDateTime } from '../lib/format';
+import { healthLabel, healthSentence } from '../lib/service-health';
 import { tokenState } from '../lib/token-state';
 
 export function ServicesPage() {
@@ -99,6 +100,12 @@ function ServiceCard({ service, credential }: { service: Service; credential: Cr
       <p className="muted">
         {service.location}
         {service.notes ? ` · ${service.notes}` : ''}
+      </p>
+      <p className="service-health">
+        <span className={`chip health-${(service.health?.status ?? 'unknown').toLowerCase()}`}>
+          {healthLabel(service.health)}
+        </span>{' '}
+        {healthSentence(service.health)}
       </p>
       {credential ? (
         <dl className="facts">
