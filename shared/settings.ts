@@ -151,6 +151,16 @@ const groups = {
       'Divides every workflow wait (local runs; 1 in AWS)',
     ),
     MAX_POLLS_PER_EXECUTION: integer('Polls before continuing as a new execution (history < 25,000)', 500),
+    SERVICE_OUTAGE_LIMIT_HOURS: integer(
+      'Hours a job rides out its service being unreachable or answering badly before it ends EXPIRED (Michigan was out about 12 days in 2026)',
+      336,
+      0,
+    ),
+    NOT_FOUND_CONFIRM_SECONDS: integer(
+      "Seconds of 404s for a job (at least 3, and the job absent from the owner's list there) before it counts as gone",
+      600,
+      0,
+    ),
   },
   validation: {
     VALIDATION_BUDGET_MS: variable(

@@ -95,6 +95,17 @@ export interface JobRecord {
    * with this error.
    */
   serviceFailure?: JobError;
+  /**
+   * The service answered this job's status calls with 404s (NOT_FOUND), or was unreachable or answered
+   * what we could not read (UNWELL), since `since`: ridden out, never taken as the job's end on the spot.
+   */
+  remoteTrouble?: {
+    kind: 'NOT_FOUND' | 'UNWELL';
+    since: string;
+    count: number;
+    lastAt: string;
+    detail: string;
+  };
   /** What our check of the inputs found (set when they were found valid). */
   inputChecks?: InputChecks;
   /**

@@ -6,9 +6,13 @@
  */
 
 import { createHash } from 'node:crypto';
-import type { CloudgeneJob } from '#shared/cloudgene/client';
-import { CloudgeneNotFoundError, ServiceUnavailableError } from '#shared/cloudgene/errors';
-import { jobRepository, type RemoteResultFile } from '#shared/jobs/job-repository';
+import type { CloudgeneClient, CloudgeneJob } from '#shared/cloudgene/client';
+import {
+  CloudgeneNotFoundError,
+  CloudgeneProtocolError,
+  ServiceUnavailableError,
+} from '#shared/cloudgene/errors';
+import { type JobRecord, jobRepository, type RemoteResultFile } from '#shared/jobs/job-repository';
 import { isTerminal, JobStatus, statusFromRemoteState } from '#shared/jobs/job-status';
 import { withSighting } from '#shared/jobs/queue-estimate';
 import { logger } from '#shared/logger';
@@ -63,19 +67,22 @@ export async function pollImputationJob(
   try {
     remote = await client.getJob(job.externalJobId);
   } catch (error) {
-    if (error instanceof ServiceUnavailableError) {
-      logger.warn('service unavailable while polling; waiting', { jobId: job.jobId, error: error.message });
-      return wait(false);
-    }
-    if (error instanceof CloudgeneNotFoundError) {
-      await jobs.transition(job.owner, job.jobId, JobStatus.EXPIRED, {
-        from: ACTIVE,
-        detail: 'the service no longer has this job',
-      });
-      return { outcome: 'STOPPED' };
-    }
-    throw error;
+    const kind =
+      error instanceof CloudgeneNotFoundError
+        ? 'NOT_FOUND'
+        : error instanceof ServiceUnavailableError || error instanceof CloudgeneProtocolError
+          ? 'UNWELL'
+          : undefined;
+    if (!kind) throw error;
+    logger.warn('service trouble while polling; riding it out', {
+      jobId: job.jobId,
+      kind,
+      error: (error as Error).message,
+    });
+    const ended = await rideOut(job, client, kind, (error as Error).message);
+    return ended ? { outcome: 'STOPPED' } : wait(false);
   }
+  if (job.remoteTrouble) await jobs.update(job.owner, job.jobId, {}, ACTIVE, ['remoteTrouble']);
 
   const messages = remote.steps.flatMap((step) =>
     step.logMessages.map((log) => ({ step: step.name, type: log.type, message: plainText(log.message) })),
@@ -160,6 +167,61 @@ export async function pollImputationJob(
       return { outcome: 'STOPPED' };
     }
   }
+}
+
+/**
+ * One more sign of trouble at the service for this job, recorded on it. A job ends only on proof: a 404
+ * held for NOT_FOUND_CONFIRM_SECONDS over at least 3 polls AND the job absent from the owner's job list
+ * at the service (EXPIRED); or the service unreachable or unreadable past SERVICE_OUTAGE_LIMIT_HOURS
+ * (EXPIRED, cancelled there if it can be). True when the job ended.
+ */
+async function rideOut(
+  job: JobRecord,
+  client: CloudgeneClient,
+  kind: 'NOT_FOUND' | 'UNWELL',
+  detail: string,
+): Promise<boolean> {
+  const jobs = jobRepository();
+  const now = new Date();
+  const earlier = job.remoteTrouble?.kind === kind ? job.remoteTrouble : undefined;
+  const trouble = {
+    kind,
+    since: earlier?.since ?? now.toISOString(),
+    count: (earlier?.count ?? 0) + 1,
+    lastAt: now.toISOString(),
+    detail: detail.slice(0, 500),
+  };
+  const lastedMs = now.getTime() - Date.parse(trouble.since);
+  const minutes = Math.round(lastedMs / 60_000);
+  const { NOT_FOUND_CONFIRM_SECONDS, SERVICE_OUTAGE_LIMIT_HOURS } = backoffEnv();
+  let end: string | undefined;
+  if (kind === 'NOT_FOUND' && trouble.count >= 3 && lastedMs >= NOT_FOUND_CONFIRM_SECONDS * 1000) {
+    // The list is the service's own word on which jobs the owner has: a job missing from it is gone.
+    const listed = await client.listRecentJobs(5).catch(() => undefined);
+    if (listed && !listed.some((entry) => entry.id === job.externalJobId)) {
+      end = `the service no longer has this job: it answered 404 for ${minutes} min (${trouble.count} times) and the job is not in your job list there`;
+    }
+  }
+  if (kind === 'UNWELL' && lastedMs >= SERVICE_OUTAGE_LIMIT_HOURS * 3_600_000) {
+    const cancelled = await client.cancelJob(job.externalJobId!).then(
+      () => 'cancelled there',
+      () => 'a cancel there did not go through',
+    );
+    end = `the service stayed unreachable or answered what we could not read for ${Math.round(lastedMs / 3_600_000)} h (since ${trouble.since}; last: ${trouble.detail}); the job was given up here and ${cancelled}`;
+  }
+  if (end) {
+    await jobs.transition(job.owner, job.jobId, JobStatus.EXPIRED, {
+      from: ACTIVE,
+      set: {
+        remoteTrouble: trouble,
+        error: { code: kind === 'NOT_FOUND' ? 'SERVICE_JOB_NOT_FOUND' : 'SERVICE_UNAVAILABLE', message: end },
+      },
+      detail: end,
+    });
+    return true;
+  }
+  await jobs.update(job.owner, job.jobId, { remoteTrouble: trouble }, ACTIVE);
+  return false;
 }
 
 /** Output parameters a user never needs: the service's own logs (admin accounts see them). */

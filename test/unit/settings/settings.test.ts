@@ -71,6 +71,8 @@ const samples: Required<EnvironmentValues> = {
   SLOT_WAIT_MAX_SECONDS: 900,
   WORKFLOW_TIME_SCALE: 2.5,
   MAX_POLLS_PER_EXECUTION: 40,
+  SERVICE_OUTAGE_LIMIT_HOURS: 336,
+  NOT_FOUND_CONFIRM_SECONDS: 600,
   VALIDATION_BUDGET_MS: 0,
   CORS_ALLOWED_ORIGINS: ['https://ui.example.org', 'https://admin.example.org'],
   AWS_S3_FORCE_PATH_STYLE: true,

@@ -1,0 +1,105 @@
+/**
+ * No job lost to one bad answer: a 404 for a job is ridden out until it is confirmed (held for a while
+ * over several polls, and the job absent from the owner's job list at the service); a malformed answer
+ * (a proxy's HTML page with status 200, a body cut short) is the service being unwell, waited out like an
+ * outage; only an outage past its limit ends the job, EXPIRED, with a message that says so.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { JobStatus } from '#shared/jobs/job-status';
+import { startWorkflowHarness, type WorkflowHarness } from './harness';
+
+let h: WorkflowHarness;
+
+const statusCalls = /^\/api\/v2\/jobs\/job-[^/]+$/;
+
+describe('a job is not lost to one bad answer while polling', () => {
+  // A 404 counts as confirmed from its third poll on here (in AWS: held for 10 minutes too).
+  beforeAll(async () => {
+    h = await startWorkflowHarness({ settings: { NOT_FOUND_CONFIRM_SECONDS: 0 } });
+  });
+  afterAll(() => h?.close());
+
+  it('rides out 404s for its status (the service briefly not finding it) and succeeds', async () => {
+    const ann = await h.userWithToken('ann');
+    h.sim.failNext({
+      method: 'GET',
+      path: statusCalls,
+      status: 404,
+      body: '{"success":false,"message":"Job not found."}',
+      times: 2,
+    });
+    const jobId = await h.createJob(ann);
+    await h.sfn.waitForJob(jobId);
+    const job = await h.job(ann, jobId);
+    expect(job.status).toBe(JobStatus.SUCCEEDED);
+    expect(job.remoteTrouble).toBeUndefined();
+    expect(job.events.some((event) => event.to === JobStatus.EXPIRED)).toBe(false);
+  });
+
+  it('waits out a proxy’s HTML page with status 200 and a body cut short, instead of failing INTERNAL', async () => {
+    const ben = await h.userWithToken('ben');
+    h.sim.failNext({
+      method: 'GET',
+      path: statusCalls,
+      status: 200,
+      body: '<html><body>Service temporarily in maintenance</body></html>',
+      times: 2,
+    });
+    h.sim.failNext({ method: 'GET', path: statusCalls, status: 'truncate', times: 1 });
+    const jobId = await h.createJob(ben);
+    const execution = await h.sfn.waitForJob(jobId);
+    const job = await h.job(ben, jobId);
+    expect(job.status).toBe(JobStatus.SUCCEEDED);
+    expect(execution.status).toBe('SUCCEEDED');
+    expect(job.error).toBeUndefined();
+  });
+
+  it('ends a job EXPIRED only once the 404 is confirmed: held over 3 polls and absent from the owner’s list', async () => {
+    const cleo = await h.userWithToken('cleo');
+    h.sim.scenario = 'manual';
+    const jobId = await h.createJob(cleo);
+    const submitted = await h.waitForStatus(cleo, jobId, [JobStatus.QUEUED_REMOTE, JobStatus.RUNNING]);
+    h.sim.scenario = 'success';
+    h.sim.setJobState(submitted.externalJobId!, 10);
+    await h.sfn.waitForJob(jobId);
+    const job = await h.job(cleo, jobId);
+    expect(job.status).toBe(JobStatus.EXPIRED);
+    expect(job.remoteTrouble).toMatchObject({ kind: 'NOT_FOUND', count: 3 });
+    expect(job.error).toEqual({
+      code: 'SERVICE_JOB_NOT_FOUND',
+      message: expect.stringMatching(
+        /^the service no longer has this job: it answered 404 for \d+ min \(3 times\) and the job is not in your job list there$/,
+      ),
+    });
+  });
+});
+
+describe('an outage past its limit', () => {
+  beforeAll(async () => {
+    h = await startWorkflowHarness({ settings: { SERVICE_OUTAGE_LIMIT_HOURS: 0 } });
+  });
+  afterAll(() => h?.close());
+
+  it('ends a job EXPIRED when the service stays unwell past the outage limit, and cancels it there', async () => {
+    const dan = await h.userWithToken('dan');
+    h.sim.scenario = 'manual';
+    const jobId = await h.createJob(dan);
+    const submitted = await h.waitForStatus(dan, jobId, [JobStatus.QUEUED_REMOTE, JobStatus.RUNNING]);
+    h.sim.scenario = 'success';
+    h.sim.failNext({
+      method: 'GET',
+      path: statusCalls,
+      status: 502,
+      body: '<html>Bad Gateway</html>',
+      times: 1,
+    });
+    await h.sfn.waitForJob(jobId);
+    expect(h.sim.job(submitted.externalJobId!).override).toBe(6);
+    const job = await h.job(dan, jobId);
+    expect(job.status).toBe(JobStatus.EXPIRED);
+    expect(job.error?.code).toBe('SERVICE_UNAVAILABLE');
+    expect(job.error?.message).toMatch(
+      /^the service stayed unreachable or answered what we could not read for 0 h .*cancelled there$/,
+    );
+  });
+});
