@@ -205,6 +205,17 @@ export const jobSchema = component(
       z.array(z.strictObject({ step: text, type: z.int(), message: text })),
       "The service's latest log messages",
     ),
+    serviceTrouble: described(
+      z.nullable(
+        z.strictObject({
+          kind: z.enum(['NOT_FOUND', 'UNWELL']),
+          since: timestamp,
+          count: count,
+          detail: text,
+        }),
+      ),
+      "The service answering this job's status calls with 404s (NOT_FOUND) or not properly (UNWELL: unreachable, an HTML page, a cut body) since `since`: ridden out, the job kept; null when it answers",
+    ),
     error: z.nullable(jobError),
     warnings: z.array(jobError),
     results: z.array(z.strictObject({ name: text, size: count, sha256: text })),

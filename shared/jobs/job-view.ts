@@ -51,6 +51,15 @@ export function toJobView(job: JobRecord, now: Date = new Date()) {
         }
       : null,
     messages: job.remote?.messages ?? [],
+    /** The service not answering this job's status properly, ridden out since `since` (null when fine). */
+    serviceTrouble: job.remoteTrouble
+      ? {
+          kind: job.remoteTrouble.kind,
+          since: job.remoteTrouble.since,
+          count: job.remoteTrouble.count,
+          detail: job.remoteTrouble.detail,
+        }
+      : null,
     error: job.error ?? null,
     warnings: job.warnings ?? [],
     results: (job.results ?? []).map(({ name, size, sha256 }) => ({ name, size, sha256 })),

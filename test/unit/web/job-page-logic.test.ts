@@ -52,6 +52,20 @@ describe('where a job stands', () => {
       'In the queue at Michigan Imputation Server.',
     );
   });
+  it('says when the service has not answered about the job properly, since when, and that the job is kept', () => {
+    const running = job({
+      status: 'RUNNING',
+      serviceTrouble: {
+        kind: 'UNWELL',
+        since: '2026-01-01T10:05:00Z',
+        count: 4,
+        detail: 'an HTML page with status 502',
+      },
+    });
+    expect(progressSentence(running)).toMatch(
+      /^Running at Michigan Imputation Server\. Michigan Imputation Server has not answered properly about this job since .+ \(4 times; last: an HTML page with status 502\)\. The job is kept and asked about again until the service answers\.$/,
+    );
+  });
   it('adds an estimate of the wait only with its basis (how far the job moved, over how long)', () => {
     const queued = job({
       status: 'QUEUED_REMOTE',

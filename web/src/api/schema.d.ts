@@ -470,6 +470,15 @@ export type components = {
       serviceId: string;
       /** @description The service's name in this deployment's catalog (its id once the service is no longer offered) */
       serviceName: string;
+      /** @description The service answering this job's status calls with 404s (NOT_FOUND) or not properly (UNWELL: unreachable, an HTML page, a cut body) since `since`: ridden out, the job kept; null when it answers */
+      serviceTrouble: {
+        count: number;
+        detail: string;
+        /** @enum {string} */
+        kind: 'NOT_FOUND' | 'UNWELL';
+        /** Format: date-time */
+        since: string;
+      } | null;
       status: components['schemas']['JobStatus'];
       /** Format: date-time */
       statusChangedAt: string;

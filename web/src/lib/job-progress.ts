@@ -17,6 +17,18 @@ export interface ProgressLike {
     queueEstimate?: { minutes: number; places: number; overMinutes: number } | null;
   } | null;
   events: { to: string; detail: string | null }[];
+  serviceTrouble?: { kind: 'NOT_FOUND' | 'UNWELL'; since: string; count: number; detail: string } | null;
+}
+
+/** The service not answering this job properly, in words: what, since when, and that the job is kept. */
+export function troubleSentence(job: Pick<ProgressLike, 'serviceTrouble' | 'serviceName'>): string | null {
+  const trouble = job.serviceTrouble;
+  if (!trouble) return null;
+  const what =
+    trouble.kind === 'NOT_FOUND'
+      ? `${job.serviceName} has not found this job when asked`
+      : `${job.serviceName} has not answered properly about this job`;
+  return `${what} since ${formatDateTime(trouble.since)} (${trouble.count} time${trouble.count === 1 ? '' : 's'}; last: ${trouble.detail}). The job is kept and asked about again until the service answers.`;
 }
 
 /** The workflow's reason for the latest wait for a slot, as a sentence; null when it gave none. */
@@ -41,14 +53,14 @@ export function progressSentence(job: ProgressLike): string {
       return `${slotWaitReason(job) ?? `Waiting until ${service} accepts another of your jobs.`} It is sent by itself as soon as a slot is free.`;
     case 'QUEUED_REMOTE': {
       const position = job.progress?.positionInQueue;
-      if (position == null || position < 0) return `In the queue at ${service}.`;
+      if (position == null || position < 0) return withTrouble(`In the queue at ${service}.`, job);
       const where = `Position ${position + 1} in the queue at ${service} (as of ${formatTime(job.progress!.checkedAt)}).`;
       const estimate = job.progress?.queueEstimate;
-      if (!estimate) return where;
+      if (!estimate) return withTrouble(where, job);
       return `${where} About ${duration(estimate.minutes)} to go, at the pace the queue moved for this job (${estimate.places} places in ${duration(estimate.overMinutes)}).`;
     }
     case 'RUNNING':
-      return `Running at ${service}.`;
+      return withTrouble(`Running at ${service}.`, job);
     case 'COPYING_RESULTS':
       return `Copying the results from ${service}.`;
     case 'CANCEL_REQUESTED':
@@ -65,3 +77,8 @@ function duration(minutes: number): string {
   const rest = minutes % 60;
   return rest === 0 ? `${hours} h` : `${hours} h ${rest} min`;
 }
+
+const withTrouble = (sentence: string, job: ProgressLike) => {
+  const trouble = troubleSentence(job);
+  return trouble ? `${sentence} ${trouble}` : sentence;
+};
