@@ -16,13 +16,13 @@ describe('a service’s health in words', () => {
   it('says the state, since when, why, and the figures', () => {
     expect(healthLabel(health)).toBe('Down');
     expect(healthSentence(health)).toMatch(
-      /^Down since .+ \(server info: an HTML page with status 502\)\. Answered in 42 ms at .+ · available 95\.0 % of the last 24 h, 99\.0 % of 7 days\.$/,
+      /^Since .+ \(server info: an HTML page with status 502\)\. Answered in 42 ms at .+ · available 95\.0 % of the last 24 h, 99\.0 % of 7 days\.$/,
     );
   });
 
   it('leaves out an old error once the service is up, and says when it was never checked', () => {
     expect(healthSentence({ ...health, status: 'UP', queueSize: 3, availability24h: 1 })).toMatch(
-      /^Up since .+\. Answered in 42 ms at .+ · 3 job\(s\) in its queue · available 100 % of the last 24 h/,
+      /^Since .+\. Answered in 42 ms at .+ · 3 job\(s\) in its queue · available 100 % of the last 24 h/,
     );
     expect(healthLabel(null)).toBe('Not checked yet');
     expect(healthSentence(null)).toBe('The gateway has not checked this service yet.');

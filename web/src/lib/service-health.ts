@@ -22,14 +22,14 @@ export function healthLabel(health: Health | null): string {
   return health ? LABELS[health.status] : 'Not checked yet';
 }
 
-/** One sentence: state since when, and the reason when it is not up; then the figures. */
+/** Beside the chip that names the state: since when, the reason when it is not up, then the figures. */
 export function healthSentence(health: Health | null): string {
   if (!health) return 'The gateway has not checked this service yet.';
-  const since = `since ${formatDateTime(health.since)}`;
+  const since = `Since ${formatDateTime(health.since)}`;
   const why = health.status === 'UP' || !health.lastError ? '' : ` (${health.lastError.detail})`;
   const queue = health.queueSize === null ? '' : ` · ${health.queueSize} job(s) in its queue`;
   return (
-    `${LABELS[health.status]} ${since}${why}. Answered in ${health.latencyMs} ms at ${formatDateTime(health.checkedAt)}${queue}` +
+    `${since}${why}. Answered in ${health.latencyMs} ms at ${formatDateTime(health.checkedAt)}${queue}` +
     ` · available ${percent(health.availability24h)} of the last 24 h, ${percent(health.availability7d)} of 7 days.`
   );
 }
