@@ -186,15 +186,22 @@ export class CloudgeneClient {
    * service counts against the per-user limit (states 1–3) and where a lost submission shows up again.
    */
   async listRecentJobs(maxPages = 3): Promise<CloudgeneJobSummary[]> {
+    return (await this.listJobs(maxPages)).jobs;
+  }
+
+  /** Up to `maxPages` pages of the user's jobs, and whether that was all of them. */
+  async listJobs(maxPages: number): Promise<{ jobs: CloudgeneJobSummary[]; complete: boolean }> {
     const jobs: CloudgeneJobSummary[] = [];
     for (let page = 1; page <= maxPages; page++) {
       const list = await this.authenticated((token) =>
         this.transport.json(jobListResponseSchema, 'job list', 'GET', `/api/v2/jobs?page=${page}`, { token }),
       );
       jobs.push(...list.data.map((job) => ({ id: job.id, name: job.name, state: job.state })));
-      if (list.data.length === 0 || (list.pages !== undefined && page >= list.pages)) break;
+      if (list.data.length === 0 || (list.pages !== undefined && page >= list.pages)) {
+        return { jobs, complete: true };
+      }
     }
-    return jobs;
+    return { jobs, complete: false };
   }
 
   /**

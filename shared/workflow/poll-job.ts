@@ -23,6 +23,8 @@ import type { PollState } from './poll-state';
 
 const ACTIVE = [JobStatus.QUEUED_REMOTE, JobStatus.RUNNING, JobStatus.CANCEL_REQUESTED];
 const MAX_MESSAGES = 20;
+/** Pages of the owner's job list read to confirm a job is gone. */
+const LIST_PAGES_READ = 40;
 
 export interface RemoteFileRef {
   name: string;
@@ -196,9 +198,10 @@ async function rideOut(
   const { NOT_FOUND_CONFIRM_SECONDS, SERVICE_OUTAGE_LIMIT_HOURS } = backoffEnv();
   let end: string | undefined;
   if (kind === 'NOT_FOUND' && trouble.count >= 3 && lastedMs >= NOT_FOUND_CONFIRM_SECONDS * 1000) {
-    // The list is the service's own word on which jobs the owner has: a job missing from it is gone.
-    const listed = await client.listRecentJobs(5).catch(() => undefined);
-    if (listed && !listed.some((entry) => entry.id === job.externalJobId)) {
+    // The list is the service's own word on which jobs the owner has: a job missing from all of it is
+    // gone. A list longer than what is read (LIST_PAGES_READ pages) proves nothing, and the job is kept.
+    const listed = await client.listJobs(LIST_PAGES_READ).catch(() => undefined);
+    if (listed?.complete && !listed.jobs.some((entry) => entry.id === job.externalJobId)) {
       end = `the service no longer has this job: it answered 404 for ${minutes} min (${trouble.count} times) and the job is not in your job list there`;
     }
   }
