@@ -6,45 +6,17 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import {
-  type CloudgeneSimulator,
-  type DownMode,
-  type SimulatorOptions,
-  startCloudgeneSimulator,
-} from '#infra/local/simulator/cloudgene-simulator';
+import { describe, expect, it } from 'vitest';
+import type { CloudgeneSimulator, DownMode } from '#infra/local/simulator/cloudgene-simulator';
 import { makeVcfGz } from '#test/support/vcf-fixtures';
+import { simulatorsOfThisFile, submitRaw } from './simulator-support';
 
-const TIMING = { queueMs: 1000, runMs: 1000, exportMs: 1000 };
 const VCF = makeVcfGz({ samples: 20, records: 30, chromosome: '20' });
 const MAINTENANCE = { success: false, message: 'This functionality is currently under maintenance.' };
-const started: CloudgeneSimulator[] = [];
-afterAll(async () => {
-  await Promise.all(started.map((s) => s.close()));
-});
+// Seeded results: no zips to make, so many jobs stay cheap.
+const simulator = simulatorsOfThisFile({ resultFiles: [{ name: 'qc_report.txt', size: 100 }] });
+const submit = (sim: CloudgeneSimulator, token: string) => submitRaw(sim, token, VCF);
 
-async function simulator(options: SimulatorOptions = {}) {
-  // Seeded results: no zips to make, so many jobs stay cheap.
-  const sim = await startCloudgeneSimulator({
-    timing: TIMING,
-    resultFiles: [{ name: 'qc_report.txt', size: 100 }],
-    ...options,
-  });
-  started.push(sim);
-  return sim;
-}
-
-function submit(sim: CloudgeneSimulator, token: string): Promise<Response> {
-  const form = new FormData();
-  form.set('refpanel', 'apps@hapmap-2@2.0.0');
-  form.set('password', 'secret');
-  form.append('files', new Blob([VCF]), 'chr20.vcf.gz');
-  return fetch(`${sim.url}/api/v2/jobs/submit/imputationserver2`, {
-    method: 'POST',
-    headers: { 'X-Auth-Token': token },
-    body: form,
-  });
-}
 const get = (sim: CloudgeneSimulator, path: string, token?: string) =>
   fetch(sim.url + path, { headers: token ? { 'X-Auth-Token': token } : {} });
 const json = async (response: Response) => [response.status, await response.json()] as const;

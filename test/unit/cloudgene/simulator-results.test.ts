@@ -12,24 +12,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { Uint8ArrayReader, Uint8ArrayWriter, ZipReader } from '@zip.js/zip.js';
-import { afterAll, describe, expect, it } from 'vitest';
-import {
-  type CloudgeneSimulator,
-  type SimulatorOptions,
-  startCloudgeneSimulator,
-} from '#infra/local/simulator/cloudgene-simulator';
+import { describe, expect, it } from 'vitest';
+import type { CloudgeneSimulator, SimulatorOptions } from '#infra/local/simulator/cloudgene-simulator';
 import { bgzip, makeVcfGz, recordPosition, type VcfSpec, vcfText } from '#test/support/vcf-fixtures';
+import { simulatorsOfThisFile, TIMING } from './simulator-support';
 
-const TIMING = { queueMs: 1000, runMs: 1000, exportMs: 1000 };
 const PASSWORD = 'zip-password-123';
-const started: CloudgeneSimulator[] = [];
-afterAll(async () => {
-  await Promise.all(started.map((s) => s.close()));
-});
+const start = simulatorsOfThisFile();
 
 async function simulator(options: SimulatorOptions = {}) {
-  const sim = await startCloudgeneSimulator({ timing: TIMING, ...options });
-  started.push(sim);
+  const sim = await start(options);
   return { sim, token: sim.addUser({ username: 'ann' }) };
 }
 
@@ -248,8 +240,7 @@ describe("a finished job's results", () => {
     const { id, job } = await runJob(first.sim, first.token, makeVcfGz({ samples: 20, records: 40 }));
     const before = await download(first.sim, job, 'chr_20.zip');
     await first.sim.close();
-    const second = await startCloudgeneSimulator({ stateFile });
-    started.push(second);
+    const second = await start({ stateFile });
     const after = await download(second, job, 'chr_20.zip');
     expect(after.equals(before)).toBe(true);
     expect(second.expectedResult(id, 'chr_20.zip').size).toBe(before.length);

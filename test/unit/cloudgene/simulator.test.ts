@@ -8,48 +8,19 @@ import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { afterAll, describe, expect, it, vi } from 'vitest';
-import {
-  type CloudgeneSimulator,
-  type SimulatorOptions,
-  startCloudgeneSimulator,
-} from '#infra/local/simulator/cloudgene-simulator';
+import { describe, expect, it, vi } from 'vitest';
+import type { CloudgeneSimulator } from '#infra/local/simulator/cloudgene-simulator';
 import { parseMultipart } from '#infra/local/simulator/multipart-parser';
 import { humanSize, resultChunks, resultSha256, resultStream } from '#infra/local/simulator/result-bytes';
 import { multipartBody } from '#shared/cloudgene/multipart';
 import { makeVcfGz } from '#test/support/vcf-fixtures';
+import { simulatorsOfThisFile, submitRaw, TIMING } from './simulator-support';
 
-const TIMING = { queueMs: 1000, runMs: 1000, exportMs: 1000 };
 /** A small input the service accepts (its jobs then succeed, and list their own results). */
 const VCF = makeVcfGz({ samples: 20, records: 30 });
-const started: CloudgeneSimulator[] = [];
-afterAll(async () => {
-  await Promise.all(started.map((s) => s.close()));
-});
-
-async function simulator(options: SimulatorOptions = {}) {
-  const sim = await startCloudgeneSimulator({ timing: TIMING, ...options });
-  started.push(sim);
-  return sim;
-}
-
-/** A submission as a browser would send it, through the raw HTTP API. */
-async function submit(
-  sim: CloudgeneSimulator,
-  token: string,
-  fields: Record<string, string> = {},
-): Promise<Response> {
-  const form = new FormData();
-  form.set('refpanel', 'apps@hapmap-2@2.0.0');
-  form.set('password', 'secret');
-  for (const [name, value] of Object.entries(fields)) form.set(name, value);
-  form.append('files', new Blob([VCF]), 'chr20.vcf.gz');
-  return fetch(`${sim.url}/api/v2/jobs/submit/imputationserver2`, {
-    method: 'POST',
-    headers: { 'X-Auth-Token': token },
-    body: form,
-  });
-}
+const simulator = simulatorsOfThisFile();
+const submit = (sim: CloudgeneSimulator, token: string, fields: Record<string, string> = {}) =>
+  submitRaw(sim, token, VCF, fields);
 const get = (sim: CloudgeneSimulator, path: string, token?: string) =>
   fetch(sim.url + path, { headers: token ? { 'X-Auth-Token': token } : {}, redirect: 'manual' });
 const idOf = async (response: Response) => ((await response.json()) as { id: string }).id;
