@@ -20,6 +20,7 @@ export const gatewayMetrics = {
   BytesCopied: { unit: MetricUnit.Bytes, label: 'Result bytes copied' },
   Polls: { unit: MetricUnit.Count, label: 'Status polls' },
   SlotWaits: { unit: MetricUnit.Count, label: 'Waits for a free slot' },
+  ServiceWaits: { unit: MetricUnit.Count, label: 'Waits for a service that is down or in maintenance' },
   ValidationFailures: { unit: MetricUnit.Count, label: 'Inputs refused by validation' },
 } as const;
 

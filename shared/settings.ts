@@ -150,7 +150,16 @@ const groups = {
       z._default(z.coerce.number().check(z.positive()), 1),
       'Divides every workflow wait (local runs; 1 in AWS)',
     ),
-    MAX_POLLS_PER_EXECUTION: integer('Polls before continuing as a new execution (history < 25,000)', 500),
+    QUEUE_DEADLINE_HOURS: integer(
+      "Hours a job may wait in the service's queue (or stopped there, restartable) without running before it is canceled there and ends EXPIRED",
+      240,
+      0,
+    ),
+    CANCEL_RETRY_HOURS: integer(
+      'Hours the watcher keeps retrying the cancel at the service of a job that ended here',
+      336,
+      0,
+    ),
     SERVICE_OUTAGE_LIMIT_HOURS: integer(
       'Hours a job rides out its service being unreachable or answering badly before it ends EXPIRED (Michigan was out about 12 days in 2026)',
       336,
@@ -161,6 +170,14 @@ const groups = {
       600,
       0,
     ),
+  },
+  watcher: {
+    WATCH_BUDGET_MS: integer(
+      'Milliseconds after which a watcher run takes no more jobs (what is left is due at the next run)',
+      45_000,
+      1_000,
+    ),
+    WATCH_CONCURRENCY: integer('Jobs of one service the watcher polls at once', 8, 1, 64),
   },
   validation: {
     VALIDATION_BUDGET_MS: variable(

@@ -20,7 +20,7 @@ export interface Access {
   secrets?: 'read' | 'readWrite';
   inputsBucket?: readonly InputsBucketAccess[];
   resultsBucket?: 'read' | 'delete' | 'write' | 'readWrite';
-  stateMachine?: Array<'start' | 'stop'>;
+  stateMachine?: readonly ('start' | 'stop' | 'describe')[];
   resultPasswordKey?: 'read';
   startExecution?: true;
   callsService?: true;
@@ -197,16 +197,18 @@ export function grantAccess(target: GatewayFunction, access: Access, resources: 
       new iam.PolicyStatement({ actions: ['states:StartExecution'], resources: [resources.stateMachineArn] }),
     );
   }
-  if (access.stateMachine?.includes('stop')) {
+  const executionActions = [
+    ...(access.stateMachine?.includes('stop') ? ['states:StopExecution'] : []),
+    ...(access.stateMachine?.includes('describe') ? ['states:DescribeExecution'] : []),
+  ];
+  if (executionActions.length > 0) {
     const executions = stack.formatArn({
       service: 'states',
       resource: 'execution',
       resourceName: `${resources.stateMachineName}:*`,
       arnFormat: ArnFormat.COLON_RESOURCE_NAME,
     });
-    fn.addToRolePolicy(
-      new iam.PolicyStatement({ actions: ['states:StopExecution'], resources: [executions] }),
-    );
+    fn.addToRolePolicy(new iam.PolicyStatement({ actions: executionActions, resources: [executions] }));
     acknowledge.push({
       id: 'AwsSolutions-IAM5',
       reason:

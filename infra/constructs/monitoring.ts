@@ -141,7 +141,7 @@ export class Monitoring extends Construct {
           graph(['BytesCopied'], gatewayMetrics.BytesCopied.label),
         ],
         [
-          graph(['Polls', 'SlotWaits'], 'Status polls and waits for a slot'),
+          graph(['Polls', 'SlotWaits', 'ServiceWaits'], 'Status polls, waits for a slot or a service'),
           graph(['ValidationFailures'], gatewayMetrics.ValidationFailures.label),
         ],
         [new cloudwatch.AlarmStatusWidget({ title: 'Alarms', width: 24, height: 4, alarms })],

@@ -56,6 +56,12 @@ export class Storage extends Construct {
           sortKey: { name: tableKeys.gsi1.sortKey, type: dynamodb.AttributeType.STRING },
           projectionType: dynamodb.ProjectionType.ALL,
         },
+        {
+          indexName: tableKeys.gsi2.indexName,
+          partitionKey: { name: tableKeys.gsi2.partitionKey, type: dynamodb.AttributeType.STRING },
+          sortKey: { name: tableKeys.gsi2.sortKey, type: dynamodb.AttributeType.STRING },
+          projectionType: dynamodb.ProjectionType.KEYS_ONLY,
+        },
       ],
     });
 

@@ -28,8 +28,10 @@ export class Watcher extends Construct {
     super(scope, id);
     this.function = new GatewayFunction(this, WATCHER.id, {
       entry: WATCHER.entry,
-      description: 'Watcher: probes every imputation service each minute and records its health',
+      description:
+        'Watcher: probes every imputation service each minute, polls the jobs due, wakes waiting jobs',
       timeout: Duration.seconds(WATCHER.timeoutSeconds),
+      memorySize: WATCHER.memoryMb,
       environment: environmentOf({ SERVICE_CATALOG: props.serviceCatalog }),
       logRetention: props.logRetention,
       removalPolicy: props.removalPolicy,

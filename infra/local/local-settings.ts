@@ -37,8 +37,11 @@ export const localSettingsSchema = z.object({
   STEP_FUNCTIONS_PORT: z.optional(port()),
   /** Divides every workflow wait (30 s poll → 1 s with the default 30). */
   WORKFLOW_TIME_SCALE: z._default(z.coerce.number().check(z.positive()), 30),
-  /** How often the watcher runs (as EventBridge Scheduler runs it every minute in the cloud). */
-  WATCH_INTERVAL_MS: z._default(z.coerce.number().check(z.int(), z.minimum(100)), 60_000),
+  /**
+   * How often the watcher runs: EventBridge Scheduler runs it every minute in the cloud; locally that
+   * minute is scaled like the workflow's waits (60 s / 30).
+   */
+  WATCH_INTERVAL_MS: z._default(z.coerce.number().check(z.int(), z.minimum(100)), 2_000),
   /** Simulated job: `success`, `fail` or `manual`, and how long it queues, runs and exports (ms). */
   SIMULATOR_SCENARIO: z._default(z.enum(['success', 'fail', 'manual']), 'success'),
   SIMULATOR_QUEUE_MS: milliseconds(2000),

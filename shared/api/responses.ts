@@ -208,13 +208,27 @@ export const jobSchema = component(
     serviceTrouble: described(
       z.nullable(
         z.strictObject({
-          kind: z.enum(['NOT_FOUND', 'UNWELL']),
+          kind: z.enum(['NOT_FOUND', 'UNWELL', 'TOKEN']),
           since: timestamp,
           count: count,
           detail: text,
         }),
       ),
-      "The service answering this job's status calls with 404s (NOT_FOUND) or not properly (UNWELL: unreachable, an HTML page, a cut body) since `since`: ridden out, the job kept; null when it answers",
+      "The service answering this job's status calls with 404s (NOT_FOUND) or not properly (UNWELL: unreachable, an HTML page, a cut body), or the owner's token for it missing or refused (TOKEN), since `since`: ridden out up to the outage limit, the job kept; null when it answers",
+    ),
+    waiting: described(
+      z.nullable(z.strictObject({ for: z.enum(['SLOT', 'SERVICE']), since: timestamp })),
+      'Before submission: what the job waits for (a free slot of your jobs at the service, or the service to be back) and since when; the last event says why. Null otherwise',
+    ),
+    remoteCancel: described(
+      z.nullable(
+        z.strictObject({
+          state: z.enum(['PENDING', 'DONE', 'GAVE_UP']),
+          attempts: count,
+          lastAt: timestamp,
+        }),
+      ),
+      'A job that ended here while the service may still have run it is canceled there: whether that went through (PENDING: retried by the watcher). Null when no cancel was needed',
     ),
     error: z.nullable(jobError),
     warnings: z.array(jobError),

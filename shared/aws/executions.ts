@@ -1,9 +1,11 @@
 /**
- * Starting and stopping workflow executions. An execution's name is the job id (or `<jobId>--<n>` for a
- * continuation, `upload-<uploadId>` for the check of an upload), which makes a start idempotent: a retried start finds ExecutionAlreadyExists instead of
- * starting a second workflow. The state machine's ARN comes from the settings, read here only.
+ * Starting and stopping workflow executions. An execution's name is the job id (`<jobId>-submit-<n>` and
+ * `<jobId>-collect-<n>` for those the watcher starts, `upload-<uploadId>` for the check of an upload),
+ * which makes a start idempotent: a retried start finds ExecutionAlreadyExists instead of starting a
+ * second workflow. The state machine's ARN comes from the settings, read here only.
  */
 import {
+  DescribeExecutionCommand,
   ExecutionAlreadyExists,
   ExecutionDoesNotExist,
   type SFNClient,
@@ -69,5 +71,19 @@ export async function stopJobExecution(
     await deps.sfn.send(new StopExecutionCommand({ executionArn, error: 'JobCanceled', cause }));
   } catch (error) {
     if (!(error instanceof ExecutionDoesNotExist)) throw error;
+  }
+}
+
+/** RUNNING, SUCCEEDED, FAILED, TIMED_OUT, ABORTED…; `MISSING` when no execution has that ARN. */
+export async function executionStatus(
+  executionArn: string,
+  deps: Pick<ExecutionDeps, 'sfn'> = { sfn: sfnClient() },
+): Promise<string> {
+  try {
+    const execution = await deps.sfn.send(new DescribeExecutionCommand({ executionArn }));
+    return execution.status ?? 'MISSING';
+  } catch (error) {
+    if (error instanceof ExecutionDoesNotExist) return 'MISSING';
+    throw error;
   }
 }

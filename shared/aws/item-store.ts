@@ -46,6 +46,8 @@ const TABLE_ATTRIBUTES: string[] = [
   tableKeys.sortKey,
   tableKeys.gsi1.partitionKey,
   tableKeys.gsi1.sortKey,
+  tableKeys.gsi2.partitionKey,
+  tableKeys.gsi2.sortKey,
   'entity',
 ];
 
@@ -140,6 +142,12 @@ export class ItemStore {
   }
 
   /** One page of a query; `lastKey` is where the next page starts (absent on the last). */
+  /** A page of a keys-only index: the items as stored, keys included. */
+  async queryKeys(query: Omit<QueryCommandInput, 'TableName'>): Promise<{ items: Item[]; lastKey?: Item }> {
+    const page = await this.client.send(new QueryCommand({ TableName: this.tableName, ...query }));
+    return { items: page.Items ?? [], lastKey: page.LastEvaluatedKey };
+  }
+
   async queryPage<T = Item>(
     query: Omit<QueryCommandInput, 'TableName'>,
   ): Promise<{ items: T[]; lastKey?: Item }> {

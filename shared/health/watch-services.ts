@@ -1,19 +1,27 @@
 /**
  * One run of the watcher: every enabled service of the catalog probed at once, its health record moved
- * on by the observation (hysteresis in service-health.ts). A run is a minute's work at most: each probe is
- * bounded by its calls' timeouts, and services are few. Jobs' polling and waits join this run in the
- * federation work that follows; this is its first duty.
+ * on by the observation (hysteresis in service-health.ts); then, with what the probes found, every job
+ * that waits on a service is looked after (watch-jobs.ts). A run is a minute's work at most: each probe
+ * is bounded by its calls' timeouts, and the jobs' work by its budget.
  */
 import { serviceCatalog } from '#shared/catalog/service-catalog';
 import { logger } from '#shared/logger';
 import { healthStore } from './health-store';
 import { type HealthRecord, observe, probeService } from './service-health';
+import { type JobsRun, watchJobs } from './watch-jobs';
 
 export interface WatchRun {
-  services: { serviceId: string; status: HealthRecord['status']; changed: boolean; latencyMs: number }[];
+  services: {
+    serviceId: string;
+    status: HealthRecord['status'];
+    since: string;
+    changed: boolean;
+    latencyMs: number;
+  }[];
+  jobs: JobsRun;
 }
 
-export async function watchServices(fetchImpl: typeof fetch = fetch): Promise<WatchRun> {
+export async function watchServices(fetchImpl: typeof fetch = fetch, now?: Date): Promise<WatchRun> {
   const store = healthStore();
   const services = serviceCatalog().filter((service) => service.enabled);
   const results = await Promise.all(
@@ -33,8 +41,18 @@ export async function watchServices(fetchImpl: typeof fetch = fetch): Promise<Wa
           detail: observation.detail,
         });
       }
-      return { serviceId: service.id, status: next.status, changed, latencyMs: observation.latencyMs };
+      return {
+        serviceId: service.id,
+        status: next.status,
+        since: next.since,
+        changed,
+        latencyMs: observation.latencyMs,
+      };
     }),
   );
-  return { services: results };
+  const jobs = await watchJobs(results, now);
+  if (jobs.polled + jobs.submitsStarted + jobs.collectsStarted + jobs.expired + jobs.errors > 0) {
+    logger.info('watcher run', { ...jobs });
+  }
+  return { services: results, jobs };
 }

@@ -5,6 +5,7 @@
  */
 import type { InputChecks } from '#shared/vcf/job-input-rules';
 import type { JobStatus } from './job-status';
+import type { JobWatch } from './job-watch';
 import type { QueueSighting } from './queue-estimate';
 
 export interface JobInput {
@@ -88,7 +89,19 @@ export interface JobRecord {
     checkedAt: string;
     /** The positions this job was seen at in the service's queue, for an estimate of its wait. */
     queueTrail?: QueueSighting[];
+    /**
+     * Since when the service shows the job waiting (queued, or dead and restartable) without it running
+     * since: past QUEUE_DEADLINE_HOURS it is canceled there and ends EXPIRED.
+     */
+    waitingSince?: string;
   };
+  /** What the watcher does next for the job (shared/jobs/job-watch.ts); absent once nothing is. */
+  watch?: JobWatch;
+  /**
+   * The cancel at the service of a job that ended here while the service may still run it: `PENDING`
+   * until it went through (the watcher retries it), `DONE`, or `GAVE_UP` after CANCEL_RETRY_HOURS.
+   */
+  remoteCancel?: { state: 'PENDING' | 'DONE' | 'GAVE_UP'; attempts: number; lastAt: string; detail?: string };
   error?: JobError;
   /**
    * The service failed the job but listed report files: they are copied first, then the job ends FAILED
@@ -96,11 +109,12 @@ export interface JobRecord {
    */
   serviceFailure?: JobError;
   /**
-   * The service answered this job's status calls with 404s (NOT_FOUND), or was unreachable or answered
-   * what we could not read (UNWELL), since `since`: ridden out, never taken as the job's end on the spot.
+   * The service answered this job's status calls with 404s (NOT_FOUND), was unreachable or answered what
+   * we could not read (UNWELL), or the owner's token was missing or refused (TOKEN), since `since`: ridden
+   * out, never taken as the job's end on the spot.
    */
   remoteTrouble?: {
-    kind: 'NOT_FOUND' | 'UNWELL';
+    kind: 'NOT_FOUND' | 'UNWELL' | 'TOKEN';
     since: string;
     count: number;
     lastAt: string;

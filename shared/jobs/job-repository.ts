@@ -15,7 +15,7 @@ import { perRuntime } from '#shared/runtime';
 import { decodeCursor, encodeCursor } from './job-cursor';
 import { claimIdempotencyKey, type IdempotencyBinding } from './job-idempotency';
 import type { JobPage, JobRecord, ResultFileOutcome } from './job-record';
-import { allowedPredecessors, IllegalTransitionError, type JobStatus } from './job-status';
+import { allowedPredecessors, IllegalTransitionError, isTerminal, type JobStatus } from './job-status';
 import {
   copyOutcomesMap,
   copyOutcomeUpdate,
@@ -26,6 +26,14 @@ import {
   statusIndexKey,
   taskFailureUpdate,
 } from './job-update-expressions';
+import {
+  dueBefore,
+  type JobWatch,
+  WATCH_FIELDS,
+  type WatchKind,
+  watchFields,
+  watchPartition,
+} from './job-watch';
 
 export { InvalidCursorError } from './job-cursor';
 export type {
@@ -115,6 +123,13 @@ export class JobRepository {
       requireAbsent?: (keyof JobRecord)[];
       /** Fields removed with the move. */
       remove?: (keyof JobRecord)[];
+      /**
+       * The job's watch after the move: a new one, or `null` to take it off the watch. Left out, a move to
+       * a terminal state removes it, any other move keeps it.
+       */
+      watch?: JobWatch | null;
+      /** The job's service, when `watch` sets one (read from the job otherwise). */
+      serviceId?: string;
     } = {},
   ): Promise<JobRecord> {
     // The transition table is the only gate: a caller may narrow the predecessors, never widen them.
@@ -124,11 +139,17 @@ export class JobRepository {
     if (illegal) throw new IllegalTransitionError(illegal, to);
     if (from.length === 0) throw new JobTransitionConflict(jobId, to);
     const at = (options.now ?? new Date()).toISOString();
+    const watchOption = options.watch === undefined && isTerminal(to) ? null : options.watch;
+    const serviceId = watchOption
+      ? (options.serviceId ?? options.set?.serviceId ?? (await this.get(owner, jobId))?.serviceId)
+      : undefined;
+    const watch = watchChange(watchOption, serviceId, jobId);
     const moved = await this.items.updateAndGet<JobRecord>(
       jobKey(owner, jobId),
       jobUpdate({
         set: {
           ...options.set,
+          ...watch.set,
           status: to,
           statusChangedAt: at,
           updatedAt: at,
@@ -137,7 +158,7 @@ export class JobRepository {
         event: { at, to, detail: options.detail },
         whileIn: from,
         requireAbsent: options.requireAbsent,
-        remove: options.remove,
+        remove: [...(options.remove ?? []), ...watch.remove] as (keyof JobRecord)[],
       }),
     );
     if (!moved) throw new JobTransitionConflict(jobId, to);
@@ -189,20 +210,73 @@ export class JobRepository {
     await this.items.update(jobKey(owner, jobId), taskFailureUpdate(failure));
   }
 
-  /** Changes fields without a state change, only while the job is in one of `whileIn`. */
+  /**
+   * Changes fields without a state change, only while the job is in one of `whileIn`; with `watch`, also
+   * sets (or, with `null`, removes) the job's watch.
+   */
   async update(
     owner: string,
     jobId: string,
     set: Partial<JobRecord>,
     whileIn: JobStatus[],
     remove: (keyof JobRecord)[] = [],
+    watch?: { serviceId: string; watch: JobWatch | null },
   ): Promise<boolean> {
     if (whileIn.length === 0) return false;
+    const change = watch ? watchChange(watch.watch, watch.serviceId, jobId) : { set: {}, remove: [] };
     return this.items.update(
       jobKey(owner, jobId),
-      jobUpdate({ set: { ...set, updatedAt: new Date().toISOString() }, whileIn, remove }),
+      jobUpdate({
+        set: { ...set, ...change.set, updatedAt: new Date().toISOString() },
+        whileIn,
+        remove: [...remove, ...change.remove] as (keyof JobRecord)[],
+      }),
     );
   }
+
+  /**
+   * The jobs whose watch of `kind` at the service is due at `now` (all of them without `now`), soonest
+   * first, from the sparse watch index: ids only (the watcher reads each job before acting on it).
+   */
+  async watched(
+    serviceId: string,
+    kind: WatchKind,
+    options: { now?: Date; limit: number; cursor?: Record<string, unknown> },
+  ): Promise<{ jobs: { owner: string; jobId: string }[]; cursor?: Record<string, unknown> }> {
+    const { partitionKey, sortKey, indexName } = tableKeys.gsi2;
+    const page = await this.items.queryKeys({
+      IndexName: indexName,
+      KeyConditionExpression: options.now ? '#pk = :pk AND #sk <= :due' : '#pk = :pk',
+      ExpressionAttributeNames: options.now
+        ? { '#pk': partitionKey, '#sk': sortKey }
+        : { '#pk': partitionKey },
+      ExpressionAttributeValues: {
+        ':pk': watchPartition(serviceId, kind),
+        ...(options.now ? { ':due': dueBefore(options.now) } : {}),
+      },
+      Limit: options.limit,
+      ExclusiveStartKey: options.cursor,
+    });
+    return {
+      jobs: page.items.map((item) => ({
+        owner: String(item[tableKeys.partitionKey]).replace(/^USER#/, ''),
+        jobId: String(item[tableKeys.sortKey]).slice(JOB_PREFIX.length),
+      })),
+      cursor: page.lastKey,
+    };
+  }
+}
+
+/** The fields that set or remove a watch (nothing when `watch` is undefined). */
+function watchChange(
+  watch: JobWatch | null | undefined,
+  serviceId: string | undefined,
+  jobId: string,
+): { set: Record<string, unknown>; remove: readonly string[] } {
+  if (watch === undefined) return { set: {}, remove: [] };
+  if (watch === null) return { set: {}, remove: WATCH_FIELDS };
+  if (!serviceId) throw new Error(`Job ${jobId} has no service to watch it at`);
+  return { set: watchFields(serviceId, jobId, watch), remove: [] };
 }
 
 export function jobRepository(): JobRepository {

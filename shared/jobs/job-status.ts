@@ -9,6 +9,7 @@ export const JobStatus = {
   VALIDATING: 'VALIDATING',
   SUBMITTING: 'SUBMITTING',
   WAITING_FOR_SLOT: 'WAITING_FOR_SLOT',
+  WAITING_FOR_SERVICE: 'WAITING_FOR_SERVICE',
   QUEUED_REMOTE: 'QUEUED_REMOTE',
   RUNNING: 'RUNNING',
   COPYING_RESULTS: 'COPYING_RESULTS',
@@ -38,6 +39,7 @@ export const PRE_SUBMISSION_STATUSES: ReadonlySet<JobStatus> = new Set([
   S.VALIDATING,
   S.SUBMITTING,
   S.WAITING_FOR_SLOT,
+  S.WAITING_FOR_SERVICE,
 ]);
 
 const transitions: Record<JobStatus, readonly JobStatus[]> = {
@@ -45,8 +47,37 @@ const transitions: Record<JobStatus, readonly JobStatus[]> = {
   VALIDATING: [S.SUBMITTING, S.CANCELED, S.FAILED],
   // A cancel while an upload may be in flight waits for its outcome (CANCEL_REQUESTED): the service may
   // have accepted the job, and then it must be canceled there too.
-  SUBMITTING: [S.WAITING_FOR_SLOT, S.QUEUED_REMOTE, S.RUNNING, S.CANCEL_REQUESTED, S.CANCELED, S.FAILED],
-  WAITING_FOR_SLOT: [S.SUBMITTING, S.QUEUED_REMOTE, S.RUNNING, S.CANCEL_REQUESTED, S.CANCELED, S.FAILED],
+  SUBMITTING: [
+    S.WAITING_FOR_SLOT,
+    S.WAITING_FOR_SERVICE,
+    S.QUEUED_REMOTE,
+    S.RUNNING,
+    S.CANCEL_REQUESTED,
+    S.CANCELED,
+    S.FAILED,
+  ],
+  // The watcher starts a submission again when a slot is free or the service is back; a wait past the
+  // outage limit ends EXPIRED.
+  WAITING_FOR_SLOT: [
+    S.SUBMITTING,
+    S.WAITING_FOR_SERVICE,
+    S.QUEUED_REMOTE,
+    S.RUNNING,
+    S.CANCEL_REQUESTED,
+    S.CANCELED,
+    S.FAILED,
+    S.EXPIRED,
+  ],
+  WAITING_FOR_SERVICE: [
+    S.SUBMITTING,
+    S.WAITING_FOR_SLOT,
+    S.QUEUED_REMOTE,
+    S.RUNNING,
+    S.CANCEL_REQUESTED,
+    S.CANCELED,
+    S.FAILED,
+    S.EXPIRED,
+  ],
   QUEUED_REMOTE: [S.RUNNING, S.COPYING_RESULTS, S.CANCEL_REQUESTED, S.CANCELED, S.FAILED, S.EXPIRED],
   RUNNING: [S.QUEUED_REMOTE, S.COPYING_RESULTS, S.CANCEL_REQUESTED, S.CANCELED, S.FAILED, S.EXPIRED],
   // The service may finish the job before it sees the cancel; then the results are still copied.
@@ -87,8 +118,18 @@ export function assertTransition(from: JobStatus, to: JobStatus): void {
 
 /**
  * Cloudgene's numeric job states (cloudgene-api.md) in our terms. -1 ("dead, can be restarted") counts
- * as running: the service may restart it, and the poll loop's overall deadline catches a job stuck there.
+ * as running: the service may restart it, and the watcher's deadline (QUEUE_DEADLINE_HOURS) catches a job
+ * stuck there.
  */
+/** What the watcher does for a job (shared/jobs/job-watch.ts); a job in any other state has no watch. */
+export const WATCHED_STATUSES: ReadonlySet<JobStatus> = new Set([
+  S.WAITING_FOR_SLOT,
+  S.WAITING_FOR_SERVICE,
+  S.QUEUED_REMOTE,
+  S.RUNNING,
+  S.CANCEL_REQUESTED,
+]);
+
 export function statusFromRemoteState(state: number): JobStatus {
   switch (state) {
     case 1:

@@ -60,6 +60,17 @@ export function toJobView(job: JobRecord, now: Date = new Date()) {
           detail: job.remoteTrouble.detail,
         }
       : null,
+    waiting:
+      job.watch && (job.watch.kind === 'SLOT' || job.watch.kind === 'SERVICE')
+        ? { for: job.watch.kind, since: job.watch.since }
+        : null,
+    remoteCancel: job.remoteCancel
+      ? {
+          state: job.remoteCancel.state,
+          attempts: job.remoteCancel.attempts,
+          lastAt: job.remoteCancel.lastAt,
+        }
+      : null,
     error: job.error ?? null,
     warnings: job.warnings ?? [],
     results: (job.results ?? []).map(({ name, size, sha256 }) => ({ name, size, sha256 })),

@@ -1,7 +1,8 @@
 /**
- * How long the workflow waits between polls. Imputation takes minutes to a day, so a fixed 30 s poll
- * would pay for thousands of state transitions per job; the wait doubles while nothing changes (30 s up
- * to 15 min) and drops back to the start whenever the service reports a change.
+ * How long the watcher waits between polls of a job (and between looks for a slot). Imputation takes
+ * minutes to days, so a fixed 30 s poll would call the service thousands of times per job; the wait
+ * doubles while nothing changes (30 s up to 15 min) and drops back to the start whenever the service
+ * reports a change.
  */
 import { settings } from '#shared/settings';
 
@@ -26,6 +27,13 @@ export function nextWaitSeconds(
 /** The wait actually scheduled: scaled down for local runs, never below one second. */
 export function scaledWait(seconds: number): number {
   return Math.max(1, Math.round(seconds / backoffEnv().WORKFLOW_TIME_SCALE));
+}
+
+/** The moment `seconds` (deployed seconds) after `now`, scaled down for local runs (at least 1 ms). */
+export function after(now: Date, seconds: number): Date {
+  return new Date(
+    now.getTime() + Math.max(1, Math.round((seconds * 1000) / backoffEnv().WORKFLOW_TIME_SCALE)),
+  );
 }
 
 export function pollPolicy(): BackoffPolicy {

@@ -7,11 +7,14 @@ import {
   type MissingResultFile,
 } from '#shared/jobs/job-repository';
 import { isTerminal, JobStatus, jobStatuses } from '#shared/jobs/job-status';
+import { nextWatch } from '#shared/jobs/job-watch';
 import { deleteResultObject, resultKey } from '#shared/jobs/result-store';
 import { logger } from '#shared/logger';
 import { recordMetric } from '#shared/metrics';
 import { type JobRef, loadJob, ownerClient, submissionMarker } from './job-context';
+import { endHereAndThere } from './remote-cancel';
 import { describeFailure } from './task-errors';
+import { uploadSlots } from './upload-slots';
 
 /** What the Map state hands over per file: the copy's summary, or the error it gave up with. */
 export interface CopyResultItem {
@@ -157,12 +160,27 @@ export async function recordJobFailure(
       ? [{ name: outcome.name, key: outcome.key, size: outcome.size, sha256: outcome.sha256 }]
       : [],
   );
+  // A lease the failed task may hold is given back now, not when it goes stale.
+  if (job)
+    await uploadSlots()
+      .release(job.owner, job.serviceId, job.jobId)
+      .catch(() => undefined);
+  const set = { ...(results.length > 0 ? { results } : {}) };
   try {
-    await jobRepository().transition(ref.owner, ref.jobId, JobStatus.FAILED, {
-      from: jobStatuses.filter((status) => !isTerminal(status)),
-      set: { error, ...(results.length > 0 ? { results } : {}) },
-      detail: error.code,
-    });
+    if (job?.externalJobId && MAY_RUN_THERE.has(job.status)) {
+      // Ended here ⇒ ended there: the service is asked to cancel it, and the watcher retries if need be.
+      await endHereAndThere(job, JobStatus.FAILED, {
+        from: jobStatuses.filter((status) => !isTerminal(status)),
+        error,
+        set,
+      });
+    } else {
+      await jobRepository().transition(ref.owner, ref.jobId, JobStatus.FAILED, {
+        from: jobStatuses.filter((status) => !isTerminal(status)),
+        set: { error, ...set },
+        detail: error.code,
+      });
+    }
     if (job) recordMetric('JobsFailed', job.serviceId);
   } catch (failure) {
     // Already in a final state (e.g. canceled meanwhile, or the job was deleted): nothing to record.
@@ -170,6 +188,16 @@ export async function recordJobFailure(
   }
   if (job?.submissionAttemptAt && !job.externalJobId) await cancelLostSubmission(job);
 }
+
+/** States in which the service may still run the job (a job copying results has finished there). */
+const MAY_RUN_THERE: ReadonlySet<string> = new Set([
+  JobStatus.SUBMITTING,
+  JobStatus.WAITING_FOR_SLOT,
+  JobStatus.WAITING_FOR_SERVICE,
+  JobStatus.QUEUED_REMOTE,
+  JobStatus.RUNNING,
+  JobStatus.CANCEL_REQUESTED,
+]);
 
 /**
  * The job failed while an upload's outcome was unknown (its answer was lost and the retries ran out):
@@ -180,9 +208,22 @@ async function cancelLostSubmission(job: JobRecord): Promise<void> {
     const client = await ownerClient(job);
     const found = await client.findJobByName(submissionMarker(job.jobId));
     if (!found) return;
-    await client.cancelJob(found.id);
     await jobRepository().update(job.owner, job.jobId, { externalJobId: found.id }, [JobStatus.FAILED]);
-    logger.warn('canceled a submission the service accepted after all', { externalJobId: found.id });
+    const canceled = await client.cancelJob(found.id).then(
+      () => true,
+      () => false,
+    );
+    const now = new Date();
+    // A cancel that did not go through is retried by the watcher (remote-cancel.ts).
+    await jobRepository().update(
+      job.owner,
+      job.jobId,
+      { remoteCancel: { state: canceled ? 'DONE' : 'PENDING', attempts: 1, lastAt: now.toISOString() } },
+      [JobStatus.FAILED],
+      [],
+      canceled ? undefined : { serviceId: job.serviceId, watch: nextWatch(undefined, 'CANCEL', now, now) },
+    );
+    logger.warn('found a submission the service accepted after all', { externalJobId: found.id, canceled });
   } catch (error) {
     logger.warn('could not check the service for a lost submission', { error: String(error) });
   }

@@ -1,8 +1,10 @@
 /**
- * Workflow step 3, repeated: ask the service how the job is doing, record progress and the latest
- * messages, and decide the next wait (backoff that resets on change). The service being briefly
- * unreachable is not a failure: the loop waits and asks again. After a bounded number of polls the
- * execution continues as a new one, so a day-long job never nears the history limit.
+ * One poll of a submitted job, run by the watcher when the job's POLL watch is due (shared/health/
+ * watch-jobs.ts): ask the service how the job is doing, record progress and the latest messages, and
+ * schedule the next poll on the job's own item (backoff that doubles while nothing changes and resets on a
+ * change). No execution waits meanwhile: a finished job gets a collect execution (copy, finalize); a job
+ * the service failed, canceled or deleted needs none. The service being briefly unreachable, answering
+ * what we cannot read or losing the job for a while is ridden out, never the job's end on the spot.
  */
 
 import { createHash } from 'node:crypto';
@@ -10,51 +12,79 @@ import type { CloudgeneClient, CloudgeneJob } from '#shared/cloudgene/client';
 import {
   CloudgeneNotFoundError,
   CloudgeneProtocolError,
+  ServiceTokenInvalidError,
   ServiceUnavailableError,
 } from '#shared/cloudgene/errors';
 import { type JobRecord, jobRepository, type RemoteResultFile } from '#shared/jobs/job-repository';
 import { isTerminal, JobStatus, statusFromRemoteState } from '#shared/jobs/job-status';
+import { type JobWatch, nextWatch } from '#shared/jobs/job-watch';
 import { withSighting } from '#shared/jobs/queue-estimate';
 import { logger } from '#shared/logger';
 import { recordMetric } from '#shared/metrics';
-import { backoffEnv, nextWaitSeconds, pollPolicy, scaledWait } from './backoff';
+import { after, backoffEnv, nextWaitSeconds, pollPolicy } from './backoff';
 import { type JobRef, loadJob, ownerClient } from './job-context';
-import type { PollState } from './poll-state';
+import { endHereAndThere } from './remote-cancel';
+import { JobFailure } from './task-errors';
 
 const ACTIVE = [JobStatus.QUEUED_REMOTE, JobStatus.RUNNING, JobStatus.CANCEL_REQUESTED];
 const MAX_MESSAGES = 20;
 /** Pages of the owner's job list read to confirm a job is gone. */
 const LIST_PAGES_READ = 40;
+/** Cloudgene states in which the job waits at the service rather than runs (1 waiting, -1 dead). */
+const WAITING_STATES = new Set([1, -1]);
 
 export interface RemoteFileRef {
   name: string;
   index: number;
 }
 
-export async function pollImputationJob(
-  ref: JobRef,
-  previous: PollState,
-): Promise<PollState & { files?: RemoteFileRef[] }> {
+/**
+ * What became of the job: `WATCH` (still at the service; its next poll is scheduled on its item),
+ * `COLLECT` (finished there: its result files are to be copied), `ENDED` (nothing more to do).
+ */
+export type PollResult =
+  | { outcome: 'WATCH'; watch: JobWatch }
+  | { outcome: 'COLLECT'; files: RemoteFileRef[] }
+  | { outcome: 'ENDED' };
+
+/** The watch of the next poll: the backoff grows from the last one, back to its start on a change. */
+export function nextPollWatch(job: JobRecord, changed: boolean, now: Date, lastChange?: string): JobWatch {
+  const previous = job.watch?.kind === 'POLL' ? job.watch : undefined;
+  const base = nextWaitSeconds(previous?.baseWaitSeconds || undefined, changed, pollPolicy());
+  return nextWatch(job.watch, 'POLL', after(now, base), now, {
+    baseWaitSeconds: base,
+    count: (previous?.count ?? 0) + 1,
+    ...(lastChange !== undefined ? { lastChange } : {}),
+  });
+}
+
+export async function pollJob(ref: JobRef, now = new Date()): Promise<PollResult> {
   const jobs = jobRepository();
   const job = await loadJob(ref);
-  if (isTerminal(job.status) || !job.externalJobId) return { outcome: 'STOPPED' };
+  if (isTerminal(job.status) || !job.externalJobId) return { outcome: 'ENDED' };
   if (job.status === JobStatus.COPYING_RESULTS) return copyOutcome(job.remoteFiles ?? []);
-
-  const client = await ownerClient(job);
-  const pollCount = (previous.pollCount ?? 0) + 1;
-  recordMetric('Polls', job.serviceId);
-  const wait = (changed: boolean, extra: Partial<PollState> = {}): PollState => {
-    const base = nextWaitSeconds(previous.baseWaitSeconds, changed, pollPolicy());
-    const outcome = pollCount >= backoffEnv().MAX_POLLS_PER_EXECUTION ? 'CONTINUE' : 'WAIT';
-    return {
-      ...previous,
-      ...extra,
-      outcome,
-      baseWaitSeconds: base,
-      waitSeconds: scaledWait(base),
-      pollCount,
-    };
+  if (!ACTIVE.includes(job.status as (typeof ACTIVE)[number])) return { outcome: 'ENDED' };
+  const watchOf = (watch: JobWatch) => ({ serviceId: job.serviceId, watch });
+  const keepWatching = async (
+    watch: JobWatch,
+    set: Partial<JobRecord> = {},
+    remove: (keyof JobRecord)[] = [],
+  ) => {
+    await jobs.update(job.owner, job.jobId, set, ACTIVE, remove, watchOf(watch));
+    return { outcome: 'WATCH' as const, watch };
   };
+
+  let client: CloudgeneClient;
+  try {
+    client = await ownerClient(job);
+  } catch (error) {
+    if (!(error instanceof JobFailure) || error.code !== 'SERVICE_TOKEN_MISSING') throw error;
+    if (await rideOut(job, undefined, 'TOKEN', error.message, now)) return { outcome: 'ENDED' };
+    return keepWatching(nextPollWatch(job, false, now), {
+      remoteTrouble: troubleOf(job, 'TOKEN', error.message, now),
+    });
+  }
+  recordMetric('Polls', job.serviceId);
 
   if (job.status === JobStatus.CANCEL_REQUESTED) {
     await client.cancelJob(job.externalJobId).catch((error: unknown) => {
@@ -74,31 +104,37 @@ export async function pollImputationJob(
         ? 'NOT_FOUND'
         : error instanceof ServiceUnavailableError || error instanceof CloudgeneProtocolError
           ? 'UNWELL'
-          : undefined;
+          : error instanceof ServiceTokenInvalidError
+            ? 'TOKEN'
+            : undefined;
     if (!kind) throw error;
     logger.warn('service trouble while polling; riding it out', {
       jobId: job.jobId,
       kind,
       error: (error as Error).message,
     });
-    const ended = await rideOut(job, client, kind, (error as Error).message);
-    return ended ? { outcome: 'STOPPED' } : wait(false);
+    const ended = await rideOut(job, client, kind, (error as Error).message, now);
+    if (ended) return { outcome: 'ENDED' };
+    return keepWatching(nextPollWatch(job, false, now), {
+      remoteTrouble: troubleOf(job, kind, (error as Error).message, now),
+    });
   }
-  if (job.remoteTrouble) await jobs.update(job.owner, job.jobId, {}, ACTIVE, ['remoteTrouble']);
 
   const messages = remote.steps.flatMap((step) =>
     step.logMessages.map((log) => ({ step: step.name, type: log.type, message: plainText(log.message) })),
   );
   const latest = messages.slice(-MAX_MESSAGES);
-  // A digest, not the text: the service's messages stay out of the execution state (they live on the job).
+  // A digest of what the owner would see change; the text itself lives on the job.
   const fingerprint = createHash('sha256')
     .update(
       `${remote.state}|${remote.positionInQueue ?? ''}|${messages.length}|${latest.at(-1)?.message ?? ''}`,
     )
     .digest('base64url')
     .slice(0, 16);
-  const changed = fingerprint !== previous.lastChange;
-  const checkedAt = new Date().toISOString();
+  const previousWatch = job.watch?.kind === 'POLL' ? job.watch : undefined;
+  const changed = fingerprint !== previousWatch?.lastChange;
+  const checkedAt = now.toISOString();
+  const waiting = WAITING_STATES.has(remote.state);
   const remoteView = {
     state: remote.state,
     positionInQueue: remote.positionInQueue,
@@ -108,31 +144,54 @@ export async function pollImputationJob(
       remote.state === 1 && remote.positionInQueue !== undefined
         ? withSighting(job.remote?.queueTrail, { at: checkedAt, position: remote.positionInQueue })
         : job.remote?.queueTrail,
+    ...(waiting ? { waitingSince: job.remote?.waitingSince ?? job.statusChangedAt } : {}),
   };
   const target = statusFromRemoteState(remote.state);
+  const clearTrouble: (keyof JobRecord)[] = job.remoteTrouble ? ['remoteTrouble'] : [];
 
   switch (target) {
     case JobStatus.QUEUED_REMOTE:
     case JobStatus.RUNNING: {
+      const { QUEUE_DEADLINE_HOURS } = backoffEnv();
+      const waitedMs = remoteView.waitingSince ? now.getTime() - Date.parse(remoteView.waitingSince) : 0;
+      if (waiting && waitedMs >= QUEUE_DEADLINE_HOURS * 3_600_000) {
+        const hours = Math.round(waitedMs / 3_600_000);
+        await endHereAndThere(job, JobStatus.EXPIRED, {
+          from: ACTIVE,
+          client,
+          error: {
+            code: 'SERVICE_QUEUE_DEADLINE',
+            message: `The service kept the job ${remote.state === 1 ? 'waiting in its queue' : 'stopped without running it'} for ${hours} h (since ${remoteView.waitingSince}), past the limit of ${QUEUE_DEADLINE_HOURS} h; it was given up`,
+          },
+          set: { remote: remoteView },
+        });
+        return { outcome: 'ENDED' };
+      }
+      const watch = nextPollWatch(job, changed, now, fingerprint);
       if (job.status !== target && job.status !== JobStatus.CANCEL_REQUESTED) {
         await jobs.transition(job.owner, job.jobId, target, {
           from: [JobStatus.QUEUED_REMOTE, JobStatus.RUNNING].filter((status) => status !== target),
           set: { remote: remoteView },
+          remove: clearTrouble,
           detail: latest.at(-1)?.message,
+          watch,
+          serviceId: job.serviceId,
         });
-      } else if (changed) {
-        await jobs.update(job.owner, job.jobId, { remote: remoteView }, ACTIVE);
+        return { outcome: 'WATCH', watch };
       }
-      return wait(changed, { remoteState: remote.state, lastChange: fingerprint });
+      return keepWatching(watch, changed || job.remoteTrouble ? { remote: remoteView } : {}, clearTrouble);
     }
     case JobStatus.COPYING_RESULTS: {
       const { files: remoteFiles, skipped } = resultFilesToCopy(remote.outputParams);
       await jobs.transition(job.owner, job.jobId, JobStatus.COPYING_RESULTS, {
         from: ACTIVE,
         set: { remote: remoteView, remoteFiles, copyOutcomes: {} },
+        remove: clearTrouble,
         detail:
           `${remoteFiles.length} result file(s) to copy` +
           (skipped > 0 ? `; ${skipped} service log or non-downloadable file(s) skipped` : ''),
+        watch: collectWatch(job, now),
+        serviceId: job.serviceId,
       });
       return copyOutcome(remoteFiles);
     }
@@ -149,81 +208,106 @@ export async function pollImputationJob(
         await jobs.transition(job.owner, job.jobId, JobStatus.COPYING_RESULTS, {
           from: ACTIVE,
           set: { remote: remoteView, remoteFiles, copyOutcomes: {}, serviceFailure: error },
+          remove: clearTrouble,
           detail: `the service failed the job; ${remoteFiles.length} report file(s) it wrote to copy`,
+          watch: collectWatch(job, now),
+          serviceId: job.serviceId,
         });
         return copyOutcome(remoteFiles);
       }
       await jobs.transition(job.owner, job.jobId, JobStatus.FAILED, {
         from: ACTIVE,
         set: { remote: remoteView, error },
+        remove: clearTrouble,
       });
-      return { outcome: 'STOPPED' };
+      return { outcome: 'ENDED' };
     }
     default: {
       await jobs.transition(job.owner, job.jobId, target, {
         from: ACTIVE,
         set: { remote: remoteView },
+        remove: clearTrouble,
         detail:
           target === JobStatus.CANCELED ? 'canceled at the service' : 'the service deleted the job data',
       });
-      return { outcome: 'STOPPED' };
+      return { outcome: 'ENDED' };
     }
   }
 }
 
 /**
- * One more sign of trouble at the service for this job, recorded on it. A job ends only on proof: a 404
- * held for NOT_FOUND_CONFIRM_SECONDS over at least 3 polls AND the job absent from the owner's job list
- * at the service (EXPIRED); or the service unreachable or unreadable past SERVICE_OUTAGE_LIMIT_HOURS
- * (EXPIRED, cancelled there if it can be). True when the job ended.
+ * The watch of a job whose results are being copied: due when its collect execution should long have
+ * ended, so the watcher can start another if that one is gone (the execution's end removes it).
  */
-async function rideOut(
-  job: JobRecord,
-  client: CloudgeneClient,
-  kind: 'NOT_FOUND' | 'UNWELL',
-  detail: string,
-): Promise<boolean> {
-  const jobs = jobRepository();
-  const now = new Date();
+export function collectWatch(job: JobRecord, now: Date): JobWatch {
+  return nextWatch(job.watch, 'COLLECT', new Date(now.getTime() + COLLECT_STALE_MS), now, { count: 0 });
+}
+
+/** Longer than a copy of the largest result (15 min per file, a few at a time) usually takes. */
+export const COLLECT_STALE_MS = 60 * 60_000;
+
+type TroubleKind = NonNullable<JobRecord['remoteTrouble']>['kind'];
+
+function troubleOf(job: JobRecord, kind: TroubleKind, detail: string, now: Date) {
   const earlier = job.remoteTrouble?.kind === kind ? job.remoteTrouble : undefined;
-  const trouble = {
+  return {
     kind,
     since: earlier?.since ?? now.toISOString(),
     count: (earlier?.count ?? 0) + 1,
     lastAt: now.toISOString(),
     detail: detail.slice(0, 500),
   };
+}
+
+/**
+ * One more sign of trouble at the service for this job. A job ends only on proof: a 404 held for
+ * NOT_FOUND_CONFIRM_SECONDS over at least 3 polls AND the job absent from the owner's job list at the
+ * service (EXPIRED); or the service unreachable, unreadable or refusing the owner's token past
+ * SERVICE_OUTAGE_LIMIT_HOURS (EXPIRED, and canceled there if it can be). True when the job ended; the
+ * caller records the trouble otherwise.
+ */
+async function rideOut(
+  job: JobRecord,
+  client: CloudgeneClient | undefined,
+  kind: TroubleKind,
+  detail: string,
+  now: Date,
+): Promise<boolean> {
+  const trouble = troubleOf(job, kind, detail, now);
   const lastedMs = now.getTime() - Date.parse(trouble.since);
   const minutes = Math.round(lastedMs / 60_000);
   const { NOT_FOUND_CONFIRM_SECONDS, SERVICE_OUTAGE_LIMIT_HOURS } = backoffEnv();
-  let end: string | undefined;
-  if (kind === 'NOT_FOUND' && trouble.count >= 3 && lastedMs >= NOT_FOUND_CONFIRM_SECONDS * 1000) {
+  if (kind === 'NOT_FOUND' && client && trouble.count >= 3 && lastedMs >= NOT_FOUND_CONFIRM_SECONDS * 1000) {
     // The list is the service's own word on which jobs the owner has: a job missing from all of it is
     // gone. A list longer than what is read (LIST_PAGES_READ pages) proves nothing, and the job is kept.
     const listed = await client.listJobs(LIST_PAGES_READ).catch(() => undefined);
     if (listed?.complete && !listed.jobs.some((entry) => entry.id === job.externalJobId)) {
-      end = `the service no longer has this job: it answered 404 for ${minutes} min (${trouble.count} times) and the job is not in your job list there`;
+      const end = `the service no longer has this job: it answered 404 for ${minutes} min (${trouble.count} times) and the job is not in your job list there`;
+      await jobRepository().transition(job.owner, job.jobId, JobStatus.EXPIRED, {
+        from: ACTIVE,
+        set: { remoteTrouble: trouble, error: { code: 'SERVICE_JOB_NOT_FOUND', message: end } },
+        detail: end,
+      });
+      return true;
     }
   }
-  if (kind === 'UNWELL' && lastedMs >= SERVICE_OUTAGE_LIMIT_HOURS * 3_600_000) {
-    const cancelled = await client.cancelJob(job.externalJobId!).then(
-      () => 'cancelled there',
-      () => 'a cancel there did not go through',
-    );
-    end = `the service stayed unreachable or answered what we could not read for ${Math.round(lastedMs / 3_600_000)} h (since ${trouble.since}; last: ${trouble.detail}); the job was given up here and ${cancelled}`;
-  }
-  if (end) {
-    await jobs.transition(job.owner, job.jobId, JobStatus.EXPIRED, {
+  if (kind !== 'NOT_FOUND' && lastedMs >= SERVICE_OUTAGE_LIMIT_HOURS * 3_600_000) {
+    const hours = Math.round(lastedMs / 3_600_000);
+    const what =
+      kind === 'TOKEN'
+        ? 'your API token for the service was missing or refused'
+        : 'the service stayed unreachable or answered what we could not read';
+    await endHereAndThere(job, JobStatus.EXPIRED, {
       from: ACTIVE,
-      set: {
-        remoteTrouble: trouble,
-        error: { code: kind === 'NOT_FOUND' ? 'SERVICE_JOB_NOT_FOUND' : 'SERVICE_UNAVAILABLE', message: end },
+      client,
+      error: {
+        code: kind === 'TOKEN' ? 'SERVICE_TOKEN_INVALID' : 'SERVICE_UNAVAILABLE',
+        message: `${what} for ${hours} h (since ${trouble.since}; last: ${trouble.detail}); the job was given up here`,
       },
-      detail: end,
+      set: { remoteTrouble: trouble },
     });
     return true;
   }
-  await jobs.update(job.owner, job.jobId, { remoteTrouble: trouble }, ACTIVE);
   return false;
 }
 
@@ -265,8 +349,8 @@ export function resultFilesToCopy(outputParams: CloudgeneJob['outputParams']): {
   return { files, skipped };
 }
 
-function copyOutcome(remoteFiles: { name: string }[]) {
-  return { outcome: 'COPY', files: remoteFiles.map((file, index) => ({ name: file.name, index })) };
+function copyOutcome(remoteFiles: { name: string }[]): PollResult {
+  return { outcome: 'COLLECT', files: remoteFiles.map((file, index) => ({ name: file.name, index })) };
 }
 
 /** Service log messages may contain HTML; the API shows plain text. */

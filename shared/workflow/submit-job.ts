@@ -12,18 +12,24 @@ import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { s3Client } from '#shared/aws/clients';
 import type { CloudgeneClient } from '#shared/cloudgene/client';
 import { CloudgeneError, ConcurrencyLimitError, ServiceUnavailableError } from '#shared/cloudgene/errors';
+import { healthStore } from '#shared/health/health-store';
 import { type JobRecord, jobRepository } from '#shared/jobs/job-repository';
 import { isTerminal, JobStatus } from '#shared/jobs/job-status';
+import { type JobWatch, nextWatch } from '#shared/jobs/job-watch';
 import { resultPassword } from '#shared/jobs/result-password';
 import { logger } from '#shared/logger';
 import { recordMetric } from '#shared/metrics';
 import { uploadsEnv } from '#shared/uploads/uploads';
-import { nextWaitSeconds, pollPolicy, scaledWait, slotWaitPolicy } from './backoff';
+import { after, nextWaitSeconds, pollPolicy, slotWaitPolicy } from './backoff';
 import { type JobRef, jobService, loadJob, ownerClient, submissionMarker } from './job-context';
-import type { PollState } from './poll-state';
 import { uploadSlots } from './upload-slots';
 
-const SUBMITTABLE = [JobStatus.SUBMITTING, JobStatus.WAITING_FOR_SLOT];
+/** What an attempt came to (for the execution's history: the job's item has the rest). */
+export interface SubmitOutcome {
+  outcome: 'SUBMITTED' | 'WAIT_FOR_SLOT' | 'WAIT_FOR_SERVICE' | 'WAIT_FOR_SUBMISSION' | 'STOPPED';
+}
+
+const SUBMITTABLE = [JobStatus.SUBMITTING, JobStatus.WAITING_FOR_SLOT, JobStatus.WAITING_FOR_SERVICE];
 /** Uploads of several GB take minutes; the task's own timeout (900 s) is the real bound. */
 const SUBMIT_TIMEOUT_MS = 14 * 60_000;
 /** An attempt older than the task's timeout (plus margin) cannot still be uploading. */
@@ -36,14 +42,47 @@ const SLOT_STATES = new Set([1, 2, 3]);
 /** Pages of the user's job list read before submitting (25 jobs each, newest first). */
 const LIST_PAGES = 3;
 
-export async function submitImputationJob(ref: JobRef, previous: PollState = {}): Promise<PollState> {
-  const jobs = jobRepository();
+/**
+ * One submission attempt, run by an execution (the job's first, or one the watcher starts when a slot is
+ * free or the service is back). Whatever happens is recorded on the job with its next watch, so the
+ * execution ends here: `SUBMITTED` (the watcher polls it), `WAIT_FOR_SLOT`, `WAIT_FOR_SERVICE`, or
+ * `STOPPED`.
+ */
+export async function submitImputationJob(ref: JobRef): Promise<SubmitOutcome> {
   const job = await loadJob(ref);
   if (isTerminal(job.status)) return { outcome: 'STOPPED' };
   if (job.externalJobId) return startPolling(job, job.externalJobId);
   if (job.status === JobStatus.CANCEL_REQUESTED) return settleCanceledSubmission(job);
   if (!SUBMITTABLE.includes(job.status as (typeof SUBMITTABLE)[number])) return { outcome: 'STOPPED' };
+  const health = await healthStore().get(job.serviceId);
+  if (health && (health.status === 'DOWN' || health.status === 'MAINTENANCE')) {
+    return waitForService(job, serviceDownReason(job, health.status, health.lastError?.detail));
+  }
+  try {
+    return await submitNow(ref, job);
+  } catch (error) {
+    if (!(error instanceof ServiceUnavailableError)) throw error;
+    // Unreachable or answering 5xx: the service is unwell, not the job. It waits for the service (the
+    // watcher's probes say when it is back); a marked attempt is looked for by its marker then.
+    const current = await loadJob(ref);
+    if (current.status === JobStatus.CANCEL_REQUESTED) return settleCanceledSubmission(current);
+    if (!SUBMITTABLE.includes(current.status as (typeof SUBMITTABLE)[number])) return { outcome: 'STOPPED' };
+    return waitForService(
+      current,
+      `${jobService(current).name} did not answer: ${error.message.slice(0, 200)}`,
+    );
+  }
+}
 
+function serviceDownReason(job: JobRecord, status: string, detail?: string): string {
+  const name = jobService(job).name;
+  return status === 'MAINTENANCE'
+    ? `${name} is in maintenance${detail ? ` (${detail.slice(0, 200)})` : ''}; the job is submitted when it is back`
+    : `${name} is down${detail ? ` (${detail.slice(0, 200)})` : ''}; the job is submitted when it is back`;
+}
+
+async function submitNow(ref: JobRef, job: JobRecord): Promise<SubmitOutcome> {
+  const jobs = jobRepository();
   const service = jobService(job);
   const client = await ownerClient(job, SUBMIT_TIMEOUT_MS);
   const marker = submissionMarker(job.jobId);
@@ -64,7 +103,6 @@ export async function submitImputationJob(ref: JobRef, previous: PollState = {})
       // The service checks its limit only after receiving the whole upload: wait without sending it.
       return waitForSlot(
         job,
-        previous,
         `${active} of your jobs are running at ${service.name} (at most ${limit} at a time); waiting for one to finish`,
       );
     }
@@ -77,7 +115,6 @@ export async function submitImputationJob(ref: JobRef, previous: PollState = {})
     ) {
       return waitForSlot(
         job,
-        previous,
         `another of your uploads to ${service.name} takes the last free slot (at most ${limit} jobs at a time); waiting`,
       );
     }
@@ -134,7 +171,7 @@ export async function submitImputationJob(ref: JobRef, previous: PollState = {})
       if (!(error instanceof ConcurrencyLimitError)) throw error;
       const current = await loadJob(ref);
       if (current.status === JobStatus.CANCEL_REQUESTED) return settleCanceledSubmission(current, client);
-      return waitForSlot(current, previous, error.serviceMessage ?? error.message);
+      return waitForSlot(current, error.serviceMessage ?? error.message);
     }
   }
   return recordSubmission(job, externalJobId, client);
@@ -144,7 +181,11 @@ export async function submitImputationJob(ref: JobRef, previous: PollState = {})
  * Records the service's job id before anything else (from then on a retry adopts it). A cancel that
  * came in during the upload is carried out at the service now; the poll loop confirms it.
  */
-async function recordSubmission(job: JobRecord, externalJobId: string, client: CloudgeneClient) {
+async function recordSubmission(
+  job: JobRecord,
+  externalJobId: string,
+  client: CloudgeneClient,
+): Promise<SubmitOutcome> {
   const jobs = jobRepository();
   const recorded = await jobs.update(
     job.owner,
@@ -176,13 +217,21 @@ async function recordSubmission(job: JobRecord, externalJobId: string, client: C
  * its marker), record it and let the poll loop cancel it there; if not, and no attempt can still be
  * uploading, nothing exists at the service and the job is CANCELED.
  */
-async function settleCanceledSubmission(job: JobRecord, client?: CloudgeneClient): Promise<PollState> {
+async function settleCanceledSubmission(job: JobRecord, client?: CloudgeneClient): Promise<SubmitOutcome> {
   client ??= await ownerClient(job);
   const found = await client.findJobByName(submissionMarker(job.jobId), LIST_PAGES);
   if (found) return recordSubmission(job, found.id, client);
   if (submissionMayStillAppear(job)) {
+    // Looked for again shortly, by a submit execution the watcher starts.
+    const now = new Date();
     const base = pollPolicy().initialSeconds;
-    return { outcome: 'WAIT_FOR_SLOT', baseWaitSeconds: base, waitSeconds: scaledWait(base), pollCount: 0 };
+    await jobRepository().update(job.owner, job.jobId, {}, [JobStatus.CANCEL_REQUESTED], [], {
+      serviceId: job.serviceId,
+      watch: nextWatch(job.watch, 'SUBMIT', after(now, base), now, {
+        baseWaitSeconds: base,
+      }),
+    });
+    return { outcome: 'WAIT_FOR_SUBMISSION' };
   }
   await jobRepository().transition(job.owner, job.jobId, JobStatus.CANCELED, {
     from: [JobStatus.CANCEL_REQUESTED],
@@ -204,43 +253,79 @@ export function submissionMayStillAppear(job: JobRecord, now = Date.now()): bool
   return now - ended < LOST_ANSWER_GRACE_MS;
 }
 
-async function waitForSlot(job: JobRecord, previous: PollState, reason: string) {
+/** A wait before submission, on the job's own item: the watcher starts the next attempt. */
+function waitingWatch(job: JobRecord, kind: 'SLOT' | 'SERVICE', now: Date): JobWatch {
+  const previous = job.watch?.kind === kind ? job.watch : undefined;
+  const base = nextWaitSeconds(previous?.baseWaitSeconds || undefined, false, slotWaitPolicy());
+  return nextWatch(job.watch, kind, after(now, base), now, {
+    baseWaitSeconds: base,
+    count: (previous?.count ?? 0) + 1,
+  });
+}
+
+async function waitForSlot(job: JobRecord, reason: string): Promise<SubmitOutcome> {
   recordMetric('SlotWaits', job.serviceId);
-  const base = nextWaitSeconds(
-    previous.outcome === 'WAIT_FOR_SLOT' ? previous.baseWaitSeconds : undefined,
-    false,
-    slotWaitPolicy(),
-  );
-  if (job.status !== JobStatus.WAITING_FOR_SLOT) {
+  return waitBeforeSubmission(job, JobStatus.WAITING_FOR_SLOT, 'SLOT', reason);
+}
+
+async function waitForService(job: JobRecord, reason: string): Promise<SubmitOutcome> {
+  recordMetric('ServiceWaits', job.serviceId);
+  return waitBeforeSubmission(job, JobStatus.WAITING_FOR_SERVICE, 'SERVICE', reason);
+}
+
+async function waitBeforeSubmission(
+  job: JobRecord,
+  status: typeof JobStatus.WAITING_FOR_SLOT | typeof JobStatus.WAITING_FOR_SERVICE,
+  kind: 'SLOT' | 'SERVICE',
+  reason: string,
+): Promise<SubmitOutcome> {
+  const now = new Date();
+  const watch = waitingWatch(job, kind, now);
+  const change = { detail: reason, watch, serviceId: job.serviceId };
+  if (job.status === status) {
+    await jobRepository().update(job.owner, job.jobId, {}, [status], [], { serviceId: job.serviceId, watch });
+  } else if (status === JobStatus.WAITING_FOR_SLOT) {
     await jobRepository().transition(job.owner, job.jobId, JobStatus.WAITING_FOR_SLOT, {
-      from: [JobStatus.SUBMITTING],
-      detail: reason,
+      from: [JobStatus.SUBMITTING, JobStatus.WAITING_FOR_SERVICE],
+      ...change,
+    });
+  } else {
+    await jobRepository().transition(job.owner, job.jobId, JobStatus.WAITING_FOR_SERVICE, {
+      from: [JobStatus.SUBMITTING, JobStatus.WAITING_FOR_SLOT],
+      ...change,
     });
   }
-  return {
-    outcome: 'WAIT_FOR_SLOT',
-    baseWaitSeconds: base,
-    waitSeconds: scaledWait(base),
-    pollCount: 0,
-  };
+  return { outcome: kind === 'SLOT' ? 'WAIT_FOR_SLOT' : 'WAIT_FOR_SERVICE' };
 }
 
 /** The job moved while we were about to upload (a cancel won the race): act on where it is now. */
-async function resumeAfterConflict(ref: JobRef, client: CloudgeneClient): Promise<PollState> {
+async function resumeAfterConflict(ref: JobRef, client: CloudgeneClient): Promise<SubmitOutcome> {
   const current = await loadJob(ref);
   if (current.status === JobStatus.CANCEL_REQUESTED) return settleCanceledSubmission(current, client);
   return { outcome: 'STOPPED' };
 }
 
-async function startPolling(job: JobRecord, externalJobId: string): Promise<PollState> {
-  if (job.status === JobStatus.SUBMITTING || job.status === JobStatus.WAITING_FOR_SLOT) {
+/** Accepted by the service: from now on the watcher polls it (at once if a cancel is waiting). */
+async function startPolling(job: JobRecord, externalJobId: string): Promise<SubmitOutcome> {
+  const now = new Date();
+  const due = job.status === JobStatus.CANCEL_REQUESTED ? 0 : pollPolicy().initialSeconds;
+  const watch = nextWatch(undefined, 'POLL', due === 0 ? now : after(now, due), now, {
+    baseWaitSeconds: pollPolicy().initialSeconds,
+  });
+  if (SUBMITTABLE.includes(job.status as (typeof SUBMITTABLE)[number])) {
     await jobRepository().transition(job.owner, job.jobId, JobStatus.QUEUED_REMOTE, {
-      from: [JobStatus.SUBMITTING, JobStatus.WAITING_FOR_SLOT],
+      from: SUBMITTABLE,
       detail: `submitted to the service as ${externalJobId}`,
+      watch,
+      serviceId: job.serviceId,
+    });
+  } else if (job.status === JobStatus.CANCEL_REQUESTED) {
+    await jobRepository().update(job.owner, job.jobId, {}, [JobStatus.CANCEL_REQUESTED], [], {
+      serviceId: job.serviceId,
+      watch,
     });
   }
-  const base = pollPolicy().initialSeconds;
-  return { outcome: 'WAIT', baseWaitSeconds: base, waitSeconds: scaledWait(base), pollCount: 0 };
+  return { outcome: 'SUBMITTED' };
 }
 
 async function inputStream(key: string): Promise<Readable> {

@@ -63,14 +63,6 @@ export const workflowTasks: readonly WorkflowTaskDefinition[] = [
     },
   },
   {
-    id: 'pollJob',
-    substitution: 'PollJobFunctionArn',
-    states: ['PollJob'],
-    entry: 'functions/workflow/poll-job.ts',
-    timeoutSeconds: 120,
-    access: { table: 'readWrite', secrets: 'read', callsService: true },
-  },
-  {
     id: 'copyResult',
     substitution: 'CopyResultFunctionArn',
     states: ['CopyResultFile'],
@@ -97,14 +89,6 @@ export const workflowTasks: readonly WorkflowTaskDefinition[] = [
     timeoutSeconds: 60,
     // Reads the owner's token only to cancel a submission whose answer was lost (see finish-job.ts).
     access: { table: 'readWrite', secrets: 'read', callsService: true },
-  },
-  {
-    id: 'continueExecution',
-    substitution: 'ContinueExecutionFunctionArn',
-    states: ['ContinueAsNewExecution'],
-    entry: 'functions/workflow/continue-execution.ts',
-    timeoutSeconds: 60,
-    access: { table: 'readWrite', startExecution: true },
   },
 ];
 

@@ -20,7 +20,9 @@ import type { Caller } from '#shared/auth/caller';
 import { secretsManagerClient } from '#shared/aws/clients';
 import { getService } from '#shared/catalog/service-catalog';
 import { saveServiceToken } from '#shared/credentials/service-credentials';
+import { type WatchRun, watchServices } from '#shared/health/watch-services';
 import { type JobRecord, jobRepository } from '#shared/jobs/job-repository';
+import { isTerminal } from '#shared/jobs/job-status';
 import * as jobs from '#shared/jobs/jobs';
 import type { EnvironmentValues } from '#shared/settings';
 import { recordUnchecked, uploadCheckExecutionName, uploadRefSchema } from '#shared/uploads/upload-checks';
@@ -39,6 +41,8 @@ export type UploadChecks = 'awaited' | 'skipped';
 
 export interface WorkflowHarness {
   sim: CloudgeneSimulator;
+  /** The watcher, run every `watchMs` (never two runs at once), as the schedule runs it in the stack. */
+  watcher: { runNow(): Promise<WatchRun | undefined>; pause(): void; resume(): void };
   uploadChecks: UploadChecks;
   sfn: StepFunctionsEmulator;
   s3: S3Emulator;
@@ -67,6 +71,8 @@ export async function startWorkflowHarness(
     settings?: EnvironmentValues;
     /** Task handlers by task id (e.g. a wrapper that fails after the real handler, to force a retry). */
     handlers?: StepFunctionsEmulatorOptions['handlers'];
+    /** Between watcher runs (default 20 ms); 0 runs it only on `watcher.runNow()`. */
+    watchMs?: number;
   } = {},
 ): Promise<WorkflowHarness> {
   const aws = await startAwsEmulators();
@@ -100,7 +106,8 @@ export async function startWorkflowHarness(
     RESULTS_BUCKET: 'results-test',
     STATE_MACHINE_ARN: sfn.stateMachineArn,
     RESULT_PASSWORD_KEY_SECRET_ID: 'gateway-test/result-password-key',
-    MAX_POLLS_PER_EXECUTION: 40,
+    // The watcher's waits in milliseconds: a first poll after 10 ms, at most 300 ms apart.
+    WORKFLOW_TIME_SCALE: 3000,
     SERVICE_CATALOG: [
       {
         id: 'michigan',
@@ -116,6 +123,41 @@ export async function startWorkflowHarness(
     ...options.settings,
   });
   const users = new Map<string, Caller & { serviceUser: string }>();
+  let watching: Promise<WatchRun | undefined> | null = null;
+  let paused = false;
+  const runWatcher = () => {
+    watching ??= watchServices()
+      .catch((error: unknown) => {
+        console.error(`watcher run failed: ${(error as Error).message}`);
+        return undefined;
+      })
+      .finally(() => {
+        watching = null;
+      });
+    return watching;
+  };
+  // A job lives across executions now (its own, then those the watcher starts): "the job's workflow is
+  // over" means its record is terminal and none of its executions runs.
+  const executionsEnded = sfn.waitForJob.bind(sfn);
+  sfn.waitForJob = async (name, timeoutMs = 60_000) => {
+    const deadline = Date.now() + timeoutMs;
+    const first = await executionsEnded(name, timeoutMs);
+    const owner = (first.input as { owner?: string }).owner;
+    if (!owner) return first;
+    for (;;) {
+      const job = await jobRepository().get(owner, name);
+      if (!job) return first;
+      if (isTerminal(job.status)) {
+        await executionsEnded(name, Math.max(1, deadline - Date.now()));
+        // The job's own execution (its status and history), now that every other one has ended too.
+        return first;
+      }
+      if (Date.now() > deadline) throw new Error(`Job ${name} is still ${job.status} after ${timeoutMs} ms`);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  };
+  const watchMs = options.watchMs ?? 20;
+  const watchTimer = watchMs > 0 ? setInterval(() => paused || void runWatcher(), watchMs) : undefined;
 
   const harness: WorkflowHarness = {
     get uploadChecks() {
@@ -127,6 +169,15 @@ export async function startWorkflowHarness(
     sim,
     sfn,
     s3,
+    watcher: {
+      runNow: runWatcher,
+      pause: () => {
+        paused = true;
+      },
+      resume: () => {
+        paused = false;
+      },
+    },
     async userWithToken(name) {
       const existing = users.get(name);
       if (existing) return existing;
@@ -183,6 +234,8 @@ export async function startWorkflowHarness(
       }
     },
     async close() {
+      clearInterval(watchTimer);
+      await watching;
       await sfn.close();
       await sim.close();
       await s3.close();

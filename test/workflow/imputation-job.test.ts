@@ -3,7 +3,10 @@ import { readFileSync } from 'node:fs';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import aslValidator from 'asl-validator';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { getService } from '#shared/catalog/service-catalog';
+import { saveServiceToken } from '#shared/credentials/service-credentials';
 import { JobStatus } from '#shared/jobs/job-status';
+import { toJobView } from '#shared/jobs/job-view';
 import { cancelJob } from '#shared/jobs/jobs';
 import { uploadStore } from '#shared/uploads/upload-store';
 import { startWorkflowHarness, type WorkflowHarness } from './harness';
@@ -81,19 +84,30 @@ describe('the imputation workflow (real ASL, real handlers, emulators, simulator
     expect((await h.sfn.waitForJob(jobId)).status).toBe('SUCCEEDED');
   });
 
-  it('fails with SERVICE_TOKEN_INVALID when the token is revoked mid-job', async () => {
+  it('waits out a token revoked mid-job (serviceTrouble TOKEN), and goes on once the owner stores a new one', async () => {
     const carol = await h.userWithToken('carol');
     h.sim.scenario = 'manual';
     const jobId = await h.createJob(carol);
     await h.waitForStatus(carol, jobId, [JobStatus.QUEUED_REMOTE]);
     h.sim.scenario = 'success';
     h.sim.revokeToken(carol.serviceUser);
-    const execution = await h.sfn.waitForJob(jobId);
-    expect(execution.status).toBe('FAILED');
-    const job = await h.job(carol, jobId);
-    expect(job.status).toBe(JobStatus.FAILED);
-    expect(job.error?.code).toBe('SERVICE_TOKEN_INVALID');
-    expect(job.error?.message).toMatch(/service token invalid or expired/);
+    const deadline = Date.now() + 10_000;
+    let job = await h.job(carol, jobId);
+    while (job.remoteTrouble?.kind !== 'TOKEN' || job.remoteTrouble.count < 3) {
+      if (Date.now() > deadline) throw new Error(`no token trouble: ${JSON.stringify(job.remoteTrouble)}`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      job = await h.job(carol, jobId);
+    }
+    // Not failed, not ended: the job keeps its state and its place at the service.
+    expect(job.status).toBe(JobStatus.QUEUED_REMOTE);
+    expect(job.remoteTrouble.detail).toMatch(/token/i);
+    expect(toJobView(job).serviceTrouble?.kind).toBe('TOKEN');
+    await saveServiceToken(carol, getService('michigan'), h.sim.addUser({ username: carol.serviceUser }));
+    h.sim.setJobState(job.externalJobId!, 4);
+    await h.sfn.waitForJob(jobId, 10_000);
+    job = await h.job(carol, jobId);
+    expect(job.status).toBe(JobStatus.SUCCEEDED);
+    expect(job.remoteTrouble).toBeUndefined();
   });
 
   it('waits for a free slot (WAITING_FOR_SLOT) when the per-user limit is reached, then succeeds', async () => {
@@ -212,31 +226,33 @@ describe('the imputation workflow (real ASL, real handlers, emulators, simulator
     expect(job.externalJobId).toBe(submissionsOf(ivan.serviceUser)[0]?.id);
   });
 
-  it('keeps every execution of a very long job far below the 25,000-event history limit', async () => {
+  it("runs no execution while a long job is polled: the job's own, then one collect, each a few events", async () => {
     const june = await h.userWithToken('june');
     h.sim.scenario = 'manual';
     const jobId = await h.createJob(june);
     await h.waitForStatus(june, jobId, [JobStatus.QUEUED_REMOTE]);
-    // 40 polls per execution (MAX_POLLS_PER_EXECUTION in the harness): wait for three continuations.
-    const deadline = Date.now() + 30_000;
-    while ([...h.sfn.executions.values()].filter((e) => e.name.startsWith(`${jobId}--`)).length < 3) {
-      if (Date.now() > deadline) throw new Error('no continuation happened');
+    const deadline = Date.now() + 20_000;
+    while (((await h.job(june, jobId)).watch?.count ?? 0) < 30) {
+      if (Date.now() > deadline) throw new Error('the watcher did not poll 30 times');
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
+    const runs = () =>
+      [...h.sfn.executions.values()].filter((e) => e.name === jobId || e.name.startsWith(`${jobId}-`));
+    // 30 polls later, the job's own execution ended long ago and none other was started.
+    expect(runs().map((e) => [e.name, e.status])).toEqual([[jobId, 'SUCCEEDED']]);
     h.sim.scenario = 'success';
     h.sim.setJobState((await h.job(june, jobId)).externalJobId!, 4);
-    const last = await h.sfn.waitForJob(jobId);
-    expect(last.status).toBe('SUCCEEDED');
+    await h.sfn.waitForJob(jobId);
     expect((await h.job(june, jobId)).status).toBe(JobStatus.SUCCEEDED);
-    const runs = [...h.sfn.executions.values()].filter(
-      (e) => e.name === jobId || e.name.startsWith(`${jobId}--`),
-    );
-    expect(runs.length).toBeGreaterThanOrEqual(4);
-    const maxEvents = Math.max(...runs.map((e) => e.eventCount));
-    // 40 polls × 6 events (Wait + Task + Choice entered/exited) plus the fixed path.
-    expect(maxEvents).toBeLessThan(400);
+    expect(
+      runs()
+        .map((e) => e.name)
+        .sort(),
+    ).toEqual([jobId, `${jobId}-collect-1`]);
+    expect(Math.max(...runs().map((e) => e.eventCount))).toBeLessThan(100);
     const job = await h.job(june, jobId);
-    expect(job.executionArn).toBe(last.executionArn);
+    expect(job.watch).toBeUndefined();
+    expect(job.executionArn).toBe(runs().find((e) => e.name.endsWith('-collect-1'))?.executionArn);
   });
 });
 

@@ -99,7 +99,11 @@ describe('an outage past its limit', () => {
     expect(job.status).toBe(JobStatus.EXPIRED);
     expect(job.error?.code).toBe('SERVICE_UNAVAILABLE');
     expect(job.error?.message).toMatch(
-      /^the service stayed unreachable or answered what we could not read for 0 h .*cancelled there$/,
+      /^the service stayed unreachable or answered what we could not read for 0 h .*the job was given up here$/,
     );
+    // Ended here, ended there: the cancel went through, and the job says so.
+    expect(job.remoteCancel).toMatchObject({ state: 'DONE', attempts: 1 });
+    expect(job.events.at(-1)?.detail).toMatch(/; canceled at the service$/);
+    expect(job.watch).toBeUndefined();
   });
 });

@@ -258,7 +258,7 @@ describe('the per-user limit, checked by the service only after an upload', () =
 });
 
 describe('a token revoked at the service', () => {
-  it('fails the job and marks the stored credential rejected at once, for services, credentials and new jobs', async () => {
+  it('keeps the job (waiting out the refused token) and marks the stored credential rejected at once, for services, credentials and new jobs', async () => {
     const gina = await h.userWithToken('gina');
     h.sim.scenario = 'manual';
     let jobId: string;
@@ -269,8 +269,12 @@ describe('a token revoked at the service', () => {
       h.sim.scenario = 'success';
     }
     h.sim.revokeToken(gina.serviceUser);
-    await h.sfn.waitForJob(jobId);
-    expect((await h.job(gina, jobId)).error?.code).toBe('SERVICE_TOKEN_INVALID');
+    const deadline = Date.now() + 10_000;
+    while ((await h.job(gina, jobId)).remoteTrouble?.kind !== 'TOKEN') {
+      if (Date.now() > deadline) throw new Error('the refused token was not recorded on the job');
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    expect((await h.job(gina, jobId)).status).toBe(JobStatus.QUEUED_REMOTE);
 
     const [credential] = await listServiceCredentials(gina);
     expect(credential).toMatchObject({
@@ -323,7 +327,7 @@ describe('a cancel racing a submission', () => {
     expect(h.sim.stateOf(remote[0]!)).toBe(6);
   });
 
-  it('cancels at once, stopping the workflow, when no upload is under way', async () => {
+  it('cancels at once a job waiting for a slot, even while the watcher is looking at the slots for it', async () => {
     const ivan = await h.userWithToken('ivan');
     let release!: () => void;
     const gate = new Promise<void>((resolve) => {
@@ -333,19 +337,31 @@ describe('a cancel racing a submission', () => {
     try {
       const jobId = await h.createJob(ivan);
       await h.waitForStatus(ivan, jobId, [JobStatus.WAITING_FOR_SLOT]);
-      // Hold the task's next look at the slots, so the cancel lands while the execution is inside it:
-      // only the stop can end it then (without the hold, a task that reads CANCELED first ends the
-      // execution on its own, which proves nothing about the stop).
+      // No execution waits for the slot: the job's own ended when it recorded the wait.
+      expect(
+        h.sfn.executions.get(`${h.sfn.stateMachineArn.replace(':stateMachine:', ':execution:')}:${jobId}`)
+          ?.status,
+      ).toBe('SUCCEEDED');
+      // Hold the watcher's next look at the owner's slots, and free them meanwhile: the cancel lands
+      // while the watcher is about to start a submission.
       h.sim.failNext({ method: 'GET', path: '/api/v2/jobs', gate });
       const deadline = Date.now() + 20_000;
       while (h.sim.held === 0) {
         if (Date.now() > deadline) throw new Error('the slot check never reached the service');
         await new Promise((resolve) => setTimeout(resolve, 5));
       }
+      h.sim.setOtherActiveJobs(ivan.serviceUser, 0);
       const canceled = await cancelJob(ivan, jobId);
       expect(canceled.status).toBe(JobStatus.CANCELED);
-      const execution = await h.sfn.waitForJob(jobId);
-      expect(execution.status).toBe('ABORTED');
+      release();
+      await h.watcher.runNow();
+      await h.watcher.runNow();
+      const job = await h.job(ivan, jobId);
+      expect(job.status).toBe(JobStatus.CANCELED);
+      expect(job.watch).toBeUndefined();
+      expect([...h.sfn.executions.values()].filter((e) => e.name.startsWith(`${jobId}-submit`))).toHaveLength(
+        0,
+      );
       expect(h.sim.submissionsOf(ivan.serviceUser)).toHaveLength(0);
     } finally {
       release();

@@ -1,13 +1,11 @@
 /**
- * The owner's token in the workflow, read through the vault's cache: what a poll costs in Secrets
+ * The owner's token in the workflow and the watcher, read through the vault's cache: what a poll costs in Secrets
  * Manager and DynamoDB reads (counted on the shared SDK clients), and a token the owner replaced from
  * another process mid-job — the cached one is refused once, read fresh, and the job goes on without the
  * credential being marked rejected. Real ASL and handlers, emulators and the simulator.
  */
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { handler as realPoll } from '#functions/workflow/poll-job';
-import { lambdaContext } from '#infra/local/lambda-context';
 import { dynamoDocumentClient, secretsManagerClient } from '#shared/aws/clients';
 import { getService } from '#shared/catalog/service-catalog';
 import { credentialStore } from '#shared/credentials/credential-store';
@@ -16,22 +14,17 @@ import { TokenVault } from '#shared/credentials/token-vault';
 import { JobStatus } from '#shared/jobs/job-status';
 import { startWorkflowHarness, type WorkflowHarness } from './harness';
 
-type Handler = (event: unknown, context?: unknown) => Promise<unknown>;
-
 let h: WorkflowHarness;
-let polls = 0;
+/** Status calls at the service: the watcher's polls (no workflow task polls any more). */
+const pollCount = () =>
+  h.sim.requests.filter(
+    (request) => request.method === 'GET' && /^\/api\/v2\/jobs\/job-[^/]+$/.test(request.path),
+  ).length;
 /** Reads of users' token secrets (not the result-password key) and of credential metadata items. */
 const reads = { tokenSecrets: 0, credentialItems: 0 };
 
 beforeAll(async () => {
-  h = await startWorkflowHarness({
-    handlers: {
-      async pollJob(event) {
-        polls++;
-        return (realPoll as Handler)(event, lambdaContext('pollJob', 120_000));
-      },
-    },
-  });
+  h = await startWorkflowHarness();
   secretsManagerClient().middlewareStack.add(
     (next, context) => async (args) => {
       const secretId = String((args.input as { SecretId?: unknown }).SecretId ?? '');
@@ -56,7 +49,7 @@ beforeEach(() => {
   h.sim.scenario = 'success';
 });
 
-const snapshot = () => ({ polls, ...reads });
+const snapshot = () => ({ polls: pollCount(), ...reads });
 const since = (before: ReturnType<typeof snapshot>) => {
   const now = snapshot();
   return {
@@ -92,8 +85,8 @@ describe("the owner's token in the workflow", () => {
     h.sim.scenario = 'manual';
     const jobId = await h.createJob(tina);
     const queued = await h.waitForStatus(tina, jobId, [JobStatus.QUEUED_REMOTE]);
-    const pollsBefore = polls;
-    while (polls < pollsBefore + 2) await new Promise((resolve) => setTimeout(resolve, 5));
+    const pollsBefore = pollCount();
+    while (pollCount() < pollsBefore + 2) await new Promise((resolve) => setTimeout(resolve, 5));
 
     // The owner stores a new token through another Lambda (its own cache): the service now answers the
     // old one with 403, while this process still holds the old one in its cache.

@@ -10,6 +10,7 @@ import {
   DescribeTableCommand,
   DynamoDBClient,
   ResourceInUseException,
+  UpdateTableCommand,
 } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
 import { tableKeys } from '#shared/aws/table-definition';
@@ -51,6 +52,8 @@ export async function ensureGatewayTable(endpoint: string, tableName: string): P
           { AttributeName: tableKeys.sortKey, AttributeType: 'S' },
           { AttributeName: tableKeys.gsi1.partitionKey, AttributeType: 'S' },
           { AttributeName: tableKeys.gsi1.sortKey, AttributeType: 'S' },
+          { AttributeName: tableKeys.gsi2.partitionKey, AttributeType: 'S' },
+          { AttributeName: tableKeys.gsi2.sortKey, AttributeType: 'S' },
         ],
         KeySchema: [
           { AttributeName: tableKeys.partitionKey, KeyType: 'HASH' },
@@ -65,18 +68,50 @@ export async function ensureGatewayTable(endpoint: string, tableName: string): P
             ],
             Projection: { ProjectionType: 'ALL' },
           },
+          watchIndex,
         ],
       }),
     );
   } catch (error) {
     if (!(error instanceof ResourceInUseException)) throw error;
   }
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
-    if (Table?.TableStatus === 'ACTIVE') break;
-    await new Promise((resolve) => setTimeout(resolve, 50));
+  await untilActive(client, tableName);
+  // A table kept on disk from before the watch index gets it now (the CDK stack adds it by an update too).
+  const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
+  if (!Table?.GlobalSecondaryIndexes?.some((index) => index.IndexName === tableKeys.gsi2.indexName)) {
+    await client.send(
+      new UpdateTableCommand({
+        TableName: tableName,
+        AttributeDefinitions: [
+          { AttributeName: tableKeys.gsi2.partitionKey, AttributeType: 'S' },
+          { AttributeName: tableKeys.gsi2.sortKey, AttributeType: 'S' },
+        ],
+        GlobalSecondaryIndexUpdates: [{ Create: watchIndex }],
+      }),
+    );
+    await untilActive(client, tableName);
   }
   client.destroy();
+}
+
+const watchIndex = {
+  IndexName: tableKeys.gsi2.indexName,
+  KeySchema: [
+    { AttributeName: tableKeys.gsi2.partitionKey, KeyType: 'HASH' as const },
+    { AttributeName: tableKeys.gsi2.sortKey, KeyType: 'RANGE' as const },
+  ],
+  Projection: { ProjectionType: 'KEYS_ONLY' as const },
+};
+
+async function untilActive(client: DynamoDBClient, tableName: string): Promise<void> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
+    const indexesReady = (Table?.GlobalSecondaryIndexes ?? []).every(
+      (index) => index.IndexStatus === undefined || index.IndexStatus === 'ACTIVE',
+    );
+    if (Table?.TableStatus === 'ACTIVE' && indexesReady) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
 }
 
 /** s3rver accepts only S3RVER/S3RVER; the other emulators accept anything, so all use these. */

@@ -86,7 +86,10 @@ export interface LocalExecution {
 export interface StepFunctionsEmulator extends JsonProtocolServer {
   stateMachineArn: string;
   executions: Map<string, LocalExecution>;
-  /** Resolves when the execution (and every continuation it started) has ended. */
+  /**
+   * Resolves when every execution of the job (its own, and the `<jobId>-submit-<n>` and
+   * `<jobId>-collect-<n>` ones the watcher started) has ended.
+   */
   waitForJob(jobId: string, timeoutMs?: number): Promise<LocalExecution>;
 }
 
@@ -295,7 +298,7 @@ export async function startStepFunctionsEmulator(
       const deadline = Date.now() + timeoutMs;
       for (;;) {
         const runs = [...executions.values()].filter(
-          (e) => e.name === jobId || e.name.startsWith(`${jobId}--`),
+          (e) => e.name === jobId || e.name.startsWith(`${jobId}-`),
         );
         const running = runs.filter((e) => e.status === 'RUNNING');
         if (runs.length > 0 && running.length === 0) {

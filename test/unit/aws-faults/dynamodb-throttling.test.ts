@@ -9,7 +9,6 @@ import { DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand } from 
 import { describe, expect, it } from 'vitest';
 import { handler as getJob } from '#functions/api/jobs/get-job';
 import { handler as listJobs } from '#functions/api/jobs/list-jobs';
-import { handler as pollJob } from '#functions/workflow/poll-job';
 import { handler as submitJob } from '#functions/workflow/submit-job';
 import { isTransientAwsFault } from '#shared/aws/aws-faults';
 import { JobRepository, JobTransitionConflict } from '#shared/jobs/job-repository';
@@ -139,10 +138,8 @@ describe('what the product makes of throttling', () => {
 
   it('turns a throttled job read in a task into TransientError too', async () => {
     mocked().on(GetCommand).rejects(throttled());
-    const failure = await pollJob({ jobId: JOB_ID, owner: OWNER, previous: { outcome: 'WAIT' } }).catch(
-      (caught: Error) => caught,
-    );
+    const failure = await submitJob({ jobId: JOB_ID, owner: OWNER }).catch((caught: Error) => caught);
     expect(failure).toMatchObject({ name: 'TransientError' });
-    expect(retriedErrors('PollJob')).toContain((failure as Error).name);
+    expect(retriedErrors('SubmitJob')).toContain((failure as Error).name);
   });
 });

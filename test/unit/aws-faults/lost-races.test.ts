@@ -61,27 +61,32 @@ describe('orderings only a mock produces', () => {
       .on(GetCommand)
       .resolvesOnce({ Item: jobItem({ status: JobStatus.SUBMITTING }) })
       .resolvesOnce({ Item: jobItem({ status: JobStatus.SUBMITTING }) })
-      .resolves({ Item: jobItem({ status: JobStatus.QUEUED_REMOTE }) });
+      .resolves({ Item: jobItem({ status: JobStatus.QUEUED_REMOTE }) })
+      // No health record: the service counts as up.
+      .on(GetCommand, { Key: { PK: 'SERVICE#michigan', SK: 'HEALTH' } })
+      .resolves({});
     mocked()
       .on(UpdateCommand)
       .resolvesOnce({ Attributes: jobItem({ status: JobStatus.QUEUED_REMOTE }) })
       .rejects(conditionFailed());
     const ref = { jobId: JOB_ID, owner: OWNER };
     const [first, second] = await Promise.allSettled([submitJob(ref), submitJob(ref)]);
-    expect(first).toMatchObject({ status: 'fulfilled', value: { outcome: 'WAIT' } });
+    expect(first).toMatchObject({ status: 'fulfilled', value: { outcome: 'SUBMITTED' } });
     expect(second).toMatchObject({ status: 'rejected', reason: { name: 'TransientError' } });
     expect(retriedErrors('SubmitJob')).toContain('TransientError');
     // Both writes were conditional on the job's old state: the loser's changed nothing.
     expect(updates()).toHaveLength(2);
     for (const update of updates()) {
-      expect(update.ConditionExpression).toMatch(/^attribute_exists\(PK\) AND #status IN \(:from0, :from1\)/);
+      expect(update.ConditionExpression).toMatch(
+        /^attribute_exists\(PK\) AND #status IN \(:from0, :from1, :from2\)/,
+      );
       expect([
         update.ExpressionAttributeValues?.[':from0'],
         update.ExpressionAttributeValues?.[':from1'],
       ]).toEqual([JobStatus.SUBMITTING, JobStatus.WAITING_FOR_SLOT]);
     }
-    // The state machine's retry finds the job moved and polls it, without another write.
-    expect(await submitJob(ref)).toMatchObject({ outcome: 'WAIT' });
+    // The state machine's retry finds the job moved and leaves it to the watcher, without another write.
+    expect(await submitJob(ref)).toMatchObject({ outcome: 'SUBMITTED' });
     expect(updates()).toHaveLength(2);
   });
 

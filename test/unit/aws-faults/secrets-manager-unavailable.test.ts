@@ -16,8 +16,9 @@ import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@
 import { type AwsClientStub, mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { handler as putCredential } from '#functions/api/credentials/put-credential';
-import { handler as pollJob } from '#functions/workflow/poll-job';
+import { handler as submitJob } from '#functions/workflow/submit-job';
 import { type CloudgeneSimulator, startCloudgeneSimulator } from '#infra/local/simulator/cloudgene-simulator';
+import { JobStatus } from '#shared/jobs/job-status';
 import { resetRuntime } from '#shared/runtime';
 import { invoke } from '#test/support/api-event';
 import {
@@ -40,7 +41,7 @@ let secrets: AwsClientStub<SecretsManagerClient>;
 let dynamo: AwsClientStub<DynamoDBDocumentClient>;
 let handlers: {
   put: typeof import('#functions/api/credentials/put-credential').handler;
-  poll: typeof import('#functions/workflow/poll-job').handler;
+  submit: typeof import('#functions/workflow/submit-job').handler;
 };
 
 beforeAll(async () => {
@@ -60,7 +61,7 @@ beforeAll(async () => {
   }
   handlers = {
     put: putCredential,
-    poll: pollJob,
+    submit: submitJob,
   };
 });
 afterAll(async () => {
@@ -130,13 +131,15 @@ describe('PUT /me/credentials/{serviceId} while Secrets Manager is unavailable',
 });
 
 describe('a workflow task reading the token while Secrets Manager is unavailable', () => {
-  const poll = () =>
-    handlers.poll({ jobId: JOB_ID, owner: OWNER, previous: { outcome: 'WAIT', pollCount: 1 } });
+  // The submission attempt reads the owner's token first (polling is the watcher's, outside any task).
+  const poll = () => handlers.submit({ jobId: JOB_ID, owner: OWNER });
 
   beforeEach(() => {
     dynamo
       .on(GetCommand, { Key: { PK: `USER#${OWNER}`, SK: `JOB#${JOB_ID}` } })
-      .resolves({ Item: jobItem() })
+      .resolves({ Item: jobItem({ status: JobStatus.SUBMITTING, externalJobId: undefined }) })
+      .on(GetCommand, { Key: { PK: 'SERVICE#michigan', SK: 'HEALTH' } })
+      .resolves({})
       .on(GetCommand, { Key: { PK: `USER#${OWNER}`, SK: 'CREDENTIAL#michigan' } })
       .resolves({ Item: credentialItem() });
   });
@@ -145,11 +148,11 @@ describe('a workflow task reading the token while Secrets Manager is unavailable
     ['a 500', secretsManagerDown],
     ['no connection', networkDown],
   ] as const) {
-    it(`throws TransientError on ${fault}, which PollJob retries, and leaves the job as it was`, async () => {
+    it(`throws TransientError on ${fault}, which SubmitJob retries, and leaves the job as it was`, async () => {
       secrets.on(GetSecretValueCommand).rejects(make());
       const failure = await poll().catch((caught: Error) => caught);
       expect(failure).toMatchObject({ name: 'TransientError' });
-      expect(retriedErrors('PollJob')).toContain((failure as Error).name);
+      expect(retriedErrors('SubmitJob')).toContain((failure as Error).name);
       // Only the failure is recorded on the job (for RecordFailure, should the retries run out).
       const updates = dynamo.commandCalls(UpdateCommand).map((call) => call.args[0].input);
       expect(updates).toHaveLength(1);
@@ -164,6 +167,6 @@ describe('a workflow task reading the token while Secrets Manager is unavailable
       .rejects(new ResourceNotFoundException({ message: 'not found', $metadata: { httpStatusCode: 400 } }));
     const failure = await poll().catch((caught: Error) => caught);
     expect(failure).toMatchObject({ name: 'JobFailure', message: 'SERVICE_TOKEN_MISSING' });
-    expect(retriedErrors('PollJob')).not.toContain('JobFailure');
+    expect(retriedErrors('SubmitJob')).not.toContain('JobFailure');
   });
 });

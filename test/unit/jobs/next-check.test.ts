@@ -1,41 +1,19 @@
 /**
- * The refresh signal of job answers: the next scheduled check after now, counted along the workflow's
- * own backoff from the last recorded change, and null for finished jobs.
+ * The refresh signal of job answers: the first watcher run after the job's next look (its watch, on its
+ * item), and null for finished jobs.
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { nextCheckAt, nextScheduledCheck } from '#shared/jobs/next-check';
+import type { JobWatch } from '#shared/jobs/job-watch';
+import { nextCheckAt } from '#shared/jobs/next-check';
 import { stubSettings } from '#test/support/settings';
 
 const at = (iso: string) => new Date(iso);
-const policy = { initialSeconds: 30, maxSeconds: 900 };
-
-describe('nextScheduledCheck', () => {
-  beforeEach(() => stubSettings({ WORKFLOW_TIME_SCALE: 1 }));
-  afterEach(() => vi.unstubAllEnvs());
-
-  it('is the first poll after a change, plus the time to record its answer', () => {
-    const next = nextScheduledCheck(at('2026-01-01T00:00:00Z'), at('2026-01-01T00:00:10Z'), policy);
-    expect(next.toISOString()).toBe('2026-01-01T00:00:31.000Z');
-  });
-
-  it('follows the doubling waits while nothing changed (30, 60, 120 s …)', () => {
-    // Polls at +30, +90, +210, +450 s: at +100 s the next one is at +210 s.
-    const next = nextScheduledCheck(at('2026-01-01T00:00:00Z'), at('2026-01-01T00:01:40Z'), policy);
-    expect(next.toISOString()).toBe('2026-01-01T00:03:31.000Z');
-  });
-
-  it('stays on the capped wait for a change long ago, and is always after now', () => {
-    const now = at('2026-01-03T00:00:00Z');
-    const next = nextScheduledCheck(at('2026-01-01T00:00:00Z'), now, policy);
-    expect(next.getTime()).toBeGreaterThan(now.getTime());
-    expect(next.getTime() - now.getTime()).toBeLessThanOrEqual(901_000);
-  });
-
-  it('scales with WORKFLOW_TIME_SCALE like the workflow does', () => {
-    stubSettings({ WORKFLOW_TIME_SCALE: 30 });
-    const next = nextScheduledCheck(at('2026-01-01T00:00:00Z'), at('2026-01-01T00:00:00.500Z'), policy);
-    expect(next.toISOString()).toBe('2026-01-01T00:00:02.000Z');
-  });
+const watch = (kind: JobWatch['kind'], nextAt: string): JobWatch => ({
+  kind,
+  nextAt,
+  since: '2026-01-01T00:00:00Z',
+  baseWaitSeconds: 30,
+  count: 1,
 });
 
 describe('nextCheckAt', () => {
@@ -48,19 +26,39 @@ describe('nextCheckAt', () => {
       expect(nextCheckAt({ status, statusChangedAt: '2026-01-01T00:00:00Z' }, now)).toBeNull();
   });
 
-  it('counts a running job from its last recorded change at the service', () => {
+  it("is the first watcher run after the job's next poll, read from its item", () => {
     const job = {
       status: 'RUNNING' as const,
       statusChangedAt: '2026-01-01T00:00:00Z',
-      remote: { state: 2, messages: [], checkedAt: '2026-01-01T00:09:50Z' },
+      watch: watch('POLL', '2026-01-01T00:12:00Z'),
     };
-    expect(nextCheckAt(job, now)).toBe('2026-01-01T00:10:21.000Z');
+    // The run that polls it comes within a minute of that time, and takes a few seconds to record.
+    expect(nextCheckAt(job, now)).toBe('2026-01-01T00:13:05.000Z');
   });
 
-  it('uses the slot-wait schedule while waiting for a slot', () => {
-    stubSettings({ WORKFLOW_TIME_SCALE: 1, SLOT_WAIT_INITIAL_SECONDS: 60 });
-    const job = { status: 'WAITING_FOR_SLOT' as const, statusChangedAt: '2026-01-01T00:09:30Z' };
-    expect(nextCheckAt(job, now)).toBe('2026-01-01T00:10:31.000Z');
+  it('is the next watcher run for a look already due, or a job waiting for its service to come back', () => {
+    const due = {
+      status: 'WAITING_FOR_SLOT' as const,
+      statusChangedAt: '2026-01-01T00:00:00Z',
+      watch: watch('SLOT', '2026-01-01T00:09:00Z'),
+    };
+    expect(nextCheckAt(due, now)).toBe('2026-01-01T00:11:05.000Z');
+    const waiting = {
+      status: 'WAITING_FOR_SERVICE' as const,
+      statusChangedAt: '2026-01-01T00:00:00Z',
+      watch: watch('SERVICE', '2026-01-01T05:00:00Z'),
+    };
+    expect(nextCheckAt(waiting, now)).toBe('2026-01-01T00:11:05.000Z');
+  });
+
+  it('scales with WORKFLOW_TIME_SCALE like the watcher does locally', () => {
+    stubSettings({ WORKFLOW_TIME_SCALE: 30 });
+    const job = {
+      status: 'RUNNING' as const,
+      statusChangedAt: '2026-01-01T00:00:00Z',
+      watch: watch('POLL', '2026-01-01T00:10:01Z'),
+    };
+    expect(nextCheckAt(job, now)).toBe('2026-01-01T00:10:03.167Z');
   });
 
   it('says "in a few seconds" for a young state the workflow leaves by itself', () => {

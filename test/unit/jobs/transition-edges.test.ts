@@ -71,6 +71,7 @@ describe('the transition table is the only gate', () => {
       'VALIDATING',
       'SUBMITTING',
       'WAITING_FOR_SLOT',
+      'WAITING_FOR_SERVICE',
       'QUEUED_REMOTE',
       'COPYING_RESULTS',
     ]) {

@@ -77,12 +77,17 @@ describe('resuming unfinished jobs at start', () => {
   const job = (jobId: string, status: JobStatus, externalJobId?: string): JobRecord =>
     jobRecord({ jobId, owner: 'rita', name: jobId, inputs: [], status, externalJobId });
 
-  it('starts one execution per unfinished job (from the start, or from the poll loop once submitted) and per unfinished upload check', async () => {
+  it('starts what drives each unfinished job (validation, a submission, a collect), gives a watched job without a watch one, and checks unfinished uploads again', async () => {
     for (const record of [
       job('01RESUME0000000000000000A1', JobStatus.QUEUED),
       job('01RESUME0000000000000000A2', JobStatus.RUNNING, 'job-remote-2'),
       job('01RESUME0000000000000000A3', JobStatus.SUCCEEDED, 'job-remote-3'),
       job('01RESUME0000000000000000A4', JobStatus.CANCELED),
+      job('01RESUME0000000000000000A5', JobStatus.SUBMITTING),
+      {
+        ...job('01RESUME0000000000000000A6', JobStatus.COPYING_RESULTS, 'job-remote-6'),
+        remoteFiles: [{ name: 'chr_20.zip', hash: 'h', size: '1 KB' }],
+      },
     ]) {
       await jobRepository().create(record);
     }
@@ -123,20 +128,37 @@ describe('resuming unfinished jobs at start', () => {
       executions: { sfn, stateMachineArn },
       now: () => 7,
     });
-    expect(resumed.sort()).toEqual(['01RESUME0000000000000000A1', '01RESUME0000000000000000A2']);
+    expect(resumed.sort()).toEqual([
+      '01RESUME0000000000000000A1',
+      '01RESUME0000000000000000A2',
+      '01RESUME0000000000000000A5',
+      '01RESUME0000000000000000A6',
+    ]);
     expect(started.map((input) => [input.name, JSON.parse(input.input!)]).sort()).toEqual([
-      ['01RESUME0000000000000000A1--resumed-7', { jobId: '01RESUME0000000000000000A1', owner: 'rita' }],
       [
-        '01RESUME0000000000000000A2--resumed-7',
+        '01RESUME0000000000000000A1--resumed-validate-7',
+        { jobId: '01RESUME0000000000000000A1', owner: 'rita' },
+      ],
+      [
+        '01RESUME0000000000000000A5--resumed-submit-7',
+        { jobId: '01RESUME0000000000000000A5', owner: 'rita', submit: true },
+      ],
+      [
+        '01RESUME0000000000000000A6--resumed-collect-7',
         {
-          jobId: '01RESUME0000000000000000A2',
+          jobId: '01RESUME0000000000000000A6',
           owner: 'rita',
-          poll: { outcome: 'WAIT', waitSeconds: 1, pollCount: 0 },
+          collect: { files: [{ name: 'chr_20.zip', index: 0 }] },
         },
       ],
       // The upload still CHECKING gets its check again; the one settled (UNCHECKED) does not.
       ['upload-01RESUMEUP0AD0000000000CK1', { owner: 'rita', uploadId: '01RESUMEUP0AD0000000000CK1' }],
     ]);
     expect(started.every((input) => input.stateMachineArn === stateMachineArn)).toBe(true);
+    // The running job is the watcher's: no execution, a poll due at once.
+    const running = await jobRepository().get('rita', '01RESUME0000000000000000A2');
+    expect(running?.watch).toMatchObject({ kind: 'POLL', nextAt: new Date(7).toISOString() });
+    const due = await jobRepository().watched('michigan', 'POLL', { now: new Date(8), limit: 10 });
+    expect(due.jobs).toEqual([{ owner: 'rita', jobId: '01RESUME0000000000000000A2' }]);
   });
 });

@@ -462,6 +462,14 @@ export type components = {
       } | null;
       r2Filter: string;
       refPanel: string;
+      /** @description A job that ended here while the service may still have run it is canceled there: whether that went through (PENDING: retried by the watcher). Null when no cancel was needed */
+      remoteCancel: {
+        attempts: number;
+        /** Format: date-time */
+        lastAt: string;
+        /** @enum {string} */
+        state: 'PENDING' | 'DONE' | 'GAVE_UP';
+      } | null;
       results: {
         name: string;
         sha256: string;
@@ -470,12 +478,12 @@ export type components = {
       serviceId: string;
       /** @description The service's name in this deployment's catalog (its id once the service is no longer offered) */
       serviceName: string;
-      /** @description The service answering this job's status calls with 404s (NOT_FOUND) or not properly (UNWELL: unreachable, an HTML page, a cut body) since `since`: ridden out, the job kept; null when it answers */
+      /** @description The service answering this job's status calls with 404s (NOT_FOUND) or not properly (UNWELL: unreachable, an HTML page, a cut body), or the owner's token for it missing or refused (TOKEN), since `since`: ridden out up to the outage limit, the job kept; null when it answers */
       serviceTrouble: {
         count: number;
         detail: string;
         /** @enum {string} */
-        kind: 'NOT_FOUND' | 'UNWELL';
+        kind: 'NOT_FOUND' | 'UNWELL' | 'TOKEN';
         /** Format: date-time */
         since: string;
       } | null;
@@ -484,6 +492,13 @@ export type components = {
       statusChangedAt: string;
       /** Format: date-time */
       updatedAt: string;
+      /** @description Before submission: what the job waits for (a free slot of your jobs at the service, or the service to be back) and since when; the last event says why. Null otherwise */
+      waiting: {
+        /** @enum {string} */
+        for: 'SLOT' | 'SERVICE';
+        /** Format: date-time */
+        since: string;
+      } | null;
       warnings: components['schemas']['JobError'][];
     };
     /** @description Why a job failed */
@@ -545,6 +560,7 @@ export type components = {
       | 'VALIDATING'
       | 'SUBMITTING'
       | 'WAITING_FOR_SLOT'
+      | 'WAITING_FOR_SERVICE'
       | 'QUEUED_REMOTE'
       | 'RUNNING'
       | 'COPYING_RESULTS'
@@ -818,6 +834,7 @@ export interface operations {
           | 'VALIDATING'
           | 'SUBMITTING'
           | 'WAITING_FOR_SLOT'
+          | 'WAITING_FOR_SERVICE'
           | 'QUEUED_REMOTE'
           | 'RUNNING'
           | 'COPYING_RESULTS'

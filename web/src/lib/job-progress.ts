@@ -1,7 +1,7 @@
 /**
  * The sentence under a job's name saying where it stands, in the service's name: what a waiting job
- * waits for (the workflow's own words, recorded on the WAITING_FOR_SLOT event: "2 of your jobs are
- * running at … (at most 2 at a time)"), a queued job's position as the service last reported it and
+ * waits for and since when (the workflow's own words, recorded on the WAITING_FOR_SLOT or
+ * WAITING_FOR_SERVICE event: "2 of your jobs are running at … (at most 2 at a time)"), a queued job's position as the service last reported it and
  * when, and — once its position has moved enough to measure the pace — an estimate with its basis.
  */
 import { formatDateTime, formatTime } from './format';
@@ -17,23 +17,36 @@ export interface ProgressLike {
     queueEstimate?: { minutes: number; places: number; overMinutes: number } | null;
   } | null;
   events: { to: string; detail: string | null }[];
-  serviceTrouble?: { kind: 'NOT_FOUND' | 'UNWELL'; since: string; count: number; detail: string } | null;
+  serviceTrouble?: {
+    kind: 'NOT_FOUND' | 'UNWELL' | 'TOKEN';
+    since: string;
+    count: number;
+    detail: string;
+  } | null;
+  waiting?: { for: 'SLOT' | 'SERVICE'; since: string } | null;
 }
 
 /** The service not answering this job properly, in words: what, since when, and that the job is kept. */
 export function troubleSentence(job: Pick<ProgressLike, 'serviceTrouble' | 'serviceName'>): string | null {
   const trouble = job.serviceTrouble;
   if (!trouble) return null;
+  const times = `${trouble.count} time${trouble.count === 1 ? '' : 's'}`;
+  if (trouble.kind === 'TOKEN') {
+    return `${job.serviceName} has refused your API token (or none is stored) since ${formatDateTime(trouble.since)} (${times}). Store a new token on the Services page: the job is kept and goes on with it.`;
+  }
   const what =
     trouble.kind === 'NOT_FOUND'
       ? `${job.serviceName} has not found this job when asked`
       : `${job.serviceName} has not answered properly about this job`;
-  return `${what} since ${formatDateTime(trouble.since)} (${trouble.count} time${trouble.count === 1 ? '' : 's'}; last: ${trouble.detail}). The job is kept and asked about again until the service answers.`;
+  return `${what} since ${formatDateTime(trouble.since)} (${times}; last: ${trouble.detail}). The job is kept and asked about again until the service answers.`;
 }
 
-/** The workflow's reason for the latest wait for a slot, as a sentence; null when it gave none. */
-export function slotWaitReason(job: Pick<ProgressLike, 'events'>): string | null {
-  const detail = job.events.findLast((event) => event.to === 'WAITING_FOR_SLOT')?.detail?.trim();
+/** The workflow's reason for the latest wait (for a slot, or the service), as a sentence; null when none. */
+export function slotWaitReason(
+  job: Pick<ProgressLike, 'events'>,
+  status: 'WAITING_FOR_SLOT' | 'WAITING_FOR_SERVICE' = 'WAITING_FOR_SLOT',
+): string | null {
+  const detail = job.events.findLast((event) => event.to === status)?.detail?.trim();
   if (!detail) return null;
   const sentence = detail.charAt(0).toUpperCase() + detail.slice(1);
   return /[.!?]$/.test(sentence) ? sentence : `${sentence}.`;
@@ -50,7 +63,9 @@ export function progressSentence(job: ProgressLike): string {
     case 'SUBMITTING':
       return `Sending the input files to ${service}.`;
     case 'WAITING_FOR_SLOT':
-      return `${slotWaitReason(job) ?? `Waiting until ${service} accepts another of your jobs.`} It is sent by itself as soon as a slot is free.`;
+      return `${slotWaitReason(job) ?? `Waiting until ${service} accepts another of your jobs.`} It is sent by itself as soon as a slot is free${since(job)}.`;
+    case 'WAITING_FOR_SERVICE':
+      return `${slotWaitReason(job, 'WAITING_FOR_SERVICE') ?? `${service} is down or in maintenance.`} It is sent by itself as soon as ${service} is back${since(job)}.`;
     case 'QUEUED_REMOTE': {
       const position = job.progress?.positionInQueue;
       if (position == null || position < 0) return withTrouble(`In the queue at ${service}.`, job);
@@ -69,6 +84,9 @@ export function progressSentence(job: ProgressLike): string {
       return 'In progress.';
   }
 }
+
+const since = (job: ProgressLike) =>
+  job.waiting ? ` (waiting since ${formatDateTime(job.waiting.since)})` : '';
 
 /** `40 min`, `3 h 5 min` */
 function duration(minutes: number): string {

@@ -12,6 +12,7 @@ const labels: Record<JobStatusName, string> = {
   VALIDATING: 'Checking inputs',
   SUBMITTING: 'Submitting',
   WAITING_FOR_SLOT: 'Waiting for a slot',
+  WAITING_FOR_SERVICE: 'Waiting for the service',
   QUEUED_REMOTE: 'Queued at the service',
   RUNNING: 'Running',
   COPYING_RESULTS: 'Copying results',
@@ -56,6 +57,7 @@ export function statusTone(status: string): Tone {
       return 'neutral';
     case 'CANCEL_REQUESTED':
     case 'WAITING_FOR_SLOT':
+    case 'WAITING_FOR_SERVICE':
       return 'warning';
     default:
       return 'progress';

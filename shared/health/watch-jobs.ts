@@ -1,0 +1,349 @@
+/**
+ * The watcher's second duty, after probing the services: everything that waits on a service. No
+ * execution waits or loops; each job's item says what it waits for and when to look again (its watch,
+ * shared/jobs/job-watch.ts), and one Query per service and kind on the sparse watch index finds what is
+ * due. Per service, in this order:
+ *
+ * 1. `POLL`: submitted jobs whose next poll is due are polled (a bounded number at once per service). A
+ *    job the service finished gets a `collect` execution; one it failed, canceled or deleted needs none.
+ *    While the service is DOWN or in maintenance nothing is polled (its jobs keep their state, nothing is
+ *    polled into failure) until the outage outlasts SERVICE_OUTAGE_LIMIT_HOURS: then they end EXPIRED.
+ * 2. `COLLECT` / `SUBMIT`: an execution that should long have ended is looked up; one that is gone is
+ *    started again (and a submission's upload lease is reclaimed first).
+ * 3. `SERVICE`: jobs waiting for the service are submitted once it is UP (all at once when it comes back).
+ * 4. `SLOT`: jobs waiting for a free slot, due or of an owner whose job there just ended: the owner's job
+ *    list at the service says how many slots are free, and that many submissions start (oldest first).
+ * 5. `CANCEL`: cancels at the service that did not go through are retried.
+ *
+ * A run stops taking new work after its budget (WATCH_BUDGET_MS), well inside its minute; what is left
+ * is due at the next run.
+ */
+import { executionStatus, startExecution } from '#shared/aws/executions';
+import { findService } from '#shared/catalog/service-catalog';
+import { type JobRecord, jobRepository } from '#shared/jobs/job-repository';
+import { isTerminal, JobStatus, PRE_SUBMISSION_STATUSES } from '#shared/jobs/job-status';
+import { type JobWatch, nextWatch, type WatchKind } from '#shared/jobs/job-watch';
+import { logger } from '#shared/logger';
+import { settings } from '#shared/settings';
+import { after, backoffEnv, nextWaitSeconds, slotWaitPolicy } from '#shared/workflow/backoff';
+import { ownerClient } from '#shared/workflow/job-context';
+import { COLLECT_STALE_MS, pollJob } from '#shared/workflow/poll-job';
+import { endHereAndThere, retryRemoteCancel } from '#shared/workflow/remote-cancel';
+import { uploadSlots } from '#shared/workflow/upload-slots';
+import type { HealthStatus } from './service-health';
+
+/** The longest a submit execution runs (its task's 900 s, retries aside) and a margin: then it is stale. */
+export const SUBMIT_STALE_MS = 16 * 60_000;
+/** Cloudgene states that hold one of the user's slots. */
+const SLOT_STATES = new Set([1, 2, 3]);
+const PAGE = 100;
+
+export interface ServiceState {
+  serviceId: string;
+  status: HealthStatus;
+  since: string;
+  /** The status changed in this run (a service back UP wakes every job waiting for it). */
+  changed: boolean;
+}
+
+export interface JobsRun {
+  polled: number;
+  collectsStarted: number;
+  submitsStarted: number;
+  expired: number;
+  cancelsRetried: number;
+  /** Work left for the next run because the budget ran out. */
+  deferred: boolean;
+  errors: number;
+}
+
+type Ref = { owner: string; jobId: string };
+
+export async function watchJobs(services: ServiceState[], now = new Date()): Promise<JobsRun> {
+  const run: JobsRun = {
+    polled: 0,
+    collectsStarted: 0,
+    submitsStarted: 0,
+    expired: 0,
+    cancelsRetried: 0,
+    deferred: false,
+    errors: 0,
+  };
+  const { WATCH_BUDGET_MS } = settings.watcher();
+  const deadline = Date.now() + WATCH_BUDGET_MS;
+  await Promise.all(services.map((service) => watchService(service, now, deadline, run)));
+  return run;
+}
+
+async function watchService(service: ServiceState, now: Date, deadline: number, run: JobsRun) {
+  const { WATCH_CONCURRENCY } = settings.watcher();
+  const jobs = jobRepository();
+  const usable = service.status === 'UP' || service.status === 'DEGRADED';
+  const each = async (kind: WatchKind, due: boolean, act: (ref: Ref) => Promise<void>) => {
+    let cursor: Record<string, unknown> | undefined;
+    do {
+      if (Date.now() > deadline) {
+        run.deferred = true;
+        return;
+      }
+      const page = await jobs.watched(service.serviceId, kind, {
+        ...(due ? { now } : {}),
+        limit: PAGE,
+        cursor,
+      });
+      await forEachLimited(page.jobs, WATCH_CONCURRENCY, async (ref) => {
+        if (Date.now() > deadline) {
+          run.deferred = true;
+          return;
+        }
+        try {
+          await act(ref);
+        } catch (error) {
+          run.errors++;
+          logger.error('watcher could not look after a job; it stays due', {
+            jobId: ref.jobId,
+            kind,
+            error: String(error),
+          });
+        }
+      });
+      cursor = page.cursor;
+    } while (cursor);
+  };
+
+  if (!usable) {
+    const outageMs = now.getTime() - Date.parse(service.since);
+    if (outageMs < backoffEnv().SERVICE_OUTAGE_LIMIT_HOURS * 3_600_000) return;
+    // Past the outage limit: every job that waits on this service is given up, with a message that says so.
+    for (const kind of ['POLL', 'SLOT', 'SERVICE', 'SUBMIT'] as const) {
+      await each(kind, false, async (ref) => {
+        if (await expireForOutage(ref, service, now)) run.expired++;
+      });
+    }
+    return;
+  }
+
+  const freed = new Set<string>();
+  await each('POLL', true, async (ref) => {
+    const result = await pollJob(ref, now);
+    run.polled++;
+    if (result.outcome === 'COLLECT') {
+      await startCollect(ref, now);
+      run.collectsStarted++;
+    }
+    if (result.outcome !== 'WATCH') freed.add(ref.owner);
+  });
+  await each('COLLECT', true, async (ref) => {
+    if (await restartIfGone(ref, 'COLLECT', now)) run.collectsStarted++;
+  });
+  await each('SUBMIT', true, async (ref) => {
+    if (await restartIfGone(ref, 'SUBMIT', now)) run.submitsStarted++;
+  });
+  await each('SERVICE', !service.changed, async (ref) => {
+    const job = await jobs.get(ref.owner, ref.jobId);
+    if (job?.status === JobStatus.WAITING_FOR_SERVICE && (await startSubmit(job, now))) run.submitsStarted++;
+  });
+  run.submitsStarted += await wakeSlotWaiters(service.serviceId, freed, now, deadline);
+  await each('CANCEL', true, async (ref) => {
+    await retryRemoteCancel(ref, now);
+    run.cancelsRetried++;
+  });
+}
+
+/** A job waiting on a service that stayed down past the outage limit ends EXPIRED. */
+async function expireForOutage(ref: Ref, service: ServiceState, now: Date): Promise<boolean> {
+  const job = await jobRepository().get(ref.owner, ref.jobId);
+  if (!job || isTerminal(job.status) || job.status === JobStatus.COPYING_RESULTS) return false;
+  const name = findService(job.serviceId)?.name ?? job.serviceId;
+  const hours = Math.round((now.getTime() - Date.parse(service.since)) / 3_600_000);
+  const submitted = Boolean(job.externalJobId);
+  await endHereAndThere(job, JobStatus.EXPIRED, {
+    error: {
+      code: 'SERVICE_UNAVAILABLE',
+      message: `${name} has been ${service.status === 'MAINTENANCE' ? 'in maintenance' : 'down'} for ${hours} h (since ${service.since}), past the limit of ${backoffEnv().SERVICE_OUTAGE_LIMIT_HOURS} h; the job was given up ${submitted ? 'after submission' : 'before it was submitted'}`,
+    },
+    now,
+  });
+  return true;
+}
+
+/** Starts the collect execution of a job whose results are to be copied (idempotent by name). */
+async function startCollect(ref: Ref, now: Date): Promise<void> {
+  const job = await jobRepository().get(ref.owner, ref.jobId);
+  if (job?.status !== JobStatus.COPYING_RESULTS) return;
+  const round = (job.watch?.kind === 'COLLECT' ? job.watch.count : 0) + 1;
+  const files = (job.remoteFiles ?? []).map((file, index) => ({ name: file.name, index }));
+  const executionArn = await startExecution(`${job.jobId}-collect-${round}`, {
+    jobId: job.jobId,
+    owner: job.owner,
+    collect: { files },
+  });
+  const watch = nextWatch(job.watch, 'COLLECT', new Date(now.getTime() + COLLECT_STALE_MS), now, {
+    count: round,
+  });
+  await jobRepository().update(job.owner, job.jobId, { executionArn }, [JobStatus.COPYING_RESULTS], [], {
+    serviceId: job.serviceId,
+    watch,
+  });
+}
+
+/**
+ * A collect or submit execution that should have ended by now: if it still runs, look again later; if it
+ * is gone (failed without recording it, stopped by hand, lost), start it again. True when started.
+ */
+async function restartIfGone(ref: Ref, kind: 'COLLECT' | 'SUBMIT', now: Date): Promise<boolean> {
+  const jobs = jobRepository();
+  const job = await jobs.get(ref.owner, ref.jobId);
+  if (!job) return false;
+  const stillThere = job.executionArn ? await executionStatus(job.executionArn) : 'MISSING';
+  if (stillThere === 'RUNNING') {
+    const later = nextWatch(job.watch, kind, new Date(now.getTime() + 5 * 60_000), now);
+    await jobs.update(job.owner, job.jobId, {}, [job.status], [], { serviceId: job.serviceId, watch: later });
+    return false;
+  }
+  if (kind === 'COLLECT') {
+    if (job.status !== JobStatus.COPYING_RESULTS) {
+      await jobs.update(job.owner, job.jobId, {}, [job.status], [], {
+        serviceId: job.serviceId,
+        watch: null,
+      });
+      return false;
+    }
+    logger.warn('collect execution gone; starting it again', { jobId: job.jobId, was: stillThere });
+    await startCollect(ref, now);
+    return true;
+  }
+  // SUBMIT: the task that held the upload lease is over; no other job of the owner waits on it any longer.
+  await uploadSlots().release(job.owner, job.serviceId, job.jobId);
+  if (
+    job.externalJobId ||
+    !(PRE_SUBMISSION_STATUSES.has(job.status) || job.status === JobStatus.CANCEL_REQUESTED)
+  ) {
+    await jobs.update(job.owner, job.jobId, {}, [job.status], [], { serviceId: job.serviceId, watch: null });
+    return false;
+  }
+  logger.warn('submit execution gone; starting it again', { jobId: job.jobId, was: stillThere });
+  return startSubmit(job, now);
+}
+
+/**
+ * Starts a submit execution for the job, named by its attempt number. Its SUBMIT watch is written first,
+ * conditional on the job's state, so a job that moved meanwhile is left alone and a run that dies after
+ * the write finds the attempt due again later.
+ */
+export async function startSubmit(job: JobRecord, now: Date): Promise<boolean> {
+  const jobs = jobRepository();
+  const attempt = (job.watch?.submits ?? 0) + 1;
+  const watch: JobWatch = {
+    ...nextWatch(job.watch, 'SUBMIT', new Date(now.getTime() + SUBMIT_STALE_MS), now, { count: 0 }),
+    // The wait's own start stays: the view says since when the job waits.
+    since: job.watch?.since ?? now.toISOString(),
+    submits: attempt,
+  };
+  if (!(await jobs.update(job.owner, job.jobId, {}, [job.status], [], { serviceId: job.serviceId, watch }))) {
+    return false;
+  }
+  const executionArn = await startExecution(`${job.jobId}-submit-${attempt}`, {
+    jobId: job.jobId,
+    owner: job.owner,
+    submit: true,
+  });
+  await jobs.update(job.owner, job.jobId, { executionArn }, [
+    ...PRE_SUBMISSION_STATUSES,
+    JobStatus.CANCEL_REQUESTED,
+  ]);
+  return true;
+}
+
+/**
+ * Jobs waiting for a slot: those due, and every one of an owner whose job at this service just ended.
+ * Per owner, one listing of their jobs at the service says how many slots are free; that many of the
+ * owner's waiting jobs (oldest first) get a submission, the others their next look.
+ */
+async function wakeSlotWaiters(
+  serviceId: string,
+  freed: Set<string>,
+  now: Date,
+  deadline: number,
+): Promise<number> {
+  const jobs = jobRepository();
+  const waiting = new Map<string, Ref[]>();
+  const add = (ref: Ref) => {
+    const list = waiting.get(ref.owner) ?? [];
+    if (!list.some((known) => known.jobId === ref.jobId)) list.push(ref);
+    waiting.set(ref.owner, list);
+  };
+  // Everything waiting is read only when a slot was just freed (slot waits are few); otherwise the due ones.
+  let cursor: Record<string, unknown> | undefined;
+  do {
+    const page = await jobs.watched(serviceId, 'SLOT', {
+      ...(freed.size > 0 ? {} : { now }),
+      limit: PAGE,
+      cursor,
+    });
+    for (const ref of page.jobs) add(ref);
+    cursor = page.cursor;
+  } while (cursor && Date.now() < deadline);
+  let started = 0;
+  for (const [owner, refs] of waiting) {
+    if (Date.now() > deadline) break;
+    try {
+      const records = (await Promise.all(refs.map((ref) => jobs.get(ref.owner, ref.jobId)))).filter(
+        (job): job is JobRecord => job?.status === JobStatus.WAITING_FOR_SLOT,
+      );
+      const due = records.filter(
+        (job) => freed.has(owner) || !job.watch || Date.parse(job.watch.nextAt) <= now.getTime(),
+      );
+      if (due.length === 0) continue;
+      due.sort((a, b) => a.jobId.localeCompare(b.jobId));
+      const free = await freeSlots(due[0]!);
+      for (const [index, job] of due.entries()) {
+        if (index < free) {
+          if (await startSubmit(job, now)) started++;
+        } else {
+          await jobs.update(job.owner, job.jobId, {}, [JobStatus.WAITING_FOR_SLOT], [], {
+            serviceId,
+            watch: slotWatch(job, now),
+          });
+        }
+      }
+    } catch (error) {
+      logger.error('watcher could not look at the slots of an owner', { serviceId, error: String(error) });
+    }
+  }
+  return started;
+}
+
+/** The owner's free slots at the service, by the limit the service stated or the catalog's. */
+async function freeSlots(job: JobRecord): Promise<number> {
+  const service = findService(job.serviceId);
+  if (!service) return 0;
+  const seen = await uploadSlots().read(job.owner, job.serviceId);
+  const limit = seen.serviceLimit ?? service.maxConcurrentJobs;
+  const client = await ownerClient(job);
+  const active = (await client.listRecentJobs(3)).filter(
+    (remote) => remote.state !== undefined && SLOT_STATES.has(remote.state),
+  ).length;
+  return Math.max(0, limit - active);
+}
+
+function slotWatch(job: JobRecord, now: Date): JobWatch {
+  const previous = job.watch?.kind === 'SLOT' ? job.watch : undefined;
+  const base = nextWaitSeconds(previous?.baseWaitSeconds || undefined, false, slotWaitPolicy());
+  return nextWatch(job.watch, 'SLOT', after(now, base), now, {
+    baseWaitSeconds: base,
+    count: (previous?.count ?? 0) + 1,
+  });
+}
+
+/** Runs `act` over `items`, at most `limit` at once. */
+export async function forEachLimited<T>(items: T[], limit: number, act: (item: T) => Promise<void>) {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const item = items[next++] as T;
+      await act(item);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}

@@ -1,0 +1,78 @@
+/**
+ * What the watcher does next for a job, kept on the job's own item so the job's state and its watch change
+ * in one conditional write: a job can never wait with nothing looking after it, nor be looked after once
+ * it ended. The item then carries the watch index's keys (`GSI2PK` = `WATCH#<service>#<kind>`, `GSI2SK` =
+ * `<nextAt>#<jobId>`, a sparse keys-only index), so the watcher finds what is due with one Query per
+ * service and kind, never a Scan; a job without a watch is not in the index at all.
+ *
+ * Kinds:
+ * - `POLL`: submitted (queued, running, or a cancel requested): ask the service at `nextAt`, backoff in
+ *   `baseWaitSeconds` (doubling while nothing changes, back to the start on a change).
+ * - `SLOT`: the owner's limit of running jobs at the service is reached; a submission is started again
+ *   once the service lists a free slot (checked at `nextAt`, or at once when another of the owner's jobs
+ *   there ends).
+ * - `SERVICE`: the service is down or in maintenance; a submission is started again once it is `UP`.
+ * - `SUBMIT`: a submit execution was started; due when it should long have ended (the task's timeout and
+ *   a margin): its upload lease is then reclaimed and the submission started again.
+ * - `COLLECT`: the service finished the job and a collect execution copies its results; due when that
+ *   execution should long have ended (it is started again if it is gone).
+ * - `CANCEL`: the job ended here but the cancel at the service has not gone through yet; retried.
+ */
+import { tableKeys } from '#shared/aws/table-definition';
+
+export type WatchKind = 'POLL' | 'SLOT' | 'SERVICE' | 'SUBMIT' | 'COLLECT' | 'CANCEL';
+export const WATCH_KINDS: readonly WatchKind[] = ['POLL', 'SLOT', 'SERVICE', 'SUBMIT', 'COLLECT', 'CANCEL'];
+
+export interface JobWatch {
+  kind: WatchKind;
+  /** When the watcher acts next (ISO). */
+  nextAt: string;
+  /** Since when the job waits for what `kind` says. */
+  since: string;
+  /** The unscaled wait the backoff grows from. */
+  baseWaitSeconds: number;
+  /** POLL: a digest of the service's last answer (a change resets the backoff). */
+  lastChange?: string;
+  /** POLL: polls so far; SLOT/SERVICE/SUBMIT/CANCEL: attempts so far. */
+  count: number;
+  /** Submit executions started for this job (they are named `<jobId>-submit-<n>`). */
+  submits?: number;
+}
+
+export const watchPartition = (serviceId: string, kind: WatchKind) => `WATCH#${serviceId}#${kind}`;
+
+/** The index keys of a watch: the sort key orders by time, the job id keeps keys unique. */
+export function watchFields(serviceId: string, jobId: string, watch: JobWatch): Record<string, unknown> {
+  return {
+    watch,
+    [tableKeys.gsi2.partitionKey]: watchPartition(serviceId, watch.kind),
+    [tableKeys.gsi2.sortKey]: `${watch.nextAt}#${jobId}`,
+  };
+}
+
+/** The fields removed when a job leaves the watch. */
+export const WATCH_FIELDS: readonly string[] = ['watch', tableKeys.gsi2.partitionKey, tableKeys.gsi2.sortKey];
+
+/** The index sort key below which everything is due at `now` (`~` sorts after any job id). */
+export const dueBefore = (now: Date) => `${now.toISOString()}~`;
+
+/** A new watch, or the next step of the same one (keeping its `since`). */
+export function nextWatch(
+  previous: JobWatch | undefined,
+  kind: WatchKind,
+  nextAt: Date,
+  now: Date,
+  changes: Partial<Omit<JobWatch, 'kind' | 'nextAt'>> = {},
+): JobWatch {
+  const same = previous?.kind === kind;
+  return {
+    kind,
+    since: same ? previous.since : now.toISOString(),
+    baseWaitSeconds: same ? previous.baseWaitSeconds : 0,
+    count: same ? previous.count : 0,
+    ...(previous?.submits !== undefined ? { submits: previous.submits } : {}),
+    ...(same && previous.lastChange !== undefined ? { lastChange: previous.lastChange } : {}),
+    ...changes,
+    nextAt: nextAt.toISOString(),
+  };
+}
