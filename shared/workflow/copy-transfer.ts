@@ -152,8 +152,12 @@ export async function copyBytes(
       from: missing.start,
       storedParts: stored.size,
     });
-  } else if (state && source.total !== state.total) {
-    // The whole file, of another length than the stored parts were cut for: a new upload for it.
+  } else if (
+    state &&
+    (source.total !== state.total || (state.etag && source.etag && source.etag !== state.etag))
+  ) {
+    // The whole file, but not the one the stored parts were cut from: a new upload, so that a failure
+    // of this attempt never leaves parts of two files to be resumed together.
     await abandon(target, stateKey, state.uploadId);
     state = undefined;
   } else if (missing) {

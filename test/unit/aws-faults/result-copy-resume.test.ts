@@ -217,6 +217,27 @@ describe('a copy that S3 failed after the file was read, retried', () => {
     expect(answers).toEqual(['presigned 403', 'share→presigned 206']);
   });
 
+  it('never stitches a changed file (another ETag) to the stored parts: gives them up, the next attempt copies afresh', async () => {
+    const { file, expected } = await serviceWith(true);
+    await firstAttemptFails();
+    const state = bucket.objects.get(STATE_KEY)!;
+    const record = JSON.parse(state.body.toString()) as { etag: string | null };
+    expect(record.etag).toMatch(/^".+"$/);
+    record.etag = '"an-earlier-version"';
+    state.body = Buffer.from(JSON.stringify(record));
+
+    expect(await copy()).toMatchObject({ name: 'TransientError' });
+    expect(bucket.calls(AbortMultipartUploadCommand)).toBe(1);
+    expect(bucket.uploads.size).toBe(0);
+    expect(bucket.objects.has(STATE_KEY)).toBe(false);
+    expect(answers).toEqual(['presigned 206']);
+    answers = [];
+
+    await retrySucceeds(expected);
+    expect(answers).toEqual(['share→presigned 200']);
+    expect(downloadsOf(file)).toBe(2);
+  });
+
   it('served by the service itself (Range ignored, as Cloudgene 3 does): one more download, the whole file read again', async () => {
     const { file, expected } = await serviceWith(false);
     const { firstRead } = await firstAttemptFails();
