@@ -1,17 +1,39 @@
 /**
  * Workflow step 4 (one Map iteration per file): stream one result file from the service's share URL
  * (following redirects, e.g. TOPMed's presigned S3 URLs) into a multipart upload in our bucket, with
- * constant memory, counting bytes and hashing on the way; a short body aborts the upload.
+ * constant memory, counting bytes and hashing on the way; a short body never completes the upload.
  *
  * Each download costs one of the service's limited downloads, and a listed file may still be refused
  * ("download not found.", "File not found in workspace."). So every file has its own outcome, recorded
  * on the job as soon as it is known: a refused file does not undo the others, and a retried task whose
  * file is already in our bucket with the right size does not download it again.
+ *
+ * One download per file, wherever it can be had. A failure after the file was read — S3 refusing a part
+ * or the completion past the SDK's retries, the body cut short, the Lambda dying — does not throw away
+ * what was read: the multipart upload is never aborted for it, and its parts wait in S3 with a small
+ * resume record next to them (copy-multipart.ts). The retried task lists the stored parts (ListParts)
+ * and asks only for the bytes still missing (copy-transfer.ts):
+ * - every part stored (the completion failed): it completes the upload; no request to the service at all;
+ * - the share URL had redirected to a presigned S3 URL (TOPMed) that still works: it asks that URL again
+ *   with `Range` (206); no download spent, only the missing bytes read;
+ * - otherwise it asks the share URL with `Range`, which spends one more download (Cloudgene counts every
+ *   request); behind a redirect S3 answers the range, and only the missing bytes are read; a service that
+ *   serves the file itself (Cloudgene 3's share route ignores `Range`) answers 200, and the whole file is
+ *   read and sent again into the same upload — the one case where a second full download cannot be
+ *   avoided (README, "A listed result file cannot be downloaded").
+ * A file smaller than one part (8 MiB) is a single PUT with nothing to resume: it is read again.
+ *
+ * The SHA-256 the job view shows stays the file's: a copy read from its first byte is hashed on the way;
+ * a resumed one did not see the bytes stored before (node:crypto cannot keep a hash's state across
+ * invocations, and S3 does not serve the parts of an upload in progress), so it is hashed by reading the
+ * completed object back from our own bucket, which costs no download.
+ *
+ * Also weighed: spooling the file to the Lambda's /tmp so an S3 failure re-uploads from disk. It would
+ * save the second download only while the same instance lives (a retry may land on another, a crash
+ * loses /tmp), needs ephemeral storage as large as the largest file (10 GB at most), and does nothing
+ * that the parts kept in S3 do not do across instances; so no spool.
  */
-import { createHash } from 'node:crypto';
-import { Readable } from 'node:stream';
-import { GetObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
-import { Upload } from '@aws-sdk/lib-storage';
+import { HeadObjectCommand } from '@aws-sdk/client-s3';
 import * as z from 'zod/mini';
 import { s3Client, s3StreamingClient } from '#shared/aws/clients';
 import {
@@ -24,8 +46,10 @@ import { JobStatus } from '#shared/jobs/job-status';
 import { deleteResultObject, resultKey, resultsEnv } from '#shared/jobs/result-store';
 import { logger } from '#shared/logger';
 import { recordMetric } from '#shared/metrics';
-import { anonymousClient, type JobRef, loadJob } from './job-context';
-import { JobFailure, TransientError } from './task-errors';
+import { copyStateKey, type Target } from './copy-multipart';
+import { abandon, copyBytes, hashStoredObject, resumePoint, SOURCE_LENGTH } from './copy-transfer';
+import { type JobRef, loadJob } from './job-context';
+import { JobFailure } from './task-errors';
 
 export const copyResultSchema = z.object({
   jobId: z.string(),
@@ -33,23 +57,7 @@ export const copyResultSchema = z.object({
   file: z.object({ name: z.string(), index: z.int().check(z.nonnegative()) }),
 });
 
-const MiB = 1024 * 1024;
-/** Parts in flight: with 8 MiB parts, ~32 MiB buffered whatever the file size. */
-export const COPY_QUEUE_SIZE = 4;
-/** The part size when the service does not announce a length (10,000 parts: up to 156 GiB). */
-export const COPY_PART_SIZE = 16 * MiB;
-
-/**
- * 8 MiB parts keep memory low; files above 78 GiB (S3's 10,000-part limit at 8 MiB) get parts just
- * big enough, in whole MiB.
- */
-export function copyPartSize(contentLength: number | null): number {
-  if (contentLength === null) return COPY_PART_SIZE;
-  return Math.max(8 * MiB, Math.ceil(contentLength / 9_999 / MiB) * MiB);
-}
-
-/** Object metadata: the byte count the service announced, so a finished copy is recognised later. */
-const SOURCE_LENGTH = 'source-length';
+export { COPY_PART_SIZE, COPY_QUEUE_SIZE, copyPartSize } from './copy-transfer';
 
 /** What the Map state collects per file: ids and counters only, never the service's text. */
 export interface CopySummary {
@@ -59,27 +67,6 @@ export interface CopySummary {
   bytes?: number;
   /** True when the file was already in our bucket and no download was spent. */
   reused?: boolean;
-}
-
-/**
- * Counts and hashes the download on its way into the upload, in one generator (no extra stream stage:
- * the copy is CPU-bound), and refuses a short body so the upload is aborted, never completed truncated.
- */
-class Digest {
-  readonly hash = createHash('sha256');
-  bytes = 0;
-  constructor(private readonly expected: number | null) {}
-
-  async *pass(chunks: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
-    for await (const chunk of chunks) {
-      this.hash.update(chunk);
-      this.bytes += chunk.length;
-      yield chunk;
-    }
-    if (this.expected !== null && this.bytes !== this.expected) {
-      throw new TransientError(`the download ended after ${this.bytes} of ${this.expected} bytes`);
-    }
-  }
 }
 
 export async function copyResultFile(
@@ -115,15 +102,17 @@ export async function copyResultFile(
     return summary(earlier, true);
   }
 
-  let download: Awaited<ReturnType<ReturnType<typeof anonymousClient>['downloadResult']>>;
+  const target: Target = { s3: s3StreamingClient(), bucket: resultsEnv().RESULTS_BUCKET, key };
+  const stateKey = copyStateKey(job.owner, job.jobId, file.index);
+  const resume = await resumePoint(target, stateKey);
+  let copied: { size: number; sha256: string; read: number };
   try {
-    download = await anonymousClient(job, 10 * 60_000).downloadResult({
-      hash: remote.hash,
-      name: remote.name,
-    });
+    copied = await copyBytes(job, remote, target, stateKey, resume);
   } catch (error) {
     const refused = refusal(error);
     if (!refused) throw error;
+    // The file is gone at the service: what is stored of it can never be completed.
+    if (resume) await abandon(target, stateKey, resume.state.uploadId);
     const outcome: ResultFileOutcome = {
       status: 'UNAVAILABLE',
       name: remote.name,
@@ -134,34 +123,16 @@ export async function copyResultFile(
     await record(job, file.index, outcome, key);
     return summary(outcome);
   }
-
-  const counter = new Digest(download.contentLength);
-  const body = Readable.from(counter.pass(download.chunks()), { objectMode: false });
-  await new Upload({
-    client: s3StreamingClient(),
-    params: {
-      Bucket: resultsEnv().RESULTS_BUCKET,
-      Key: key,
-      Body: body,
-      ContentType: download.contentType ?? 'application/octet-stream',
-      ...(download.contentLength !== null
-        ? { Metadata: { [SOURCE_LENGTH]: String(download.contentLength) } }
-        : {}),
-    },
-    partSize: copyPartSize(download.contentLength),
-    queueSize: COPY_QUEUE_SIZE,
-    leavePartsOnError: false,
-  }).done();
   const outcome: ResultFileOutcome = {
     status: 'COPIED',
     name: remote.name,
     key,
-    size: counter.bytes,
-    sha256: counter.hash.digest('hex'),
+    size: copied.size,
+    sha256: copied.sha256,
     at: new Date().toISOString(),
   };
   await record(job, file.index, outcome, key);
-  recordMetric('BytesCopied', job.serviceId, counter.bytes);
+  recordMetric('BytesCopied', job.serviceId, copied.read);
   return summary(outcome);
 }
 
@@ -209,22 +180,14 @@ async function alreadyCopied(
   const announced = head.Metadata?.[SOURCE_LENGTH];
   if (announced === undefined || Number(announced) !== head.ContentLength) return undefined;
   // Hash our own copy (no download spent at the service) to record it like a fresh one.
-  const object = await s3Client().send(
-    new GetObjectCommand({ Bucket: resultsEnv().RESULTS_BUCKET, Key: key }),
-  );
-  const hash = createHash('sha256');
-  let size = 0;
-  for await (const chunk of object.Body as AsyncIterable<Uint8Array>) {
-    hash.update(chunk);
-    size += chunk.length;
-  }
-  if (size !== head.ContentLength) return undefined;
+  const copy = await hashStoredObject({ s3: s3Client(), bucket: resultsEnv().RESULTS_BUCKET, key }, null);
+  if (copy.size !== head.ContentLength) return undefined;
   return {
     status: 'COPIED',
     name: job.remoteFiles?.[index]?.name ?? key,
     key,
-    size,
-    sha256: hash.digest('hex'),
+    size: copy.size,
+    sha256: copy.sha256,
     at: new Date().toISOString(),
   };
 }

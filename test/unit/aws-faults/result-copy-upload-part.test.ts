@@ -1,9 +1,9 @@
 /**
- * A 500 on UploadPart while a result file streams into our bucket (s3rver never fails a part). The
- * multipart upload is aborted (no object appears, complete or partial), the task throws an error the
- * Map's Retry rule retries, and the job records no outcome for the file: a retry copies it afresh.
- * Also when the abort fails too: still retryable, still nothing recorded (the bucket's lifecycle rule
- * removes the parts left behind).
+ * A 500 on UploadPart while a result file streams into our bucket (s3rver never fails a part). No object
+ * appears, complete or partial; the multipart upload is not aborted: its parts stay, with a resume record
+ * naming the upload, for the retry (result-copy-resume.test.ts); the task throws an error the Map's Retry
+ * rule retries, and the job records no outcome for the file. Parts already under way finish before the
+ * task ends, so the retry finds them listed.
  */
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
@@ -11,11 +11,6 @@ import type { AddressInfo } from 'node:net';
 import {
   AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
-  CreateMultipartUploadCommand,
-  HeadObjectCommand,
-  PutObjectCommand,
-  S3Client,
-  S3ServiceException,
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
@@ -23,7 +18,10 @@ import { type AwsClientStub, mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { handler as copyResultHandler } from '#functions/workflow/copy-result';
 import { JobStatus } from '#shared/jobs/job-status';
+import { resultKey } from '#shared/jobs/result-store';
 import { resetRuntime } from '#shared/runtime';
+import { copyStateKey } from '#shared/workflow/copy-multipart';
+import { FakeResultsBucket } from './fake-results-bucket';
 import { catalogAt, JOB_ID, jobItem, OWNER, retriedErrors, s3InternalError } from './support';
 
 const MiB = 1024 * 1024;
@@ -33,7 +31,7 @@ const FILE = { name: 'chr_20.zip', hash: 'h-chr20' };
 
 let server: Server;
 let served = 0;
-let s3: AwsClientStub<S3Client>;
+let bucket: FakeResultsBucket;
 let dynamo: AwsClientStub<DynamoDBDocumentClient>;
 let copyResult: typeof import('#functions/workflow/copy-result').handler;
 
@@ -70,24 +68,13 @@ beforeEach(() => {
     }),
   });
   dynamo.on(UpdateCommand).resolves({});
-  s3 = mockClient(S3Client);
-  s3.on(HeadObjectCommand).rejects(
-    new S3ServiceException({
-      name: 'NotFound',
-      $fault: 'client',
-      $metadata: { httpStatusCode: 404 },
-      message: '',
-    }),
-  );
-  s3.on(CreateMultipartUploadCommand).resolves({ UploadId: 'upload-1' });
-  s3.on(UploadPartCommand).callsFake(async (input: { PartNumber?: number }) => {
-    if (input.PartNumber === 2) throw s3InternalError();
-    return { ETag: `"etag-${input.PartNumber}"` };
-  });
-  s3.on(CompleteMultipartUploadCommand).resolves({});
+  bucket = new FakeResultsBucket();
+  bucket.onUploadPart = ({ PartNumber }) => {
+    if (PartNumber === 2) throw s3InternalError();
+  };
 });
 afterEach(() => {
-  s3.restore();
+  bucket.restore();
   dynamo.restore();
 });
 
@@ -104,18 +91,20 @@ const outcomeWrites = () =>
     .filter((input) => input.UpdateExpression !== 'SET lastFailure = :failure');
 
 describe('a 500 on UploadPart during the result copy', () => {
-  it('aborts the multipart upload, records nothing and throws an error the Map retries', async () => {
-    s3.on(AbortMultipartUploadCommand).resolves({});
+  it('keeps the multipart upload and its parts, records nothing and throws an error the Map retries', async () => {
     const failure = await copy();
     expect(served).toBe(1);
     expect(failure).toMatchObject({ name: 'TransientError' });
     expect(retriedErrors('CopyResultFile')).toContain((failure as Error).name);
-    // Not one object: no completion of the parts, no single PUT; the upload is aborted by its id.
-    expect(s3.commandCalls(CompleteMultipartUploadCommand)).toHaveLength(0);
-    expect(s3.commandCalls(PutObjectCommand)).toHaveLength(0);
-    const aborts = s3.commandCalls(AbortMultipartUploadCommand).map((call) => call.args[0].input);
-    expect(aborts).toEqual([expect.objectContaining({ Bucket: 'results-test', UploadId: 'upload-1' })]);
-    // No outcome for the file (neither COPIED nor FAILED): the retry copies it afresh.
+    // Not one object: no completion of the parts, no abort either; the upload waits with part 1.
+    expect(bucket.calls(CompleteMultipartUploadCommand)).toBe(0);
+    expect(bucket.calls(AbortMultipartUploadCommand)).toBe(0);
+    expect(bucket.objects.has(resultKey(OWNER, JOB_ID, FILE.name))).toBe(false);
+    expect(bucket.partsInProgress()).toEqual([1]);
+    const [uploadId] = [...bucket.uploads.keys()];
+    const record = JSON.parse(bucket.objects.get(copyStateKey(OWNER, JOB_ID, 0))!.body.toString());
+    expect(record).toMatchObject({ uploadId, partSize: 8 * MiB, total: FILE_SIZE, presigned: null });
+    // No outcome for the file (neither COPIED nor FAILED).
     expect(outcomeWrites()).toEqual([]);
     const failureRecord = dynamo.commandCalls(UpdateCommand)[0]!.args[0].input.ExpressionAttributeValues;
     expect(failureRecord?.[':failure']).toMatchObject({
@@ -124,23 +113,32 @@ describe('a 500 on UploadPart during the result copy', () => {
     });
   });
 
-  it('stays retryable and records nothing when the abort fails as well', async () => {
-    s3.on(AbortMultipartUploadCommand).rejects(s3InternalError());
+  it('lets the parts under way finish before the task ends, so the retry finds them', async () => {
+    let releasePart1 = () => {};
+    const part1 = new Promise<void>((resolve) => {
+      releasePart1 = resolve;
+    });
+    bucket.onUploadPart = async ({ PartNumber }) => {
+      if (PartNumber === 1) await part1;
+      if (PartNumber === 2) {
+        setTimeout(releasePart1, 50);
+        throw s3InternalError();
+      }
+    };
     const failure = await copy();
     expect(failure).toMatchObject({ name: 'TransientError' });
-    expect(s3.commandCalls(AbortMultipartUploadCommand)).toHaveLength(1);
-    expect(s3.commandCalls(CompleteMultipartUploadCommand)).toHaveLength(0);
-    expect(outcomeWrites()).toEqual([]);
+    expect(bucket.partsInProgress()).toEqual([1]);
   });
 
   it('records the copy once the parts go through (the same setup, no fault)', async () => {
-    s3.on(UploadPartCommand).callsFake(async (input: { PartNumber?: number }) => ({
-      ETag: `"etag-${input.PartNumber}"`,
-    }));
+    bucket.onUploadPart = () => undefined;
     const summary = await copy();
     expect(summary).toMatchObject({ status: 'COPIED', bytes: FILE_SIZE });
-    expect(s3.commandCalls(UploadPartCommand)).toHaveLength(3);
-    expect(s3.commandCalls(AbortMultipartUploadCommand)).toHaveLength(0);
+    expect(bucket.calls(UploadPartCommand)).toBe(3);
+    expect(bucket.calls(AbortMultipartUploadCommand)).toBe(0);
+    expect(bucket.objects.get(resultKey(OWNER, JOB_ID, FILE.name))?.body.length).toBe(FILE_SIZE);
+    // The resume record is gone with the upload it named.
+    expect([...bucket.objects.keys()]).toEqual([resultKey(OWNER, JOB_ID, FILE.name)]);
     const [recorded] = outcomeWrites();
     expect(recorded?.ExpressionAttributeValues?.[':outcome']).toMatchObject({
       status: 'COPIED',
