@@ -41,9 +41,10 @@ export interface RouteAccess {
 /**
  * What a handler may do in the inputs bucket: `read` confirms objects (HEAD/GET); `put` signs PUTs and
  * part uploads and creates and completes multipart uploads (all s3:PutObject); `listParts` lists the parts
- * of a multipart upload; `abort` discards one; `delete` deletes an object.
+ * of a multipart upload; `abort` discards one; `delete` deletes an object; `tag` sets an object's
+ * retention tag (shared/uploads/input-retention.ts: confirming an upload, holding a job's inputs).
  */
-export type InputsBucketAccess = 'read' | 'put' | 'listParts' | 'abort' | 'delete';
+export type InputsBucketAccess = 'read' | 'put' | 'listParts' | 'abort' | 'delete' | 'tag';
 
 export interface RouteDefinition {
   /** Stable id, used for construct ids and function names (camelCase). */
@@ -228,7 +229,7 @@ export const routes: readonly RouteDefinition[] = [
     path: '/uploads/{uploadId}',
     entry: 'functions/api/uploads/get-upload.ts',
     description: 'One upload, confirmed against S3',
-    access: { table: 'readWrite', inputsBucket: ['read'], stateMachine: ['start'] },
+    access: { table: 'readWrite', inputsBucket: ['read', 'tag'], stateMachine: ['start'] },
     summary: 'Get an upload',
     request: { path: uploadIdPath },
     responses: {
@@ -272,7 +273,7 @@ export const routes: readonly RouteDefinition[] = [
     path: '/uploads/{uploadId}/parts',
     entry: 'functions/api/uploads/list-upload-parts.ts',
     description: 'The parts S3 already stores of a pending multipart upload (to resume it)',
-    access: { table: 'readWrite', inputsBucket: ['listParts', 'read'], stateMachine: ['start'] },
+    access: { table: 'readWrite', inputsBucket: ['listParts', 'read', 'tag'], stateMachine: ['start'] },
     summary: 'List uploaded parts',
     request: { path: uploadIdPath },
     responses: { 200: { description: 'The stored parts', body: body.storedPartsSchema } },
@@ -286,7 +287,11 @@ export const routes: readonly RouteDefinition[] = [
     description:
       'Assemble the parts of a multipart upload and confirm the object (READY); answers the state of an ' +
       'upload completed already',
-    access: { table: 'readWrite', inputsBucket: ['listParts', 'put', 'read'], stateMachine: ['start'] },
+    access: {
+      table: 'readWrite',
+      inputsBucket: ['listParts', 'put', 'read', 'tag'],
+      stateMachine: ['start'],
+    },
     // S3 may take a while to assemble thousands of parts; a retry after a timeout answers the outcome.
     timeoutSeconds: 29,
     summary: 'Complete a multipart upload',
