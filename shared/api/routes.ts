@@ -6,7 +6,7 @@
  * (About 430 lines: one table for all of it is worth more than a split.)
  */
 import type * as z from 'zod/mini';
-import { createJobBodySchema, jobIdPath } from '#shared/jobs/job-request';
+import { createJobBodySchema, jobIdPath, resubmitJobBodySchema } from '#shared/jobs/job-request';
 import type { ErrorCode } from './error-codes';
 import {
   completeUploadBody,
@@ -73,6 +73,8 @@ export interface RouteDefinition {
 
 export interface RouteRequest {
   body?: z.core.$ZodType;
+  /** The body may be left out (then it is `{}`); the document marks it not required. */
+  optionalBody?: true;
   path?: z.core.$ZodObject;
   query?: z.core.$ZodObject;
   headers?: z.core.$ZodObject;
@@ -150,6 +152,26 @@ export const routes: readonly RouteDefinition[] = [
       },
     },
     errors: ['SERVICE_NOT_FOUND', ...storedTokenErrors, ...serviceErrors],
+  },
+  {
+    id: 'listPanels',
+    method: 'GET',
+    path: '/panels',
+    entry: 'functions/api/services/list-panels.ts',
+    description:
+      'The reference panels of the services where the caller holds a token, equivalent ones grouped by ' +
+      "`panelKey` with each service's own id; services that cannot say now are in `unavailable`, with why",
+    access: { table: 'read', secrets: 'read' },
+    timeoutSeconds: 29,
+    summary: 'List panels across services',
+    request: {},
+    responses: {
+      200: {
+        description: "The caller's panels, read with their tokens (each service's options cached 5 minutes)",
+        body: body.panelListSchema,
+      },
+    },
+    errors: [],
   },
   {
     id: 'listCredentials',
@@ -306,8 +328,10 @@ export const routes: readonly RouteDefinition[] = [
     method: 'POST',
     path: '/jobs',
     entry: 'functions/api/jobs/create-job.ts',
-    description: 'Create an imputation job from confirmed uploads and start its workflow',
-    access: { table: 'readWrite', secrets: 'read', inputsBucket: ['read'], stateMachine: ['start'] },
+    description:
+      'Create an imputation job from confirmed uploads and start its workflow: at a service (`serviceId`, ' +
+      '`refPanel`), or by `panel` (the gateway picks the service)',
+    access: { table: 'readWrite', secrets: 'read', inputsBucket: ['read', 'tag'], stateMachine: ['start'] },
     timeoutSeconds: 29,
     summary: 'Create a job',
     request: { body: createJobBodySchema, headers: createJobHeaders },
@@ -331,7 +355,9 @@ export const routes: readonly RouteDefinition[] = [
       ...serviceErrors,
       'UPLOAD_NOT_FOUND',
       'UPLOAD_NOT_READY',
+      'UPLOAD_EXPIRED',
       'INPUT_INVALID',
+      'NO_SERVICE_FOR_PANEL',
     ],
   },
   {
@@ -375,6 +401,44 @@ export const routes: readonly RouteDefinition[] = [
       },
     },
     errors: [...jobErrors, 'JOB_FINISHED', 'JOB_STATE_CHANGED'],
+  },
+  {
+    id: 'resubmitJob',
+    method: 'POST',
+    path: '/jobs/{jobId}/resubmit',
+    entry: 'functions/api/jobs/resubmit-job.ts',
+    description:
+      'A new job from the uploads and options of a finished one, at its service, at another with an ' +
+      'equivalent panel (`serviceId`) or where the gateway picks (`panel`); linked both ways. The body may ' +
+      'be left out',
+    access: { table: 'readWrite', secrets: 'read', inputsBucket: ['read', 'tag'], stateMachine: ['start'] },
+    timeoutSeconds: 29,
+    summary: 'Resubmit a job',
+    request: { path: jobIdPath, body: resubmitJobBodySchema, optionalBody: true, headers: createJobHeaders },
+    responses: {
+      200: {
+        description: 'The job this Idempotency-Key created before',
+        body: body.jobSchema,
+        headers: body.jobLocationHeaders,
+      },
+      202: {
+        description: 'The new job; its workflow runs',
+        body: body.jobSchema,
+        headers: body.jobLocationHeaders,
+      },
+    },
+    errors: [
+      ...jobErrors,
+      'JOB_ACTIVE',
+      'IDEMPOTENCY_KEY_REUSED',
+      'SERVICE_NOT_FOUND',
+      ...storedTokenErrors,
+      ...serviceErrors,
+      'UPLOAD_NOT_READY',
+      'UPLOAD_EXPIRED',
+      'INPUT_INVALID',
+      'NO_SERVICE_FOR_PANEL',
+    ],
   },
   {
     id: 'getJobResults',
