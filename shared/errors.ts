@@ -29,6 +29,9 @@ export const APP_ERROR_CODES = [
   'UPLOAD_ABORTED',
   'UPLOAD_NOT_MULTIPART',
   'UPLOAD_PARTS_INVALID',
+  'UPLOAD_EXPIRED',
+  // No service can take a job named by its panel (each one's reason in the details).
+  'NO_SERVICE_FOR_PANEL',
   // The job's input files are not fit for it (known from each upload's check).
   'INPUT_INVALID',
   'JOB_FINISHED',

@@ -67,6 +67,7 @@ const INPUTS_ACTIONS: Record<Exclude<InputsBucketAccess, 'read'>, string> = {
   listParts: 's3:ListMultipartUploadParts',
   abort: 's3:AbortMultipartUpload',
   delete: 's3:DeleteObject',
+  tag: 's3:PutObjectTagging',
 };
 
 export interface AccessResources {

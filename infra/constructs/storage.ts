@@ -11,6 +11,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
 import { tableKeys } from '#shared/aws/table-definition';
+import { RETENTION_TAG, retentionTiers } from '#shared/uploads/input-retention';
 
 /** Days S3 keeps the parts of an unfinished input upload (results: 1, our own copies finish in minutes). */
 export const INCOMPLETE_INPUT_UPLOAD_DAYS = 7;
@@ -18,7 +19,10 @@ export const INCOMPLETE_INPUT_UPLOAD_DAYS = 7;
 export interface StorageProps {
   /** Browser origins (S3 CORS patterns: one `*` allowed) that PUT inputs and GET results through presigned URLs. */
   corsAllowedOrigins: string[];
-  /** Inputs (and abandoned uploads) are deleted after this many days. */
+  /**
+   * Inputs (and abandoned uploads) are deleted after this many days, unless a job holds them longer (up
+   * to 16 times as long: shared/uploads/input-retention.ts).
+   */
   inputExpiryDays: number;
   /** Results are deleted after this many days; undefined keeps them. */
   resultExpiryDays?: number;
@@ -135,7 +139,18 @@ export class Storage extends Construct {
             Math.min(INCOMPLETE_INPUT_UPLOAD_DAYS, props.inputExpiryDays),
           ),
         },
-        { id: 'expire-inputs', expiration: Duration.days(props.inputExpiryDays) },
+        // Inputs expire by their retention tag (shared/uploads/input-retention.ts): a confirmed upload is
+        // tagged with the first tier, a job holding it with a longer one. S3 honours the shortest of the
+        // expirations that match an object, so only the rule for untagged objects (never confirmed, or
+        // from before the tags) has no filter, at the longest tier: every tier rule stays within it.
+        ...retentionTiers(props.inputExpiryDays)
+          .slice(0, -1)
+          .map((days) => ({
+            id: `expire-inputs-${days}d`,
+            tagFilters: { [RETENTION_TAG]: String(days) },
+            expiration: Duration.days(days),
+          })),
+        { id: 'expire-inputs', expiration: Duration.days(retentionTiers(props.inputExpiryDays).at(-1)!) },
       ],
       removalPolicy: props.removalPolicy,
     });

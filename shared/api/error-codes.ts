@@ -38,6 +38,10 @@ const domainDescriptions = {
   UPLOAD_NOT_MULTIPART: 'The upload is a single presigned PUT (`transfer: single`): it has no parts',
   UPLOAD_PARTS_INVALID:
     'The listed parts are not what S3 stores (missing, changed, too small or out of order); `details` says which',
+  UPLOAD_EXPIRED:
+    'An input upload is no longer kept, or was uploaded too long ago to be kept for another job (inputs are kept at most a fixed number of days after upload): upload the file again',
+  NO_SERVICE_FOR_PANEL:
+    'No service can take the job for this panel now: `details.considered` says, per service, why not (down, in maintenance, no usable token, panel or options not offered)',
   INPUT_INVALID:
     "The uploads' own checks already show the job cannot run: `message` has one line per problem (file, line, what to do), `details` lists them",
   JOB_FINISHED: 'The job has already finished (or is copying its results)',

@@ -124,7 +124,14 @@ function operation(route: RouteDefinition): ZodOpenApiOperationObject {
       ...(query ? { query } : {}),
       ...(headers ? { header: headers } : {}),
     },
-    ...(body ? { requestBody: { required: true, content: { 'application/json': { schema: body } } } } : {}),
+    ...(body
+      ? {
+          requestBody: {
+            required: !route.request.optionalBody,
+            content: { 'application/json': { schema: body } },
+          },
+        }
+      : {}),
     responses,
   };
 }
@@ -170,7 +177,23 @@ function schemaMetadata(options: OpenApiOptions): Map<unknown, Record<string, un
     [uploadFileNameSchema, { description: 'A plain file name ending in .vcf.gz: no folders, no ".."' }],
     [sha256Schema, { description: 'A SHA-256, hex or base64; the PUT it is given for must then carry it' }],
     [job.name, { description: 'A name for the job; no control characters' }],
-    [job.refPanel, { description: 'A panel id of the service options (its version may be left out)' }],
+    [
+      job.serviceId,
+      { description: 'The service to run the job at (with `refPanel`); leave out with `panel`' },
+    ],
+    [
+      job.refPanel,
+      { description: 'A panel id of the service options (its version may be left out); with `serviceId`' },
+    ],
+    [
+      job.panel,
+      {
+        description:
+          'Instead of `serviceId` and `refPanel`: a `panelKey` of GET /panels. The gateway picks a service that is UP ' +
+          '(DEGRADED after), offers the panel with the options asked for, and holds your active token; the job ' +
+          'records why (`routing`). None: 409 NO_SERVICE_FOR_PANEL',
+      },
+    ],
     [job.phasing, { description: 'A phasing id of the service options' }],
     [job.population, { description: 'A population id of the panel, or `off`' }],
     [job.mode, { description: 'A mode id of the service options' }],

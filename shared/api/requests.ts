@@ -7,6 +7,7 @@
  */
 import * as z from 'zod/mini';
 import { serviceIdSchema } from '#shared/catalog/service-catalog';
+import { ValidationError } from '#shared/errors';
 import { JobStatus } from '#shared/jobs/job-status';
 import { MAX_PARTS_PER_REQUEST, S3_MAX_PARTS } from '#shared/uploads/s3-limits';
 import { sha256Schema, uploadFileNameSchema, uploadIdSchema, uploadsEnv } from '#shared/uploads/uploads';
@@ -147,6 +148,18 @@ export const idempotencyKeySchema = z
         'creating another; with a different request it is refused (409 IDEMPOTENCY_KEY_REUSED)',
     ),
   );
+
+/** The request's Idempotency-Key, checked (400 when malformed); undefined without one. */
+export function idempotencyKeyOf(headers: Record<string, string | undefined>): string | undefined {
+  const rawKey = headers['idempotency-key'];
+  const key = rawKey === undefined ? undefined : idempotencyKeySchema.safeParse(rawKey);
+  if (key && !key.success) {
+    throw new ValidationError('Idempotency-Key must be 1-128 letters, digits or . _ : -', [
+      { in: 'header', path: 'Idempotency-Key', message: 'invalid' },
+    ]);
+  }
+  return key?.data;
+}
 
 /** The headers POST /jobs reads (the handler validates the key itself: apiHandler has no header schema). */
 export const createJobHeaders = z.object({ 'Idempotency-Key': z.optional(idempotencyKeySchema) });

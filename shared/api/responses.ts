@@ -8,6 +8,7 @@
  * response-parts.ts.
  */
 import * as z from 'zod/mini';
+import type { PanelList } from '#shared/catalog/panels';
 import type { ServiceView } from '#shared/catalog/service-view';
 import type { AppOptions } from '#shared/cloudgene/client';
 import type { CredentialMetadata } from '#shared/credentials/credential-store';
@@ -99,6 +100,67 @@ export const serviceOptionsSchema = component(
   'What the service offers the caller, read with their own token',
 );
 
+export const panelListSchema = component(
+  z.strictObject({
+    panels: z.array(
+      component(
+        z.strictObject({
+          panelKey: described(
+            text,
+            'The panel across services: a job may name it as `panel` (POST /jobs). Panels are equivalent when ' +
+              "their services' app ids match without the `apps@` prefix and the packaging version; labels never join panels",
+          ),
+          label: described(text, "The first offering service's label"),
+          builds: described(z.array(text), 'Input builds at least one offering service accepts'),
+          populations: described(z.array(choice), 'Populations at least one offering service has for it'),
+          services: z.array(
+            component(
+              z.strictObject({
+                serviceId: text,
+                serviceName: text,
+                refPanel: described(text, "The service's own id of the panel: a job's `refPanel` there"),
+                label: text,
+                populations: z.array(choice),
+                builds: described(z.array(text), 'Input builds the service accepts'),
+                health: described(
+                  z.nullable(z.enum(['UP', 'DEGRADED', 'MAINTENANCE', 'DOWN'])),
+                  "The service's health (null before the watcher's first probe)",
+                ),
+              }),
+              'PanelOffer',
+              "One service's offer of a panel",
+            ),
+          ),
+        }),
+        'Panel',
+        'A reference panel with every service that offers it to the caller',
+      ),
+    ),
+    unavailable: described(
+      z.array(
+        component(
+          z.strictObject({
+            serviceId: text,
+            serviceName: text,
+            reason: described(
+              text,
+              'Why its panels are not listed: `SERVICE_TOKEN_MISSING`, `SERVICE_TOKEN_EXPIRED`, `SERVICE_TOKEN_REJECTED`, ' +
+                '`SERVICE_DOWN` (the watcher finds it down and nothing is cached), or what the service answered ' +
+                '(`SERVICE_TOKEN_INVALID`, `SERVICE_UNAVAILABLE`, …)',
+            ),
+            message: described(text, 'What to do, in words'),
+          }),
+          'ServiceUnavailable',
+          'A service whose panels cannot be listed for the caller now',
+        ),
+      ),
+      'Services whose panels are not listed, each with why',
+    ),
+  }),
+  'PanelList',
+  "The caller's reference panels across the services, read with their own tokens",
+);
+
 // -- credentials -----------------------------------------------------------------------------------------
 
 export const credentialSchema = component(
@@ -160,6 +222,32 @@ const inputChecks = component(
 const jobError = component(z.strictObject({ code: text, message: text }), 'JobError', 'Why a job failed');
 const missingFile = z.strictObject({ name: text, code: text, reason: text });
 
+const routingVerdicts =
+  '`CHOSEN`, `ELIGIBLE` (could have taken it), `SERVICE_DOWN`, `SERVICE_MAINTENANCE`, `PANEL_NOT_OFFERED`, ' +
+  '`OPTIONS_NOT_OFFERED` (the panel, but not the build, population or another option asked for), or the code ' +
+  'that kept its options from being read (`SERVICE_TOKEN_MISSING`, `SERVICE_TOKEN_EXPIRED`, `SERVICE_UNAVAILABLE`…)';
+
+export const routingConsideredSchema = component(
+  z.strictObject({
+    serviceId: text,
+    verdict: described(text, routingVerdicts),
+    detail: described(text, 'Why, in words'),
+  }),
+  'RoutingVerdict',
+  'How one service was judged for a job named by its panel',
+);
+
+const jobRouting = component(
+  z.strictObject({
+    panel: described(text, 'The panel key the job named'),
+    chosen: described(text, 'The service chosen'),
+    reason: described(text, 'Why it was chosen'),
+    considered: z.array(routingConsideredSchema),
+  }),
+  'JobRouting',
+  'How the service of a job created by panel was chosen (null for a job created at a service)',
+);
+
 export const jobSchema = component(
   z.strictObject({
     jobId: text,
@@ -167,6 +255,10 @@ export const jobSchema = component(
     serviceId: text,
     serviceName,
     refPanel: text,
+    panelKey: described(
+      text,
+      "The panel's key across services (GET /panels): equivalent panels of other services share it",
+    ),
     build: described(z.enum(['hg19', 'hg38']), 'The genome build of the input data'),
     phasing: text,
     population: text,
@@ -245,6 +337,9 @@ export const jobSchema = component(
         detail: z.nullable(text),
       }),
     ),
+    routing: z.nullable(jobRouting),
+    resubmittedFrom: described(z.nullable(text), 'The job this one resubmits (POST /jobs/{jobId}/resubmit)'),
+    resubmittedAs: described(z.array(text), 'The jobs that resubmit this one, oldest first'),
   }),
   'Job',
   'A job with its progress, messages, history, error and results',
@@ -359,4 +454,5 @@ export type ViewChecks = [
   Expect<Same<CredentialAnswer, Out<typeof credentialSchema>>>,
   Expect<Same<{ credentials: CredentialAnswer[] }, Out<typeof credentialListSchema>>>,
   Expect<Same<ValidationIssue, Out<typeof validationIssueSchema>>>,
+  Expect<Same<PanelList, Out<typeof panelListSchema>>>,
 ];

@@ -6,7 +6,7 @@
  * (About 430 lines: one table for all of it is worth more than a split.)
  */
 import type * as z from 'zod/mini';
-import { createJobBodySchema, jobIdPath } from '#shared/jobs/job-request';
+import { createJobBodySchema, jobIdPath, resubmitJobBodySchema } from '#shared/jobs/job-request';
 import type { ErrorCode } from './error-codes';
 import {
   completeUploadBody,
@@ -41,9 +41,10 @@ export interface RouteAccess {
 /**
  * What a handler may do in the inputs bucket: `read` confirms objects (HEAD/GET); `put` signs PUTs and
  * part uploads and creates and completes multipart uploads (all s3:PutObject); `listParts` lists the parts
- * of a multipart upload; `abort` discards one; `delete` deletes an object.
+ * of a multipart upload; `abort` discards one; `delete` deletes an object; `tag` sets an object's
+ * retention tag (shared/uploads/input-retention.ts: confirming an upload, holding a job's inputs).
  */
-export type InputsBucketAccess = 'read' | 'put' | 'listParts' | 'abort' | 'delete';
+export type InputsBucketAccess = 'read' | 'put' | 'listParts' | 'abort' | 'delete' | 'tag';
 
 export interface RouteDefinition {
   /** Stable id, used for construct ids and function names (camelCase). */
@@ -72,6 +73,8 @@ export interface RouteDefinition {
 
 export interface RouteRequest {
   body?: z.core.$ZodType;
+  /** The body may be left out (then it is `{}`); the document marks it not required. */
+  optionalBody?: true;
   path?: z.core.$ZodObject;
   query?: z.core.$ZodObject;
   headers?: z.core.$ZodObject;
@@ -151,6 +154,26 @@ export const routes: readonly RouteDefinition[] = [
     errors: ['SERVICE_NOT_FOUND', ...storedTokenErrors, ...serviceErrors],
   },
   {
+    id: 'listPanels',
+    method: 'GET',
+    path: '/panels',
+    entry: 'functions/api/services/list-panels.ts',
+    description:
+      'The reference panels of the services where the caller holds a token, equivalent ones grouped by ' +
+      "`panelKey` with each service's own id; services that cannot say now are in `unavailable`, with why",
+    access: { table: 'read', secrets: 'read' },
+    timeoutSeconds: 29,
+    summary: 'List panels across services',
+    request: {},
+    responses: {
+      200: {
+        description: "The caller's panels, read with their tokens (each service's options cached 5 minutes)",
+        body: body.panelListSchema,
+      },
+    },
+    errors: [],
+  },
+  {
     id: 'listCredentials',
     method: 'GET',
     path: '/me/credentials',
@@ -228,7 +251,7 @@ export const routes: readonly RouteDefinition[] = [
     path: '/uploads/{uploadId}',
     entry: 'functions/api/uploads/get-upload.ts',
     description: 'One upload, confirmed against S3',
-    access: { table: 'readWrite', inputsBucket: ['read'], stateMachine: ['start'] },
+    access: { table: 'readWrite', inputsBucket: ['read', 'tag'], stateMachine: ['start'] },
     summary: 'Get an upload',
     request: { path: uploadIdPath },
     responses: {
@@ -272,7 +295,7 @@ export const routes: readonly RouteDefinition[] = [
     path: '/uploads/{uploadId}/parts',
     entry: 'functions/api/uploads/list-upload-parts.ts',
     description: 'The parts S3 already stores of a pending multipart upload (to resume it)',
-    access: { table: 'readWrite', inputsBucket: ['listParts', 'read'], stateMachine: ['start'] },
+    access: { table: 'readWrite', inputsBucket: ['listParts', 'read', 'tag'], stateMachine: ['start'] },
     summary: 'List uploaded parts',
     request: { path: uploadIdPath },
     responses: { 200: { description: 'The stored parts', body: body.storedPartsSchema } },
@@ -286,7 +309,11 @@ export const routes: readonly RouteDefinition[] = [
     description:
       'Assemble the parts of a multipart upload and confirm the object (READY); answers the state of an ' +
       'upload completed already',
-    access: { table: 'readWrite', inputsBucket: ['listParts', 'put', 'read'], stateMachine: ['start'] },
+    access: {
+      table: 'readWrite',
+      inputsBucket: ['listParts', 'put', 'read', 'tag'],
+      stateMachine: ['start'],
+    },
     // S3 may take a while to assemble thousands of parts; a retry after a timeout answers the outcome.
     timeoutSeconds: 29,
     summary: 'Complete a multipart upload',
@@ -301,8 +328,10 @@ export const routes: readonly RouteDefinition[] = [
     method: 'POST',
     path: '/jobs',
     entry: 'functions/api/jobs/create-job.ts',
-    description: 'Create an imputation job from confirmed uploads and start its workflow',
-    access: { table: 'readWrite', secrets: 'read', inputsBucket: ['read'], stateMachine: ['start'] },
+    description:
+      'Create an imputation job from confirmed uploads and start its workflow: at a service (`serviceId`, ' +
+      '`refPanel`), or by `panel` (the gateway picks the service)',
+    access: { table: 'readWrite', secrets: 'read', inputsBucket: ['read', 'tag'], stateMachine: ['start'] },
     timeoutSeconds: 29,
     summary: 'Create a job',
     request: { body: createJobBodySchema, headers: createJobHeaders },
@@ -326,7 +355,9 @@ export const routes: readonly RouteDefinition[] = [
       ...serviceErrors,
       'UPLOAD_NOT_FOUND',
       'UPLOAD_NOT_READY',
+      'UPLOAD_EXPIRED',
       'INPUT_INVALID',
+      'NO_SERVICE_FOR_PANEL',
     ],
   },
   {
@@ -370,6 +401,44 @@ export const routes: readonly RouteDefinition[] = [
       },
     },
     errors: [...jobErrors, 'JOB_FINISHED', 'JOB_STATE_CHANGED'],
+  },
+  {
+    id: 'resubmitJob',
+    method: 'POST',
+    path: '/jobs/{jobId}/resubmit',
+    entry: 'functions/api/jobs/resubmit-job.ts',
+    description:
+      'A new job from the uploads and options of a finished one, at its service, at another with an ' +
+      'equivalent panel (`serviceId`) or where the gateway picks (`panel`); linked both ways. The body may ' +
+      'be left out',
+    access: { table: 'readWrite', secrets: 'read', inputsBucket: ['read', 'tag'], stateMachine: ['start'] },
+    timeoutSeconds: 29,
+    summary: 'Resubmit a job',
+    request: { path: jobIdPath, body: resubmitJobBodySchema, optionalBody: true, headers: createJobHeaders },
+    responses: {
+      200: {
+        description: 'The job this Idempotency-Key created before',
+        body: body.jobSchema,
+        headers: body.jobLocationHeaders,
+      },
+      202: {
+        description: 'The new job; its workflow runs',
+        body: body.jobSchema,
+        headers: body.jobLocationHeaders,
+      },
+    },
+    errors: [
+      ...jobErrors,
+      'JOB_ACTIVE',
+      'IDEMPOTENCY_KEY_REUSED',
+      'SERVICE_NOT_FOUND',
+      ...storedTokenErrors,
+      ...serviceErrors,
+      'UPLOAD_NOT_READY',
+      'UPLOAD_EXPIRED',
+      'INPUT_INVALID',
+      'NO_SERVICE_FOR_PANEL',
+    ],
   },
   {
     id: 'getJobResults',

@@ -48,6 +48,26 @@ export async function getServiceOptions(
   return { options, cached: false, fetchedAt: new Date(now).toISOString() };
 }
 
+/**
+ * The caller's options at the service as cached, without calling the service: undefined when none is
+ * cached (or the token cannot be used). For a service the watcher finds down, whose answer would only
+ * be a timeout.
+ */
+export async function cachedServiceOptions(
+  caller: Caller,
+  service: ServiceDefinition,
+  deps?: CredentialDeps,
+): Promise<ServiceOptionsResult | undefined> {
+  const credential = await activeCredential(caller, service, deps);
+  const hit = cache.get([caller.sub, service.id, credential.verifiedAt].join('\u0000'));
+  if (!hit || hit.expiresAt <= Date.now()) return undefined;
+  return {
+    options: hit.options,
+    cached: true,
+    fetchedAt: new Date(hit.expiresAt - OPTIONS_CACHE_TTL_MS).toISOString(),
+  };
+}
+
 /** For tests: forget every cached answer. */
 export function clearServiceOptionsCache() {
   cache.clear();

@@ -40,6 +40,8 @@ export interface ApiSpec<B extends $ZodType, P extends $ZodType, Q extends $ZodT
   body?: B;
   path?: P;
   query?: Q;
+  /** The body may be left out (no body, or an empty one, is `{}`); one that is sent must be JSON. */
+  optionalBody?: boolean;
 }
 
 export function apiHandler<
@@ -78,8 +80,17 @@ export function apiHandler<
       request.response = errorResponse(request.error, request.context);
     },
   });
+  if (spec.body && spec.optionalBody) handler.use({ before: (request) => emptyBodyAsObject(request.event) });
   if (spec.body) handler.use(httpJsonBodyParser({ disableContentTypeError: false }));
   return handler.handler(core);
+}
+
+/** An absent or blank body as the JSON `{}` (headers are lower-case here: the normalizer ran first). */
+function emptyBodyAsObject(event: APIGatewayProxyEvent): void {
+  if (event.body !== null && event.body !== undefined && event.body.trim() !== '') return;
+  event.body = '{}';
+  event.isBase64Encoded = false;
+  event.headers = { ...event.headers, 'content-type': 'application/json' };
 }
 
 function toProxyResult(result: ApiResponse): APIGatewayProxyResult {

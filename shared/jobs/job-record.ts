@@ -59,6 +59,24 @@ export interface JobLabels {
   r2Filter: string;
 }
 
+/**
+ * How a service was judged for a job named by its panel (panel-routing.ts): `CHOSEN`, `ELIGIBLE` (could
+ * have taken it), `SERVICE_DOWN`, `SERVICE_MAINTENANCE`, `PANEL_NOT_OFFERED`, `OPTIONS_NOT_OFFERED` (the
+ * panel, but not the build, population or another option asked for), or the code of the refusal that
+ * kept its options from being read (`SERVICE_TOKEN_MISSING`, `SERVICE_TOKEN_EXPIRED`, `SERVICE_UNAVAILABLE`…).
+ */
+export type RoutingVerdict = string;
+
+/** Why a job named by its panel went to the service it went to, recorded at creation. */
+export interface JobRouting {
+  /** The panel key the job named (shared/catalog/panels.ts). */
+  panel: string;
+  /** The service chosen. */
+  chosen: string;
+  reason: string;
+  considered: { serviceId: string; verdict: RoutingVerdict; detail: string }[];
+}
+
 export interface JobRecord {
   jobId: string;
   owner: string;
@@ -143,6 +161,12 @@ export interface JobRecord {
   /** When the marked attempt ended without a known outcome (its answer lost); see submit-job.ts. */
   submissionAttemptEndedAt?: string;
   idempotencyKey?: string;
+  /** Set when the job was created by panel (`panel` instead of `serviceId`): how its service was chosen. */
+  routing?: JobRouting;
+  /** The job this one resubmits (POST /jobs/{id}/resubmit). */
+  resubmittedFrom?: string;
+  /** The jobs that resubmit this one, oldest first (appended with a conditional write). */
+  resubmittedAs?: string[];
 }
 
 export interface RemoteResultFile {

@@ -14,34 +14,104 @@ import { type JobLabels, optionLabels } from './job-labels';
 /** Files one job takes (22 autosomes and X, with room): also bounds what its validation carries in state. */
 export const MAX_JOB_INPUTS = 25;
 
-export const createJobBodySchema = z.strictObject({
-  // Checked before trimming: ordinary surrounding spaces are trimmed, a newline anywhere is refused.
-  name: nameString('name').check(z.trim(), z.minLength(1), z.maxLength(100)),
-  serviceId: serviceIdSchema,
-  refPanel: z.string().check(z.minLength(1), z.maxLength(200)),
-  build: z
-    .enum(['hg19', 'hg38'])
-    .register(z.globalRegistry, { description: 'The genome build of the input files (not of the panel)' }),
-  phasing: z._default(z.string().check(z.minLength(1), z.maxLength(50)), 'eagle'),
-  population: z._default(z.string().check(z.minLength(1), z.maxLength(50)), 'off'),
-  mode: z._default(z.string().check(z.minLength(1), z.maxLength(50)), 'imputation'),
-  r2Filter: z._default(
-    z.pipe(
-      z.union([z.number(), z.string()]),
-      z.transform((value) => String(value)),
+/**
+ * A panel by its key (GET /panels' `panelKey`); a service's own panel id is taken too and reduced to its
+ * key (shared/catalog/panels.ts).
+ */
+export const panelKeySchema = z
+  .string()
+  .check(z.regex(/^[A-Za-z0-9@._-]{1,200}$/, 'a panel key is 1-200 letters, digits or @ . _ -'));
+
+export const createJobBodySchema = z
+  .strictObject({
+    // Checked before trimming: ordinary surrounding spaces are trimmed, a newline anywhere is refused.
+    name: nameString('name').check(z.trim(), z.minLength(1), z.maxLength(100)),
+    serviceId: z.optional(serviceIdSchema),
+    refPanel: z.optional(z.string().check(z.minLength(1), z.maxLength(200))),
+    panel: z.optional(panelKeySchema),
+    build: z
+      .enum(['hg19', 'hg38'])
+      .register(z.globalRegistry, { description: 'The genome build of the input files (not of the panel)' }),
+    phasing: z._default(z.string().check(z.minLength(1), z.maxLength(50)), 'eagle'),
+    population: z._default(z.string().check(z.minLength(1), z.maxLength(50)), 'off'),
+    mode: z._default(z.string().check(z.minLength(1), z.maxLength(50)), 'imputation'),
+    r2Filter: z._default(
+      z.pipe(
+        z.union([z.number(), z.string()]),
+        z.transform((value) => String(value)),
+      ),
+      '0',
     ),
-    '0',
-  ),
-  uploadIds: z.array(uploadIdSchema).check(
-    z.minLength(1),
-    z.maxLength(MAX_JOB_INPUTS),
-    z.refine((ids) => new Set(ids).size === ids.length, 'uploadIds must not repeat an upload'),
-  ),
-  aesEncryption: z._default(z.boolean(), false),
-  meta: z._default(z.boolean(), false),
-});
+    uploadIds: z.array(uploadIdSchema).check(
+      z.minLength(1),
+      z.maxLength(MAX_JOB_INPUTS),
+      z.refine((ids) => new Set(ids).size === ids.length, 'uploadIds must not repeat an upload'),
+    ),
+    aesEncryption: z._default(z.boolean(), false),
+    meta: z._default(z.boolean(), false),
+  })
+  .check(
+    z.superRefine((request, ctx) => {
+      const issue = (path: string, message: string) =>
+        ctx.issues.push({ code: 'custom', path: [path], message, input: request });
+      if (request.panel !== undefined) {
+        if (request.serviceId !== undefined)
+          issue('serviceId', 'name either a panel (the gateway picks the service) or a serviceId, not both');
+        if (request.refPanel !== undefined)
+          issue('refPanel', "with `panel`, the chosen service's own panel id is used: leave refPanel out");
+        return;
+      }
+      if (request.serviceId === undefined)
+        issue('serviceId', 'required, unless `panel` names the panel and the gateway picks the service');
+      if (request.refPanel === undefined)
+        issue('refPanel', "required with serviceId: a panel id of the service's options");
+    }),
+  );
 
 export type CreateJobRequest = z.infer<typeof createJobBodySchema>;
+
+/**
+ * POST /jobs/{jobId}/resubmit: every field optional (no body at all is `{}`). Without `serviceId` or
+ * `panel` the new job goes to the old job's service with its panel; with `serviceId` to that service,
+ * with its own panel of the same panel key; with `panel` (the old job's panel key) to the service the
+ * gateway picks as for POST /jobs by panel.
+ */
+export const resubmitJobBodySchema = z
+  .strictObject({
+    serviceId: z.optional(serviceIdSchema).register(z.globalRegistry, {
+      description:
+        "Resubmit to this service, with its own panel of the job's panel key (default: the job's service)",
+    }),
+    panel: z.optional(panelKeySchema).register(z.globalRegistry, {
+      description:
+        "The job's panel key (its `panelKey`): the gateway picks the service, as for POST /jobs by panel",
+    }),
+    population: z.optional(z.string().check(z.minLength(1), z.maxLength(50))).register(z.globalRegistry, {
+      description: "Another population of the panel (e.g. one the other service offers); default: the job's",
+    }),
+    name: z
+      .optional(nameString('name').check(z.trim(), z.minLength(1), z.maxLength(100)))
+      .register(z.globalRegistry, { description: "A name for the new job; default: the job's" }),
+  })
+  .check(
+    z.superRefine((request, ctx) => {
+      if (request.serviceId !== undefined && request.panel !== undefined) {
+        ctx.issues.push({
+          code: 'custom',
+          path: ['panel'],
+          message: 'name either a service or the panel (the gateway picks the service), not both',
+          input: request,
+        });
+      }
+    }),
+  );
+
+export type ResubmitJobRequest = z.infer<typeof resubmitJobBodySchema>;
+
+/** The options a job chooses, as checked against a service's options (refPanel: that service's id). */
+export type JobChoices = Pick<CreateJobRequest, 'build' | 'phasing' | 'population' | 'mode' | 'r2Filter'> & {
+  refPanel: string;
+};
 
 const stripVersion = (panelId: string) => panelId.replace(/^(apps@[^@]+)@.*$/, '$1');
 
@@ -50,7 +120,7 @@ const stripVersion = (panelId: string) => panelId.replace(/^(apps@[^@]+)@.*$/, '
  * the service's labels of the chosen values, which the job records.
  */
 export function checkAgainstServiceOptions(
-  request: CreateJobRequest,
+  request: JobChoices,
   options: AppOptions,
 ): { refPanel: string; labels: JobLabels } {
   const issues: ValidationIssue[] = [];
@@ -77,7 +147,7 @@ export function checkAgainstServiceOptions(
       panel.populations.map((p) => p.id),
     );
   }
-  const lists: [keyof CreateJobRequest, { id: string }[]][] = [
+  const lists: [keyof JobChoices, { id: string }[]][] = [
     ['build', options.builds],
     ['phasing', options.phasing],
     ['mode', options.modes],

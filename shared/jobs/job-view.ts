@@ -3,6 +3,7 @@
  * with the names a person reads beside the ids: the service's name from this deployment's catalog and the
  * labels of the chosen options (job-labels.ts).
  */
+import { panelKeyOf } from '#shared/catalog/panel-key';
 import { findService } from '#shared/catalog/service-catalog';
 import { jobLabels } from './job-labels';
 import type { JobRecord } from './job-repository';
@@ -23,6 +24,8 @@ export function toJobView(job: JobRecord, now: Date = new Date()) {
     serviceId: job.serviceId,
     serviceName: serviceName(job.serviceId),
     refPanel: job.refPanel,
+    /** The panel's key across services (GET /panels): what a resubmission elsewhere keeps. */
+    panelKey: panelKeyOf(job.refPanel),
     build: job.build,
     phasing: job.phasing,
     population: job.population,
@@ -77,6 +80,21 @@ export function toJobView(job: JobRecord, now: Date = new Date()) {
     /** Files the service listed that could not be copied, each with the service's reason. */
     missingResults: job.missingResults ?? [],
     events,
+    /** How the service was chosen, for a job created by panel; null for one created at a service. */
+    routing: job.routing
+      ? {
+          panel: job.routing.panel,
+          chosen: job.routing.chosen,
+          reason: job.routing.reason,
+          considered: job.routing.considered.map(({ serviceId, verdict, detail }) => ({
+            serviceId,
+            verdict,
+            detail,
+          })),
+        }
+      : null,
+    resubmittedFrom: job.resubmittedFrom ?? null,
+    resubmittedAs: job.resubmittedAs ?? [],
   };
 }
 

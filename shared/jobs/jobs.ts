@@ -6,7 +6,9 @@
 import { createHash } from 'node:crypto';
 import { ulid } from 'ulid';
 import type { Caller } from '#shared/auth/caller';
+import { s3Client } from '#shared/aws/clients';
 import { startJobExecution, stopJobExecution } from '#shared/aws/executions';
+import { panelKeyOf } from '#shared/catalog/panels';
 import { getService, type ServiceDefinition } from '#shared/catalog/service-catalog';
 import { callService, serviceClient } from '#shared/catalog/service-client';
 import { getServiceOptions } from '#shared/catalog/service-options';
@@ -14,20 +16,38 @@ import { serviceSession } from '#shared/credentials/service-credentials';
 import { ConflictError, NotFoundError, UnprocessableError, ValidationError } from '#shared/errors';
 import { logger } from '#shared/logger';
 import { recordMetric } from '#shared/metrics';
+import { holdUploads } from '#shared/uploads/input-retention';
 import { type UploadRecord, uploadStore } from '#shared/uploads/upload-store';
 import { getUpload, inputKey } from '#shared/uploads/uploads';
 import { describeInputProblem, type JobInputProblem, jobInputProblems } from '#shared/vcf/job-input-rules';
 import { SAMPLE_LIMITS } from '#shared/vcf/vcf-problems';
+import { linkResubmission } from './job-links';
+import type { JobRouting } from './job-record';
 import { InvalidCursorError, type JobRecord, JobTransitionConflict, jobRepository } from './job-repository';
-import { type CreateJobRequest, checkAgainstServiceOptions } from './job-request';
+import { type CreateJobRequest, checkAgainstServiceOptions, type ResubmitJobRequest } from './job-request';
 import { isTerminal, JobStatus, PRE_SUBMISSION_STATUSES, TERMINAL_STATUSES } from './job-status';
 import { toJobSummary, toJobView } from './job-view';
+import { offeredPanel, routeByPanel } from './panel-routing';
 import { resultPassword } from './result-password';
 import { deleteResults, presignResultDownload } from './result-store';
 
-export async function createJob(caller: Caller, request: CreateJobRequest, idempotencyKey?: string) {
+/** Where a job comes from when it is not a plain POST /jobs (a resubmission). */
+export interface JobOrigin {
+  resubmittedFrom: string;
+  /** What the Idempotency-Key binds: the client's own request, not the one derived from the old job. */
+  fingerprint: unknown;
+}
+
+export async function createJob(
+  caller: Caller,
+  request: CreateJobRequest,
+  idempotencyKey?: string,
+  origin?: JobOrigin,
+) {
   const jobs = jobRepository();
-  const requestHash = createHash('sha256').update(JSON.stringify(request)).digest('hex');
+  const requestHash = createHash('sha256')
+    .update(JSON.stringify(origin ? origin.fingerprint : request))
+    .digest('hex');
   let jobId = ulid();
   if (idempotencyKey) {
     const binding = await jobs.claimIdempotencyKey(caller.sub, idempotencyKey, { jobId, requestHash });
@@ -42,9 +62,12 @@ export async function createJob(caller: Caller, request: CreateJobRequest, idemp
     if (existing) return { job: await ensureStarted(existing), created: false };
   }
 
-  const service = getService(request.serviceId);
+  const target = request.panel
+    ? await routeByPanel(caller, { ...request, panel: request.panel })
+    : { service: getService(request.serviceId!), refPanel: request.refPanel!, routing: undefined };
+  const { service, routing } = target;
   const { options } = await getServiceOptions(caller, service);
-  const { refPanel, labels } = checkAgainstServiceOptions(request, options);
+  const { refPanel, labels } = checkAgainstServiceOptions({ ...request, refPanel: target.refPanel }, options);
   const inputs = [];
   for (const uploadId of request.uploadIds) {
     const { upload, problem } = await getUpload(caller, uploadId);
@@ -67,10 +90,12 @@ export async function createJob(caller: Caller, request: CreateJobRequest, idemp
     });
   }
 
-  refuseKnownInputProblems(
-    service,
-    request,
-    await Promise.all(inputs.map((i) => uploadStore().get(caller.sub, i.uploadId))),
+  const uploads = await Promise.all(inputs.map((i) => uploadStore().get(caller.sub, i.uploadId)));
+  refuseKnownInputProblems(service, request, uploads);
+  // Kept for as long as this job, or one resubmitting it, may still need them (input-retention.ts).
+  await holdUploads(
+    uploads.filter((upload) => upload !== undefined),
+    { store: uploadStore(), s3: s3Client(), now: () => new Date() },
   );
 
   const now = new Date().toISOString();
@@ -93,17 +118,32 @@ export async function createJob(caller: Caller, request: CreateJobRequest, idemp
     createdAt: now,
     updatedAt: now,
     statusChangedAt: now,
-    events: [{ at: now, to: JobStatus.QUEUED, detail: `${inputs.length} input file(s)` }],
+    events: [{ at: now, to: JobStatus.QUEUED, detail: queuedDetail(inputs.length, routing, origin) }],
     idempotencyKey,
+    ...(routing ? { routing } : {}),
+    ...(origin ? { resubmittedFrom: origin.resubmittedFrom } : {}),
   };
   if (!(await jobs.create(job))) {
     const existing = await jobs.get(caller.sub, jobId);
     if (!existing) throw new Error(`Job ${jobId} vanished during creation`);
     return { job: await ensureStarted(existing), created: false };
   }
-  logger.info('job created', { jobId, serviceId: service.id, inputs: inputs.length });
+  logger.info('job created', {
+    jobId,
+    serviceId: service.id,
+    inputs: inputs.length,
+    ...(routing ? { routedBy: routing.panel } : {}),
+    ...(origin ? { resubmittedFrom: origin.resubmittedFrom } : {}),
+  });
   recordMetric('JobsCreated', service.id);
   return { job: await ensureStarted(job), created: true };
+}
+
+function queuedDetail(inputs: number, routing: JobRouting | undefined, origin: JobOrigin | undefined) {
+  const parts = [`${inputs} input file(s)`];
+  if (origin) parts.push(`resubmits job ${origin.resubmittedFrom}`);
+  if (routing) parts.push(`service chosen for the panel ${routing.panel}: ${routing.chosen}`);
+  return parts.join('; ');
 }
 
 /**
@@ -112,7 +152,7 @@ export async function createJob(caller: Caller, request: CreateJobRequest, idemp
  */
 function refuseKnownInputProblems(
   service: ServiceDefinition,
-  request: CreateJobRequest,
+  request: Pick<CreateJobRequest, 'build' | 'phasing'>,
   uploads: readonly (UploadRecord | undefined)[],
 ) {
   const settled = uploads.flatMap((upload) =>
@@ -281,4 +321,106 @@ export async function deleteJob(caller: Caller, jobId: string) {
     throw new NotFoundError(`Job ${jobId} not found`, 'JOB_NOT_FOUND');
   }
   logger.info('job deleted', { jobId, deletedFiles });
+}
+
+/**
+ * POST /jobs/{jobId}/resubmit: a new job from the old one's inputs (the same uploads) and options, at the
+ * same service, at another service with its own panel of the same panel key (`serviceId`), or at the
+ * service the gateway picks for that panel (`panel`). The new job records `resubmittedFrom`; the old one
+ * lists it in `resubmittedAs`.
+ *
+ * Allowed once the old job has ended, whatever the end: FAILED, CANCELED and EXPIRED, and SUCCEEDED too
+ * (the same data imputed again, e.g. at another service's equivalent panel to compare). Never while it is
+ * active (409 JOB_ACTIVE: it may still deliver; cancel it first). An Idempotency-Key binds the client's
+ * request to the new job as for POST /jobs (the same key space: a key used for another request is 409).
+ */
+export async function resubmitJob(
+  caller: Caller,
+  jobId: string,
+  body: ResubmitJobRequest,
+  idempotencyKey?: string,
+) {
+  const old = await requireJob(caller, jobId);
+  if (!TERMINAL_STATUSES.has(old.status)) {
+    throw new ConflictError(
+      `Job ${jobId} is still ${old.status}: it can be resubmitted once it has ended (cancel it first)`,
+      'JOB_ACTIVE',
+    );
+  }
+  const origin: JobOrigin = { resubmittedFrom: old.jobId, fingerprint: { resubmit: old.jobId, ...body } };
+  if (idempotencyKey) {
+    // A retry answers the job the first request created before anything is asked of a service again.
+    const requestHash = createHash('sha256').update(JSON.stringify(origin.fingerprint)).digest('hex');
+    const binding = await jobRepository().claimIdempotencyKey(caller.sub, idempotencyKey, {
+      jobId: ulid(),
+      requestHash,
+    });
+    if (binding.requestHash !== requestHash) {
+      throw new ConflictError(
+        'This Idempotency-Key was already used for a different job request',
+        'IDEMPOTENCY_KEY_REUSED',
+      );
+    }
+    const existing = binding.claimed ? undefined : await jobRepository().get(caller.sub, binding.jobId);
+    if (existing?.resubmittedFrom === old.jobId) {
+      await linkResubmission(caller.sub, old.jobId, existing.jobId);
+      return { job: await ensureStarted(existing), created: false };
+    }
+  }
+  const panel = panelKeyOf(old.refPanel);
+  if (body.panel !== undefined && panelKeyOf(body.panel) !== panel) {
+    const message = `A resubmission keeps the job's panel ("${panel}"); create a new job for another panel`;
+    throw new ValidationError(message, [{ in: 'body', path: 'panel', message }]);
+  }
+  const target = body.panel !== undefined ? { panel } : await resubmissionTarget(caller, old, body.serviceId);
+  const request: CreateJobRequest = {
+    name: body.name ?? old.name,
+    ...target,
+    build: old.build,
+    phasing: old.phasing,
+    population: body.population ?? old.population,
+    mode: old.mode,
+    r2Filter: old.r2Filter,
+    uploadIds: old.inputs.map((input) => input.uploadId),
+    aesEncryption: old.aesEncryption ?? false,
+    meta: old.meta ?? false,
+  };
+  let created: Awaited<ReturnType<typeof createJob>>;
+  try {
+    created = await createJob(caller, request, idempotencyKey, origin);
+  } catch (error) {
+    if (error instanceof NotFoundError && error.code === 'UPLOAD_NOT_FOUND') {
+      throw new ConflictError(
+        `An input of job ${jobId} is no longer kept (${error.message}): upload the file again and create a new job`,
+        'UPLOAD_EXPIRED',
+      );
+    }
+    throw error;
+  }
+  await linkResubmission(caller.sub, old.jobId, created.job.jobId);
+  logger.info('job resubmitted', {
+    jobId: old.jobId,
+    as: created.job.jobId,
+    serviceId: created.job.serviceId,
+  });
+  return created;
+}
+
+/** The old job's service and panel, or `serviceId` with its own panel of the old job's panel key. */
+async function resubmissionTarget(caller: Caller, old: JobRecord, serviceId: string | undefined) {
+  if (serviceId === undefined || serviceId === old.serviceId) {
+    return { serviceId: old.serviceId, refPanel: old.refPanel };
+  }
+  const service = getService(serviceId);
+  const panel = panelKeyOf(old.refPanel);
+  const { options } = await getServiceOptions(caller, service);
+  const offered = offeredPanel(options, panel);
+  if (!offered) {
+    const detail = `${service.name} does not offer the panel "${panel}" to you`;
+    throw new ConflictError(`No equivalent panel at ${service.name}: ${detail}`, 'NO_SERVICE_FOR_PANEL', {
+      panel,
+      considered: [{ serviceId: service.id, verdict: 'PANEL_NOT_OFFERED', detail }],
+    });
+  }
+  return { serviceId: service.id, refPanel: offered.id };
 }

@@ -9,6 +9,7 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { dynamoDocumentClient } from '#shared/aws/clients';
 import { ItemStore, userItemKey } from '#shared/aws/item-store';
 import { tableEnv, userPartition } from '#shared/aws/table';
+import { tableKeys } from '#shared/aws/table-definition';
 import { perRuntime } from '#shared/runtime';
 import type { VcfFacts } from '#shared/vcf/vcf-facts';
 import type { VcfProblem } from '#shared/vcf/vcf-problems';
@@ -65,6 +66,11 @@ export interface UploadRecord {
   check?: UploadCheck;
   /** Epoch seconds: the table's TTL attribute. */
   expiresAt: number;
+  /**
+   * Days after its announcement the upload is kept: its object's `retention-days` tag and its record's
+   * TTL (input-retention.ts); absent: INPUT_EXPIRY_DAYS. Jobs using the upload raise it.
+   */
+  retentionDays?: number;
 }
 
 const uploadKey = (owner: string, uploadId: string) => userItemKey(owner, UPLOAD_PREFIX + uploadId);
@@ -160,6 +166,25 @@ export class UploadStore {
         ':s3UploadId': multipart.s3UploadId,
         ':checksums': multipart.partChecksums,
       },
+    });
+  }
+
+  /**
+   * Keeps a READY upload's record for `retentionDays` after its announcement (TTL at `expiresAt`), only
+   * ever longer: false when a tier at least as long is recorded already, or the upload is not READY.
+   */
+  async holdUntil(
+    owner: string,
+    uploadId: string,
+    retentionDays: number,
+    expiresAt: number,
+  ): Promise<boolean> {
+    return this.items.update(uploadKey(owner, uploadId), {
+      UpdateExpression: 'SET retentionDays = :days, #ttl = :expiresAt',
+      ConditionExpression:
+        'attribute_exists(PK) AND #status = :ready AND (attribute_not_exists(retentionDays) OR retentionDays < :days)',
+      ExpressionAttributeNames: { '#status': 'status', '#ttl': tableKeys.ttlAttribute },
+      ExpressionAttributeValues: { ':ready': 'READY', ':days': retentionDays, ':expiresAt': expiresAt },
     });
   }
 

@@ -20,6 +20,7 @@ import { encodeSubject } from '#shared/credentials/token-vault';
 import { NotFoundError } from '#shared/errors';
 import { settings } from '#shared/settings';
 import { type GenomeBuild, judgeBuild } from '#shared/vcf/genome-builds';
+import { tagConfirmedUpload } from './input-retention';
 import { MAX_PARTS_PER_REQUEST } from './s3-limits';
 import { startUploadCheck } from './upload-checks';
 import { planTransfer, type Transfer } from './upload-plan';
@@ -314,6 +315,8 @@ export async function confirmUpload(upload: UploadRecord, deps: UploadDeps): Pro
     confirmedAt: confirmedAt.toISOString(),
     check: { status: 'CHECKING', startedAt: confirmedAt.toISOString() },
   };
+  // Its retention tag: the lifecycle expires untagged objects only at the longest tier.
+  await tagConfirmedUpload(ready, deps);
   // Only the request that made it READY starts the check (the execution name makes a repeat harmless).
   const check = deps.startCheck ? await deps.startCheck(ready) : ready.check;
   return { upload: toUploadView({ ...ready, check }), problem: null };

@@ -6,7 +6,8 @@
  * checks its sha256 against the page's, reveals the password, cancels a second job and signs out; then
  * bob sees none of it, and alice's job URL reads "not found". Then carol's jobs in every state (made over
  * the API, seeded-jobs.ts): a failed one explains itself and starts again prefilled, waiting and queued
- * ones say why in their header, and every page fits a 390 px window and passes axe. New job checks each
+ * ones say why in their header, a canceled one is resubmitted and both link to each other, and every page
+ * fits a 390 px window and passes axe. New job checks each
  * picked file before uploading it (file-checks.ts). axe-core on every page; screenshots into
  * docs/console/. (Over 300 lines: the tests share one local stack, whose start is most of a browser
  * test's time.)
@@ -30,7 +31,7 @@ import {
   signIn,
 } from './browser';
 import { checkPickedFiles } from './file-checks';
-import { type SeededJobs, seedJobs } from './seeded-jobs';
+import { apiAs, type SeededJobs, seedJobs } from './seeded-jobs';
 
 const MiB = 1024 * 1024;
 // The local stack serves the console and the IdP once infra/local/console-server.ts is there (wt-idp).
@@ -399,6 +400,77 @@ describe.skipIf(!hasChromium || !stackServesConsole)('the console journey', () =
     await visit('/jobs/NOT-A-JOB-ID', 'a mistyped job address', heading('Job not found'));
     expect(await page.locator('main').innerText()).not.toMatch(/jobId|not a job id/);
     await visit('/no-such-page', 'an unknown page', heading('Page not found'));
+
+    // A canceled job is resubmitted from its page: the dialog names where it can run (here only its own
+    // service: no other service of carol's offers an equivalent panel, and the one without a token is
+    // named), then the new job's page links back, and the old one says it was resubmitted.
+    await apiAs(stack, 'carol')('POST', `/jobs/${carols.waiting}/cancel`);
+    await visit(`/jobs/${carols.waiting}`, 'a canceled job', () =>
+      page.getByRole('button', { name: 'Resubmit' }).waitFor({ timeout: 20_000 }),
+    );
+    await page.getByRole('button', { name: 'Resubmit' }).click();
+    const resubmit = page.getByRole('dialog', { name: 'Resubmit this job?' });
+    await resubmit.getByText('Not listed:').waitFor({ timeout: 20_000 });
+    expect(await resubmit.getByRole('radio', { name: /The same service: Michigan/ }).isChecked()).toBe(true);
+    expect(await resubmit.innerText()).toContain(
+      'H3Africa / AfriGen-D Imputation Service (you have no API token stored there)',
+    );
+    await expectNoHorizontalOverflow(page, 'the resubmit dialog');
+    await expectAccessible(page, 'a canceled job with its resubmit dialog open, 390 px');
+    await screenshot(page, 'job-resubmit-narrow');
+    await resubmit.getByRole('button', { name: 'Resubmit' }).click();
+    await page.waitForURL(
+      (url) => /\/jobs\/[0-9A-Z]{26}$/.test(url.pathname) && !url.pathname.endsWith(carols.waiting),
+    );
+    await expect
+      .poll(() => page.locator('.job-facts').innerText(), { timeout: 20_000 })
+      .toMatch(/Resubmits\s+chr20 waiting for a slot \(canceled, at Michigan Imputation Server\)/);
+    await page
+      .locator('.job-facts')
+      .getByRole('link', { name: /chr20 waiting for a slot/ })
+      .click();
+    await expect
+      .poll(() => page.getByRole('note').innerText(), { timeout: 20_000 })
+      .toMatch(/This job was resubmitted:\s+chr20 waiting for a slot \(/);
+    await expectNoHorizontalOverflow(page, 'a resubmitted job');
+    await expectAccessible(page, 'a resubmitted job, 390 px');
+
+    // New job by panel: when another service of the researcher's offers the chosen panel (GET /panels,
+    // stubbed here with a second offer: the local services share no panel), the job can go to any of
+    // them; the gateway picks (only Michigan really offers it) and the job says why.
+    const panels = await apiAs(stack, 'carol')('GET', '/panels');
+    const thousandGenomes = panels.panels.find(
+      (p: { panelKey: string }) => p.panelKey === '1000g-phase-3-v5',
+    );
+    const second = { ...thousandGenomes.services[0], serviceId: 'second', serviceName: 'A second service' };
+    await page.route(`${stack.api}/panels`, (route) =>
+      route.fulfill({
+        json: {
+          ...panels,
+          panels: [{ ...thousandGenomes, services: [...thousandGenomes.services, second] }],
+        },
+      }),
+    );
+    await visit('/jobs/new', 'New job with a panel other services offer', () =>
+      page.getByLabel('Run it at any service offering this panel').waitFor({ timeout: 20_000 }),
+    );
+    await page.getByLabel('Job name').fill('by panel');
+    await page.getByText(/Use files you uploaded before/).click();
+    await page.getByLabel(new RegExp(carols.validFile)).first().check();
+    await page.getByLabel('Population').selectOption('eur');
+    await page.getByLabel('Run it at any service offering this panel').check();
+    expect(await page.locator('.new-job dl.facts').innerText()).toMatch(
+      /Service\s+Any of Michigan Imputation Server, A second service: the gateway picks/,
+    );
+    await expectAccessible(page, 'New job by panel, 390 px');
+    await page.getByLabel('Run it at any service offering this panel').scrollIntoViewIfNeeded();
+    await screenshot(page, 'new-job-by-panel-narrow');
+    await page.getByRole('button', { name: 'Start imputation' }).click();
+    await page.waitForURL(/\/jobs\/[0-9A-Z]{26}$/);
+    await expect
+      .poll(() => page.locator('.job-facts').innerText(), { timeout: 20_000 })
+      .toMatch(/Service chosen by the gateway\s+Michigan Imputation Server offers "1000G Phase 3/);
+    await page.unroute(`${stack.api}/panels`);
     expect(problems).toEqual([]);
     await context.close();
   });

@@ -190,6 +190,8 @@ describe('functions', () => {
       listParts: 's3:ListMultipartUploadParts',
       abort: 's3:AbortMultipartUpload',
       delete: 's3:DeleteObject',
+      // The retention tag only (shared/uploads/input-retention.ts), never grantPut's tagging wildcard.
+      tag: 's3:PutObjectTagging',
     } as const;
     for (const fn of [...routes, ...workflowTasks]) {
       const onInputs = (statements[fn.id] ?? []).filter((st) =>
@@ -201,7 +203,7 @@ describe('functions', () => {
         expect(actions.has(action), `${fn.id} ${action}`).toBe(declared.includes(kind));
       }
       expect(actions.has('s3:GetObject*'), `${fn.id} read`).toBe(declared.includes('read'));
-      // Nothing broader than declared: no tagging, retention or Abort* that grantPut would add.
+      // Nothing broader than declared: no version tagging, retention or Abort* that grantPut would add.
       const known = new Set<string>([
         ...Object.values(explicit),
         's3:GetObject*',
@@ -262,12 +264,21 @@ describe('storage', () => {
   });
 
   it('expires inputs, keeps unfinished input uploads resumable for a week, and lets browsers PUT parts', () => {
+    // Inputs expire by their retention tag (14 days unless a job holds them longer), untagged ones at the
+    // longest tier: S3 honours the shortest matching expiration, so only that rule has no filter.
     cognito.template.hasResourceProperties('AWS::S3::Bucket', {
       LifecycleConfiguration: {
-        Rules: Match.arrayWith([
+        Rules: [
           Match.objectLike({ AbortIncompleteMultipartUpload: { DaysAfterInitiation: 7 } }),
-          Match.objectLike({ ExpirationInDays: 14 }),
-        ]),
+          ...[14, 28, 56, 112].map((days) =>
+            Match.objectLike({
+              Id: `expire-inputs-${days}d`,
+              ExpirationInDays: days,
+              TagFilters: [{ Key: 'retention-days', Value: String(days) }],
+            }),
+          ),
+          { Id: 'expire-inputs', ExpirationInDays: 224, Status: 'Enabled' },
+        ],
       },
       CorsConfiguration: {
         CorsRules: [

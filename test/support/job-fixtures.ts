@@ -7,7 +7,7 @@
 import type * as z from 'zod/mini';
 import type { SubmitJobRequest } from '#shared/cloudgene/types';
 import type { JobRecord } from '#shared/jobs/job-record';
-import type { CreateJobRequest, createJobBodySchema } from '#shared/jobs/job-request';
+import type { CreateJobRequest, createJobBodySchema, JobChoices } from '#shared/jobs/job-request';
 import { JobStatus } from '#shared/jobs/job-status';
 
 /** The imputation settings every fixture job uses: Michigan, 1000G phase 3, hg19, eagle, EUR. */
@@ -46,10 +46,13 @@ export function jobRecord(overrides: Partial<JobRecord> = {}): JobRecord {
   };
 }
 
-/** A create-job request as the product takes it once parsed (defaults applied), for `createJob`. */
+/**
+ * A create-job request as the product takes it once parsed (defaults applied), for `createJob`: at a
+ * service (`serviceId`, `refPanel`), the fixture's.
+ */
 export function createJobRequest(
   overrides: Partial<CreateJobRequest> & Pick<CreateJobRequest, 'uploadIds'>,
-): CreateJobRequest {
+): CreateJobRequest & JobChoices {
   return { name: 'chr20 cohort', ...JOB_SETTINGS, aesEncryption: false, meta: false, ...overrides };
 }
 

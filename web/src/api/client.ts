@@ -18,6 +18,8 @@ export type ServiceOptions = Schemas['ServiceOptions'];
 export type Credential = Schemas['Credential'];
 export type Upload = Schemas['Upload'];
 export type JobResults = Schemas['JobResults'];
+export type PanelList = Schemas['PanelList'];
+export type Panel = Schemas['Panel'];
 
 export interface Api {
   client: ApiClient;

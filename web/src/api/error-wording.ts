@@ -113,6 +113,17 @@ const wording: Record<string, ErrorWording> = {
     action: 'Resume the upload to send the missing parts again, or upload the file again.',
     retryable: false,
   },
+  UPLOAD_EXPIRED: {
+    title: 'A file of this job is no longer kept.',
+    action: 'Uploads are kept for a limited time: upload the file again and start a new job.',
+    retryable: false,
+  },
+  NO_SERVICE_FOR_PANEL: {
+    title: 'No service can take a job for this panel right now.',
+    action:
+      'Each service and why it cannot is listed below: store a token, wait for a service to be up again, or choose other options.',
+    retryable: true,
+  },
   INPUT_INVALID: {
     title: 'Some files cannot be used for this job.',
     action:
@@ -132,7 +143,7 @@ const wording: Record<string, ErrorWording> = {
   },
   JOB_ACTIVE: {
     title: 'The job is still running.',
-    action: 'Cancel it first, then delete it.',
+    action: 'Cancel it first, or wait until it has ended.',
     retryable: false,
   },
   SERVICE_UNAVAILABLE: {

@@ -17,7 +17,7 @@ export type paths = {
     put?: never;
     /**
      * Create a job
-     * @description Create an imputation job from confirmed uploads and start its workflow
+     * @description Create an imputation job from confirmed uploads and start its workflow: at a service (`serviceId`, `refPanel`), or by `panel` (the gateway picks the service)
      */
     post: operations['createJob'];
     delete?: never;
@@ -90,6 +90,26 @@ export type paths = {
     patch?: never;
     trace?: never;
   };
+  '/jobs/{jobId}/resubmit': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Resubmit a job
+     * @description A new job from the uploads and options of a finished one, at its service, at another with an equivalent panel (`serviceId`) or where the gateway picks (`panel`); linked both ways. The body may be left out
+     */
+    post: operations['resubmitJob'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/jobs/{jobId}/results': {
     parameters: {
       query?: never;
@@ -149,6 +169,26 @@ export type paths = {
      * @description Delete the caller's token for a service
      */
     delete: operations['deleteCredential'];
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/panels': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * List panels across services
+     * @description The reference panels of the services where the caller holds a token, equivalent ones grouped by `panelKey` with each service's own id; services that cannot say now are in `unavailable`, with why
+     */
+    get: operations['listPanels'];
+    put?: never;
+    post?: never;
+    delete?: never;
     options?: never;
     head?: never;
     patch?: never;
@@ -443,6 +483,8 @@ export type components = {
       name: string;
       /** @description When the job can next change (the next scheduled check of the workflow); ask again then, not sooner. Null once the job is finished */
       nextCheckAt: string | null;
+      /** @description The panel's key across services (GET /panels): equivalent panels of other services share it */
+      panelKey: string;
       phasing: string;
       population: string;
       progress: {
@@ -470,11 +512,16 @@ export type components = {
         /** @enum {string} */
         state: 'PENDING' | 'DONE' | 'GAVE_UP';
       } | null;
+      /** @description The jobs that resubmit this one, oldest first */
+      resubmittedAs: string[];
+      /** @description The job this one resubmits (POST /jobs/{jobId}/resubmit) */
+      resubmittedFrom: string | null;
       results: {
         name: string;
         sha256: string;
         size: number;
       }[];
+      routing: components['schemas']['JobRouting'] | null;
       serviceId: string;
       /** @description The service's name in this deployment's catalog (its id once the service is no longer offered) */
       serviceName: string;
@@ -551,6 +598,16 @@ export type components = {
       status: components['schemas']['JobStatus'];
       warnings: components['schemas']['JobError'][];
     };
+    /** @description How the service of a job created by panel was chosen (null for a job created at a service) */
+    JobRouting: {
+      /** @description The service chosen */
+      chosen: string;
+      considered: components['schemas']['RoutingVerdict'][];
+      /** @description The panel key the job named */
+      panel: string;
+      /** @description Why it was chosen */
+      reason: string;
+    };
     /**
      * @description The state of a job
      * @enum {string}
@@ -603,11 +660,50 @@ export type components = {
       transfer: 'multipart';
       upload: components['schemas']['Upload'];
     };
+    /** @description A reference panel with every service that offers it to the caller */
+    Panel: {
+      /** @description Input builds at least one offering service accepts */
+      builds: string[];
+      /** @description The first offering service's label */
+      label: string;
+      /** @description The panel across services: a job may name it as `panel` (POST /jobs). Panels are equivalent when their services' app ids match without the `apps@` prefix and the packaging version; labels never join panels */
+      panelKey: string;
+      /** @description Populations at least one offering service has for it */
+      populations: components['schemas']['Choice'][];
+      services: components['schemas']['PanelOffer'][];
+    };
+    /** @description The caller's reference panels across the services, read with their own tokens */
+    PanelList: {
+      panels: components['schemas']['Panel'][];
+      /** @description Services whose panels are not listed, each with why */
+      unavailable: components['schemas']['ServiceUnavailable'][];
+    };
+    /** @description One service's offer of a panel */
+    PanelOffer: {
+      /** @description Input builds the service accepts */
+      builds: string[];
+      /** @description The service's health (null before the watcher's first probe) */
+      health: ('UP' | 'DEGRADED' | 'MAINTENANCE' | 'DOWN') | null;
+      label: string;
+      populations: components['schemas']['Choice'][];
+      /** @description The service's own id of the panel: a job's `refPanel` there */
+      refPanel: string;
+      serviceId: string;
+      serviceName: string;
+    };
     /** @description A reference panel with the populations it offers (`refPanel` and `population` of a job) */
     RefPanel: {
       id: string;
       label: string;
       populations: components['schemas']['Choice'][];
+    };
+    /** @description How one service was judged for a job named by its panel */
+    RoutingVerdict: {
+      /** @description Why, in words */
+      detail: string;
+      serviceId: string;
+      /** @description `CHOSEN`, `ELIGIBLE` (could have taken it), `SERVICE_DOWN`, `SERVICE_MAINTENANCE`, `PANEL_NOT_OFFERED`, `OPTIONS_NOT_OFFERED` (the panel, but not the build, population or another option asked for), or the code that kept its options from being read (`SERVICE_TOKEN_MISSING`, `SERVICE_TOKEN_EXPIRED`, `SERVICE_UNAVAILABLE`…) */
+      verdict: string;
     };
     /** @description An imputation service of this deployment, with the state of the caller's token for it */
     Service: {
@@ -678,6 +774,15 @@ export type components = {
       refPanels: components['schemas']['RefPanel'][];
       serviceId: string;
       version: string | null;
+    };
+    /** @description A service whose panels cannot be listed for the caller now */
+    ServiceUnavailable: {
+      /** @description What to do, in words */
+      message: string;
+      /** @description Why its panels are not listed: `SERVICE_TOKEN_MISSING`, `SERVICE_TOKEN_EXPIRED`, `SERVICE_TOKEN_REJECTED`, `SERVICE_DOWN` (the watcher finds it down and nothing is cached), or what the service answered (`SERVICE_TOKEN_INVALID`, `SERVICE_UNAVAILABLE`, …) */
+      reason: string;
+      serviceId: string;
+      serviceName: string;
     };
     /** @description Presigned PUTs for parts of a multipart upload, each bound to its length (and SHA-256) */
     SignedParts: {
@@ -1004,6 +1109,8 @@ export interface operations {
           mode?: string;
           /** @description A name for the job; no control characters */
           name: string;
+          /** @description Instead of `serviceId` and `refPanel`: a `panelKey` of GET /panels. The gateway picks a service that is UP (DEGRADED after), offers the panel with the options asked for, and holds your active token; the job records why (`routing`). None: 409 NO_SERVICE_FOR_PANEL */
+          panel?: string;
           /**
            * @description A phasing id of the service options
            * @default eagle
@@ -1016,10 +1123,10 @@ export interface operations {
           population?: string;
           /** @description An r2 filter id of the service options; a number is sent as text */
           r2Filter?: number | string;
-          /** @description A panel id of the service options (its version may be left out) */
-          refPanel: string;
-          /** @description A service id */
-          serviceId: string;
+          /** @description A panel id of the service options (its version may be left out); with `serviceId` */
+          refPanel?: string;
+          /** @description The service to run the job at (with `refPanel`); leave out with `panel` */
+          serviceId?: string;
           /** @description READY uploads of the caller, each at most once */
           uploadIds: string[];
         };
@@ -1112,6 +1219,10 @@ export interface operations {
        *     `SERVICE_TOKEN_MISSING`: The caller has no token stored for the service: store one with PUT /me/credentials/{serviceId}
        *
        *     `UPLOAD_NOT_READY`: An upload has not been PUT (or completed) yet, was abandoned, or its stored size differs from the announced one
+       *
+       *     `UPLOAD_EXPIRED`: An input upload is no longer kept, or was uploaded too long ago to be kept for another job (inputs are kept at most a fixed number of days after upload): upload the file again
+       *
+       *     `NO_SERVICE_FOR_PANEL`: No service can take the job for this panel now: `details.considered` says, per service, why not (down, in maintenance, no usable token, panel or options not offered)
        */
       409: {
         headers: {
@@ -1121,7 +1232,12 @@ export interface operations {
           'application/json': {
             error: {
               /** @enum {string} */
-              code: 'IDEMPOTENCY_KEY_REUSED' | 'SERVICE_TOKEN_MISSING' | 'UPLOAD_NOT_READY';
+              code:
+                | 'IDEMPOTENCY_KEY_REUSED'
+                | 'SERVICE_TOKEN_MISSING'
+                | 'UPLOAD_NOT_READY'
+                | 'UPLOAD_EXPIRED'
+                | 'NO_SERVICE_FOR_PANEL';
               details?: unknown;
               message: string;
             };
@@ -1905,6 +2021,301 @@ export interface operations {
       };
     };
   };
+  resubmitJob: {
+    parameters: {
+      query?: never;
+      header?: {
+        'Idempotency-Key'?: string;
+      };
+      path: {
+        jobId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: {
+      content: {
+        'application/json': {
+          /** @description A name for the new job; default: the job's */
+          name?: string;
+          /** @description The job's panel key (its `panelKey`): the gateway picks the service, as for POST /jobs by panel */
+          panel?: string;
+          /** @description Another population of the panel (e.g. one the other service offers); default: the job's */
+          population?: string;
+          /** @description Resubmit to this service, with its own panel of the job's panel key (default: the job's service) */
+          serviceId?: string;
+        };
+      };
+    };
+    responses: {
+      /** @description The job this Idempotency-Key created before */
+      200: {
+        headers: {
+          /** @description The job: `/jobs/{jobId}` */
+          Location: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Job'];
+        };
+      };
+      /** @description The new job; its workflow runs */
+      202: {
+        headers: {
+          /** @description The job: `/jobs/{jobId}` */
+          Location: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Job'];
+        };
+      };
+      /**
+       * @description `BAD_REQUEST`: The request is malformed (e.g. invalid URL encoding); answered by the gateway
+       *
+       *     `INVALID_JSON`: The request body is not valid JSON
+       *
+       *     `VALIDATION_FAILED`: A path, query, header or body value is invalid; `details` lists every problem
+       */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'BAD_REQUEST' | 'INVALID_JSON' | 'VALIDATION_FAILED';
+              details?: components['schemas']['ValidationIssue'][];
+              message: string;
+            };
+          };
+        };
+      };
+      /** @description `UNAUTHORIZED`: No bearer token, or one that is malformed, forged or expired; answered by the gateway */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'UNAUTHORIZED';
+              details?: unknown;
+              message: string;
+            };
+          };
+        };
+      };
+      /**
+       * @description `JOB_NOT_FOUND`: The caller has no job with this id
+       *
+       *     `SERVICE_NOT_FOUND`: No imputation service with this id in this deployment
+       */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'JOB_NOT_FOUND' | 'SERVICE_NOT_FOUND';
+              details?: unknown;
+              message: string;
+            };
+          };
+        };
+      };
+      /**
+       * @description `JOB_ACTIVE`: The job is still active: cancel it first
+       *
+       *     `IDEMPOTENCY_KEY_REUSED`: This Idempotency-Key was already used for a different job request
+       *
+       *     `SERVICE_TOKEN_MISSING`: The caller has no token stored for the service: store one with PUT /me/credentials/{serviceId}
+       *
+       *     `UPLOAD_NOT_READY`: An upload has not been PUT (or completed) yet, was abandoned, or its stored size differs from the announced one
+       *
+       *     `UPLOAD_EXPIRED`: An input upload is no longer kept, or was uploaded too long ago to be kept for another job (inputs are kept at most a fixed number of days after upload): upload the file again
+       *
+       *     `NO_SERVICE_FOR_PANEL`: No service can take the job for this panel now: `details.considered` says, per service, why not (down, in maintenance, no usable token, panel or options not offered)
+       */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code:
+                | 'JOB_ACTIVE'
+                | 'IDEMPOTENCY_KEY_REUSED'
+                | 'SERVICE_TOKEN_MISSING'
+                | 'UPLOAD_NOT_READY'
+                | 'UPLOAD_EXPIRED'
+                | 'NO_SERVICE_FOR_PANEL';
+              details?: unknown;
+              message: string;
+            };
+          };
+        };
+      };
+      /** @description `PAYLOAD_TOO_LARGE`: The request body is too large */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'PAYLOAD_TOO_LARGE';
+              details?: unknown;
+              message: string;
+            };
+          };
+        };
+      };
+      /** @description `UNSUPPORTED_MEDIA_TYPE`: The request body must be sent as application/json */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'UNSUPPORTED_MEDIA_TYPE';
+              details?: unknown;
+              message: string;
+            };
+          };
+        };
+      };
+      /**
+       * @description `SERVICE_TOKEN_EXPIRED`: The token has expired
+       *
+       *     `SERVICE_TOKEN_REJECTED`: The service refused the stored token on an earlier call: store a new one
+       *
+       *     `SERVICE_TOKEN_INVALID`: The service did not accept the token (invalid, revoked or replaced by a newer one)
+       *
+       *     `INPUT_INVALID`: The uploads' own checks already show the job cannot run: `message` has one line per problem (file, line, what to do), `details` lists them
+       */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code:
+                | 'SERVICE_TOKEN_EXPIRED'
+                | 'SERVICE_TOKEN_REJECTED'
+                | 'SERVICE_TOKEN_INVALID'
+                | 'INPUT_INVALID';
+              details?: unknown;
+              message: string;
+            };
+          };
+        };
+      };
+      /** @description `THROTTLED`: Too many requests: the stage's rate limit; slow down and retry */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'THROTTLED';
+              details?: unknown;
+              message: string;
+            };
+          };
+        };
+      };
+      /**
+       * @description `INTERNAL`: An unexpected error of ours; `requestId` identifies it in the logs
+       *
+       *     `GATEWAY_ERROR`: The gateway could not get an answer: the authorizer failed (500), the function failed (502) or ran past the 29 s integration timeout (504); retry later
+       */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'INTERNAL' | 'GATEWAY_ERROR';
+              details?: unknown;
+              message: string;
+              requestId?: string;
+            };
+          };
+        };
+      };
+      /**
+       * @description `GATEWAY_ERROR`: The gateway could not get an answer: the authorizer failed (500), the function failed (502) or ran past the 29 s integration timeout (504); retry later
+       *
+       *     `SERVICE_UNAVAILABLE`: The imputation service is not reachable right now; retry later
+       *
+       *     `SERVICE_REJECTED`: The imputation service refused the request (its message)
+       *
+       *     `SERVICE_PROTOCOL_ERROR`: The imputation service sent an answer we could not understand
+       */
+      502: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'GATEWAY_ERROR' | 'SERVICE_UNAVAILABLE' | 'SERVICE_REJECTED' | 'SERVICE_PROTOCOL_ERROR';
+              details?: unknown;
+              message: string;
+            };
+          };
+        };
+      };
+      /** @description `TEMPORARILY_UNAVAILABLE`: AWS throttled or failed the gateway beyond its retries; retry after the `Retry-After` seconds */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'TEMPORARILY_UNAVAILABLE';
+              details?: unknown;
+              message: string;
+            };
+          };
+        };
+      };
+      /** @description `GATEWAY_ERROR`: The gateway could not get an answer: the authorizer failed (500), the function failed (502) or ran past the 29 s integration timeout (504); retry later */
+      504: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'GATEWAY_ERROR';
+              details?: unknown;
+              message: string;
+            };
+          };
+        };
+      };
+    };
+  };
   getJobResults: {
     parameters: {
       query?: never;
@@ -2558,6 +2969,143 @@ export interface operations {
             error: {
               /** @enum {string} */
               code: 'TEMPORARILY_UNAVAILABLE';
+              details?: unknown;
+              message: string;
+            };
+          };
+        };
+      };
+    };
+  };
+  listPanels: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The caller's panels, read with their tokens (each service's options cached 5 minutes) */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['PanelList'];
+        };
+      };
+      /** @description `BAD_REQUEST`: The request is malformed (e.g. invalid URL encoding); answered by the gateway */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'BAD_REQUEST';
+              details?: unknown;
+              message: string;
+            };
+          };
+        };
+      };
+      /** @description `UNAUTHORIZED`: No bearer token, or one that is malformed, forged or expired; answered by the gateway */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'UNAUTHORIZED';
+              details?: unknown;
+              message: string;
+            };
+          };
+        };
+      };
+      /** @description `THROTTLED`: Too many requests: the stage's rate limit; slow down and retry */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'THROTTLED';
+              details?: unknown;
+              message: string;
+            };
+          };
+        };
+      };
+      /**
+       * @description `INTERNAL`: An unexpected error of ours; `requestId` identifies it in the logs
+       *
+       *     `GATEWAY_ERROR`: The gateway could not get an answer: the authorizer failed (500), the function failed (502) or ran past the 29 s integration timeout (504); retry later
+       */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'INTERNAL' | 'GATEWAY_ERROR';
+              details?: unknown;
+              message: string;
+              requestId?: string;
+            };
+          };
+        };
+      };
+      /** @description `GATEWAY_ERROR`: The gateway could not get an answer: the authorizer failed (500), the function failed (502) or ran past the 29 s integration timeout (504); retry later */
+      502: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'GATEWAY_ERROR';
+              details?: unknown;
+              message: string;
+            };
+          };
+        };
+      };
+      /** @description `TEMPORARILY_UNAVAILABLE`: AWS throttled or failed the gateway beyond its retries; retry after the `Retry-After` seconds */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'TEMPORARILY_UNAVAILABLE';
+              details?: unknown;
+              message: string;
+            };
+          };
+        };
+      };
+      /** @description `GATEWAY_ERROR`: The gateway could not get an answer: the authorizer failed (500), the function failed (502) or ran past the 29 s integration timeout (504); retry later */
+      504: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'GATEWAY_ERROR';
               details?: unknown;
               message: string;
             };

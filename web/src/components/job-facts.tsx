@@ -6,7 +6,9 @@
 import { Fragment } from 'react';
 import type { Job } from '../api/client';
 import { formatBytes, formatDateTime } from '../lib/format';
+import { verdictWords } from '../lib/resubmit';
 import { CopyButton } from './copy-button';
+import { LinkedJob } from './linked-job';
 
 export function JobFacts({ job }: { job: Job }) {
   const { labels } = job;
@@ -31,6 +33,32 @@ export function JobFacts({ job }: { job: Job }) {
         <dd>{job.inputs.map((input) => `${input.fileName} (${formatBytes(input.size)})`).join(', ')}</dd>
         <dt>Created</dt>
         <dd>{formatDateTime(job.createdAt)}</dd>
+        {job.resubmittedFrom ? (
+          <>
+            <dt>Resubmits</dt>
+            <dd>
+              <LinkedJob jobId={job.resubmittedFrom} />
+            </dd>
+          </>
+        ) : null}
+        {job.routing ? (
+          <>
+            <dt>Service chosen by the gateway</dt>
+            <dd>
+              {job.routing.reason}.
+              <details>
+                <summary>How each service was judged</summary>
+                <ul className="job-links">
+                  {job.routing.considered.map((c) => (
+                    <li key={c.serviceId}>
+                      {c.detail} ({verdictWords(c.verdict)})
+                    </li>
+                  ))}
+                </ul>
+              </details>
+            </dd>
+          </>
+        ) : null}
       </dl>
       <SupportIds job={job} />
     </>
@@ -50,6 +78,8 @@ export function supportIds(job: Job): [string, string][] {
     ['Mode', job.mode],
     ['r² filter', job.r2Filter],
     ['Uploads', job.inputs.map((input) => input.uploadId).join(', ')],
+    ['Panel key', job.panelKey],
+    ...(job.resubmittedFrom ? [['Resubmits', job.resubmittedFrom] as [string, string]] : []),
     ...(job.error ? [['Error code', job.error.code] as [string, string]] : []),
   ];
 }

@@ -107,13 +107,25 @@ function Select(props: {
   );
 }
 
-export function JobReview(props: { options: ServiceOptions; choices: JobChoices; files: number }) {
+export function JobReview(props: {
+  options: ServiceOptions;
+  choices: JobChoices;
+  files: number;
+  /** Where the job runs: the service's name, or which services the gateway picks among. */
+  service?: string;
+}) {
   const { options, choices } = props;
   const populations = populationsOf(options, choices.refPanel);
   return (
     <dl className="facts">
       <dt>Files</dt>
       <dd>{props.files}</dd>
+      {props.service ? (
+        <>
+          <dt>Service</dt>
+          <dd>{props.service}</dd>
+        </>
+      ) : null}
       <dt>Reference panel</dt>
       <dd>{labelOf(options.refPanels, choices.refPanel)}</dd>
       <dt>Population</dt>

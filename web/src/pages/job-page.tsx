@@ -19,12 +19,15 @@ import { JobFailureNotice, StartAgainLink } from '../components/job-failure-noti
 import { JobInputChecks } from '../components/job-input-checks';
 import { JobMessages, JobTimeline } from '../components/job-messages';
 import { JobResultsPanel } from '../components/job-results';
+import { LinkedJob } from '../components/linked-job';
 import { PageHeading } from '../components/page-heading';
+import { ResubmitDialog } from '../components/resubmit-dialog';
 import { StatusChip } from '../components/status-chip';
 import { useApi } from '../context';
 import { progressSentence } from '../lib/job-progress';
 import { canCancel, isFinished } from '../lib/job-status';
 import { refreshInterval } from '../lib/refresh-interval';
+import { offersResubmit } from '../lib/resubmit';
 
 const route = getRouteApi('/jobs/$jobId');
 
@@ -72,6 +75,7 @@ function JobDetails({ job }: { job: Job }) {
         <span>{progressSentence(job)}</span>
         {!finished ? <progress aria-label="Job in progress" /> : null}
       </div>
+      <ResubmittedAs job={job} />
       <JobInputChecks job={job} />
       {job.error ? <JobFailureNotice job={job} error={job.error} /> : null}
       {job.warnings.map((warning) => (
@@ -94,7 +98,7 @@ function JobActions({ job }: { job: Job }) {
   const api = useApi();
   const queryClient = useQueryClient();
   const navigate = useNavigate();
-  const [dialog, setDialog] = useState<'cancel' | 'delete' | null>(null);
+  const [dialog, setDialog] = useState<'cancel' | 'delete' | 'resubmit' | null>(null);
   const path = { params: { path: { jobId: job.jobId } } };
   const cancel = useMutation({
     mutationFn: () => unwrap(api.client.POST('/jobs/{jobId}/cancel', path)),
@@ -116,6 +120,11 @@ function JobActions({ job }: { job: Job }) {
   return (
     <div className="actions">
       {/* A failed job offers it in its explanation. */}
+      {offersResubmit(job) ? (
+        <button type="button" className="button" onClick={() => setDialog('resubmit')}>
+          Resubmit
+        </button>
+      ) : null}
       {isFinished(job.status) && !job.error ? <StartAgainLink jobId={job.jobId} /> : null}
       {canCancel(job.status) ? (
         <button type="button" className="button danger-outline" onClick={() => setDialog('cancel')}>
@@ -126,6 +135,9 @@ function JobActions({ job }: { job: Job }) {
         <button type="button" className="button danger-outline" onClick={() => setDialog('delete')}>
           Delete job
         </button>
+      ) : null}
+      {offersResubmit(job) ? (
+        <ResubmitDialog job={job} open={dialog === 'resubmit'} onClose={() => setDialog(null)} />
       ) : null}
       <ConfirmDialog
         open={dialog === 'cancel'}
@@ -151,6 +163,25 @@ function JobActions({ job }: { job: Job }) {
         <p>The job and its result files are deleted for good. Download what you need first.</p>
         {remove.error ? <ErrorNotice error={remove.error} /> : null}
       </ConfirmDialog>
+    </div>
+  );
+}
+
+/** A job resubmitted since: where the new jobs are, before anything else is read. */
+function ResubmittedAs({ job }: { job: Job }) {
+  if (job.resubmittedAs.length === 0) return null;
+  return (
+    <div className="notice info" role="note">
+      <p className="notice-title">
+        {job.resubmittedAs.length === 1 ? 'This job was resubmitted:' : 'This job was resubmitted as:'}
+      </p>
+      <ul className="job-links">
+        {job.resubmittedAs.map((jobId) => (
+          <li key={jobId}>
+            <LinkedJob jobId={jobId} />
+          </li>
+        ))}
+      </ul>
     </div>
   );
 }

@@ -4,7 +4,8 @@
  * for), a review, and one submit: the Idempotency-Key stays the same while the request does, so a
  * double click or a retried request creates one job. Then the job's page. Opened from a job ("Start
  * again with these settings", `?from=<jobId>`) it is filled in from that job. A choice the chosen
- * service or panel cannot keep is said, never changed silently.
+ * service or panel cannot keep is said, never changed silently. A panel that other services of the
+ * researcher offer too (GET /panels) can be sent "to any service offering this panel": the gateway picks.
  */
 import { useMutation, useQuery } from '@tanstack/react-query';
 import { getRouteApi, Link, useNavigate } from '@tanstack/react-router';
@@ -32,6 +33,7 @@ import {
   populationToSend,
   reconcileChoices,
 } from '../lib/job-options';
+import { anyServiceHint, panelGroupOf } from '../lib/panels';
 import { tokenState } from '../lib/token-state';
 
 const route = getRouteApi('/jobs/new');
@@ -57,9 +59,16 @@ export function NewJobPage() {
   const prefilledFrom = useRef<string | null>(null);
   const [reused, setReused] = useState<string[]>([]);
   const idempotency = useRef<{ body: string; key: string } | null>(null);
-  const ids = { name: useId(), service: useId(), buildAdvice: useId() };
+  const ids = { name: useId(), service: useId(), buildAdvice: useId(), anyService: useId() };
 
   const services = useQuery({ queryKey: ['services'], queryFn: () => unwrap(api.client.GET('/services')) });
+  // The panels across the researcher's services: "any service offering this panel" (and Resubmit).
+  const panels = useQuery({
+    queryKey: ['panels'],
+    queryFn: () => unwrap(api.client.GET('/panels')),
+    staleTime: 5 * 60_000,
+  });
+  const [anyService, setAnyService] = useState(false);
   const earlier = useQuery(uploadsQuery(api));
   const service = services.data?.services.find((s) => s.id === serviceId);
   const serviceList = services.data?.services;
@@ -119,16 +128,21 @@ export function NewJobPage() {
   );
   const uploadIds = [...new Set([...files.uploadIds, ...reused])];
 
+  const group = choices ? panelGroupOf(panels.data, serviceId, choices.refPanel) : undefined;
+  const routed = anyService && group !== undefined && group.services.length > 1 ? group : undefined;
+
   const create = useMutation({
     mutationFn: async () => {
-      const body = {
+      const { refPanel, ...rest } = choices!;
+      const common = {
         name: name.trim(),
-        serviceId,
-        ...choices!,
+        ...rest,
         population: populationToSend(choices!),
         build: choices!.build as 'hg19' | 'hg38',
         uploadIds,
       };
+      // By panel: the gateway picks among the services that offer it (the job records why).
+      const body = routed ? { ...common, panel: routed.panelKey } : { ...common, serviceId, refPanel };
       const text = JSON.stringify(body);
       if (idempotency.current?.body !== text) idempotency.current = { body: text, key: crypto.randomUUID() };
       return unwrap(
@@ -255,13 +269,39 @@ export function NewJobPage() {
               buildAdviceId={files.buildAdvice.length > 0 ? ids.buildAdvice : undefined}
             />
           ) : null}
+          {options.data && choices && group && group.services.length > 1 ? (
+            <div className="choice">
+              <input
+                type="checkbox"
+                id={ids.anyService}
+                checked={anyService}
+                aria-describedby={`${ids.anyService}-hint`}
+                onChange={(e) => setAnyService(e.target.checked)}
+              />
+              <label htmlFor={ids.anyService}>
+                Run it at any service offering this panel
+                <span id={`${ids.anyService}-hint`} className="hint muted">
+                  {anyServiceHint(group)}
+                </span>
+              </label>
+            </div>
+          ) : null}
           <BuildAdvice id={ids.buildAdvice} advice={files.buildAdvice} />
         </fieldset>
 
         <fieldset>
           <legend>3. Review and submit</legend>
           {choices && options.data ? (
-            <JobReview options={options.data} choices={choices} files={uploadIds.length} />
+            <JobReview
+              options={options.data}
+              choices={choices}
+              files={uploadIds.length}
+              service={
+                routed
+                  ? `Any of ${routed.services.map((offer) => offer.serviceName).join(', ')}: the gateway picks`
+                  : (service?.name ?? serviceId)
+              }
+            />
           ) : null}
           {problems.length > 0 ? (
             <ul className="muted" aria-live="polite">
