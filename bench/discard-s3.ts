@@ -133,6 +133,8 @@ export async function startDiscardS3(options: { port?: number } = {}): Promise<D
       objects.delete(object);
       return send(response, 204);
     }
+    // Nothing is kept to read back (the copy's resume state included): every GET finds no such key.
+    if (method === 'GET') return notFound(response, 'NoSuchKey');
     send(response, 405, xml('<Error><Code>MethodNotAllowed</Code></Error>'));
   }
 
