@@ -1,32 +1,51 @@
 /**
- * One job of the poll-cost benchmark (a child process of bench/poll-cost.ts; one per scenario × policy,
- * so each starts with fresh configuration): the real ASL file run by aws-local-stepfunctions with the real
- * task handlers, against the local emulators and the Cloudgene simulator (test/workflow/harness.ts), and
- * the state transitions counted from the engine's own event log.
+ * One job of the poll-cost benchmark (a child process of bench/poll-cost.ts, one per scenario, so each
+ * starts with fresh configuration): the real ASL file run by aws-local-stepfunctions with the real task
+ * handlers, and the real watcher (shared/health/watch-services.ts) run once per simulated minute, against
+ * the local emulators and the Cloudgene simulator; state transitions counted from the engine's own event
+ * log, per execution.
  *
- * Time: the simulator's clock is frozen and moves only by what the workflow waits. Every Wait state is
- * run in 0 ms by the engine; the task after it (PollJob after WaitBeforePoll, SubmitJob after WaitForSlot)
- * first advances the simulator by the `$.poll.waitSeconds` that Wait state read (WORKFLOW_TIME_SCALE=1,
- * so these are the deployed seconds). A retried task first advances by its Retry interval (nominal,
- * without jitter). So the service sees exactly the poll times the deployed workflow would produce.
+ * Time: this process's clock is simulated. `Date` is replaced by one that runs `offset` ms ahead of the
+ * real clock, and the simulator reads the same clock, so the job items, the watcher's "due" and the
+ * service's queue all see one time. Executions run in real time (their Wait states in 0 ms) while the
+ * simulated clock stands still; then the clock moves on by whole minutes, as the schedule runs the
+ * watcher: to the next minute, or straight to the first minute at or after the job's next look when that
+ * is later (the runs in between find nothing due for this job; skipping them changes no count). Settings
+ * are the deployed ones (WORKFLOW_TIME_SCALE=1).
  *
- * Environment: BENCH_POLL_SCENARIO (a key of SCENARIOS), BENCH_POLL_POLICY (`backoff`, or `fixed`: the
- * same code with POLL_MAX_SECONDS=30, i.e. a poll every 30 s). Prints `BENCH_POLL {…}`.
+ * Environment: BENCH_POLL_SCENARIO (a key of SCENARIOS). Prints `BENCH_POLL {…}`.
  */
+import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { StateMachine } from 'aws-local-stepfunctions';
 import { AwsProtocolError, startJsonProtocolServer } from '#infra/local/emulators/json-protocol';
 import { lambdaContext } from '#infra/local/lambda-context';
 import type { CloudgeneSimulator } from '#infra/local/simulator/cloudgene-simulator';
+import { watchServices } from '#shared/health/watch-services';
+import { isTerminal } from '#shared/jobs/job-status';
 import { STATE_MACHINE_DEFINITION_FILE, workflowTasks } from '#shared/workflow/tasks';
 import { startWorkflowHarness } from '#test/workflow/harness';
 import { type PollRunResult, RESULT_FILES, SCENARIOS } from './poll-scenarios';
 
-const HOUR = 3_600_000;
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+
+// The simulated clock (see above): every `new Date()` and `Date.now()` of this process reads it.
+const RealDate = Date;
+let offset = 0;
+class SimulatedDate extends RealDate {
+  constructor(...args: unknown[]) {
+    if (args.length === 0) super(RealDate.now() + offset);
+    else super(...(args as [string | number]));
+  }
+  static override now() {
+    return RealDate.now() + offset;
+  }
+}
+globalThis.Date = SimulatedDate as DateConstructor;
 
 const scenarioName = process.env.BENCH_POLL_SCENARIO ?? '1h';
-const policy = process.env.BENCH_POLL_POLICY ?? 'backoff';
 const scenario = SCENARIOS[scenarioName];
 if (!scenario) throw new Error(`unknown scenario ${scenarioName}`);
 
@@ -44,7 +63,6 @@ for (const task of workflowTasks) {
 const definition = JSON.parse(definitionText) as AslStates;
 interface AslState {
   Type: string;
-  Retry?: { IntervalSeconds?: number; BackoffRate?: number; MaxDelaySeconds?: number }[];
   ItemProcessor?: AslStates;
 }
 interface AslStates {
@@ -61,48 +79,13 @@ collect(definition);
 const namesOf = (type: string) => [...states].filter(([, s]) => s.Type === type).map(([n]) => n);
 
 let sim: CloudgeneSimulator | undefined;
-const advance = (ms: number) => sim!.advance(ms);
-// Near the real time: the gateway checks the service token's expiry (T0 + 30 days) against the real clock.
-const T0 = Math.floor(Date.now() / HOUR) * HOUR;
-let serviceUser = '';
-let detectedAt: number | undefined;
-
-/** Consecutive failures per state, to advance the clock by the Retry interval the engine would wait. */
-const failures = new Map<string, number>();
-const retryDelayMs = (state: string, attempt: number) => {
-  const retry = states.get(state)?.Retry?.[0];
-  if (!retry) return 0;
-  const seconds = (retry.IntervalSeconds ?? 1) * (retry.BackoffRate ?? 2) ** (attempt - 1);
-  return Math.min(seconds, retry.MaxDelaySeconds ?? Number.POSITIVE_INFINITY) * 1000;
-};
-
 type Handler = (event: unknown, context?: unknown) => Promise<unknown>;
 const handlers: Record<string, (input: unknown) => Promise<unknown>> = {};
 for (const task of workflowTasks) {
-  const timeoutMs = task.timeoutSeconds * 1000;
   for (const state of task.states) {
     handlers[state] = async (input) => {
-      const event = input as { previous?: { outcome?: string; waitSeconds?: number } };
-      const failed = failures.get(state) ?? 0;
-      if (failed > 0) advance(retryDelayMs(state, failed));
-      if (state === 'PollJob') advance((event.previous?.waitSeconds ?? 0) * 1000);
-      if (state === 'SubmitJob' && event.previous?.outcome === 'WAIT_FOR_SLOT') {
-        advance((event.previous.waitSeconds ?? 0) * 1000);
-      }
-      if (scenario.slotWaitMs !== undefined && sim!.now() - T0 >= scenario.slotWaitMs) {
-        sim!.setOtherActiveJobs(serviceUser, 0);
-      }
       const module = (await import(resolve(root, task.entry))) as { handler: Handler };
-      try {
-        const result = await module.handler(input, lambdaContext(task.id, timeoutMs));
-        failures.delete(state);
-        if (state === 'PollJob' && (result as { outcome?: string }).outcome === 'COPY')
-          detectedAt ??= sim!.now();
-        return result;
-      } catch (error) {
-        failures.set(state, failed + 1);
-        throw error;
-      }
+      return module.handler(input, lambdaContext(task.id, task.timeoutSeconds * 1000));
     };
   }
 }
@@ -110,9 +93,14 @@ for (const task of workflowTasks) {
 const stateMachine = new StateMachine(definition as never, { validationOptions: { checkArn: true } });
 const waitOverrides = Object.fromEntries(namesOf('Wait').map((n) => [n, 0]));
 const retryOverrides = Object.fromEntries([...namesOf('Task'), ...namesOf('Map')].map((n) => [n, 0]));
-const entered: Record<string, number> = {};
-let retries = 0;
-const runs = new Map<string, Promise<unknown>>();
+interface Run {
+  name: string;
+  status: 'RUNNING' | 'SUCCEEDED' | 'FAILED';
+  entered: Record<string, number>;
+  retries: number;
+  done: Promise<unknown>;
+}
+const runs = new Map<string, Run>();
 
 const sfn = await startJsonProtocolServer({
   targetPrefix: 'AWSStepFunctions',
@@ -128,7 +116,7 @@ const sfn = await startJsonProtocolServer({
       if (runs.has(executionArn))
         throw new AwsProtocolError('ExecutionAlreadyExists', `Execution Already Exists: '${executionArn}'`);
       const executionInput = JSON.parse(String(input.input ?? '{}'));
-      const run = stateMachine.run(executionInput, {
+      const execution = stateMachine.run(executionInput, {
         overrides: {
           taskResourceLocalHandlers: handlers as never,
           waitTimeOverrides: waitOverrides,
@@ -143,29 +131,84 @@ const sfn = await startJsonProtocolServer({
           },
         },
       });
+      const run: Run = { name, status: 'RUNNING', entered: {}, retries: 0, done: Promise.resolve() };
       const counted = (async () => {
-        for await (const event of run.eventLogs) {
+        for await (const event of execution.eventLogs) {
           if (event.type === 'StateEntered') {
             const stateName = (event as { state: { name: string } }).state.name;
-            entered[stateName] = (entered[stateName] ?? 0) + 1;
+            run.entered[stateName] = (run.entered[stateName] ?? 0) + 1;
           }
-          if (event.type === 'StateRetried') retries += 1;
+          if (event.type === 'StateRetried') run.retries += 1;
         }
       })();
-      runs.set(
-        executionArn,
-        Promise.allSettled([run.result, counted]).then(([result]) => {
-          if (result.status === 'rejected') console.error(`execution ${name} failed:`, result.reason);
-        }),
-      );
+      run.done = Promise.allSettled([execution.result, counted]).then(([result]) => {
+        run.status = result.status === 'fulfilled' ? 'SUCCEEDED' : 'FAILED';
+        if (result.status === 'rejected') console.error(`execution ${name} failed:`, result.reason);
+      });
+      runs.set(executionArn, run);
       return { executionArn, startDate: Date.now() / 1000 };
+    },
+    DescribeExecution(input) {
+      const run = runs.get(String(input.executionArn));
+      if (!run) throw new AwsProtocolError('ExecutionDoesNotExist', `no execution ${String(input.executionArn)}`);
+      return { executionArn: input.executionArn, status: run.status };
     },
   },
 });
+const settled = async () => {
+  for (let count = -1; count !== runs.size; ) {
+    count = runs.size;
+    await Promise.all([...runs.values()].map((run) => run.done));
+  }
+};
+const waitForExecution = async (name: string) => {
+  for (;;) {
+    const run = [...runs.values()].find((candidate) => candidate.name === name);
+    if (run) return run.done;
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+};
 
+// The S3 emulator checks each request's signing time against its own clock (15 min at most apart), and
+// the SDK signs with the time servers' Date headers show (the real one: Node's HTTP server does not read
+// the replaced Date): so S3 runs in a process of its own, on the real clock.
+const s3Process = spawn(
+  process.execPath,
+  [
+    '--import',
+    'tsx',
+    '-e',
+    "const { startS3Emulator } = await import('#infra/local/emulators/s3'); const s3 = await startS3Emulator({ buckets: ['inputs-test', 'results-test'] }); console.log(`S3 ${s3.url} ${s3.directory}`);",
+  ],
+  { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] },
+);
+const s3 = await new Promise<{ url: string; port: number; directory: string; close(): Promise<void> }>(
+  (ok, fail) => {
+    let out = '';
+    s3Process.stdout.on('data', (d) => {
+      out += d;
+      const line = out.split('\n').find((l) => l.startsWith('S3 '));
+      if (!line) return;
+      const [, url, directory] = line.split(' ') as [string, string, string];
+      ok({
+        url,
+        port: Number(new URL(url).port),
+        directory,
+        close: async () => {
+          s3Process.kill();
+        },
+      });
+    });
+    s3Process.on('exit', (code) => fail(new Error(`the S3 emulator exited (${code})`)));
+  },
+);
+const T0 = Date.now();
 const h = await startWorkflowHarness({
+  watchMs: 0,
+  waitForExecution,
+  s3,
   simulator: {
-    clock: () => T0,
+    clock: () => Date.now(),
     scenario: {
       outcome: 'success',
       timing: { queueMs: scenario.queueMs, runMs: scenario.runMs, exportMs: scenario.exportMs },
@@ -176,42 +219,70 @@ const h = await startWorkflowHarness({
   settings: {
     AWS_ENDPOINT_URL_SFN: sfn.url,
     STATE_MACHINE_ARN: stateMachineArn,
-    // The deployed values (the harness shortens the continuation interval for its tests).
-    MAX_POLLS_PER_EXECUTION: 500,
     WORKFLOW_TIME_SCALE: 1,
-    ...(policy === 'fixed' ? { POLL_INITIAL_SECONDS: 30, POLL_MAX_SECONDS: 30 } : {}),
   },
 });
 sim = h.sim;
 try {
   const caller = await h.userWithToken('bench');
-  serviceUser = caller.serviceUser;
-  if (scenario.slotWaitMs) sim.setOtherActiveJobs(serviceUser, sim.concurrencyLimit);
+  if (scenario.slotWaitMs) sim.setOtherActiveJobs(caller.serviceUser, sim.concurrencyLimit);
   for (const fault of scenario.faults ?? []) sim.failNext(fault);
   const jobId = await h.createJob(caller);
-  // Until every execution of the job (continuations included) has ended.
-  for (let settled = 0; settled < runs.size; ) {
-    const pending = [...runs.values()];
-    await Promise.all(pending);
-    settled = pending.length;
+  const statusCalls = () =>
+    sim!.requests.filter((request) => request.method === 'GET' && /^\/api\/v2\/jobs\/job-[^/]+$/.test(request.path))
+      .length;
+  let watcherRuns = 0;
+  for (;;) {
+    await settled();
+    const job = await h.job(caller, jobId);
+    if (isTerminal(job.status)) break;
+    if (Date.now() - T0 > 30 * 24 * HOUR) throw new Error(`job still ${job.status} after 30 simulated days`);
+    // The next minute of the schedule, or the first one at or after the job's next look.
+    const nextMinute = Math.floor(Date.now() / MINUTE) * MINUTE + MINUTE;
+    const due = job.watch ? Math.ceil(Date.parse(job.watch.nextAt) / MINUTE) * MINUTE : nextMinute;
+    offset += Math.max(nextMinute, due) - Date.now();
+    if (scenario.slotWaitMs !== undefined && Date.now() - T0 >= scenario.slotWaitMs) {
+      sim.setOtherActiveJobs(caller.serviceUser, 0);
+    }
+    const before = { polls: statusCalls(), executions: runs.size, updatedAt: job.updatedAt };
+    await watchServices();
+    const after = await h.job(caller, jobId);
+    if (statusCalls() > before.polls || runs.size > before.executions || after.updatedAt !== before.updatedAt)
+      watcherRuns++;
   }
+  await settled();
   const job = await h.job(caller, jobId);
-  const serviceJob = sim.submissionsOf(serviceUser)[0]!;
+  const serviceJob = sim.submissionsOf(caller.serviceUser)[0]!;
   const finishedAt = serviceJob.clockStart + scenario.queueMs + scenario.runMs + scenario.exportMs;
-  const transitions = Object.values(entered).reduce((a, b) => a + b, 0) + retries;
+  const seenAt = job.events.find((event) => event.to === 'COPYING_RESULTS')?.at;
+  const entered: Record<string, number> = {};
+  let jobTransitions = 0;
+  let uploadCheckTransitions = 0;
+  let retries = 0;
+  for (const run of runs.values()) {
+    const count = Object.values(run.entered).reduce((a, b) => a + b, 0) + run.retries;
+    if (run.name.startsWith('upload-')) uploadCheckTransitions += count;
+    else {
+      jobTransitions += count;
+      retries += run.retries;
+      for (const [state, n] of Object.entries(run.entered)) entered[state] = (entered[state] ?? 0) + n;
+    }
+  }
   const result: PollRunResult = {
     scenario: scenarioName,
-    policy,
     status: job.status,
-    executions: runs.size,
-    transitions,
+    executions: [...runs.values()].filter((run) => !run.name.startsWith('upload-')).length,
+    jobTransitions,
+    uploadCheckTransitions,
+    watcherRuns,
+    transitions: jobTransitions + uploadCheckTransitions,
     entered,
     retries,
-    polls: entered.PollJob ?? 0,
-    slotWaits: entered.WaitForSlot ?? 0,
+    polls: statusCalls(),
+    slotWaits: [...runs.values()].filter((run) => run.name.includes('-submit-')).length,
     copies: entered.CopyResultFile ?? 0,
-    detectionDelaySeconds: detectedAt === undefined ? Number.NaN : (detectedAt - finishedAt) / 1000,
-    simulatedHours: (sim.now() - T0) / HOUR,
+    detectionDelaySeconds: seenAt ? (Date.parse(seenAt) - finishedAt) / 1000 : Number.NaN,
+    simulatedHours: (Date.now() - T0) / HOUR,
   };
   console.log(`BENCH_POLL ${JSON.stringify(result)}`);
 } finally {

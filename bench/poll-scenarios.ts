@@ -47,6 +47,13 @@ export const SCENARIOS: Record<string, PollScenario> = {
     runMs: 17.5 * HOUR,
     exportMs: 30 * MINUTE,
   },
+  '7d': {
+    label: '7-day job (2 d queue behind 300, 4.75 d run, 6 h export)',
+    queueMs: 48 * HOUR,
+    queueAhead: 300,
+    runMs: 114 * HOUR,
+    exportMs: 6 * HOUR,
+  },
   '1h-faults': {
     label: '1 h job, 3 polls answered 503, 1 download cut short (retried)',
     queueMs: 10 * MINUTE,
@@ -62,9 +69,14 @@ export const SCENARIOS: Record<string, PollScenario> = {
 
 export interface PollRunResult {
   scenario: string;
-  policy: string;
   status: string;
   executions: number;
+  /** The job's own executions (validate + submit, submit, collect), not the upload's check. */
+  jobTransitions: number;
+  /** The upload check's execution (one per uploaded file, shared by every job that uses the file). */
+  uploadCheckTransitions: number;
+  /** Watcher runs that did something for this job (polled it, looked for a slot, started an execution). */
+  watcherRuns: number;
   /** State transitions as Step Functions Standard bills them: every state entered, and every retry. */
   transitions: number;
   entered: Record<string, number>;

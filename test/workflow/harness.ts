@@ -73,10 +73,14 @@ export async function startWorkflowHarness(
     handlers?: StepFunctionsEmulatorOptions['handlers'];
     /** Between watcher runs (default 20 ms); 0 runs it only on `watcher.runNow()`. */
     watchMs?: number;
+    /** Waits for a named execution to end, when executions run elsewhere (a benchmark's own engine). */
+    waitForExecution?: (name: string) => Promise<unknown>;
+    /** An S3 emulator started elsewhere (with the buckets `inputs-test` and `results-test`). */
+    s3?: S3Emulator;
   } = {},
 ): Promise<WorkflowHarness> {
   const aws = await startAwsEmulators();
-  const s3 = await startS3Emulator({ buckets: ['inputs-test', 'results-test'] });
+  const s3 = options.s3 ?? (await startS3Emulator({ buckets: ['inputs-test', 'results-test'] }));
   const sim = await startCloudgeneSimulator({
     timing: { queueMs: 50, runMs: 150, exportMs: 50 },
     ...options.simulator,
@@ -206,7 +210,8 @@ export async function startWorkflowHarness(
         await getUpload(caller, created.upload.uploadId);
         uploadIds.push(created.upload.uploadId);
       }
-      for (const uploadId of uploadIds) await sfn.waitForJob(uploadCheckExecutionName(uploadId));
+      const waitFor = options.waitForExecution ?? ((name: string) => sfn.waitForJob(name));
+      for (const uploadId of uploadIds) await waitFor(uploadCheckExecutionName(uploadId));
       const { job } = await jobs.createJob(
         caller,
         createJobRequest({
