@@ -150,7 +150,8 @@ const sfn = await startJsonProtocolServer({
     },
     DescribeExecution(input) {
       const run = runs.get(String(input.executionArn));
-      if (!run) throw new AwsProtocolError('ExecutionDoesNotExist', `no execution ${String(input.executionArn)}`);
+      if (!run)
+        throw new AwsProtocolError('ExecutionDoesNotExist', `no execution ${String(input.executionArn)}`);
       return { executionArn: input.executionArn, status: run.status };
     },
   },
@@ -229,8 +230,9 @@ try {
   for (const fault of scenario.faults ?? []) sim.failNext(fault);
   const jobId = await h.createJob(caller);
   const statusCalls = () =>
-    sim!.requests.filter((request) => request.method === 'GET' && /^\/api\/v2\/jobs\/job-[^/]+$/.test(request.path))
-      .length;
+    sim!.requests.filter(
+      (request) => request.method === 'GET' && /^\/api\/v2\/jobs\/job-[^/]+$/.test(request.path),
+    ).length;
   let watcherRuns = 0;
   for (;;) {
     await settled();

@@ -54,5 +54,5 @@ for (const scenario of scenarios) {
   );
 }
 console.log(
-  'execs: the job\'s executions (its own, submit-<n>, collect-<n>); polls: status calls at the service (all by the watcher); submits: submit executions the watcher started; job trans.: their transitions; +upload chk: the transitions of the upload\'s check (once per file, reused by every job of that file); USD/job: both; seen after: from the service finishing the job to the watcher\'s poll that saw it (simulated time); watcher runs: runs that did something for this job (each run is one Lambda invocation shared by every job: its cost is the watcher\'s, see bench/watcher-load.ts)',
+  "execs: the job's executions (its own, submit-<n>, collect-<n>); polls: status calls at the service (all by the watcher); submits: submit executions the watcher started; job trans.: their transitions; +upload chk: the transitions of the upload's check (once per file, reused by every job of that file); USD/job: both; seen after: from the service finishing the job to the watcher's poll that saw it (simulated time); watcher runs: runs that did something for this job (each run is one Lambda invocation shared by every job: its cost is the watcher's, see bench/watcher-load.ts)",
 );

@@ -11,7 +11,7 @@
  */
 import { type DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamoDocumentClient } from '#shared/aws/clients';
-import { type ExecutionDeps, executionDeps, startExecution } from '#shared/aws/executions';
+import { type ExecutionDeps, executionDeps, jobExecutionInput, startExecution } from '#shared/aws/executions';
 import { tableEnv } from '#shared/aws/table';
 import { type JobRecord, jobRepository } from '#shared/jobs/job-repository';
 import { isTerminal, JobStatus, WATCHED_STATUSES } from '#shared/jobs/job-status';
@@ -68,7 +68,11 @@ async function resumeJob(job: JobRecord, deps: ResumeDeps): Promise<boolean> {
   const ref = { jobId: job.jobId, owner: job.owner };
   const name = (kind: string) => `${job.jobId}--resumed-${kind}-${deps.now()}`;
   if (job.status === JobStatus.QUEUED || job.status === JobStatus.VALIDATING) {
-    await startExecution(name('validate'), ref, deps.executions);
+    await startExecution(
+      name('validate'),
+      jobExecutionInput({ ...ref, inputs: job.inputs.length }),
+      deps.executions,
+    );
     return true;
   }
   if (job.status === JobStatus.SUBMITTING) {

@@ -29,6 +29,17 @@ export const executionDeps = (): ExecutionDeps => ({
 export interface JobExecutionInput {
   jobId: string;
   owner: string;
+  /** How many input files the job has: each is checked by its own branch of the validation Map. */
+  inputs: number;
+}
+
+/** The execution input of a job's own execution: its ids, and one item per input file for the Map. */
+export function jobExecutionInput(input: JobExecutionInput) {
+  return {
+    jobId: input.jobId,
+    owner: input.owner,
+    files: Array.from({ length: input.inputs }, (_, index) => ({ index })),
+  };
 }
 
 /** The ARN an execution of that name has (or will have). */
@@ -59,7 +70,7 @@ export async function startJobExecution(
   input: JobExecutionInput,
   deps: ExecutionDeps = executionDeps(),
 ): Promise<string> {
-  return startExecution(input.jobId, { jobId: input.jobId, owner: input.owner }, deps);
+  return startExecution(input.jobId, jobExecutionInput(input), deps);
 }
 
 export async function stopJobExecution(

@@ -185,7 +185,11 @@ function refuseKnownInputProblems(
 /** Starts the workflow unless it is known to run; safe to repeat (the execution name is the job id). */
 async function ensureStarted(job: JobRecord) {
   if (job.executionArn || job.status !== JobStatus.QUEUED) return toJobView(job);
-  const executionArn = await startJobExecution({ jobId: job.jobId, owner: job.owner });
+  const executionArn = await startJobExecution({
+    jobId: job.jobId,
+    owner: job.owner,
+    inputs: job.inputs.length,
+  });
   await jobRepository().update(job.owner, job.jobId, { executionArn }, [JobStatus.QUEUED]);
   return toJobView({ ...job, executionArn });
 }

@@ -39,7 +39,8 @@ export const workflowTasks: readonly WorkflowTaskDefinition[] = [
   {
     id: 'validateInput',
     substitution: 'ValidateInputFunctionArn',
-    states: ['ValidateInput'],
+    // One branch of the validation Map per input file, and the judgement of them all.
+    states: ['CheckInput', 'JudgeInputs'],
     entry: 'functions/workflow/validate-input.ts',
     // Reads whole inputs (CPU-bound inflate + scan): a full vCPU, and the longest a Lambda runs; a larger
     // file continues in the next invocation from a checkpoint.

@@ -1,19 +1,26 @@
 /**
  * Workflow step 1: every input file valid, and all of them fit for this job, before a slot at the service
- * is spent (the service would reject an unsorted or mixed-chromosome file minutes to hours later). A file
- * is normally checked once, when its upload completed (upload-check.ts): its recorded facts are reused
- * here when the stored object is still the one checked, and a job whose files are still being checked
- * waits for them (`WAIT`). A file that was not checked (the check could not run, or the object changed)
- * is read here, whole and streamed, within a time budget, pausing with a small checkpoint (`CONTINUE`)
- * from which the next invocation resumes with a range GET. The job's own rules (sample limits, build,
- * phasing, the files together) are then judged from the facts alone (job-input-rules.ts); the job fails
- * with one line per problem, each naming its file, its line and the fix for its cause.
+ * is spent (the service would reject an unsorted or mixed-chromosome file minutes to hours later). Each
+ * file is checked in its own branch of the validation Map (`checkJobInput`), all at once, so a 22-file
+ * cohort is checked in the time of its largest file. A file is normally checked once, when its upload
+ * completed (upload-check.ts): its recorded facts are reused when the stored object is still the one
+ * checked, and a branch whose file is still being checked waits for it (`WAIT`). A file that was not
+ * checked (the check could not run, or the object changed) is read in its branch, whole and streamed,
+ * within a time budget, pausing with a small checkpoint (`CONTINUE`) from which the next invocation
+ * resumes with a range GET. Then `judgeJobInputs` judges the job's own rules (sample limits, build,
+ * phasing, the files together) from the facts alone (job-input-rules.ts); the job fails with one line
+ * per problem, each naming its file, its line and the fix for its cause.
  */
 import { HeadObjectCommand } from '@aws-sdk/client-s3';
 import * as z from 'zod/mini';
 import { s3Client } from '#shared/aws/clients';
 import { findService } from '#shared/catalog/service-catalog';
-import { type JobInput, type JobRecord, jobRepository } from '#shared/jobs/job-repository';
+import {
+  type JobInput,
+  type JobRecord,
+  JobTransitionConflict,
+  jobRepository,
+} from '#shared/jobs/job-repository';
 import { MAX_JOB_INPUTS } from '#shared/jobs/job-request';
 import { JobStatus } from '#shared/jobs/job-status';
 import { logger } from '#shared/logger';
@@ -46,35 +53,46 @@ const fileDoneSchema = z.object({
 });
 type FileDone = z.infer<typeof fileDoneSchema>;
 
-export const validationCheckpointSchema = z.object({
-  /** Index in the job's inputs of the file to validate next. */
-  file: count(),
-  /** Where that file resumes (BGZF virtual offset and the checks' state); absent: from its start. */
+export const fileCheckpointSchema = z.object({
+  /** Where the file resumes (BGZF virtual offset and the checks' state); absent: from its start. */
   cursor: z.optional(fileCursorSchema),
   /** The file's ETag when its validation started: a file replaced meanwhile is not resumed. */
   etag: z.optional(z.string().check(z.maxLength(200))),
-  /** The files before `file`, in order. */
-  done: z.array(fileDoneSchema).check(z.maxLength(MAX_JOB_INPUTS)),
   /** Invocations so far, for the logs. */
   invocations: count(),
-  /** Waits so far for uploads still being checked (each wait is longer, up to a minute). */
+  /** Waits so far for the upload's own check (each wait is longer, up to a minute). */
   waits: z._default(count(), 0),
 });
-export type ValidationCheckpoint = z.infer<typeof validationCheckpointSchema>;
+export type FileCheckpoint = z.infer<typeof fileCheckpointSchema>;
+
+/** One branch's result: the file's outcome, or how to go on. */
+export type FileCheckResult =
+  | { outcome: 'DONE'; done: FileDone; invocations: number }
+  | { outcome: 'STOPPED' }
+  | { outcome: 'CONTINUE'; checkpoint: FileCheckpoint }
+  /** The upload is still being checked: ask again after `waitSeconds`. */
+  | { outcome: 'WAIT'; checkpoint: FileCheckpoint; waitSeconds: number };
+
+/** What the previous invocation of a branch returned (the state machine passes it back). */
+export const previousFileCheckSchema = z.object({
+  outcome: z.string(),
+  checkpoint: z.optional(fileCheckpointSchema),
+});
+
+/** What the Map hands the judge: each branch's last result, in the order of the job's inputs. */
+export const checkedFilesSchema = z
+  .array(
+    z.object({
+      outcome: z.string(),
+      done: z.optional(fileDoneSchema),
+      invocations: z.optional(count()),
+    }),
+  )
+  .check(z.maxLength(MAX_JOB_INPUTS));
 
 export type ValidationResult =
-  /** `invocations`: how many task invocations the validation took (more than one for large inputs). */
-  | { outcome: 'VALID' | 'INVALID'; invocations?: number }
-  | { outcome: 'STOPPED' }
-  | { outcome: 'CONTINUE'; checkpoint: ValidationCheckpoint }
-  /** An upload of the job is still being checked: ask again after `waitSeconds`. */
-  | { outcome: 'WAIT'; checkpoint: ValidationCheckpoint; waitSeconds: number };
-
-/** What the previous invocation returned (the state machine passes it back). */
-export const previousValidationSchema = z.object({
-  outcome: z.string(),
-  checkpoint: z.optional(validationCheckpointSchema),
-});
+  /** `invocations`: how many task invocations the files' checks took in all. */
+  { outcome: 'VALID' | 'INVALID'; invocations?: number } | { outcome: 'STOPPED' };
 
 /** Time kept back for the checkpoint, the status write and the response before the Lambda's timeout. */
 const SAFETY_MS = 60_000;
@@ -93,65 +111,102 @@ export function validationDeadline(
   return now + Math.min(remaining - margin, budget);
 }
 
-export async function validateJobInput(
+/** The job as its branches see it: moved to VALIDATING by the first, or ended meanwhile (undefined). */
+async function jobBeingValidated(ref: JobRef): Promise<JobRecord | undefined> {
+  const job = await loadJob(ref);
+  if (job.status === JobStatus.QUEUED) {
+    try {
+      return await jobRepository().transition(ref.owner, ref.jobId, JobStatus.VALIDATING, {
+        from: [JobStatus.QUEUED],
+      });
+    } catch (error) {
+      // Another branch moved it first (or a cancel won): act on where it is now.
+      if (!(error instanceof JobTransitionConflict)) throw error;
+      return jobBeingValidated(ref);
+    }
+  }
+  return job.status === JobStatus.VALIDATING ? job : undefined;
+}
+
+/** One branch of the validation Map: the outcome of input `index`, or how to go on. */
+export async function checkJobInput(
   ref: JobRef,
-  previous?: z.infer<typeof previousValidationSchema>,
+  index: number,
+  previous?: z.infer<typeof previousFileCheckSchema>,
   deadline = Number.POSITIVE_INFINITY,
+): Promise<FileCheckResult> {
+  const job = await jobBeingValidated(ref);
+  // Canceled, or a retried task after validation: nothing to do here.
+  if (!job) return { outcome: 'STOPPED' };
+  const input = job.inputs[index];
+  if (!input) throw new Error(`Job ${ref.jobId} has no input ${index}`);
+  const resumed =
+    previous?.outcome === 'CONTINUE' || previous?.outcome === 'WAIT' ? previous.checkpoint : undefined;
+  const checkpoint: FileCheckpoint = resumed
+    ? { ...resumed, invocations: resumed.invocations + 1 }
+    : { invocations: 1, waits: 0 };
+  const started = Date.now();
+  const recorded = checkpoint.cursor ? undefined : await recordedCheck(job.owner, input);
+  if (recorded === 'CHECKING') {
+    const waitSeconds = Math.min(5 * 2 ** checkpoint.waits, 60);
+    checkpoint.waits += 1;
+    return { outcome: 'WAIT', checkpoint, waitSeconds };
+  }
+  // Every invocation reads something, so a tiny budget slows the job down but never stalls it.
+  let progressed = false;
+  const step =
+    recorded ??
+    (await validateFile(job, input, checkpoint, () => {
+      const pause = progressed && Date.now() >= deadline;
+      progressed = true;
+      return pause;
+    }));
+  if (step.paused) {
+    logger.info('input validation continues in the next invocation', {
+      file: index,
+      of: job.inputs.length,
+      line: step.paused.cursor.line ?? 0,
+      compressedOffset: step.paused.cursor.block ?? 0,
+      invocation: checkpoint.invocations,
+      seconds: (Date.now() - started) / 1000,
+    });
+    return { outcome: 'CONTINUE', checkpoint: { ...checkpoint, ...step.paused } };
+  }
+  return { outcome: 'DONE', done: step.done, invocations: checkpoint.invocations };
+}
+
+/** After the Map: the job's own rules over every file's facts; the job moves to SUBMITTING or FAILED. */
+export async function judgeJobInputs(
+  ref: JobRef,
+  checked: z.infer<typeof checkedFilesSchema>,
 ): Promise<ValidationResult> {
   const jobs = jobRepository();
   const job = await loadJob(ref);
-  if (job.status === JobStatus.QUEUED) {
-    await jobs.transition(ref.owner, ref.jobId, JobStatus.VALIDATING, { from: [JobStatus.QUEUED] });
-  } else if (job.status !== JobStatus.VALIDATING) {
-    // Canceled before we started, or a retried task after validation: nothing to do here.
+  if (job.status !== JobStatus.VALIDATING) {
     return { outcome: job.status === JobStatus.SUBMITTING ? 'VALID' : 'STOPPED' };
   }
-
-  const resumed =
-    previous?.outcome === 'CONTINUE' || previous?.outcome === 'WAIT' ? previous.checkpoint : undefined;
-  const checkpoint: ValidationCheckpoint = resumed
-    ? { ...resumed, invocations: resumed.invocations + 1 }
-    : { file: 0, done: [], invocations: 1, waits: 0 };
+  // A branch that found the job ended (canceled meanwhile) leaves it to whoever ended it.
+  if (checked.length !== job.inputs.length || checked.some((file) => !file.done))
+    return { outcome: 'STOPPED' };
   const service = findService(job.serviceId);
   const rules: VcfRules = {
     build: job.build,
     sampleLimits: service?.sampleLimits ?? SAMPLE_LIMITS,
     phasing: job.phasing,
   };
-  const started = Date.now();
-  let progressed = false;
-  const shouldPause = () => Date.now() >= deadline;
-
-  while (checkpoint.file < job.inputs.length) {
-    // Every invocation validates something, so a tiny budget slows the job down but never stalls it.
-    if (progressed && shouldPause()) return pause(checkpoint, started, job);
-    const input = job.inputs[checkpoint.file]!;
-    const recorded = checkpoint.cursor ? undefined : await recordedCheck(job.owner, input);
-    if (recorded === 'CHECKING') {
-      const waitSeconds = Math.min(5 * 2 ** checkpoint.waits, 60);
-      checkpoint.waits += 1;
-      return { outcome: 'WAIT', checkpoint, waitSeconds };
-    }
-    const step = recorded ?? (await validateFile(job, input, checkpoint, shouldPause));
-    progressed = true;
-    if (step.paused) {
-      checkpoint.cursor = step.paused.cursor;
-      checkpoint.etag = step.paused.etag;
-      return pause(checkpoint, started, job);
-    }
-    checkpoint.done.push(step.done);
-    checkpoint.file += 1;
-    checkpoint.cursor = undefined;
-    checkpoint.etag = undefined;
-  }
-
+  const invocations = checked.reduce((sum, file) => sum + (file.invocations ?? 1), 0);
   const files: JobInputFile[] = [];
   const problems: string[] = [];
-  checkpoint.done.forEach((file, index) => {
+  checked.forEach((file, index) => {
     const input = job.inputs[index]!;
-    if (file.problem) problems.push(file.problem);
-    if (file.facts)
-      files.push({ fileName: input.fileName, facts: file.facts, size: input.size, etag: file.etag });
+    if (file.done?.problem) problems.push(file.done.problem);
+    if (file.done?.facts)
+      files.push({
+        fileName: input.fileName,
+        facts: file.done.facts,
+        size: input.size,
+        etag: file.done.etag,
+      });
   });
   problems.push(...jobInputProblems(files, rules).map(describeInputProblem));
   if (problems.length > 0) {
@@ -162,7 +217,7 @@ export async function validateJobInput(
     });
     recordMetric('ValidationFailures', job.serviceId);
     recordMetric('JobsFailed', job.serviceId);
-    return { outcome: 'INVALID', invocations: checkpoint.invocations };
+    return { outcome: 'INVALID', invocations };
   }
   const facts = files.map((file) => file.facts);
   const inputChecks = summarizeChecks(facts);
@@ -171,19 +226,7 @@ export async function validateJobInput(
     detail: `${job.inputs.length} input file(s) valid: ${inputChecks.samples} samples, chromosome(s) ${inputChecks.chromosomes.join(', ')}, ${inputChecks.variants} variants${inputChecks.build ? `, ${inputChecks.build} by the files' own evidence` : ''}`,
     set: { inputChecks },
   });
-  return { outcome: 'VALID', invocations: checkpoint.invocations };
-}
-
-function pause(checkpoint: ValidationCheckpoint, started: number, job: JobRecord): ValidationResult {
-  logger.info('input validation continues in the next invocation', {
-    file: checkpoint.file,
-    of: job.inputs.length,
-    line: checkpoint.cursor?.line ?? 0,
-    compressedOffset: checkpoint.cursor?.block ?? 0,
-    invocation: checkpoint.invocations,
-    seconds: (Date.now() - started) / 1000,
-  });
-  return { outcome: 'CONTINUE', checkpoint };
+  return { outcome: 'VALID', invocations };
 }
 
 type FileStep = { done: FileDone; paused?: undefined } | { paused: { cursor: FileCursor; etag?: string } };
@@ -230,7 +273,7 @@ async function currentEtag(input: JobInput): Promise<string | undefined> {
 async function validateFile(
   job: JobRecord,
   input: JobInput,
-  checkpoint: ValidationCheckpoint,
+  checkpoint: FileCheckpoint,
   shouldPause: () => boolean,
 ): Promise<FileStep> {
   const step = await checkStoredFile(

@@ -112,7 +112,8 @@ describe('input validation reads every input whole before submission', () => {
       'study.chr20.vcf.gz',
       'study.chr21.vcf.gz',
     ]);
-    expect(validationOf(execution)).toEqual({ outcome: 'VALID', invocations: 1 });
+    // One invocation per file, each in its own branch of the Map.
+    expect(validationOf(execution)).toEqual({ outcome: 'VALID', invocations: 2 });
   });
 });
 
@@ -146,5 +147,46 @@ describe('input validation resumes from a checkpoint when its time budget runs o
     );
     expect(message).toMatch(new RegExp(`^late\\.chr20\\.vcf\\.gz: line ${recordLine(vcf, 5800)}: position`));
     expect(validationOf(execution)?.invocations).toBeGreaterThan(5);
+  });
+});
+
+// Last in the file: its own harness points the functions' settings at its own simulator.
+describe('input validation checks the files side by side', () => {
+  it('reads the files of a job in overlapping branches, so the job takes the time of its largest file', async () => {
+    const spans: { index: number; start: number; end: number }[] = [];
+    const real = (await import('#functions/workflow/validate-input')).handler;
+    const parallel = await startWorkflowHarness({
+      handlers: {
+        async validateInput(event, context) {
+          const index = (event as { index?: number }).index;
+          const start = performance.now();
+          try {
+            return await real(event, context as never);
+          } finally {
+            if (index !== undefined) spans.push({ index, start, end: performance.now() });
+          }
+        },
+      },
+    });
+    try {
+      parallel.uploadChecks = 'skipped';
+      const wren = await parallel.userWithToken('wren');
+      const many: VcfSpec = { samples: 40, records: 4000 };
+      const jobId = await parallel.createJob(wren, {
+        files: ['20', '21', '22'].map((chromosome) => ({
+          name: `cohort.chr${chromosome}.vcf.gz`,
+          vcf: { ...many, chromosome },
+        })),
+      });
+      await parallel.sfn.waitForJob(jobId);
+      expect((await parallel.job(wren, jobId)).status).toBe(JobStatus.SUCCEEDED);
+      expect(spans.map((span) => span.index).sort()).toEqual([0, 1, 2]);
+      // Every branch started before any other ended: the three files were read at the same time.
+      const lastStart = Math.max(...spans.map((span) => span.start));
+      const firstEnd = Math.min(...spans.map((span) => span.end));
+      expect(lastStart).toBeLessThan(firstEnd);
+    } finally {
+      await parallel.close();
+    }
   });
 });

@@ -12,7 +12,7 @@ import * as jobs from '#shared/jobs/job-repository';
 import { JobStatus } from '#shared/jobs/job-status';
 import { type UploadStore, uploadStore } from '#shared/uploads/upload-store';
 import { validateVcf } from '#shared/vcf/vcf-validator';
-import type { ValidationResult } from '#shared/workflow/validate-input';
+import type { FileCheckResult, ValidationResult as JudgeResult } from '#shared/workflow/validate-input';
 import * as task from '#shared/workflow/validate-input';
 import { startAwsEmulators } from '#test/support/aws-emulators';
 import { jobRecord } from '#test/support/job-fixtures';
@@ -112,12 +112,29 @@ async function queuedJob(files: Buffer[], overrides: Partial<JobRecord> = {}) {
   return { ref: { jobId, owner }, inputs };
 }
 
+type ValidationResult = FileCheckResult | JudgeResult;
+
+/**
+ * One step of the state machine for these one-file jobs: the file's branch of the validation Map (again
+ * with its own result after CONTINUE or WAIT), then, once the branch is DONE, the judge.
+ */
+async function validateJobInput(
+  ref: { jobId: string; owner: string },
+  previous: ValidationResult | undefined,
+  deadline: number,
+): Promise<ValidationResult> {
+  const branch = previous?.outcome === 'CONTINUE' || previous?.outcome === 'WAIT' ? previous : undefined;
+  const result = await task.checkJobInput(ref, 0, branch, deadline);
+  if (result.outcome !== 'DONE') return result;
+  return task.judgeJobInputs(ref, [result]);
+}
+
 /** Runs the task as the state machine does: again with its own result while it answers CONTINUE. */
 async function runToEnd(ref: { jobId: string; owner: string }, deadline: number) {
   const results: ValidationResult[] = [];
   let previous: ValidationResult | undefined;
   do {
-    previous = await task.validateJobInput(ref, previous, deadline);
+    previous = await validateJobInput(ref, previous, deadline);
     results.push(previous);
   } while (previous.outcome === 'CONTINUE' && results.length < 1000);
   return results;
@@ -144,10 +161,10 @@ describe('the validate-input task resumes with a range read of the same object',
 
   it('fails a file that was replaced between invocations instead of resuming in another file', async () => {
     const { ref, inputs } = await queuedJob([makeVcfGz({ samples: 30, records: 3000 })]);
-    const first = await task.validateJobInput(ref, undefined, 0);
+    const first = await validateJobInput(ref, undefined, 0);
     expect(first.outcome).toBe('CONTINUE');
     objects.get(inputs[0]!.key)!.etag = '"replaced"';
-    expect(await task.validateJobInput(ref, first, Number.POSITIVE_INFINITY)).toEqual({
+    expect(await validateJobInput(ref, first, Number.POSITIVE_INFINITY)).toEqual({
       outcome: 'INVALID',
       invocations: 2,
     });
@@ -172,11 +189,11 @@ describe('the validate-input task resumes with a range read of the same object',
 
   it('stops when the job was canceled between invocations', async () => {
     const { ref } = await queuedJob([makeVcfGz({ samples: 30, records: 3000 })]);
-    const first = await task.validateJobInput(ref, undefined, 0);
+    const first = await validateJobInput(ref, undefined, 0);
     await jobs
       .jobRepository()
       .transition(ref.owner, ref.jobId, JobStatus.CANCELED, { from: [JobStatus.VALIDATING] });
-    expect(await task.validateJobInput(ref, first, Number.POSITIVE_INFINITY)).toEqual({ outcome: 'STOPPED' });
+    expect(await validateJobInput(ref, first, Number.POSITIVE_INFINITY)).toEqual({ outcome: 'STOPPED' });
   });
 });
 
@@ -198,12 +215,15 @@ describe('the validate-input task: what it checks besides the file', () => {
     );
   });
 
-  it('validates every file of the job in one invocation when time allows', async () => {
+  it('checks each file in its own branch, side by side, and judges them together', async () => {
     const { ref } = await queuedJob([
       makeVcfGz({ samples: 30 }),
       makeVcfGz({ samples: 30, chromosome: '21' }),
     ]);
-    expect(await runToEnd(ref, Number.POSITIVE_INFINITY)).toEqual([{ outcome: 'VALID', invocations: 1 }]);
+    // The Map runs the branches at once; the first to start moves the job to VALIDATING.
+    const branches = await Promise.all([0, 1].map((index) => task.checkJobInput(ref, index)));
+    expect(branches.map((branch) => branch.outcome)).toEqual(['DONE', 'DONE']);
+    expect(await task.judgeJobInputs(ref, branches as never)).toEqual({ outcome: 'VALID', invocations: 2 });
     expect((await jobs.jobRepository().get(ref.owner, ref.jobId))?.inputChecks).toEqual({
       samples: 30,
       chromosomes: ['20', '21'],
@@ -265,9 +285,9 @@ describe('the validate-input task reuses the check each upload had when it compl
   it('waits while an upload is still being checked, longer each time, then reads it itself if the object changed', async () => {
     const { ref, inputs } = await queuedJob([makeVcfGz({ samples: 30 })]);
     await uploadChecked(ref.owner, inputs[0]!, 'CHECKING');
-    const first = await task.validateJobInput(ref, undefined, Number.POSITIVE_INFINITY);
+    const first = await validateJobInput(ref, undefined, Number.POSITIVE_INFINITY);
     expect(first).toMatchObject({ outcome: 'WAIT', waitSeconds: 5 });
-    const second = await task.validateJobInput(ref, first, Number.POSITIVE_INFINITY);
+    const second = await validateJobInput(ref, first, Number.POSITIVE_INFINITY);
     expect(second).toMatchObject({ outcome: 'WAIT', waitSeconds: 10 });
     await uploadStore().recordCheck(ref.owner, inputs[0]!.uploadId, {
       status: 'VALID',
@@ -288,7 +308,7 @@ describe('the validate-input task reuses the check each upload had when it compl
       },
     });
     requests.length = 0;
-    expect(await task.validateJobInput(ref, second, Number.POSITIVE_INFINITY)).toEqual({
+    expect(await validateJobInput(ref, second, Number.POSITIVE_INFINITY)).toEqual({
       outcome: 'VALID',
       invocations: 3,
     });
