@@ -143,7 +143,10 @@ const groups = {
   },
   backoff: {
     POLL_INITIAL_SECONDS: integer('First wait between polls of a job, seconds', 30),
-    POLL_MAX_SECONDS: integer('Longest wait between polls (the wait doubles while nothing changes)', 900),
+    POLL_MAX_SECONDS: integer(
+      'Longest wait between polls (the wait doubles while nothing changes); a poll is a watcher call and two DynamoDB writes, no state transition, so 5 min keeps a finished job noticed within minutes',
+      300,
+    ),
     SLOT_WAIT_INITIAL_SECONDS: integer('First wait for a free slot at the service, seconds', 60),
     SLOT_WAIT_MAX_SECONDS: integer('Longest wait for a free slot, seconds', 1800),
     WORKFLOW_TIME_SCALE: variable(

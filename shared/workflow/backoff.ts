@@ -1,7 +1,7 @@
 /**
  * How long the watcher waits between polls of a job (and between looks for a slot). Imputation takes
  * minutes to days, so a fixed 30 s poll would call the service thousands of times per job; the wait
- * doubles while nothing changes (30 s up to 15 min) and drops back to the start whenever the service
+ * doubles while nothing changes (30 s up to 5 min) and drops back to the start whenever the service
  * reports a change.
  */
 import { settings } from '#shared/settings';
