@@ -66,6 +66,8 @@ afterAll(async () => {
 });
 beforeEach(async () => {
   h.sim.scenario = 'success';
+  // The watcher's probes would overwrite the health set here; waiting for a job resumes it.
+  await h.watcher.pause();
   await setHealth('michigan', 'UP', 5);
   await setHealth('second', 'UP', 5);
   await setHealth('topmed', 'UP', 5);

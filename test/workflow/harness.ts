@@ -42,7 +42,12 @@ export type UploadChecks = 'awaited' | 'skipped';
 export interface WorkflowHarness {
   sim: CloudgeneSimulator;
   /** The watcher, run every `watchMs` (never two runs at once), as the schedule runs it in the stack. */
-  watcher: { runNow(): Promise<WatchRun | undefined>; pause(): void; resume(): void };
+  /**
+   * `pause` waits for the run under way and starts none until `resume` (or until a test waits for a job
+   * with `sfn.waitForJob` or `waitForStatus`, which need the watcher and resume it): for tests that set
+   * health records.
+   */
+  watcher: { runNow(): Promise<WatchRun | undefined>; pause(): Promise<void>; resume(): void };
   uploadChecks: UploadChecks;
   sfn: StepFunctionsEmulator;
   s3: S3Emulator;
@@ -144,6 +149,8 @@ export async function startWorkflowHarness(
   // over" means its record is terminal and none of its executions runs.
   const executionsEnded = sfn.waitForJob.bind(sfn);
   sfn.waitForJob = async (name, timeoutMs = 60_000) => {
+    // A job needs the watcher to get anywhere; an upload's check does not.
+    if (!name.startsWith('upload-')) paused = false;
     const deadline = Date.now() + timeoutMs;
     const first = await executionsEnded(name, timeoutMs);
     const owner = (first.input as { owner?: string }).owner;
@@ -175,8 +182,9 @@ export async function startWorkflowHarness(
     s3,
     watcher: {
       runNow: runWatcher,
-      pause: () => {
+      pause: async () => {
         paused = true;
+        await watching;
       },
       resume: () => {
         paused = false;
@@ -229,6 +237,7 @@ export async function startWorkflowHarness(
       return job;
     },
     async waitForStatus(caller, jobId, statuses, timeoutMs = 20_000) {
+      paused = false;
       const deadline = Date.now() + timeoutMs;
       for (;;) {
         const job = await harness.job(caller, jobId);

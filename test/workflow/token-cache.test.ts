@@ -63,9 +63,13 @@ describe("the owner's token in the workflow", () => {
   it('is read from Secrets Manager once per process within maxAge, not on every poll, and no poll reads the credential', async () => {
     const alice = await h.userWithToken('alice');
     const before = snapshot();
+    h.sim.scenario = 'manual';
     const jobId = await h.createJob(alice);
     const queued = await h.waitForStatus(alice, jobId, [JobStatus.QUEUED_REMOTE, JobStatus.RUNNING]);
     const submitted = since(before);
+    // The job stays at the service until the watcher polled it three times.
+    while (since(before).polls < 3) await new Promise((resolve) => setTimeout(resolve, 5));
+    h.sim.setJobState(queued.externalJobId!, 4);
     await h.sfn.waitForJob(jobId);
     expect((await h.job(alice, jobId)).status).toBe(JobStatus.SUCCEEDED);
     const job = since(before);

@@ -137,7 +137,7 @@ describe('resuming unfinished jobs at start', () => {
     expect(started.map((input) => [input.name, JSON.parse(input.input!)]).sort()).toEqual([
       [
         '01RESUME0000000000000000A1--resumed-validate-7',
-        { jobId: '01RESUME0000000000000000A1', owner: 'rita' },
+        { jobId: '01RESUME0000000000000000A1', owner: 'rita', files: [] },
       ],
       [
         '01RESUME0000000000000000A5--resumed-submit-7',
