@@ -12,6 +12,7 @@ const BENCHES = [
   { file: 'bench/poll-cost.ts', title: 'Cost per job: state transitions of the real ASL run' },
   { file: 'bench/cold-start.ts', title: 'Cold start: bundles as deployed, module init on Node 22' },
   { file: 'bench/list-latency.ts', title: 'Listing jobs: latency from 100 to 10,000 jobs' },
+  { file: 'bench/watcher-load.ts', title: 'Watcher: jobs one run polls, cost per 1,000 job-days' },
   {
     file: 'bench/copy-throughput.ts',
     title: 'Copying results: throughput against the plain pipe, and memory',
