@@ -125,14 +125,16 @@ export async function pollJob(ref: JobRef, now = new Date()): Promise<PollResult
   );
   const latest = messages.slice(-MAX_MESSAGES);
   // A digest of what the owner would see change; the text itself lives on the job.
+  // The backoff resets on a new state or message, not on a queue position that moves by one: a queued
+  // job whose place changes at every poll would otherwise be polled every minute for its whole wait.
   const fingerprint = createHash('sha256')
-    .update(
-      `${remote.state}|${remote.positionInQueue ?? ''}|${messages.length}|${latest.at(-1)?.message ?? ''}`,
-    )
+    .update(`${remote.state}|${messages.length}|${latest.at(-1)?.message ?? ''}`)
     .digest('base64url')
     .slice(0, 16);
   const previousWatch = job.watch?.kind === 'POLL' ? job.watch : undefined;
   const changed = fingerprint !== previousWatch?.lastChange;
+  // The view still records every new position (the console's estimate reads them).
+  const moved = remote.positionInQueue !== job.remote?.positionInQueue;
   const checkedAt = now.toISOString();
   const waiting = WAITING_STATES.has(remote.state);
   const remoteView = {
@@ -179,7 +181,11 @@ export async function pollJob(ref: JobRef, now = new Date()): Promise<PollResult
         });
         return { outcome: 'WATCH', watch };
       }
-      return keepWatching(watch, changed || job.remoteTrouble ? { remote: remoteView } : {}, clearTrouble);
+      return keepWatching(
+        watch,
+        changed || moved || job.remoteTrouble ? { remote: remoteView } : {},
+        clearTrouble,
+      );
     }
     case JobStatus.COPYING_RESULTS: {
       const { files: remoteFiles, skipped } = resultFilesToCopy(remote.outputParams);
