@@ -153,6 +153,9 @@ describe('input validation resumes from a checkpoint when its time budget runs o
 // Last in the file: its own harness points the functions' settings at its own simulator.
 describe('input validation checks the files side by side', () => {
   it('reads the files of a job in overlapping branches, so the job takes the time of its largest file', async () => {
+    // The file's own harness stops watching: its watcher would use this harness's emulators (the settings
+    // and SDK clients are the process's) and write to them after they closed.
+    await h.watcher.pause();
     const spans: { index: number; start: number; end: number }[] = [];
     const real = (await import('#functions/workflow/validate-input')).handler;
     const parallel = await startWorkflowHarness({
