@@ -9,7 +9,7 @@
  * A run never throws: what went wrong is logged and left for the next run.
  */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamoDocumentClient } from '#shared/aws/clients';
 import { type Item, type ItemKey, ItemStore } from '#shared/aws/item-store';
 import { tableEnv } from '#shared/aws/table';
@@ -93,14 +93,7 @@ export async function publishEvents(options: PublishOptions = {}): Promise<Publi
   const run: PublishRun = { items: 0, published: 0, failed: 0, dropped: 0, errors: 0 };
 
   const keys = await dueKeys(items, now, options.maxItems ?? 500);
-  const read = await Promise.all(
-    keys.map(async (key) => {
-      const result = await client.send(
-        new GetCommand({ TableName: tableName, Key: key, ConsistentRead: true }),
-      );
-      return { key, item: result.Item };
-    }),
-  );
+  const read = await readItems(client, tableName, keys);
 
   const byItem = new Map<string, { key: ItemKey; outbox: OutboxEntry[]; pending: Pending[] }>();
   for (const { key, item } of read) {
@@ -184,6 +177,27 @@ export async function publishEvents(options: PublishOptions = {}): Promise<Publi
     }
   }
   return run;
+}
+
+/**
+ * The items, read strongly consistent, 100 a call (BatchGetItem); keys DynamoDB leaves unprocessed are
+ * left for the next run (they stay in the index).
+ */
+async function readItems(
+  client: DynamoDBDocumentClient,
+  tableName: string,
+  keys: readonly ItemKey[],
+): Promise<{ key: ItemKey; item: Item | undefined }[]> {
+  const found = new Map<string, Item>();
+  for (let start = 0; start < keys.length; start += 100) {
+    const result = await client.send(
+      new BatchGetCommand({
+        RequestItems: { [tableName]: { Keys: keys.slice(start, start + 100), ConsistentRead: true } },
+      }),
+    );
+    for (const item of result.Responses?.[tableName] ?? []) found.set(`${item.PK}\u0000${item.SK}`, item);
+  }
+  return keys.map((key) => ({ key, item: found.get(`${key.PK}\u0000${key.SK}`) }));
 }
 
 /** The keys of the items with an entry due at `now`, oldest first. */
