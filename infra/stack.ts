@@ -10,6 +10,7 @@ import { stateMachineArnFor } from './constructs/access';
 import { Api } from './constructs/api';
 import { REPOSITORY_ROOT } from './constructs/bundling';
 import { WebConsole } from './constructs/console';
+import { GatewayEventBus } from './constructs/event-bus';
 import { Identity } from './constructs/identity';
 import { Monitoring } from './constructs/monitoring';
 import { Storage } from './constructs/storage';
@@ -27,6 +28,7 @@ export class ImputationGatewayStack extends Stack {
   readonly storage: Storage;
   readonly workflow: Workflow;
   readonly identity: Identity;
+  readonly events: GatewayEventBus;
   /** Unless console=false. */
   readonly console?: WebConsole;
 
@@ -76,8 +78,14 @@ export class ImputationGatewayStack extends Stack {
       removalPolicy,
     });
 
+    this.events = new GatewayEventBus(this, 'Events', {
+      busName: `${settings.stackName}-events`,
+      removalPolicy,
+    });
+
     const stateMachineName = `${settings.stackName}-imputation-job`;
     const resources = {
+      eventBus: this.events.bus,
       storage: this.storage,
       secretsPrefix: settings.secretsPrefix,
       stateMachineName,
@@ -136,6 +144,11 @@ export class ImputationGatewayStack extends Stack {
     new CfnOutput(this, 'InputsBucket', { value: this.storage.inputsBucket.bucketName });
     new CfnOutput(this, 'ResultsBucket', { value: this.storage.resultsBucket.bucketName });
     new CfnOutput(this, 'TableName', { value: this.storage.table.tableName });
+    new CfnOutput(this, 'EventBusName', {
+      value: this.events.bus.eventBusName,
+      description: 'The gateway events (README, "Events"): add rules here to subscribe',
+    });
+    new CfnOutput(this, 'EventBusArn', { value: this.events.bus.eventBusArn });
     new CfnOutput(this, 'StateMachineArn', { value: this.workflow.stateMachine.stateMachineArn });
     new CfnOutput(this, 'AlarmTopicArn', {
       value: monitoring.topic.topicArn,

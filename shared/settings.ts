@@ -182,6 +182,13 @@ const groups = {
     ),
     WATCH_CONCURRENCY: integer('Jobs of one service the watcher polls at once', 8, 1, 64),
   },
+  events: {
+    EVENT_BUS_NAME: name('The EventBridge bus the outbox publisher sends job, health and token events to'),
+    AWS_ENDPOINT_URL_EVENTBRIDGE: variable(
+      blankIsUnset(z.optional(z.url())),
+      'EventBridge endpoint (the local emulator); `https://events.<region>.amazonaws.com` when unset',
+    ),
+  },
   validation: {
     VALIDATION_BUDGET_MS: variable(
       z.optional(z.coerce.number().check(z.int(), z.nonnegative())),

@@ -24,6 +24,8 @@ export interface Access {
   resultPasswordKey?: 'read';
   startExecution?: true;
   callsService?: true;
+  /** Puts events on the gateway's bus (the outbox publisher: shared/events/publish-events.ts). */
+  events?: 'put';
 }
 
 // Compile-time check that both declarations fit.
@@ -41,6 +43,7 @@ export const accessSettings: { readonly [K in keyof Access]-?: readonly Settings
   resultPasswordKey: ['resultPassword'],
   startExecution: ['stateMachine'],
   callsService: [],
+  events: ['events'],
 };
 
 export function settingsGroupsOf(access: Access): SettingsGroup[] {
@@ -76,6 +79,8 @@ export interface AccessResources {
   /** ARN of the job state machine, built from its fixed name (no reference, so no dependency cycle). */
   stateMachineArn: string;
   stateMachineName: string;
+  /** The gateway's event bus (infra/constructs/event-bus.ts). */
+  eventBus: { eventBusArn: string; eventBusName: string };
 }
 
 /** `arn:…:secret:<prefix>/users/*`: the per-user token secrets of this deployment, and nothing else. */
@@ -216,6 +221,14 @@ export function grantAccess(target: GatewayFunction, access: Access, resources: 
         'Executions are named after job ids at run time; the grant covers executions of this state machine only.',
       appliesTo: [{ regex: '/^Resource::arn:<AWS::Partition>:states:.*:execution:.*:\\*$/g' }],
     });
+  }
+
+  if (access.events) {
+    // PutEvents on this bus only: no other bus, no rules, no archive.
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({ actions: ['events:PutEvents'], resources: [resources.eventBus.eventBusArn] }),
+    );
+    addEnvironment(target, { EVENT_BUS_NAME: resources.eventBus.eventBusName });
   }
 
   if (acknowledge.length > 0) NagSuppressions.addResourceSuppressions(target.role, acknowledge, true);

@@ -31,6 +31,7 @@ export const LOCAL_RESOURCES = {
   resultsBucket: 'imputation-results',
   secretsPrefix: 'imputation-gateway-local',
   passwordKey: 'imputation-gateway-local/result-password-key',
+  eventBus: 'imputation-gateway-local',
 } as const;
 
 /** Emulator URLs by service; an SDK client of a service left out keeps its default endpoint. */
@@ -39,6 +40,7 @@ export interface EmulatorEndpoints {
   s3?: string;
   secretsManager?: string;
   stepFunctions?: string;
+  eventBridge?: string;
 }
 
 /** The AWS SDK settings that send its calls to the emulators (local region and fake credentials). */
@@ -51,6 +53,7 @@ export function emulatorSdkSettings(endpoints: EmulatorEndpoints): EnvironmentVa
     AWS_ENDPOINT_URL_S3: endpoints.s3,
     AWS_ENDPOINT_URL_SECRETS_MANAGER: endpoints.secretsManager,
     AWS_ENDPOINT_URL_SFN: endpoints.stepFunctions,
+    AWS_ENDPOINT_URL_EVENTBRIDGE: endpoints.eventBridge,
     AWS_S3_FORCE_PATH_STYLE: endpoints.s3 ? true : undefined,
   };
 }
@@ -77,6 +80,7 @@ export function localFunctionSettings(options: {
     SECRETS_PREFIX: LOCAL_RESOURCES.secretsPrefix,
     RESULT_PASSWORD_KEY_SECRET_ID: LOCAL_RESOURCES.passwordKey,
     STATE_MACHINE_ARN: options.stateMachineArn,
+    EVENT_BUS_NAME: LOCAL_RESOURCES.eventBus,
     WORKFLOW_TIME_SCALE: settings.WORKFLOW_TIME_SCALE,
     SERVICE_CATALOG: options.catalog,
     CORS_ALLOWED_ORIGINS: [options.consoleOrigin],
@@ -131,6 +135,8 @@ export interface LocalEndpoints {
   s3: string;
   secretsManager: string;
   stepFunctions: string;
+  /** The EventBridge emulator; what it received is in `<data>/events.jsonl`. */
+  eventBridge: string;
 }
 
 /** The endpoints of the stack that last ran with this data folder, if any. */

@@ -35,6 +35,7 @@ export const localSettingsSchema = z.object({
   S3_PORT: z.optional(port()),
   SECRETS_MANAGER_PORT: z.optional(port()),
   STEP_FUNCTIONS_PORT: z.optional(port()),
+  EVENTBRIDGE_PORT: z.optional(port()),
   /** Divides every workflow wait (30 s poll → 1 s with the default 30). */
   WORKFLOW_TIME_SCALE: z._default(z.coerce.number().check(z.positive()), 30),
   /**
@@ -91,6 +92,7 @@ export async function ensurePortsFree(settings: LocalSettings): Promise<void> {
     [settings.S3_PORT, 'S3', 'S3_PORT'],
     [settings.SECRETS_MANAGER_PORT, 'Secrets Manager', 'SECRETS_MANAGER_PORT'],
     [settings.STEP_FUNCTIONS_PORT, 'Step Functions', 'STEP_FUNCTIONS_PORT'],
+    [settings.EVENTBRIDGE_PORT, 'EventBridge', 'EVENTBRIDGE_PORT'],
   ] as const) {
     if (!chosen) continue;
     await new Promise<void>((ok, fail) => {

@@ -19,6 +19,7 @@ import type { ConsoleConfig } from '../console-headers';
 import { type LocalApiGateway, startLocalApiGateway } from './api-gateway';
 import { type ConsoleServer, startConsoleServer } from './console-server';
 import { type DynamoDbEmulator, ensureGatewayTable, startDynamoDbEmulator } from './emulators/dynamodb';
+import { type EventBridgeEmulator, startEventBridgeEmulator } from './emulators/event-bridge';
 import { type S3Emulator, startS3Emulator } from './emulators/s3';
 import { type SecretsManagerEmulator, startSecretsManagerEmulator } from './emulators/secrets-manager';
 import { type StepFunctionsEmulator, startStepFunctionsEmulator } from './emulators/step-functions';
@@ -125,6 +126,12 @@ export async function startLocalStack(env: NodeJS.ProcessEnv = process.env): Pro
       port: settings.STEP_FUNCTIONS_PORT,
     });
     started.push(sfn);
+    // The bus: what the watcher's publisher sends (shared/events/) is appended to <data>/events.jsonl.
+    const eventBridge: EventBridgeEmulator = await startEventBridgeEmulator({
+      port: settings.EVENTBRIDGE_PORT,
+      persistFile: join(dataDir, 'events.jsonl'),
+    });
+    started.push(eventBridge);
 
     const identityProvider = await startIdentityProvider({
       issuer,
@@ -144,6 +151,7 @@ export async function startLocalStack(env: NodeJS.ProcessEnv = process.env): Pro
             s3: s3.url,
             secretsManager: secrets.url,
             stepFunctions: sfn.url,
+            eventBridge: eventBridge.url,
           },
           stateMachineArn: sfn.stateMachineArn,
           issuer,
@@ -165,6 +173,7 @@ export async function startLocalStack(env: NodeJS.ProcessEnv = process.env): Pro
         ),
         check('secretsManager', async () => (await fetch(secrets.url, { method: 'POST' })).status === 400),
         check('stepFunctions', async () => (await fetch(sfn.url, { method: 'POST' })).status === 400),
+        check('eventBridge', async () => (await fetch(eventBridge.url, { method: 'POST' })).status === 400),
         ...Object.entries(simulatorUrls).map(([service, url]) =>
           check(`simulator.${service}`, async () => (await fetch(`${url}/api/v2/server`)).ok),
         ),
@@ -210,6 +219,7 @@ export async function startLocalStack(env: NodeJS.ProcessEnv = process.env): Pro
       s3: s3.url,
       secretsManager: secrets.url,
       stepFunctions: sfn.url,
+      eventBridge: eventBridge.url,
     };
     writeFileSync(join(dataDir, 'endpoints.json'), JSON.stringify(endpoints, null, 2));
 

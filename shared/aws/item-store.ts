@@ -48,6 +48,9 @@ const TABLE_ATTRIBUTES: string[] = [
   tableKeys.gsi1.sortKey,
   tableKeys.gsi2.partitionKey,
   tableKeys.gsi2.sortKey,
+  tableKeys.gsi3.partitionKey,
+  tableKeys.gsi3.sortKey,
+  tableKeys.outboxAttribute,
   'entity',
 ];
 

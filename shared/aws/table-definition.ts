@@ -11,5 +11,12 @@ export const tableKeys = {
    * and `<nextAt>#<jobId>`, so one Query per service and kind finds what is due (shared/jobs/job-watch.ts).
    */
   gsi2: { indexName: 'GSI2', partitionKey: 'GSI2PK', sortKey: 'GSI2SK' },
+  /**
+   * The outbox index (sparse, keys only): an item with events not yet published carries `OUTBOX` and
+   * `<due>#<PK>#<SK>`, so the publisher finds what is due with one Query (shared/events/outbox.ts).
+   */
+  gsi3: { indexName: 'GSI3', partitionKey: 'GSI3PK', sortKey: 'GSI3SK' },
+  /** The list of an item's events not yet published (never part of a record: see item-store.ts). */
+  outboxAttribute: 'outbox',
   ttlAttribute: 'expiresAt',
 } as const;

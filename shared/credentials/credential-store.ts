@@ -6,6 +6,7 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { dynamoDocumentClient } from '#shared/aws/clients';
 import { assignments, ItemStore, userItemKey } from '#shared/aws/item-store';
 import { tableEnv, userPartition } from '#shared/aws/table';
+import { outboxEntry, type TokenStateEntry, withOutbox } from '#shared/events/outbox';
 import { perRuntime } from '#shared/runtime';
 
 const SORT_PREFIX = 'CREDENTIAL#';
@@ -62,11 +63,19 @@ export class CredentialStore {
     };
     const names: Record<string, string> = { '#created': 'createdAt', '#rejected': 'tokenRejectedAt' };
     const values: Record<string, unknown> = { ':now': now.toISOString() };
-    const stored = await this.items.updateAndGet(credentialKey(sub, metadata.serviceId), {
-      UpdateExpression: `SET ${assignments(fields, names, values).join(', ')}, #created = if_not_exists(#created, :now) REMOVE #rejected`,
-      ExpressionAttributeNames: names,
-      ExpressionAttributeValues: values,
-    });
+    const key = credentialKey(sub, metadata.serviceId);
+    const stored = await this.items.updateAndGet(
+      key,
+      withOutbox(
+        {
+          UpdateExpression: `SET ${assignments(fields, names, values).join(', ')}, #created = if_not_exists(#created, :now) REMOVE #rejected`,
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+        },
+        storedTokenEntries(metadata, now),
+        key,
+      ),
+    );
     return toMetadata(stored ?? {});
   }
 
@@ -75,12 +84,23 @@ export class CredentialStore {
    * keeps a token stored meanwhile (a replacement) from being marked. Returns whether it was marked now.
    */
   async markRejected(sub: string, serviceId: string, verifiedAt: string, now = new Date()): Promise<boolean> {
-    return this.items.update(credentialKey(sub, serviceId), {
-      UpdateExpression: 'SET tokenRejectedAt = :at, updatedAt = :at',
-      ConditionExpression:
-        'attribute_exists(PK) AND verifiedAt = :verifiedAt AND attribute_not_exists(tokenRejectedAt)',
-      ExpressionAttributeValues: { ':at': now.toISOString(), ':verifiedAt': verifiedAt },
-    });
+    const key = credentialKey(sub, serviceId);
+    const at = now.toISOString();
+    // `from` is `active`; the publisher says `expired` when the token's expiry had passed by then.
+    const entry = outboxEntry({ kind: 'TOKEN_STATE', at, from: 'active', to: 'rejected', verifiedAt });
+    return this.items.update(
+      key,
+      withOutbox(
+        {
+          UpdateExpression: 'SET tokenRejectedAt = :at, updatedAt = :at',
+          ConditionExpression:
+            'attribute_exists(PK) AND verifiedAt = :verifiedAt AND attribute_not_exists(tokenRejectedAt)',
+          ExpressionAttributeValues: { ':at': at, ':verifiedAt': verifiedAt },
+        },
+        [entry],
+        key,
+      ),
+    );
   }
 
   async get(sub: string, serviceId: string): Promise<CredentialMetadata | undefined> {
@@ -106,6 +126,37 @@ export class CredentialStore {
   async delete(sub: string, serviceId: string): Promise<{ existed: boolean }> {
     return { existed: await this.items.delete(credentialKey(sub, serviceId)) };
   }
+}
+
+/**
+ * The events of a newly stored token: `active` now and, when the service gave an expiry, `expired` then
+ * (published only if that token is still the one stored and was not rejected meanwhile).
+ */
+function storedTokenEntries(
+  metadata: { expiresAt: string | null; verifiedAt: string },
+  now: Date,
+): TokenStateEntry[] {
+  const at = now.toISOString();
+  const stored = outboxEntry({
+    kind: 'TOKEN_STATE',
+    at,
+    from: null,
+    to: 'active',
+    verifiedAt: metadata.verifiedAt,
+    expiresAt: metadata.expiresAt,
+  });
+  const expiry = metadata.expiresAt;
+  if (!expiry || Date.parse(expiry) <= now.getTime()) return [stored];
+  const expires = outboxEntry({
+    kind: 'TOKEN_STATE',
+    at: expiry,
+    due: expiry,
+    from: 'active',
+    to: 'expired',
+    verifiedAt: metadata.verifiedAt,
+    expiresAt: expiry,
+  });
+  return [stored, expires];
 }
 
 function toMetadata(item: Record<string, unknown>): CredentialMetadata {

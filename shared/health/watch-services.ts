@@ -5,6 +5,7 @@
  * is bounded by its calls' timeouts, and the jobs' work by its budget.
  */
 import { serviceCatalog } from '#shared/catalog/service-catalog';
+import { publishPendingEvents } from '#shared/events/publish-events';
 import { logger } from '#shared/logger';
 import { healthStore } from './health-store';
 import { type HealthRecord, observe, probeService } from './service-health';
@@ -54,5 +55,6 @@ export async function watchServices(fetchImpl: typeof fetch = fetch, now?: Date)
   if (jobs.polled + jobs.submitsStarted + jobs.collectsStarted + jobs.expired + jobs.errors > 0) {
     logger.info('watcher run', { ...jobs });
   }
+  await publishPendingEvents();
   return { services: results, jobs };
 }

@@ -20,5 +20,7 @@ export const WATCHER = {
     secrets: 'read',
     callsService: true,
     stateMachine: ['start', 'describe'],
+    /** Publishes the outbox's events at the end of each run (shared/events/publish-events.ts). */
+    events: 'put',
   },
 } as const;

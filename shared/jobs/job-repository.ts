@@ -11,6 +11,7 @@ import { dynamoDocumentClient } from '#shared/aws/clients';
 import { ItemStore } from '#shared/aws/item-store';
 import { tableEnv, userPartition } from '#shared/aws/table';
 import { tableKeys } from '#shared/aws/table-definition';
+import { jobStatusEntries, outboxFields } from '#shared/events/outbox';
 import { perRuntime } from '#shared/runtime';
 import { decodeCursor, encodeCursor } from './job-cursor';
 import { claimIdempotencyKey, type IdempotencyBinding } from './job-idempotency';
@@ -69,6 +70,7 @@ export class JobRepository {
   async create(job: JobRecord): Promise<boolean> {
     return this.items.insert({
       ...jobKey(job.owner, job.jobId),
+      ...outboxFields(jobStatusEntries(job.events), jobKey(job.owner, job.jobId)),
       [tableKeys.gsi1.partitionKey]: statusIndexKey(job.owner, job.status),
       [tableKeys.gsi1.sortKey]: JOB_PREFIX + job.jobId,
       entity: 'Job',
@@ -156,6 +158,7 @@ export class JobRepository {
           [tableKeys.gsi1.partitionKey]: statusIndexKey(owner, to),
         },
         event: { at, to, detail: options.detail },
+        outbox: jobKey(owner, jobId),
         whileIn: from,
         requireAbsent: options.requireAbsent,
         remove: [...(options.remove ?? []), ...watch.remove] as (keyof JobRecord)[],

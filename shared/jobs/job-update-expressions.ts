@@ -6,8 +6,15 @@
  * race a refused write instead of a second move.
  */
 import type { UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
-import { assignments, type ItemUpdate, userItemKey, type WriteCondition } from '#shared/aws/item-store';
+import {
+  assignments,
+  type ItemKey,
+  type ItemUpdate,
+  userItemKey,
+  type WriteCondition,
+} from '#shared/aws/item-store';
 import { userPartition } from '#shared/aws/table';
+import { jobStatusEntries, withOutbox } from '#shared/events/outbox';
 import type { JobEvent, JobRecord, ResultFileOutcome } from './job-record';
 import type { JobStatus } from './job-status';
 
@@ -32,7 +39,8 @@ function inStates(whileIn: readonly JobStatus[], values: Values): string {
 
 /**
  * Sets `set`, removes `remove`, optionally appends `event` to the history, while the job is in one of
- * `whileIn` and has none of `requireAbsent`. `whileIn` must not be empty.
+ * `whileIn` and has none of `requireAbsent`. `whileIn` must not be empty. With `outbox` (the job's key),
+ * the event also goes to the item's outbox in the same write, to be published (shared/events/outbox.ts).
  */
 export function jobUpdate(change: {
   set: Record<string, unknown>;
@@ -40,6 +48,7 @@ export function jobUpdate(change: {
   remove?: readonly (keyof JobRecord)[];
   requireAbsent?: readonly (keyof JobRecord)[];
   event?: JobEvent;
+  outbox?: ItemKey;
 }): ItemUpdate {
   const names: Record<string, string> = { '#status': 'status' };
   const values: Values = {};
@@ -58,12 +67,15 @@ export function jobUpdate(change: {
     names[`#r${index}`] = field;
     return `#r${index}`;
   });
-  return {
+  const update: ItemUpdate = {
     UpdateExpression: `SET ${set.join(', ')}${removed.length > 0 ? ` REMOVE ${removed.join(', ')}` : ''}`,
     ConditionExpression: inStates(change.whileIn, values) + absent.join(''),
     ExpressionAttributeNames: names,
     ExpressionAttributeValues: values,
   };
+  return change.outbox && change.event
+    ? withOutbox(update, jobStatusEntries([change.event]), change.outbox)
+    : update;
 }
 
 /** The condition of deleting a job: it exists and is in one of `whileIn`. */

@@ -134,6 +134,48 @@ describe('the watcher', () => {
   });
 });
 
+describe('the event bus', () => {
+  it('is one bus with an archive of the gateway events, exported, and its name given to the watcher', () => {
+    const { template } = cognito;
+    template.resourceCountIs('AWS::Events::EventBus', 1);
+    template.hasResourceProperties('AWS::Events::EventBus', { Name: Match.stringLikeRegexp('-events$') });
+    template.hasResourceProperties('AWS::Events::Archive', {
+      RetentionDays: 30,
+      EventPattern: { source: ['imputation-gateway'] },
+    });
+    const outputs = template.findOutputs('*');
+    expect(Object.keys(outputs)).toEqual(expect.arrayContaining(['EventBusName', 'EventBusArn']));
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Description: Match.stringLikeRegexp('^Watcher: '),
+      Environment: { Variables: Match.objectLike({ EVENT_BUS_NAME: Match.anyValue() }) },
+    });
+  });
+
+  it('may be put to by the watcher alone, on this bus only', () => {
+    const { template } = cognito;
+    const policies = Object.entries(template.findResources('AWS::IAM::Policy')) as [
+      string,
+      { Properties: { PolicyDocument: { Statement: Statement[] } } },
+    ][];
+    const putters = policies.filter(([, policy]) =>
+      policy.Properties.PolicyDocument.Statement.some((statement) =>
+        [statement.Action].flat().some((action) => action.startsWith('events:')),
+      ),
+    );
+    expect(putters.map(([id]) => id)).toEqual([expect.stringMatching(/^Watcher/)]);
+    const statements = putters[0]![1].Properties.PolicyDocument.Statement.filter((statement) =>
+      [statement.Action].flat().some((action) => action.startsWith('events:')),
+    );
+    expect(statements).toEqual([
+      {
+        Action: 'events:PutEvents',
+        Effect: 'Allow',
+        Resource: { 'Fn::GetAtt': [expect.stringMatching(/^EventsBus/), 'Arn'] },
+      },
+    ]);
+  });
+});
+
 describe('functions', () => {
   it('run nodejs22.x on arm64 with active tracing and their own log group', () => {
     // Ours, not the console's BucketDeployment provider (CDK's, see console.test.ts).

@@ -4,28 +4,36 @@
  * fresh runtime: modules imported before this call build their clients afterwards, against the emulators.
  */
 import { ensureGatewayTable, startDynamoDbEmulator } from '#infra/local/emulators/dynamodb';
+import { startEventBridgeEmulator } from '#infra/local/emulators/event-bridge';
 import { startSecretsManagerEmulator } from '#infra/local/emulators/secrets-manager';
 import { emulatorSdkSettings } from '#infra/local/local-environment';
 import { useSettings } from '#test/support/settings';
 
 export async function startAwsEmulators(options: { tableName?: string } = {}) {
   const tableName = options.tableName ?? 'gateway-test';
-  const [dynamodb, secretsManager] = await Promise.all([
+  const [dynamodb, secretsManager, eventBridge] = await Promise.all([
     startDynamoDbEmulator(),
     startSecretsManagerEmulator(),
+    startEventBridgeEmulator(),
   ]);
   await ensureGatewayTable(dynamodb.url, tableName);
   useSettings({
-    ...emulatorSdkSettings({ dynamodb: dynamodb.url, secretsManager: secretsManager.url }),
+    ...emulatorSdkSettings({
+      dynamodb: dynamodb.url,
+      secretsManager: secretsManager.url,
+      eventBridge: eventBridge.url,
+    }),
     TABLE_NAME: tableName,
+    EVENT_BUS_NAME: 'gateway-test',
     SECRETS_PREFIX: 'gateway-test',
   });
   return {
     dynamodb,
     secretsManager,
+    eventBridge,
     tableName,
     close: async () => {
-      await Promise.all([dynamodb.close(), secretsManager.close()]);
+      await Promise.all([dynamodb.close(), secretsManager.close(), eventBridge.close()]);
     },
   };
 }

@@ -4,6 +4,7 @@
  * real API code path (createJob), so the execution starts exactly as in AWS.
  */
 import { CreateSecretCommand } from '@aws-sdk/client-secrets-manager';
+import type { EventBridgeEmulator } from '#infra/local/emulators/event-bridge';
 import { type S3Emulator, startS3Emulator } from '#infra/local/emulators/s3';
 import {
   type StepFunctionsEmulator,
@@ -51,6 +52,8 @@ export interface WorkflowHarness {
   uploadChecks: UploadChecks;
   sfn: StepFunctionsEmulator;
   s3: S3Emulator;
+  /** The bus the watcher's outbox publisher sends to (shared/events/publish-events.ts). */
+  eventBridge: EventBridgeEmulator;
   /** Stores a service token for the user (once) and returns the service-side username. */
   userWithToken(name: string): Promise<Caller & { serviceUser: string }>;
   /** Uploads a VCF (or several: `files`) and creates a job through the API code path; returns the job id. */
@@ -180,6 +183,7 @@ export async function startWorkflowHarness(
     sim,
     sfn,
     s3,
+    eventBridge: aws.eventBridge,
     watcher: {
       runNow: runWatcher,
       pause: async () => {

@@ -54,6 +54,8 @@ export async function ensureGatewayTable(endpoint: string, tableName: string): P
           { AttributeName: tableKeys.gsi1.sortKey, AttributeType: 'S' },
           { AttributeName: tableKeys.gsi2.partitionKey, AttributeType: 'S' },
           { AttributeName: tableKeys.gsi2.sortKey, AttributeType: 'S' },
+          { AttributeName: tableKeys.gsi3.partitionKey, AttributeType: 'S' },
+          { AttributeName: tableKeys.gsi3.sortKey, AttributeType: 'S' },
         ],
         KeySchema: [
           { AttributeName: tableKeys.partitionKey, KeyType: 'HASH' },
@@ -69,6 +71,7 @@ export async function ensureGatewayTable(endpoint: string, tableName: string): P
             Projection: { ProjectionType: 'ALL' },
           },
           watchIndex,
+          outboxIndex,
         ],
       }),
     );
@@ -76,17 +79,19 @@ export async function ensureGatewayTable(endpoint: string, tableName: string): P
     if (!(error instanceof ResourceInUseException)) throw error;
   }
   await untilActive(client, tableName);
-  // A table kept on disk from before the watch index gets it now (the CDK stack adds it by an update too).
-  const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
-  if (!Table?.GlobalSecondaryIndexes?.some((index) => index.IndexName === tableKeys.gsi2.indexName)) {
+  // A table kept on disk from before the watch or the outbox index gets it now (the CDK stack adds each
+  // by an update too; DynamoDB creates one index per update).
+  for (const index of [watchIndex, outboxIndex]) {
+    const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
+    if (Table?.GlobalSecondaryIndexes?.some((existing) => existing.IndexName === index.IndexName)) continue;
     await client.send(
       new UpdateTableCommand({
         TableName: tableName,
-        AttributeDefinitions: [
-          { AttributeName: tableKeys.gsi2.partitionKey, AttributeType: 'S' },
-          { AttributeName: tableKeys.gsi2.sortKey, AttributeType: 'S' },
-        ],
-        GlobalSecondaryIndexUpdates: [{ Create: watchIndex }],
+        AttributeDefinitions: index.KeySchema.map(({ AttributeName }) => ({
+          AttributeName,
+          AttributeType: 'S' as const,
+        })),
+        GlobalSecondaryIndexUpdates: [{ Create: index }],
       }),
     );
     await untilActive(client, tableName);
@@ -99,6 +104,16 @@ const watchIndex = {
   KeySchema: [
     { AttributeName: tableKeys.gsi2.partitionKey, KeyType: 'HASH' as const },
     { AttributeName: tableKeys.gsi2.sortKey, KeyType: 'RANGE' as const },
+  ],
+  Projection: { ProjectionType: 'KEYS_ONLY' as const },
+};
+
+/** The outbox index (sparse, keys only): items with events not yet published (shared/events/outbox.ts). */
+const outboxIndex = {
+  IndexName: tableKeys.gsi3.indexName,
+  KeySchema: [
+    { AttributeName: tableKeys.gsi3.partitionKey, KeyType: 'HASH' as const },
+    { AttributeName: tableKeys.gsi3.sortKey, KeyType: 'RANGE' as const },
   ],
   Projection: { ProjectionType: 'KEYS_ONLY' as const },
 };

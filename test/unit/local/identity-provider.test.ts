@@ -52,6 +52,7 @@ beforeAll(async () => {
         s3: 'http://x',
         secretsManager: 'http://x',
         stepFunctions: 'http://x',
+        eventBridge: 'http://x',
       },
       stateMachineArn: 'arn:aws:states:us-east-1:000000000000:stateMachine:x',
       issuer,

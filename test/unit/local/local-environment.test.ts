@@ -30,6 +30,7 @@ describe('the environment of the local stack', () => {
         s3: 'http://127.0.0.1:1002',
         secretsManager: 'http://127.0.0.1:1003',
         stepFunctions: 'http://127.0.0.1:1004',
+        eventBridge: 'http://127.0.0.1:1009',
       },
       stateMachineArn: 'arn:aws:states:us-east-1:000000000000:stateMachine:imputation-job',
       issuer,

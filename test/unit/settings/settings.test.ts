@@ -41,6 +41,8 @@ const { jwks } = createTokenIssuer({ issuer: 'https://idp.example.org', audience
 /** A value for every declared variable (a variable added without one here does not compile). */
 const samples: Required<EnvironmentValues> = {
   TABLE_NAME: 'gateway-table',
+  EVENT_BUS_NAME: 'gateway-events',
+  AWS_ENDPOINT_URL_EVENTBRIDGE: 'http://127.0.0.1:4010',
   INPUTS_BUCKET: 'gateway-inputs',
   MAX_UPLOAD_BYTES: 1024 ** 3,
   UPLOAD_MULTIPART_THRESHOLD_BYTES: 100 * 1024 ** 2,
@@ -165,6 +167,7 @@ describe('the settings module names every variable', () => {
       catalog: [],
       backoff: [],
       watcher: [],
+      events: ['EVENT_BUS_NAME'],
       validation: [],
       cors: [],
       s3: [],
