@@ -5,6 +5,7 @@
  * emulators; code that takes a client as a parameter defaults it to one of these.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SFNClient } from '@aws-sdk/client-sfn';
@@ -24,6 +25,11 @@ let instrument: Instrument = (client) => client;
  */
 export function instrumentAwsClients(wrap: Instrument): void {
   instrument = wrap;
+}
+
+/** EventBridge: the outbox publisher's PutEvents (shared/events/event-bus-client.ts). */
+export function eventBridgeSdkClient(): EventBridgeClient {
+  return perRuntime(eventBridgeSdkClient, () => instrument(new EventBridgeClient({})), destroy);
 }
 
 function dynamoClient(): DynamoDBClient {
