@@ -309,8 +309,8 @@ export const jobSchema = component(
       "The service answering this job's status calls with 404s (NOT_FOUND) or not properly (UNWELL: unreachable, an HTML page, a cut body), or the owner's token for it missing or refused (TOKEN), since `since`: ridden out up to the outage limit, the job kept; null when it answers",
     ),
     waiting: described(
-      z.nullable(z.strictObject({ for: z.enum(['SLOT', 'SERVICE']), since: timestamp })),
-      'Before submission: what the job waits for (a free slot of your jobs at the service, or the service to be back) and since when; the last event says why. Null otherwise',
+      z.nullable(z.strictObject({ for: z.enum(['SLOT', 'SERVICE', 'TOKEN']), since: timestamp })),
+      'Before submission: what the job waits for (a free slot of your jobs at the service, the service to be back, or a working API token of yours for it) and since when; the last event says why. Null otherwise',
     ),
     remoteCancel: described(
       z.nullable(

@@ -6,10 +6,18 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { dynamoDocumentClient } from '#shared/aws/clients';
 import { assignments, ItemStore, userItemKey } from '#shared/aws/item-store';
 import { tableEnv, userPartition } from '#shared/aws/table';
+import { tableKeys } from '#shared/aws/table-definition';
 import { outboxEntry, type TokenStateEntry, withOutbox } from '#shared/events/outbox';
 import { perRuntime } from '#shared/runtime';
 
 const SORT_PREFIX = 'CREDENTIAL#';
+/** The watcher asks the service about every stored token once a day (shared/health/verify-tokens.ts). */
+export const VERIFY_EVERY_MS = 24 * 3_600_000;
+/** A credential's place in the watch index (`GSI2`): due for its daily verification at `nextAt`. */
+const verifyFields = (sub: string, serviceId: string, nextAt: Date) => ({
+  [tableKeys.gsi2.partitionKey]: `VERIFY#${serviceId}`,
+  [tableKeys.gsi2.sortKey]: `${nextAt.toISOString()}#${sub}`,
+});
 
 export interface CredentialMetadata {
   serviceId: string;
@@ -60,6 +68,7 @@ export class CredentialStore {
       tokenHint: metadata.tokenHint,
       verifiedAt: metadata.verifiedAt,
       updatedAt: now.toISOString(),
+      ...verifyFields(sub, metadata.serviceId, new Date(now.getTime() + VERIFY_EVERY_MS)),
     };
     const names: Record<string, string> = { '#created': 'createdAt', '#rejected': 'tokenRejectedAt' };
     const values: Record<string, unknown> = { ':now': now.toISOString() };
@@ -92,7 +101,8 @@ export class CredentialStore {
       key,
       withOutbox(
         {
-          UpdateExpression: 'SET tokenRejectedAt = :at, updatedAt = :at',
+          // A refused token is not asked about again: it leaves the daily verification.
+          UpdateExpression: `SET tokenRejectedAt = :at, updatedAt = :at REMOVE ${tableKeys.gsi2.partitionKey}, ${tableKeys.gsi2.sortKey}`,
           ConditionExpression:
             'attribute_exists(PK) AND verifiedAt = :verifiedAt AND attribute_not_exists(tokenRejectedAt)',
           ExpressionAttributeValues: { ':at': at, ':verifiedAt': verifiedAt },
@@ -101,6 +111,41 @@ export class CredentialStore {
         key,
       ),
     );
+  }
+
+  /** The owners whose token for the service is due for its daily verification, soonest first. */
+  async dueForVerification(serviceId: string, now: Date, limit: number): Promise<string[]> {
+    const page = await this.items.queryKeys({
+      IndexName: tableKeys.gsi2.indexName,
+      KeyConditionExpression: '#pk = :pk AND #sk <= :due',
+      ExpressionAttributeNames: { '#pk': tableKeys.gsi2.partitionKey, '#sk': tableKeys.gsi2.sortKey },
+      ExpressionAttributeValues: { ':pk': `VERIFY#${serviceId}`, ':due': `${now.toISOString()}~` },
+      Limit: limit,
+    });
+    return page.items.map((item) => String(item[tableKeys.partitionKey]).slice('USER#'.length));
+  }
+
+  /**
+   * Records that the service still accepts the token verified at `verifiedAt` (not one stored since) and
+   * schedules the next verification.
+   */
+  async recordVerified(sub: string, serviceId: string, verifiedAt: string, now: Date): Promise<boolean> {
+    const names: Record<string, string> = {};
+    const values: Record<string, unknown> = { ':verifiedAt': verifiedAt };
+    const set = assignments(
+      {
+        lastCheckedAt: now.toISOString(),
+        ...verifyFields(sub, serviceId, new Date(now.getTime() + VERIFY_EVERY_MS)),
+      },
+      names,
+      values,
+    );
+    return this.items.update(credentialKey(sub, serviceId), {
+      UpdateExpression: `SET ${set.join(', ')}`,
+      ConditionExpression: 'attribute_exists(PK) AND verifiedAt = :verifiedAt',
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: values,
+    });
   }
 
   async get(sub: string, serviceId: string): Promise<CredentialMetadata | undefined> {

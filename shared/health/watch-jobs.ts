@@ -13,13 +13,17 @@
  * 3. `SERVICE`: jobs waiting for the service are submitted once it is UP (all at once when it comes back).
  * 4. `SLOT`: jobs waiting for a free slot, due or of an owner whose job there just ended: the owner's job
  *    list at the service says how many slots are free, and that many submissions start (oldest first).
- * 5. `CANCEL`: cancels at the service that did not go through are retried.
+ * 5. `TOKEN`: jobs waiting for their owner's token are submitted once the owner stored one that works
+ *    (every waiting job is looked at on every run: one credential read per owner).
+ * 6. `CANCEL`: cancels at the service that did not go through are retried.
  *
  * A run stops taking new work after its budget (WATCH_BUDGET_MS), well inside its minute; what is left
  * is due at the next run.
  */
 import { executionStatus, startExecution } from '#shared/aws/executions';
 import { findService } from '#shared/catalog/service-catalog';
+import { ServiceTokenInvalidError } from '#shared/cloudgene/errors';
+import { credentialStore } from '#shared/credentials/credential-store';
 import { type JobRecord, jobRepository } from '#shared/jobs/job-repository';
 import { isTerminal, JobStatus, PRE_SUBMISSION_STATUSES } from '#shared/jobs/job-status';
 import { type JobWatch, nextWatch, type WatchKind } from '#shared/jobs/job-watch';
@@ -29,6 +33,7 @@ import { after, backoffEnv, nextWaitSeconds, slotWaitPolicy } from '#shared/work
 import { ownerClient } from '#shared/workflow/job-context';
 import { COLLECT_STALE_MS, pollJob } from '#shared/workflow/poll-job';
 import { endHereAndThere, retryRemoteCancel } from '#shared/workflow/remote-cancel';
+import { JobFailure } from '#shared/workflow/task-errors';
 import { uploadSlots } from '#shared/workflow/upload-slots';
 import type { HealthStatus } from './service-health';
 
@@ -115,7 +120,7 @@ async function watchService(service: ServiceState, now: Date, deadline: number, 
     const outageMs = now.getTime() - Date.parse(service.since);
     if (outageMs < backoffEnv().SERVICE_OUTAGE_LIMIT_HOURS * 3_600_000) return;
     // Past the outage limit: every job that waits on this service is given up, with a message that says so.
-    for (const kind of ['POLL', 'SLOT', 'SERVICE', 'SUBMIT'] as const) {
+    for (const kind of ['POLL', 'SLOT', 'SERVICE', 'TOKEN', 'SUBMIT'] as const) {
       await each(kind, false, async (ref) => {
         if (await expireForOutage(ref, service, now)) run.expired++;
       });
@@ -144,6 +149,9 @@ async function watchService(service: ServiceState, now: Date, deadline: number, 
     if (job?.status === JobStatus.WAITING_FOR_SERVICE && (await startSubmit(job, now))) run.submitsStarted++;
   });
   run.submitsStarted += await wakeSlotWaiters(service.serviceId, freed, now, deadline);
+  const tokens = await wakeTokenWaiters(service.serviceId, now, deadline);
+  run.submitsStarted += tokens.started;
+  run.expired += tokens.expired;
   await each('CANCEL', true, async (ref) => {
     await retryRemoteCancel(ref, now);
     run.cancelsRetried++;
@@ -314,17 +322,77 @@ async function wakeSlotWaiters(
   return started;
 }
 
+/**
+ * Jobs waiting for their owner's token: submitted as soon as the owner's credential for the service is
+ * usable (stored, not refused since, not expired), read once per owner and run; past the outage limit
+ * without one, the job ends EXPIRED.
+ */
+async function wakeTokenWaiters(
+  serviceId: string,
+  now: Date,
+  deadline: number,
+): Promise<{ started: number; expired: number }> {
+  const jobs = jobRepository();
+  const waiting = new Map<string, Ref[]>();
+  let cursor: Record<string, unknown> | undefined;
+  do {
+    const page = await jobs.watched(serviceId, 'TOKEN', { limit: PAGE, cursor });
+    for (const ref of page.jobs) waiting.set(ref.owner, [...(waiting.get(ref.owner) ?? []), ref]);
+    cursor = page.cursor;
+  } while (cursor && Date.now() < deadline);
+  const counts = { started: 0, expired: 0 };
+  const limitMs = backoffEnv().SERVICE_OUTAGE_LIMIT_HOURS * 3_600_000;
+  for (const [owner, refs] of waiting) {
+    if (Date.now() > deadline) break;
+    try {
+      const credential = await credentialStore().get(owner, serviceId);
+      const usable =
+        credential !== undefined &&
+        !credential.rejectedAt &&
+        (!credential.expiresAt || Date.parse(credential.expiresAt) > now.getTime());
+      for (const ref of refs) {
+        const job = await jobs.get(ref.owner, ref.jobId);
+        if (job?.status !== JobStatus.WAITING_FOR_TOKEN) continue;
+        if (usable) {
+          if (await startSubmit(job, now)) counts.started++;
+        } else if (job.watch && now.getTime() - Date.parse(job.watch.since) >= limitMs) {
+          const name = findService(serviceId)?.name ?? serviceId;
+          await endHereAndThere(job, JobStatus.EXPIRED, {
+            error: {
+              code: 'SERVICE_TOKEN_MISSING',
+              message: `No working API token for ${name} was stored for ${Math.round((now.getTime() - Date.parse(job.watch.since)) / 3_600_000)} h (since ${job.watch.since}), past the limit of ${backoffEnv().SERVICE_OUTAGE_LIMIT_HOURS} h; the job was given up before it was submitted`,
+            },
+            now,
+          });
+          counts.expired++;
+        }
+      }
+    } catch (error) {
+      logger.error('watcher could not look at the token of an owner', { serviceId, error: String(error) });
+    }
+  }
+  return counts;
+}
+
 /** The owner's free slots at the service, by the limit the service stated or the catalog's. */
 async function freeSlots(job: JobRecord): Promise<number> {
   const service = findService(job.serviceId);
   if (!service) return 0;
   const seen = await uploadSlots().read(job.owner, job.serviceId);
   const limit = seen.serviceLimit ?? service.maxConcurrentJobs;
-  const client = await ownerClient(job);
-  const active = (await client.listRecentJobs(3)).filter(
-    (remote) => remote.state !== undefined && SLOT_STATES.has(remote.state),
-  ).length;
-  return Math.max(0, limit - active);
+  try {
+    const client = await ownerClient(job);
+    const active = (await client.listRecentJobs(3)).filter(
+      (remote) => remote.state !== undefined && SLOT_STATES.has(remote.state),
+    ).length;
+    return Math.max(0, limit - active);
+  } catch (error) {
+    // The owner's token is missing or refused: a submission attempt records that the jobs wait for one.
+    if (error instanceof ServiceTokenInvalidError) return Number.POSITIVE_INFINITY;
+    if (error instanceof JobFailure && error.code === 'SERVICE_TOKEN_MISSING')
+      return Number.POSITIVE_INFINITY;
+    throw error;
+  }
 }
 
 function slotWatch(job: JobRecord, now: Date): JobWatch {

@@ -7,8 +7,10 @@
 import { serviceCatalog } from '#shared/catalog/service-catalog';
 import { publishPendingEvents } from '#shared/events/publish-events';
 import { logger } from '#shared/logger';
+import { settings } from '#shared/settings';
 import { healthStore } from './health-store';
 import { type HealthRecord, observe, probeService } from './service-health';
+import { verifyTokens } from './verify-tokens';
 import { type JobsRun, watchJobs } from './watch-jobs';
 
 export interface WatchRun {
@@ -55,6 +57,15 @@ export async function watchServices(fetchImpl: typeof fetch = fetch, now?: Date)
   if (jobs.polled + jobs.submitsStarted + jobs.collectsStarted + jobs.expired + jobs.errors > 0) {
     logger.info('watcher run', { ...jobs });
   }
+  // Daily token verification, with what is left of the run's budget, at the services that answer.
+  const deadline = Date.now() + settings.watcher().WATCH_BUDGET_MS / 3;
+  const tokens = await Promise.all(
+    results
+      .filter((service) => service.status === 'UP' || service.status === 'DEGRADED')
+      .map((service) => verifyTokens(service.serviceId, now ?? new Date(), deadline)),
+  );
+  const rejected = tokens.reduce((sum, counts) => sum + counts.rejected, 0);
+  if (rejected > 0) logger.info('stored tokens no longer accepted', { rejected });
   await publishPendingEvents();
   return { services: results, jobs };
 }

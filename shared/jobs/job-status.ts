@@ -10,6 +10,7 @@ export const JobStatus = {
   SUBMITTING: 'SUBMITTING',
   WAITING_FOR_SLOT: 'WAITING_FOR_SLOT',
   WAITING_FOR_SERVICE: 'WAITING_FOR_SERVICE',
+  WAITING_FOR_TOKEN: 'WAITING_FOR_TOKEN',
   QUEUED_REMOTE: 'QUEUED_REMOTE',
   RUNNING: 'RUNNING',
   COPYING_RESULTS: 'COPYING_RESULTS',
@@ -40,6 +41,7 @@ export const PRE_SUBMISSION_STATUSES: ReadonlySet<JobStatus> = new Set([
   S.SUBMITTING,
   S.WAITING_FOR_SLOT,
   S.WAITING_FOR_SERVICE,
+  S.WAITING_FOR_TOKEN,
 ]);
 
 const transitions: Record<JobStatus, readonly JobStatus[]> = {
@@ -50,6 +52,7 @@ const transitions: Record<JobStatus, readonly JobStatus[]> = {
   SUBMITTING: [
     S.WAITING_FOR_SLOT,
     S.WAITING_FOR_SERVICE,
+    S.WAITING_FOR_TOKEN,
     S.QUEUED_REMOTE,
     S.RUNNING,
     S.CANCEL_REQUESTED,
@@ -61,6 +64,7 @@ const transitions: Record<JobStatus, readonly JobStatus[]> = {
   WAITING_FOR_SLOT: [
     S.SUBMITTING,
     S.WAITING_FOR_SERVICE,
+    S.WAITING_FOR_TOKEN,
     S.QUEUED_REMOTE,
     S.RUNNING,
     S.CANCEL_REQUESTED,
@@ -71,6 +75,18 @@ const transitions: Record<JobStatus, readonly JobStatus[]> = {
   WAITING_FOR_SERVICE: [
     S.SUBMITTING,
     S.WAITING_FOR_SLOT,
+    S.WAITING_FOR_TOKEN,
+    S.QUEUED_REMOTE,
+    S.RUNNING,
+    S.CANCEL_REQUESTED,
+    S.CANCELED,
+    S.FAILED,
+    S.EXPIRED,
+  ],
+  // The owner's token is missing, refused or expired: the watcher submits again once a new one is stored.
+  WAITING_FOR_TOKEN: [
+    S.WAITING_FOR_SLOT,
+    S.WAITING_FOR_SERVICE,
     S.QUEUED_REMOTE,
     S.RUNNING,
     S.CANCEL_REQUESTED,
@@ -125,6 +141,7 @@ export function assertTransition(from: JobStatus, to: JobStatus): void {
 export const WATCHED_STATUSES: ReadonlySet<JobStatus> = new Set([
   S.WAITING_FOR_SLOT,
   S.WAITING_FOR_SERVICE,
+  S.WAITING_FOR_TOKEN,
   S.QUEUED_REMOTE,
   S.RUNNING,
   S.CANCEL_REQUESTED,

@@ -64,7 +64,7 @@ export function toJobView(job: JobRecord, now: Date = new Date()) {
         }
       : null,
     waiting:
-      job.watch && (job.watch.kind === 'SLOT' || job.watch.kind === 'SERVICE')
+      job.watch && (job.watch.kind === 'SLOT' || job.watch.kind === 'SERVICE' || job.watch.kind === 'TOKEN')
         ? { for: job.watch.kind, since: job.watch.since }
         : null,
     remoteCancel: job.remoteCancel

@@ -12,6 +12,8 @@
  *   once the service lists a free slot (checked at `nextAt`, or at once when another of the owner's jobs
  *   there ends).
  * - `SERVICE`: the service is down or in maintenance; a submission is started again once it is `UP`.
+ * - `TOKEN`: the owner's token for the service is missing, refused or expired; a submission is started
+ *   again once the owner stored one that works (looked at on every run).
  * - `SUBMIT`: a submit execution was started; due when it should long have ended (the task's timeout and
  *   a margin): its upload lease is then reclaimed and the submission started again.
  * - `COLLECT`: the service finished the job and a collect execution copies its results; due when that
@@ -20,8 +22,16 @@
  */
 import { tableKeys } from '#shared/aws/table-definition';
 
-export type WatchKind = 'POLL' | 'SLOT' | 'SERVICE' | 'SUBMIT' | 'COLLECT' | 'CANCEL';
-export const WATCH_KINDS: readonly WatchKind[] = ['POLL', 'SLOT', 'SERVICE', 'SUBMIT', 'COLLECT', 'CANCEL'];
+export type WatchKind = 'POLL' | 'SLOT' | 'SERVICE' | 'TOKEN' | 'SUBMIT' | 'COLLECT' | 'CANCEL';
+export const WATCH_KINDS: readonly WatchKind[] = [
+  'POLL',
+  'SLOT',
+  'SERVICE',
+  'TOKEN',
+  'SUBMIT',
+  'COLLECT',
+  'CANCEL',
+];
 
 export interface JobWatch {
   kind: WatchKind;

@@ -11,7 +11,12 @@ import type { Readable } from 'node:stream';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { s3Client } from '#shared/aws/clients';
 import type { CloudgeneClient } from '#shared/cloudgene/client';
-import { CloudgeneError, ConcurrencyLimitError, ServiceUnavailableError } from '#shared/cloudgene/errors';
+import {
+  CloudgeneError,
+  ConcurrencyLimitError,
+  ServiceTokenInvalidError,
+  ServiceUnavailableError,
+} from '#shared/cloudgene/errors';
 import { healthStore } from '#shared/health/health-store';
 import { type JobRecord, jobRepository } from '#shared/jobs/job-repository';
 import { isTerminal, JobStatus } from '#shared/jobs/job-status';
@@ -22,14 +27,26 @@ import { recordMetric } from '#shared/metrics';
 import { uploadsEnv } from '#shared/uploads/uploads';
 import { after, nextWaitSeconds, pollPolicy, slotWaitPolicy } from './backoff';
 import { type JobRef, jobService, loadJob, ownerClient, submissionMarker } from './job-context';
+import { JobFailure } from './task-errors';
 import { uploadSlots } from './upload-slots';
 
 /** What an attempt came to (for the execution's history: the job's item has the rest). */
 export interface SubmitOutcome {
-  outcome: 'SUBMITTED' | 'WAIT_FOR_SLOT' | 'WAIT_FOR_SERVICE' | 'WAIT_FOR_SUBMISSION' | 'STOPPED';
+  outcome:
+    | 'SUBMITTED'
+    | 'WAIT_FOR_SLOT'
+    | 'WAIT_FOR_SERVICE'
+    | 'WAIT_FOR_TOKEN'
+    | 'WAIT_FOR_SUBMISSION'
+    | 'STOPPED';
 }
 
-const SUBMITTABLE = [JobStatus.SUBMITTING, JobStatus.WAITING_FOR_SLOT, JobStatus.WAITING_FOR_SERVICE];
+const SUBMITTABLE = [
+  JobStatus.SUBMITTING,
+  JobStatus.WAITING_FOR_SLOT,
+  JobStatus.WAITING_FOR_SERVICE,
+  JobStatus.WAITING_FOR_TOKEN,
+];
 /** Uploads of several GB take minutes; the task's own timeout (900 s) is the real bound. */
 const SUBMIT_TIMEOUT_MS = 14 * 60_000;
 /** An attempt older than the task's timeout (plus margin) cannot still be uploading. */
@@ -61,6 +78,22 @@ export async function submitImputationJob(ref: JobRef): Promise<SubmitOutcome> {
   try {
     return await submitNow(ref, job);
   } catch (error) {
+    const tokenProblem =
+      error instanceof ServiceTokenInvalidError ||
+      (error instanceof JobFailure && error.code === 'SERVICE_TOKEN_MISSING');
+    if (tokenProblem) {
+      // Not the job's fault: it waits for the owner to store a token that works (the watcher looks).
+      const current = await loadJob(ref);
+      if (!SUBMITTABLE.includes(current.status as (typeof SUBMITTABLE)[number]))
+        return { outcome: 'STOPPED' };
+      const name = jobService(current).name;
+      return waitForToken(
+        current,
+        error instanceof JobFailure
+          ? `no API token for ${name} is stored; the job is submitted once you store one`
+          : `${name} refused your API token (revoked, replaced or expired); the job is submitted once you store a new one`,
+      );
+    }
     if (!(error instanceof ServiceUnavailableError)) throw error;
     // Unreachable or answering 5xx: the service is unwell, not the job. It waits for the service (the
     // watcher's probes say when it is back); a marked attempt is looked for by its marker then.
@@ -254,7 +287,7 @@ export function submissionMayStillAppear(job: JobRecord, now = Date.now()): bool
 }
 
 /** A wait before submission, on the job's own item: the watcher starts the next attempt. */
-function waitingWatch(job: JobRecord, kind: 'SLOT' | 'SERVICE', now: Date): JobWatch {
+function waitingWatch(job: JobRecord, kind: 'SLOT' | 'SERVICE' | 'TOKEN', now: Date): JobWatch {
   const previous = job.watch?.kind === kind ? job.watch : undefined;
   const base = nextWaitSeconds(previous?.baseWaitSeconds || undefined, false, slotWaitPolicy());
   return nextWatch(job.watch, kind, after(now, base), now, {
@@ -268,6 +301,10 @@ async function waitForSlot(job: JobRecord, reason: string): Promise<SubmitOutcom
   return waitBeforeSubmission(job, JobStatus.WAITING_FOR_SLOT, 'SLOT', reason);
 }
 
+async function waitForToken(job: JobRecord, reason: string): Promise<SubmitOutcome> {
+  return waitBeforeSubmission(job, JobStatus.WAITING_FOR_TOKEN, 'TOKEN', reason);
+}
+
 async function waitForService(job: JobRecord, reason: string): Promise<SubmitOutcome> {
   recordMetric('ServiceWaits', job.serviceId);
   return waitBeforeSubmission(job, JobStatus.WAITING_FOR_SERVICE, 'SERVICE', reason);
@@ -275,8 +312,11 @@ async function waitForService(job: JobRecord, reason: string): Promise<SubmitOut
 
 async function waitBeforeSubmission(
   job: JobRecord,
-  status: typeof JobStatus.WAITING_FOR_SLOT | typeof JobStatus.WAITING_FOR_SERVICE,
-  kind: 'SLOT' | 'SERVICE',
+  status:
+    | typeof JobStatus.WAITING_FOR_SLOT
+    | typeof JobStatus.WAITING_FOR_SERVICE
+    | typeof JobStatus.WAITING_FOR_TOKEN,
+  kind: 'SLOT' | 'SERVICE' | 'TOKEN',
   reason: string,
 ): Promise<SubmitOutcome> {
   const now = new Date();
@@ -286,16 +326,21 @@ async function waitBeforeSubmission(
     await jobRepository().update(job.owner, job.jobId, {}, [status], [], { serviceId: job.serviceId, watch });
   } else if (status === JobStatus.WAITING_FOR_SLOT) {
     await jobRepository().transition(job.owner, job.jobId, JobStatus.WAITING_FOR_SLOT, {
-      from: [JobStatus.SUBMITTING, JobStatus.WAITING_FOR_SERVICE],
+      from: [JobStatus.SUBMITTING, JobStatus.WAITING_FOR_SERVICE, JobStatus.WAITING_FOR_TOKEN],
+      ...change,
+    });
+  } else if (status === JobStatus.WAITING_FOR_SERVICE) {
+    await jobRepository().transition(job.owner, job.jobId, JobStatus.WAITING_FOR_SERVICE, {
+      from: [JobStatus.SUBMITTING, JobStatus.WAITING_FOR_SLOT, JobStatus.WAITING_FOR_TOKEN],
       ...change,
     });
   } else {
-    await jobRepository().transition(job.owner, job.jobId, JobStatus.WAITING_FOR_SERVICE, {
-      from: [JobStatus.SUBMITTING, JobStatus.WAITING_FOR_SLOT],
+    await jobRepository().transition(job.owner, job.jobId, JobStatus.WAITING_FOR_TOKEN, {
+      from: [JobStatus.SUBMITTING, JobStatus.WAITING_FOR_SLOT, JobStatus.WAITING_FOR_SERVICE],
       ...change,
     });
   }
-  return { outcome: kind === 'SLOT' ? 'WAIT_FOR_SLOT' : 'WAIT_FOR_SERVICE' };
+  return { outcome: `WAIT_FOR_${kind}` };
 }
 
 /** The job moved while we were about to upload (a cancel won the race): act on where it is now. */

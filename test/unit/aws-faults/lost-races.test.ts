@@ -78,7 +78,7 @@ describe('orderings only a mock produces', () => {
     expect(updates()).toHaveLength(2);
     for (const update of updates()) {
       expect(update.ConditionExpression).toMatch(
-        /^attribute_exists\(PK\) AND #status IN \(:from0, :from1, :from2\)/,
+        /^attribute_exists\(PK\) AND #status IN \(:from0, :from1, :from2, :from3\)/,
       );
       expect([
         update.ExpressionAttributeValues?.[':from0'],

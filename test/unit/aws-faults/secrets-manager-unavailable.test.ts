@@ -161,12 +161,14 @@ describe('a workflow task reading the token while Secrets Manager is unavailable
     });
   }
 
-  it('still fails the job with SERVICE_TOKEN_MISSING when the secret is really gone', async () => {
+  it('makes the job wait for a token (WAITING_FOR_TOKEN), not fail, when the secret is really gone', async () => {
     secrets
       .on(GetSecretValueCommand)
       .rejects(new ResourceNotFoundException({ message: 'not found', $metadata: { httpStatusCode: 400 } }));
-    const failure = await poll().catch((caught: Error) => caught);
-    expect(failure).toMatchObject({ name: 'JobFailure', message: 'SERVICE_TOKEN_MISSING' });
-    expect(retriedErrors('SubmitJob')).not.toContain('JobFailure');
+    dynamo.on(UpdateCommand).resolves({ Attributes: jobItem({ status: JobStatus.WAITING_FOR_TOKEN }) });
+    expect(await poll()).toEqual({ outcome: 'WAIT_FOR_TOKEN' });
+    const moves = dynamo.commandCalls(UpdateCommand).map((call) => call.args[0].input);
+    expect(JSON.stringify(moves.at(-1)?.ExpressionAttributeValues)).toContain('WAITING_FOR_TOKEN');
+    expect(JSON.stringify(moves.at(-1)?.ExpressionAttributeValues)).toMatch(/no API token for .* is stored/);
   });
 });

@@ -539,10 +539,10 @@ export type components = {
       statusChangedAt: string;
       /** Format: date-time */
       updatedAt: string;
-      /** @description Before submission: what the job waits for (a free slot of your jobs at the service, or the service to be back) and since when; the last event says why. Null otherwise */
+      /** @description Before submission: what the job waits for (a free slot of your jobs at the service, the service to be back, or a working API token of yours for it) and since when; the last event says why. Null otherwise */
       waiting: {
         /** @enum {string} */
-        for: 'SLOT' | 'SERVICE';
+        for: 'SLOT' | 'SERVICE' | 'TOKEN';
         /** Format: date-time */
         since: string;
       } | null;
@@ -618,6 +618,7 @@ export type components = {
       | 'SUBMITTING'
       | 'WAITING_FOR_SLOT'
       | 'WAITING_FOR_SERVICE'
+      | 'WAITING_FOR_TOKEN'
       | 'QUEUED_REMOTE'
       | 'RUNNING'
       | 'COPYING_RESULTS'
@@ -940,6 +941,7 @@ export interface operations {
           | 'SUBMITTING'
           | 'WAITING_FOR_SLOT'
           | 'WAITING_FOR_SERVICE'
+          | 'WAITING_FOR_TOKEN'
           | 'QUEUED_REMOTE'
           | 'RUNNING'
           | 'COPYING_RESULTS'

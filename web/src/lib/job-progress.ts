@@ -23,7 +23,7 @@ export interface ProgressLike {
     count: number;
     detail: string;
   } | null;
-  waiting?: { for: 'SLOT' | 'SERVICE'; since: string } | null;
+  waiting?: { for: 'SLOT' | 'SERVICE' | 'TOKEN'; since: string } | null;
 }
 
 /** The service not answering this job properly, in words: what, since when, and that the job is kept. */
@@ -44,7 +44,7 @@ export function troubleSentence(job: Pick<ProgressLike, 'serviceTrouble' | 'serv
 /** The workflow's reason for the latest wait (for a slot, or the service), as a sentence; null when none. */
 export function slotWaitReason(
   job: Pick<ProgressLike, 'events'>,
-  status: 'WAITING_FOR_SLOT' | 'WAITING_FOR_SERVICE' = 'WAITING_FOR_SLOT',
+  status: 'WAITING_FOR_SLOT' | 'WAITING_FOR_SERVICE' | 'WAITING_FOR_TOKEN' = 'WAITING_FOR_SLOT',
 ): string | null {
   const detail = job.events.findLast((event) => event.to === status)?.detail?.trim();
   if (!detail) return null;
@@ -66,6 +66,8 @@ export function progressSentence(job: ProgressLike): string {
       return `${slotWaitReason(job) ?? `Waiting until ${service} accepts another of your jobs.`} It is sent by itself as soon as a slot is free${since(job)}.`;
     case 'WAITING_FOR_SERVICE':
       return `${slotWaitReason(job, 'WAITING_FOR_SERVICE') ?? `${service} is down or in maintenance.`} It is sent by itself as soon as ${service} is back${since(job)}.`;
+    case 'WAITING_FOR_TOKEN':
+      return `${slotWaitReason(job, 'WAITING_FOR_TOKEN') ?? `Your API token for ${service} is missing or no longer accepted.`} Store a new one on the Services page: the job is sent by itself then${since(job)}.`;
     case 'QUEUED_REMOTE': {
       const position = job.progress?.positionInQueue;
       if (position == null || position < 0) return withTrouble(`In the queue at ${service}.`, job);

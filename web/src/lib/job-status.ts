@@ -13,6 +13,7 @@ const labels: Record<JobStatusName, string> = {
   SUBMITTING: 'Submitting',
   WAITING_FOR_SLOT: 'Waiting for a slot',
   WAITING_FOR_SERVICE: 'Waiting for the service',
+  WAITING_FOR_TOKEN: 'Waiting for your token',
   QUEUED_REMOTE: 'Queued at the service',
   RUNNING: 'Running',
   COPYING_RESULTS: 'Copying results',
@@ -58,6 +59,7 @@ export function statusTone(status: string): Tone {
     case 'CANCEL_REQUESTED':
     case 'WAITING_FOR_SLOT':
     case 'WAITING_FOR_SERVICE':
+    case 'WAITING_FOR_TOKEN':
       return 'warning';
     default:
       return 'progress';
