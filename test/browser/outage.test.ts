@@ -179,7 +179,7 @@ describe.skipIf(!hasChromium)('an outage of a service, ridden out', () => {
           await page.reload();
           return card.locator('.service-health .chip').textContent();
         },
-        { timeout: 30_000, intervals: [1000] },
+        { timeout: 30_000, interval: 1000 },
       )
       .toBe('Up');
     expect(await card.locator('.service-health').innerText()).toMatch(/Answered in \d+ ms/);
