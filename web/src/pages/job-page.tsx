@@ -22,6 +22,7 @@ import { JobResultsPanel } from '../components/job-results';
 import { LinkedJob } from '../components/linked-job';
 import { PageHeading } from '../components/page-heading';
 import { ResubmitDialog } from '../components/resubmit-dialog';
+import { ServiceOutageNotice } from '../components/service-outage-notice';
 import { StatusChip } from '../components/status-chip';
 import { useApi } from '../context';
 import { progressSentence } from '../lib/job-progress';
@@ -75,6 +76,7 @@ function JobDetails({ job }: { job: Job }) {
         <span>{progressSentence(job)}</span>
         {!finished ? <progress aria-label="Job in progress" /> : null}
       </div>
+      <ServiceOutageNotice job={job} />
       <ResubmittedAs job={job} />
       <JobInputChecks job={job} />
       {job.error ? <JobFailureNotice job={job} error={job.error} /> : null}

@@ -1,7 +1,8 @@
 /**
  * Services & tokens: each service of the deployment with the state of the researcher's token, a form to
  * store or replace it (verified by the service before it is kept; the input is cleared and the token held
- * nowhere in the browser) and a confirmed delete.
+ * nowhere in the browser) and a confirmed delete; and each service's health as the watcher last found it
+ * (down or in maintenance: since when, the last error, what that means for jobs), asked again every minute.
  */
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useId, useState } from 'react';
@@ -15,11 +16,19 @@ import { formatDateTime } from '../lib/format';
 import { healthLabel, healthSentence } from '../lib/service-health';
 import { tokenState } from '../lib/token-state';
 
+/** How often the page asks again for the services' health (the watcher's cadence). */
+const HEALTH_REFRESH_MS = 60_000;
+
 export function ServicesPage() {
   const api = useApi();
   const services = useQuery({
     queryKey: ['services'],
     queryFn: () => unwrap(api.client.GET('/services')),
+    // The watcher probes every minute: a service going down or coming back shows without a reload.
+    refetchInterval: HEALTH_REFRESH_MS,
+    // Opened from another page that listed the services seconds ago: the health shown is asked anew.
+    refetchOnMount: 'always',
+    refetchIntervalInBackground: false,
   });
   const credentials = useQuery({
     queryKey: ['credentials'],
