@@ -26,19 +26,23 @@ import { ServiceTokenInvalidError } from '#shared/cloudgene/errors';
 import { credentialStore } from '#shared/credentials/credential-store';
 import { type JobRecord, jobRepository } from '#shared/jobs/job-repository';
 import { isTerminal, JobStatus, PRE_SUBMISSION_STATUSES } from '#shared/jobs/job-status';
-import { type JobWatch, nextWatch, type WatchKind } from '#shared/jobs/job-watch';
+import {
+  COLLECT_STALE_SECONDS,
+  type JobWatch,
+  nextWatch,
+  SUBMIT_STALE_SECONDS,
+  type WatchKind,
+} from '#shared/jobs/job-watch';
 import { logger } from '#shared/logger';
 import { settings } from '#shared/settings';
 import { after, backoffEnv, nextWaitSeconds, slotWaitPolicy } from '#shared/workflow/backoff';
 import { ownerClient } from '#shared/workflow/job-context';
-import { COLLECT_STALE_MS, pollJob } from '#shared/workflow/poll-job';
+import { pollJob } from '#shared/workflow/poll-job';
 import { endHereAndThere, retryRemoteCancel } from '#shared/workflow/remote-cancel';
 import { JobFailure } from '#shared/workflow/task-errors';
 import { uploadSlots } from '#shared/workflow/upload-slots';
 import type { HealthStatus } from './service-health';
 
-/** The longest a submit execution runs (its task's 900 s, retries aside) and a margin: then it is stale. */
-export const SUBMIT_STALE_MS = 16 * 60_000;
 /** Cloudgene states that hold one of the user's slots. */
 const SLOT_STATES = new Set([1, 2, 3]);
 const PAGE = 100;
@@ -186,7 +190,7 @@ async function startCollect(ref: Ref, now: Date): Promise<void> {
     owner: job.owner,
     collect: { files },
   });
-  const watch = nextWatch(job.watch, 'COLLECT', new Date(now.getTime() + COLLECT_STALE_MS), now, {
+  const watch = nextWatch(job.watch, 'COLLECT', after(now, COLLECT_STALE_SECONDS), now, {
     count: round,
   });
   await jobRepository().update(job.owner, job.jobId, { executionArn }, [JobStatus.COPYING_RESULTS], [], {
@@ -205,7 +209,7 @@ async function restartIfGone(ref: Ref, kind: 'COLLECT' | 'SUBMIT', now: Date): P
   if (!job) return false;
   const stillThere = job.executionArn ? await executionStatus(job.executionArn) : 'MISSING';
   if (stillThere === 'RUNNING') {
-    const later = nextWatch(job.watch, kind, new Date(now.getTime() + 5 * 60_000), now);
+    const later = nextWatch(job.watch, kind, after(now, 5 * 60), now);
     await jobs.update(job.owner, job.jobId, {}, [job.status], [], { serviceId: job.serviceId, watch: later });
     return false;
   }
@@ -243,7 +247,7 @@ export async function startSubmit(job: JobRecord, now: Date): Promise<boolean> {
   const jobs = jobRepository();
   const attempt = (job.watch?.submits ?? 0) + 1;
   const watch: JobWatch = {
-    ...nextWatch(job.watch, 'SUBMIT', new Date(now.getTime() + SUBMIT_STALE_MS), now, { count: 0 }),
+    ...nextWatch(job.watch, 'SUBMIT', after(now, SUBMIT_STALE_SECONDS), now, { count: 0 }),
     // The wait's own start stays: the view says since when the job waits.
     since: job.watch?.since ?? now.toISOString(),
     submits: attempt,

@@ -86,3 +86,12 @@ export function nextWatch(
     nextAt: nextAt.toISOString(),
   };
 }
+
+/**
+ * How long an execution may drive a job before the watcher looks whether it still runs (deployed
+ * seconds; scaled like every wait locally): a submit task runs 900 s at most (retries aside), so a
+ * submission's watch falls due a minute after that, and the watcher's run within the next minute
+ * reclaims a dead task's upload lease; a collect copies a few files at a time for up to an hour.
+ */
+export const SUBMIT_STALE_SECONDS = 16 * 60;
+export const COLLECT_STALE_SECONDS = 60 * 60;

@@ -17,7 +17,7 @@ import {
 } from '#shared/cloudgene/errors';
 import { type JobRecord, jobRepository, type RemoteResultFile } from '#shared/jobs/job-repository';
 import { isTerminal, JobStatus, statusFromRemoteState } from '#shared/jobs/job-status';
-import { type JobWatch, nextWatch } from '#shared/jobs/job-watch';
+import { COLLECT_STALE_SECONDS, type JobWatch, nextWatch } from '#shared/jobs/job-watch';
 import { withSighting } from '#shared/jobs/queue-estimate';
 import { logger } from '#shared/logger';
 import { recordMetric } from '#shared/metrics';
@@ -246,11 +246,9 @@ export async function pollJob(ref: JobRef, now = new Date()): Promise<PollResult
  * ended, so the watcher can start another if that one is gone (the execution's end removes it).
  */
 export function collectWatch(job: JobRecord, now: Date): JobWatch {
-  return nextWatch(job.watch, 'COLLECT', new Date(now.getTime() + COLLECT_STALE_MS), now, { count: 0 });
+  return nextWatch(job.watch, 'COLLECT', after(now, COLLECT_STALE_SECONDS), now, { count: 0 });
 }
 
-/** Longer than a copy of the largest result (15 min per file, a few at a time) usually takes. */
-export const COLLECT_STALE_MS = 60 * 60_000;
 
 type TroubleKind = NonNullable<JobRecord['remoteTrouble']>['kind'];
 

@@ -23,6 +23,7 @@ import {
 } from '#shared/jobs/job-repository';
 import { MAX_JOB_INPUTS } from '#shared/jobs/job-request';
 import { JobStatus } from '#shared/jobs/job-status';
+import { nextWatch, SUBMIT_STALE_SECONDS } from '#shared/jobs/job-watch';
 import { logger } from '#shared/logger';
 import { recordMetric } from '#shared/metrics';
 import { settings } from '#shared/settings';
@@ -37,6 +38,7 @@ import {
 import { vcfFactsSchema } from '#shared/vcf/vcf-facts';
 import { formatProblem, SAMPLE_LIMITS, type VcfRules } from '#shared/vcf/vcf-problems';
 import { type FileCursor, fileCursorSchema } from '#shared/vcf/vcf-validator';
+import { after } from './backoff';
 import { checkStoredFile } from './file-check';
 import { type JobRef, loadJob } from './job-context';
 
@@ -221,7 +223,12 @@ export async function judgeJobInputs(
   }
   const facts = files.map((file) => file.facts);
   const inputChecks = summarizeChecks(facts);
+  // The submission is the job's own execution's next step; should that execution be lost, the watch
+  // falls due and the watcher looks (and starts the submission again).
+  const now = new Date();
   await jobs.transition(ref.owner, ref.jobId, JobStatus.SUBMITTING, {
+    watch: nextWatch(undefined, 'SUBMIT', after(now, SUBMIT_STALE_SECONDS), now),
+    serviceId: job.serviceId,
     from: [JobStatus.VALIDATING],
     detail: `${job.inputs.length} input file(s) valid: ${inputChecks.samples} samples, chromosome(s) ${inputChecks.chromosomes.join(', ')}, ${inputChecks.variants} variants${inputChecks.build ? `, ${inputChecks.build} by the files' own evidence` : ''}`,
     set: { inputChecks },

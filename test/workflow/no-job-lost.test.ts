@@ -2,10 +2,16 @@
  * No job lost to one bad answer: a 404 for a job is ridden out until it is confirmed (held for a while
  * over several polls, and the job absent from the owner's job list at the service); a malformed answer
  * (a proxy's HTML page with status 200, a body cut short) is the service being unwell, waited out like an
- * outage; only an outage past its limit ends the job, EXPIRED, with a message that says so.
+ * outage; only an outage past its limit ends the job, EXPIRED, with a message that says so. And a
+ * submission whose task died is found by the watcher: its lease given back, the submission started again.
  */
+
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dynamoDocumentClient } from '#shared/aws/clients';
+import { tableEnv } from '#shared/aws/table';
 import { JobStatus } from '#shared/jobs/job-status';
+import { uploadSlots } from '#shared/workflow/upload-slots';
 import { startWorkflowHarness, type WorkflowHarness } from './harness';
 
 let h: WorkflowHarness;
@@ -107,3 +113,59 @@ describe('an outage past its limit', () => {
     expect(job.watch).toBeUndefined();
   });
 });
+
+describe('a submission whose task died', () => {
+  let hold: (() => void) | undefined;
+  beforeAll(async () => {
+    const real = (await import('#functions/workflow/submit-job')).handler;
+    let calls = 0;
+    h = await startWorkflowHarness({
+      handlers: {
+        // The first attempt takes the upload lease and then never answers (its Lambda died); the test
+        // then loses its execution. Later attempts are the real task.
+        async submitJob(event, context) {
+          calls++;
+          if (calls > 1) return real(event, context as never);
+          const { jobId, owner } = event as { jobId: string; owner: string };
+          await uploadSlots().acquire(owner, 'michigan', jobId, 2, { limit: 2, submitted: 0 });
+          await new Promise<void>((resolve) => {
+            hold = resolve;
+          });
+          throw new Error('the task died');
+        },
+      },
+    });
+  });
+  afterAll(async () => {
+    hold?.();
+    await h?.close();
+  });
+
+  it('has its lease reclaimed and its submission started again by the watcher once the task should have ended', async () => {
+    const eve = await h.userWithToken('eve');
+    const jobId = await h.createJob(eve);
+    const leases = async () => Object.keys((await leaseItem(eve.sub))?.leases ?? {});
+    const deadline = Date.now() + 10_000;
+    while (!(await leases()).includes(jobId)) {
+      if (Date.now() > deadline) throw new Error('the first attempt took no lease');
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    // The execution is lost with its task (a bug, a manual stop, a region event): nothing ends it properly.
+    const own = [...h.sfn.executions.values()].find((execution) => execution.name === jobId)!;
+    own.abort();
+    expect((await h.job(eve, jobId)).status).toBe(JobStatus.SUBMITTING);
+    await h.sfn.waitForJob(jobId);
+    const job = await h.job(eve, jobId);
+    expect(job.status).toBe(JobStatus.SUCCEEDED);
+    expect(await leases()).toEqual([]);
+    expect([...h.sfn.executions.values()].map((execution) => execution.name)).toContain(`${jobId}-submit-1`);
+    expect(h.sim.submissionsOf(eve.serviceUser)).toHaveLength(1);
+  });
+});
+
+async function leaseItem(owner: string) {
+  const { Item } = await dynamoDocumentClient().send(
+    new GetCommand({ TableName: tableEnv().TABLE_NAME, Key: { PK: `USER#${owner}`, SK: 'SLOTS#michigan' } }),
+  );
+  return Item as { leases?: Record<string, string> } | undefined;
+}
