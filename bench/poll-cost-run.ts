@@ -179,7 +179,7 @@ const s3Process = spawn(
     '--import',
     'tsx',
     '-e',
-    "const { startS3Emulator } = await import('#infra/local/emulators/s3'); const s3 = await startS3Emulator({ buckets: ['inputs-test', 'results-test'] }); console.log(`S3 ${s3.url} ${s3.directory}`);",
+    "const { startS3Emulator } = await import('#infra/local/emulators/s3'); const s3 = await startS3Emulator({ buckets: ['inputs-test', 'results-test'] }); console.log('S3 ' + s3.url + ' ' + s3.directory);",
   ],
   { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] },
 );

@@ -249,7 +249,6 @@ export function collectWatch(job: JobRecord, now: Date): JobWatch {
   return nextWatch(job.watch, 'COLLECT', after(now, COLLECT_STALE_SECONDS), now, { count: 0 });
 }
 
-
 type TroubleKind = NonNullable<JobRecord['remoteTrouble']>['kind'];
 
 function troubleOf(job: JobRecord, kind: TroubleKind, detail: string, now: Date) {
