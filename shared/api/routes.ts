@@ -330,9 +330,8 @@ export const routes: readonly RouteDefinition[] = [
     entry: 'functions/api/jobs/create-job.ts',
     description:
       'Create an imputation job from confirmed uploads and start its workflow: at a service (`serviceId`, ' +
-      '`refPanel`), or by `panel` (the gateway picks the service); with `targets`, a parent job and one child ' +
-      'job per target sharing the uploads (every target checked before anything is created: a refusal names ' +
-      'the target, `targets[i]`)',
+      '`refPanel`), by `panel` (the gateway picks), or with `targets`: a parent job and one child job per ' +
+      'target (a refused target is named)',
     access: { table: 'readWrite', secrets: 'read', inputsBucket: ['read', 'tag'], stateMachine: ['start'] },
     timeoutSeconds: 29,
     summary: 'Create a job',
