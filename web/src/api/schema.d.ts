@@ -17,7 +17,7 @@ export type paths = {
     put?: never;
     /**
      * Create a job
-     * @description Create an imputation job from confirmed uploads and start its workflow: at a service (`serviceId`, `refPanel`), or by `panel` (the gateway picks the service); with `targets`, a parent job and one child job per target sharing the uploads (every target checked before anything is created: a refusal names the target, `targets[i]`)
+     * @description Create an imputation job from confirmed uploads and start its workflow: at a service (`serviceId`, `refPanel`), by `panel` (the gateway picks), or with `targets`: a parent job and one child job per target (a refused target is named)
      */
     post: operations['createJob'];
     delete?: never;
