@@ -37,6 +37,7 @@ export const APP_ERROR_CODES = [
   'JOB_FINISHED',
   'JOB_STATE_CHANGED',
   'JOB_ACTIVE',
+  'JOB_IS_PARENT',
   'RESULTS_NOT_READY',
   'SERVICE_TOKEN_MISSING',
   // The caller's stored service token cannot be used.

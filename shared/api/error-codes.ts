@@ -48,6 +48,8 @@ const domainDescriptions = {
   JOB_STATE_CHANGED: 'The job changed state while cancelling; try again',
   RESULTS_NOT_READY: 'The job is still running: results are listed once it ends',
   JOB_ACTIVE: 'The job is still active: cancel it first',
+  JOB_IS_PARENT:
+    'The job is a parent of several jobs (`kind: parent`): it has no results, password or resubmission of its own; ask its children',
   SERVICE_TOKEN_INVALID: 'The service did not accept the token (invalid, revoked or replaced by a newer one)',
   SERVICE_TOKEN_EXPIRED: 'The token has expired',
   SERVICE_TOKEN_REJECTED: 'The service refused the stored token on an earlier call: store a new one',

@@ -17,6 +17,8 @@ import type { ValidationIssue } from '#shared/http/validate';
 import { JobStatus } from '#shared/jobs/job-status';
 import type { JobView, toJobSummary } from '#shared/jobs/job-view';
 import type { jobPassword, jobResults, listJobs } from '#shared/jobs/jobs';
+import { ParentJobStatus } from '#shared/jobs/parent-job-status';
+import type { cancelJobOrParent, getJobOrParent } from '#shared/jobs/parent-jobs';
 import { component, count, cursor, described, nullableTimestamp, text, timestamp } from './response-parts';
 
 export * from './upload-responses';
@@ -248,13 +250,21 @@ const jobRouting = component(
   'How the service of a job created by panel was chosen (null for a job created at a service)',
 );
 
+const jobKind = described(z.literal('job'), 'A job run at one service (a parent job has `kind: parent`)');
+const parentIdField = described(
+  z.nullable(text),
+  'The parent job this one is a child of (POST /jobs with `targets`); null for a job created alone',
+);
+
 export const jobSchema = component(
   z.strictObject({
+    kind: jobKind,
     jobId: text,
     name: text,
     serviceId: text,
     serviceName,
     refPanel: text,
+    parentId: parentIdField,
     panelKey: described(
       text,
       "The panel's key across services (GET /panels): equivalent panels of other services share it",
@@ -347,11 +357,13 @@ export const jobSchema = component(
 
 export const jobSummarySchema = component(
   z.strictObject({
+    kind: jobKind,
     jobId: text,
     name: text,
     serviceId: text,
     serviceName,
     refPanel: text,
+    parentId: parentIdField,
     labels: jobLabels,
     status: jobStatusSchema,
     createdAt: timestamp,
@@ -363,7 +375,107 @@ export const jobSummarySchema = component(
   'The short form of a job used in listings',
 );
 
-export const jobListSchema = z.strictObject({ jobs: z.array(jobSummarySchema), nextCursor: cursor });
+export const parentJobStatusSchema = component(
+  z.enum(ParentJobStatus),
+  'ParentJobStatus',
+  "A parent job's status, derived from its children's when read: INCOMPLETE (a planned child was never " +
+    'created: retry the POST with the same Idempotency-Key), RUNNING (any child active), SUCCEEDED (all ' +
+    'succeeded), PARTIAL (all ended, some succeeded), CANCELED (all canceled), FAILED (all ended, none succeeded)',
+);
+
+const childrenSummary = component(
+  z.strictObject({
+    total: described(count, 'The children planned (one per target)'),
+    byStatus: described(z.record(text, count), 'How many children are in each job status'),
+    missing: described(count, 'Planned children that do not exist (INCOMPLETE)'),
+  }),
+  'ChildrenSummary',
+  "A summary of a parent job's children",
+);
+
+const parentCommon = {
+  kind: described(z.literal('parent'), 'A parent job: the same uploads and options run at several targets'),
+  jobId: text,
+  name: text,
+  status: parentJobStatusSchema,
+  summary: childrenSummary,
+  createdAt: timestamp,
+  statusChangedAt: described(timestamp, 'The latest status change of any child'),
+  nextCheckAt: described(nullableTimestamp, 'The soonest any child can next change; null once none can'),
+};
+
+export const parentJobSchema = component(
+  z.strictObject({
+    ...parentCommon,
+    updatedAt: timestamp,
+    build: described(z.enum(['hg19', 'hg38']), 'The genome build of the input data'),
+    phasing: text,
+    population: described(text, "The shared population (a target's own overrides it)"),
+    mode: text,
+    r2Filter: text,
+    inputs: z.array(z.strictObject({ uploadId: text, fileName: text, size: count })),
+    targets: described(
+      z.array(
+        z.strictObject({
+          jobId: described(text, "The target's child job"),
+          serviceId: text,
+          serviceName,
+          refPanel: text,
+          population: text,
+          panel: described(
+            z.nullable(text),
+            'The panel key the target named (the gateway picked the service)',
+          ),
+          created: described(z.boolean(), 'Whether the child exists (false only while INCOMPLETE)'),
+        }),
+      ),
+      'The targets in the order asked for',
+    ),
+    children: described(z.array(jobSchema), 'The child jobs, in the order of their targets'),
+  }),
+  'ParentJob',
+  'A parent job (POST /jobs with `targets`) with its children',
+);
+
+export const parentJobSummarySchema = component(
+  z.strictObject({ ...parentCommon, children: z.array(jobSummarySchema) }),
+  'ParentJobSummary',
+  'The short form of a parent job used in listings, with its children',
+);
+
+export const jobOrParentSchema = z.union([jobSchema, parentJobSchema]);
+
+export const parentCancelSchema = component(
+  z.strictObject({
+    ...parentJobSchema.shape,
+    cancel: described(
+      z.array(
+        z.strictObject({
+          jobId: text,
+          outcome: described(
+            z.enum(['CANCELED', 'ALREADY_ENDED', 'REFUSED']),
+            '`CANCELED`: canceled, or requested at the service (its `status` says which); `ALREADY_ENDED`; `REFUSED`: see `error`',
+          ),
+          status: jobStatusSchema,
+          error: z.nullable(jobError),
+        }),
+      ),
+      "Each child's outcome",
+    ),
+  }),
+  'ParentJobCancel',
+  'A parent job after its cancel, with what became of each child',
+);
+
+export const jobCancelSchema = z.union([jobSchema, parentCancelSchema]);
+
+export const jobListSchema = z.strictObject({
+  jobs: described(
+    z.array(z.union([jobSummarySchema, parentJobSummarySchema])),
+    'Jobs and parent jobs, newest first. Without `status`, a child job is listed under its parent only; with it, the jobs in that status, children included (parents have no stored status)',
+  ),
+  nextCursor: cursor,
+});
 
 export const jobResultsSchema = component(
   z.strictObject({
@@ -438,6 +550,12 @@ type Out<Schema extends z.ZodMiniType> = z.output<Schema>;
 type JobViewWithStatusFrom = Omit<JobView, 'events'> & {
   events: (Omit<JobView['events'][number], 'from'> & { from: JobStatus | null })[];
 };
+/** A job view, or a parent's whose children are job views, with `from` narrowed as above. */
+type WithStatusFrom<T> = T extends { kind: 'parent'; children: JobView[] }
+  ? Omit<T, 'children'> & { children: JobViewWithStatusFrom[] }
+  : T extends JobView
+    ? JobViewWithStatusFrom
+    : T;
 // toCredentialView spreads the stored metadata, so the answer also carries `rejectedAt`.
 type CredentialAnswer = CredentialView & CredentialMetadata;
 
@@ -446,6 +564,8 @@ export type ViewChecks = [
   Expect<Same<JobViewWithStatusFrom, Out<typeof jobSchema>>>,
   Expect<Same<ReturnType<typeof toJobSummary>, Out<typeof jobSummarySchema>>>,
   Expect<Same<Awaited<ReturnType<typeof listJobs>>, Out<typeof jobListSchema>>>,
+  Expect<Same<WithStatusFrom<Awaited<ReturnType<typeof getJobOrParent>>>, Out<typeof jobOrParentSchema>>>,
+  Expect<Same<WithStatusFrom<Awaited<ReturnType<typeof cancelJobOrParent>>>, Out<typeof jobCancelSchema>>>,
   Expect<Same<Awaited<ReturnType<typeof jobResults>>, Out<typeof jobResultsSchema>>>,
   Expect<Same<Awaited<ReturnType<typeof jobPassword>>, Out<typeof jobPasswordSchema>>>,
   Expect<Same<ServiceView, Out<typeof serviceSchema>>>,

@@ -330,20 +330,22 @@ export const routes: readonly RouteDefinition[] = [
     entry: 'functions/api/jobs/create-job.ts',
     description:
       'Create an imputation job from confirmed uploads and start its workflow: at a service (`serviceId`, ' +
-      '`refPanel`), or by `panel` (the gateway picks the service)',
+      '`refPanel`), by `panel` (the gateway picks), or with `targets`: a parent job and one child job per ' +
+      'target (a refused target is named)',
     access: { table: 'readWrite', secrets: 'read', inputsBucket: ['read', 'tag'], stateMachine: ['start'] },
     timeoutSeconds: 29,
     summary: 'Create a job',
     request: { body: createJobBodySchema, headers: createJobHeaders },
     responses: {
       200: {
-        description: 'The job this Idempotency-Key created before',
-        body: body.jobSchema,
+        description:
+          'The job (or parent job) this Idempotency-Key created before; a parent with children missing gets them',
+        body: body.jobOrParentSchema,
         headers: body.jobLocationHeaders,
       },
       202: {
-        description: 'Created; its workflow runs',
-        body: body.jobSchema,
+        description: 'Created; its workflow runs (with `targets`: the parent job, each child running)',
+        body: body.jobOrParentSchema,
         headers: body.jobLocationHeaders,
       },
     },
@@ -377,11 +379,12 @@ export const routes: readonly RouteDefinition[] = [
     method: 'GET',
     path: '/jobs/{jobId}',
     entry: 'functions/api/jobs/get-job.ts',
-    description: 'One job with progress, messages, history, error and results',
+    description:
+      'One job with progress, messages, history, error and results; a parent job with its derived status and children',
     access: { table: 'read' },
     summary: 'Get a job',
     request: { path: jobIdPath },
-    responses: { 200: { description: 'The job', body: body.jobSchema } },
+    responses: { 200: { description: 'The job, or the parent job', body: body.jobOrParentSchema } },
     errors: jobErrors,
   },
   {
@@ -389,15 +392,17 @@ export const routes: readonly RouteDefinition[] = [
     method: 'POST',
     path: '/jobs/{jobId}/cancel',
     entry: 'functions/api/jobs/cancel-job.ts',
-    description: 'Cancel a job (our workflow before submission, the service job after)',
+    description:
+      'Cancel a job (our workflow before submission, the service job after); a parent job: each active child, reported per child',
     access: { table: 'readWrite', secrets: 'read', stateMachine: ['stop'] },
     timeoutSeconds: 29,
     summary: 'Cancel a job',
     request: { path: jobIdPath },
     responses: {
       202: {
-        description: '`CANCELED`, or `CANCEL_REQUESTED` until the service confirms',
-        body: body.jobSchema,
+        description:
+          "`CANCELED`, or `CANCEL_REQUESTED` until the service confirms; a parent job with `cancel`: each child's outcome",
+        body: body.jobCancelSchema,
       },
     },
     errors: [...jobErrors, 'JOB_FINISHED', 'JOB_STATE_CHANGED'],
@@ -430,6 +435,7 @@ export const routes: readonly RouteDefinition[] = [
     errors: [
       ...jobErrors,
       'JOB_ACTIVE',
+      'JOB_IS_PARENT',
       'IDEMPOTENCY_KEY_REUSED',
       'SERVICE_NOT_FOUND',
       ...storedTokenErrors,
@@ -450,7 +456,7 @@ export const routes: readonly RouteDefinition[] = [
     summary: "Get a job's results",
     request: { path: jobIdPath },
     responses: { 200: { description: 'The result files', body: body.jobResultsSchema } },
-    errors: [...jobErrors, 'RESULTS_NOT_READY'],
+    errors: [...jobErrors, 'RESULTS_NOT_READY', 'JOB_IS_PARENT'],
   },
   {
     id: 'getJobPassword',
@@ -462,19 +468,21 @@ export const routes: readonly RouteDefinition[] = [
     summary: "Get a job's zip password",
     request: { path: jobIdPath },
     responses: { 200: { description: 'The password', body: body.jobPasswordSchema } },
-    errors: jobErrors,
+    errors: [...jobErrors, 'JOB_IS_PARENT'],
   },
   {
     id: 'deleteJob',
     method: 'DELETE',
     path: '/jobs/{jobId}',
     entry: 'functions/api/jobs/delete-job.ts',
-    description: 'Delete a finished job and its results',
+    description:
+      'Delete a finished job and its results; a parent job once every child has ended, with all its children ' +
+      '(a child alone is refused: 409 CONFLICT)',
     access: { table: 'readWrite', resultsBucket: 'delete' },
     summary: 'Delete a job',
     request: { path: jobIdPath },
-    responses: { 204: { description: 'Deleted, with its result files' } },
-    errors: [...jobErrors, 'JOB_ACTIVE'],
+    responses: { 204: { description: 'Deleted, with its result files (a parent: with every child)' } },
+    errors: [...jobErrors, 'JOB_ACTIVE', 'CONFLICT'],
   },
 ];
 

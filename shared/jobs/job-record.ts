@@ -167,6 +167,8 @@ export interface JobRecord {
   resubmittedFrom?: string;
   /** The jobs that resubmit this one, oldest first (appended with a conditional write). */
   resubmittedAs?: string[];
+  /** The parent job this one is a child of (POST /jobs with `targets`; shared/jobs/parent-jobs.ts). */
+  parentId?: string;
 }
 
 export interface RemoteResultFile {

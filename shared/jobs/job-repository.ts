@@ -35,6 +35,7 @@ import {
   watchFields,
   watchPartition,
 } from './job-watch';
+import type { ParentJobRecord } from './parent-job-record';
 
 export { InvalidCursorError } from './job-cursor';
 export type {
@@ -76,6 +77,21 @@ export class JobRepository {
       entity: 'Job',
       ...job,
     });
+  }
+
+  /** Writes a parent job (parent-job-record.ts): no status index, watch or outbox; false when it exists. */
+  async createParent(parent: ParentJobRecord): Promise<boolean> {
+    return this.items.insert({ ...jobKey(parent.owner, parent.jobId), entity: 'JobGroup', ...parent });
+  }
+
+  /** Removes a parent job (its children are deleted first, each as a job). */
+  async deleteParent(owner: string, jobId: string): Promise<boolean> {
+    return this.items.delete(jobKey(owner, jobId));
+  }
+
+  /** A job or a parent job (parent-job-record.ts `isParentJob` tells them apart). */
+  async getAny(owner: string, jobId: string): Promise<JobRecord | ParentJobRecord | undefined> {
+    return this.items.get<JobRecord | ParentJobRecord>(jobKey(owner, jobId));
   }
 
   async get(owner: string, jobId: string): Promise<JobRecord | undefined> {

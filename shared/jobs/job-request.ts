@@ -22,6 +22,44 @@ export const panelKeySchema = z
   .string()
   .check(z.regex(/^[A-Za-z0-9@._-]{1,200}$/, 'a panel key is 1-200 letters, digits or @ . _ -'));
 
+/** Targets one POST /jobs may name (a parent job and one child per target): at least 2, at most 5. */
+export const MIN_JOB_TARGETS = 2;
+export const MAX_JOB_TARGETS = 5;
+
+/**
+ * One target of a job run at several places (`targets` of POST /jobs): a service with its own panel id,
+ * or a panel key (the gateway picks the service, as for a job by `panel`), and optionally the population
+ * there (default: the request's).
+ */
+export const jobTargetSchema = z
+  .strictObject({
+    serviceId: z.optional(serviceIdSchema),
+    refPanel: z.optional(z.string().check(z.minLength(1), z.maxLength(200))),
+    panel: z.optional(panelKeySchema),
+    population: z.optional(z.string().check(z.minLength(1), z.maxLength(50))),
+  })
+  .check(
+    z.superRefine((target, ctx) => {
+      const issue = (path: string, message: string) =>
+        ctx.issues.push({ code: 'custom', path: [path], message, input: target });
+      if (target.panel !== undefined) {
+        if (target.serviceId !== undefined)
+          issue('serviceId', 'name either a panel or a serviceId, not both');
+        if (target.refPanel !== undefined)
+          issue('refPanel', "with `panel`, the chosen service's own panel id is used: leave refPanel out");
+        return;
+      }
+      if (target.serviceId === undefined) issue('serviceId', 'required, unless `panel` names the panel');
+      if (target.refPanel === undefined) issue('refPanel', 'required with serviceId');
+    }),
+  )
+  .register(z.globalRegistry, {
+    description:
+      'Where one child job runs: `serviceId` + `refPanel`, or `panel` (the gateway picks the service); `population` overrides the shared one',
+  });
+
+export type JobTarget = z.infer<typeof jobTargetSchema>;
+
 export const createJobBodySchema = z
   .strictObject({
     // Checked before trimming: ordinary surrounding spaces are trimmed, a newline anywhere is refused.
@@ -49,11 +87,24 @@ export const createJobBodySchema = z
     ),
     aesEncryption: z._default(z.boolean(), false),
     meta: z._default(z.boolean(), false),
+    targets: z
+      .optional(z.array(jobTargetSchema).check(z.minLength(MIN_JOB_TARGETS), z.maxLength(MAX_JOB_TARGETS)))
+      .register(z.globalRegistry, {
+        description:
+          'Run the same uploads and options at several places: a parent job and one child job per target ' +
+          '(2-5). Then `serviceId`, `refPanel` and `panel` are left out at the top level',
+      }),
   })
   .check(
     z.superRefine((request, ctx) => {
       const issue = (path: string, message: string) =>
         ctx.issues.push({ code: 'custom', path: [path], message, input: request });
+      if (request.targets !== undefined) {
+        for (const field of ['serviceId', 'refPanel', 'panel'] as const) {
+          if (request[field] !== undefined) issue(field, `with \`targets\`, each target names its ${field}`);
+        }
+        return;
+      }
       if (request.panel !== undefined) {
         if (request.serviceId !== undefined)
           issue('serviceId', 'name either a panel (the gateway picks the service) or a serviceId, not both');

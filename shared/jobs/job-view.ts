@@ -19,11 +19,14 @@ export function toJobView(job: JobRecord, now: Date = new Date()) {
     return view;
   });
   return {
+    kind: 'job' as const,
     jobId: job.jobId,
     name: job.name,
     serviceId: job.serviceId,
     serviceName: serviceName(job.serviceId),
     refPanel: job.refPanel,
+    /** The parent job this one is a child of (a job run at several targets); null otherwise. */
+    parentId: job.parentId ?? null,
     /** The panel's key across services (GET /panels): what a resubmission elsewhere keeps. */
     panelKey: panelKeyOf(job.refPanel),
     build: job.build,
@@ -103,11 +106,13 @@ export type JobView = ReturnType<typeof toJobView>;
 /** The short form used in listings. */
 export function toJobSummary(job: JobRecord, now: Date = new Date()) {
   return {
+    kind: 'job' as const,
     jobId: job.jobId,
     name: job.name,
     serviceId: job.serviceId,
     serviceName: serviceName(job.serviceId),
     refPanel: job.refPanel,
+    parentId: job.parentId ?? null,
     labels: jobLabels(job),
     status: job.status,
     createdAt: job.createdAt,

@@ -22,12 +22,14 @@ import { getUpload, inputKey } from '#shared/uploads/uploads';
 import { describeInputProblem, type JobInputProblem, jobInputProblems } from '#shared/vcf/job-input-rules';
 import { SAMPLE_LIMITS } from '#shared/vcf/vcf-problems';
 import { linkResubmission } from './job-links';
-import type { JobRouting } from './job-record';
+import type { JobInput, JobLabels, JobRouting } from './job-record';
 import { InvalidCursorError, type JobRecord, JobTransitionConflict, jobRepository } from './job-repository';
 import { type CreateJobRequest, checkAgainstServiceOptions, type ResubmitJobRequest } from './job-request';
 import { isTerminal, JobStatus, PRE_SUBMISSION_STATUSES, TERMINAL_STATUSES } from './job-status';
 import { toJobSummary, toJobView } from './job-view';
 import { offeredPanel, routeByPanel } from './panel-routing';
+import { isParentJob, type ParentJobRecord } from './parent-job-record';
+import { parentJobSummary } from './parent-job-view';
 import { resultPassword } from './result-password';
 import { deleteResults, presignResultDownload } from './result-store';
 
@@ -61,14 +63,35 @@ export async function createJob(
     const existing = await jobs.get(caller.sub, jobId);
     if (existing) return { job: await ensureStarted(existing), created: false };
   }
+  const prepared = await prepareJob(caller, request);
+  return insertJob(caller, jobId, request, prepared, { idempotencyKey, origin });
+}
 
+/** What creating a job has checked and found out before anything is written (prepareJob). */
+export interface PreparedJob {
+  service: ServiceDefinition;
+  routing: JobRouting | undefined;
+  refPanel: string;
+  labels: JobLabels;
+  inputs: JobInput[];
+}
+
+/**
+ * Everything POST /jobs checks before writing a job: the service (or the one routing picks for the
+ * panel), the options against what it offers, the uploads READY and not known to be unfit; and holds the
+ * inputs for the job. Throws the refusal; writes no job.
+ */
+export async function prepareJob(
+  caller: Caller,
+  request: Omit<CreateJobRequest, 'targets'>,
+): Promise<PreparedJob> {
   const target = request.panel
     ? await routeByPanel(caller, { ...request, panel: request.panel })
     : { service: getService(request.serviceId!), refPanel: request.refPanel!, routing: undefined };
   const { service, routing } = target;
   const { options } = await getServiceOptions(caller, service);
   const { refPanel, labels } = checkAgainstServiceOptions({ ...request, refPanel: target.refPanel }, options);
-  const inputs = [];
+  const inputs: JobInput[] = [];
   for (const uploadId of request.uploadIds) {
     const { upload, problem } = await getUpload(caller, uploadId);
     if (upload.status !== 'READY') {
@@ -97,7 +120,23 @@ export async function createJob(
     uploads.filter((upload) => upload !== undefined),
     { store: uploadStore(), s3: s3Client(), now: () => new Date() },
   );
+  return { service, routing, refPanel, labels, inputs };
+}
 
+/**
+ * Writes a prepared job under `jobId` (a conditional create: a job already there is answered instead)
+ * and starts its workflow.
+ */
+export async function insertJob(
+  caller: Caller,
+  jobId: string,
+  request: Omit<CreateJobRequest, 'targets'>,
+  prepared: PreparedJob,
+  extras: { idempotencyKey?: string; origin?: JobOrigin; parentId?: string } = {},
+) {
+  const jobs = jobRepository();
+  const { service, routing, refPanel, labels, inputs } = prepared;
+  const { idempotencyKey, origin, parentId } = extras;
   const now = new Date().toISOString();
   const job: JobRecord = {
     jobId,
@@ -118,10 +157,13 @@ export async function createJob(
     createdAt: now,
     updatedAt: now,
     statusChangedAt: now,
-    events: [{ at: now, to: JobStatus.QUEUED, detail: queuedDetail(inputs.length, routing, origin) }],
+    events: [
+      { at: now, to: JobStatus.QUEUED, detail: queuedDetail(inputs.length, routing, origin, parentId) },
+    ],
     idempotencyKey,
     ...(routing ? { routing } : {}),
     ...(origin ? { resubmittedFrom: origin.resubmittedFrom } : {}),
+    ...(parentId ? { parentId } : {}),
   };
   if (!(await jobs.create(job))) {
     const existing = await jobs.get(caller.sub, jobId);
@@ -134,13 +176,20 @@ export async function createJob(
     inputs: inputs.length,
     ...(routing ? { routedBy: routing.panel } : {}),
     ...(origin ? { resubmittedFrom: origin.resubmittedFrom } : {}),
+    ...(parentId ? { parentId } : {}),
   });
   recordMetric('JobsCreated', service.id);
   return { job: await ensureStarted(job), created: true };
 }
 
-function queuedDetail(inputs: number, routing: JobRouting | undefined, origin: JobOrigin | undefined) {
+function queuedDetail(
+  inputs: number,
+  routing: JobRouting | undefined,
+  origin: JobOrigin | undefined,
+  parentId?: string,
+) {
   const parts = [`${inputs} input file(s)`];
+  if (parentId) parts.push(`one of the jobs of parent job ${parentId}`);
   if (origin) parts.push(`resubmits job ${origin.resubmittedFrom}`);
   if (routing) parts.push(`service chosen for the panel ${routing.panel}: ${routing.chosen}`);
   return parts.join('; ');
@@ -183,7 +232,7 @@ function refuseKnownInputProblems(
 }
 
 /** Starts the workflow unless it is known to run; safe to repeat (the execution name is the job id). */
-async function ensureStarted(job: JobRecord) {
+export async function ensureStarted(job: JobRecord) {
   if (job.executionArn || job.status !== JobStatus.QUEUED) return toJobView(job);
   const executionArn = await startJobExecution({
     jobId: job.jobId,
@@ -197,6 +246,12 @@ async function ensureStarted(job: JobRecord) {
 export async function requireJob(caller: Caller, jobId: string): Promise<JobRecord> {
   const job = await jobRepository().get(caller.sub, jobId);
   if (!job) throw new NotFoundError(`Job ${jobId} not found`, 'JOB_NOT_FOUND');
+  if (isParentJob(job)) {
+    throw new ConflictError(
+      `Job ${jobId} is a parent job: it has no results, password or resubmission of its own; ask its children`,
+      'JOB_IS_PARENT',
+    );
+  }
   return job;
 }
 
@@ -206,7 +261,15 @@ export async function listJobs(
 ) {
   try {
     const page = await jobRepository().list(caller.sub, query);
-    return { jobs: page.jobs.map((job) => toJobSummary(job)), nextCursor: page.nextCursor };
+    // Without a status, children are listed under their parent only; parents (whose status is derived)
+    // are not in the status index, so a status lists the jobs in it, children included.
+    const items: (JobRecord | ParentJobRecord)[] = query.status
+      ? page.jobs
+      : page.jobs.filter((job) => isParentJob(job) || !job.parentId);
+    const jobs = await Promise.all(
+      items.map((item) => (isParentJob(item) ? parentJobSummary(item) : toJobSummary(item))),
+    );
+    return { jobs, nextCursor: page.nextCursor };
   } catch (error) {
     if (error instanceof InvalidCursorError) {
       throw new ValidationError(error.message, [{ in: 'query', path: 'cursor', message: error.message }]);
@@ -315,8 +378,14 @@ export async function jobPassword(caller: Caller, jobId: string) {
   return { jobId, password: await resultPassword(job.owner, job.jobId) };
 }
 
-export async function deleteJob(caller: Caller, jobId: string) {
+export async function deleteJob(caller: Caller, jobId: string, options: { withParent?: boolean } = {}) {
   const job = await requireJob(caller, jobId);
+  if (job.parentId && !options.withParent) {
+    throw new ConflictError(
+      `Job ${jobId} is one of the jobs of parent job ${job.parentId}: delete the parent job, which deletes all of them`,
+      'CONFLICT',
+    );
+  }
   if (!TERMINAL_STATUSES.has(job.status)) {
     throw new ConflictError(`Job ${jobId} is still active (${job.status}): cancel it first`, 'JOB_ACTIVE');
   }

@@ -1,11 +1,11 @@
-/** POST /jobs/{jobId}/cancel — stop a job: our workflow before submission, the service's job after. */
+/** POST /jobs/{jobId}/cancel — stop a job: our workflow before submission, the service's job after; a parent job's children, each. */
 import { apiHandler } from '#shared/http/api-handler';
 import { jobIdPath } from '#shared/jobs/job-request';
-import { cancelJob } from '#shared/jobs/jobs';
+import { cancelJobOrParent } from '#shared/jobs/parent-jobs';
 
 export const request = { path: jobIdPath };
 
 export const handler = apiHandler(request, async ({ caller, path }) => ({
   status: 202,
-  body: await cancelJob(caller, path.jobId),
+  body: await cancelJobOrParent(caller, path.jobId),
 }));

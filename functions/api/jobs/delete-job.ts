@@ -1,11 +1,11 @@
-/** DELETE /jobs/{jobId} — remove a finished job and its result files. */
+/** DELETE /jobs/{jobId} — remove a finished job and its result files; a parent job with all its children. */
 import { apiHandler } from '#shared/http/api-handler';
 import { jobIdPath } from '#shared/jobs/job-request';
-import { deleteJob } from '#shared/jobs/jobs';
+import { deleteJobOrParent } from '#shared/jobs/parent-jobs';
 
 export const request = { path: jobIdPath };
 
 export const handler = apiHandler(request, async ({ caller, path }) => {
-  await deleteJob(caller, path.jobId);
+  await deleteJobOrParent(caller, path.jobId);
   return { status: 204 };
 });

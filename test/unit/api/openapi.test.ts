@@ -98,7 +98,10 @@ describe('the OpenAPI document', () => {
     }
     const created = operationOf(routes.find((r) => r.id === 'createJob')!).responses['202'];
     expect(created.headers.Location).toMatchObject({ required: true, schema: { type: 'string' } });
-    expect(created.content['application/json'].schema).toEqual({ $ref: '#/components/schemas/Job' });
+    // A job, or a parent job (POST /jobs with `targets`).
+    expect(created.content['application/json'].schema).toEqual({
+      anyOf: [{ $ref: '#/components/schemas/Job' }, { $ref: '#/components/schemas/ParentJob' }],
+    });
   });
 
   it('answers every error code a route declares, and only those, each under its status', () => {

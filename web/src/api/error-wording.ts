@@ -146,6 +146,11 @@ const wording: Record<string, ErrorWording> = {
     action: 'Cancel it first, or wait until it has ended.',
     retryable: false,
   },
+  JOB_IS_PARENT: {
+    title: 'This request runs several jobs.',
+    action: 'Open one of its jobs for its results, password or a resubmission.',
+    retryable: false,
+  },
   SERVICE_UNAVAILABLE: {
     title: 'The imputation service cannot be reached right now.',
     action: 'Try again in a few minutes.',

@@ -17,7 +17,7 @@ export type paths = {
     put?: never;
     /**
      * Create a job
-     * @description Create an imputation job from confirmed uploads and start its workflow: at a service (`serviceId`, `refPanel`), or by `panel` (the gateway picks the service)
+     * @description Create an imputation job from confirmed uploads and start its workflow: at a service (`serviceId`, `refPanel`), by `panel` (the gateway picks), or with `targets`: a parent job and one child job per target (a refused target is named)
      */
     post: operations['createJob'];
     delete?: never;
@@ -35,14 +35,14 @@ export type paths = {
     };
     /**
      * Get a job
-     * @description One job with progress, messages, history, error and results
+     * @description One job with progress, messages, history, error and results; a parent job with its derived status and children
      */
     get: operations['getJob'];
     put?: never;
     post?: never;
     /**
      * Delete a job
-     * @description Delete a finished job and its results
+     * @description Delete a finished job and its results; a parent job once every child has ended, with all its children (a child alone is refused: 409 CONFLICT)
      */
     delete: operations['deleteJob'];
     options?: never;
@@ -61,7 +61,7 @@ export type paths = {
     put?: never;
     /**
      * Cancel a job
-     * @description Cancel a job (our workflow before submission, the service job after)
+     * @description Cancel a job (our workflow before submission, the service job after); a parent job: each active child, reported per child
      */
     post: operations['cancelJob'];
     delete?: never;
@@ -385,6 +385,17 @@ export type components = {
        */
       uploadUrlExpiresAt: string;
     };
+    /** @description A summary of a parent job's children */
+    ChildrenSummary: {
+      /** @description How many children are in each job status */
+      byStatus: {
+        [key: string]: number;
+      };
+      /** @description Planned children that do not exist (INCOMPLETE) */
+      missing: number;
+      /** @description The children planned (one per target) */
+      total: number;
+    };
     /** @description One value a service offers */
     Choice: {
       id: string;
@@ -466,6 +477,11 @@ export type components = {
         uploadId: string;
       }[];
       jobId: string;
+      /**
+       * @description A job run at one service (a parent job has `kind: parent`)
+       * @constant
+       */
+      kind: 'job';
       labels: components['schemas']['JobLabels'];
       /** @description The service's latest log messages */
       messages: {
@@ -485,6 +501,8 @@ export type components = {
       nextCheckAt: string | null;
       /** @description The panel's key across services (GET /panels): equivalent panels of other services share it */
       panelKey: string;
+      /** @description The parent job this one is a child of (POST /jobs with `targets`); null for a job created alone */
+      parentId: string | null;
       phasing: string;
       population: string;
       progress: {
@@ -633,9 +651,16 @@ export type components = {
       createdAt: string;
       error: components['schemas']['JobError'] | null;
       jobId: string;
+      /**
+       * @description A job run at one service (a parent job has `kind: parent`)
+       * @constant
+       */
+      kind: 'job';
       labels: components['schemas']['JobLabels'];
       name: string;
       nextCheckAt: string | null;
+      /** @description The parent job this one is a child of (POST /jobs with `targets`); null for a job created alone */
+      parentId: string | null;
       refPanel: string;
       serviceId: string;
       /** @description The service's name in this deployment's catalog (its id once the service is no longer offered) */
@@ -691,6 +716,152 @@ export type components = {
       refPanel: string;
       serviceId: string;
       serviceName: string;
+    };
+    /** @description A parent job (POST /jobs with `targets`) with its children */
+    ParentJob: {
+      /**
+       * @description The genome build of the input data
+       * @enum {string}
+       */
+      build: 'hg19' | 'hg38';
+      /** @description The child jobs, in the order of their targets */
+      children: components['schemas']['Job'][];
+      /** Format: date-time */
+      createdAt: string;
+      inputs: {
+        fileName: string;
+        size: number;
+        uploadId: string;
+      }[];
+      jobId: string;
+      /**
+       * @description A parent job: the same uploads and options run at several targets
+       * @constant
+       */
+      kind: 'parent';
+      mode: string;
+      name: string;
+      /** @description The soonest any child can next change; null once none can */
+      nextCheckAt: string | null;
+      phasing: string;
+      /** @description The shared population (a target's own overrides it) */
+      population: string;
+      r2Filter: string;
+      status: components['schemas']['ParentJobStatus'];
+      /**
+       * Format: date-time
+       * @description The latest status change of any child
+       */
+      statusChangedAt: string;
+      summary: components['schemas']['ChildrenSummary'];
+      /** @description The targets in the order asked for */
+      targets: {
+        /** @description Whether the child exists (false only while INCOMPLETE) */
+        created: boolean;
+        /** @description The target's child job */
+        jobId: string;
+        /** @description The panel key the target named (the gateway picked the service) */
+        panel: string | null;
+        population: string;
+        refPanel: string;
+        serviceId: string;
+        /** @description The service's name in this deployment's catalog (its id once the service is no longer offered) */
+        serviceName: string;
+      }[];
+      /** Format: date-time */
+      updatedAt: string;
+    };
+    /** @description A parent job after its cancel, with what became of each child */
+    ParentJobCancel: {
+      /**
+       * @description The genome build of the input data
+       * @enum {string}
+       */
+      build: 'hg19' | 'hg38';
+      /** @description Each child's outcome */
+      cancel: {
+        error: components['schemas']['JobError'] | null;
+        jobId: string;
+        /**
+         * @description `CANCELED`: canceled, or requested at the service (its `status` says which); `ALREADY_ENDED`; `REFUSED`: see `error`
+         * @enum {string}
+         */
+        outcome: 'CANCELED' | 'ALREADY_ENDED' | 'REFUSED';
+        status: components['schemas']['JobStatus'];
+      }[];
+      /** @description The child jobs, in the order of their targets */
+      children: components['schemas']['Job'][];
+      /** Format: date-time */
+      createdAt: string;
+      inputs: {
+        fileName: string;
+        size: number;
+        uploadId: string;
+      }[];
+      jobId: string;
+      /**
+       * @description A parent job: the same uploads and options run at several targets
+       * @constant
+       */
+      kind: 'parent';
+      mode: string;
+      name: string;
+      /** @description The soonest any child can next change; null once none can */
+      nextCheckAt: string | null;
+      phasing: string;
+      /** @description The shared population (a target's own overrides it) */
+      population: string;
+      r2Filter: string;
+      status: components['schemas']['ParentJobStatus'];
+      /**
+       * Format: date-time
+       * @description The latest status change of any child
+       */
+      statusChangedAt: string;
+      summary: components['schemas']['ChildrenSummary'];
+      /** @description The targets in the order asked for */
+      targets: {
+        /** @description Whether the child exists (false only while INCOMPLETE) */
+        created: boolean;
+        /** @description The target's child job */
+        jobId: string;
+        /** @description The panel key the target named (the gateway picked the service) */
+        panel: string | null;
+        population: string;
+        refPanel: string;
+        serviceId: string;
+        /** @description The service's name in this deployment's catalog (its id once the service is no longer offered) */
+        serviceName: string;
+      }[];
+      /** Format: date-time */
+      updatedAt: string;
+    };
+    /**
+     * @description A parent job's status, derived from its children's when read: INCOMPLETE (a planned child was never created: retry the POST with the same Idempotency-Key), RUNNING (any child active), SUCCEEDED (all succeeded), PARTIAL (all ended, some succeeded), CANCELED (all canceled), FAILED (all ended, none succeeded)
+     * @enum {string}
+     */
+    ParentJobStatus: 'INCOMPLETE' | 'RUNNING' | 'SUCCEEDED' | 'PARTIAL' | 'CANCELED' | 'FAILED';
+    /** @description The short form of a parent job used in listings, with its children */
+    ParentJobSummary: {
+      children: components['schemas']['JobSummary'][];
+      /** Format: date-time */
+      createdAt: string;
+      jobId: string;
+      /**
+       * @description A parent job: the same uploads and options run at several targets
+       * @constant
+       */
+      kind: 'parent';
+      name: string;
+      /** @description The soonest any child can next change; null once none can */
+      nextCheckAt: string | null;
+      status: components['schemas']['ParentJobStatus'];
+      /**
+       * Format: date-time
+       * @description The latest status change of any child
+       */
+      statusChangedAt: string;
+      summary: components['schemas']['ChildrenSummary'];
     };
     /** @description A reference panel with the populations it offers (`refPanel` and `population` of a job) */
     RefPanel: {
@@ -964,7 +1135,8 @@ export interface operations {
         };
         content: {
           'application/json': {
-            jobs: components['schemas']['JobSummary'][];
+            /** @description Jobs and parent jobs, newest first. Without `status`, a child job is listed under its parent only; with it, the jobs in that status, children included (parents have no stored status) */
+            jobs: (components['schemas']['JobSummary'] | components['schemas']['ParentJobSummary'])[];
             /** @description Pass as `cursor` for the next page; null on the last page */
             nextCursor: string | null;
           };
@@ -1129,13 +1301,21 @@ export interface operations {
           refPanel?: string;
           /** @description The service to run the job at (with `refPanel`); leave out with `panel` */
           serviceId?: string;
+          /** @description Run the same uploads and options at several places: a parent job and one child job per target (2-5). Then `serviceId`, `refPanel` and `panel` are left out at the top level */
+          targets?: {
+            panel?: string;
+            population?: string;
+            refPanel?: string;
+            /** @description A service id */
+            serviceId?: string;
+          }[];
           /** @description READY uploads of the caller, each at most once */
           uploadIds: string[];
         };
       };
     };
     responses: {
-      /** @description The job this Idempotency-Key created before */
+      /** @description The job (or parent job) this Idempotency-Key created before; a parent with children missing gets them */
       200: {
         headers: {
           /** @description The job: `/jobs/{jobId}` */
@@ -1143,10 +1323,10 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Job'];
+          'application/json': components['schemas']['Job'] | components['schemas']['ParentJob'];
         };
       };
-      /** @description Created; its workflow runs */
+      /** @description Created; its workflow runs (with `targets`: the parent job, each child running) */
       202: {
         headers: {
           /** @description The job: `/jobs/{jobId}` */
@@ -1154,7 +1334,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Job'];
+          'application/json': components['schemas']['Job'] | components['schemas']['ParentJob'];
         };
       };
       /**
@@ -1412,13 +1592,13 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
-      /** @description The job */
+      /** @description The job, or the parent job */
       200: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Job'];
+          'application/json': components['schemas']['Job'] | components['schemas']['ParentJob'];
         };
       };
       /**
@@ -1555,7 +1735,7 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
-      /** @description Deleted, with its result files */
+      /** @description Deleted, with its result files (a parent: with every child) */
       204: {
         headers: {
           [name: string]: unknown;
@@ -1614,7 +1794,11 @@ export interface operations {
           };
         };
       };
-      /** @description `JOB_ACTIVE`: The job is still active: cancel it first */
+      /**
+       * @description `JOB_ACTIVE`: The job is still active: cancel it first
+       *
+       *     `CONFLICT`: The current state of the resource does not allow this
+       */
       409: {
         headers: {
           [name: string]: unknown;
@@ -1623,7 +1807,7 @@ export interface operations {
           'application/json': {
             error: {
               /** @enum {string} */
-              code: 'JOB_ACTIVE';
+              code: 'JOB_ACTIVE' | 'CONFLICT';
               details?: unknown;
               message: string;
             };
@@ -1712,13 +1896,13 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
-      /** @description `CANCELED`, or `CANCEL_REQUESTED` until the service confirms */
+      /** @description `CANCELED`, or `CANCEL_REQUESTED` until the service confirms; a parent job with `cancel`: each child's outcome */
       202: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Job'];
+          'application/json': components['schemas']['Job'] | components['schemas']['ParentJobCancel'];
         };
       };
       /**
@@ -1952,6 +2136,22 @@ export interface operations {
           };
         };
       };
+      /** @description `JOB_IS_PARENT`: The job is a parent of several jobs (`kind: parent`): it has no results, password or resubmission of its own; ask its children */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'JOB_IS_PARENT';
+              details?: unknown;
+              message: string;
+            };
+          };
+        };
+      };
       /** @description `THROTTLED`: Too many requests: the stage's rate limit; slow down and retry */
       429: {
         headers: {
@@ -2132,6 +2332,8 @@ export interface operations {
       /**
        * @description `JOB_ACTIVE`: The job is still active: cancel it first
        *
+       *     `JOB_IS_PARENT`: The job is a parent of several jobs (`kind: parent`): it has no results, password or resubmission of its own; ask its children
+       *
        *     `IDEMPOTENCY_KEY_REUSED`: This Idempotency-Key was already used for a different job request
        *
        *     `SERVICE_TOKEN_MISSING`: The caller has no token stored for the service: store one with PUT /me/credentials/{serviceId}
@@ -2152,6 +2354,7 @@ export interface operations {
               /** @enum {string} */
               code:
                 | 'JOB_ACTIVE'
+                | 'JOB_IS_PARENT'
                 | 'IDEMPOTENCY_KEY_REUSED'
                 | 'SERVICE_TOKEN_MISSING'
                 | 'UPLOAD_NOT_READY'
@@ -2390,7 +2593,11 @@ export interface operations {
           };
         };
       };
-      /** @description `RESULTS_NOT_READY`: The job is still running: results are listed once it ends */
+      /**
+       * @description `RESULTS_NOT_READY`: The job is still running: results are listed once it ends
+       *
+       *     `JOB_IS_PARENT`: The job is a parent of several jobs (`kind: parent`): it has no results, password or resubmission of its own; ask its children
+       */
       409: {
         headers: {
           [name: string]: unknown;
@@ -2399,7 +2606,7 @@ export interface operations {
           'application/json': {
             error: {
               /** @enum {string} */
-              code: 'RESULTS_NOT_READY';
+              code: 'RESULTS_NOT_READY' | 'JOB_IS_PARENT';
               details?: unknown;
               message: string;
             };

@@ -8,6 +8,7 @@ import { isMissing } from '../api/api-error';
 import { jobQuery } from '../api/job-queries';
 import { useApi } from '../context';
 import { statusLabel } from '../lib/job-status';
+import { parentStatusLabel } from '../lib/parent-jobs';
 
 export function LinkedJob({ jobId }: { jobId: string }) {
   const api = useApi();
@@ -16,7 +17,9 @@ export function LinkedJob({ jobId }: { jobId: string }) {
   return (
     <Link to="/jobs/$jobId" params={{ jobId }}>
       {job.data
-        ? `${job.data.name} (${statusLabel(job.data.status).toLowerCase()}, at ${job.data.serviceName})`
+        ? job.data.kind === 'parent'
+          ? `${job.data.name} (${parentStatusLabel(job.data.status).toLowerCase()}, at several services)`
+          : `${job.data.name} (${statusLabel(job.data.status).toLowerCase()}, at ${job.data.serviceName})`
         : `job ${jobId}`}
     </Link>
   );

@@ -29,8 +29,10 @@ export interface StartAgain {
 export function useStartAgain(from: string | undefined): StartAgain {
   const api = useApi();
   const job = useQuery({ ...jobQuery(api, from ?? ''), enabled: Boolean(from) });
-  const invalid = new Set(job.data ? inputFindings(job.data).map((finding) => finding.fileName) : []);
-  const inputs = (job.data?.inputs ?? []).filter((input) => !invalid.has(input.fileName));
+  // A parent job (several targets) has no settings of one job to start again from: its children have.
+  const jobData = job.data?.kind === 'job' ? job.data : undefined;
+  const invalid = new Set(jobData ? inputFindings(jobData).map((finding) => finding.fileName) : []);
+  const inputs = (jobData?.inputs ?? []).filter((input) => !invalid.has(input.fileName));
   const uploads = useQueries({
     queries: inputs.map((input) => ({ ...uploadQuery(api, input.uploadId), retry: false })),
   });
@@ -38,12 +40,13 @@ export function useStartAgain(from: string | undefined): StartAgain {
   if (!from) return { state: 'none', ...empty };
   if (job.isPending) return { state: 'loading', ...empty };
   if (job.error) return { state: isMissing(job.error) ? 'missing' : 'failed', ...empty };
-  if (uploads.some((upload) => upload.isPending)) return { state: 'loading', job: job.data, ...empty };
+  if (!jobData) return { state: 'missing', ...empty };
+  if (uploads.some((upload) => upload.isPending)) return { state: 'loading', job: jobData, ...empty };
   const result: StartAgain = {
     state: 'ready',
-    job: job.data,
+    job: jobData,
     ...empty,
-    invalid: job.data.inputs.filter((input) => invalid.has(input.fileName)).map((input) => input.fileName),
+    invalid: jobData.inputs.filter((input) => invalid.has(input.fileName)).map((input) => input.fileName),
   };
   inputs.forEach((input, index) => {
     const upload = uploads[index]!;

@@ -4,7 +4,7 @@
  * in the names the researcher chose (ids for support behind a disclosure), once finished its results
  * (download, a checked bash script, the zip password), the service's messages and our timeline.
  * Refreshes itself by `nextCheckAt` while the job moves; another user's job, a deleted one or a mistyped
- * address reads "Job not found".
+ * address reads "Job not found". A parent job (one request run at several places) shows its children.
  */
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { getRouteApi, Link, useNavigate } from '@tanstack/react-router';
@@ -21,12 +21,14 @@ import { JobMessages, JobTimeline } from '../components/job-messages';
 import { JobResultsPanel } from '../components/job-results';
 import { LinkedJob } from '../components/linked-job';
 import { PageHeading } from '../components/page-heading';
+import { ParentJobDetails, ParentLink } from '../components/parent-job';
 import { ResubmitDialog } from '../components/resubmit-dialog';
 import { ServiceOutageNotice } from '../components/service-outage-notice';
 import { StatusChip } from '../components/status-chip';
 import { useApi } from '../context';
 import { progressSentence } from '../lib/job-progress';
 import { canCancel, isFinished } from '../lib/job-status';
+import { isParent, refreshableParent } from '../lib/parent-jobs';
 import { refreshInterval } from '../lib/refresh-interval';
 import { offersResubmit } from '../lib/resubmit';
 
@@ -37,7 +39,11 @@ export function JobPage() {
   const api = useApi();
   const job = useQuery({
     ...jobQuery(api, jobId),
-    refetchInterval: (query) => (query.state.data ? refreshInterval([query.state.data]) : false),
+    refetchInterval: (query) => {
+      const data = query.state.data;
+      if (!data) return false;
+      return refreshInterval([isParent(data) ? refreshableParent(data) : data]);
+    },
     refetchIntervalInBackground: false,
   });
   if (job.isPending) return <Loading what="the job" />;
@@ -60,7 +66,7 @@ export function JobPage() {
       </section>
     );
   }
-  return <JobDetails job={job.data} />;
+  return isParent(job.data) ? <ParentJobDetails job={job.data} /> : <JobDetails job={job.data} />;
 }
 
 function JobDetails({ job }: { job: Job }) {
@@ -77,6 +83,7 @@ function JobDetails({ job }: { job: Job }) {
         {!finished ? <progress aria-label="Job in progress" /> : null}
       </div>
       <ServiceOutageNotice job={job} />
+      {job.parentId ? <ParentLink parentId={job.parentId} /> : null}
       <ResubmittedAs job={job} />
       <JobInputChecks job={job} />
       {job.error ? <JobFailureNotice job={job} error={job.error} /> : null}

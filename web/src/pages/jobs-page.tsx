@@ -2,18 +2,21 @@
  * The researcher's jobs, newest first: filter by state (the API's `status`), search by name (on the
  * loaded page: the API has no text search), pages by cursor (next/previous kept in the URL), and a
  * refresh timed by the jobs' `nextCheckAt` while any is active. Each job reads with its service's name
- * and its panel's label.
+ * and its panel's label; a parent job (one request run at several places) with its derived status and
+ * its children, each with its status and link (children are listed under their parent only).
  */
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { getRouteApi, Link, useNavigate } from '@tanstack/react-router';
 import { useId } from 'react';
-import { unwrap } from '../api/client';
+import { type JobSummary, type ParentJobSummary, unwrap } from '../api/client';
 import { EmptyState, ErrorNotice, Loading } from '../components/feedback';
 import { PageHeading } from '../components/page-heading';
+import { ParentStatusChip } from '../components/parent-job';
 import { StatusChip } from '../components/status-chip';
 import { useApi } from '../context';
 import { formatDateTime } from '../lib/format';
 import { JOB_STATUSES, type JobStatusName, statusLabel } from '../lib/job-status';
+import { childrenSentence, isParent, refreshableParent } from '../lib/parent-jobs';
 import { refreshInterval } from '../lib/refresh-interval';
 
 const PAGE_SIZE = 20;
@@ -42,12 +45,12 @@ export function JobsPage() {
         }),
       ),
     placeholderData: keepPreviousData,
-    refetchInterval: (query) => refreshInterval(query.state.data?.jobs ?? []),
+    refetchInterval: (query) => refreshInterval((query.state.data?.jobs ?? []).map(refreshable)),
     refetchIntervalInBackground: false,
   });
   const q = search.q?.toLowerCase() ?? '';
   const shown = (jobs.data?.jobs ?? []).filter((job) => !q || job.name.toLowerCase().includes(q));
-  const active = (jobs.data?.jobs ?? []).some((job) => refreshInterval([job]) !== false);
+  const active = (jobs.data?.jobs ?? []).some((job) => refreshInterval([refreshable(job)]) !== false);
   return (
     <section>
       <div className="page-top">
@@ -125,24 +128,28 @@ export function JobsPage() {
               </tr>
             </thead>
             <tbody>
-              {shown.map((job) => (
-                <tr key={job.jobId}>
-                  <td data-label="Name">
-                    <Link to="/jobs/$jobId" params={{ jobId: job.jobId }}>
-                      {job.name}
-                    </Link>
-                    {job.error ? <span className="row-error">{job.error.message}</span> : null}
-                  </td>
-                  <td data-label="Status">
-                    <StatusChip status={job.status} />
-                  </td>
-                  <td data-label="Service">
-                    {job.serviceName}
-                    <span className="cell-detail">{job.labels.refPanel}</span>
-                  </td>
-                  <td data-label="Created">{formatDateTime(job.createdAt)}</td>
-                </tr>
-              ))}
+              {shown.map((job) =>
+                isParent(job) ? (
+                  <ParentRow key={job.jobId} job={job} />
+                ) : (
+                  <tr key={job.jobId}>
+                    <td data-label="Name">
+                      <Link to="/jobs/$jobId" params={{ jobId: job.jobId }}>
+                        {job.name}
+                      </Link>
+                      {job.error ? <span className="row-error">{job.error.message}</span> : null}
+                    </td>
+                    <td data-label="Status">
+                      <StatusChip status={job.status} />
+                    </td>
+                    <td data-label="Service">
+                      {job.serviceName}
+                      <span className="cell-detail">{job.labels.refPanel}</span>
+                    </td>
+                    <td data-label="Created">{formatDateTime(job.createdAt)}</td>
+                  </tr>
+                ),
+              )}
             </tbody>
           </table>
         </div>
@@ -168,5 +175,38 @@ export function JobsPage() {
         </button>
       </nav>
     </section>
+  );
+}
+
+const refreshable = (job: JobSummary | ParentJobSummary) => (isParent(job) ? refreshableParent(job) : job);
+
+/** A parent job's row: its derived status and summary, and each child with its chip and link. */
+function ParentRow({ job }: { job: ParentJobSummary }) {
+  return (
+    <tr className="parent-row">
+      <td data-label="Name">
+        <Link to="/jobs/$jobId" params={{ jobId: job.jobId }}>
+          {job.name}
+        </Link>
+        <span className="cell-detail">{childrenSentence(job.summary)}</span>
+      </td>
+      <td data-label="Status">
+        <ParentStatusChip status={job.status} />
+      </td>
+      <td data-label="Service">
+        <ul className="child-list" aria-label={`Jobs of ${job.name}`}>
+          {job.children.map((child) => (
+            <li key={child.jobId}>
+              <StatusChip status={child.status} />{' '}
+              <Link to="/jobs/$jobId" params={{ jobId: child.jobId }}>
+                {child.serviceName}
+              </Link>
+              <span className="cell-detail">{child.labels.refPanel}</span>
+            </li>
+          ))}
+        </ul>
+      </td>
+      <td data-label="Created">{formatDateTime(job.createdAt)}</td>
+    </tr>
   );
 }

@@ -15,6 +15,7 @@ import { unwrap } from '../api/client';
 import { uploadsQuery } from '../api/upload-queries';
 import { BuildAdvice } from '../components/build-advice';
 import { EarlierUploads } from '../components/earlier-uploads';
+import { type ExtraTarget, ExtraTargets, extraTargetsToSend } from '../components/extra-targets';
 import { ErrorNotice, Loading } from '../components/feedback';
 import { FileUploads } from '../components/file-uploads';
 import { JobReview, OptionFields } from '../components/job-options-form';
@@ -69,6 +70,7 @@ export function NewJobPage() {
     staleTime: 5 * 60_000,
   });
   const [anyService, setAnyService] = useState(false);
+  const [extras, setExtras] = useState<ExtraTarget[]>([]);
   const earlier = useQuery(uploadsQuery(api));
   const service = services.data?.services.find((s) => s.id === serviceId);
   const serviceList = services.data?.services;
@@ -142,7 +144,13 @@ export function NewJobPage() {
         uploadIds,
       };
       // By panel: the gateway picks among the services that offer it (the job records why).
-      const body = routed ? { ...common, panel: routed.panelKey } : { ...common, serviceId, refPanel };
+      const main = routed ? { panel: routed.panelKey } : { serviceId, refPanel };
+      const more = extraTargetsToSend(panels.data, extras);
+      // With other places too: one parent job, one job per place (the API's `targets`).
+      const body =
+        more.length > 0
+          ? { ...common, targets: [{ ...main, population: common.population }, ...more] }
+          : { ...common, ...main };
       const text = JSON.stringify(body);
       if (idempotency.current?.body !== text) idempotency.current = { body: text, key: crypto.randomUUID() };
       return unwrap(
@@ -164,6 +172,8 @@ export function NewJobPage() {
       'Choose the build your files are, or remove the files it contradicts (see the advice above).',
     );
   if (files.busy) problems.push('Wait until every file is checked and uploaded.');
+  if (extras.some((extra) => !extra.offer))
+    problems.push('Choose the service and panel of every other place, or remove it.');
   if (!choices) problems.push('Choose the service options.');
   if (choices && options.data && needsPopulation(options.data, choices))
     problems.push('Choose a population.');
@@ -285,6 +295,9 @@ export function NewJobPage() {
                 </span>
               </label>
             </div>
+          ) : null}
+          {options.data && choices ? (
+            <ExtraTargets panels={panels.data} extras={extras} onChange={setExtras} />
           ) : null}
           <BuildAdvice id={ids.buildAdvice} advice={files.buildAdvice} />
         </fieldset>
