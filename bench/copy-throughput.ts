@@ -22,7 +22,6 @@
  * BENCH_MEMORY_SIZES (default 1 GiB,4 GiB), BENCH_REPEAT (default 3), BENCH_SINKS (default discard,s3rver),
  * BENCH_REDIRECT=1 (every download redirects to a presigned-style URL, as at TOPMed).
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -34,6 +33,7 @@ import { resultKey } from '#shared/jobs/result-store';
 import { submitRequest } from '#test/support/job-fixtures';
 import { makeVcfGz } from '#test/support/vcf-fixtures';
 import { bundleAsDeployed, DEPLOYED_NODE_OPTIONS } from './bundle';
+import { runNode } from './child-process';
 import { node22 } from './node22';
 import { type RunningServer, startServer } from './serve';
 
@@ -233,20 +233,7 @@ async function measure(variant: Variant, file: BenchFile, sink: SinkName | undef
     POWERTOOLS_LOG_LEVEL: 'INFO',
   };
   const spec = { module: variant === 'copy' ? task.file : legs.file, variant, input };
-  const { stdout, stderr, code } = await new Promise<{ stdout: string; stderr: string; code: number | null }>(
-    (done) => {
-      const child = spawn(node.path, [probe.file, JSON.stringify(spec)], { env });
-      let out = '';
-      let err = '';
-      child.stdout.on('data', (d) => {
-        out += d;
-      });
-      child.stderr.on('data', (d) => {
-        err += d;
-      });
-      child.on('exit', (exitCode) => done({ stdout: out, stderr: err, code: exitCode }));
-    },
-  );
+  const { stdout, stderr, code } = await runNode(node.path, [probe.file, JSON.stringify(spec)], { env });
   const line = stdout.split('\n').find((l) => l.startsWith('BENCH_PROBE '));
   if (code !== 0 || !line) {
     throw new Error(

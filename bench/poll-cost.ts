@@ -7,8 +7,8 @@
  *
  * Run: npm run bench:poll-cost (BENCH_POLL_SCENARIOS=1h,24h,… to choose)
  */
-import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
+import { markedResult, runNode } from './child-process';
 import { node22 } from './node22';
 import { type PollRunResult, SCENARIOS } from './poll-scenarios';
 
@@ -16,28 +16,17 @@ const PRICE_PER_1000 = 0.025; // USD per 1,000 state transitions, Standard workf
 const scenarios = (process.env.BENCH_POLL_SCENARIOS ?? '1h,24h,24h-slot,7d,1h-faults').split(',');
 const node = node22();
 
-function runOne(scenario: string): Promise<PollRunResult> {
-  return new Promise((ok, fail) => {
-    const child = spawn(node.path, ['--import', 'tsx', resolve(import.meta.dirname, 'poll-cost-run.ts')], {
+async function runOne(scenario: string): Promise<PollRunResult> {
+  const output = await runNode(
+    node.path,
+    ['--import', 'tsx', resolve(import.meta.dirname, 'poll-cost-run.ts')],
+    {
       cwd: resolve(import.meta.dirname, '..'),
       // Powertools reads its level when the logger is built (at import), so it is the process's.
       env: { ...process.env, BENCH_POLL_SCENARIO: scenario, NODE_OPTIONS: '', POWERTOOLS_LOG_LEVEL: 'ERROR' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d) => {
-      out += d;
-    });
-    child.stderr.on('data', (d) => {
-      err += d;
-    });
-    child.on('exit', (code) => {
-      const line = out.split('\n').find((l) => l.startsWith('BENCH_POLL '));
-      if (code !== 0 || !line) fail(new Error(`${scenario} failed (exit ${code}):\n${err}${out}`));
-      else ok(JSON.parse(line.slice('BENCH_POLL '.length)));
-    });
-  });
+    },
+  );
+  return markedResult<PollRunResult>(output, 'BENCH_POLL', scenario);
 }
 
 console.log(

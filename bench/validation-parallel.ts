@@ -19,7 +19,7 @@
  * Run: npm run bench:validation   (BENCH_VALIDATION_BEFORE=<commit> to compare another commit;
  * BENCH_VALIDATION_BEFORE=none to measure this checkout only)
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { randomFillSync } from 'node:crypto';
 import {
   closeSync,
@@ -35,6 +35,7 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { deflateRawSync } from 'node:zlib';
 import { BGZF_EOF, bgzfFrame } from '#test/support/vcf-fixtures';
+import { markedResult, runNode } from './child-process';
 import { node22 } from './node22';
 
 const MiB = 1024 ** 2;
@@ -126,9 +127,11 @@ function ensureFiles(): void {
   }
 }
 
-function measure(checkout: string, oneAtATime = false): Promise<Measured> {
-  return new Promise((ok, fail) => {
-    const child = spawn(node.path, ['--import', 'tsx', join(checkout, 'bench/validation-parallel-run.ts')], {
+async function measure(checkout: string, oneAtATime = false): Promise<Measured> {
+  const output = await runNode(
+    node.path,
+    ['--import', 'tsx', join(checkout, 'bench/validation-parallel-run.ts')],
+    {
       cwd: checkout,
       env: {
         ...process.env,
@@ -137,22 +140,9 @@ function measure(checkout: string, oneAtATime = false): Promise<Measured> {
         NODE_OPTIONS: '',
         POWERTOOLS_LOG_LEVEL: 'ERROR',
       },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d) => {
-      out += d;
-    });
-    child.stderr.on('data', (d) => {
-      err += d;
-    });
-    child.on('exit', (code) => {
-      const line = out.split('\n').find((l) => l.startsWith('BENCH_VALIDATION '));
-      if (code !== 0 || !line) fail(new Error(`the run in ${checkout} failed (exit ${code}):\n${err}${out}`));
-      else ok(JSON.parse(line.slice('BENCH_VALIDATION '.length)));
-    });
-  });
+    },
+  );
+  return markedResult<Measured>(output, 'BENCH_VALIDATION', `the run in ${checkout}`);
 }
 
 /** A worktree of `commit` with this checkout's node_modules and the runner; removed by the caller. */

@@ -23,7 +23,6 @@
  * 200 ms, then N jobs at 0 ms, at 200 ms, and at 200 ms with WATCH_CONCURRENCY 32), BENCH_WATCH_JOBS,
  * BENCH_WATCH_OWNERS.
  */
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { cpus } from 'node:os';
 import { resolve } from 'node:path';
@@ -53,6 +52,7 @@ import { resetRuntime } from '#shared/runtime';
 import { environmentFor } from '#shared/settings';
 import { plainText } from '#shared/workflow/poll-job';
 import { jobRecord } from '#test/support/job-fixtures';
+import { markedResult, runNode } from './child-process';
 import { node22 } from './node22';
 import { startServer } from './serve';
 import {
@@ -350,37 +350,26 @@ async function seed(sim: CloudgeneSimulator, jobs: number) {
 
 // --- one measurement ------------------------------------------------------------------------------------
 
-function runChild(env: Record<string, string>): Promise<{ result: ChildResult; emf: number; log: number }> {
-  return new Promise((ok, fail) => {
-    const child = spawn(node.path, ['--import', 'tsx', resolve(import.meta.dirname, 'watcher-load-run.ts')], {
+async function runChild(
+  env: Record<string, string>,
+): Promise<{ result: ChildResult; emf: number; log: number }> {
+  const output = await runNode(
+    node.path,
+    ['--import', 'tsx', resolve(import.meta.dirname, 'watcher-load-run.ts')],
+    {
       cwd: root,
       env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d) => {
-      out += d;
-    });
-    child.stderr.on('data', (d) => {
-      err += d;
-    });
-    child.on('exit', (code) => {
-      const lines = out.split('\n').filter((l) => l.length > 0);
-      const line = lines.find((l) => l.startsWith('BENCH_WATCH '));
-      if (code !== 0 || !line) {
-        fail(new Error(`watcher run failed (exit ${code}):\n${err}${out.slice(-4000)}`));
-        return;
-      }
-      const others = lines.filter((l) => l !== line);
-      const bytes = (ls: string[]) => ls.reduce((sum, l) => sum + Buffer.byteLength(l) + 1, 0);
-      ok({
-        result: JSON.parse(line.slice('BENCH_WATCH '.length)),
-        emf: bytes(others.filter((l) => l.includes('"_aws"'))),
-        log: bytes(others.filter((l) => !l.includes('"_aws"'))) + Buffer.byteLength(err),
-      });
-    });
-  });
+    },
+  );
+  const result = markedResult<ChildResult>(output, 'BENCH_WATCH', 'watcher run');
+  // What else the run printed: its metric lines (EMF) and its log lines, for the logs' cost.
+  const others = output.stdout.split('\n').filter((l) => l.length > 0 && !l.startsWith('BENCH_WATCH '));
+  const bytes = (ls: string[]) => ls.reduce((sum, l) => sum + Buffer.byteLength(l) + 1, 0);
+  return {
+    result,
+    emf: bytes(others.filter((l) => l.includes('"_aws"'))),
+    log: bytes(others.filter((l) => !l.includes('"_aws"'))) + Buffer.byteLength(output.stderr),
+  };
 }
 
 async function measure(spec: RunSpec): Promise<Measurement> {
