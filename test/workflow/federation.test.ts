@@ -10,7 +10,6 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { handler as createJob } from '#functions/api/jobs/create-job';
 import { handler as getJob } from '#functions/api/jobs/get-job';
 import { handler as resubmitJob } from '#functions/api/jobs/resubmit-job';
-import { handler as createUpload } from '#functions/api/uploads/create-upload';
 import { handler as getUpload } from '#functions/api/uploads/get-upload';
 import { type CloudgeneSimulator, startCloudgeneSimulator } from '#infra/local/simulator/cloudgene-simulator';
 import { H3AFRICA_PANELS } from '#infra/local/simulator/fixtures';
@@ -25,10 +24,9 @@ import { JobStatus } from '#shared/jobs/job-status';
 import { RETENTION_TAG } from '#shared/uploads/input-retention';
 import { uploadStore } from '#shared/uploads/upload-store';
 import { invoke } from '#test/support/api-event';
-import { catalogEntry, SECOND_1000G, setHealth } from '#test/support/federation';
+import { catalogEntry, SECOND_1000G, setHealth, uploadThroughApi } from '#test/support/federation';
 import { createJobBody } from '#test/support/job-fixtures';
 import { useSettings } from '#test/support/settings';
-import { makeVcfGz } from '#test/support/vcf-fixtures';
 import { startWorkflowHarness, type WorkflowHarness } from './harness';
 
 const DAY_MS = 86_400_000;
@@ -73,18 +71,7 @@ beforeEach(async () => {
   await setHealth('topmed', 'UP', 5);
 });
 
-async function uploadFor(caller: Caller): Promise<string> {
-  const file = makeVcfGz({ samples: 30 });
-  const created = await invoke(createUpload, {
-    method: 'POST',
-    caller,
-    body: { fileName: 'cohort.vcf.gz', size: file.length },
-  });
-  await fetch(created.body.uploadUrl, { method: 'PUT', body: file, headers: created.body.headers });
-  await invoke(getUpload, { caller, pathParameters: { uploadId: created.body.upload.uploadId } });
-  await h.sfn.waitForJob(`upload-${created.body.upload.uploadId}`);
-  return created.body.upload.uploadId;
-}
+const uploadFor = (caller: Caller) => uploadThroughApi(h, caller);
 
 /** A POST /jobs body by panel: the service and its panel id left out. */
 function byPanel(uploadIds: string[], overrides: Record<string, unknown> = {}) {

@@ -14,8 +14,6 @@ import { handler as deleteJob } from '#functions/api/jobs/delete-job';
 import { handler as getJob } from '#functions/api/jobs/get-job';
 import { handler as getJobResults } from '#functions/api/jobs/get-job-results';
 import { handler as listJobs } from '#functions/api/jobs/list-jobs';
-import { handler as createUpload } from '#functions/api/uploads/create-upload';
-import { handler as getUpload } from '#functions/api/uploads/get-upload';
 import { type CloudgeneSimulator, startCloudgeneSimulator } from '#infra/local/simulator/cloudgene-simulator';
 import type { Caller } from '#shared/auth/caller';
 import { getService } from '#shared/catalog/service-catalog';
@@ -23,10 +21,9 @@ import { saveServiceToken } from '#shared/credentials/service-credentials';
 import { jobRepository } from '#shared/jobs/job-repository';
 import { createJobBodySchema } from '#shared/jobs/job-request';
 import { invoke } from '#test/support/api-event';
-import { catalogEntry, SECOND_1000G, setHealth } from '#test/support/federation';
+import { catalogEntry, SECOND_1000G, setHealth, uploadThroughApi } from '#test/support/federation';
 import { createJobBody } from '#test/support/job-fixtures';
 import { useSettings } from '#test/support/settings';
-import { makeVcfGz } from '#test/support/vcf-fixtures';
 import { startWorkflowHarness, type WorkflowHarness } from './harness';
 
 let h: WorkflowHarness;
@@ -64,18 +61,7 @@ beforeEach(async () => {
   await setHealth('second', 'UP', 5);
 });
 
-async function uploadFor(caller: Caller): Promise<string> {
-  const file = makeVcfGz({ samples: 30 });
-  const created = await invoke(createUpload, {
-    method: 'POST',
-    caller,
-    body: { fileName: 'cohort.vcf.gz', size: file.length },
-  });
-  await fetch(created.body.uploadUrl, { method: 'PUT', body: file, headers: created.body.headers });
-  await invoke(getUpload, { caller, pathParameters: { uploadId: created.body.upload.uploadId } });
-  await h.sfn.waitForJob(`upload-${created.body.upload.uploadId}`);
-  return created.body.upload.uploadId;
-}
+const uploadFor = (caller: Caller) => uploadThroughApi(h, caller);
 
 const MICHIGAN = { serviceId: 'michigan', refPanel: 'apps@1000g-phase-3-v5@2.0.0' };
 const SECOND = { serviceId: 'second', refPanel: SECOND_1000G.id, population: 'afr' };
