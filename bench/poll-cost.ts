@@ -86,7 +86,7 @@ if (before) {
       const old = await runOne(scenario, path);
       const now = after.get(scenario)!;
       console.log(
-        `${(SCENARIOS[scenario]?.label ?? scenario).padEnd(58)} before ${String(old.transitions).padStart(5)} transitions ($${((old.transitions / 1000) * PRICE_PER_1000).toFixed(4)}), ${String(old.polls).padStart(5)} polls, seen after ${Math.round(old.detectionDelaySeconds)} s; after ${now.jobTransitions} (+${now.uploadCheckTransitions} upload check), ${now.polls} polls, seen after ${Math.round(now.detectionDelaySeconds)} s`,
+        `${(SCENARIOS[scenario]?.label ?? scenario).padEnd(58)} before ${String(old.transitions).padStart(5)} transitions ($${((old.transitions / 1000) * PRICE_PER_1000).toFixed(4)}), ${String(old.polls).padStart(5)} polls, seen after ${Math.round(old.detectionDelaySeconds)} s; after ${now.transitions} (${now.jobTransitions} + ${now.uploadCheckTransitions} of the upload check), ${now.polls} polls, seen after ${Math.round(now.detectionDelaySeconds)} s`,
       );
     }
   } finally {
