@@ -27,6 +27,7 @@ import { InvalidCursorError, type JobRecord, JobTransitionConflict, jobRepositor
 import { type CreateJobRequest, checkAgainstServiceOptions, type ResubmitJobRequest } from './job-request';
 import { isTerminal, JobStatus, PRE_SUBMISSION_STATUSES, TERMINAL_STATUSES } from './job-status';
 import { toJobSummary, toJobView } from './job-view';
+import { nextWatch } from './job-watch';
 import { offeredPanel, routeByPanel } from './panel-routing';
 import { isParentJob, type ParentJobRecord } from './parent-job-record';
 import { parentJobSummary } from './parent-job-view';
@@ -283,7 +284,7 @@ export async function listJobs(
  * may be on its way (a submission attempt is marked on the job) the service may accept the job any
  * moment: then the cancel is only requested, and the workflow settles it — it finds the service-side job
  * by its marker and cancels it there, or records CANCELED once it is sure none exists. After submission
- * the service is asked to cancel and the poll loop records CANCELED once the service confirms.
+ * the service is asked to cancel and the watcher records CANCELED once the service confirms.
  */
 export async function cancelJob(caller: Caller, jobId: string) {
   const jobs = jobRepository();
@@ -309,13 +310,18 @@ export async function cancelJob(caller: Caller, jobId: string) {
         // A submission started meanwhile: fall through to a requested cancel.
       }
     }
+    const now = new Date();
     const requested = await jobs.transition(caller.sub, jobId, JobStatus.CANCEL_REQUESTED, {
       detail: job.externalJobId
         ? 'cancel requested by the owner'
         : 'cancel requested by the owner while the submission was under way',
+      // Submitted: the watcher's next run asks the service (again) and records the outcome.
+      ...(job.externalJobId
+        ? { watch: nextWatch(job.watch, 'POLL', now, now), serviceId: job.serviceId }
+        : {}),
     });
     await requestRemoteCancel(caller, requested).catch((error: unknown) =>
-      logger.warn('remote cancel deferred to the workflow', { jobId, error: String(error) }),
+      logger.warn('remote cancel deferred to the watcher', { jobId, error: String(error) }),
     );
     return toJobView(requested);
   } catch (error) {

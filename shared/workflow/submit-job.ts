@@ -212,7 +212,7 @@ async function submitNow(ref: JobRef, job: JobRecord): Promise<SubmitOutcome> {
 
 /**
  * Records the service's job id before anything else (from then on a retry adopts it). A cancel that
- * came in during the upload is carried out at the service now; the poll loop confirms it.
+ * came in during the upload is carried out at the service now; the watcher's polls confirm it.
  */
 async function recordSubmission(
   job: JobRecord,
@@ -231,7 +231,7 @@ async function recordSubmission(
   if (!recorded || current.status === JobStatus.CANCEL_REQUESTED || isTerminal(current.status)) {
     logger.info('job canceled during submission; cancelling it at the service', { jobId: job.jobId });
     await client.cancelJob(externalJobId).catch((error: unknown) =>
-      logger.warn('cancel at the service failed; the poll loop retries', {
+      logger.warn('cancel at the service failed; the watcher retries it', {
         jobId: job.jobId,
         error: String(error),
       }),
@@ -247,7 +247,7 @@ async function recordSubmission(
 
 /**
  * A cancel arrived while a submission may have been on its way. If the service has the job (found by
- * its marker), record it and let the poll loop cancel it there; if not, and no attempt can still be
+ * its marker), record it and let the watcher cancel it there; if not, and no attempt can still be
  * uploading, nothing exists at the service and the job is CANCELED.
  */
 async function settleCanceledSubmission(job: JobRecord, client?: CloudgeneClient): Promise<SubmitOutcome> {
