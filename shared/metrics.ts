@@ -21,6 +21,10 @@ export const gatewayMetrics = {
   Polls: { unit: MetricUnit.Count, label: 'Status polls' },
   SlotWaits: { unit: MetricUnit.Count, label: 'Waits for a free slot' },
   ServiceWaits: { unit: MetricUnit.Count, label: 'Waits for a service that is down or in maintenance' },
+  JobsRedriven: {
+    unit: MetricUnit.Count,
+    label: 'Jobs whose execution was lost, driven again by the watcher',
+  },
   ValidationFailures: { unit: MetricUnit.Count, label: 'Inputs refused by validation' },
 } as const;
 

@@ -8,8 +8,9 @@
  *    job the service finished gets a `collect` execution; one it failed, canceled or deleted needs none.
  *    While the service is DOWN or in maintenance nothing is polled (its jobs keep their state, nothing is
  *    polled into failure) until the outage outlasts SERVICE_OUTAGE_LIMIT_HOURS: then they end EXPIRED.
- * 2. `COLLECT` / `SUBMIT`: an execution that should long have ended is looked up; one that is gone is
- *    started again (and a submission's upload lease is reclaimed first).
+ * 2. `VALIDATE` / `COLLECT` / `SUBMIT`: an execution that should long have ended is looked up; one that
+ *    is gone is started again (a submission's upload lease is reclaimed first), counted (`JobsRedriven`)
+ *    and said on the job's timeline.
  * 3. `SERVICE`: jobs waiting for the service are submitted once it is UP (all at once when it comes back).
  * 4. `SLOT`: jobs waiting for a free slot, due or of an owner whose job there just ended: the owner's job
  *    list at the service says how many slots are free, and that many submissions start (oldest first).
@@ -20,7 +21,7 @@
  * A run stops taking new work after its budget (WATCH_BUDGET_MS), well inside its minute; what is left
  * is due at the next run.
  */
-import { executionStatus, startExecution } from '#shared/aws/executions';
+import { executionStatus, jobExecutionInput, startExecution } from '#shared/aws/executions';
 import { findService } from '#shared/catalog/service-catalog';
 import { ServiceTokenInvalidError } from '#shared/cloudgene/errors';
 import { credentialStore } from '#shared/credentials/credential-store';
@@ -31,9 +32,11 @@ import {
   type JobWatch,
   nextWatch,
   SUBMIT_STALE_SECONDS,
+  VALIDATE_STALE_SECONDS,
   type WatchKind,
 } from '#shared/jobs/job-watch';
 import { logger } from '#shared/logger';
+import { recordMetric } from '#shared/metrics';
 import { settings } from '#shared/settings';
 import { after, backoffEnv, nextWaitSeconds, slotWaitPolicy } from '#shared/workflow/backoff';
 import { ownerClient } from '#shared/workflow/job-context';
@@ -61,6 +64,8 @@ export interface JobsRun {
   submitsStarted: number;
   expired: number;
   cancelsRetried: number;
+  /** Jobs whose execution was gone, driven again. */
+  redriven: number;
   /** Work left for the next run because the budget ran out. */
   deferred: boolean;
   errors: number;
@@ -75,6 +80,7 @@ export async function watchJobs(services: ServiceState[], now = new Date()): Pro
     submitsStarted: 0,
     expired: 0,
     cancelsRetried: 0,
+    redriven: 0,
     deferred: false,
     errors: 0,
   };
@@ -142,11 +148,20 @@ async function watchService(service: ServiceState, now: Date, deadline: number, 
     }
     if (result.outcome !== 'WATCH') freed.add(ref.owner);
   });
+  await each('VALIDATE', true, async (ref) => {
+    if (await restartIfGone(ref, 'VALIDATE', now)) run.redriven++;
+  });
   await each('COLLECT', true, async (ref) => {
-    if (await restartIfGone(ref, 'COLLECT', now)) run.collectsStarted++;
+    if (await restartIfGone(ref, 'COLLECT', now)) {
+      run.collectsStarted++;
+      run.redriven++;
+    }
   });
   await each('SUBMIT', true, async (ref) => {
-    if (await restartIfGone(ref, 'SUBMIT', now)) run.submitsStarted++;
+    if (await restartIfGone(ref, 'SUBMIT', now)) {
+      run.submitsStarted++;
+      run.redriven++;
+    }
   });
   await each('SERVICE', !service.changed, async (ref) => {
     const job = await jobs.get(ref.owner, ref.jobId);
@@ -203,7 +218,7 @@ async function startCollect(ref: Ref, now: Date): Promise<void> {
  * A collect or submit execution that should have ended by now: if it still runs, look again later; if it
  * is gone (failed without recording it, stopped by hand, lost), start it again. True when started.
  */
-async function restartIfGone(ref: Ref, kind: 'COLLECT' | 'SUBMIT', now: Date): Promise<boolean> {
+async function restartIfGone(ref: Ref, kind: 'VALIDATE' | 'COLLECT' | 'SUBMIT', now: Date): Promise<boolean> {
   const jobs = jobRepository();
   const job = await jobs.get(ref.owner, ref.jobId);
   if (!job) return false;
@@ -213,6 +228,26 @@ async function restartIfGone(ref: Ref, kind: 'COLLECT' | 'SUBMIT', now: Date): P
     await jobs.update(job.owner, job.jobId, {}, [job.status], [], { serviceId: job.serviceId, watch: later });
     return false;
   }
+  if (kind === 'VALIDATE') {
+    if (job.status !== JobStatus.QUEUED && job.status !== JobStatus.VALIDATING) {
+      await jobs.update(job.owner, job.jobId, {}, [job.status], [], {
+        serviceId: job.serviceId,
+        watch: null,
+      });
+      return false;
+    }
+    const round = (job.watch?.kind === 'VALIDATE' ? job.watch.count : 0) + 1;
+    await redriven(job, 'validation', stillThere);
+    const executionArn = await startExecution(
+      `${job.jobId}-validate-${round}`,
+      jobExecutionInput({ jobId: job.jobId, owner: job.owner, inputs: job.inputs.length }),
+    );
+    await jobs.update(job.owner, job.jobId, { executionArn }, [job.status], [], {
+      serviceId: job.serviceId,
+      watch: nextWatch(job.watch, 'VALIDATE', after(now, VALIDATE_STALE_SECONDS), now, { count: round }),
+    });
+    return true;
+  }
   if (kind === 'COLLECT') {
     if (job.status !== JobStatus.COPYING_RESULTS) {
       await jobs.update(job.owner, job.jobId, {}, [job.status], [], {
@@ -221,7 +256,7 @@ async function restartIfGone(ref: Ref, kind: 'COLLECT' | 'SUBMIT', now: Date): P
       });
       return false;
     }
-    logger.warn('collect execution gone; starting it again', { jobId: job.jobId, was: stillThere });
+    await redriven(job, 'collect', stillThere);
     await startCollect(ref, now);
     return true;
   }
@@ -234,8 +269,23 @@ async function restartIfGone(ref: Ref, kind: 'COLLECT' | 'SUBMIT', now: Date): P
     await jobs.update(job.owner, job.jobId, {}, [job.status], [], { serviceId: job.serviceId, watch: null });
     return false;
   }
-  logger.warn('submit execution gone; starting it again', { jobId: job.jobId, was: stillThere });
+  await redriven(job, 'submission', stillThere);
   return startSubmit(job, now);
+}
+
+/**
+ * A job whose execution ended without moving it on (a bug, a manual stop, a redrive gone wrong, a restart
+ * of the local stack): counted (`JobsRedriven`), logged, and said on its timeline, before it is driven again.
+ */
+async function redriven(job: JobRecord, what: string, was: string): Promise<void> {
+  recordMetric('JobsRedriven', job.serviceId);
+  logger.warn('execution gone; the watcher drives the job again', { jobId: job.jobId, what, was });
+  await jobRepository().noteEvent(
+    job.owner,
+    job.jobId,
+    job.status,
+    `resumed: its ${what} execution had ended (${was.toLowerCase()}) without moving the job on; started again`,
+  );
 }
 
 /**

@@ -71,6 +71,7 @@ export class JobRepository {
   async create(job: JobRecord): Promise<boolean> {
     return this.items.insert({
       ...jobKey(job.owner, job.jobId),
+      ...(job.watch ? watchFields(job.serviceId, job.jobId, job.watch) : {}),
       ...outboxFields(jobStatusEntries(job.events), jobKey(job.owner, job.jobId)),
       [tableKeys.gsi1.partitionKey]: statusIndexKey(job.owner, job.status),
       [tableKeys.gsi1.sortKey]: JOB_PREFIX + job.jobId,
@@ -250,6 +251,18 @@ export class JobRepository {
         whileIn,
         remove: [...remove, ...change.remove] as (keyof JobRecord)[],
       }),
+    );
+  }
+
+  /**
+   * Adds an event to the job's history without a state change (e.g. its resumption after its execution
+   * was lost), while the job is in `status`.
+   */
+  async noteEvent(owner: string, jobId: string, status: JobStatus, detail: string): Promise<boolean> {
+    const at = new Date().toISOString();
+    return this.items.update(
+      jobKey(owner, jobId),
+      jobUpdate({ set: { updatedAt: at }, whileIn: [status], event: { at, to: status, detail } }),
     );
   }
 

@@ -6,6 +6,9 @@
  * service and kind, never a Scan; a job without a watch is not in the index at all.
  *
  * Kinds:
+ * - `VALIDATE`: a new job, validated by its own execution; due when that execution should have ended
+ *   (or moved the job on): if it is gone, the watcher starts the validation again. So every state a job
+ *   can wait in has a watch, and a job whose execution was lost is found without a Scan.
  * - `POLL`: submitted (queued, running, or a cancel requested): ask the service at `nextAt`, backoff in
  *   `baseWaitSeconds` (doubling while nothing changes, back to the start on a change).
  * - `SLOT`: the owner's limit of running jobs at the service is reached; a submission is started again
@@ -22,8 +25,9 @@
  */
 import { tableKeys } from '#shared/aws/table-definition';
 
-export type WatchKind = 'POLL' | 'SLOT' | 'SERVICE' | 'TOKEN' | 'SUBMIT' | 'COLLECT' | 'CANCEL';
+export type WatchKind = 'VALIDATE' | 'POLL' | 'SLOT' | 'SERVICE' | 'TOKEN' | 'SUBMIT' | 'COLLECT' | 'CANCEL';
 export const WATCH_KINDS: readonly WatchKind[] = [
+  'VALIDATE',
   'POLL',
   'SLOT',
   'SERVICE',
@@ -94,4 +98,6 @@ export function nextWatch(
  * reclaims a dead task's upload lease; a collect copies a few files at a time for up to an hour.
  */
 export const SUBMIT_STALE_SECONDS = 16 * 60;
+/** A validation continues in new invocations while it reads; it is looked at after this, and then every 5 min. */
+export const VALIDATE_STALE_SECONDS = 20 * 60;
 export const COLLECT_STALE_SECONDS = 60 * 60;

@@ -21,13 +21,14 @@ import { type UploadRecord, uploadStore } from '#shared/uploads/upload-store';
 import { getUpload, inputKey } from '#shared/uploads/uploads';
 import { describeInputProblem, type JobInputProblem, jobInputProblems } from '#shared/vcf/job-input-rules';
 import { SAMPLE_LIMITS } from '#shared/vcf/vcf-problems';
+import { after } from '#shared/workflow/backoff';
 import { linkResubmission } from './job-links';
 import type { JobInput, JobLabels, JobRouting } from './job-record';
 import { InvalidCursorError, type JobRecord, JobTransitionConflict, jobRepository } from './job-repository';
 import { type CreateJobRequest, checkAgainstServiceOptions, type ResubmitJobRequest } from './job-request';
 import { isTerminal, JobStatus, PRE_SUBMISSION_STATUSES, TERMINAL_STATUSES } from './job-status';
 import { toJobSummary, toJobView } from './job-view';
-import { nextWatch } from './job-watch';
+import { nextWatch, VALIDATE_STALE_SECONDS } from './job-watch';
 import { offeredPanel, routeByPanel } from './panel-routing';
 import { isParentJob, type ParentJobRecord } from './parent-job-record';
 import { parentJobSummary } from './parent-job-view';
@@ -162,6 +163,8 @@ export async function insertJob(
       { at: now, to: JobStatus.QUEUED, detail: queuedDetail(inputs.length, routing, origin, parentId) },
     ],
     idempotencyKey,
+    // Its own execution validates it; should that execution be lost, the watcher starts it again.
+    watch: nextWatch(undefined, 'VALIDATE', after(new Date(now), VALIDATE_STALE_SECONDS), new Date(now)),
     ...(routing ? { routing } : {}),
     ...(origin ? { resubmittedFrom: origin.resubmittedFrom } : {}),
     ...(parentId ? { parentId } : {}),

@@ -169,3 +169,52 @@ async function leaseItem(owner: string) {
   );
   return Item as { leases?: Record<string, string> } | undefined;
 }
+
+describe('a job whose validation execution was lost', () => {
+  let hold: (() => void) | undefined;
+  beforeAll(async () => {
+    const real = (await import('#functions/workflow/validate-input')).handler;
+    let calls = 0;
+    h = await startWorkflowHarness({
+      handlers: {
+        // The first check of the first file never answers; the test then loses the execution.
+        async validateInput(event, context) {
+          calls++;
+          if (calls > 1) return real(event, context as never);
+          await new Promise<void>((resolve) => {
+            hold = resolve;
+          });
+          throw new Error('the task died');
+        },
+      },
+    });
+  });
+  afterAll(async () => {
+    hold?.();
+    await h?.close();
+  });
+
+  it('is found by its watch, driven again from its validation, and says so on its timeline', async () => {
+    const fay = await h.userWithToken('fay');
+    const jobId = await h.createJob(fay);
+    const own = [...h.sfn.executions.values()].find((execution) => execution.name === jobId)!;
+    const deadline = Date.now() + 10_000;
+    while (!hold) {
+      if (Date.now() > deadline) throw new Error('the validation never started');
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    own.abort();
+    await h.sfn.waitForJob(jobId);
+    const job = await h.job(fay, jobId);
+    expect(job.status).toBe(JobStatus.SUCCEEDED);
+    expect(
+      job.events.some((event) =>
+        /^resumed: its validation execution had ended \(aborted\)/.test(event.detail ?? ''),
+      ),
+    ).toBe(true);
+    expect([...h.sfn.executions.values()].map((execution) => execution.name)).toContain(
+      `${jobId}-validate-1`,
+    );
+    expect(h.sim.submissionsOf(fay.serviceUser)).toHaveLength(1);
+  });
+});
