@@ -141,7 +141,10 @@ export class Monitoring extends Construct {
           graph(['BytesCopied'], gatewayMetrics.BytesCopied.label),
         ],
         [
-          graph(['Polls', 'SlotWaits', 'ServiceWaits'], 'Status polls, waits for a slot or a service'),
+          graph(
+            ['Polls', 'SlotWaits', 'ServiceWaits', 'JobsRedriven'],
+            'Status polls, waits for a slot or a service, jobs driven again',
+          ),
           graph(['ValidationFailures'], gatewayMetrics.ValidationFailures.label),
         ],
         [new cloudwatch.AlarmStatusWidget({ title: 'Alarms', width: 24, height: 4, alarms })],
