@@ -99,24 +99,21 @@ export async function ensureGatewayTable(endpoint: string, tableName: string): P
   client.destroy();
 }
 
-const watchIndex = {
-  IndexName: tableKeys.gsi2.indexName,
+/** A sparse keys-only index of the table: items carry its keys only while they are listed there. */
+const keysOnlyIndex = (index: { indexName: string; partitionKey: string; sortKey: string }) => ({
+  IndexName: index.indexName,
   KeySchema: [
-    { AttributeName: tableKeys.gsi2.partitionKey, KeyType: 'HASH' as const },
-    { AttributeName: tableKeys.gsi2.sortKey, KeyType: 'RANGE' as const },
+    { AttributeName: index.partitionKey, KeyType: 'HASH' as const },
+    { AttributeName: index.sortKey, KeyType: 'RANGE' as const },
   ],
   Projection: { ProjectionType: 'KEYS_ONLY' as const },
-};
+});
 
-/** The outbox index (sparse, keys only): items with events not yet published (shared/events/outbox.ts). */
-const outboxIndex = {
-  IndexName: tableKeys.gsi3.indexName,
-  KeySchema: [
-    { AttributeName: tableKeys.gsi3.partitionKey, KeyType: 'HASH' as const },
-    { AttributeName: tableKeys.gsi3.sortKey, KeyType: 'RANGE' as const },
-  ],
-  Projection: { ProjectionType: 'KEYS_ONLY' as const },
-};
+/** The watch index: what the watcher looks after, by service, kind and due time (shared/jobs/job-watch.ts). */
+const watchIndex = keysOnlyIndex(tableKeys.gsi2);
+
+/** The outbox index: items with events not yet published (shared/events/outbox.ts). */
+const outboxIndex = keysOnlyIndex(tableKeys.gsi3);
 
 async function untilActive(client: DynamoDBClient, tableName: string): Promise<void> {
   for (let attempt = 0; attempt < 50; attempt++) {
