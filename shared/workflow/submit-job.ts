@@ -110,8 +110,8 @@ export async function submitImputationJob(ref: JobRef): Promise<SubmitOutcome> {
 function serviceDownReason(job: JobRecord, status: string, detail?: string): string {
   const name = jobService(job).name;
   return status === 'MAINTENANCE'
-    ? `${name} is in maintenance${detail ? ` (${detail.slice(0, 200)})` : ''}; the job is submitted when it is back`
-    : `${name} is down${detail ? ` (${detail.slice(0, 200)})` : ''}; the job is submitted when it is back`;
+    ? `${name} is in maintenance${detail ? ` (${detail.slice(0, 200)})` : ''}`
+    : `${name} is down${detail ? ` (${detail.slice(0, 200)})` : ''}`;
 }
 
 async function submitNow(ref: JobRef, job: JobRecord): Promise<SubmitOutcome> {

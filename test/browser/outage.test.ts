@@ -120,7 +120,7 @@ describe.skipIf(!hasChromium)('an outage of a service, ridden out', () => {
     const statusLine = await page.locator('.status-line').innerText();
     expect(statusLine).toMatch(
       new RegExp(
-        `^Waiting for the service\\s+${SERVICE} is down \\(server info: an HTML page with status 502\\); the job is submitted when it is back\\. It is sent by itself as soon as ${SERVICE} is back \\(waiting since .+\\)\\.`,
+        `^Waiting for the service\\s+${SERVICE} is down \\(server info: an HTML page with status 502\\)\\. It is sent by itself as soon as ${SERVICE} is back \\(waiting since .+\\)\\.`,
         's',
       ),
     );
