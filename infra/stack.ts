@@ -128,6 +128,7 @@ export class ImputationGatewayStack extends Stack {
         watcher.function,
       ],
       stateMachine: this.workflow.stateMachine,
+      serviceIds: settings.resolvedCatalog.map((service) => service.id),
       alarmEmail: settings.alarmEmail,
       removalPolicy,
     });

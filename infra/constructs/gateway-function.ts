@@ -16,6 +16,9 @@ import { Construct } from 'constructs';
 import { environmentOf } from './access';
 import { DEPLOYED_NODE_OPTIONS, deployedBundling, REPOSITORY_ROOT } from './bundling';
 
+/** Every function's Powertools service name: the `service` dimension of each metric it emits. */
+export const DEPLOYED_SERVICE_NAME = 'imputation-gateway';
+
 export { REPOSITORY_ROOT };
 
 export interface GatewayFunctionProps {
@@ -77,7 +80,7 @@ export class GatewayFunction extends Construct {
       environment: {
         ...environmentOf({
           NODE_OPTIONS: DEPLOYED_NODE_OPTIONS,
-          POWERTOOLS_SERVICE_NAME: 'imputation-gateway',
+          POWERTOOLS_SERVICE_NAME: DEPLOYED_SERVICE_NAME,
           // Powertools v2 reads POWERTOOLS_LOG_LEVEL (LOG_LEVEL is its deprecated fallback).
           POWERTOOLS_LOG_LEVEL: props.logLevel ?? 'INFO',
         }),

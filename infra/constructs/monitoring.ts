@@ -17,7 +17,7 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { type GatewayMetric, gatewayMetrics, METRICS_NAMESPACE, SERVICE_DIMENSION } from '#shared/metrics';
-import type { GatewayFunction } from './gateway-function';
+import { DEPLOYED_SERVICE_NAME, type GatewayFunction } from './gateway-function';
 
 export interface MonitoringProps {
   /** Its 5xx answers are watched. */
@@ -26,6 +26,8 @@ export interface MonitoringProps {
   functions: GatewayFunction[];
   /** Its failed and timed-out executions are watched. */
   stateMachine: sfn.StateMachine;
+  /** The catalog's services: a job driven again at any of them raises an alarm. */
+  serviceIds: string[];
   /** Subscribed to the alarm topic when given (the address must confirm the subscription). */
   alarmEmail?: string;
   /** What happens to the topic's key when the stack is deleted. */
@@ -43,6 +45,19 @@ export function perServiceMetric(name: GatewayMetric, period: Duration): cloudwa
     period,
   });
 }
+
+/** One service's series of a business metric, as the functions emit it (shared/metrics.ts). */
+function gatewayMetric(name: GatewayMetric, serviceId: string, period: Duration): cloudwatch.Metric {
+  return new cloudwatch.Metric({
+    namespace: METRICS_NAMESPACE,
+    metricName: name,
+    dimensionsMap: { [SERVICE_DIMENSION]: serviceId, service: DEPLOYED_SERVICE_NAME },
+    statistic: 'Sum',
+    period,
+  });
+}
+
+const fifteenMinutes = Duration.minutes(15);
 
 export class Monitoring extends Construct {
   readonly topic: sns.Topic;
@@ -123,6 +138,32 @@ export class Monitoring extends Construct {
       1,
       'A job workflow timed out',
     );
+
+    // A job whose execution was gone while the job was not over (a bug, a manual stop, a redrive gone
+    // wrong): the watcher drove it again, and someone should find out why. One sum per group of services.
+    for (
+      let start = 0, group = 1;
+      start < props.serviceIds.length;
+      start += METRICS_PER_EXPRESSION, group++
+    ) {
+      const chunk = props.serviceIds.slice(start, start + METRICS_PER_EXPRESSION);
+      alarm(
+        props.serviceIds.length > METRICS_PER_EXPRESSION ? `JobsRedriven${group}` : 'JobsRedriven',
+        new cloudwatch.MathExpression({
+          expression: chunk.map((_, index) => `FILL(m${index}, 0)`).join(' + '),
+          usingMetrics: Object.fromEntries(
+            chunk.map((serviceId, index) => [
+              `m${index}`,
+              gatewayMetric('JobsRedriven', serviceId, fifteenMinutes),
+            ]),
+          ),
+          period: fifteenMinutes,
+          label: `Jobs driven again (${chunk.join(', ')})`,
+        }),
+        1,
+        `The watcher found a job whose execution had ended without moving it on, and drove it again (${chunk.join(', ')}); its timeline and the watcher's log say which`,
+      );
+    }
 
     const hour = Duration.hours(1);
     const graph = (names: GatewayMetric[], title: string, unit = 'per hour') =>

@@ -205,7 +205,10 @@ export async function startLocalStack(env: NodeJS.ProcessEnv = process.env): Pro
       origins: { api: gateway.url, identityProvider: [identityProvider.url], buckets: [s3.url] },
     });
     started.push(consoleServer);
-    await resumeUnfinishedJobs();
+    const resumed = await resumeUnfinishedJobs();
+    if (resumed.length > 0) {
+      console.log(`Resumed ${resumed.length} unfinished job(s) after a restart: ${resumed.join(', ')}`);
+    }
     // The watcher, as the stack's schedule runs it (every minute by default).
     started.push(await startLocalScheduler({ root: process.cwd(), intervalMs: settings.WATCH_INTERVAL_MS }));
     // Where everything is, for scripts (npm run token, service-token) and tools that drive the local stack.

@@ -11,11 +11,12 @@
  */
 import { type DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamoDocumentClient } from '#shared/aws/clients';
-import { type ExecutionDeps, executionDeps, jobExecutionInput, startExecution } from '#shared/aws/executions';
+import { type ExecutionDeps, executionDeps } from '#shared/aws/executions';
 import { tableEnv } from '#shared/aws/table';
+import { restartIfGone } from '#shared/health/watch-jobs';
 import { type JobRecord, jobRepository } from '#shared/jobs/job-repository';
-import { isTerminal, JobStatus, WATCHED_STATUSES } from '#shared/jobs/job-status';
-import { nextWatch } from '#shared/jobs/job-watch';
+import { isTerminal } from '#shared/jobs/job-status';
+import { fittingWatchKind, nextWatch } from '#shared/jobs/job-watch';
 import { startUploadCheck } from '#shared/uploads/upload-checks';
 
 export interface ResumeDeps {
@@ -63,39 +64,27 @@ export async function resumeUnfinishedJobs(deps: ResumeDeps = defaultDeps()): Pr
   return resumed;
 }
 
-/** Starts what drives the job, or gives it a watch; true when something was done for it. */
+/**
+ * Drives the job again, or gives it a watch. Validation, submission and collection are the watcher's own
+ * re-drive of an execution that is gone (shared/health/watch-jobs.ts), at once rather than when their
+ * watch falls due: the job's execution and watch are recorded, the re-drive is said on its timeline and
+ * counted, exactly as in AWS. A job without a watch (an item from before the watcher) gets the one that
+ * fits its state, due now. True when something was done for it.
+ */
 async function resumeJob(job: JobRecord, deps: ResumeDeps): Promise<boolean> {
+  const now = new Date(deps.now());
   const ref = { jobId: job.jobId, owner: job.owner };
-  const name = (kind: string) => `${job.jobId}--resumed-${kind}-${deps.now()}`;
-  if (job.status === JobStatus.QUEUED || job.status === JobStatus.VALIDATING) {
-    await startExecution(
-      name('validate'),
-      jobExecutionInput({ ...ref, inputs: job.inputs.length }),
-      deps.executions,
-    );
-    return true;
-  }
-  if (job.status === JobStatus.SUBMITTING) {
-    await startExecution(name('submit'), { ...ref, submit: true }, deps.executions);
-    return true;
-  }
-  if (job.status === JobStatus.COPYING_RESULTS) {
-    const files = (job.remoteFiles ?? []).map((file, index) => ({ name: file.name, index }));
-    await startExecution(name('collect'), { ...ref, collect: { files } }, deps.executions);
-    return true;
-  }
-  if (WATCHED_STATUSES.has(job.status) && !job.watch) {
-    const now = new Date(deps.now());
-    const kind = job.externalJobId
-      ? 'POLL'
-      : job.status === JobStatus.WAITING_FOR_SERVICE
-        ? 'SERVICE'
-        : 'SLOT';
+  let kind = job.watch?.kind;
+  if (!job.watch) {
+    kind = fittingWatchKind(job);
+    if (!kind) return false;
     await jobRepository().update(job.owner, job.jobId, {}, [job.status], [], {
       serviceId: job.serviceId,
       watch: nextWatch(undefined, kind, now, now),
     });
-    return true;
   }
-  return false;
+  if (kind === 'VALIDATE' || kind === 'SUBMIT' || kind === 'COLLECT') {
+    return (await restartIfGone(ref, kind, now, deps.executions)) || !job.watch;
+  }
+  return !job.watch;
 }

@@ -21,7 +21,12 @@
  * A run stops taking new work after its budget (WATCH_BUDGET_MS), well inside its minute; what is left
  * is due at the next run.
  */
-import { executionStatus, jobExecutionInput, startExecution } from '#shared/aws/executions';
+import {
+  type ExecutionDeps,
+  executionStatus,
+  jobExecutionInput,
+  startExecution,
+} from '#shared/aws/executions';
 import { findService } from '#shared/catalog/service-catalog';
 import { ServiceTokenInvalidError } from '#shared/cloudgene/errors';
 import { credentialStore } from '#shared/credentials/credential-store';
@@ -35,6 +40,7 @@ import {
   VALIDATE_STALE_SECONDS,
   type WatchKind,
 } from '#shared/jobs/job-watch';
+import { rewatch } from '#shared/jobs/rewatch';
 import { logger } from '#shared/logger';
 import { recordMetric } from '#shared/metrics';
 import { settings } from '#shared/settings';
@@ -195,16 +201,16 @@ async function expireForOutage(ref: Ref, service: ServiceState, now: Date): Prom
 }
 
 /** Starts the collect execution of a job whose results are to be copied (idempotent by name). */
-async function startCollect(ref: Ref, now: Date): Promise<void> {
+async function startCollect(ref: Ref, now: Date, deps?: ExecutionDeps): Promise<void> {
   const job = await jobRepository().get(ref.owner, ref.jobId);
   if (job?.status !== JobStatus.COPYING_RESULTS) return;
   const round = (job.watch?.kind === 'COLLECT' ? job.watch.count : 0) + 1;
   const files = (job.remoteFiles ?? []).map((file, index) => ({ name: file.name, index }));
-  const executionArn = await startExecution(`${job.jobId}-collect-${round}`, {
-    jobId: job.jobId,
-    owner: job.owner,
-    collect: { files },
-  });
+  const executionArn = await startExecution(
+    `${job.jobId}-collect-${round}`,
+    { jobId: job.jobId, owner: job.owner, collect: { files } },
+    deps,
+  );
   const watch = nextWatch(job.watch, 'COLLECT', after(now, COLLECT_STALE_SECONDS), now, {
     count: round,
   });
@@ -215,14 +221,20 @@ async function startCollect(ref: Ref, now: Date): Promise<void> {
 }
 
 /**
- * A collect or submit execution that should have ended by now: if it still runs, look again later; if it
- * is gone (failed without recording it, stopped by hand, lost), start it again. True when started.
+ * A validation, collect or submit execution that should have ended by now: if it still runs, look again
+ * later; if it is gone (failed without recording it, stopped by hand, lost in a restart of the local
+ * stack), start it again. True when started.
  */
-async function restartIfGone(ref: Ref, kind: 'VALIDATE' | 'COLLECT' | 'SUBMIT', now: Date): Promise<boolean> {
+export async function restartIfGone(
+  ref: Ref,
+  kind: 'VALIDATE' | 'COLLECT' | 'SUBMIT',
+  now: Date,
+  deps?: ExecutionDeps,
+): Promise<boolean> {
   const jobs = jobRepository();
   const job = await jobs.get(ref.owner, ref.jobId);
   if (!job) return false;
-  const stillThere = job.executionArn ? await executionStatus(job.executionArn) : 'MISSING';
+  const stillThere = job.executionArn ? await executionStatus(job.executionArn, deps) : 'MISSING';
   if (stillThere === 'RUNNING') {
     const later = nextWatch(job.watch, kind, after(now, 5 * 60), now);
     await jobs.update(job.owner, job.jobId, {}, [job.status], [], { serviceId: job.serviceId, watch: later });
@@ -230,10 +242,7 @@ async function restartIfGone(ref: Ref, kind: 'VALIDATE' | 'COLLECT' | 'SUBMIT', 
   }
   if (kind === 'VALIDATE') {
     if (job.status !== JobStatus.QUEUED && job.status !== JobStatus.VALIDATING) {
-      await jobs.update(job.owner, job.jobId, {}, [job.status], [], {
-        serviceId: job.serviceId,
-        watch: null,
-      });
+      await rewatch(job, now);
       return false;
     }
     const round = (job.watch?.kind === 'VALIDATE' ? job.watch.count : 0) + 1;
@@ -241,6 +250,7 @@ async function restartIfGone(ref: Ref, kind: 'VALIDATE' | 'COLLECT' | 'SUBMIT', 
     const executionArn = await startExecution(
       `${job.jobId}-validate-${round}`,
       jobExecutionInput({ jobId: job.jobId, owner: job.owner, inputs: job.inputs.length }),
+      deps,
     );
     await jobs.update(job.owner, job.jobId, { executionArn }, [job.status], [], {
       serviceId: job.serviceId,
@@ -250,14 +260,11 @@ async function restartIfGone(ref: Ref, kind: 'VALIDATE' | 'COLLECT' | 'SUBMIT', 
   }
   if (kind === 'COLLECT') {
     if (job.status !== JobStatus.COPYING_RESULTS) {
-      await jobs.update(job.owner, job.jobId, {}, [job.status], [], {
-        serviceId: job.serviceId,
-        watch: null,
-      });
+      await rewatch(job, now);
       return false;
     }
     await redriven(job, 'collect', stillThere);
-    await startCollect(ref, now);
+    await startCollect(ref, now, deps);
     return true;
   }
   // SUBMIT: the task that held the upload lease is over; no other job of the owner waits on it any longer.
@@ -266,11 +273,11 @@ async function restartIfGone(ref: Ref, kind: 'VALIDATE' | 'COLLECT' | 'SUBMIT', 
     job.externalJobId ||
     !(PRE_SUBMISSION_STATUSES.has(job.status) || job.status === JobStatus.CANCEL_REQUESTED)
   ) {
-    await jobs.update(job.owner, job.jobId, {}, [job.status], [], { serviceId: job.serviceId, watch: null });
+    await rewatch(job, now);
     return false;
   }
   await redriven(job, 'submission', stillThere);
-  return startSubmit(job, now);
+  return startSubmit(job, now, deps);
 }
 
 /**
@@ -293,7 +300,7 @@ async function redriven(job: JobRecord, what: string, was: string): Promise<void
  * conditional on the job's state, so a job that moved meanwhile is left alone and a run that dies after
  * the write finds the attempt due again later.
  */
-export async function startSubmit(job: JobRecord, now: Date): Promise<boolean> {
+export async function startSubmit(job: JobRecord, now: Date, deps?: ExecutionDeps): Promise<boolean> {
   const jobs = jobRepository();
   const attempt = (job.watch?.submits ?? 0) + 1;
   const watch: JobWatch = {
@@ -305,11 +312,11 @@ export async function startSubmit(job: JobRecord, now: Date): Promise<boolean> {
   if (!(await jobs.update(job.owner, job.jobId, {}, [job.status], [], { serviceId: job.serviceId, watch }))) {
     return false;
   }
-  const executionArn = await startExecution(`${job.jobId}-submit-${attempt}`, {
-    jobId: job.jobId,
-    owner: job.owner,
-    submit: true,
-  });
+  const executionArn = await startExecution(
+    `${job.jobId}-submit-${attempt}`,
+    { jobId: job.jobId, owner: job.owner, submit: true },
+    deps,
+  );
   await jobs.update(job.owner, job.jobId, { executionArn }, [
     ...PRE_SUBMISSION_STATUSES,
     JobStatus.CANCEL_REQUESTED,

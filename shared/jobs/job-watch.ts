@@ -24,6 +24,7 @@
  * - `CANCEL`: the job ended here but the cancel at the service has not gone through yet; retried.
  */
 import { tableKeys } from '#shared/aws/table-definition';
+import { isTerminal, type JobStatus } from './job-status';
 
 export type WatchKind = 'VALIDATE' | 'POLL' | 'SLOT' | 'SERVICE' | 'TOKEN' | 'SUBMIT' | 'COLLECT' | 'CANCEL';
 export const WATCH_KINDS: readonly WatchKind[] = [
@@ -101,3 +102,41 @@ export const SUBMIT_STALE_SECONDS = 16 * 60;
 /** A validation continues in new invocations while it reads; it is looked at after this, and then every 5 min. */
 export const VALIDATE_STALE_SECONDS = 20 * 60;
 export const COLLECT_STALE_SECONDS = 60 * 60;
+
+/** What `fittingWatchKind` reads of a job. */
+export interface WatchedJobState {
+  status: JobStatus;
+  externalJobId?: string;
+  remoteCancel?: { state: string };
+}
+
+/** Per state, the watch a job in it must have (`undefined`: over; `CANCEL` only with a cancel pending). */
+const KIND_OF_STATUS: Record<JobStatus, WatchKind | undefined> = {
+  QUEUED: 'VALIDATE',
+  VALIDATING: 'VALIDATE',
+  SUBMITTING: 'SUBMIT',
+  WAITING_FOR_SLOT: 'SLOT',
+  WAITING_FOR_SERVICE: 'SERVICE',
+  WAITING_FOR_TOKEN: 'TOKEN',
+  QUEUED_REMOTE: 'POLL',
+  RUNNING: 'POLL',
+  COPYING_RESULTS: 'COLLECT',
+  // A cancel requested: polled at the service once submitted; before that the submission decides.
+  CANCEL_REQUESTED: 'SUBMIT',
+  SUCCEEDED: undefined,
+  FAILED: undefined,
+  CANCELED: undefined,
+  EXPIRED: undefined,
+};
+
+/**
+ * The kind of watch a job in this state must have (none for a job that is over and owes the service
+ * nothing). A handler that finds a job's watch no longer fits its state gives it this one instead of
+ * dropping it: a job that is not over always has something looking after it, even when a write that moved
+ * it forgot to say what.
+ */
+export function fittingWatchKind(job: WatchedJobState): WatchKind | undefined {
+  if (isTerminal(job.status)) return job.remoteCancel?.state === 'PENDING' ? 'CANCEL' : undefined;
+  if (job.status === 'CANCEL_REQUESTED' && job.externalJobId) return 'POLL';
+  return KIND_OF_STATUS[job.status];
+}

@@ -11,6 +11,7 @@ import { CloudgeneBadRequestError, CloudgeneNotFoundError } from '#shared/cloudg
 import { type JobError, type JobRecord, jobRepository } from '#shared/jobs/job-repository';
 import { isTerminal, type JobStatus } from '#shared/jobs/job-status';
 import { type JobWatch, nextWatch } from '#shared/jobs/job-watch';
+import { rewatch } from '#shared/jobs/rewatch';
 import { logger } from '#shared/logger';
 import { after, backoffEnv, nextWaitSeconds } from './backoff';
 import { type JobRef, loadJob, ownerClient } from './job-context';
@@ -99,7 +100,7 @@ export async function retryRemoteCancel(ref: JobRef, now = new Date()): Promise<
   const jobs = jobRepository();
   const pending = job.remoteCancel?.state === 'PENDING' && isTerminal(job.status);
   if (!pending) {
-    await jobs.update(job.owner, job.jobId, {}, [job.status], [], { serviceId: job.serviceId, watch: null });
+    await rewatch(job, now);
     return true;
   }
   const outcome = await cancelThere(job).catch((e: Error) => ({ ok: false, detail: e.message }));

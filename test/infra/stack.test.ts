@@ -1,6 +1,7 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { routes } from '#shared/api/routes';
+import { resolveServiceCatalog } from '#shared/catalog/service-catalog';
 import { gatewayMetrics, METRICS_NAMESPACE, SERVICE_DIMENSION } from '#shared/metrics';
 import { workflowTasks } from '#shared/workflow/tasks';
 import { synthesize } from './synth';
@@ -426,6 +427,44 @@ describe('monitoring', () => {
       },
     });
     expect(Object.keys(resourcesOf(cognito, 'AWS::KMS::Key'))).toContain(keyId);
+  });
+
+  it('alarms when the watcher drives a job again at any service of the catalog', () => {
+    const alarms = Object.entries(resourcesOf(cognito, 'AWS::CloudWatch::Alarm')) as [
+      string,
+      {
+        Properties: {
+          Threshold: number;
+          Metrics: {
+            Id: string;
+            Expression?: string;
+            MetricStat?: { Metric: { MetricName: string; Dimensions: { Name: string; Value: string }[] } };
+          }[];
+        };
+      },
+    ][];
+    const [, redriven] = alarms.find(([id]) => id.startsWith('MonitoringJobsRedriven'))!;
+    expect(redriven.Properties.Threshold).toBe(1);
+    const series = redriven.Properties.Metrics.filter((metric) => metric.MetricStat);
+    expect(series.map((metric) => metric.MetricStat!.Metric.MetricName)).toEqual(
+      series.map(() => 'JobsRedriven'),
+    );
+    const services = series.map(
+      (metric) =>
+        Object.fromEntries(metric.MetricStat!.Metric.Dimensions.map((d) => [d.Name, d.Value])) as Record<
+          string,
+          string
+        >,
+    );
+    expect(services.map((dimensions) => dimensions.ImputationService).sort()).toEqual(
+      resolveServiceCatalog()
+        .map((service) => service.id)
+        .sort(),
+    );
+    // The dimensions the functions emit (shared/metrics.ts with Powertools' `service`).
+    for (const dimensions of services) expect(dimensions.service).toBe('imputation-gateway');
+    const sum = redriven.Properties.Metrics.find((metric) => metric.Expression)!;
+    expect(sum.Expression).toBe(series.map((metric) => `FILL(${metric.Id}, 0)`).join(' + '));
   });
 });
 

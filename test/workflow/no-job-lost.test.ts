@@ -10,7 +10,9 @@ import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dynamoDocumentClient } from '#shared/aws/clients';
 import { tableEnv } from '#shared/aws/table';
+import { jobRepository } from '#shared/jobs/job-repository';
 import { JobStatus } from '#shared/jobs/job-status';
+import { nextWatch } from '#shared/jobs/job-watch';
 import { uploadSlots } from '#shared/workflow/upload-slots';
 import { startWorkflowHarness, type WorkflowHarness } from './harness';
 
@@ -216,5 +218,34 @@ describe('a job whose validation execution was lost', () => {
       `${jobId}-validate-1`,
     );
     expect(h.sim.submissionsOf(fay.serviceUser)).toHaveLength(1);
+  });
+});
+
+describe('a job whose watch no longer fits where it stands', () => {
+  beforeAll(async () => {
+    h = await startWorkflowHarness();
+  });
+  afterAll(() => h?.close());
+
+  it('is given the watch that fits, instead of none, and finishes', async () => {
+    const gus = await h.userWithToken('gus');
+    h.sim.scenario = 'manual';
+    const jobId = await h.createJob(gus);
+    const running = await h.waitForStatus(gus, jobId, [JobStatus.QUEUED_REMOTE, JobStatus.RUNNING]);
+    h.watcher.pause();
+    // A write that moved the job on but left its validation watch behind (a bug elsewhere): due now,
+    // while the validation execution has long ended.
+    const now = new Date();
+    await jobRepository().update(running.owner, jobId, {}, [running.status], [], {
+      serviceId: running.serviceId,
+      watch: nextWatch(undefined, 'VALIDATE', now, now),
+    });
+    h.sim.scenario = 'success';
+    h.sim.setJobState(running.externalJobId!, 4);
+    h.watcher.resume();
+    await h.sfn.waitForJob(jobId);
+    const job = await h.job(gus, jobId);
+    expect(job.status).toBe(JobStatus.SUCCEEDED);
+    expect(job.watch).toBeUndefined();
   });
 });
