@@ -137,15 +137,15 @@ describe('resuming unfinished jobs at start', () => {
     ]);
     expect(started.map((input) => [input.name, JSON.parse(input.input!)]).sort()).toEqual([
       [
-        '01RESUME0000000000000000A1--resumed-validate-7',
+        '01RESUME0000000000000000A1-validate-1',
         { jobId: '01RESUME0000000000000000A1', owner: 'rita', files: [] },
       ],
       [
-        '01RESUME0000000000000000A5--resumed-submit-7',
+        '01RESUME0000000000000000A5-submit-1',
         { jobId: '01RESUME0000000000000000A5', owner: 'rita', submit: true },
       ],
       [
-        '01RESUME0000000000000000A6--resumed-collect-7',
+        '01RESUME0000000000000000A6-collect-1',
         {
           jobId: '01RESUME0000000000000000A6',
           owner: 'rita',
@@ -156,6 +156,21 @@ describe('resuming unfinished jobs at start', () => {
       ['upload-01RESUMEUP0AD0000000000CK1', { owner: 'rita', uploadId: '01RESUMEUP0AD0000000000CK1' }],
     ]);
     expect(started.every((input) => input.stateMachineArn === stateMachineArn)).toBe(true);
+    // Each re-drive is the watcher's own: the execution and the watch recorded, the timeline says so.
+    for (const [jobId, kind] of [
+      ['01RESUME0000000000000000A1', 'validate'],
+      ['01RESUME0000000000000000A5', 'submit'],
+      ['01RESUME0000000000000000A6', 'collect'],
+    ] as const) {
+      const resumedJob = await jobRepository().get('rita', jobId);
+      expect(resumedJob?.executionArn).toBe(
+        `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${jobId}-${kind}-1`,
+      );
+      expect(resumedJob?.watch?.kind).toBe(kind.toUpperCase());
+      expect(resumedJob?.events.at(-1)?.detail).toMatch(
+        /^resumed: its (validation|submission|collect) execution had ended \(missing\)/,
+      );
+    }
     // The running job is the watcher's: no execution, a poll due at once.
     const running = await jobRepository().get('rita', '01RESUME0000000000000000A2');
     expect(running?.watch).toMatchObject({ kind: 'POLL', nextAt: new Date(7).toISOString() });
