@@ -5,7 +5,7 @@
  * and tokens minted before a restart must stay valid after it, as they do with the default ports.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,6 +21,8 @@ export interface LocalProcess {
   /** `<data>/endpoints.json` of the running stack. */
   endpoints(): LocalEndpoints;
   stop(): Promise<void>;
+  /** `kill -9` of the stack's whole process group, as a crash or a power cut would end it. */
+  crash(): Promise<void>;
 }
 
 export async function freePort(): Promise<number> {
@@ -54,10 +56,8 @@ export async function startLocalProcess(
   const child: ChildProcess = spawn(
     process.execPath,
     ['--openssl-legacy-provider', '--import', 'tsx', 'infra/local/main.ts'],
-    {
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
+    // Its own process group, so a crash can take down everything it started at once.
+    { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true },
   );
   let output = '';
   child.stdout?.on('data', (d) => {
@@ -71,7 +71,8 @@ export async function startLocalProcess(
   for (;;) {
     if (child.exitCode !== null) throw new Error(`local stack exited (${child.exitCode}):\n${output}`);
     const health = await fetch(`${api}/health`).catch(() => undefined);
-    if (health?.status === 200) break;
+    // Up once it answers and has written where everything is (the API answers a little before that).
+    if (health?.status === 200 && writtenSince(join(dataDir, 'endpoints.json'), started)) break;
     if (Date.now() > deadline) throw new Error(`local stack not healthy after 60 s:\n${output}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
@@ -90,5 +91,19 @@ export async function startLocalProcess(
         child.once('exit', () => resolve());
         child.kill('SIGTERM');
       }),
+    crash: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        process.kill(-child.pid!, 'SIGKILL');
+      }),
   };
+}
+
+function writtenSince(path: string, since: number): boolean {
+  try {
+    return statSync(path).mtimeMs >= since - 1000;
+  } catch {
+    return false;
+  }
 }
