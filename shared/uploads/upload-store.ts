@@ -13,6 +13,7 @@ import { tableKeys } from '#shared/aws/table-definition';
 import { perRuntime } from '#shared/runtime';
 import type { VcfFacts } from '#shared/vcf/vcf-facts';
 import type { VcfProblem } from '#shared/vcf/vcf-problems';
+import type { FileCursor } from '#shared/vcf/vcf-validator';
 import type { Transfer } from './upload-plan';
 
 const UPLOAD_PREFIX = 'UPLOAD#';
@@ -20,13 +21,28 @@ const UPLOAD_PREFIX = 'UPLOAD#';
 /** PENDING until confirmed in S3 (READY) or abandoned by its owner (ABORTED); both are final. */
 export type UploadStatus = 'PENDING' | 'READY' | 'ABORTED';
 
+/** A paused check's position in the file, for the object of that ETag (upload-check.ts). */
+export interface UploadCheckProgress {
+  cursor: FileCursor;
+  etag: string;
+  invocations: number;
+}
+
 /**
  * The check of a READY upload's whole file (upload-check.ts): CHECKING from confirmation until its
  * outcome, VALID with the file's facts or INVALID with its first problem (both final for that ETag), or
  * UNCHECKED when the check itself could not run (a job then checks the file on its own).
  */
 export type UploadCheck =
-  | { status: 'CHECKING'; startedAt: string }
+  | {
+      status: 'CHECKING';
+      startedAt: string;
+      /**
+       * Where the check has got to (written at each pause): a check started again after its execution was
+       * lost (a restart of the local stack, a redrive) resumes here instead of reading the file anew.
+       */
+      progress?: UploadCheckProgress;
+    }
   | {
       status: 'VALID';
       startedAt: string;
@@ -106,6 +122,25 @@ export class UploadStore {
       ':ready': 'READY',
       ':at': at.toISOString(),
       ':check': check,
+    });
+  }
+
+  /** Keeps a paused check's position on the upload, while its check is still CHECKING. */
+  async recordCheckProgress(
+    owner: string,
+    uploadId: string,
+    progress: UploadCheckProgress,
+  ): Promise<boolean> {
+    return this.items.update(uploadKey(owner, uploadId), {
+      UpdateExpression: 'SET #check.#progress = :progress',
+      ConditionExpression: 'attribute_exists(PK) AND #status = :ready AND #check.#checkStatus = :checking',
+      ExpressionAttributeNames: {
+        '#status': 'status',
+        '#check': 'check',
+        '#checkStatus': 'status',
+        '#progress': 'progress',
+      },
+      ExpressionAttributeValues: { ':ready': 'READY', ':checking': 'CHECKING', ':progress': progress },
     });
   }
 

@@ -37,12 +37,14 @@ export async function checkUpload(
 ): Promise<UploadCheckResult> {
   const store = uploadStore();
   const upload = await store.get(ref.owner, ref.uploadId);
-  const resumed = previous?.outcome === 'CONTINUE' ? previous.checkpoint : undefined;
-  const invocations = (resumed?.invocations ?? 0) + 1;
+  const fromExecution = previous?.outcome === 'CONTINUE' ? previous.checkpoint : undefined;
   if (upload?.status !== 'READY' || upload.check?.status !== 'CHECKING') {
     // Gone, or checked meanwhile (a job read it first): nothing left to do.
-    return { outcome: 'STOPPED', invocations };
+    return { outcome: 'STOPPED', invocations: (fromExecution?.invocations ?? 0) + 1 };
   }
+  // A check started again after its execution was lost resumes where the last pause left it.
+  const resumed = fromExecution ?? upload.check.progress;
+  const invocations = (resumed?.invocations ?? 0) + 1;
   const startedAt = upload.check.startedAt;
   const step = await checkStoredFile(
     { bucket: upload.bucket, key: upload.key, fileName: upload.fileName },
@@ -51,8 +53,11 @@ export async function checkUpload(
   );
   const checkedAt = new Date().toISOString();
   switch (step.kind) {
-    case 'paused':
-      return { outcome: 'CONTINUE', checkpoint: { cursor: step.cursor, etag: step.etag, invocations } };
+    case 'paused': {
+      const checkpoint = { cursor: step.cursor, etag: step.etag, invocations };
+      await store.recordCheckProgress(ref.owner, ref.uploadId, checkpoint);
+      return { outcome: 'CONTINUE', checkpoint };
+    }
     case 'valid':
       await store.recordCheck(ref.owner, ref.uploadId, {
         status: 'VALID',

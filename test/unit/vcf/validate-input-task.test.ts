@@ -12,6 +12,7 @@ import * as jobs from '#shared/jobs/job-repository';
 import { JobStatus } from '#shared/jobs/job-status';
 import { type UploadStore, uploadStore } from '#shared/uploads/upload-store';
 import { validateVcf } from '#shared/vcf/vcf-validator';
+import { checkUpload, type UploadCheckResult } from '#shared/workflow/upload-check';
 import type { FileCheckResult, ValidationResult as JudgeResult } from '#shared/workflow/validate-input';
 import * as task from '#shared/workflow/validate-input';
 import { startAwsEmulators } from '#test/support/aws-emulators';
@@ -340,5 +341,33 @@ describe('the validate-input task reuses the check each upload had when it compl
     expect((await jobs.jobRepository().get(ref.owner, ref.jobId))?.error?.message).toBe(
       'in0.chr20.vcf.gz: line 9: position 2 after 3: the file is not sorted by position.',
     );
+  });
+});
+
+describe('the check of an upload whose execution was lost', () => {
+  it('resumes from the position its last pause recorded on the upload, not from the start of the file', async () => {
+    const file = makeVcfGz({ samples: 30, records: 3000 });
+    const { inputs } = await queuedJob([file]);
+    const input = inputs[0]!;
+    await uploadChecked('tess', input, 'CHECKING');
+    const ref = { owner: 'tess', uploadId: input.uploadId };
+    requests.length = 0;
+    // Two invocations, each pausing at once (a deadline already past), then the execution is lost.
+    const first = await checkUpload(ref, undefined, 0);
+    const second = await checkUpload(ref, first.outcome === 'CONTINUE' ? first : undefined, 0);
+    expect(second.outcome).toBe('CONTINUE');
+    const paused = (second as Extract<UploadCheckResult, { outcome: 'CONTINUE' }>).checkpoint;
+    const upload = await uploadStore().get('tess', input.uploadId);
+    expect(upload?.check).toMatchObject({ status: 'CHECKING', progress: paused });
+    // A new execution knows nothing: it starts from what the upload says.
+    const resumed = await checkUpload(ref, undefined, Date.now() + 60_000);
+    expect(resumed).toEqual({ outcome: 'VALID', invocations: 3 });
+    expect(requests.at(-1)).toEqual({
+      key: input.key,
+      range: `bytes=${paused.cursor.block}-`,
+      ifMatch: objects.get(input.key)!.etag,
+    });
+    expect(requests).toHaveLength(3);
+    expect((await uploadStore().get('tess', input.uploadId))?.check?.status).toBe('VALID');
   });
 });
