@@ -85,16 +85,22 @@ export async function stopJobExecution(
   }
 }
 
-/** RUNNING, SUCCEEDED, FAILED, TIMED_OUT, ABORTED…; `MISSING` when no execution has that ARN. */
-export async function executionStatus(
+/**
+ * RUNNING, SUCCEEDED, FAILED, TIMED_OUT, ABORTED…, with when it ended; `MISSING` when no execution has
+ * that ARN (never started, or its history is past Step Functions' retention).
+ */
+export async function executionState(
   executionArn: string,
   deps: Pick<ExecutionDeps, 'sfn'> = { sfn: sfnClient() },
-): Promise<string> {
+): Promise<{ status: string; stopDate?: Date }> {
   try {
     const execution = await deps.sfn.send(new DescribeExecutionCommand({ executionArn }));
-    return execution.status ?? 'MISSING';
+    return {
+      status: execution.status ?? 'MISSING',
+      ...(execution.stopDate ? { stopDate: new Date(execution.stopDate) } : {}),
+    };
   } catch (error) {
-    if (error instanceof ExecutionDoesNotExist) return 'MISSING';
+    if (error instanceof ExecutionDoesNotExist) return { status: 'MISSING' };
     throw error;
   }
 }

@@ -8,9 +8,10 @@
  *    job the service finished gets a `collect` execution; one it failed, canceled or deleted needs none.
  *    While the service is DOWN or in maintenance nothing is polled (its jobs keep their state, nothing is
  *    polled into failure) until the outage outlasts SERVICE_OUTAGE_LIMIT_HOURS: then they end EXPIRED.
- * 2. `VALIDATE` / `COLLECT` / `SUBMIT`: an execution that should long have ended is looked up; one that
- *    is gone is started again (a submission's upload lease is reclaimed first), counted (`JobsRedriven`)
- *    and said on the job's timeline.
+ * 2. `VALIDATE` / `COLLECT` / `SUBMIT`: the execution driving the job is looked up (5 minutes after it
+ *    started, then every 5 minutes); one that is gone is started again (a submission or collect once its
+ *    last task cannot still be running; a submission's upload lease is reclaimed first), counted
+ *    (`JobsRedriven`) and said on the job's timeline.
  * 3. `SERVICE`: jobs waiting for the service are submitted once it is UP (all at once when it comes back).
  * 4. `SLOT`: jobs waiting for a free slot, due or of an owner whose job there just ended: the owner's job
  *    list at the service says how many slots are free, and that many submissions start (oldest first).
@@ -23,7 +24,7 @@
  */
 import {
   type ExecutionDeps,
-  executionStatus,
+  executionState,
   jobExecutionInput,
   startExecution,
 } from '#shared/aws/executions';
@@ -33,11 +34,10 @@ import { credentialStore } from '#shared/credentials/credential-store';
 import { type JobRecord, jobRepository } from '#shared/jobs/job-repository';
 import { isTerminal, JobStatus, PRE_SUBMISSION_STATUSES } from '#shared/jobs/job-status';
 import {
-  COLLECT_STALE_SECONDS,
+  EXECUTION_LOOK_SECONDS,
   type JobWatch,
   nextWatch,
-  SUBMIT_STALE_SECONDS,
-  VALIDATE_STALE_SECONDS,
+  TASK_LONGEST_SECONDS,
   type WatchKind,
 } from '#shared/jobs/job-watch';
 import { rewatch } from '#shared/jobs/rewatch';
@@ -211,7 +211,7 @@ async function startCollect(ref: Ref, now: Date, deps?: ExecutionDeps): Promise<
     { jobId: job.jobId, owner: job.owner, collect: { files } },
     deps,
   );
-  const watch = nextWatch(job.watch, 'COLLECT', after(now, COLLECT_STALE_SECONDS), now, {
+  const watch = nextWatch(job.watch, 'COLLECT', after(now, EXECUTION_LOOK_SECONDS), now, {
     count: round,
   });
   await jobRepository().update(job.owner, job.jobId, { executionArn }, [JobStatus.COPYING_RESULTS], [], {
@@ -234,19 +234,38 @@ export async function restartIfGone(
   const jobs = jobRepository();
   const job = await jobs.get(ref.owner, ref.jobId);
   if (!job) return false;
-  const stillThere = job.executionArn ? await executionStatus(job.executionArn, deps) : 'MISSING';
-  if (stillThere === 'RUNNING') {
-    const later = nextWatch(job.watch, kind, after(now, 5 * 60), now);
+  const drivable =
+    kind === 'VALIDATE'
+      ? job.status === JobStatus.QUEUED || job.status === JobStatus.VALIDATING
+      : kind === 'COLLECT'
+        ? job.status === JobStatus.COPYING_RESULTS
+        : !job.externalJobId &&
+          (PRE_SUBMISSION_STATUSES.has(job.status) || job.status === JobStatus.CANCEL_REQUESTED);
+  if (!drivable) {
+    // Moved on without its watch saying so: the watch that fits where it stands (a submission's lease
+    // is given back: the job holds no upload any more).
+    if (kind === 'SUBMIT') await uploadSlots().release(job.owner, job.serviceId, job.jobId);
+    await rewatch(job, now);
+    return false;
+  }
+  const execution = job.executionArn ? await executionState(job.executionArn, deps) : { status: 'MISSING' };
+  // Still running: look again later. Ended lately: a submission's or a collect's last task may still be
+  // uploading or downloading (a stopped execution does not stop it), so they wait until it cannot be.
+  const settled = execution.stopDate ? after(execution.stopDate, TASK_LONGEST_SECONDS) : undefined;
+  const wait =
+    execution.status === 'RUNNING'
+      ? after(now, EXECUTION_LOOK_SECONDS)
+      : kind !== 'VALIDATE' && settled && settled > now
+        ? settled
+        : undefined;
+  if (wait) {
+    const later = nextWatch(job.watch, kind, wait, now);
     await jobs.update(job.owner, job.jobId, {}, [job.status], [], { serviceId: job.serviceId, watch: later });
     return false;
   }
   if (kind === 'VALIDATE') {
-    if (job.status !== JobStatus.QUEUED && job.status !== JobStatus.VALIDATING) {
-      await rewatch(job, now);
-      return false;
-    }
     const round = (job.watch?.kind === 'VALIDATE' ? job.watch.count : 0) + 1;
-    await redriven(job, 'validation', stillThere);
+    await redriven(job, 'validation', execution.status);
     const executionArn = await startExecution(
       `${job.jobId}-validate-${round}`,
       jobExecutionInput({ jobId: job.jobId, owner: job.owner, inputs: job.inputs.length }),
@@ -254,29 +273,18 @@ export async function restartIfGone(
     );
     await jobs.update(job.owner, job.jobId, { executionArn }, [job.status], [], {
       serviceId: job.serviceId,
-      watch: nextWatch(job.watch, 'VALIDATE', after(now, VALIDATE_STALE_SECONDS), now, { count: round }),
+      watch: nextWatch(job.watch, 'VALIDATE', after(now, EXECUTION_LOOK_SECONDS), now, { count: round }),
     });
     return true;
   }
   if (kind === 'COLLECT') {
-    if (job.status !== JobStatus.COPYING_RESULTS) {
-      await rewatch(job, now);
-      return false;
-    }
-    await redriven(job, 'collect', stillThere);
+    await redriven(job, 'collect', execution.status);
     await startCollect(ref, now, deps);
     return true;
   }
   // SUBMIT: the task that held the upload lease is over; no other job of the owner waits on it any longer.
   await uploadSlots().release(job.owner, job.serviceId, job.jobId);
-  if (
-    job.externalJobId ||
-    !(PRE_SUBMISSION_STATUSES.has(job.status) || job.status === JobStatus.CANCEL_REQUESTED)
-  ) {
-    await rewatch(job, now);
-    return false;
-  }
-  await redriven(job, 'submission', stillThere);
+  await redriven(job, 'submission', execution.status);
   return startSubmit(job, now, deps);
 }
 
@@ -304,7 +312,7 @@ export async function startSubmit(job: JobRecord, now: Date, deps?: ExecutionDep
   const jobs = jobRepository();
   const attempt = (job.watch?.submits ?? 0) + 1;
   const watch: JobWatch = {
-    ...nextWatch(job.watch, 'SUBMIT', after(now, SUBMIT_STALE_SECONDS), now, { count: 0 }),
+    ...nextWatch(job.watch, 'SUBMIT', after(now, EXECUTION_LOOK_SECONDS), now, { count: 0 }),
     // The wait's own start stays: the view says since when the job waits.
     since: job.watch?.since ?? now.toISOString(),
     submits: attempt,

@@ -6,9 +6,9 @@
  * service and kind, never a Scan; a job without a watch is not in the index at all.
  *
  * Kinds:
- * - `VALIDATE`: a new job, validated by its own execution; due when that execution should have ended
- *   (or moved the job on): if it is gone, the watcher starts the validation again. So every state a job
- *   can wait in has a watch, and a job whose execution was lost is found without a Scan.
+ * - `VALIDATE`: a new job, validated by its own execution; due after EXECUTION_LOOK_SECONDS and every
+ *   5 minutes while that execution runs: if it is gone, the watcher starts the validation again. So every
+ *   state a job can wait in has a watch, and a job whose execution was lost is found without a Scan.
  * - `POLL`: submitted (queued, running, or a cancel requested): ask the service at `nextAt`, backoff in
  *   `baseWaitSeconds` (doubling while nothing changes, back to the start on a change).
  * - `SLOT`: the owner's limit of running jobs at the service is reached; a submission is started again
@@ -17,10 +17,11 @@
  * - `SERVICE`: the service is down or in maintenance; a submission is started again once it is `UP`.
  * - `TOKEN`: the owner's token for the service is missing, refused or expired; a submission is started
  *   again once the owner stored one that works (looked at on every run).
- * - `SUBMIT`: a submit execution was started; due when it should long have ended (the task's timeout and
- *   a margin): its upload lease is then reclaimed and the submission started again.
- * - `COLLECT`: the service finished the job and a collect execution copies its results; due when that
- *   execution should long have ended (it is started again if it is gone).
+ * - `SUBMIT`: a submit execution was started; looked at like `VALIDATE`. Once it is gone and its last
+ *   task cannot be running any more (TASK_LONGEST_SECONDS after it ended), its upload lease is reclaimed
+ *   and the submission started again.
+ * - `COLLECT`: the service finished the job and a collect execution copies its results; looked at like
+ *   `SUBMIT`, and started again the same way.
  * - `CANCEL`: the job ended here but the cancel at the service has not gone through yet; retried.
  */
 import { tableKeys } from '#shared/aws/table-definition';
@@ -93,15 +94,18 @@ export function nextWatch(
 }
 
 /**
- * How long an execution may drive a job before the watcher looks whether it still runs (deployed
- * seconds; scaled like every wait locally): a submit task runs 900 s at most (retries aside), so a
- * submission's watch falls due a minute after that, and the watcher's run within the next minute
- * reclaims a dead task's upload lease; a collect copies a few files at a time for up to an hour.
+ * When the watcher first looks whether the execution driving a job (its validation, a submission, a
+ * collect) still runs, and then again every 5 minutes while it does (deployed seconds; scaled like every
+ * wait locally). A job whose execution is gone is found within minutes, whatever the execution's length.
  */
-export const SUBMIT_STALE_SECONDS = 16 * 60;
-/** A validation continues in new invocations while it reads; it is looked at after this, and then every 5 min. */
-export const VALIDATE_STALE_SECONDS = 20 * 60;
-export const COLLECT_STALE_SECONDS = 60 * 60;
+export const EXECUTION_LOOK_SECONDS = 5 * 60;
+/**
+ * The longest a task invocation of an execution may go on after the execution ended (its Lambda's
+ * 900 s timeout and a margin): a stopped execution does not stop the invocation under way. A submission or
+ * a collect is driven again only once that is past, so a late upload or download never races its re-drive;
+ * the upload lease the dead task held is given back then too.
+ */
+export const TASK_LONGEST_SECONDS = 16 * 60;
 
 /** What `fittingWatchKind` reads of a job. */
 export interface WatchedJobState {

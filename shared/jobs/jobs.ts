@@ -28,7 +28,7 @@ import { InvalidCursorError, type JobRecord, JobTransitionConflict, jobRepositor
 import { type CreateJobRequest, checkAgainstServiceOptions, type ResubmitJobRequest } from './job-request';
 import { isTerminal, JobStatus, PRE_SUBMISSION_STATUSES, TERMINAL_STATUSES } from './job-status';
 import { toJobSummary, toJobView } from './job-view';
-import { nextWatch, VALIDATE_STALE_SECONDS } from './job-watch';
+import { EXECUTION_LOOK_SECONDS, nextWatch } from './job-watch';
 import { offeredPanel, routeByPanel } from './panel-routing';
 import { isParentJob, type ParentJobRecord } from './parent-job-record';
 import { parentJobSummary } from './parent-job-view';
@@ -164,7 +164,7 @@ export async function insertJob(
     ],
     idempotencyKey,
     // Its own execution validates it; should that execution be lost, the watcher starts it again.
-    watch: nextWatch(undefined, 'VALIDATE', after(new Date(now), VALIDATE_STALE_SECONDS), new Date(now)),
+    watch: nextWatch(undefined, 'VALIDATE', after(new Date(now), EXECUTION_LOOK_SECONDS), new Date(now)),
     ...(routing ? { routing } : {}),
     ...(origin ? { resubmittedFrom: origin.resubmittedFrom } : {}),
     ...(parentId ? { parentId } : {}),

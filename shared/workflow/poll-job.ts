@@ -17,7 +17,7 @@ import {
 } from '#shared/cloudgene/errors';
 import { type JobRecord, jobRepository, type RemoteResultFile } from '#shared/jobs/job-repository';
 import { isTerminal, JobStatus, statusFromRemoteState } from '#shared/jobs/job-status';
-import { COLLECT_STALE_SECONDS, type JobWatch, nextWatch } from '#shared/jobs/job-watch';
+import { EXECUTION_LOOK_SECONDS, type JobWatch, nextWatch } from '#shared/jobs/job-watch';
 import { withSighting } from '#shared/jobs/queue-estimate';
 import { logger } from '#shared/logger';
 import { recordMetric } from '#shared/metrics';
@@ -246,7 +246,7 @@ export async function pollJob(ref: JobRef, now = new Date()): Promise<PollResult
  * ended, so the watcher can start another if that one is gone (the execution's end removes it).
  */
 export function collectWatch(job: JobRecord, now: Date): JobWatch {
-  return nextWatch(job.watch, 'COLLECT', after(now, COLLECT_STALE_SECONDS), now, { count: 0 });
+  return nextWatch(job.watch, 'COLLECT', after(now, EXECUTION_LOOK_SECONDS), now, { count: 0 });
 }
 
 type TroubleKind = NonNullable<JobRecord['remoteTrouble']>['kind'];

@@ -23,7 +23,7 @@ import {
 } from '#shared/jobs/job-repository';
 import { MAX_JOB_INPUTS } from '#shared/jobs/job-request';
 import { JobStatus } from '#shared/jobs/job-status';
-import { nextWatch, SUBMIT_STALE_SECONDS } from '#shared/jobs/job-watch';
+import { EXECUTION_LOOK_SECONDS, nextWatch } from '#shared/jobs/job-watch';
 import { logger } from '#shared/logger';
 import { recordMetric } from '#shared/metrics';
 import { settings } from '#shared/settings';
@@ -227,7 +227,7 @@ export async function judgeJobInputs(
   // falls due and the watcher looks (and starts the submission again).
   const now = new Date();
   await jobs.transition(ref.owner, ref.jobId, JobStatus.SUBMITTING, {
-    watch: nextWatch(undefined, 'SUBMIT', after(now, SUBMIT_STALE_SECONDS), now),
+    watch: nextWatch(undefined, 'SUBMIT', after(now, EXECUTION_LOOK_SECONDS), now),
     serviceId: job.serviceId,
     from: [JobStatus.VALIDATING],
     detail: `${job.inputs.length} input file(s) valid: ${inputChecks.samples} samples, chromosome(s) ${inputChecks.chromosomes.join(', ')}, ${inputChecks.variants} variants${inputChecks.build ? `, ${inputChecks.build} by the files' own evidence` : ''}`,

@@ -58,6 +58,11 @@ describe('X-Ray tracing of the workflow tasks', () => {
     }
     await h.sfn.waitForJob(jobId);
     expect((await h.job(alice, jobId)).status).toBe(JobStatus.SUCCEEDED);
+    // Segments arrive over UDP after their invocation: wait for those of every task (a loaded machine is slow).
+    const taskNames = () => new Set(received.filter((s) => s.name.startsWith('## ')).map((s) => s.name));
+    for (let waited = 0; waited < 5_000 && taskNames().size < 4; waited += 50) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
     await new Promise((resolve) => setTimeout(resolve, 200));
 
     const tasks = received.filter((segment) => segment.name.startsWith('## '));
