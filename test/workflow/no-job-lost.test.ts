@@ -12,7 +12,8 @@ import { dynamoDocumentClient } from '#shared/aws/clients';
 import { tableEnv } from '#shared/aws/table';
 import { jobRepository } from '#shared/jobs/job-repository';
 import { JobStatus } from '#shared/jobs/job-status';
-import { nextWatch } from '#shared/jobs/job-watch';
+import { nextWatch, TASK_LONGEST_SECONDS } from '#shared/jobs/job-watch';
+import { backoffEnv } from '#shared/workflow/backoff';
 import { uploadSlots } from '#shared/workflow/upload-slots';
 import { startWorkflowHarness, type WorkflowHarness } from './harness';
 
@@ -154,13 +155,19 @@ describe('a submission whose task died', () => {
     }
     // The execution is lost with its task (a bug, a manual stop, a region event): nothing ends it properly.
     const own = [...h.sfn.executions.values()].find((execution) => execution.name === jobId)!;
+    const abortedAt = Date.now();
     own.abort();
     expect((await h.job(eve, jobId)).status).toBe(JobStatus.SUBMITTING);
     await h.sfn.waitForJob(jobId);
     const job = await h.job(eve, jobId);
     expect(job.status).toBe(JobStatus.SUCCEEDED);
     expect(await leases()).toEqual([]);
-    expect([...h.sfn.executions.values()].map((execution) => execution.name)).toContain(`${jobId}-submit-1`);
+    const again = [...h.sfn.executions.values()].find((execution) => execution.name === `${jobId}-submit-1`);
+    // Not before its last task could no longer be running (TASK_LONGEST_SECONDS after the execution ended,
+    // scaled like every wait here): a late upload never races the re-drive.
+    expect(again!.startDate.getTime() - abortedAt).toBeGreaterThanOrEqual(
+      (TASK_LONGEST_SECONDS * 1000) / backoffEnv().WORKFLOW_TIME_SCALE - 20,
+    );
     expect(h.sim.submissionsOf(eve.serviceUser)).toHaveLength(1);
   });
 });
