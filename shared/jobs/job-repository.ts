@@ -60,6 +60,19 @@ export class JobTransitionConflict extends Error {
   }
 }
 
+/**
+ * A write that would leave a job that is not over with no watch: nothing would look after it again (a
+ * programming error, refused before anything is written).
+ */
+export class UnwatchedJobError extends Error {
+  constructor(jobId: string, statuses: JobStatus[]) {
+    super(
+      `Job ${jobId} would be left without a watch while ${statuses.join(' or ')}: give it the one that fits`,
+    );
+    this.name = 'UnwatchedJobError';
+  }
+}
+
 export class JobRepository {
   private readonly items: ItemStore;
 
@@ -159,6 +172,7 @@ export class JobRepository {
     if (from.length === 0) throw new JobTransitionConflict(jobId, to);
     const at = (options.now ?? new Date()).toISOString();
     const watchOption = options.watch === undefined && isTerminal(to) ? null : options.watch;
+    if (watchOption === null && !isTerminal(to)) throw new UnwatchedJobError(jobId, [to]);
     const serviceId = watchOption
       ? (options.serviceId ?? options.set?.serviceId ?? (await this.get(owner, jobId))?.serviceId)
       : undefined;
@@ -243,6 +257,7 @@ export class JobRepository {
     watch?: { serviceId: string; watch: JobWatch | null },
   ): Promise<boolean> {
     if (whileIn.length === 0) return false;
+    if (watch?.watch === null && !whileIn.every(isTerminal)) throw new UnwatchedJobError(jobId, whileIn);
     const change = watch ? watchChange(watch.watch, watch.serviceId, jobId) : { set: {}, remove: [] };
     return this.items.update(
       jobKey(owner, jobId),
