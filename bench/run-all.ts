@@ -14,6 +14,10 @@ const BENCHES = [
   { file: 'bench/list-latency.ts', title: 'Listing jobs: latency from 100 to 10,000 jobs' },
   { file: 'bench/watcher-load.ts', title: 'Watcher: jobs one run polls, cost per 1,000 job-days' },
   {
+    file: 'bench/sweep-cost.ts',
+    title: 'Watcher: the sweep for stranded executions, cost per run at 10,000 jobs',
+  },
+  {
     file: 'bench/copy-throughput.ts',
     title: 'Copying results: throughput against the plain pipe, and memory',
   },
