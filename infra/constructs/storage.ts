@@ -10,7 +10,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
-import { tableKeys } from '#shared/aws/table-definition';
+import { tableIndexes, tableKeys } from '#shared/aws/table-definition';
 import { RETENTION_TAG, retentionTiers } from '#shared/uploads/input-retention';
 
 /** Days S3 keeps the parts of an unfinished input upload (results: 1, our own copies finish in minutes). */
@@ -53,20 +53,16 @@ export class Storage extends Construct {
       timeToLiveAttribute: tableKeys.ttlAttribute,
       deletionProtection: retain,
       removalPolicy: props.removalPolicy,
-      globalSecondaryIndexes: [
-        {
-          indexName: tableKeys.gsi1.indexName,
-          partitionKey: { name: tableKeys.gsi1.partitionKey, type: dynamodb.AttributeType.STRING },
-          sortKey: { name: tableKeys.gsi1.sortKey, type: dynamodb.AttributeType.STRING },
-          projectionType: dynamodb.ProjectionType.ALL,
-        },
-        {
-          indexName: tableKeys.gsi2.indexName,
-          partitionKey: { name: tableKeys.gsi2.partitionKey, type: dynamodb.AttributeType.STRING },
-          sortKey: { name: tableKeys.gsi2.sortKey, type: dynamodb.AttributeType.STRING },
-          projectionType: dynamodb.ProjectionType.KEYS_ONLY,
-        },
-      ],
+      // The same indexes as the local table (tableIndexes): the status list (GSI1), the watch (GSI2) and the
+      // outbox (GSI3). DynamoDB adds one index per update: a stack from before an index gets it on its own
+      // deploy.
+      globalSecondaryIndexes: tableIndexes.map((index) => ({
+        indexName: index.indexName,
+        partitionKey: { name: index.partitionKey, type: dynamodb.AttributeType.STRING },
+        sortKey: { name: index.sortKey, type: dynamodb.AttributeType.STRING },
+        projectionType:
+          index.projection === 'ALL' ? dynamodb.ProjectionType.ALL : dynamodb.ProjectionType.KEYS_ONLY,
+      })),
     });
 
     this.secretsKey = new kms.Key(this, 'SecretsKey', {

@@ -20,3 +20,14 @@ export const tableKeys = {
   outboxAttribute: 'outbox',
   ttlAttribute: 'expiresAt',
 } as const;
+
+/**
+ * Every global secondary index of the table, with what it projects: the CDK stack (infra/constructs/
+ * storage.ts) and the local table (infra/local/emulators/dynamodb.ts) are both made from this list, so
+ * an index the code queries cannot exist in one and be missing in the other.
+ */
+export const tableIndexes = [
+  { ...tableKeys.gsi1, projection: 'ALL' },
+  { ...tableKeys.gsi2, projection: 'KEYS_ONLY' },
+  { ...tableKeys.gsi3, projection: 'KEYS_ONLY' },
+] as const;

@@ -285,6 +285,29 @@ describe('storage', () => {
     });
   });
 
+  it('has every index the code queries: the status list, the watch and the outbox, projected as the local table', () => {
+    const [table] = Object.values(resourcesOf(cognito, 'AWS::DynamoDB::GlobalTable')) as {
+      Properties: {
+        GlobalSecondaryIndexes: {
+          IndexName: string;
+          KeySchema: { AttributeName: string; KeyType: string }[];
+          Projection: { ProjectionType: string };
+        }[];
+      };
+    }[];
+    expect(
+      table!.Properties.GlobalSecondaryIndexes.map((index) => ({
+        name: index.IndexName,
+        keys: index.KeySchema.map((key) => `${key.AttributeName}:${key.KeyType}`),
+        projection: index.Projection.ProjectionType,
+      })),
+    ).toEqual([
+      { name: 'GSI1', keys: ['GSI1PK:HASH', 'GSI1SK:RANGE'], projection: 'ALL' },
+      { name: 'GSI2', keys: ['GSI2PK:HASH', 'GSI2SK:RANGE'], projection: 'KEYS_ONLY' },
+      { name: 'GSI3', keys: ['GSI3PK:HASH', 'GSI3SK:RANGE'], projection: 'KEYS_ONLY' },
+    ]);
+  });
+
   it('blocks public access, requires TLS and encrypts every bucket', () => {
     const buckets = resourcesOf(cognito, 'AWS::S3::Bucket') as Record<
       string,

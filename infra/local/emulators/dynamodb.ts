@@ -13,7 +13,7 @@ import {
   UpdateTableCommand,
 } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
-import { tableKeys } from '#shared/aws/table-definition';
+import { tableIndexes, tableKeys } from '#shared/aws/table-definition';
 
 export interface DynamoDbEmulator {
   url: string;
@@ -50,38 +50,24 @@ export async function ensureGatewayTable(endpoint: string, tableName: string): P
         AttributeDefinitions: [
           { AttributeName: tableKeys.partitionKey, AttributeType: 'S' },
           { AttributeName: tableKeys.sortKey, AttributeType: 'S' },
-          { AttributeName: tableKeys.gsi1.partitionKey, AttributeType: 'S' },
-          { AttributeName: tableKeys.gsi1.sortKey, AttributeType: 'S' },
-          { AttributeName: tableKeys.gsi2.partitionKey, AttributeType: 'S' },
-          { AttributeName: tableKeys.gsi2.sortKey, AttributeType: 'S' },
-          { AttributeName: tableKeys.gsi3.partitionKey, AttributeType: 'S' },
-          { AttributeName: tableKeys.gsi3.sortKey, AttributeType: 'S' },
+          ...tableIndexes.flatMap((index) => [
+            { AttributeName: index.partitionKey, AttributeType: 'S' as const },
+            { AttributeName: index.sortKey, AttributeType: 'S' as const },
+          ]),
         ],
         KeySchema: [
           { AttributeName: tableKeys.partitionKey, KeyType: 'HASH' },
           { AttributeName: tableKeys.sortKey, KeyType: 'RANGE' },
         ],
-        GlobalSecondaryIndexes: [
-          {
-            IndexName: tableKeys.gsi1.indexName,
-            KeySchema: [
-              { AttributeName: tableKeys.gsi1.partitionKey, KeyType: 'HASH' },
-              { AttributeName: tableKeys.gsi1.sortKey, KeyType: 'RANGE' },
-            ],
-            Projection: { ProjectionType: 'ALL' },
-          },
-          watchIndex,
-          outboxIndex,
-        ],
+        GlobalSecondaryIndexes: indexes,
       }),
     );
   } catch (error) {
     if (!(error instanceof ResourceInUseException)) throw error;
   }
   await untilActive(client, tableName);
-  // A table kept on disk from before the watch or the outbox index gets it now (the CDK stack adds each
-  // by an update too; DynamoDB creates one index per update).
-  for (const index of [watchIndex, outboxIndex]) {
+  // A table kept on disk from before an index gets it now (DynamoDB creates one index per update).
+  for (const index of indexes) {
     const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
     if (Table?.GlobalSecondaryIndexes?.some((existing) => existing.IndexName === index.IndexName)) continue;
     await client.send(
@@ -99,21 +85,15 @@ export async function ensureGatewayTable(endpoint: string, tableName: string): P
   client.destroy();
 }
 
-/** A sparse keys-only index of the table: items carry its keys only while they are listed there. */
-const keysOnlyIndex = (index: { indexName: string; partitionKey: string; sortKey: string }) => ({
+/** The table's indexes (tableIndexes) as CreateTable takes them. */
+const indexes = tableIndexes.map((index) => ({
   IndexName: index.indexName,
   KeySchema: [
     { AttributeName: index.partitionKey, KeyType: 'HASH' as const },
     { AttributeName: index.sortKey, KeyType: 'RANGE' as const },
   ],
-  Projection: { ProjectionType: 'KEYS_ONLY' as const },
-});
-
-/** The watch index: what the watcher looks after, by service, kind and due time (shared/jobs/job-watch.ts). */
-const watchIndex = keysOnlyIndex(tableKeys.gsi2);
-
-/** The outbox index: items with events not yet published (shared/events/outbox.ts). */
-const outboxIndex = keysOnlyIndex(tableKeys.gsi3);
+  Projection: { ProjectionType: index.projection },
+}));
 
 async function untilActive(client: DynamoDBClient, tableName: string): Promise<void> {
   for (let attempt = 0; attempt < 50; attempt++) {
