@@ -6,11 +6,11 @@
  * clients (middleware, as bench/watcher-load-run.ts counts).
  *
  * Phases, by the calls themselves (one service, whose kinds watch-jobs.ts handles in order): `before` is
- * the probe's health record and the POLL kind; `sweep` starts when the Query of `WATCH#<service>#VALIDATE`
- * is sent and ends when the next Query of another partition is sent, `WATCH#<service>#SERVICE` (or, if the
- * budget ran out in the sweep, which skips SERVICE and CANCEL, the SLOT one), so it holds the VALIDATE,
- * COLLECT and SUBMIT Queries and what restartIfGone does for each job they return; `after` is the rest
- * (SERVICE, SLOT, TOKEN, CANCEL, the token verification, the outbox publisher).
+ * the probe's health record and the POLL, SERVICE, SLOT, TOKEN and CANCEL kinds; `sweep` starts when the
+ * Query of `WATCH#<service>#VALIDATE` is sent (the watcher looks at executions last) and ends when the next
+ * Query of another partition is sent (the token verification's), so it holds the VALIDATE, SUBMIT and
+ * COLLECT Queries and what restartIfGone does for each job they return; `after` is the rest (the token
+ * verification, the outbox publisher).
  *
  * Per call it keeps what the parent needs to bill it: a GetItem's item size (measured here, as
  * watcher-model's `itemBytes` counts it), a Query's returned keys and their size, an UpdateItem's key,
@@ -72,7 +72,7 @@ dynamoDocumentClient().middlewareStack.add(
         phase = 'sweep';
         sweepStarted = performance.now();
       } else if (!/^WATCH#[^#]+#(VALIDATE|COLLECT|SUBMIT)$/.test(pk) && phase === 'sweep') {
-        // SERVICE (or, when the budget ran out in the sweep, SLOT, TOKEN, the verification, the outbox).
+        // The token verification's (or the outbox publisher's) Query.
         phase = 'after';
         sweepEnded = performance.now();
       }

@@ -19,13 +19,14 @@
  * service's messages, its 29 result files listed and half of them copied), and the owners' upload-slot
  * items holding leases of their submitting jobs. No other kind has a job: the run still Queries POLL,
  * SERVICE, SLOT, TOKEN, CANCEL (and the token verification and the outbox), as in production. Runs:
- *   - `idle`: no watch due (each is 5 min to its stale time ahead): the sweep is its three Queries;
+ *   - `idle`: no watch due (each look 1–5 min ahead): the sweep is its three Queries;
  *   - `due-running`: every watch due, every execution RUNNING: each job read, described, pushed 5 min;
  *   - `due-gone`: BENCH_SWEEP_GONE (default 1,000) of the jobs due, their executions gone: re-driven.
  * Then ONE watcher run, `watchServices()`, with the deployed settings (WORKFLOW_TIME_SCALE 1,
  * WATCH_BUDGET_MS 45000, WATCH_CONCURRENCY 8, INFO logs, EMF metrics on) in a fresh Node 22 process
  * (bench/sweep-cost-run.ts), which counts its calls by phase; the sweep part is from the Query of the
- * VALIDATE partition to the Query of the SERVICE partition (the kinds are handled in that order).
+ * VALIDATE partition to the next Query of another partition (the token verification's: the watcher
+ * handles VALIDATE, SUBMIT and COLLECT after every other kind).
  *
  * Measured: calls by command and phase, the jobs the index returned and the jobs read, the re-drives, the
  * wall and CPU times (on this box: dynalite is slower than DynamoDB, the fake answers Step Functions calls
@@ -45,7 +46,7 @@
  * transition); a re-drive's StartExecution starts a workflow whose transitions are the job's own cost,
  * not the sweep's, and are left out. Per day: the run's cost × 1,440 (one run a minute), as if every run
  * were like it. Also modelled at the end: one look by kind (from the seeded sizes), and the steady state of
- * jobs whose executions run past their stale time, each looked at every 5 min (288 a day) at the seeded
+ * jobs whose executions run, each looked at every 5 min (EXECUTION_LOOK_SECONDS; 288 a day) at the seeded
  * mix's DynamoDB cost per look plus the Lambda time per look measured in `due-running`.
  *
  * Run: npm run bench:sweep — BENCH_SWEEP_RUNS (default `idle,due-running,due-gone`), BENCH_SWEEP_JOBS,
@@ -67,13 +68,7 @@ import type { JobsRun } from '#shared/health/watch-jobs';
 import type { JobRecord, RemoteResultFile, ResultFileOutcome } from '#shared/jobs/job-record';
 import { JobStatus } from '#shared/jobs/job-status';
 import { jobKey, statusIndexKey } from '#shared/jobs/job-update-expressions';
-import {
-  COLLECT_STALE_SECONDS,
-  type JobWatch,
-  SUBMIT_STALE_SECONDS,
-  VALIDATE_STALE_SECONDS,
-  watchFields,
-} from '#shared/jobs/job-watch';
+import { EXECUTION_LOOK_SECONDS, type JobWatch, watchFields } from '#shared/jobs/job-watch';
 import { resultKey } from '#shared/jobs/result-store';
 import { logger } from '#shared/logger';
 import { resetRuntime } from '#shared/runtime';
@@ -116,10 +111,10 @@ for (const r of RUNS) {
   if (!(r in SCENARIOS)) throw new Error(`BENCH_SWEEP_RUNS: "${r}" is not one of ${Object.keys(SCENARIOS)}`);
 }
 
-const KIND_OF: Record<SweepKind, { status: JobStatus; staleSeconds: number }> = {
-  VALIDATE: { status: JobStatus.VALIDATING, staleSeconds: VALIDATE_STALE_SECONDS },
-  SUBMIT: { status: JobStatus.SUBMITTING, staleSeconds: SUBMIT_STALE_SECONDS },
-  COLLECT: { status: JobStatus.COPYING_RESULTS, staleSeconds: COLLECT_STALE_SECONDS },
+const KIND_OF: Record<SweepKind, { status: JobStatus; lookSeconds: number }> = {
+  VALIDATE: { status: JobStatus.VALIDATING, lookSeconds: EXECUTION_LOOK_SECONDS },
+  SUBMIT: { status: JobStatus.SUBMITTING, lookSeconds: EXECUTION_LOOK_SECONDS },
+  COLLECT: { status: JobStatus.COPYING_RESULTS, lookSeconds: EXECUTION_LOOK_SECONDS },
 };
 
 /** What bench/sweep-cost-run.ts prints. */
@@ -315,15 +310,15 @@ function seedItems(scenario: Scenario): Seeded {
     const owner = owners[Math.floor(random() * owners.length)]!;
     const r = random();
     const kind: SweepKind = r < 0.3 ? 'VALIDATE' : r < 0.4 ? 'SUBMIT' : 'COLLECT';
-    const { status, staleSeconds } = KIND_OF[kind];
+    const { status, lookSeconds } = KIND_OF[kind];
     const due =
       scenario === 'due-running' ||
       (scenario === 'due-gone' && Math.floor(i / goneEvery) !== Math.floor((i - 1) / goneEvery));
-    // Due: up to 5 min late (a running watcher leaves them so); not due: 5 min to the stale time ahead.
+    // Due: up to 5 min late (a running watcher leaves them so); not due: the next look 1 to 5 min ahead.
     const nextAt = due
       ? now - 1_000 - Math.floor(random() * 5 * MINUTE)
-      : now + 5 * MINUTE + Math.floor(random() * (staleSeconds * 1000 - 5 * MINUTE));
-    const since = nextAt - staleSeconds * 1000;
+      : now + MINUTE + Math.floor(random() * (lookSeconds * 1000 - MINUTE));
+    const since = nextAt - lookSeconds * 1000;
     const createdAt = new Date(since - (kind === 'VALIDATE' ? 0 : 20 * MINUTE) - 5 * MINUTE).toISOString();
     const jobId = nextUlid(Date.parse(createdAt));
     // The job's own execution validates and submits; a collect is started by the watcher, numbered.
@@ -911,7 +906,7 @@ console.log('\n=== What follows from them (modelled)');
 if (idle) {
   const perDay = (dynamoUsd(idle.bills.sweep) + lambdaUsd(idle.child.sweepMs ?? 0)) * RUNS_PER_DAY;
   line(
-    'the sweep when nothing is stranded or stale: its Queries (empty, 0.5 RRU each), per day, however many jobs',
+    'the sweep when no look is due: its Queries (empty, 0.5 RRU each), per day, however many jobs',
     `${usd(perDay)} (${int(RUNS_PER_DAY * Object.values(idle.bills.sweep.calls).reduce((a, b) => a + b, 0))} Queries)`,
   );
 }
@@ -921,11 +916,11 @@ if (running && running.jobsRead > 0) {
   const perLook = mixLookUsd(running.seeded) + lambdaUsd(sweepMs / running.jobsRead);
   const rate = running.jobsRead / (sweepMs / 1000);
   line(
-    `a job whose execution still runs past its stale time is looked at every 5 min: ${int(JOBS)} such jobs (seeded mix) a day`,
+    `a job whose execution runs is looked at every 5 min: ${int(JOBS)} such jobs (seeded mix) a day`,
     `${int(JOBS * 288)} look-ups, ${usd(JOBS * 288 * perLook)} (${usd(288 * perLook)} a job-day)`,
   );
   line(
-    `  (collects run up to an hour past their 60-min stale time, validations past 20: only jobs slower than that pay it)`,
+    `  (a job pays this only while an execution drives it: a validation minutes, a collect up to an hour)`,
     '',
   );
   line(

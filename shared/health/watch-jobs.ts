@@ -8,17 +8,18 @@
  *    job the service finished gets a `collect` execution; one it failed, canceled or deleted needs none.
  *    While the service is DOWN or in maintenance nothing is polled (its jobs keep their state, nothing is
  *    polled into failure) until the outage outlasts SERVICE_OUTAGE_LIMIT_HOURS: then they end EXPIRED.
- * 2. `VALIDATE` / `COLLECT` / `SUBMIT`: the execution driving the job is looked up (5 minutes after it
+ * 2. `SERVICE`: jobs waiting for the service are submitted once it is UP (all at once when it comes back).
+ * 3. `SLOT`: jobs waiting for a free slot, due or of an owner whose job there just ended: the owner's job
+ *    list at the service says how many slots are free, and that many submissions start (oldest first).
+ * 4. `TOKEN`: jobs waiting for their owner's token are submitted once the owner stored one that works
+ *    (every waiting job is looked at on every run: one credential read per owner).
+ * 5. `CANCEL`: cancels at the service that did not go through are retried.
+ * 6. `VALIDATE` / `SUBMIT` / `COLLECT`: the execution driving the job is looked up (5 minutes after it
  *    started, then every 5 minutes); one that is gone is started again (a submission or collect once its
  *    last task cannot still be running; a submission's upload lease is reclaimed first), counted
- *    (`JobsRedriven`) and said on the job's timeline.
- * 3. `SERVICE`: jobs waiting for the service are submitted once it is UP (all at once when it comes back).
- * 4. `SLOT`: jobs waiting for a free slot, due or of an owner whose job there just ended: the owner's job
- *    list at the service says how many slots are free, and that many submissions start (oldest first).
- * 5. `TOKEN`: jobs waiting for their owner's token are submitted once the owner stored one that works
- *    (every waiting job is looked at on every run: one credential read per owner).
- * 6. `CANCEL`: cancels at the service that did not go through are retried.
- *
+ *    (`JobsRedriven`) and said on the job's timeline. Last, so that many healthy executions never take
+ *    the budget from the waits above.
+
  * A run stops taking new work after its budget (WATCH_BUDGET_MS), well inside its minute; what is left
  * is due at the next run.
  */
@@ -154,6 +155,20 @@ async function watchService(service: ServiceState, now: Date, deadline: number, 
     }
     if (result.outcome !== 'WATCH') freed.add(ref.owner);
   });
+  await each('SERVICE', !service.changed, async (ref) => {
+    const job = await jobs.get(ref.owner, ref.jobId);
+    if (job?.status === JobStatus.WAITING_FOR_SERVICE && (await startSubmit(job, now))) run.submitsStarted++;
+  });
+  run.submitsStarted += await wakeSlotWaiters(service.serviceId, freed, now, deadline);
+  const tokens = await wakeTokenWaiters(service.serviceId, now, deadline);
+  run.submitsStarted += tokens.started;
+  run.expired += tokens.expired;
+  await each('CANCEL', true, async (ref) => {
+    await retryRemoteCancel(ref, now);
+    run.cancelsRetried++;
+  });
+  // Last: executions that drive jobs, looked at every 5 minutes while they run. Many of them healthy must
+  // not take the run's budget from jobs waiting to be submitted; what is left is due at the next run.
   await each('VALIDATE', true, async (ref) => {
     if (await restartIfGone(ref, 'VALIDATE', now)) run.redriven++;
   });
@@ -168,18 +183,6 @@ async function watchService(service: ServiceState, now: Date, deadline: number, 
       run.submitsStarted++;
       run.redriven++;
     }
-  });
-  await each('SERVICE', !service.changed, async (ref) => {
-    const job = await jobs.get(ref.owner, ref.jobId);
-    if (job?.status === JobStatus.WAITING_FOR_SERVICE && (await startSubmit(job, now))) run.submitsStarted++;
-  });
-  run.submitsStarted += await wakeSlotWaiters(service.serviceId, freed, now, deadline);
-  const tokens = await wakeTokenWaiters(service.serviceId, now, deadline);
-  run.submitsStarted += tokens.started;
-  run.expired += tokens.expired;
-  await each('CANCEL', true, async (ref) => {
-    await retryRemoteCancel(ref, now);
-    run.cancelsRetried++;
   });
 }
 
@@ -265,7 +268,7 @@ export async function restartIfGone(
   }
   if (kind === 'VALIDATE') {
     const round = (job.watch?.kind === 'VALIDATE' ? job.watch.count : 0) + 1;
-    await redriven(job, 'validation', execution.status);
+    if (!(await redriven(job, 'validation', execution.status))) return false;
     const executionArn = await startExecution(
       `${job.jobId}-validate-${round}`,
       jobExecutionInput({ jobId: job.jobId, owner: job.owner, inputs: job.inputs.length }),
@@ -278,13 +281,13 @@ export async function restartIfGone(
     return true;
   }
   if (kind === 'COLLECT') {
-    await redriven(job, 'collect', execution.status);
+    if (!(await redriven(job, 'collect', execution.status))) return false;
     await startCollect(ref, now, deps);
     return true;
   }
   // SUBMIT: the task that held the upload lease is over; no other job of the owner waits on it any longer.
+  if (!(await redriven(job, 'submission', execution.status))) return false;
   await uploadSlots().release(job.owner, job.serviceId, job.jobId);
-  await redriven(job, 'submission', execution.status);
   return startSubmit(job, now, deps);
 }
 
@@ -292,15 +295,18 @@ export async function restartIfGone(
  * A job whose execution ended without moving it on (a bug, a manual stop, a redrive gone wrong, a restart
  * of the local stack): counted (`JobsRedriven`), logged, and said on its timeline, before it is driven again.
  */
-async function redriven(job: JobRecord, what: string, was: string): Promise<void> {
-  recordMetric('JobsRedriven', job.serviceId);
-  logger.warn('execution gone; the watcher drives the job again', { jobId: job.jobId, what, was });
-  await jobRepository().noteEvent(
+async function redriven(job: JobRecord, what: string, was: string): Promise<boolean> {
+  const noted = await jobRepository().noteEvent(
     job.owner,
     job.jobId,
     job.status,
     `resumed: its ${what} execution had ended (${was.toLowerCase()}) without moving the job on; started again`,
   );
+  // The job moved since it was read (its execution ended right after moving it on): nothing to drive.
+  if (!noted) return false;
+  recordMetric('JobsRedriven', job.serviceId);
+  logger.warn('execution gone; the watcher drives the job again', { jobId: job.jobId, what, was });
+  return true;
 }
 
 /**
