@@ -13,7 +13,7 @@ import { WebConsole } from './constructs/console';
 import { GatewayEventBus } from './constructs/event-bus';
 import { Identity } from './constructs/identity';
 import { Monitoring } from './constructs/monitoring';
-import { Storage } from './constructs/storage';
+import { bucketNamesFor, type PresignedBucket, presignedBucketOrigin, Storage } from './constructs/storage';
 import { Watcher } from './constructs/watcher';
 import { Workflow } from './constructs/workflow';
 import type { Settings } from './settings';
@@ -67,11 +67,12 @@ export class ImputationGatewayStack extends Stack {
           },
     );
 
-    // The buckets' CORS names the console's origin like the API's does; the console's CSP therefore names
-    // the region's S3 hosts (`https://*.s3.<region>.amazonaws.com`) rather than the two buckets, since a
-    // CSP naming a bucket that names the distribution would be a cycle (bucket → distribution → headers
-    // policy → bucket).
+    // The buckets' CORS names the console's origin like the API's does, and the console's CSP names the
+    // two buckets' hosts: by names fixed at synth (bucketNamesFor), never by a reference to the buckets,
+    // which would be a cycle (bucket → distribution → headers policy → bucket).
+    const bucketNames = bucketNamesFor(settings.stackName);
     this.storage = new Storage(this, 'Storage', {
+      bucketNames,
       corsAllowedOrigins: [...settings.corsAllowedOrigins, ...consoleOrigins],
       inputExpiryDays: settings.inputExpiryDays,
       resultExpiryDays: settings.resultExpiryDays,
@@ -133,7 +134,7 @@ export class ImputationGatewayStack extends Stack {
     });
 
     if (settings.console) {
-      this.console = this.addConsole(settings, removalPolicy, logRetention);
+      this.console = this.addConsole(settings, bucketNames, removalPolicy, logRetention);
       consoleOrigin = this.console.origin;
     }
 
@@ -166,7 +167,12 @@ export class ImputationGatewayStack extends Stack {
   }
 
   /** The console, once the API and the client it names exist (see consoleOrigin above). */
-  private addConsole(settings: Settings, removalPolicy: RemovalPolicy, logRetention: logs.RetentionDays) {
+  private addConsole(
+    settings: Settings,
+    bucketNames: Record<PresignedBucket, string>,
+    removalPolicy: RemovalPolicy,
+    logRetention: logs.RetentionDays,
+  ) {
     const { restApi } = this.api;
     // From the API's id, not restApi.url: the URL names the stage, which depends on every method, and the
     // preflight methods name the console.
@@ -184,9 +190,9 @@ export class ImputationGatewayStack extends Stack {
       origins: {
         api: apiOrigin,
         identityProvider: this.identity.browserOrigins,
-        // The hosts the SDK presigns with (virtual-hosted and regional, also in us-east-1), as a wildcard:
-        // see the buckets' CORS above.
-        buckets: [`https://*.s3.${this.region}.${this.urlSuffix}`],
+        // The hosts the SDK presigns with (virtual-hosted and regional, also in us-east-1), from the
+        // buckets' names fixed at synth: see the buckets' CORS above.
+        buckets: [presignedBucketOrigin(bucketNames.inputs), presignedBucketOrigin(bucketNames.results)],
       },
       config: {
         apiUrl: `${apiOrigin}/${restApi.deploymentStage.stageName}`,

@@ -154,13 +154,27 @@ describe('the console distribution', () => {
     }
   });
 
-  it('sends the console headers: a CSP naming exactly the API, the identity provider and the S3 hosts of the region', () => {
+  it('sends the console headers: a CSP naming exactly the API, the identity provider and the two buckets', () => {
     const cspOf = (s: Synth) =>
       asText(
         only(s, 'AWS::CloudFront::ResponseHeadersPolicy')[1].Properties.ResponseHeadersPolicyConfig
           .SecurityHeadersConfig.ContentSecurityPolicy.ContentSecurityPolicy,
       );
-    const buckets = (_s: Synth) => [`https://*.s3.${REGION}.${URL_SUFFIX}`];
+    // The hosts the SDK presigns with: each bucket's name, as the bucket resource itself is named.
+    const bucketName = (s: Synth, prefix: string) =>
+      asText(only(s, 'AWS::S3::Bucket', prefix)[1].Properties.BucketName);
+    const buckets = (s: Synth) =>
+      ['StorageInputs', 'StorageResults'].map(
+        (prefix) => `https://${bucketName(s, prefix)}.s3.${REGION}.${URL_SUFFIX}`,
+      );
+    const ACCOUNT = ref('AWS::AccountId');
+    expect(buckets(plain)).toEqual([
+      `https://imputationgateway-inputs-${ACCOUNT}-${REGION}.s3.${REGION}.${URL_SUFFIX}`,
+      `https://imputationgateway-results-${ACCOUNT}-${REGION}.s3.${REGION}.${URL_SUFFIX}`,
+    ]);
+    expect(buckets(oidc)[1]).toBe(
+      `https://gatewayoidc-results-${ACCOUNT}-${REGION}.s3.${REGION}.${URL_SUFFIX}`,
+    );
     const cognitoIdp = `https://cognito-idp.${REGION}.${URL_SUFFIX}`;
     const hostedUi = hostedUiOf(hosted);
     const expected: [Synth, string[]][] = [
@@ -179,6 +193,7 @@ describe('the console distribution', () => {
         .split(' ')
         .slice(1);
       expect(connect).toEqual(["'self'", apiOriginOf(s), ...identityProvider, ...buckets(s)]);
+      expect(connect.filter((source) => source.includes('*'))).toEqual([]);
       expect(csp).toContain("frame-ancestors 'none'");
       expect(csp).toContain("script-src 'self';");
     }
