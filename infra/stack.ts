@@ -46,6 +46,11 @@ export class ImputationGatewayStack extends Stack {
       ? [Lazy.string({ produce: () => consoleOrigin ?? missing('the console origin') })]
       : [];
 
+    // http://localhost redirects only when asked for (cognitoLocalhostPort).
+    const localhost =
+      settings.cognitoLocalhostPort === undefined
+        ? []
+        : [`http://localhost:${settings.cognitoLocalhostPort}`];
     this.identity = new Identity(
       this,
       'Identity',
@@ -60,8 +65,16 @@ export class ImputationGatewayStack extends Stack {
           }
         : {
             mode: 'cognito',
-            callbackUrls: [...settings.cognitoCallbackUrls, ...consoleOrigins.map((o) => `${o}/callback`)],
-            logoutUrls: [...settings.cognitoLogoutUrls, ...consoleOrigins.map((o) => `${o}/`)],
+            callbackUrls: [
+              ...settings.cognitoCallbackUrls,
+              ...localhost.map((o) => `${o}/callback`),
+              ...consoleOrigins.map((o) => `${o}/callback`),
+            ],
+            logoutUrls: [
+              ...settings.cognitoLogoutUrls,
+              ...localhost.map((o) => `${o}/`),
+              ...consoleOrigins.map((o) => `${o}/`),
+            ],
             domainPrefix: settings.cognitoDomainPrefix,
             removalPolicy,
           },

@@ -25,7 +25,7 @@ type Synth = ReturnType<typeof synthesize>;
 type Resource = { Type: string; Properties: Record<string, any> };
 const REGION = ref('AWS::Region');
 const URL_SUFFIX = ref('AWS::URLSuffix');
-let hosted: Synth; // Cognito with a hosted-UI domain and a configured CORS origin
+let hosted: Synth; // Cognito with a hosted-UI domain, a configured CORS origin and localhost redirects
 let plain: Synth; // Cognito without a domain, the console the only browser origin
 let oidc: Synth;
 let off: Synth;
@@ -34,6 +34,7 @@ beforeAll(() => {
   hosted = synthesize({
     cognitoDomainPrefix: 'imputation-test-1',
     corsAllowedOrigins: 'https://ui.example.org',
+    cognitoLocalhostPort: '5173',
   });
   plain = synthesize({});
   oidc = synthesize({
@@ -297,7 +298,7 @@ describe('the console origin', () => {
   it('may sign in and out through the user pool client, beside the configured URLs, and renew with the refresh token', () => {
     const [, client] = only(hosted, 'AWS::Cognito::UserPoolClient');
     expect(client.Properties.CallbackURLs.map(asText)).toEqual([
-      'http://localhost:5173/',
+      'http://localhost:5173/callback',
       `${originOf(hosted)}/callback`,
     ]);
     expect(client.Properties.LogoutURLs.map(asText)).toEqual([
@@ -306,6 +307,13 @@ describe('the console origin', () => {
     ]);
     expect(client.Properties.ExplicitAuthFlows).toContain('ALLOW_REFRESH_TOKEN_AUTH');
     expect(client.Properties).toMatchObject({ GenerateSecret: false, AllowedOAuthFlows: ['code'] });
+  });
+
+  it('is the only redirect of the user pool client unless http://localhost is asked for (cognitoLocalhostPort)', () => {
+    const [, client] = only(plain, 'AWS::Cognito::UserPoolClient');
+    expect(client.Properties.CallbackURLs.map(asText)).toEqual([`${originOf(plain)}/callback`]);
+    expect(client.Properties.LogoutURLs.map(asText)).toEqual([`${originOf(plain)}/`]);
+    expect(JSON.stringify(plain.template.toJSON())).not.toMatch(/localhost/i);
   });
 
   it('is allowed by the API: preflights, gateway errors and the functions’ CORS', () => {
@@ -397,8 +405,11 @@ describe('console=false', () => {
     ).toEqual(['StorageAccessLogs', 'StorageInputs', 'StorageResults']);
     const outputs = Object.keys(off.template.toJSON().Outputs);
     for (const name of ['ConsoleUrl', 'ConsoleBucket', 'DistributionId']) expect(outputs).not.toContain(name);
+    // No redirect URL at all: the client has no OAuth flow (and no placeholder redirect).
     const [, client] = only(off, 'AWS::Cognito::UserPoolClient');
-    expect(client.Properties.CallbackURLs).toEqual(['http://localhost:5173/']);
+    expect(client.Properties.CallbackURLs).toBeUndefined();
+    expect(client.Properties.LogoutURLs).toBeUndefined();
+    expect(client.Properties.AllowedOAuthFlowsUserPoolClient).toBe(false);
     expect(
       resources(off, 'AWS::ApiGateway::Method').filter(([, m]) => m.Properties.HttpMethod === 'OPTIONS'),
     ).toEqual([]);
