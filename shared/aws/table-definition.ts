@@ -20,3 +20,10 @@ export const tableKeys = {
   outboxAttribute: 'outbox',
   ttlAttribute: 'expiresAt',
 } as const;
+
+/**
+ * The DynamoDB actions a function may be granted on the table (IAM `dynamodb:<action>`): a route, task or
+ * the watcher lists exactly the ones its code issues (test/infra/table-grants.test.ts reads the code to
+ * check). `Query` also covers the table's indexes. No function scans, batch-writes or transacts.
+ */
+export type TableAction = 'GetItem' | 'Query' | 'BatchGetItem' | 'PutItem' | 'UpdateItem' | 'DeleteItem';
