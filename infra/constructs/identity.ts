@@ -66,6 +66,8 @@ export class Identity extends Construct {
         OIDC_JWKS_URI: props.jwksUri ?? `${props.issuer.replace(/\/+$/, '')}/.well-known/jwks.json`,
         OIDC_USERNAME_CLAIM: props.usernameClaim,
         OIDC_GROUPS_CLAIM: props.groupsClaim,
+        // The console sends its ID token; an access token of the same issuer is refused.
+        OIDC_TOKEN_USE: 'id',
       });
       this.issuer = props.issuer;
       // Its token endpoint is on the issuer's host for the usual providers (Keycloak, Auth0, Entra ID).
