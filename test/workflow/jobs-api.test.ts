@@ -245,6 +245,8 @@ describe('reading, cancelling, results, password and deletion', () => {
       expect(bytes.length).toBe(job.results!.find((r) => r.name === file.name)!.size);
       expect(new URL(file.url).searchParams.get('X-Amz-Expires')).toBe('900');
       expect(decodeURIComponent(file.url)).toContain('attachment; filename=');
+      expect(response.headers.get('content-type')).toBe('application/octet-stream');
+      expect(response.headers.get('content-disposition')).toMatch(/^attachment; filename="[\w.-]+"$/);
     }
   });
 
