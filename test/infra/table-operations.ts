@@ -152,17 +152,19 @@ export function tableOperationAnalyzer(root: string) {
           if (ts.isIdentifier(child) || ts.isPrivateIdentifier(child)) {
             for (const declaration of declarationsOf(child)) {
               if (!inRepository(declaration.getSourceFile())) continue;
-              if (
-                ts.isMethodSignature(declaration) ||
-                (ts.isPropertySignature(declaration) &&
-                  declaration.type !== undefined &&
-                  ts.isFunctionTypeNode(declaration.type))
-              ) {
-                // A member of an interface: any implementation in the repository may run, so every
-                // function-like member of that name is reached.
+              if (ts.isMethodSignature(declaration) || ts.isPropertySignature(declaration)) {
+                // A member of an interface or type: any implementation in the repository may run, so
+                // every function-like member of that name is reached. A call none is found for is said.
                 const implementations = membersNamed(child.text);
-                if (implementations.length === 0) unresolved.add(child.text);
                 for (const implementation of implementations) reach(implementation);
+                const access = child.parent;
+                const called =
+                  access !== undefined &&
+                  ts.isPropertyAccessExpression(access) &&
+                  access.name === child &&
+                  ts.isCallExpression(access.parent) &&
+                  access.parent.expression === access;
+                if (called && implementations.length === 0) unresolved.add(child.text);
                 continue;
               }
               reach(declaration);
