@@ -18,6 +18,15 @@ const flag = z.union([z.boolean(), z.enum(['true', 'false']).transform((text) =>
   error: 'must be true or false',
 });
 const httpsUrl = z.url({ protocol: /^https$/, error: 'must be an https:// URL' });
+/** A comma list of https URLs: http://localhost redirects come only from cognitoLocalhostPort. */
+const httpsUrlList = list.pipe(
+  z.array(
+    z.url({
+      protocol: /^https$/,
+      error: 'must be https:// URLs (for http://localhost set cognitoLocalhostPort)',
+    }),
+  ),
+);
 /** A JSON object: given as text with `-c`, or as an object in cdk.json. */
 const jsonObject = z
   .unknown()
@@ -74,10 +83,16 @@ const settingsShape = z.object({
       message: 'may not contain "aws", "amazon" or "cognito" (Cognito reserves them)',
     })
     .optional(),
-  /** Further redirect URLs of the Cognito app client after sign-in (comma list). Default `http://localhost:5173/`. */
-  cognitoCallbackUrls: list.default(['http://localhost:5173/']),
-  /** Further redirect URLs of the Cognito app client after sign-out (comma list). Default `http://localhost:5173/`. */
-  cognitoLogoutUrls: list.default(['http://localhost:5173/']),
+  /** Further redirect URLs (https) of the Cognito app client after sign-in (comma list). Default none. */
+  cognitoCallbackUrls: httpsUrlList.default([]),
+  /** Further redirect URLs (https) of the Cognito app client after sign-out (comma list). Default none. */
+  cognitoLogoutUrls: httpsUrlList.default([]),
+  /**
+   * A console on a developer's machine signing in to this stack's user pool: adds
+   * `http://localhost:<port>/callback` and `http://localhost:<port>/` to the app client's redirect URLs.
+   * Default: none, so the deployed client accepts no http://localhost redirect unless asked for.
+   */
+  cognitoLocalhostPort: int.min(1).max(65_535).optional(),
   /**
    * Deploy the web console (private bucket + CloudFront, config.json, its origin in CORS and the Cognito
    * client's redirect URLs). Default `true`; `false` for an API-only deployment.
@@ -163,6 +178,13 @@ export const settingsSchema = settingsShape
         code: 'custom',
         path: ['consoleClientId'],
         message: "only with authMode=oidc (with Cognito the console uses the stack's own app client)",
+      });
+    }
+    if (settings.authMode === 'oidc' && settings.cognitoLocalhostPort !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['cognitoLocalhostPort'],
+        message: 'only with authMode=cognito (with authMode=oidc register redirect URLs at your issuer)',
       });
     }
     if (settings.authMode === 'oidc' && settings.cognitoDomainPrefix) {

@@ -13,7 +13,7 @@ import { WebConsole } from './constructs/console';
 import { GatewayEventBus } from './constructs/event-bus';
 import { Identity } from './constructs/identity';
 import { Monitoring } from './constructs/monitoring';
-import { Storage } from './constructs/storage';
+import { bucketNamesFor, type PresignedBucket, presignedBucketOrigin, Storage } from './constructs/storage';
 import { Watcher } from './constructs/watcher';
 import { Workflow } from './constructs/workflow';
 import type { Settings } from './settings';
@@ -46,6 +46,11 @@ export class ImputationGatewayStack extends Stack {
       ? [Lazy.string({ produce: () => consoleOrigin ?? missing('the console origin') })]
       : [];
 
+    // http://localhost redirects only when asked for (cognitoLocalhostPort).
+    const localhost =
+      settings.cognitoLocalhostPort === undefined
+        ? []
+        : [`http://localhost:${settings.cognitoLocalhostPort}`];
     this.identity = new Identity(
       this,
       'Identity',
@@ -60,18 +65,27 @@ export class ImputationGatewayStack extends Stack {
           }
         : {
             mode: 'cognito',
-            callbackUrls: [...settings.cognitoCallbackUrls, ...consoleOrigins.map((o) => `${o}/callback`)],
-            logoutUrls: [...settings.cognitoLogoutUrls, ...consoleOrigins.map((o) => `${o}/`)],
+            callbackUrls: [
+              ...settings.cognitoCallbackUrls,
+              ...localhost.map((o) => `${o}/callback`),
+              ...consoleOrigins.map((o) => `${o}/callback`),
+            ],
+            logoutUrls: [
+              ...settings.cognitoLogoutUrls,
+              ...localhost.map((o) => `${o}/`),
+              ...consoleOrigins.map((o) => `${o}/`),
+            ],
             domainPrefix: settings.cognitoDomainPrefix,
             removalPolicy,
           },
     );
 
-    // The buckets' CORS names the console's origin like the API's does; the console's CSP therefore names
-    // the region's S3 hosts (`https://*.s3.<region>.amazonaws.com`) rather than the two buckets, since a
-    // CSP naming a bucket that names the distribution would be a cycle (bucket → distribution → headers
-    // policy → bucket).
+    // The buckets' CORS names the console's origin like the API's does, and the console's CSP names the
+    // two buckets' hosts: by names fixed at synth (bucketNamesFor), never by a reference to the buckets,
+    // which would be a cycle (bucket → distribution → headers policy → bucket).
+    const bucketNames = bucketNamesFor(settings.stackName);
     this.storage = new Storage(this, 'Storage', {
+      bucketNames,
       corsAllowedOrigins: [...settings.corsAllowedOrigins, ...consoleOrigins],
       inputExpiryDays: settings.inputExpiryDays,
       resultExpiryDays: settings.resultExpiryDays,
@@ -134,7 +148,7 @@ export class ImputationGatewayStack extends Stack {
     });
 
     if (settings.console) {
-      this.console = this.addConsole(settings, removalPolicy, logRetention);
+      this.console = this.addConsole(settings, bucketNames, removalPolicy, logRetention);
       consoleOrigin = this.console.origin;
     }
 
@@ -167,7 +181,12 @@ export class ImputationGatewayStack extends Stack {
   }
 
   /** The console, once the API and the client it names exist (see consoleOrigin above). */
-  private addConsole(settings: Settings, removalPolicy: RemovalPolicy, logRetention: logs.RetentionDays) {
+  private addConsole(
+    settings: Settings,
+    bucketNames: Record<PresignedBucket, string>,
+    removalPolicy: RemovalPolicy,
+    logRetention: logs.RetentionDays,
+  ) {
     const { restApi } = this.api;
     // From the API's id, not restApi.url: the URL names the stage, which depends on every method, and the
     // preflight methods name the console.
@@ -185,9 +204,9 @@ export class ImputationGatewayStack extends Stack {
       origins: {
         api: apiOrigin,
         identityProvider: this.identity.browserOrigins,
-        // The hosts the SDK presigns with (virtual-hosted and regional, also in us-east-1), as a wildcard:
-        // see the buckets' CORS above.
-        buckets: [`https://*.s3.${this.region}.${this.urlSuffix}`],
+        // The hosts the SDK presigns with (virtual-hosted and regional, also in us-east-1), from the
+        // buckets' names fixed at synth: see the buckets' CORS above.
+        buckets: [presignedBucketOrigin(bucketNames.inputs), presignedBucketOrigin(bucketNames.results)],
       },
       config: {
         apiUrl: `${apiOrigin}/${restApi.deploymentStage.stageName}`,

@@ -59,6 +59,10 @@ const auth = {
   ),
   OIDC_USERNAME_CLAIM: variable(blankIsUnset(z._default(z.string(), 'preferred_username')), 'Username claim'),
   OIDC_GROUPS_CLAIM: variable(blankIsUnset(z._default(z.string(), 'groups')), 'Groups claim (oidc)'),
+  OIDC_TOKEN_USE: variable(
+    blankIsUnset(z._default(z.enum(['id', 'access']), 'id')),
+    'Token kind accepted (oidc): a token marked as another kind (an access token for `id`) is refused',
+  ),
   OIDC_JWKS_JSON: variable(
     blankIsUnset(z.optional(inlineJwks)),
     'The JWKS inline, never fetched (the local stack: aws-jwt-verify fetches over https only)',
@@ -81,6 +85,7 @@ const authSchema = z.discriminatedUnion('AUTH_MODE', [
     OIDC_JWKS_URI: auth.OIDC_JWKS_URI.schema,
     OIDC_USERNAME_CLAIM: auth.OIDC_USERNAME_CLAIM.schema,
     OIDC_GROUPS_CLAIM: auth.OIDC_GROUPS_CLAIM.schema,
+    OIDC_TOKEN_USE: auth.OIDC_TOKEN_USE.schema,
     OIDC_JWKS_JSON: auth.OIDC_JWKS_JSON.schema,
   }),
 ]);

@@ -9,6 +9,7 @@ import { ArnFormat, Stack, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { NagSuppressions } from 'cdk-nag';
 import type { InputsBucketAccess, RouteAccess } from '#shared/api/routes';
+import type { TableAction } from '#shared/aws/table-definition';
 import { type EnvironmentValues, environmentFor, type SettingsGroup } from '#shared/settings';
 import type { WorkflowTaskDefinition } from '#shared/workflow/tasks';
 import type { GatewayFunction } from './gateway-function';
@@ -16,7 +17,7 @@ import type { Storage } from './storage';
 
 /** The union of what routes (RouteAccess) and workflow tasks (WorkflowTaskDefinition.access) may declare. */
 export interface Access {
-  table?: 'read' | 'readWrite';
+  table?: readonly TableAction[];
   secrets?: 'read' | 'readWrite';
   inputsBucket?: readonly InputsBucketAccess[];
   resultsBucket?: 'read' | 'delete' | 'write' | 'readWrite';
@@ -108,13 +109,15 @@ export function grantAccess(target: GatewayFunction, access: Access, resources: 
   const stack = Stack.of(target);
   const acknowledge: { id: string; reason: string; appliesTo: (string | { regex: string })[] }[] = [];
 
-  if (access.table) {
+  if (access.table?.length) {
     target.grantTable(storage.table, access.table);
-    acknowledge.push({
-      id: 'AwsSolutions-IAM5',
-      reason: 'Queries by status use the GSI; the grant covers the indexes of this one table only.',
-      appliesTo: [{ regex: '/^Resource::<.*Table.*\\.Arn>\\/index\\/\\*$/g' }],
-    });
+    if (access.table.includes('Query')) {
+      acknowledge.push({
+        id: 'AwsSolutions-IAM5',
+        reason: 'Queries by status use the GSI; the grant covers the indexes of this one table only.',
+        appliesTo: [{ regex: '/^Resource::<.*Table.*\\.Arn>\\/index\\/\\*$/g' }],
+      });
+    }
   }
 
   if (access.secrets) {

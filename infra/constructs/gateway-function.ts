@@ -13,6 +13,7 @@ import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
+import type { TableAction } from '#shared/aws/table-definition';
 import { environmentOf } from './access';
 import { DEPLOYED_NODE_OPTIONS, deployedBundling, REPOSITORY_ROOT } from './bundling';
 
@@ -124,10 +125,29 @@ export class GatewayFunction extends Construct {
     return this.function.functionArn;
   }
 
-  /** Grants read or read-write access to the table (and its indexes) and tells the handler its name. */
-  grantTable(table: dynamodb.ITableV2, mode: 'read' | 'readWrite'): void {
-    if (mode === 'read') table.grantReadData(this.function);
-    else table.grantReadWriteData(this.function);
+  /**
+   * Grants exactly these actions on the table (Query on its indexes too: grantReadData and
+   * grantReadWriteData would add Scan, BatchWriteItem, ConditionCheckItem, DescribeTable and the stream
+   * reads) and tells the handler its name.
+   */
+  grantTable(table: dynamodb.ITableV2, actions: readonly TableAction[]): void {
+    const others = actions.filter((action) => action !== 'Query');
+    if (others.length > 0) {
+      this.function.addToRolePolicy(
+        new iam.PolicyStatement({
+          actions: others.map((action) => `dynamodb:${action}`),
+          resources: [table.tableArn],
+        }),
+      );
+    }
+    if (actions.includes('Query')) {
+      this.function.addToRolePolicy(
+        new iam.PolicyStatement({
+          actions: ['dynamodb:Query'],
+          resources: [table.tableArn, `${table.tableArn}/index/*`],
+        }),
+      );
+    }
     for (const [key, text] of Object.entries(environmentOf({ TABLE_NAME: table.tableName }))) {
       this.function.addEnvironment(key, text);
     }

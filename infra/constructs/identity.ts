@@ -66,6 +66,8 @@ export class Identity extends Construct {
         OIDC_JWKS_URI: props.jwksUri ?? `${props.issuer.replace(/\/+$/, '')}/.well-known/jwks.json`,
         OIDC_USERNAME_CLAIM: props.usernameClaim,
         OIDC_GROUPS_CLAIM: props.groupsClaim,
+        // The console sends its ID token; an access token of the same issuer is refused.
+        OIDC_TOKEN_USE: 'id',
       });
       this.issuer = props.issuer;
       // Its token endpoint is on the issuer's host for the usual providers (Keycloak, Auth0, Entra ID).
@@ -126,16 +128,22 @@ export class Identity extends Construct {
     // The client is public (no secret) and uses the code flow: PKCE is the browser's half of it, and
     // Cognito checks the code_verifier whenever the authorization request carried a code_challenge. The
     // refresh token (30 days) is what the console renews its tokens with, silently.
+    // Without any redirect URL (no console, none configured) the client has no OAuth flow at all, rather
+    // than CDK's placeholder https://example.com.
     this.userPoolClient = this.userPool.addClient('WebClient', {
       generateSecret: false,
       authFlows: { userSrp: true },
       preventUserExistenceErrors: true,
-      oAuth: {
-        flows: { authorizationCodeGrant: true },
-        scopes: [cognito.OAuthScope.OPENID, cognito.OAuthScope.EMAIL, cognito.OAuthScope.PROFILE],
-        callbackUrls: props.callbackUrls,
-        logoutUrls: props.logoutUrls,
-      },
+      ...(props.callbackUrls.length === 0
+        ? { disableOAuth: true }
+        : {
+            oAuth: {
+              flows: { authorizationCodeGrant: true },
+              scopes: [cognito.OAuthScope.OPENID, cognito.OAuthScope.EMAIL, cognito.OAuthScope.PROFILE],
+              callbackUrls: props.callbackUrls,
+              logoutUrls: props.logoutUrls,
+            },
+          }),
       idTokenValidity: Duration.hours(1),
       accessTokenValidity: Duration.hours(1),
       refreshTokenValidity: Duration.days(30),

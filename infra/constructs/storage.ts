@@ -3,7 +3,8 @@
  * results buckets (plus their access-log bucket), the KMS key of the per-user token secrets and the
  * secret the result zip passwords are derived from.
  */
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { createHash } from 'node:crypto';
+import { Aws, Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
@@ -16,7 +17,37 @@ import { RETENTION_TAG, retentionTiers } from '#shared/uploads/input-retention';
 /** Days S3 keeps the parts of an unfinished input upload (results: 1, our own copies finish in minutes). */
 export const INCOMPLETE_INPUT_UPLOAD_DAYS = 7;
 
+/** The buckets browsers reach through presigned URLs, named at synth (bucketNamesFor). */
+export type PresignedBucket = 'inputs' | 'results';
+
+/** Longest stack-name part of a bucket name: 63 − `-results-` − a 12-digit account − `-` − a 14-character region. */
+const BUCKET_STACK_PART_MAX = 63 - '-results-'.length - 12 - 1 - 14;
+
+/**
+ * The names of the inputs and results buckets, fixed at synth from the stack name, the account and the
+ * region (`<stack>-inputs-<account>-<region>`; a stack name too long for S3's 63 characters is cut and
+ * followed by a hash of the whole). They name no resource of the stack, so the console's CSP can name the
+ * buckets' exact hosts without a dependency cycle: the buckets' CORS names the console's distribution,
+ * whose headers policy names the buckets.
+ */
+export function bucketNamesFor(stackName: string): Record<PresignedBucket, string> {
+  const lower = stackName.toLowerCase();
+  const stackPart =
+    lower.length <= BUCKET_STACK_PART_MAX
+      ? lower
+      : `${lower.slice(0, BUCKET_STACK_PART_MAX - 9)}-${createHash('sha256').update(stackName).digest('hex').slice(0, 8)}`;
+  const name = (role: PresignedBucket) => `${stackPart}-${role}-${Aws.ACCOUNT_ID}-${Aws.REGION}`;
+  return { inputs: name('inputs'), results: name('results') };
+}
+
+/** The origin of a bucket's presigned URLs (virtual-hosted style, regional: how the SDK presigns). */
+export function presignedBucketOrigin(bucketName: string): string {
+  return `https://${bucketName}.s3.${Aws.REGION}.${Aws.URL_SUFFIX}`;
+}
+
 export interface StorageProps {
+  /** The names of the buckets browsers use (bucketNamesFor). */
+  bucketNames: Record<PresignedBucket, string>;
   /** Browser origins (S3 CORS patterns: one `*` allowed) that PUT inputs and GET results through presigned URLs. */
   corsAllowedOrigins: string[];
   /**
@@ -80,7 +111,8 @@ export class Storage extends Construct {
     NagSuppressions.addResourceSuppressions(this.resultPasswordKey, [
       {
         id: 'AwsSolutions-SMG4',
-        reason: 'Rotating this key would change the zip password of every finished job; it is never exposed.',
+        reason:
+          'Rotated by hand as a new key version (README, "Rotating the result password key"): a scheduled rotation replacing the value would change the zip password of every job sent; it is never exposed.',
       },
     ]);
 
@@ -117,6 +149,7 @@ export class Storage extends Construct {
     // written once per job under a fresh key and never overwritten, and the lifecycle rules must really
     // delete (with versioning, expired objects would linger as noncurrent versions and keep costing).
     this.inputsBucket = new s3.Bucket(this, 'Inputs', {
+      bucketName: props.bucketNames.inputs,
       blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
       encryption: s3.BucketEncryption.S3_MANAGED,
       enforceSSL: true,
@@ -152,6 +185,7 @@ export class Storage extends Construct {
     });
 
     this.resultsBucket = new s3.Bucket(this, 'Results', {
+      bucketName: props.bucketNames.results,
       blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
       encryption: s3.BucketEncryption.S3_MANAGED,
       enforceSSL: true,

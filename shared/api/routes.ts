@@ -6,6 +6,7 @@
  * (About 430 lines: one table for all of it is worth more than a split.)
  */
 import type * as z from 'zod/mini';
+import type { TableAction } from '#shared/aws/table-definition';
 import { createJobBodySchema, jobIdPath, resubmitJobBodySchema } from '#shared/jobs/job-request';
 import type { ErrorCode } from './error-codes';
 import {
@@ -24,8 +25,8 @@ import * as body from './responses';
 
 /** What a handler needs beyond its own code; the CDK turns each entry into a least-privilege grant. */
 export interface RouteAccess {
-  /** The jobs/credentials table. */
-  table?: 'read' | 'readWrite';
+  /** The jobs/credentials table: exactly the actions the handler issues. */
+  table?: readonly TableAction[];
   /** Per-user service tokens in Secrets Manager (under the users/ prefix only). */
   secrets?: 'read' | 'readWrite';
   /** The inputs bucket (under inputs/ only): what the handler does there (InputsBucketAccess). */
@@ -116,7 +117,7 @@ export const routes: readonly RouteDefinition[] = [
     path: '/services',
     entry: 'functions/api/services/list-services.ts',
     description: 'List the imputation services this deployment can submit to',
-    access: { table: 'read' },
+    access: { table: ['GetItem', 'Query'] },
     summary: 'List services',
     request: {},
     responses: { 200: { description: 'The services', body: body.serviceListSchema } },
@@ -128,7 +129,7 @@ export const routes: readonly RouteDefinition[] = [
     path: '/services/{serviceId}',
     entry: 'functions/api/services/get-service.ts',
     description: 'One imputation service, with whether the caller has a token for it',
-    access: { table: 'read' },
+    access: { table: ['GetItem'] },
     summary: 'Get a service',
     request: { path: serviceIdPath },
     responses: { 200: { description: 'The service', body: body.serviceSchema } },
@@ -140,7 +141,7 @@ export const routes: readonly RouteDefinition[] = [
     path: '/services/{serviceId}/options',
     entry: 'functions/api/services/get-service-options.ts',
     description: 'Reference panels, populations, builds, phasing and modes available to the caller',
-    access: { table: 'read', secrets: 'read' },
+    access: { table: ['GetItem', 'UpdateItem'], secrets: 'read' },
     timeoutSeconds: 29,
     summary: "Get a service's options",
     request: { path: serviceIdPath },
@@ -161,7 +162,7 @@ export const routes: readonly RouteDefinition[] = [
     description:
       'The reference panels of the services where the caller holds a token, equivalent ones grouped by ' +
       "`panelKey` with each service's own id; services that cannot say now are in `unavailable`, with why",
-    access: { table: 'read', secrets: 'read' },
+    access: { table: ['GetItem', 'UpdateItem'], secrets: 'read' },
     timeoutSeconds: 29,
     summary: 'List panels across services',
     request: {},
@@ -179,7 +180,7 @@ export const routes: readonly RouteDefinition[] = [
     path: '/me/credentials',
     entry: 'functions/api/credentials/list-credentials.ts',
     description: "The caller's stored service tokens (metadata only)",
-    access: { table: 'read' },
+    access: { table: ['Query'] },
     summary: 'List my service tokens',
     request: {},
     responses: { 200: { description: 'The stored tokens (metadata)', body: body.credentialListSchema } },
@@ -191,7 +192,7 @@ export const routes: readonly RouteDefinition[] = [
     path: '/me/credentials/{serviceId}',
     entry: 'functions/api/credentials/put-credential.ts',
     description: 'Verify a service token at the service and store it',
-    access: { table: 'readWrite', secrets: 'readWrite' },
+    access: { table: ['GetItem', 'UpdateItem'], secrets: 'readWrite' },
     timeoutSeconds: 29,
     summary: 'Store a service token',
     request: { path: serviceIdPath, body: putCredentialBody },
@@ -207,7 +208,7 @@ export const routes: readonly RouteDefinition[] = [
     path: '/me/credentials/{serviceId}',
     entry: 'functions/api/credentials/delete-credential.ts',
     description: "Delete the caller's token for a service",
-    access: { table: 'readWrite', secrets: 'readWrite' },
+    access: { table: ['DeleteItem'], secrets: 'readWrite' },
     summary: 'Delete a service token',
     request: { path: storedServiceIdPath },
     responses: { 204: { description: 'Deleted (secret and metadata)' } },
@@ -221,7 +222,7 @@ export const routes: readonly RouteDefinition[] = [
     description:
       'Announce an input VCF: up to the multipart threshold a presigned PUT bound to its size and checksum, ' +
       'above it a multipart upload plan (`transfer`)',
-    access: { table: 'readWrite', inputsBucket: ['put'] },
+    access: { table: ['PutItem'], inputsBucket: ['put'] },
     summary: 'Announce an upload',
     request: { body: createUploadBody },
     responses: {
@@ -239,7 +240,7 @@ export const routes: readonly RouteDefinition[] = [
     path: '/uploads',
     entry: 'functions/api/uploads/list-uploads.ts',
     description: "The caller's uploads, newest first (abandoned ones left out)",
-    access: { table: 'read' },
+    access: { table: ['Query'] },
     summary: 'List my uploads',
     request: { query: listUploadsQuery },
     responses: { 200: { description: 'A page of uploads', body: body.uploadListSchema } },
@@ -251,7 +252,7 @@ export const routes: readonly RouteDefinition[] = [
     path: '/uploads/{uploadId}',
     entry: 'functions/api/uploads/get-upload.ts',
     description: 'One upload, confirmed against S3',
-    access: { table: 'readWrite', inputsBucket: ['read', 'tag'], stateMachine: ['start'] },
+    access: { table: ['GetItem', 'UpdateItem'], inputsBucket: ['read', 'tag'], stateMachine: ['start'] },
     summary: 'Get an upload',
     request: { path: uploadIdPath },
     responses: {
@@ -265,7 +266,7 @@ export const routes: readonly RouteDefinition[] = [
     path: '/uploads/{uploadId}',
     entry: 'functions/api/uploads/delete-upload.ts',
     description: 'Abandon a pending upload: S3 discards its parts or object, and no job can use it',
-    access: { table: 'readWrite', inputsBucket: ['abort', 'delete'] },
+    access: { table: ['GetItem', 'UpdateItem'], inputsBucket: ['abort', 'delete'] },
     summary: 'Abandon an upload',
     request: { path: uploadIdPath },
     responses: { 204: { description: 'Abandoned (also when it was already)' } },
@@ -281,7 +282,7 @@ export const routes: readonly RouteDefinition[] = [
       'given, its SHA-256',
     // s3:PutObject covers creating the S3 multipart upload and signing its parts; a request that loses
     // the race to create it discards its own.
-    access: { table: 'readWrite', inputsBucket: ['put', 'abort'] },
+    access: { table: ['GetItem', 'UpdateItem'], inputsBucket: ['put', 'abort'] },
     summary: 'Sign part uploads',
     request: { path: uploadIdPath, body: signPartsBody },
     responses: {
@@ -295,7 +296,11 @@ export const routes: readonly RouteDefinition[] = [
     path: '/uploads/{uploadId}/parts',
     entry: 'functions/api/uploads/list-upload-parts.ts',
     description: 'The parts S3 already stores of a pending multipart upload (to resume it)',
-    access: { table: 'readWrite', inputsBucket: ['listParts', 'read', 'tag'], stateMachine: ['start'] },
+    access: {
+      table: ['GetItem', 'UpdateItem'],
+      inputsBucket: ['listParts', 'read', 'tag'],
+      stateMachine: ['start'],
+    },
     summary: 'List uploaded parts',
     request: { path: uploadIdPath },
     responses: { 200: { description: 'The stored parts', body: body.storedPartsSchema } },
@@ -310,7 +315,7 @@ export const routes: readonly RouteDefinition[] = [
       'Assemble the parts of a multipart upload and confirm the object (READY); answers the state of an ' +
       'upload completed already',
     access: {
-      table: 'readWrite',
+      table: ['GetItem', 'UpdateItem'],
       inputsBucket: ['listParts', 'put', 'read', 'tag'],
       stateMachine: ['start'],
     },
@@ -332,7 +337,12 @@ export const routes: readonly RouteDefinition[] = [
       'Create an imputation job from confirmed uploads and start its workflow: at a service (`serviceId`, ' +
       '`refPanel`), by `panel` (the gateway picks), or with `targets`: a parent job and one child job per ' +
       'target (a refused target is named)',
-    access: { table: 'readWrite', secrets: 'read', inputsBucket: ['read', 'tag'], stateMachine: ['start'] },
+    access: {
+      table: ['GetItem', 'PutItem', 'UpdateItem'],
+      secrets: 'read',
+      inputsBucket: ['read', 'tag'],
+      stateMachine: ['start'],
+    },
     timeoutSeconds: 29,
     summary: 'Create a job',
     request: { body: createJobBodySchema, headers: createJobHeaders },
@@ -368,7 +378,7 @@ export const routes: readonly RouteDefinition[] = [
     path: '/jobs',
     entry: 'functions/api/jobs/list-jobs.ts',
     description: "The caller's jobs, newest first, optionally filtered by status",
-    access: { table: 'read' },
+    access: { table: ['GetItem', 'Query'] },
     summary: 'List my jobs',
     request: { query: listJobsQuery },
     responses: { 200: { description: 'A page of jobs', body: body.jobListSchema } },
@@ -381,7 +391,7 @@ export const routes: readonly RouteDefinition[] = [
     entry: 'functions/api/jobs/get-job.ts',
     description:
       'One job with progress, messages, history, error and results; a parent job with its derived status and children',
-    access: { table: 'read' },
+    access: { table: ['GetItem'] },
     summary: 'Get a job',
     request: { path: jobIdPath },
     responses: { 200: { description: 'The job, or the parent job', body: body.jobOrParentSchema } },
@@ -394,7 +404,7 @@ export const routes: readonly RouteDefinition[] = [
     entry: 'functions/api/jobs/cancel-job.ts',
     description:
       'Cancel a job (our workflow before submission, the service job after); a parent job: each active child, reported per child',
-    access: { table: 'readWrite', secrets: 'read', stateMachine: ['stop'] },
+    access: { table: ['GetItem', 'UpdateItem'], secrets: 'read', stateMachine: ['stop'] },
     timeoutSeconds: 29,
     summary: 'Cancel a job',
     request: { path: jobIdPath },
@@ -416,7 +426,12 @@ export const routes: readonly RouteDefinition[] = [
       'A new job from the uploads and options of a finished one, at its service, at another with an ' +
       'equivalent panel (`serviceId`) or where the gateway picks (`panel`); linked both ways. The body may ' +
       'be left out',
-    access: { table: 'readWrite', secrets: 'read', inputsBucket: ['read', 'tag'], stateMachine: ['start'] },
+    access: {
+      table: ['GetItem', 'PutItem', 'UpdateItem'],
+      secrets: 'read',
+      inputsBucket: ['read', 'tag'],
+      stateMachine: ['start'],
+    },
     timeoutSeconds: 29,
     summary: 'Resubmit a job',
     request: { path: jobIdPath, body: resubmitJobBodySchema, optionalBody: true, headers: createJobHeaders },
@@ -452,7 +467,7 @@ export const routes: readonly RouteDefinition[] = [
     path: '/jobs/{jobId}/results',
     entry: 'functions/api/jobs/get-job-results.ts',
     description: 'Presigned download URLs of the result files',
-    access: { table: 'read', resultsBucket: 'read' },
+    access: { table: ['GetItem'], resultsBucket: 'read' },
     summary: "Get a job's results",
     request: { path: jobIdPath },
     responses: { 200: { description: 'The result files', body: body.jobResultsSchema } },
@@ -464,7 +479,7 @@ export const routes: readonly RouteDefinition[] = [
     path: '/jobs/{jobId}/password',
     entry: 'functions/api/jobs/get-job-password.ts',
     description: 'The result zip password (owner only)',
-    access: { table: 'read', resultPasswordKey: 'read' },
+    access: { table: ['GetItem'], resultPasswordKey: 'read' },
     summary: "Get a job's zip password",
     request: { path: jobIdPath },
     responses: { 200: { description: 'The password', body: body.jobPasswordSchema } },
@@ -478,7 +493,7 @@ export const routes: readonly RouteDefinition[] = [
     description:
       'Delete a finished job and its results; a parent job once every child has ended, with all its children ' +
       '(a child alone is refused: 409 CONFLICT)',
-    access: { table: 'readWrite', resultsBucket: 'delete' },
+    access: { table: ['GetItem', 'DeleteItem'], resultsBucket: 'delete' },
     summary: 'Delete a job',
     request: { path: jobIdPath },
     responses: { 204: { description: 'Deleted, with its result files (a parent: with every child)' } },

@@ -7,7 +7,8 @@
  * - `AUTH_MODE`: `cognito` | `oidc`
  * - cognito: `COGNITO_USER_POOL_ID`, `COGNITO_CLIENT_ID` (comma list), `COGNITO_TOKEN_USE` (`id` default | `access`)
  * - oidc: `OIDC_ISSUER`, `OIDC_AUDIENCE` (comma list), `OIDC_JWKS_URI` (default `<issuer>/.well-known/jwks.json`),
- *   `OIDC_USERNAME_CLAIM` (default `preferred_username`, falls back to `sub`), `OIDC_GROUPS_CLAIM` (default `groups`)
+ *   `OIDC_USERNAME_CLAIM` (default `preferred_username`, falls back to `sub`), `OIDC_GROUPS_CLAIM` (default `groups`),
+ *   `OIDC_TOKEN_USE` (`id` default | `access`: the kind of token accepted, see checkTokenUse)
  * - either mode: `OIDC_JWKS_JSON`, the JWKS inline. aws-jwt-verify fetches JWKS over https only, so the local
  *   stack's issuer (plain http on 127.0.0.1) hands its keys over this way; when set, the JWKS URI is never
  *   fetched. Not meant for deployments: keys could then only rotate by redeploying.
@@ -144,6 +145,40 @@ function callerFromClaims(payload: JwtPayload, usernameClaims: string[], groupsC
   return { sub: payload.sub, username: username ?? payload.sub, groups: stringList(payload[groupsClaim]) };
 }
 
+/**
+ * What a JWT says it is, by the markers issuers put on it: RFC 9068's `typ: at+jwt` header of an access
+ * token; Cognito's `token_use` claim (`id`, `access`); Keycloak's `typ` claim (`ID`, `Bearer`, `Refresh`,
+ * …); and, on a token without any of those, a `scope` or `scp` claim, which access tokens carry (RFC 9068
+ * §2.2.3, Okta, Entra ID) and ID tokens do not. `undefined`: no marker at all.
+ */
+export function tokenKindOf(
+  header: Record<string, unknown>,
+  payload: Record<string, unknown>,
+): 'id' | 'access' | 'other' | undefined {
+  const lower = (value: unknown) => (typeof value === 'string' ? value.toLowerCase() : undefined);
+  const headerTyp = lower(header.typ);
+  if (headerTyp === 'at+jwt' || headerTyp === 'application/at+jwt') return 'access';
+  const tokenUse = lower(payload.token_use);
+  if (tokenUse !== undefined) return tokenUse === 'id' || tokenUse === 'access' ? tokenUse : 'other';
+  const claimTyp = lower(payload.typ);
+  if (claimTyp !== undefined) return claimTyp === 'id' ? 'id' : claimTyp === 'bearer' ? 'access' : 'other';
+  if (payload.scope !== undefined || payload.scp !== undefined) return 'access';
+  return undefined;
+}
+
+/**
+ * OIDC mode takes one kind of token (OIDC_TOKEN_USE, `id` by default: what the console sends). A token
+ * marked as another kind — an access token, a refresh or logout token — is refused even when its
+ * issuer, audience and signature are right: an access token minted for another resource at the same
+ * issuer must not stand in for the user's ID token. A token without any marker is taken as either.
+ */
+function checkTokenUse(expected: 'id' | 'access') {
+  return ({ header, payload }: { header: object; payload: object }) => {
+    const kind = tokenKindOf(header as Record<string, unknown>, payload as Record<string, unknown>);
+    if (kind !== undefined && kind !== expected) throw new TokenRejectedError('wrong token use');
+  };
+}
+
 export function createTokenVerifier(config: AuthConfig, options: { jwks?: Jwks } = {}): TokenVerifier {
   const jwks = options.jwks ?? config.OIDC_JWKS_JSON;
   const cache = jwks ? { jwksCache: staticJwksCache(jwks) } : undefined;
@@ -170,6 +205,7 @@ export function createTokenVerifier(config: AuthConfig, options: { jwks?: Jwks }
         issuer: config.OIDC_ISSUER,
         audience: config.OIDC_AUDIENCE,
         jwksUri: config.OIDC_JWKS_URI ?? `${config.OIDC_ISSUER.replace(/\/+$/, '')}/.well-known/jwks.json`,
+        customJwtCheck: checkTokenUse(config.OIDC_TOKEN_USE),
       },
       cache,
     );

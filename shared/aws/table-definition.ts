@@ -31,3 +31,10 @@ export const tableIndexes = [
   { ...tableKeys.gsi2, projection: 'KEYS_ONLY' },
   { ...tableKeys.gsi3, projection: 'KEYS_ONLY' },
 ] as const;
+
+/**
+ * The DynamoDB actions a function may be granted on the table (IAM `dynamodb:<action>`): a route, task or
+ * the watcher lists exactly the ones its code issues (test/infra/table-grants.test.ts reads the code to
+ * check). `Query` also covers the table's indexes. No function scans, batch-writes or transacts.
+ */
+export type TableAction = 'GetItem' | 'Query' | 'BatchGetItem' | 'PutItem' | 'UpdateItem' | 'DeleteItem';

@@ -16,7 +16,9 @@ export const WATCHER = {
   memoryMb: 1024,
   /** Polls jobs with their owners' tokens, starts submit and collect executions and looks them up. */
   access: {
-    table: 'readWrite',
+    /** Due work from the watch and outbox indexes (Query), each item read (GetItem, BatchGetItem: the
+     * outbox) and moved (UpdateItem). */
+    table: ['GetItem', 'Query', 'BatchGetItem', 'UpdateItem'],
     secrets: 'read',
     callsService: true,
     stateMachine: ['start', 'describe'],

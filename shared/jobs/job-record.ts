@@ -156,6 +156,11 @@ export interface JobRecord {
    * known yet). A cancel then waits for the outcome instead of stopping the workflow under it.
    */
   submissionAttemptAt?: string;
+  /**
+   * The version of the result password key the submission derived the zip password with (recorded with
+   * the attempt, before anything is sent); absent on jobs sent before versions were recorded: version 1.
+   */
+  passwordKeyVersion?: string;
   /** The last error a workflow task threw, in full; the execution state carries only its name. */
   lastFailure?: { type: string; message: string; at: string };
   /** When the marked attempt ended without a known outcome (its answer lost); see submit-job.ts. */

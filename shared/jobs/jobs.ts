@@ -32,7 +32,7 @@ import { EXECUTION_LOOK_SECONDS, nextWatch } from './job-watch';
 import { offeredPanel, routeByPanel } from './panel-routing';
 import { isParentJob, type ParentJobRecord } from './parent-job-record';
 import { parentJobSummary } from './parent-job-view';
-import { resultPassword } from './result-password';
+import { passwordKeyVersionOf, resultPassword } from './result-password';
 import { deleteResults, presignResultDownload } from './result-store';
 
 /** Where a job comes from when it is not a plain POST /jobs (a resubmission). */
@@ -384,7 +384,7 @@ export async function jobResults(caller: Caller, jobId: string) {
 
 export async function jobPassword(caller: Caller, jobId: string) {
   const job = await requireJob(caller, jobId);
-  return { jobId, password: await resultPassword(job.owner, job.jobId) };
+  return { jobId, password: await resultPassword(job.owner, job.jobId, await passwordKeyVersionOf(job)) };
 }
 
 export async function deleteJob(caller: Caller, jobId: string, options: { withParent?: boolean } = {}) {

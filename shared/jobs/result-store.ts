@@ -24,11 +24,22 @@ export function resultKey(owner: string, jobId: string, name: string): string {
   return resultPrefix(owner, jobId) + name;
 }
 
-/** Only the last path segment, and nothing a Content-Disposition header could be tricked with. */
+/**
+ * Only the last path segment, and nothing a Content-Disposition header or a file system could be tricked
+ * with: letters, digits, `.`, `_` and `-`, never starting with a dot (no `..`, no hidden file), at most
+ * 200 characters.
+ */
 export function downloadFileName(name: string): string {
-  const base = name.split('/').pop() ?? 'result';
-  return base.replace(/[^A-Za-z0-9._-]/g, '_') || 'result';
+  const base = name.split(/[/\\]/).pop() ?? '';
+  const safe = base
+    .replace(/[^A-Za-z0-9._-]/g, '_')
+    .replace(/^\.+/, (dots) => '_'.repeat(dots.length))
+    .slice(-200);
+  return /[A-Za-z0-9]/.test(safe) ? safe : 'result';
 }
+
+/** What a result download is served as: bytes to save, never a page or script the browser would render. */
+export const RESULT_CONTENT_TYPE = 'application/octet-stream';
 
 export async function presignResultDownload(key: string, name: string, s3: S3Client = s3Client()) {
   const env = resultsEnv();
@@ -37,6 +48,9 @@ export async function presignResultDownload(key: string, name: string, s3: S3Cli
     new GetObjectCommand({
       Bucket: env.RESULTS_BUCKET,
       Key: key,
+      // S3 answers with these headers, whatever the object was stored with: a result is always saved
+      // under a safe name, never rendered in the console's origin or elsewhere.
+      ResponseContentType: RESULT_CONTENT_TYPE,
       ResponseContentDisposition: `attachment; filename="${downloadFileName(name)}"`,
     }),
     { expiresIn: env.DOWNLOAD_URL_TTL_SECONDS },

@@ -21,7 +21,7 @@ import { healthStore } from '#shared/health/health-store';
 import { type JobRecord, jobRepository } from '#shared/jobs/job-repository';
 import { isTerminal, JobStatus } from '#shared/jobs/job-status';
 import { type JobWatch, nextWatch } from '#shared/jobs/job-watch';
-import { resultPassword } from '#shared/jobs/result-password';
+import { passwordKeyVersionOf, resultPassword } from '#shared/jobs/result-password';
 import { logger } from '#shared/logger';
 import { recordMetric } from '#shared/metrics';
 import { uploadsEnv } from '#shared/uploads/uploads';
@@ -153,7 +153,10 @@ async function submitNow(ref: JobRef, job: JobRecord): Promise<SubmitOutcome> {
     }
     // Mark the attempt before the first byte goes out: a cancel from now on waits for its outcome.
     const attemptAt = new Date().toISOString();
-    if (!(await jobs.update(job.owner, job.jobId, { submissionAttemptAt: attemptAt }, SUBMITTABLE))) {
+    // The password's key version goes with it: a retry or a rotation never changes a sent password.
+    const passwordKeyVersion = await passwordKeyVersionOf(job);
+    const marked = { submissionAttemptAt: attemptAt, passwordKeyVersion };
+    if (!(await jobs.update(job.owner, job.jobId, marked, SUBMITTABLE))) {
       await slots.release(job.owner, job.serviceId, job.jobId);
       return resumeAfterConflict(ref, client);
     }
@@ -166,7 +169,7 @@ async function submitNow(ref: JobRef, job: JobRecord): Promise<SubmitOutcome> {
         population: job.population,
         mode: job.mode,
         r2Filter: job.r2Filter,
-        password: await resultPassword(job.owner, job.jobId),
+        password: await resultPassword(job.owner, job.jobId, passwordKeyVersion),
         aesEncryption: job.aesEncryption === true,
         meta: job.meta === true,
         files: job.inputs.map((input) => ({

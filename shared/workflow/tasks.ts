@@ -3,6 +3,8 @@
  * stack deploys for it, and what it may touch. The CDK stack and the local runner both read this table,
  * so a task added here exists in both.
  */
+import type { TableAction } from '#shared/aws/table-definition';
+
 export interface WorkflowTaskDefinition {
   id: string;
   /** `${…}` placeholder in statemachines/imputation-job.asl.json. */
@@ -13,7 +15,8 @@ export interface WorkflowTaskDefinition {
   timeoutSeconds: number;
   memoryMb?: number;
   access: {
-    table: 'read' | 'readWrite';
+    /** Exactly the table actions the task issues. */
+    table: readonly TableAction[];
     secrets?: 'read';
     inputsBucket?: readonly ['read'];
     resultsBucket?: 'write' | 'readWrite' | 'delete';
@@ -34,7 +37,7 @@ export const workflowTasks: readonly WorkflowTaskDefinition[] = [
     // Reads a whole input like ValidateInput, continuing in the next invocation from a cursor.
     timeoutSeconds: 900,
     memoryMb: 1769,
-    access: { table: 'readWrite', inputsBucket: ['read'] },
+    access: { table: ['GetItem', 'UpdateItem'], inputsBucket: ['read'] },
   },
   {
     id: 'validateInput',
@@ -46,7 +49,7 @@ export const workflowTasks: readonly WorkflowTaskDefinition[] = [
     // file continues in the next invocation from a checkpoint.
     timeoutSeconds: 900,
     memoryMb: 1769,
-    access: { table: 'readWrite', inputsBucket: ['read'] },
+    access: { table: ['GetItem', 'UpdateItem'], inputsBucket: ['read'] },
   },
   {
     id: 'submitJob',
@@ -56,7 +59,7 @@ export const workflowTasks: readonly WorkflowTaskDefinition[] = [
     timeoutSeconds: 900,
     memoryMb: 1024,
     access: {
-      table: 'readWrite',
+      table: ['GetItem', 'UpdateItem'],
       secrets: 'read',
       inputsBucket: ['read'],
       resultPasswordKey: 'read',
@@ -71,7 +74,7 @@ export const workflowTasks: readonly WorkflowTaskDefinition[] = [
     timeoutSeconds: 900,
     memoryMb: 1024,
     // Writes its file's outcome on the job; reads our bucket back to recognise a finished copy.
-    access: { table: 'readWrite', resultsBucket: 'readWrite', callsService: true },
+    access: { table: ['GetItem', 'UpdateItem'], resultsBucket: 'readWrite', callsService: true },
   },
   {
     id: 'finalizeJob',
@@ -80,7 +83,7 @@ export const workflowTasks: readonly WorkflowTaskDefinition[] = [
     entry: 'functions/workflow/finalize-job.ts',
     timeoutSeconds: 60,
     // Removes the unrecorded object of a copy that gave up, so nothing is orphaned.
-    access: { table: 'readWrite', resultsBucket: 'delete' },
+    access: { table: ['GetItem', 'UpdateItem'], resultsBucket: 'delete' },
   },
   {
     id: 'recordFailure',
@@ -89,7 +92,7 @@ export const workflowTasks: readonly WorkflowTaskDefinition[] = [
     entry: 'functions/workflow/record-failure.ts',
     timeoutSeconds: 60,
     // Reads the owner's token only to cancel a submission whose answer was lost (see finish-job.ts).
-    access: { table: 'readWrite', secrets: 'read', callsService: true },
+    access: { table: ['GetItem', 'UpdateItem'], secrets: 'read', callsService: true },
   },
 ];
 

@@ -25,7 +25,7 @@ type Synth = ReturnType<typeof synthesize>;
 type Resource = { Type: string; Properties: Record<string, any> };
 const REGION = ref('AWS::Region');
 const URL_SUFFIX = ref('AWS::URLSuffix');
-let hosted: Synth; // Cognito with a hosted-UI domain and a configured CORS origin
+let hosted: Synth; // Cognito with a hosted-UI domain, a configured CORS origin and localhost redirects
 let plain: Synth; // Cognito without a domain, the console the only browser origin
 let oidc: Synth;
 let off: Synth;
@@ -34,6 +34,7 @@ beforeAll(() => {
   hosted = synthesize({
     cognitoDomainPrefix: 'imputation-test-1',
     corsAllowedOrigins: 'https://ui.example.org',
+    cognitoLocalhostPort: '5173',
   });
   plain = synthesize({});
   oidc = synthesize({
@@ -154,13 +155,27 @@ describe('the console distribution', () => {
     }
   });
 
-  it('sends the console headers: a CSP naming exactly the API, the identity provider and the S3 hosts of the region', () => {
+  it('sends the console headers: a CSP naming exactly the API, the identity provider and the two buckets', () => {
     const cspOf = (s: Synth) =>
       asText(
         only(s, 'AWS::CloudFront::ResponseHeadersPolicy')[1].Properties.ResponseHeadersPolicyConfig
           .SecurityHeadersConfig.ContentSecurityPolicy.ContentSecurityPolicy,
       );
-    const buckets = (_s: Synth) => [`https://*.s3.${REGION}.${URL_SUFFIX}`];
+    // The hosts the SDK presigns with: each bucket's name, as the bucket resource itself is named.
+    const bucketName = (s: Synth, prefix: string) =>
+      asText(only(s, 'AWS::S3::Bucket', prefix)[1].Properties.BucketName);
+    const buckets = (s: Synth) =>
+      ['StorageInputs', 'StorageResults'].map(
+        (prefix) => `https://${bucketName(s, prefix)}.s3.${REGION}.${URL_SUFFIX}`,
+      );
+    const ACCOUNT = ref('AWS::AccountId');
+    expect(buckets(plain)).toEqual([
+      `https://imputationgateway-inputs-${ACCOUNT}-${REGION}.s3.${REGION}.${URL_SUFFIX}`,
+      `https://imputationgateway-results-${ACCOUNT}-${REGION}.s3.${REGION}.${URL_SUFFIX}`,
+    ]);
+    expect(buckets(oidc)[1]).toBe(
+      `https://gatewayoidc-results-${ACCOUNT}-${REGION}.s3.${REGION}.${URL_SUFFIX}`,
+    );
     const cognitoIdp = `https://cognito-idp.${REGION}.${URL_SUFFIX}`;
     const hostedUi = hostedUiOf(hosted);
     const expected: [Synth, string[]][] = [
@@ -179,6 +194,7 @@ describe('the console distribution', () => {
         .split(' ')
         .slice(1);
       expect(connect).toEqual(["'self'", apiOriginOf(s), ...identityProvider, ...buckets(s)]);
+      expect(connect.filter((source) => source.includes('*'))).toEqual([]);
       expect(csp).toContain("frame-ancestors 'none'");
       expect(csp).toContain("script-src 'self';");
     }
@@ -282,7 +298,7 @@ describe('the console origin', () => {
   it('may sign in and out through the user pool client, beside the configured URLs, and renew with the refresh token', () => {
     const [, client] = only(hosted, 'AWS::Cognito::UserPoolClient');
     expect(client.Properties.CallbackURLs.map(asText)).toEqual([
-      'http://localhost:5173/',
+      'http://localhost:5173/callback',
       `${originOf(hosted)}/callback`,
     ]);
     expect(client.Properties.LogoutURLs.map(asText)).toEqual([
@@ -291,6 +307,13 @@ describe('the console origin', () => {
     ]);
     expect(client.Properties.ExplicitAuthFlows).toContain('ALLOW_REFRESH_TOKEN_AUTH');
     expect(client.Properties).toMatchObject({ GenerateSecret: false, AllowedOAuthFlows: ['code'] });
+  });
+
+  it('is the only redirect of the user pool client unless http://localhost is asked for (cognitoLocalhostPort)', () => {
+    const [, client] = only(plain, 'AWS::Cognito::UserPoolClient');
+    expect(client.Properties.CallbackURLs.map(asText)).toEqual([`${originOf(plain)}/callback`]);
+    expect(client.Properties.LogoutURLs.map(asText)).toEqual([`${originOf(plain)}/`]);
+    expect(JSON.stringify(plain.template.toJSON())).not.toMatch(/localhost/i);
   });
 
   it('is allowed by the API: preflights, gateway errors and the functions’ CORS', () => {
@@ -382,8 +405,11 @@ describe('console=false', () => {
     ).toEqual(['StorageAccessLogs', 'StorageInputs', 'StorageResults']);
     const outputs = Object.keys(off.template.toJSON().Outputs);
     for (const name of ['ConsoleUrl', 'ConsoleBucket', 'DistributionId']) expect(outputs).not.toContain(name);
+    // No redirect URL at all: the client has no OAuth flow (and no placeholder redirect).
     const [, client] = only(off, 'AWS::Cognito::UserPoolClient');
-    expect(client.Properties.CallbackURLs).toEqual(['http://localhost:5173/']);
+    expect(client.Properties.CallbackURLs).toBeUndefined();
+    expect(client.Properties.LogoutURLs).toBeUndefined();
+    expect(client.Properties.AllowedOAuthFlowsUserPoolClient).toBe(false);
     expect(
       resources(off, 'AWS::ApiGateway::Method').filter(([, m]) => m.Properties.HttpMethod === 'OPTIONS'),
     ).toEqual([]);

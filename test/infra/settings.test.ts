@@ -11,7 +11,8 @@ describe('deployment settings', () => {
       stackName: 'ImputationGateway',
       authMode: 'cognito',
       corsAllowedOrigins: [],
-      cognitoCallbackUrls: ['http://localhost:5173/'],
+      cognitoCallbackUrls: [],
+      cognitoLogoutUrls: [],
       inputExpiryDays: 14,
       throttleRateLimit: 50,
       throttleBurstLimit: 100,
@@ -23,6 +24,7 @@ describe('deployment settings', () => {
     });
     expect(settings.resultExpiryDays).toBeUndefined();
     expect(settings.cognitoDomainPrefix).toBeUndefined();
+    expect(settings.cognitoLocalhostPort).toBeUndefined();
     expect(settings.resolvedCatalog.map((service) => service.id)).toEqual(['michigan', 'topmed', 'h3africa']);
   });
 
@@ -55,6 +57,36 @@ describe('deployment settings', () => {
         console: 'false',
       }),
     ).toMatchObject({ oidcAudience: ['a', 'b'], console: false });
+  });
+
+  it('add http://localhost redirects to the Cognito client only through cognitoLocalhostPort', () => {
+    expect(read({ cognitoLocalhostPort: '5173' }).cognitoLocalhostPort).toBe(5173);
+    expect(
+      read({
+        cognitoCallbackUrls: 'https://ui.example.org/callback',
+        cognitoLogoutUrls: 'https://ui.example.org/',
+      }),
+    ).toMatchObject({
+      cognitoCallbackUrls: ['https://ui.example.org/callback'],
+      cognitoLogoutUrls: ['https://ui.example.org/'],
+    });
+    for (const key of ['cognitoCallbackUrls', 'cognitoLogoutUrls']) {
+      expect(() => read({ [key]: 'https://ui.example.org/, http://localhost:5173/' })).toThrow(
+        new RegExp(`${key}\\.1: must be https:// URLs \\(for http://localhost set cognitoLocalhostPort\\)`),
+      );
+    }
+    for (const port of ['0', '65536', 'x']) {
+      expect(() => read({ cognitoLocalhostPort: port }), port).toThrow(/cognitoLocalhostPort/);
+    }
+    expect(() =>
+      read({
+        authMode: 'oidc',
+        oidcIssuer: 'https://idp.example.org',
+        oidcAudience: 'a',
+        console: 'false',
+        cognitoLocalhostPort: '5173',
+      }),
+    ).toThrow(/cognitoLocalhostPort: only with authMode=cognito/);
   });
 
   it('take a Cognito hosted-UI prefix only as Cognito allows it', () => {

@@ -1,3 +1,4 @@
+import { PutSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { handler as cancelJob } from '#functions/api/jobs/cancel-job';
 import { handler as createJob } from '#functions/api/jobs/create-job';
@@ -9,7 +10,10 @@ import { handler as listJobs } from '#functions/api/jobs/list-jobs';
 import { handler as createUpload } from '#functions/api/uploads/create-upload';
 import { handler as getUpload } from '#functions/api/uploads/get-upload';
 import type { Caller } from '#shared/auth/caller';
+import { secretsManagerClient } from '#shared/aws/clients';
 import { JobStatus } from '#shared/jobs/job-status';
+import { deriveResultPassword } from '#shared/jobs/result-password';
+import { resetRuntime } from '#shared/runtime';
 import { invoke } from '#test/support/api-event';
 import { createJobBody } from '#test/support/job-fixtures';
 import { makeVcfGz } from '#test/support/vcf-fixtures';
@@ -241,6 +245,8 @@ describe('reading, cancelling, results, password and deletion', () => {
       expect(bytes.length).toBe(job.results!.find((r) => r.name === file.name)!.size);
       expect(new URL(file.url).searchParams.get('X-Amz-Expires')).toBe('900');
       expect(decodeURIComponent(file.url)).toContain('attachment; filename=');
+      expect(response.headers.get('content-type')).toBe('application/octet-stream');
+      expect(response.headers.get('content-disposition')).toMatch(/^attachment; filename="[\w.-]+"$/);
     }
   });
 
@@ -248,6 +254,30 @@ describe('reading, cancelling, results, password and deletion', () => {
     const result = await invoke(api.password!, { caller: alice, pathParameters: { jobId: finished } });
     const job = await h.job(alice, finished);
     expect(result.body.password).toBe(h.sim.job(job.externalJobId!).fields.password);
+  });
+
+  it('keeps a sent password across a rotation of its key; a job sent after it uses the new version', async () => {
+    const before = await h.job(alice, finished);
+    expect(before.passwordKeyVersion).toBe('1');
+    const newKey = 'n'.repeat(64);
+    await secretsManagerClient().send(
+      new PutSecretValueCommand({
+        SecretId: 'gateway-test/result-password-key',
+        SecretString: JSON.stringify({ current: '2', keys: { '1': 'k'.repeat(64), '2': newKey } }),
+      }),
+    );
+    resetRuntime(); // every function reads the secret afresh, as warm ones do after KEY_SET_MAX_AGE_MS
+    const rotated = (await create(alice, jobBody({ name: 'after rotation' }))).body.jobId;
+    await h.sfn.waitForJob(rotated);
+    const after = await h.job(alice, rotated);
+    expect(after.status).toBe(JobStatus.SUCCEEDED);
+    expect(after.passwordKeyVersion).toBe('2');
+    const sent = h.sim.job(after.externalJobId!).fields.password;
+    expect(sent).toBe(deriveResultPassword(Buffer.from(newKey), alice.sub, rotated));
+    for (const job of [before, after]) {
+      const result = await invoke(api.password!, { caller: alice, pathParameters: { jobId: job.jobId } });
+      expect(result.body.password).toBe(h.sim.job(job.externalJobId!).fields.password);
+    }
   });
 
   it('refuses to cancel a finished job (409) and to delete an active one (409)', async () => {

@@ -31,6 +31,7 @@ describe('the authorizer configuration', () => {
       OIDC_AUDIENCE: ['web', 'cli'],
       OIDC_USERNAME_CLAIM: 'preferred_username',
       OIDC_GROUPS_CLAIM: 'groups',
+      OIDC_TOKEN_USE: 'id',
     });
   });
 

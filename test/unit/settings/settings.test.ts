@@ -90,6 +90,7 @@ const samples: Required<EnvironmentValues> = {
   OIDC_JWKS_URI: 'https://idp.example.org/realms/research/certs',
   OIDC_USERNAME_CLAIM: 'email',
   OIDC_GROUPS_CLAIM: 'roles',
+  OIDC_TOKEN_USE: 'access',
   OIDC_JWKS_JSON: jwks,
   AWS_REGION: 'eu-west-1',
   AWS_ACCESS_KEY_ID: 'local',
