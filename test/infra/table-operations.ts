@@ -157,7 +157,7 @@ export function tableOperationAnalyzer(root: string) {
                 // every function-like member of that name is reached. A call none is found for is said.
                 const implementations = membersNamed(child.text);
                 for (const implementation of implementations) reach(implementation);
-                const access = child.parent;
+                const access: ts.Node | undefined = child.parent;
                 const called =
                   access !== undefined &&
                   ts.isPropertyAccessExpression(access) &&
