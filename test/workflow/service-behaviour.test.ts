@@ -308,6 +308,9 @@ describe('a cancel racing a submission', () => {
       release = resolve;
     });
     h.sim.failNext({ method: 'POST', path: '/api/v2/jobs/submit/', gate, status });
+    // The service keeps the job queued until told otherwise: on a loaded machine the task's retry after a
+    // lost answer could otherwise come after the service finished the job, and a cancel then is too late.
+    h.sim.scenario = 'manual';
     const jobId = await h.createJob(hank);
     // The upload is at the service, which holds it: the submission's outcome is not known yet.
     const deadline = Date.now() + 20_000;
