@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { resolveServiceCatalog } from '#shared/catalog/service-catalog';
-import { DEFAULT_MAX_UPLOAD_BYTES, S3_MAX_OBJECT_BYTES } from '#shared/uploads/s3-limits';
+import { DEFAULT_MAX_UPLOAD_BYTES, S3_MAX_OBJECT_BYTES, TIB } from '#shared/uploads/s3-limits';
 
 const list = z
   .union([z.string(), z.array(z.string())])
@@ -111,6 +111,12 @@ const settingsShape = z.object({
   throttleRateLimit: int.positive().default(50),
   /** Stage-wide burst limit of the API, requests. Default 100. */
   throttleBurstLimit: int.positive().default(100),
+  /** Jobs one user may have active (not ended) at once; more are refused with 429. Default 20. */
+  maxActiveJobsPerUser: int.positive().default(20),
+  /** Uploads one user may have announced and not yet completed; more are refused with 429. Default 50. */
+  maxPendingUploadsPerUser: int.positive().default(50),
+  /** Bytes of uploads one user may hold until they expire or are abandoned. Default 2 TiB. */
+  maxStoredBytesPerUser: int.positive().default(2 * TIB),
   /** Retention in days of the function, API access and workflow logs (a value CloudWatch accepts). Default 30. */
   logRetentionDays: int
     .refine((days) => (LOG_RETENTION_DAYS as readonly number[]).includes(days), {

@@ -115,6 +115,11 @@ export class ImputationGatewayStack extends Stack {
       throttleBurstLimit: settings.throttleBurstLimit,
       maxUploadBytes: settings.maxUploadBytes,
       inputExpiryDays: settings.inputExpiryDays,
+      quotas: {
+        activeJobs: settings.maxActiveJobsPerUser,
+        pendingUploads: settings.maxPendingUploadsPerUser,
+        storedBytes: settings.maxStoredBytesPerUser,
+      },
       logRetention,
       removalPolicy,
     });

@@ -31,6 +31,8 @@ export interface ApiProps {
   maxUploadBytes: number;
   /** Days an upload record lives (INPUT_EXPIRY_DAYS), matching the inputs bucket's expiry. */
   inputExpiryDays: number;
+  /** Per-user quotas (shared/quotas/user-quotas.ts): active jobs, pending uploads, stored bytes. */
+  quotas: { activeJobs: number; pendingUploads: number; storedBytes: number };
   /** Retention of the function logs and the access logs. */
   logRetention: logs.RetentionDays;
   /** What happens to the log groups when the stack is deleted. */
@@ -138,6 +140,9 @@ export class Api extends Construct {
       CORS_ALLOWED_ORIGINS: props.corsAllowedOrigins,
       MAX_UPLOAD_BYTES: props.maxUploadBytes,
       INPUT_EXPIRY_DAYS: props.inputExpiryDays,
+      MAX_ACTIVE_JOBS_PER_USER: props.quotas.activeJobs,
+      MAX_PENDING_UPLOADS_PER_USER: props.quotas.pendingUploads,
+      MAX_STORED_BYTES_PER_USER: props.quotas.storedBytes,
     });
     for (const route of routes) {
       const fn = new GatewayFunction(this, route.id, {

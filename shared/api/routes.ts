@@ -231,7 +231,7 @@ export const routes: readonly RouteDefinition[] = [
         body: body.createdUploadSchema,
       },
     },
-    errors: ['VALIDATION_FAILED'],
+    errors: ['VALIDATION_FAILED', 'QUOTA_EXCEEDED'],
   },
   {
     id: 'listUploads',
@@ -360,6 +360,7 @@ export const routes: readonly RouteDefinition[] = [
       'UPLOAD_EXPIRED',
       'INPUT_INVALID',
       'NO_SERVICE_FOR_PANEL',
+      'QUOTA_EXCEEDED',
     ],
   },
   {
@@ -444,6 +445,7 @@ export const routes: readonly RouteDefinition[] = [
       'UPLOAD_EXPIRED',
       'INPUT_INVALID',
       'NO_SERVICE_FOR_PANEL',
+      'QUOTA_EXCEEDED',
     ],
   },
   {

@@ -10,6 +10,7 @@ import { dynamoDocumentClient } from '#shared/aws/clients';
 import { ItemStore, userItemKey } from '#shared/aws/item-store';
 import { tableEnv, userPartition } from '#shared/aws/table';
 import { tableKeys } from '#shared/aws/table-definition';
+import { releaseQuietly, UserQuotas } from '#shared/quotas/user-quotas';
 import { perRuntime } from '#shared/runtime';
 import type { VcfFacts } from '#shared/vcf/vcf-facts';
 import type { VcfProblem } from '#shared/vcf/vcf-problems';
@@ -77,9 +78,11 @@ const uploadKey = (owner: string, uploadId: string) => userItemKey(owner, UPLOAD
 
 export class UploadStore {
   private readonly items: ItemStore;
+  private readonly quotas: UserQuotas;
 
   constructor(client: DynamoDBDocumentClient, tableName: string) {
     this.items = new ItemStore(client, tableName);
+    this.quotas = new UserQuotas(client, tableName);
   }
 
   async create(upload: UploadRecord): Promise<void> {
@@ -102,11 +105,15 @@ export class UploadStore {
    */
   async markReady(owner: string, uploadId: string, at: Date): Promise<boolean> {
     const check: UploadCheck = { status: 'CHECKING', startedAt: at.toISOString() };
-    return this.whilePending(owner, uploadId, 'SET #status = :ready, confirmedAt = :at, #check = :check', {
-      ':ready': 'READY',
-      ':at': at.toISOString(),
-      ':check': check,
-    });
+    const ready = await this.whilePending(
+      owner,
+      uploadId,
+      'SET #status = :ready, confirmedAt = :at, #check = :check',
+      { ':ready': 'READY', ':at': at.toISOString(), ':check': check },
+    );
+    // No longer pending (user-quotas.ts; a lost release is found by the next refusal's reconciliation).
+    if (ready) await releaseQuietly(uploadId, () => this.quotas.releasePendingUpload(owner, uploadId));
+    return ready;
   }
 
   /**
@@ -140,12 +147,15 @@ export class UploadStore {
    * is no longer PENDING.
    */
   async markAborted(owner: string, uploadId: string, at: Date): Promise<UploadRecord | undefined> {
-    return this.items.updateAndGet<UploadRecord>(uploadKey(owner, uploadId), {
+    const aborted = await this.items.updateAndGet<UploadRecord>(uploadKey(owner, uploadId), {
       UpdateExpression: 'SET #status = :aborted, abortedAt = :at',
       ConditionExpression: 'attribute_exists(PK) AND #status = :pending',
       ExpressionAttributeNames: { '#status': 'status' },
       ExpressionAttributeValues: { ':pending': 'PENDING', ':aborted': 'ABORTED', ':at': at.toISOString() },
     });
+    // Neither pending nor stored any more (user-quotas.ts).
+    if (aborted) await releaseQuietly(uploadId, () => this.quotas.releaseUpload(owner, uploadId));
+    return aborted;
   }
 
   /**

@@ -1181,6 +1181,7 @@ export interface operations {
       /** @description `THROTTLED`: Too many requests: the stage's rate limit; slow down and retry */
       429: {
         headers: {
+          'Retry-After'?: string;
           [name: string]: unknown;
         };
         content: {
@@ -1234,6 +1235,7 @@ export interface operations {
       /** @description `TEMPORARILY_UNAVAILABLE`: AWS throttled or failed the gateway beyond its retries; retry after the `Retry-After` seconds */
       503: {
         headers: {
+          'Retry-After'?: string;
           [name: string]: unknown;
         };
         content: {
@@ -1486,16 +1488,21 @@ export interface operations {
           };
         };
       };
-      /** @description `THROTTLED`: Too many requests: the stage's rate limit; slow down and retry */
+      /**
+       * @description `THROTTLED`: Too many requests: the stage's rate limit; slow down and retry
+       *
+       *     `QUOTA_EXCEEDED`: A per-user quota is reached (active jobs, pending uploads or stored bytes): `message` names the limit, its value and what frees it, `details` has `quota`, `limit`, `used`, `retryAfterSeconds` (and `freesAt` when known); retry after the `Retry-After` seconds
+       */
       429: {
         headers: {
+          'Retry-After'?: string;
           [name: string]: unknown;
         };
         content: {
           'application/json': {
             error: {
               /** @enum {string} */
-              code: 'THROTTLED';
+              code: 'THROTTLED' | 'QUOTA_EXCEEDED';
               details?: unknown;
               message: string;
             };
@@ -1550,6 +1557,7 @@ export interface operations {
       /** @description `TEMPORARILY_UNAVAILABLE`: AWS throttled or failed the gateway beyond its retries; retry after the `Retry-After` seconds */
       503: {
         headers: {
+          'Retry-After'?: string;
           [name: string]: unknown;
         };
         content: {
@@ -1656,6 +1664,7 @@ export interface operations {
       /** @description `THROTTLED`: Too many requests: the stage's rate limit; slow down and retry */
       429: {
         headers: {
+          'Retry-After'?: string;
           [name: string]: unknown;
         };
         content: {
@@ -1709,6 +1718,7 @@ export interface operations {
       /** @description `TEMPORARILY_UNAVAILABLE`: AWS throttled or failed the gateway beyond its retries; retry after the `Retry-After` seconds */
       503: {
         headers: {
+          'Retry-After'?: string;
           [name: string]: unknown;
         };
         content: {
@@ -1817,6 +1827,7 @@ export interface operations {
       /** @description `THROTTLED`: Too many requests: the stage's rate limit; slow down and retry */
       429: {
         headers: {
+          'Retry-After'?: string;
           [name: string]: unknown;
         };
         content: {
@@ -1870,6 +1881,7 @@ export interface operations {
       /** @description `TEMPORARILY_UNAVAILABLE`: AWS throttled or failed the gateway beyond its retries; retry after the `Retry-After` seconds */
       503: {
         headers: {
+          'Retry-After'?: string;
           [name: string]: unknown;
         };
         content: {
@@ -1980,6 +1992,7 @@ export interface operations {
       /** @description `THROTTLED`: Too many requests: the stage's rate limit; slow down and retry */
       429: {
         headers: {
+          'Retry-After'?: string;
           [name: string]: unknown;
         };
         content: {
@@ -2033,6 +2046,7 @@ export interface operations {
       /** @description `TEMPORARILY_UNAVAILABLE`: AWS throttled or failed the gateway beyond its retries; retry after the `Retry-After` seconds */
       503: {
         headers: {
+          'Retry-After'?: string;
           [name: string]: unknown;
         };
         content: {
@@ -2155,6 +2169,7 @@ export interface operations {
       /** @description `THROTTLED`: Too many requests: the stage's rate limit; slow down and retry */
       429: {
         headers: {
+          'Retry-After'?: string;
           [name: string]: unknown;
         };
         content: {
@@ -2208,6 +2223,7 @@ export interface operations {
       /** @description `TEMPORARILY_UNAVAILABLE`: AWS throttled or failed the gateway beyond its retries; retry after the `Retry-After` seconds */
       503: {
         headers: {
+          'Retry-After'?: string;
           [name: string]: unknown;
         };
         content: {
@@ -2426,16 +2442,21 @@ export interface operations {
           };
         };
       };
-      /** @description `THROTTLED`: Too many requests: the stage's rate limit; slow down and retry */
+      /**
+       * @description `THROTTLED`: Too many requests: the stage's rate limit; slow down and retry
+       *
+       *     `QUOTA_EXCEEDED`: A per-user quota is reached (active jobs, pending uploads or stored bytes): `message` names the limit, its value and what frees it, `details` has `quota`, `limit`, `used`, `retryAfterSeconds` (and `freesAt` when known); retry after the `Retry-After` seconds
+       */
       429: {
         headers: {
+          'Retry-After'?: string;
           [name: string]: unknown;
         };
         content: {
           'application/json': {
             error: {
               /** @enum {string} */
-              code: 'THROTTLED';
+              code: 'THROTTLED' | 'QUOTA_EXCEEDED';
               details?: unknown;
               message: string;
             };
@@ -2490,6 +2511,7 @@ export interface operations {
       /** @description `TEMPORARILY_UNAVAILABLE`: AWS throttled or failed the gateway beyond its retries; retry after the `Retry-After` seconds */
       503: {
         headers: {
+          'Retry-After'?: string;
           [name: string]: unknown;
         };
         content: {
@@ -2616,6 +2638,7 @@ export interface operations {
       /** @description `THROTTLED`: Too many requests: the stage's rate limit; slow down and retry */
       429: {
         headers: {
+          'Retry-After'?: string;
           [name: string]: unknown;
         };
         content: {
@@ -2669,6 +2692,7 @@ export interface operations {
       /** @description `TEMPORARILY_UNAVAILABLE`: AWS throttled or failed the gateway beyond its retries; retry after the `Retry-After` seconds */
       503: {
         headers: {
+          'Retry-After'?: string;
           [name: string]: unknown;
         };
         content: {
@@ -2739,6 +2763,7 @@ export interface operations {
       /** @description `THROTTLED`: Too many requests: the stage's rate limit; slow down and retry */
       429: {
         headers: {
+          'Retry-After'?: string;
           [name: string]: unknown;
         };
         content: {
@@ -2792,6 +2817,7 @@ export interface operations {
       /** @description `TEMPORARILY_UNAVAILABLE`: AWS throttled or failed the gateway beyond its retries; retry after the `Retry-After` seconds */
       503: {
         headers: {
+          'Retry-After'?: string;
           [name: string]: unknown;
         };
         content: {
@@ -2953,6 +2979,7 @@ export interface operations {
       /** @description `THROTTLED`: Too many requests: the stage's rate limit; slow down and retry */
       429: {
         headers: {
+          'Retry-After'?: string;
           [name: string]: unknown;
         };
         content: {
@@ -3014,6 +3041,7 @@ export interface operations {
       /** @description `TEMPORARILY_UNAVAILABLE`: AWS throttled or failed the gateway beyond its retries; retry after the `Retry-After` seconds */
       503: {
         headers: {
+          'Retry-After'?: string;
           [name: string]: unknown;
         };
         content: {
@@ -3118,6 +3146,7 @@ export interface operations {
       /** @description `THROTTLED`: Too many requests: the stage's rate limit; slow down and retry */
       429: {
         headers: {
+          'Retry-After'?: string;
           [name: string]: unknown;
         };
         content: {
@@ -3171,6 +3200,7 @@ export interface operations {
       /** @description `TEMPORARILY_UNAVAILABLE`: AWS throttled or failed the gateway beyond its retries; retry after the `Retry-After` seconds */
       503: {
         headers: {
+          'Retry-After'?: string;
           [name: string]: unknown;
         };
         content: {
@@ -3239,6 +3269,7 @@ export interface operations {
       /** @description `THROTTLED`: Too many requests: the stage's rate limit; slow down and retry */
       429: {
         headers: {
+          'Retry-After'?: string;
           [name: string]: unknown;
         };
         content: {
@@ -3292,6 +3323,7 @@ export interface operations {
       /** @description `TEMPORARILY_UNAVAILABLE`: AWS throttled or failed the gateway beyond its retries; retry after the `Retry-After` seconds */
       503: {
         headers: {
+          'Retry-After'?: string;
           [name: string]: unknown;
         };
         content: {
@@ -3378,6 +3410,7 @@ export interface operations {
       /** @description `THROTTLED`: Too many requests: the stage's rate limit; slow down and retry */
       429: {
         headers: {
+          'Retry-After'?: string;
           [name: string]: unknown;
         };
         content: {
@@ -3431,6 +3464,7 @@ export interface operations {
       /** @description `TEMPORARILY_UNAVAILABLE`: AWS throttled or failed the gateway beyond its retries; retry after the `Retry-After` seconds */
       503: {
         headers: {
+          'Retry-After'?: string;
           [name: string]: unknown;
         };
         content: {
@@ -3518,6 +3552,7 @@ export interface operations {
       /** @description `THROTTLED`: Too many requests: the stage's rate limit; slow down and retry */
       429: {
         headers: {
+          'Retry-After'?: string;
           [name: string]: unknown;
         };
         content: {
@@ -3571,6 +3606,7 @@ export interface operations {
       /** @description `TEMPORARILY_UNAVAILABLE`: AWS throttled or failed the gateway beyond its retries; retry after the `Retry-After` seconds */
       503: {
         headers: {
+          'Retry-After'?: string;
           [name: string]: unknown;
         };
         content: {
@@ -3698,6 +3734,7 @@ export interface operations {
       /** @description `THROTTLED`: Too many requests: the stage's rate limit; slow down and retry */
       429: {
         headers: {
+          'Retry-After'?: string;
           [name: string]: unknown;
         };
         content: {
@@ -3759,6 +3796,7 @@ export interface operations {
       /** @description `TEMPORARILY_UNAVAILABLE`: AWS throttled or failed the gateway beyond its retries; retry after the `Retry-After` seconds */
       503: {
         headers: {
+          'Retry-After'?: string;
           [name: string]: unknown;
         };
         content: {
@@ -3856,6 +3894,7 @@ export interface operations {
       /** @description `THROTTLED`: Too many requests: the stage's rate limit; slow down and retry */
       429: {
         headers: {
+          'Retry-After'?: string;
           [name: string]: unknown;
         };
         content: {
@@ -3909,6 +3948,7 @@ export interface operations {
       /** @description `TEMPORARILY_UNAVAILABLE`: AWS throttled or failed the gateway beyond its retries; retry after the `Retry-After` seconds */
       503: {
         headers: {
+          'Retry-After'?: string;
           [name: string]: unknown;
         };
         content: {
@@ -4023,16 +4063,21 @@ export interface operations {
           };
         };
       };
-      /** @description `THROTTLED`: Too many requests: the stage's rate limit; slow down and retry */
+      /**
+       * @description `THROTTLED`: Too many requests: the stage's rate limit; slow down and retry
+       *
+       *     `QUOTA_EXCEEDED`: A per-user quota is reached (active jobs, pending uploads or stored bytes): `message` names the limit, its value and what frees it, `details` has `quota`, `limit`, `used`, `retryAfterSeconds` (and `freesAt` when known); retry after the `Retry-After` seconds
+       */
       429: {
         headers: {
+          'Retry-After'?: string;
           [name: string]: unknown;
         };
         content: {
           'application/json': {
             error: {
               /** @enum {string} */
-              code: 'THROTTLED';
+              code: 'THROTTLED' | 'QUOTA_EXCEEDED';
               details?: unknown;
               message: string;
             };
@@ -4079,6 +4124,7 @@ export interface operations {
       /** @description `TEMPORARILY_UNAVAILABLE`: AWS throttled or failed the gateway beyond its retries; retry after the `Retry-After` seconds */
       503: {
         headers: {
+          'Retry-After'?: string;
           [name: string]: unknown;
         };
         content: {
@@ -4169,6 +4215,7 @@ export interface operations {
       /** @description `THROTTLED`: Too many requests: the stage's rate limit; slow down and retry */
       429: {
         headers: {
+          'Retry-After'?: string;
           [name: string]: unknown;
         };
         content: {
@@ -4222,6 +4269,7 @@ export interface operations {
       /** @description `TEMPORARILY_UNAVAILABLE`: AWS throttled or failed the gateway beyond its retries; retry after the `Retry-After` seconds */
       503: {
         headers: {
+          'Retry-After'?: string;
           [name: string]: unknown;
         };
         content: {
@@ -4326,6 +4374,7 @@ export interface operations {
       /** @description `THROTTLED`: Too many requests: the stage's rate limit; slow down and retry */
       429: {
         headers: {
+          'Retry-After'?: string;
           [name: string]: unknown;
         };
         content: {
@@ -4379,6 +4428,7 @@ export interface operations {
       /** @description `TEMPORARILY_UNAVAILABLE`: AWS throttled or failed the gateway beyond its retries; retry after the `Retry-After` seconds */
       503: {
         headers: {
+          'Retry-After'?: string;
           [name: string]: unknown;
         };
         content: {
@@ -4543,6 +4593,7 @@ export interface operations {
       /** @description `THROTTLED`: Too many requests: the stage's rate limit; slow down and retry */
       429: {
         headers: {
+          'Retry-After'?: string;
           [name: string]: unknown;
         };
         content: {
@@ -4596,6 +4647,7 @@ export interface operations {
       /** @description `TEMPORARILY_UNAVAILABLE`: AWS throttled or failed the gateway beyond its retries; retry after the `Retry-After` seconds */
       503: {
         headers: {
+          'Retry-After'?: string;
           [name: string]: unknown;
         };
         content: {
@@ -4726,6 +4778,7 @@ export interface operations {
       /** @description `THROTTLED`: Too many requests: the stage's rate limit; slow down and retry */
       429: {
         headers: {
+          'Retry-After'?: string;
           [name: string]: unknown;
         };
         content: {
@@ -4779,6 +4832,7 @@ export interface operations {
       /** @description `TEMPORARILY_UNAVAILABLE`: AWS throttled or failed the gateway beyond its retries; retry after the `Retry-After` seconds */
       503: {
         headers: {
+          'Retry-After'?: string;
           [name: string]: unknown;
         };
         content: {
@@ -4936,6 +4990,7 @@ export interface operations {
       /** @description `THROTTLED`: Too many requests: the stage's rate limit; slow down and retry */
       429: {
         headers: {
+          'Retry-After'?: string;
           [name: string]: unknown;
         };
         content: {
@@ -4989,6 +5044,7 @@ export interface operations {
       /** @description `TEMPORARILY_UNAVAILABLE`: AWS throttled or failed the gateway beyond its retries; retry after the `Retry-After` seconds */
       503: {
         headers: {
+          'Retry-After'?: string;
           [name: string]: unknown;
         };
         content: {
