@@ -195,6 +195,14 @@ const groups = {
       z.optional(z.coerce.number().check(z.int(), z.nonnegative())),
       'Caps the time one validation invocation reads (tests force resumption with a tiny budget)',
     ),
+    VALIDATION_MAX_INVOCATIONS: integer(
+      'Invocations the check of one file may take (each up to ~14 min, ~10 GiB compressed); past it the file is refused',
+      24,
+    ),
+    VALIDATION_MAX_DECOMPRESSED_BYTES: integer(
+      'Decompressed bytes the check of one file may read; past it the file is refused (a decompression bomb never runs on)',
+      8 * TIB,
+    ),
   },
   quotas: {
     MAX_ACTIVE_JOBS_PER_USER: integer('Jobs one user may have active (not ended) at once', 20),

@@ -27,7 +27,8 @@ export type UploadStatus = 'PENDING' | 'READY' | 'ABORTED';
  * UNCHECKED when the check itself could not run (a job then checks the file on its own).
  */
 export type UploadCheck =
-  | { status: 'CHECKING'; startedAt: string }
+  /** `reader`: the job reading the file itself (the upload's own check could not settle it). */
+  | { status: 'CHECKING'; startedAt: string; reader?: string }
   | {
       status: 'VALID';
       startedAt: string;
@@ -137,6 +138,40 @@ export class UploadStore {
         ':checking': 'CHECKING',
         ':unchecked': 'UNCHECKED',
         ...(hasEtag ? { ':etag': check.etag } : {}),
+      },
+    });
+  }
+
+  /**
+   * Claims the reading of a READY upload's file for job `reader`, while its check is still `seen` (never
+   * checked, UNCHECKED, a CHECKING that overran, or an outcome for another ETag): other jobs on the same
+   * upload then wait for this one's outcome instead of reading the file too. False when another claimed
+   * it first, or the upload is not READY.
+   */
+  async claimCheck(
+    owner: string,
+    uploadId: string,
+    reader: string,
+    seen: UploadCheck | undefined,
+    at: Date,
+  ): Promise<boolean> {
+    const check: UploadCheck = { status: 'CHECKING', startedAt: at.toISOString(), reader };
+    return this.items.update(uploadKey(owner, uploadId), {
+      UpdateExpression: 'SET #check = :check',
+      ConditionExpression: `attribute_exists(PK) AND #status = :ready AND ${
+        seen
+          ? '#check.#checkStatus = :seenStatus AND #check.startedAt = :seenStarted'
+          : 'attribute_not_exists(#check)'
+      }`,
+      ExpressionAttributeNames: {
+        '#status': 'status',
+        '#check': 'check',
+        ...(seen ? { '#checkStatus': 'status' } : {}),
+      },
+      ExpressionAttributeValues: {
+        ':ready': 'READY',
+        ':check': check,
+        ...(seen ? { ':seenStatus': seen.status, ':seenStarted': seen.startedAt } : {}),
       },
     });
   }

@@ -11,12 +11,14 @@ import * as z from 'zod/mini';
 import { recordUnchecked, type UploadRef } from '#shared/uploads/upload-checks';
 import { uploadStore } from '#shared/uploads/upload-store';
 import { fileCursorSchema } from '#shared/vcf/vcf-validator';
-import { checkStoredFile } from './file-check';
+import { checkLimitProblem, checkLimits, checkStoredFile, pauseAtLimit } from './file-check';
 
 export const uploadCheckCheckpointSchema = z.object({
   cursor: fileCursorSchema,
   etag: z.string().check(z.maxLength(200)),
   invocations: z.int().check(z.positive()),
+  /** Decompressed bytes read so far (capped: VALIDATION_MAX_DECOMPRESSED_BYTES). */
+  decompressed: z._default(z.int().check(z.nonnegative()), 0),
 });
 export type UploadCheckCheckpoint = z.infer<typeof uploadCheckCheckpointSchema>;
 
@@ -44,15 +46,32 @@ export async function checkUpload(
     return { outcome: 'STOPPED', invocations };
   }
   const startedAt = upload.check.startedAt;
+  const limits = checkLimits();
+  const before = resumed?.decompressed ?? 0;
   const step = await checkStoredFile(
     { bucket: upload.bucket, key: upload.key, fileName: upload.fileName },
     { cursor: resumed?.cursor, etag: resumed?.etag },
-    () => Date.now() >= deadline,
+    pauseAtLimit(before, limits, () => Date.now() >= deadline),
   );
   const checkedAt = new Date().toISOString();
   switch (step.kind) {
-    case 'paused':
-      return { outcome: 'CONTINUE', checkpoint: { cursor: step.cursor, etag: step.etag, invocations } };
+    case 'paused': {
+      const decompressed = before + step.decompressedBytes;
+      const problem = checkLimitProblem(invocations, decompressed, limits);
+      if (problem) {
+        // Never resumed without end: the file is refused, for this ETag, and no job reads it again.
+        await store.recordCheck(ref.owner, ref.uploadId, {
+          status: 'INVALID',
+          startedAt,
+          checkedAt,
+          etag: step.etag,
+          problem,
+        });
+        return { outcome: 'INVALID', invocations };
+      }
+      const checkpoint = { cursor: step.cursor, etag: step.etag, invocations, decompressed };
+      return { outcome: 'CONTINUE', checkpoint };
+    }
     case 'valid':
       await store.recordCheck(ref.owner, ref.uploadId, {
         status: 'VALID',
