@@ -244,10 +244,16 @@ export async function judgeJobInputs(
     serviceId: job.serviceId,
     from: [JobStatus.VALIDATING],
     detail: `${job.inputs.length} input file(s) valid: ${inputChecks.samples} samples, chromosome(s) ${inputChecks.chromosomes.join(', ')}, ${inputChecks.variants} variants${inputChecks.build ? `, ${inputChecks.build} by the files' own evidence` : ''}`,
-    set: { inputChecks },
+    // Each object as validated: the submission sends these very objects or fails (submit-job.ts).
+    set: {
+      inputChecks,
+      inputs: job.inputs.map((input, index) => withEtag(input, checked[index]?.done?.etag)),
+    },
   });
   return { outcome: 'VALID', invocations };
 }
+
+const withEtag = (input: JobInput, etag: string | undefined): JobInput => (etag ? { ...input, etag } : input);
 
 type FileStep =
   | { done: FileDone; paused?: undefined }

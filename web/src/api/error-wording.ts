@@ -214,6 +214,8 @@ export function wordingFor(code: string): ErrorWording {
 const jobFailures: Record<string, string> = {
   INPUT_INVALID:
     "Each file's problem and its fix are listed below. Fix the files, then start again with these settings and add the fixed files.",
+  INPUT_CHANGED:
+    'A file was replaced after our check, so nothing was sent: upload the file again, then start again with these settings and pick the new upload.',
   SERVICE_JOB_FAILED:
     "The service's messages below say which step failed and why: correct what they name, then start again with these settings.",
   SERVICE_TOKEN_INVALID:
