@@ -117,6 +117,24 @@ const settingsShape = z.object({
   maxPendingUploadsPerUser: int.positive().default(50),
   /** Bytes of uploads one user may hold until they expire or are abandoned. Default 2 TiB. */
   maxStoredBytesPerUser: int.positive().default(2 * TIB),
+  /** Invocations (~14 min each) the check of one input file may take before the file is refused. Default 24. */
+  validationMaxInvocations: int.positive().default(24),
+  /** Decompressed bytes the check of one input file may read before the file is refused. Default 8 TiB. */
+  validationMaxDecompressedBytes: int.positive().default(8 * TIB),
+  /**
+   * Reserved concurrency of each workflow function (infra/constructs/workflow.ts): the workflow never
+   * takes more of the account's Lambda concurrency, so the API keeps the rest. Default 20; `0` leaves them
+   * unreserved (accounts whose concurrency limit is too low to reserve any: AWS keeps 100 unreserved).
+   */
+  workflowConcurrency: int.nonnegative().default(20),
+  /**
+   * Requests one caller (one bearer token) may send per minute before the API answers 429, besides the
+   * stage-wide throttle (infra/constructs/caller-throttle.ts, an AWS WAF rate-based rule). Default 300;
+   * `0` deploys no web ACL (it costs about $6 a month while idle).
+   */
+  callerRateLimit: int
+    .refine((n) => n === 0 || n >= 10, { message: 'must be 0 (off) or at least 10' })
+    .default(300),
   /** Retention in days of the function, API access and workflow logs (a value CloudWatch accepts). Default 30. */
   logRetentionDays: int
     .refine((days) => (LOG_RETENTION_DAYS as readonly number[]).includes(days), {

@@ -97,6 +97,11 @@ export class ImputationGatewayStack extends Stack {
       serviceCatalog: settings.resolvedCatalog,
       logRetention,
       removalPolicy,
+      reservedConcurrency: settings.workflowConcurrency,
+      validationLimits: {
+        invocations: settings.validationMaxInvocations,
+        decompressedBytes: settings.validationMaxDecompressedBytes,
+      },
     });
 
     const watcher = new Watcher(this, 'Watcher', {
@@ -115,6 +120,7 @@ export class ImputationGatewayStack extends Stack {
       throttleBurstLimit: settings.throttleBurstLimit,
       maxUploadBytes: settings.maxUploadBytes,
       inputExpiryDays: settings.inputExpiryDays,
+      callerRateLimit: settings.callerRateLimit,
       quotas: {
         activeJobs: settings.maxActiveJobsPerUser,
         pendingUploads: settings.maxPendingUploadsPerUser,

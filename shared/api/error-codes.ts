@@ -75,7 +75,8 @@ const gatewayCodes = {
   PAYLOAD_TOO_LARGE: { statuses: [413], description: 'The request body is too large' },
   THROTTLED: {
     statuses: [429],
-    description: "Too many requests: the stage's rate limit; slow down and retry",
+    description:
+      "Too many requests: the stage's rate limit, or one caller's (per bearer token and minute, with `Retry-After`); slow down and retry",
   },
   GATEWAY_ERROR: {
     statuses: [500, 502, 504],
