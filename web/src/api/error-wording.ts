@@ -165,6 +165,11 @@ const wording: Record<string, ErrorWording> = {
   SERVICE_ERROR: { title: 'The imputation service failed.', action: 'Try again later.', retryable: true },
   UNAUTHORIZED: { title: 'Your session has ended.', action: 'Sign in again.', retryable: false },
   THROTTLED: { title: 'Too many requests at once.', action: 'Wait a moment and try again.', retryable: true },
+  QUOTA_EXCEEDED: {
+    title: 'You have reached a limit of your account.',
+    action: 'It frees by itself as described below; try again then.',
+    retryable: true,
+  },
   TEMPORARILY_UNAVAILABLE: {
     title: 'The gateway is busy.',
     action: 'Try again in a moment.',

@@ -1178,7 +1178,7 @@ export interface operations {
           };
         };
       };
-      /** @description `THROTTLED`: Too many requests: the stage's rate limit; slow down and retry */
+      /** @description `THROTTLED`: Too many requests: the stage's rate limit, or one caller's (per bearer token and minute, with `Retry-After`); slow down and retry */
       429: {
         headers: {
           'Retry-After'?: string;
@@ -1489,7 +1489,7 @@ export interface operations {
         };
       };
       /**
-       * @description `THROTTLED`: Too many requests: the stage's rate limit; slow down and retry
+       * @description `THROTTLED`: Too many requests: the stage's rate limit, or one caller's (per bearer token and minute, with `Retry-After`); slow down and retry
        *
        *     `QUOTA_EXCEEDED`: A per-user quota is reached (active jobs, pending uploads or stored bytes): `message` names the limit, its value and what frees it, `details` has `quota`, `limit`, `used`, `retryAfterSeconds` (and `freesAt` when known); retry after the `Retry-After` seconds
        */
@@ -1661,7 +1661,7 @@ export interface operations {
           };
         };
       };
-      /** @description `THROTTLED`: Too many requests: the stage's rate limit; slow down and retry */
+      /** @description `THROTTLED`: Too many requests: the stage's rate limit, or one caller's (per bearer token and minute, with `Retry-After`); slow down and retry */
       429: {
         headers: {
           'Retry-After'?: string;
@@ -1824,7 +1824,7 @@ export interface operations {
           };
         };
       };
-      /** @description `THROTTLED`: Too many requests: the stage's rate limit; slow down and retry */
+      /** @description `THROTTLED`: Too many requests: the stage's rate limit, or one caller's (per bearer token and minute, with `Retry-After`); slow down and retry */
       429: {
         headers: {
           'Retry-After'?: string;
@@ -1989,7 +1989,7 @@ export interface operations {
           };
         };
       };
-      /** @description `THROTTLED`: Too many requests: the stage's rate limit; slow down and retry */
+      /** @description `THROTTLED`: Too many requests: the stage's rate limit, or one caller's (per bearer token and minute, with `Retry-After`); slow down and retry */
       429: {
         headers: {
           'Retry-After'?: string;
@@ -2166,7 +2166,7 @@ export interface operations {
           };
         };
       };
-      /** @description `THROTTLED`: Too many requests: the stage's rate limit; slow down and retry */
+      /** @description `THROTTLED`: Too many requests: the stage's rate limit, or one caller's (per bearer token and minute, with `Retry-After`); slow down and retry */
       429: {
         headers: {
           'Retry-After'?: string;
@@ -2443,7 +2443,7 @@ export interface operations {
         };
       };
       /**
-       * @description `THROTTLED`: Too many requests: the stage's rate limit; slow down and retry
+       * @description `THROTTLED`: Too many requests: the stage's rate limit, or one caller's (per bearer token and minute, with `Retry-After`); slow down and retry
        *
        *     `QUOTA_EXCEEDED`: A per-user quota is reached (active jobs, pending uploads or stored bytes): `message` names the limit, its value and what frees it, `details` has `quota`, `limit`, `used`, `retryAfterSeconds` (and `freesAt` when known); retry after the `Retry-After` seconds
        */
@@ -2635,7 +2635,7 @@ export interface operations {
           };
         };
       };
-      /** @description `THROTTLED`: Too many requests: the stage's rate limit; slow down and retry */
+      /** @description `THROTTLED`: Too many requests: the stage's rate limit, or one caller's (per bearer token and minute, with `Retry-After`); slow down and retry */
       429: {
         headers: {
           'Retry-After'?: string;
@@ -2760,7 +2760,7 @@ export interface operations {
           };
         };
       };
-      /** @description `THROTTLED`: Too many requests: the stage's rate limit; slow down and retry */
+      /** @description `THROTTLED`: Too many requests: the stage's rate limit, or one caller's (per bearer token and minute, with `Retry-After`); slow down and retry */
       429: {
         headers: {
           'Retry-After'?: string;
@@ -2976,7 +2976,7 @@ export interface operations {
           };
         };
       };
-      /** @description `THROTTLED`: Too many requests: the stage's rate limit; slow down and retry */
+      /** @description `THROTTLED`: Too many requests: the stage's rate limit, or one caller's (per bearer token and minute, with `Retry-After`); slow down and retry */
       429: {
         headers: {
           'Retry-After'?: string;
@@ -3143,7 +3143,7 @@ export interface operations {
           };
         };
       };
-      /** @description `THROTTLED`: Too many requests: the stage's rate limit; slow down and retry */
+      /** @description `THROTTLED`: Too many requests: the stage's rate limit, or one caller's (per bearer token and minute, with `Retry-After`); slow down and retry */
       429: {
         headers: {
           'Retry-After'?: string;
@@ -3266,7 +3266,7 @@ export interface operations {
           };
         };
       };
-      /** @description `THROTTLED`: Too many requests: the stage's rate limit; slow down and retry */
+      /** @description `THROTTLED`: Too many requests: the stage's rate limit, or one caller's (per bearer token and minute, with `Retry-After`); slow down and retry */
       429: {
         headers: {
           'Retry-After'?: string;
@@ -3407,7 +3407,7 @@ export interface operations {
           };
         };
       };
-      /** @description `THROTTLED`: Too many requests: the stage's rate limit; slow down and retry */
+      /** @description `THROTTLED`: Too many requests: the stage's rate limit, or one caller's (per bearer token and minute, with `Retry-After`); slow down and retry */
       429: {
         headers: {
           'Retry-After'?: string;
@@ -3549,7 +3549,7 @@ export interface operations {
           };
         };
       };
-      /** @description `THROTTLED`: Too many requests: the stage's rate limit; slow down and retry */
+      /** @description `THROTTLED`: Too many requests: the stage's rate limit, or one caller's (per bearer token and minute, with `Retry-After`); slow down and retry */
       429: {
         headers: {
           'Retry-After'?: string;
@@ -3731,7 +3731,7 @@ export interface operations {
           };
         };
       };
-      /** @description `THROTTLED`: Too many requests: the stage's rate limit; slow down and retry */
+      /** @description `THROTTLED`: Too many requests: the stage's rate limit, or one caller's (per bearer token and minute, with `Retry-After`); slow down and retry */
       429: {
         headers: {
           'Retry-After'?: string;
@@ -3891,7 +3891,7 @@ export interface operations {
           };
         };
       };
-      /** @description `THROTTLED`: Too many requests: the stage's rate limit; slow down and retry */
+      /** @description `THROTTLED`: Too many requests: the stage's rate limit, or one caller's (per bearer token and minute, with `Retry-After`); slow down and retry */
       429: {
         headers: {
           'Retry-After'?: string;
@@ -4064,7 +4064,7 @@ export interface operations {
         };
       };
       /**
-       * @description `THROTTLED`: Too many requests: the stage's rate limit; slow down and retry
+       * @description `THROTTLED`: Too many requests: the stage's rate limit, or one caller's (per bearer token and minute, with `Retry-After`); slow down and retry
        *
        *     `QUOTA_EXCEEDED`: A per-user quota is reached (active jobs, pending uploads or stored bytes): `message` names the limit, its value and what frees it, `details` has `quota`, `limit`, `used`, `retryAfterSeconds` (and `freesAt` when known); retry after the `Retry-After` seconds
        */
@@ -4212,7 +4212,7 @@ export interface operations {
           };
         };
       };
-      /** @description `THROTTLED`: Too many requests: the stage's rate limit; slow down and retry */
+      /** @description `THROTTLED`: Too many requests: the stage's rate limit, or one caller's (per bearer token and minute, with `Retry-After`); slow down and retry */
       429: {
         headers: {
           'Retry-After'?: string;
@@ -4371,7 +4371,7 @@ export interface operations {
           };
         };
       };
-      /** @description `THROTTLED`: Too many requests: the stage's rate limit; slow down and retry */
+      /** @description `THROTTLED`: Too many requests: the stage's rate limit, or one caller's (per bearer token and minute, with `Retry-After`); slow down and retry */
       429: {
         headers: {
           'Retry-After'?: string;
@@ -4590,7 +4590,7 @@ export interface operations {
           };
         };
       };
-      /** @description `THROTTLED`: Too many requests: the stage's rate limit; slow down and retry */
+      /** @description `THROTTLED`: Too many requests: the stage's rate limit, or one caller's (per bearer token and minute, with `Retry-After`); slow down and retry */
       429: {
         headers: {
           'Retry-After'?: string;
@@ -4775,7 +4775,7 @@ export interface operations {
           };
         };
       };
-      /** @description `THROTTLED`: Too many requests: the stage's rate limit; slow down and retry */
+      /** @description `THROTTLED`: Too many requests: the stage's rate limit, or one caller's (per bearer token and minute, with `Retry-After`); slow down and retry */
       429: {
         headers: {
           'Retry-After'?: string;
@@ -4987,7 +4987,7 @@ export interface operations {
           };
         };
       };
-      /** @description `THROTTLED`: Too many requests: the stage's rate limit; slow down and retry */
+      /** @description `THROTTLED`: Too many requests: the stage's rate limit, or one caller's (per bearer token and minute, with `Retry-After`); slow down and retry */
       429: {
         headers: {
           'Retry-After'?: string;
