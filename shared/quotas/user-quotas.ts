@@ -55,7 +55,18 @@ export interface QuotaUsage {
   /** Upload id → its bytes. */
   storedUploads: Record<string, number>;
   storedBytes: number;
+  /** When the counted ids were last checked against their jobs / uploads (at most once a minute each). */
+  jobsReconciledAt?: string;
+  uploadsReconciledAt?: string;
+  /** The soonest expiry of a stored upload, as the last reconciliation found it. */
+  soonestExpiryAt?: string;
 }
+
+/**
+ * A user refused again and again (a loop) has the ids checked at most this often: a reconciliation
+ * reads every counted item, a refusal in between reads one.
+ */
+export const RECONCILE_INTERVAL_MS = 60_000;
 
 /**
  * An id counted whose job or upload record is missing is released only after this long: it may be the
@@ -101,7 +112,25 @@ export class UserQuotas {
       pendingUploads: item?.pendingUploads ?? {},
       storedUploads: item?.storedUploads ?? {},
       storedBytes: item?.storedBytes ?? 0,
+      ...(item?.jobsReconciledAt ? { jobsReconciledAt: item.jobsReconciledAt } : {}),
+      ...(item?.uploadsReconciledAt ? { uploadsReconciledAt: item.uploadsReconciledAt } : {}),
+      ...(item?.soonestExpiryAt ? { soonestExpiryAt: item.soonestExpiryAt } : {}),
     };
+  }
+
+  /**
+   * Whether the ids of `what` are due for a reconciliation (none within RECONCILE_INTERVAL_MS), noting
+   * that it runs now. Two requests racing may both run it: harmless, each release is conditional.
+   */
+  private async reconcileDue(owner: string, what: 'jobsReconciledAt' | 'uploadsReconciledAt', last?: string) {
+    const now = this.now();
+    if (last && now.getTime() - Date.parse(last) < RECONCILE_INTERVAL_MS) return false;
+    await this.items.update(quotaKey(owner), {
+      UpdateExpression: 'SET #at = :now',
+      ExpressionAttributeNames: { '#at': what },
+      ExpressionAttributeValues: { ':now': now.toISOString() },
+    });
+    return true;
   }
 
   /**
@@ -228,8 +257,10 @@ export class UserQuotas {
    * (a crash between the two writes). Answers how many were released.
    */
   async reconcileJobs(owner: string): Promise<number> {
-    const entries = Object.entries((await this.usage(owner)).activeJobs);
+    const usage = await this.usage(owner);
+    const entries = Object.entries(usage.activeJobs);
     if (entries.length === 0) return 0;
+    if (!(await this.reconcileDue(owner, 'jobsReconciledAt', usage.jobsReconciledAt))) return 0;
     const jobs = await this.batchGet(
       entries.map(([jobId]) => userItemKey(owner, `JOB#${jobId}`)),
       '#status',
@@ -257,6 +288,12 @@ export class UserQuotas {
     const usage = await this.usage(owner);
     const ids = [...new Set([...Object.keys(usage.pendingUploads), ...Object.keys(usage.storedUploads)])];
     if (ids.length === 0) return { released: 0 };
+    if (!(await this.reconcileDue(owner, 'uploadsReconciledAt', usage.uploadsReconciledAt))) {
+      return {
+        released: 0,
+        ...(usage.soonestExpiryAt ? { soonestExpiry: new Date(usage.soonestExpiryAt) } : {}),
+      };
+    }
     const uploads = await this.batchGet(
       ids.map((id) => userItemKey(owner, `UPLOAD#${id}`)),
       '#status, expiresAt',
@@ -285,7 +322,12 @@ export class UserQuotas {
         soonest = soonest === undefined ? expiresAt : Math.min(soonest, expiresAt);
       }
     }
-    return { released, ...(soonest !== undefined ? { soonestExpiry: new Date(soonest) } : {}) };
+    const soonestExpiry = soonest !== undefined ? new Date(soonest) : undefined;
+    await this.items.update(quotaKey(owner), {
+      UpdateExpression: soonestExpiry ? 'SET soonestExpiryAt = :at' : 'REMOVE soonestExpiryAt',
+      ...(soonestExpiry ? { ExpressionAttributeValues: { ':at': soonestExpiry.toISOString() } } : {}),
+    });
+    return { released, ...(soonestExpiry ? { soonestExpiry } : {}) };
   }
 
   /** Creates the item's maps if missing; true when it wrote anything. */

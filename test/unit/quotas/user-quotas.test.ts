@@ -112,6 +112,33 @@ describe('active jobs per user', () => {
     expect(Object.keys((await quotas.usage(owner)).activeJobs)).toEqual(['next']);
   });
 
+  it('reads the counted jobs at most once a minute for a user refused in a loop', async () => {
+    const owner = newUser();
+    const start = Date.now();
+    let now = start;
+    const quotas = new UserQuotas(dynamoDocumentClient(), aws.tableName, () => new Date(now));
+    const job = jobRecord({ owner, jobId: ulid(), status: JobStatus.QUEUED });
+    await quotas.acquireJob(owner, job.jobId, 1);
+    await jobRepository().create(job);
+    await refusal(quotas.acquireJob(owner, 'next', 1)); // reconciled now: the job still runs
+    await dynamoDocumentClient().send(
+      new PutCommand({
+        TableName: aws.tableName,
+        Item: {
+          PK: `USER#${owner}`,
+          SK: `JOB#${job.jobId}`,
+          entity: 'Job',
+          ...job,
+          status: JobStatus.FAILED,
+        },
+      }),
+    );
+    now = start + 30_000;
+    await refusal(quotas.acquireJob(owner, 'next', 1)); // within the minute: not read again
+    now = start + 61_000;
+    await quotas.acquireJob(owner, 'next', 1);
+  });
+
   it('refuses a request for several jobs up front when they would not all fit', async () => {
     const owner = newUser();
     await userQuotas().acquireJob(owner, 'job-1', 3);
