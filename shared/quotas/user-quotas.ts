@@ -156,7 +156,9 @@ export class UserQuotas {
         ExpressionAttributeValues: { ':now': this.now().toISOString(), ':limit': limit },
       });
     if (await take()) return;
-    if ((await this.ensureItem(owner)) && (await take())) return;
+    // A first request creates the maps; a request racing it finds them made: either way, try again.
+    await this.ensureItem(owner);
+    if (await take()) return;
     if ((await this.reconcileJobs(owner)) > 0 && (await take())) return;
     throw jobsRefusal(Object.keys((await this.usage(owner)).activeJobs).length, limit, 1);
   }
@@ -197,7 +199,9 @@ export class UserQuotas {
         },
       });
     if (await take()) return;
-    if ((await this.ensureItem(owner)) && (await take())) return;
+    // A first request creates the maps; a request racing it finds them made: either way, try again.
+    await this.ensureItem(owner);
+    if (await take()) return;
     const reconciled = await this.reconcileUploads(owner);
     if (reconciled.released > 0 && (await take())) return;
     const usage = await this.usage(owner);

@@ -61,6 +61,10 @@ describe('active jobs per user', () => {
     );
     expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(3);
     expect(Object.keys((await quotas.usage(owner)).activeJobs)).toHaveLength(3);
+    // A new user's first requests at once: none is refused while there is room.
+    const fresh = newUser();
+    await Promise.all(Array.from({ length: 3 }, (_, i) => quotas.acquireJob(fresh, `job-${i}`, 3)));
+    expect(Object.keys((await quotas.usage(fresh)).activeJobs)).toHaveLength(3);
   });
 
   it('is released by the move of a job to a terminal status, once', async () => {
