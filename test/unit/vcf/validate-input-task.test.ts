@@ -12,6 +12,7 @@ import * as jobs from '#shared/jobs/job-repository';
 import { JobStatus } from '#shared/jobs/job-status';
 import { type UploadStore, uploadStore } from '#shared/uploads/upload-store';
 import { validateVcf } from '#shared/vcf/vcf-validator';
+import { checkUpload } from '#shared/workflow/upload-check';
 import type { FileCheckResult, ValidationResult as JudgeResult } from '#shared/workflow/validate-input';
 import * as task from '#shared/workflow/validate-input';
 import { startAwsEmulators } from '#test/support/aws-emulators';
@@ -417,5 +418,25 @@ describe('the validate-input task reads one file once, and never without end', (
     expect((await jobs.jobRepository().get(ref.owner, ref.jobId))?.error?.message).toMatch(
       /stopped before its end after \d+ KiB decompressed, the limit of 98 KiB per file/,
     );
+  });
+});
+
+describe('the check of an upload when it completes', () => {
+  it('stops at the invocations allowed and records the file INVALID (CHECK_LIMIT) for its ETag', async () => {
+    const file = makeVcfGz({ samples: 30, records: 3000 });
+    const { ref, inputs } = await queuedJob([file]);
+    await uploadChecked(ref.owner, inputs[0]!, 'CHECKING');
+    const upload = { owner: ref.owner, uploadId: inputs[0]!.uploadId };
+    const outcomes = await withSettings({ VALIDATION_MAX_INVOCATIONS: 2 }, async () => {
+      const first = await checkUpload(upload, undefined, 0);
+      const second = await checkUpload(upload, first, 0);
+      return [first.outcome, second.outcome];
+    });
+    expect(outcomes).toEqual(['CONTINUE', 'INVALID']);
+    expect((await uploadStore().get(ref.owner, inputs[0]!.uploadId))?.check).toMatchObject({
+      status: 'INVALID',
+      etag: objects.get(inputs[0]!.key)!.etag,
+      problem: { code: 'CHECK_LIMIT' },
+    });
   });
 });
