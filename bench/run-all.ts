@@ -24,6 +24,10 @@ const BENCHES = [
   { file: 'bench/slot-refusals.ts', title: 'Refused submissions per job under the per-user limit' },
   { file: 'bench/vcf-validate.ts', title: 'VCF validation' },
   { file: 'bench/validation-parallel.ts', title: 'A 22-file job validated: serial, then in parallel' },
+  {
+    file: 'bench/quota-load.ts',
+    title: 'One user looping POST /jobs: refused at the limit, others unaffected',
+  },
   { file: 'bench/console.ts', title: 'Console: initial JavaScript, usable after navigation, API calls/min' },
   { file: 'bench/console-precheck.ts', title: 'Console: checking a picked file (head and tail) in Chromium' },
 ];

@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { resolveServiceCatalog } from '#shared/catalog/service-catalog';
-import { DEFAULT_MAX_UPLOAD_BYTES, S3_MAX_OBJECT_BYTES } from '#shared/uploads/s3-limits';
+import { DEFAULT_MAX_UPLOAD_BYTES, S3_MAX_OBJECT_BYTES, TIB } from '#shared/uploads/s3-limits';
 
 const list = z
   .union([z.string(), z.array(z.string())])
@@ -126,6 +126,30 @@ const settingsShape = z.object({
   throttleRateLimit: int.positive().default(50),
   /** Stage-wide burst limit of the API, requests. Default 100. */
   throttleBurstLimit: int.positive().default(100),
+  /** Jobs one user may have active (not ended) at once; more are refused with 429. Default 20. */
+  maxActiveJobsPerUser: int.positive().default(20),
+  /** Uploads one user may have announced and not yet completed; more are refused with 429. Default 50. */
+  maxPendingUploadsPerUser: int.positive().default(50),
+  /** Bytes of uploads one user may hold until they expire or are abandoned. Default 2 TiB. */
+  maxStoredBytesPerUser: int.positive().default(2 * TIB),
+  /** Invocations (~14 min each) the check of one input file may take before the file is refused. Default 24. */
+  validationMaxInvocations: int.positive().default(24),
+  /** Decompressed bytes the check of one input file may read before the file is refused. Default 8 TiB. */
+  validationMaxDecompressedBytes: int.positive().default(8 * TIB),
+  /**
+   * Reserved concurrency of each workflow function (infra/constructs/workflow.ts): the workflow never
+   * takes more of the account's Lambda concurrency, so the API keeps the rest. Default 20; `0` leaves them
+   * unreserved (accounts whose concurrency limit is too low to reserve any: AWS keeps 100 unreserved).
+   */
+  workflowConcurrency: int.nonnegative().default(20),
+  /**
+   * Requests one caller (one bearer token) may send per minute before the API answers 429, besides the
+   * stage-wide throttle (infra/constructs/caller-throttle.ts, an AWS WAF rate-based rule). Default 300;
+   * `0` deploys no web ACL (it costs about $6 a month while idle).
+   */
+  callerRateLimit: int
+    .refine((n) => n === 0 || n >= 10, { message: 'must be 0 (off) or at least 10' })
+    .default(300),
   /** Retention in days of the function, API access and workflow logs (a value CloudWatch accepts). Default 30. */
   logRetentionDays: int
     .refine((days) => (LOG_RETENTION_DAYS as readonly number[]).includes(days), {

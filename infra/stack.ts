@@ -111,6 +111,11 @@ export class ImputationGatewayStack extends Stack {
       serviceCatalog: settings.resolvedCatalog,
       logRetention,
       removalPolicy,
+      reservedConcurrency: settings.workflowConcurrency,
+      validationLimits: {
+        invocations: settings.validationMaxInvocations,
+        decompressedBytes: settings.validationMaxDecompressedBytes,
+      },
     });
 
     const watcher = new Watcher(this, 'Watcher', {
@@ -129,6 +134,12 @@ export class ImputationGatewayStack extends Stack {
       throttleBurstLimit: settings.throttleBurstLimit,
       maxUploadBytes: settings.maxUploadBytes,
       inputExpiryDays: settings.inputExpiryDays,
+      callerRateLimit: settings.callerRateLimit,
+      quotas: {
+        activeJobs: settings.maxActiveJobsPerUser,
+        pendingUploads: settings.maxPendingUploadsPerUser,
+        storedBytes: settings.maxStoredBytesPerUser,
+      },
       logRetention,
       removalPolicy,
     });

@@ -43,6 +43,8 @@ export const APP_ERROR_CODES = [
   // The caller's stored service token cannot be used.
   'SERVICE_TOKEN_EXPIRED',
   'SERVICE_TOKEN_REJECTED',
+  // A per-user quota is reached (active jobs, pending uploads, stored bytes): retry once one frees.
+  'QUOTA_EXCEEDED',
   // Ours: reveals nothing but a request id.
   'INTERNAL',
   // AWS throttled or failed us beyond the SDK's own retries: worth retrying shortly.
@@ -91,6 +93,21 @@ export class UnprocessableError extends AppError {
   override name = 'UnprocessableError';
   constructor(code: ErrorCode, message: string, details?: unknown) {
     super(code, message, details);
+  }
+}
+
+/**
+ * A per-user quota (shared/quotas/user-quotas.ts) is reached: the message names the limit, its value and
+ * what frees it; `retryAfterSeconds` becomes the answer's Retry-After header.
+ */
+export class QuotaExceededError extends AppError {
+  override name = 'QuotaExceededError';
+  constructor(
+    message: string,
+    readonly retryAfterSeconds: number,
+    details: unknown,
+  ) {
+    super('QUOTA_EXCEEDED', message, details);
   }
 }
 

@@ -36,6 +36,7 @@ import {
   S3_MAX_PART_BYTES,
   S3_MAX_SINGLE_PUT_BYTES,
   S3_MIN_PART_BYTES,
+  TIB,
 } from '#shared/uploads/s3-limits';
 
 export { ConfigError, type Variable };
@@ -198,6 +199,22 @@ const groups = {
     VALIDATION_BUDGET_MS: variable(
       z.optional(z.coerce.number().check(z.int(), z.nonnegative())),
       'Caps the time one validation invocation reads (tests force resumption with a tiny budget)',
+    ),
+    VALIDATION_MAX_INVOCATIONS: integer(
+      'Invocations the check of one file may take (each up to ~14 min, ~10 GiB compressed); past it the file is refused',
+      24,
+    ),
+    VALIDATION_MAX_DECOMPRESSED_BYTES: integer(
+      'Decompressed bytes the check of one file may read; past it the file is refused (a decompression bomb never runs on)',
+      8 * TIB,
+    ),
+  },
+  quotas: {
+    MAX_ACTIVE_JOBS_PER_USER: integer('Jobs one user may have active (not ended) at once', 20),
+    MAX_PENDING_UPLOADS_PER_USER: integer('Uploads one user may have announced and not yet completed', 50),
+    MAX_STORED_BYTES_PER_USER: integer(
+      'Bytes of uploads one user may hold (announced, not abandoned, not expired)',
+      2 * TIB,
     ),
   },
   cors: {

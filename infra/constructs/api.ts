@@ -12,6 +12,7 @@ import { Construct } from 'constructs';
 import { routes } from '#shared/api/routes';
 import type { ServiceDefinition } from '#shared/catalog/service-catalog';
 import { type AccessResources, environmentOf, grantAccess } from './access';
+import { CallerThrottle } from './caller-throttle';
 import { GatewayFunction } from './gateway-function';
 
 export interface ApiProps {
@@ -31,6 +32,10 @@ export interface ApiProps {
   maxUploadBytes: number;
   /** Days an upload record lives (INPUT_EXPIRY_DAYS), matching the inputs bucket's expiry. */
   inputExpiryDays: number;
+  /** Requests per minute one caller may send (caller-throttle.ts); 0: no per-caller limit. */
+  callerRateLimit: number;
+  /** Per-user quotas (shared/quotas/user-quotas.ts): active jobs, pending uploads, stored bytes. */
+  quotas: { activeJobs: number; pendingUploads: number; storedBytes: number };
   /** Retention of the function logs and the access logs. */
   logRetention: logs.RetentionDays;
   /** What happens to the log groups when the stack is deleted. */
@@ -138,6 +143,9 @@ export class Api extends Construct {
       CORS_ALLOWED_ORIGINS: props.corsAllowedOrigins,
       MAX_UPLOAD_BYTES: props.maxUploadBytes,
       INPUT_EXPIRY_DAYS: props.inputExpiryDays,
+      MAX_ACTIVE_JOBS_PER_USER: props.quotas.activeJobs,
+      MAX_PENDING_UPLOADS_PER_USER: props.quotas.pendingUploads,
+      MAX_STORED_BYTES_PER_USER: props.quotas.storedBytes,
     });
     for (const route of routes) {
       const fn = new GatewayFunction(this, route.id, {
@@ -162,14 +170,24 @@ export class Api extends Construct {
         });
     }
 
-    NagSuppressions.addResourceSuppressions(
-      this.restApi,
-      [
+    if (props.callerRateLimit > 0) {
+      new CallerThrottle(this, 'CallerThrottle', {
+        stage: this.restApi.deploymentStage,
+        requestsPerMinute: props.callerRateLimit,
+        corsOrigin: cors ? allowOrigin : undefined,
+      });
+    } else {
+      NagSuppressions.addResourceSuppressions(this.restApi, [
         {
           id: 'AwsSolutions-APIG3',
           reason:
-            'No WAF by default: it costs while idle. Throttling and the JWT authorizer protect the API; ops may attach a web ACL.',
+            'callerRateLimit=0: no web ACL (it costs while idle). The stage throttle and the JWT authorizer protect the API.',
         },
+      ]);
+    }
+    NagSuppressions.addResourceSuppressions(
+      this.restApi,
+      [
         {
           id: 'AwsSolutions-IAM4',
           reason:

@@ -20,6 +20,16 @@ export interface WorkflowProps {
   serviceCatalog: ServiceDefinition[];
   logRetention: logs.RetentionDays;
   removalPolicy: RemovalPolicy;
+  /**
+   * Reserved concurrency of each task function; 0: unreserved. Reserved concurrency both guarantees and
+   * caps: however many jobs and uploads are checked, validated, submitted or copied at once, the workflow
+   * takes at most this many executions per function from the account, and the API functions keep the
+   * rest. A throttled task is retried by its state (the ASL's Lambda.TooManyRequestsException retrier,
+   * up to about two hours), so a burst waits instead of failing jobs.
+   */
+  reservedConcurrency: number;
+  /** Caps on the check of one input file (VALIDATION_MAX_INVOCATIONS, VALIDATION_MAX_DECOMPRESSED_BYTES). */
+  validationLimits: { invocations: number; decompressedBytes: number };
 }
 
 export class Workflow extends Construct {
@@ -35,9 +45,14 @@ export class Workflow extends Construct {
         description: `Job workflow task ${task.id}`,
         timeout: Duration.seconds(task.timeoutSeconds),
         memorySize: task.memoryMb,
-        environment: environmentOf({ SERVICE_CATALOG: props.serviceCatalog }),
+        environment: environmentOf({
+          SERVICE_CATALOG: props.serviceCatalog,
+          VALIDATION_MAX_INVOCATIONS: props.validationLimits.invocations,
+          VALIDATION_MAX_DECOMPRESSED_BYTES: props.validationLimits.decompressedBytes,
+        }),
         logRetention: props.logRetention,
         removalPolicy: props.removalPolicy,
+        reservedConcurrentExecutions: props.reservedConcurrency > 0 ? props.reservedConcurrency : undefined,
       });
       grantAccess(fn, task.access, props.resources);
       this.functions[task.id] = fn;

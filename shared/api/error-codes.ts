@@ -53,6 +53,8 @@ const domainDescriptions = {
   SERVICE_TOKEN_INVALID: 'The service did not accept the token (invalid, revoked or replaced by a newer one)',
   SERVICE_TOKEN_EXPIRED: 'The token has expired',
   SERVICE_TOKEN_REJECTED: 'The service refused the stored token on an earlier call: store a new one',
+  QUOTA_EXCEEDED:
+    'A per-user quota is reached (active jobs, pending uploads or stored bytes): `message` names the limit, its value and what frees it, `details` has `quota`, `limit`, `used`, `retryAfterSeconds` (and `freesAt` when known); retry after the `Retry-After` seconds',
   INTERNAL: 'An unexpected error of ours; `requestId` identifies it in the logs',
   TEMPORARILY_UNAVAILABLE:
     'AWS throttled or failed the gateway beyond its retries; retry after the `Retry-After` seconds',
@@ -73,7 +75,8 @@ const gatewayCodes = {
   PAYLOAD_TOO_LARGE: { statuses: [413], description: 'The request body is too large' },
   THROTTLED: {
     statuses: [429],
-    description: "Too many requests: the stage's rate limit; slow down and retry",
+    description:
+      "Too many requests: the stage's rate limit, or one caller's (per bearer token and minute, with `Retry-After`); slow down and retry",
   },
   GATEWAY_ERROR: {
     statuses: [500, 502, 504],

@@ -21,6 +21,7 @@ import { sha256Schema, uploadFileNameSchema, uploadIdSchema } from '#shared/uplo
 import packageJson from '../../package.json' with { type: 'json' };
 import { bodyRouteErrors, type ErrorCode, errorCodes, everyRouteErrors, unroutedErrors } from './error-codes';
 import { serviceIdPath, uploadSizeSchema } from './requests';
+import { described } from './response-parts';
 import { errorBodySchema, validationIssueSchema } from './responses';
 import { type RouteDefinition, routes } from './routes';
 
@@ -111,6 +112,7 @@ function operation(route: RouteDefinition): ZodOpenApiOperationObject {
   for (const [status, codes] of errorsByStatus(route)) {
     responses[String(status)] = {
       description: codes.map((code) => `\`${code}\`: ${errorCodes[code].description}`).join('\n\n'),
+      ...(status === 429 || status === 503 ? { headers: retryAfterHeaders } : {}),
       content: { 'application/json': { schema: errorResponseSchema(status, codes) } },
     };
   }
@@ -152,6 +154,13 @@ export function errorsByStatus(route: RouteDefinition): [number, ErrorCode[]][] 
   }
   return [...byStatus.entries()].sort(([a], [b]) => a - b);
 }
+
+/** A quota refusal (429 QUOTA_EXCEEDED) and a busy gateway (503) say when to try again; the stage's own 429 does not. */
+const retryAfterHeaders = z.strictObject({
+  'Retry-After': z.optional(
+    described(z.string().check(z.regex(/^\d+$/)), 'Seconds to wait before trying again'),
+  ),
+});
 
 function errorResponseSchema(status: number, codes: ErrorCode[]) {
   const validation = codes.includes('VALIDATION_FAILED');

@@ -232,7 +232,7 @@ export const routes: readonly RouteDefinition[] = [
         body: body.createdUploadSchema,
       },
     },
-    errors: ['VALIDATION_FAILED'],
+    errors: ['VALIDATION_FAILED', 'QUOTA_EXCEEDED'],
   },
   {
     id: 'listUploads',
@@ -370,6 +370,7 @@ export const routes: readonly RouteDefinition[] = [
       'UPLOAD_EXPIRED',
       'INPUT_INVALID',
       'NO_SERVICE_FOR_PANEL',
+      'QUOTA_EXCEEDED',
     ],
   },
   {
@@ -459,6 +460,7 @@ export const routes: readonly RouteDefinition[] = [
       'UPLOAD_EXPIRED',
       'INPUT_INVALID',
       'NO_SERVICE_FOR_PANEL',
+      'QUOTA_EXCEEDED',
     ],
   },
   {

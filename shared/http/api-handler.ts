@@ -72,7 +72,8 @@ export function apiHandler<
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(httpHeaderNormalizer())
     .use(httpSecurityHeaders());
-  if (origins.length > 0) handler.use(httpCors({ origins, credentials: false, exposeHeaders: 'Location' }));
+  if (origins.length > 0)
+    handler.use(httpCors({ origins, credentials: false, exposeHeaders: 'Location, Retry-After' }));
   // Registered after CORS/security headers: middy runs onError in reverse order, so the mapped error
   // response exists before those middlewares decorate it.
   handler.use({

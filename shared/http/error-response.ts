@@ -7,7 +7,7 @@
  */
 import type { APIGatewayProxyResult, Context } from 'aws-lambda';
 import { describeAwsFault, isTransientAwsFault } from '#shared/aws/aws-faults';
-import { AppError } from '#shared/errors';
+import { AppError, QuotaExceededError } from '#shared/errors';
 import { logger } from '#shared/logger';
 import { httpStatusOf } from './status-codes';
 
@@ -44,7 +44,9 @@ export function errorResponse(error: unknown, context?: Context): APIGatewayProx
     const status = httpStatusOf(error.code);
     if (status >= 500) logger.error('request failed upstream', { code: error.code, error });
     else logger.info('request rejected', { code: error.code, status });
-    return errorBody(status, error.code, error.message, error.details);
+    const body = errorBody(status, error.code, error.message, error.details);
+    if (!(error instanceof QuotaExceededError)) return body;
+    return { ...body, headers: { ...body.headers, 'Retry-After': String(error.retryAfterSeconds) } };
   }
   if (isHttpLikeError(error) && error.statusCode >= 400 && error.statusCode < 500) {
     if (error.statusCode === 415) {

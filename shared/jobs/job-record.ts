@@ -13,6 +13,8 @@ export interface JobInput {
   key: string;
   fileName: string;
   size: number;
+  /** The object's ETag when its validation finished: the submission reads exactly that object (If-Match). */
+  etag?: string;
 }
 
 export interface JobResultFile {

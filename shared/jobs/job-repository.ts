@@ -12,6 +12,7 @@ import { ItemStore } from '#shared/aws/item-store';
 import { tableEnv, userPartition } from '#shared/aws/table';
 import { tableKeys } from '#shared/aws/table-definition';
 import { jobStatusEntries, outboxFields } from '#shared/events/outbox';
+import { releaseQuietly, UserQuotas } from '#shared/quotas/user-quotas';
 import { perRuntime } from '#shared/runtime';
 import { decodeCursor, encodeCursor } from './job-cursor';
 import { claimIdempotencyKey, type IdempotencyBinding } from './job-idempotency';
@@ -75,9 +76,11 @@ export class UnwatchedJobError extends Error {
 
 export class JobRepository {
   private readonly items: ItemStore;
+  private readonly quotas: UserQuotas;
 
   constructor(client: DynamoDBDocumentClient, tableName: string) {
     this.items = new ItemStore(client, tableName);
+    this.quotas = new UserQuotas(client, tableName);
   }
 
   /** Writes a new job; false when a job with this id already exists (a retried create). */
@@ -196,6 +199,9 @@ export class JobRepository {
       }),
     );
     if (!moved) throw new JobTransitionConflict(jobId, to);
+    // The owner's active-job unit (user-quotas.ts): idempotent per job id; lost in a crash, it is
+    // released by the reconciliation of the next refusal, which finds this job ended.
+    if (isTerminal(to)) await releaseQuietly(jobId, () => this.quotas.releaseJob(owner, jobId));
     return moved;
   }
 

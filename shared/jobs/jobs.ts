@@ -16,6 +16,7 @@ import { serviceSession } from '#shared/credentials/service-credentials';
 import { ConflictError, NotFoundError, UnprocessableError, ValidationError } from '#shared/errors';
 import { logger } from '#shared/logger';
 import { recordMetric } from '#shared/metrics';
+import { quotaLimits, releaseQuietly, userQuotas } from '#shared/quotas/user-quotas';
 import { holdUploads } from '#shared/uploads/input-retention';
 import { type UploadRecord, uploadStore } from '#shared/uploads/upload-store';
 import { getUpload, inputKey } from '#shared/uploads/uploads';
@@ -65,6 +66,8 @@ export async function createJob(
     const existing = await jobs.get(caller.sub, jobId);
     if (existing) return { job: await ensureStarted(existing), created: false };
   }
+  // Refused before anything costs (services asked, inputs tagged); the unit is taken when it is written.
+  await userQuotas().assertJobRoom(caller.sub, 1, quotaLimits().activeJobs);
   const prepared = await prepareJob(caller, request);
   return insertJob(caller, jobId, request, prepared, { idempotencyKey, origin });
 }
@@ -169,9 +172,21 @@ export async function insertJob(
     ...(origin ? { resubmittedFrom: origin.resubmittedFrom } : {}),
     ...(parentId ? { parentId } : {}),
   };
-  if (!(await jobs.create(job))) {
+  // One of the owner's active jobs from now until it ends (user-quotas.ts): taken before the job exists,
+  // so no job runs uncounted; a unit whose job was never written is released by reconciliation.
+  const quotas = userQuotas();
+  await quotas.acquireJob(caller.sub, jobId, quotaLimits().activeJobs);
+  let inserted: boolean;
+  try {
+    inserted = await jobs.create(job);
+  } catch (error) {
+    await releaseQuietly(jobId, () => quotas.releaseJob(caller.sub, jobId));
+    throw error;
+  }
+  if (!inserted) {
     const existing = await jobs.get(caller.sub, jobId);
     if (!existing) throw new Error(`Job ${jobId} vanished during creation`);
+    if (isTerminal(existing.status)) await releaseQuietly(jobId, () => quotas.releaseJob(caller.sub, jobId));
     return { job: await ensureStarted(existing), created: false };
   }
   logger.info('job created', {

@@ -12,6 +12,7 @@ import { ulid } from 'ulid';
 import type { Caller } from '#shared/auth/caller';
 import { AppError, ConflictError, NotFoundError, ValidationError } from '#shared/errors';
 import { logger } from '#shared/logger';
+import { quotaLimits, userQuotas } from '#shared/quotas/user-quotas';
 import { jobRepository } from './job-repository';
 import type { CreateJobRequest, JobTarget } from './job-request';
 import { isTerminal, type JobStatus } from './job-status';
@@ -75,6 +76,8 @@ export async function createParentJob(caller: Caller, request: CreateJobRequest,
     if (isParentJob(existing)) return { job: await completeChildren(caller, existing), created: false };
   }
 
+  // Room for every child, before anything is asked of a service or written.
+  await userQuotas().assertJobRoom(caller.sub, targets.length, quotaLimits().activeJobs);
   // Every target is checked before anything is written.
   const prepared: PreparedJob[] = [];
   for (const [index, target] of targets.entries()) {

@@ -10,6 +10,7 @@ import { dynamoDocumentClient } from '#shared/aws/clients';
 import { ItemStore, userItemKey } from '#shared/aws/item-store';
 import { tableEnv, userPartition } from '#shared/aws/table';
 import { tableKeys } from '#shared/aws/table-definition';
+import { releaseQuietly, UserQuotas } from '#shared/quotas/user-quotas';
 import { perRuntime } from '#shared/runtime';
 import type { VcfFacts } from '#shared/vcf/vcf-facts';
 import type { VcfProblem } from '#shared/vcf/vcf-problems';
@@ -26,6 +27,8 @@ export interface UploadCheckProgress {
   cursor: FileCursor;
   etag: string;
   invocations: number;
+  /** Decompressed bytes read so far (the check's cap counts them across invocations). */
+  decompressed?: number;
 }
 
 /**
@@ -37,6 +40,8 @@ export type UploadCheck =
   | {
       status: 'CHECKING';
       startedAt: string;
+      /** The job reading the file itself (the upload's own check could not settle it). */
+      reader?: string;
       /**
        * Where the check has got to (written at each pause): a check started again after its execution was
        * lost (a restart of the local stack, a redrive) resumes here instead of reading the file anew.
@@ -93,9 +98,11 @@ const uploadKey = (owner: string, uploadId: string) => userItemKey(owner, UPLOAD
 
 export class UploadStore {
   private readonly items: ItemStore;
+  private readonly quotas: UserQuotas;
 
   constructor(client: DynamoDBDocumentClient, tableName: string) {
     this.items = new ItemStore(client, tableName);
+    this.quotas = new UserQuotas(client, tableName);
   }
 
   async create(upload: UploadRecord): Promise<void> {
@@ -118,11 +125,15 @@ export class UploadStore {
    */
   async markReady(owner: string, uploadId: string, at: Date): Promise<boolean> {
     const check: UploadCheck = { status: 'CHECKING', startedAt: at.toISOString() };
-    return this.whilePending(owner, uploadId, 'SET #status = :ready, confirmedAt = :at, #check = :check', {
-      ':ready': 'READY',
-      ':at': at.toISOString(),
-      ':check': check,
-    });
+    const ready = await this.whilePending(
+      owner,
+      uploadId,
+      'SET #status = :ready, confirmedAt = :at, #check = :check',
+      { ':ready': 'READY', ':at': at.toISOString(), ':check': check },
+    );
+    // No longer pending (user-quotas.ts; a lost release is found by the next refusal's reconciliation).
+    if (ready) await releaseQuietly(uploadId, () => this.quotas.releasePendingUpload(owner, uploadId));
+    return ready;
   }
 
   /** Keeps a paused check's position on the upload, while its check is still CHECKING. */
@@ -170,17 +181,54 @@ export class UploadStore {
   }
 
   /**
+   * Claims the reading of a READY upload's file for job `reader`, while its check is still `seen` (never
+   * checked, UNCHECKED, a CHECKING that overran, or an outcome for another ETag): other jobs on the same
+   * upload then wait for this one's outcome instead of reading the file too. False when another claimed
+   * it first, or the upload is not READY.
+   */
+  async claimCheck(
+    owner: string,
+    uploadId: string,
+    reader: string,
+    seen: UploadCheck | undefined,
+    at: Date,
+  ): Promise<boolean> {
+    const check: UploadCheck = { status: 'CHECKING', startedAt: at.toISOString(), reader };
+    return this.items.update(uploadKey(owner, uploadId), {
+      UpdateExpression: 'SET #check = :check',
+      ConditionExpression: `attribute_exists(PK) AND #status = :ready AND ${
+        seen
+          ? '#check.#checkStatus = :seenStatus AND #check.startedAt = :seenStarted'
+          : 'attribute_not_exists(#check)'
+      }`,
+      ExpressionAttributeNames: {
+        '#status': 'status',
+        '#check': 'check',
+        ...(seen ? { '#checkStatus': 'status' } : {}),
+      },
+      ExpressionAttributeValues: {
+        ':ready': 'READY',
+        ':check': check,
+        ...(seen ? { ':seenStatus': seen.status, ':seenStarted': seen.startedAt } : {}),
+      },
+    });
+  }
+
+  /**
    * PENDING → ABORTED (abandoned by its owner, or discarded by S3); the record as it is now, with the S3
    * multipart upload a racing first parts request may just have attached, or undefined when the upload
    * is no longer PENDING.
    */
   async markAborted(owner: string, uploadId: string, at: Date): Promise<UploadRecord | undefined> {
-    return this.items.updateAndGet<UploadRecord>(uploadKey(owner, uploadId), {
+    const aborted = await this.items.updateAndGet<UploadRecord>(uploadKey(owner, uploadId), {
       UpdateExpression: 'SET #status = :aborted, abortedAt = :at',
       ConditionExpression: 'attribute_exists(PK) AND #status = :pending',
       ExpressionAttributeNames: { '#status': 'status' },
       ExpressionAttributeValues: { ':pending': 'PENDING', ':aborted': 'ABORTED', ':at': at.toISOString() },
     });
+    // Neither pending nor stored any more (user-quotas.ts).
+    if (aborted) await releaseQuietly(uploadId, () => this.quotas.releaseUpload(owner, uploadId));
+    return aborted;
   }
 
   /**

@@ -18,12 +18,13 @@ import type { Caller } from '#shared/auth/caller';
 import { s3Client } from '#shared/aws/clients';
 import { encodeSubject } from '#shared/credentials/token-vault';
 import { NotFoundError } from '#shared/errors';
+import { quotaLimits, releaseQuietly, userQuotas } from '#shared/quotas/user-quotas';
 import { settings } from '#shared/settings';
 import { type GenomeBuild, judgeBuild } from '#shared/vcf/genome-builds';
 import { tagConfirmedUpload } from './input-retention';
 import { MAX_PARTS_PER_REQUEST } from './s3-limits';
 import { startUploadCheck } from './upload-checks';
-import { planTransfer, type Transfer } from './upload-plan';
+import { planTransfer, type Transfer, type TransferPlan } from './upload-plan';
 import { type UploadCheck, type UploadRecord, type UploadStore, uploadStore } from './upload-store';
 
 export const uploadsEnv = settings.uploads;
@@ -217,6 +218,25 @@ export async function createUpload(
     uploadUrlExpiresAt: (plan.transfer === 'single' ? urlExpiry : now).toISOString(),
     expiresAt: Math.floor(now.getTime() / 1000) + env.INPUT_EXPIRY_DAYS * 86_400,
   };
+  // Pending until it completes, stored until it expires or is abandoned (user-quotas.ts): refused at
+  // the owner's limits before anything is signed or written.
+  const quotas = userQuotas();
+  await quotas.acquireUpload(caller.sub, uploadId, request.size, quotaLimits());
+  try {
+    return await announceUpload(upload, plan, request, deps);
+  } catch (error) {
+    await releaseQuietly(uploadId, () => quotas.releaseUpload(caller.sub, uploadId));
+    throw error;
+  }
+}
+
+/** Writes the announced upload's record and, for a single PUT, signs its URL. */
+async function announceUpload(
+  upload: UploadRecord,
+  plan: TransferPlan,
+  request: { size: number; sha256?: string },
+  deps: UploadDeps,
+): Promise<CreatedUpload> {
   if (plan.transfer === 'multipart') {
     // The S3 multipart upload is created by the first parts request: only then is it known whether the
     // client sends part checksums, which S3 needs to be told when the upload is created.
@@ -229,8 +249,8 @@ export async function createUpload(
     };
   }
   const command = new PutObjectCommand({
-    Bucket: env.INPUTS_BUCKET,
-    Key: key,
+    Bucket: upload.bucket,
+    Key: upload.key,
     ContentLength: request.size,
     ChecksumSHA256: request.sha256,
   });

@@ -35,7 +35,9 @@ export type VcfProblemCode =
   | 'DUPLICATE_FILE'
   | 'NO_GENOTYPES'
   | 'BAD_GENOTYPE'
-  | 'PHASING';
+  | 'PHASING'
+  /** The check of the file reached its caps (VALIDATION_MAX_*): too large to check here. */
+  | 'CHECK_LIMIT';
 
 export interface VcfProblem {
   code: VcfProblemCode;

@@ -93,7 +93,7 @@ export interface ValidateVcfOptions {
   /** Continue from a paused call; `source` must then start at `resume.block`. */
   resume?: FileCursor;
   /** Asked at line boundaries once this call has read a whole block; true pauses the validation. */
-  shouldPause?: () => boolean;
+  shouldPause?: (stats: Readonly<ValidationStats>) => boolean;
   maxLineBytes?: number;
 }
 
@@ -164,7 +164,7 @@ export async function validateVcf(
 
   const shouldPause = options.shouldPause ?? (() => false);
   let blocksRead = 0;
-  const mayPause = () => blocksRead > 0 && shouldPause();
+  const mayPause = () => blocksRead > 0 && shouldPause(stats);
   let skip = resume?.within ?? 0;
   let nextBlock = resume?.block ?? 0;
   const cursorAt = (at: { block: number; within: number }): FileCursor => ({

@@ -7,9 +7,11 @@
 import { GetObjectCommand, type GetObjectCommandOutput } from '@aws-sdk/client-s3';
 import { s3Client } from '#shared/aws/clients';
 import { logger } from '#shared/logger';
+import { formatBytes } from '#shared/quotas/user-quotas';
+import { settings } from '#shared/settings';
 import type { VcfFacts } from '#shared/vcf/vcf-facts';
 import type { VcfProblem } from '#shared/vcf/vcf-problems';
-import { type FileCursor, validateVcf } from '#shared/vcf/vcf-validator';
+import { type FileCursor, type ValidationStats, validateVcf } from '#shared/vcf/vcf-validator';
 import { TransientError } from './task-errors';
 
 export interface StoredFile {
@@ -23,12 +25,13 @@ export type FileCheckStep =
   | { kind: 'invalid'; etag: string; problem: VcfProblem }
   /** The object is gone or was replaced mid-check: nothing to say about the file's contents. */
   | { kind: 'unreadable'; reason: string }
-  | { kind: 'paused'; etag: string; cursor: FileCursor };
+  /** `decompressedBytes`: what this invocation inflated (the caps on one file's check count them). */
+  | { kind: 'paused'; etag: string; cursor: FileCursor; decompressedBytes: number };
 
 export async function checkStoredFile(
   file: StoredFile,
   from: { cursor?: FileCursor; etag?: string },
-  shouldPause: () => boolean,
+  shouldPause: (stats: Readonly<ValidationStats>) => boolean,
 ): Promise<FileCheckStep> {
   const { cursor, etag } = from;
   let object: GetObjectCommandOutput;
@@ -77,7 +80,12 @@ export async function checkStoredFile(
     if (verdict.interrupted) {
       logger.warn('input stream interrupted', { file: file.fileName, error: verdict.interrupted });
     }
-    return { kind: 'paused', etag: objectEtag, cursor: verdict.cursor };
+    return {
+      kind: 'paused',
+      etag: objectEtag,
+      cursor: verdict.cursor,
+      decompressedBytes: verdict.stats.decompressedBytes,
+    };
   }
   if (
     verdict.status === 'invalid' &&
@@ -93,4 +101,51 @@ export async function checkStoredFile(
   }
   if (verdict.status === 'invalid') return { kind: 'invalid', etag: objectEtag, problem: verdict.problem };
   return { kind: 'valid', etag: objectEtag, facts: verdict.facts };
+}
+
+/** The caps on the check of one file, whoever checks it (VALIDATION_MAX_*; read per invocation). */
+export interface CheckLimits {
+  invocations: number;
+  decompressedBytes: number;
+}
+
+export function checkLimits(): CheckLimits {
+  const env = settings.validation();
+  return {
+    invocations: env.VALIDATION_MAX_INVOCATIONS,
+    decompressedBytes: env.VALIDATION_MAX_DECOMPRESSED_BYTES,
+  };
+}
+
+/**
+ * Pauses when the file's decompressed bytes so far reach the cap, or when `pause` says so: an invocation
+ * never inflates past the cap, whatever the time left.
+ */
+export function pauseAtLimit(
+  decompressedBefore: number,
+  limits: CheckLimits,
+  pause: () => boolean,
+): (stats: Readonly<ValidationStats>) => boolean {
+  return (stats) => decompressedBefore + stats.decompressedBytes >= limits.decompressedBytes || pause();
+}
+
+/**
+ * The problem a file is refused with when its check paused at the end of invocation `invocations` (the
+ * last one allowed) or with `decompressedBytes` inflated in all; undefined while it may go on. A file
+ * refused so is recorded INVALID for its ETag, so no job reads it again.
+ */
+export function checkLimitProblem(
+  invocations: number,
+  decompressedBytes: number,
+  limits: CheckLimits,
+): VcfProblem | undefined {
+  if (invocations < limits.invocations && decompressedBytes < limits.decompressedBytes) return undefined;
+  const reached =
+    decompressedBytes >= limits.decompressedBytes
+      ? `${formatBytes(decompressedBytes)} decompressed, the limit of ${formatBytes(limits.decompressedBytes)} per file`
+      : `${invocations} invocations, the limit of ${limits.invocations} per file (about 14 minutes each)`;
+  return {
+    code: 'CHECK_LIMIT',
+    message: `The check of this file stopped before its end after ${reached}: a file this large cannot be checked here. Split it (e.g. by region with \`bcftools view -r\`) and upload the parts.`,
+  };
 }

@@ -8,7 +8,7 @@
  */
 
 import type { Readable } from 'node:stream';
-import { GetObjectCommand } from '@aws-sdk/client-s3';
+import { GetObjectCommand, type GetObjectCommandOutput, HeadObjectCommand } from '@aws-sdk/client-s3';
 import { s3Client } from '#shared/aws/clients';
 import type { CloudgeneClient } from '#shared/cloudgene/client';
 import {
@@ -18,7 +18,7 @@ import {
   ServiceUnavailableError,
 } from '#shared/cloudgene/errors';
 import { healthStore } from '#shared/health/health-store';
-import { type JobRecord, jobRepository } from '#shared/jobs/job-repository';
+import { type JobInput, type JobRecord, jobRepository } from '#shared/jobs/job-repository';
 import { isTerminal, JobStatus } from '#shared/jobs/job-status';
 import { type JobWatch, nextWatch } from '#shared/jobs/job-watch';
 import { passwordKeyVersionOf, resultPassword } from '#shared/jobs/result-password';
@@ -127,6 +127,8 @@ async function submitNow(ref: JobRef, job: JobRecord): Promise<SubmitOutcome> {
   if (externalJobId) {
     logger.warn('adopting a submission made by an earlier attempt', { jobId: job.jobId, externalJobId });
   } else {
+    // The objects validated are the objects sent: a file replaced since fails the job before any upload.
+    await assertInputsUnchanged(job);
     // The limit the service last stated (remembered for all the owner's jobs) wins over the catalog's.
     const limit = seen.serviceLimit ?? service.maxConcurrentJobs;
     const active = recent.filter(
@@ -175,7 +177,7 @@ async function submitNow(ref: JobRef, job: JobRecord): Promise<SubmitOutcome> {
         files: job.inputs.map((input) => ({
           name: input.fileName,
           size: input.size,
-          stream: () => inputStream(input.key),
+          stream: () => inputStream(input),
         })),
       });
       externalJobId = submitted.id;
@@ -376,10 +378,61 @@ async function startPolling(job: JobRecord, externalJobId: string): Promise<Subm
   return { outcome: 'SUBMITTED' };
 }
 
-async function inputStream(key: string): Promise<Readable> {
-  const object = await s3Client().send(
-    new GetObjectCommand({ Bucket: uploadsEnv().INPUTS_BUCKET, Key: key }),
+/**
+ * Each input object read with If-Match on the ETag its validation recorded (jobs validated before ETags
+ * were recorded have none, and are read as they are): another object fails the job, naming the files.
+ */
+async function assertInputsUnchanged(job: JobRecord): Promise<void> {
+  const changed: string[] = [];
+  for (const input of job.inputs) {
+    if (!input.etag) continue;
+    try {
+      await s3Client().send(
+        new HeadObjectCommand({ Bucket: uploadsEnv().INPUTS_BUCKET, Key: input.key, IfMatch: input.etag }),
+      );
+    } catch (error) {
+      if (!isChangedOrGone(error)) throw error;
+      changed.push(input.fileName);
+    }
+  }
+  if (changed.length > 0) throw inputChanged(changed);
+}
+
+function inputChanged(fileNames: string[]): JobFailure {
+  return new JobFailure(
+    'INPUT_CHANGED',
+    `${fileNames.join(', ')}: the file changed (or is gone) since it was checked, so it was not sent: upload it again and create a new job`,
   );
-  if (!object.Body) throw new Error(`Input ${key} has no body`);
+}
+
+/** S3's answer to a precondition that failed (412) or an object that is gone (404). */
+function isChangedOrGone(error: unknown): boolean {
+  const name = (error as { name?: string }).name;
+  const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+  return (
+    name === 'PreconditionFailed' ||
+    name === 'NoSuchKey' ||
+    name === 'NotFound' ||
+    status === 412 ||
+    status === 404
+  );
+}
+
+async function inputStream(input: JobInput): Promise<Readable> {
+  let object: GetObjectCommandOutput;
+  try {
+    object = await s3Client().send(
+      new GetObjectCommand({
+        Bucket: uploadsEnv().INPUTS_BUCKET,
+        Key: input.key,
+        ...(input.etag ? { IfMatch: input.etag } : {}),
+      }),
+    );
+  } catch (error) {
+    // Replaced between the check above and this read: the service must not get another file.
+    if (isChangedOrGone(error)) throw inputChanged([input.fileName]);
+    throw error;
+  }
+  if (!object.Body) throw new Error(`Input ${input.key} has no body`);
   return object.Body as Readable;
 }

@@ -9,6 +9,8 @@
 export const JOB_ERROR_CODES = [
   /** validate-input.ts: one message per invalid input file. */
   'INPUT_INVALID',
+  /** submit-job.ts: an input object is not the one validated (replaced since: another ETag). */
+  'INPUT_CHANGED',
   'JOB_NOT_FOUND',
   'SERVICE_NOT_FOUND',
   'SERVICE_TOKEN_MISSING',

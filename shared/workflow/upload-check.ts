@@ -11,12 +11,14 @@ import * as z from 'zod/mini';
 import { recordUnchecked, type UploadRef } from '#shared/uploads/upload-checks';
 import { uploadStore } from '#shared/uploads/upload-store';
 import { fileCursorSchema } from '#shared/vcf/vcf-validator';
-import { checkStoredFile } from './file-check';
+import { checkLimitProblem, checkLimits, checkStoredFile, pauseAtLimit } from './file-check';
 
 export const uploadCheckCheckpointSchema = z.object({
   cursor: fileCursorSchema,
   etag: z.string().check(z.maxLength(200)),
   invocations: z.int().check(z.positive()),
+  /** Decompressed bytes read so far (capped: VALIDATION_MAX_DECOMPRESSED_BYTES). */
+  decompressed: z._default(z.int().check(z.nonnegative()), 0),
 });
 export type UploadCheckCheckpoint = z.infer<typeof uploadCheckCheckpointSchema>;
 
@@ -46,15 +48,30 @@ export async function checkUpload(
   const resumed = fromExecution ?? upload.check.progress;
   const invocations = (resumed?.invocations ?? 0) + 1;
   const startedAt = upload.check.startedAt;
+  const limits = checkLimits();
+  const before = resumed?.decompressed ?? 0;
   const step = await checkStoredFile(
     { bucket: upload.bucket, key: upload.key, fileName: upload.fileName },
     { cursor: resumed?.cursor, etag: resumed?.etag },
-    () => Date.now() >= deadline,
+    pauseAtLimit(before, limits, () => Date.now() >= deadline),
   );
   const checkedAt = new Date().toISOString();
   switch (step.kind) {
     case 'paused': {
-      const checkpoint = { cursor: step.cursor, etag: step.etag, invocations };
+      const decompressed = before + step.decompressedBytes;
+      const problem = checkLimitProblem(invocations, decompressed, limits);
+      if (problem) {
+        // Never resumed without end: the file is refused, for this ETag, and no job reads it again.
+        await store.recordCheck(ref.owner, ref.uploadId, {
+          status: 'INVALID',
+          startedAt,
+          checkedAt,
+          etag: step.etag,
+          problem,
+        });
+        return { outcome: 'INVALID', invocations };
+      }
+      const checkpoint = { cursor: step.cursor, etag: step.etag, invocations, decompressed };
       await store.recordCheckProgress(ref.owner, ref.uploadId, checkpoint);
       return { outcome: 'CONTINUE', checkpoint };
     }

@@ -27,7 +27,7 @@ import { EXECUTION_LOOK_SECONDS, nextWatch } from '#shared/jobs/job-watch';
 import { logger } from '#shared/logger';
 import { recordMetric } from '#shared/metrics';
 import { settings } from '#shared/settings';
-import { uploadStore } from '#shared/uploads/upload-store';
+import { type UploadCheck, uploadStore } from '#shared/uploads/upload-store';
 import { uploadsEnv } from '#shared/uploads/uploads';
 import {
   describeInputProblem,
@@ -39,7 +39,13 @@ import { vcfFactsSchema } from '#shared/vcf/vcf-facts';
 import { formatProblem, SAMPLE_LIMITS, type VcfRules } from '#shared/vcf/vcf-problems';
 import { type FileCursor, fileCursorSchema } from '#shared/vcf/vcf-validator';
 import { after } from './backoff';
-import { checkStoredFile } from './file-check';
+import {
+  checkLimitProblem,
+  checkLimits,
+  checkStoredFile,
+  type FileCheckStep,
+  pauseAtLimit,
+} from './file-check';
 import { type JobRef, loadJob } from './job-context';
 
 /** A whole number from 0 up. */
@@ -64,6 +70,8 @@ export const fileCheckpointSchema = z.object({
   invocations: count(),
   /** Waits so far for the upload's own check (each wait is longer, up to a minute). */
   waits: z._default(count(), 0),
+  /** Decompressed bytes read so far (capped: VALIDATION_MAX_DECOMPRESSED_BYTES). */
+  decompressed: z._default(count(), 0),
 });
 export type FileCheckpoint = z.infer<typeof fileCheckpointSchema>;
 
@@ -146,23 +154,28 @@ export async function checkJobInput(
     previous?.outcome === 'CONTINUE' || previous?.outcome === 'WAIT' ? previous.checkpoint : undefined;
   const checkpoint: FileCheckpoint = resumed
     ? { ...resumed, invocations: resumed.invocations + 1 }
-    : { invocations: 1, waits: 0 };
+    : { invocations: 1, waits: 0, decompressed: 0 };
   const started = Date.now();
   const recorded = checkpoint.cursor ? undefined : await recordedCheck(job.owner, input);
-  if (recorded === 'CHECKING') {
+  const waitForCheck = (): FileCheckResult => {
     const waitSeconds = Math.min(5 * 2 ** checkpoint.waits, 60);
     checkpoint.waits += 1;
     return { outcome: 'WAIT', checkpoint, waitSeconds };
+  };
+  if (recorded === 'CHECKING') return waitForCheck();
+  if (recorded && 'read' in recorded && !(await claimReading(job, input, recorded.read))) {
+    return waitForCheck();
   }
   // Every invocation reads something, so a tiny budget slows the job down but never stalls it.
   let progressed = false;
-  const step =
-    recorded ??
-    (await validateFile(job, input, checkpoint, () => {
-      const pause = progressed && Date.now() >= deadline;
-      progressed = true;
-      return pause;
-    }));
+  const step: FileStep =
+    recorded && 'done' in recorded
+      ? { done: recorded.done }
+      : await validateFile(job, input, checkpoint, () => {
+          const pause = progressed && Date.now() >= deadline;
+          progressed = true;
+          return pause;
+        });
   if (step.paused) {
     logger.info('input validation continues in the next invocation', {
       file: index,
@@ -231,12 +244,36 @@ export async function judgeJobInputs(
     serviceId: job.serviceId,
     from: [JobStatus.VALIDATING],
     detail: `${job.inputs.length} input file(s) valid: ${inputChecks.samples} samples, chromosome(s) ${inputChecks.chromosomes.join(', ')}, ${inputChecks.variants} variants${inputChecks.build ? `, ${inputChecks.build} by the files' own evidence` : ''}`,
-    set: { inputChecks },
+    // Each object as validated: the submission sends these very objects or fails (submit-job.ts).
+    set: {
+      inputChecks,
+      inputs: job.inputs.map((input, index) => withEtag(input, checked[index]?.done?.etag)),
+    },
   });
   return { outcome: 'VALID', invocations };
 }
 
-type FileStep = { done: FileDone; paused?: undefined } | { paused: { cursor: FileCursor; etag?: string } };
+const withEtag = (input: JobInput, etag: string | undefined): JobInput => (etag ? { ...input, etag } : input);
+
+type FileStep =
+  | { done: FileDone; paused?: undefined }
+  | { paused: { cursor: FileCursor; etag?: string; decompressed: number } };
+
+/**
+ * Claims the reading of the file for this job (upload-store.ts `claimCheck`), so jobs created together
+ * from one unchecked upload read it once: the others wait for this one's outcome. False: another job
+ * claimed it first (wait for it); true also when the upload has no record to claim on (read it anyway).
+ */
+async function claimReading(
+  job: JobRecord,
+  input: JobInput,
+  seen: UploadCheck | undefined,
+): Promise<boolean> {
+  const store = uploadStore();
+  if (await store.claimCheck(job.owner, input.uploadId, job.jobId, seen, new Date())) return true;
+  const now = (await store.get(job.owner, input.uploadId))?.check;
+  return !(now?.status === 'CHECKING' && now.reader !== job.jobId);
+}
 
 /**
  * How long a job waits for an upload's own check before reading the file itself: ample for the check to
@@ -249,17 +286,21 @@ export function uploadCheckDeadline(startedAt: string, size: number): number {
 
 /**
  * The outcome of the upload's own check, when it holds for the object as stored now; `CHECKING` while it
- * runs; undefined when the file must be read here (never checked, check failed, object replaced).
+ * runs; `read` when the file must be read here (never checked, check failed, object replaced), with the
+ * check as it was seen (the claim is conditional on it).
  */
-async function recordedCheck(owner: string, input: JobInput): Promise<FileStep | 'CHECKING' | undefined> {
+async function recordedCheck(
+  owner: string,
+  input: JobInput,
+): Promise<{ done: FileDone } | 'CHECKING' | { read: UploadCheck | undefined }> {
   const check = (await uploadStore().get(owner, input.uploadId))?.check;
-  if (!check || check.status === 'UNCHECKED') return undefined;
+  if (!check || check.status === 'UNCHECKED') return { read: check };
   if (check.status === 'CHECKING') {
     // A check that never recorded an outcome (its execution was lost) is not waited for forever.
-    return Date.now() < uploadCheckDeadline(check.startedAt, input.size) ? 'CHECKING' : undefined;
+    return Date.now() < uploadCheckDeadline(check.startedAt, input.size) ? 'CHECKING' : { read: check };
   }
   const etag = await currentEtag(input);
-  if (etag !== check.etag) return undefined;
+  if (etag !== check.etag) return { read: check };
   if (check.status === 'VALID') return { done: { facts: check.facts, etag } };
   return { done: { problem: `${input.fileName}: ${formatProblem(check.problem)}`.slice(0, 2000), etag } };
 }
@@ -283,12 +324,25 @@ async function validateFile(
   checkpoint: FileCheckpoint,
   shouldPause: () => boolean,
 ): Promise<FileStep> {
-  const step = await checkStoredFile(
+  const limits = checkLimits();
+  const before = checkpoint.decompressed ?? 0;
+  const read = await checkStoredFile(
     { bucket: uploadsEnv().INPUTS_BUCKET, key: input.key, fileName: input.fileName },
     { cursor: checkpoint.cursor, etag: checkpoint.etag },
-    shouldPause,
+    pauseAtLimit(before, limits, shouldPause),
   );
-  if (step.kind === 'paused') return { paused: { cursor: step.cursor, etag: step.etag } };
+  let step: Exclude<FileCheckStep, { kind: 'paused' }>;
+  if (read.kind === 'paused') {
+    const decompressed = before + read.decompressedBytes;
+    // Invocations that read (a wait for the upload's own check reads nothing).
+    const reads = checkpoint.invocations - checkpoint.waits;
+    const problem = checkLimitProblem(reads, decompressed, limits);
+    if (!problem) return { paused: { cursor: read.cursor, etag: read.etag, decompressed } };
+    // Never resumed without end: the file is refused (and recorded so, for the next job).
+    step = { kind: 'invalid', etag: read.etag, problem };
+  } else {
+    step = read;
+  }
   if (step.kind === 'unreadable') return { done: { problem: `${input.fileName}: ${step.reason}` } };
   // Read here because the upload's own check did not settle it: record the outcome for the next job.
   const now = new Date().toISOString();

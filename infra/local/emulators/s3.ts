@@ -1,7 +1,7 @@
 /**
  * S3 for the local stack and the tests: s3rver keeping objects under a folder, with the gateway's buckets
  * created on start, and the multipart operations it lacks (ListParts, AbortMultipartUpload) and S3's
- * checks of the ones it has added (s3-multipart.ts). The SDK must talk to it path-style on 127.0.0.1 and with
+ * checks of the ones it has added (s3-multipart.ts), and If-Match on reads (s3-conditional-reads.ts). The SDK must talk to it path-style on 127.0.0.1 and with
  * AWS_REQUEST_CHECKSUM_CALCULATION=WHEN_REQUIRED (s3rver predates the default CRC32 checksums), and
  * paginated listings need NODE_OPTIONS=--openssl-legacy-provider (its MD5-based markers).
  */
@@ -9,6 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import S3rver from 's3rver';
+import { addConditionalReads } from './s3-conditional-reads';
 import { addMultipartOperations } from './s3-multipart';
 
 export interface S3Emulator {
@@ -42,6 +43,7 @@ export async function startS3Emulator(
     configureBuckets: options.buckets.map((name) => ({ name, configs: [corsXml] })),
   });
   addMultipartOperations(server, { pageSize: options.partsPageSize });
+  addConditionalReads(server);
   const address = await server.run();
   return {
     url: `http://127.0.0.1:${address.port}`,

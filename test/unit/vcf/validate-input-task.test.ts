@@ -17,7 +17,7 @@ import type { FileCheckResult, ValidationResult as JudgeResult } from '#shared/w
 import * as task from '#shared/workflow/validate-input';
 import { startAwsEmulators } from '#test/support/aws-emulators';
 import { jobRecord } from '#test/support/job-fixtures';
-import { useSettings } from '#test/support/settings';
+import { useSettings, withSettings } from '#test/support/settings';
 import { bgzfBlockOffsets, makeVcfGz } from '#test/support/vcf-fixtures';
 
 let emulators: Awaited<ReturnType<typeof startAwsEmulators>>;
@@ -369,5 +369,102 @@ describe('the check of an upload whose execution was lost', () => {
     });
     expect(requests).toHaveLength(3);
     expect((await uploadStore().get('tess', input.uploadId))?.check?.status).toBe('VALID');
+  });
+});
+
+describe('the validate-input task reads one file once, and never without end', () => {
+  it('lets one job read an unchecked upload: another job on it waits for that outcome and reuses it', async () => {
+    const file = makeVcfGz({ samples: 30, records: 3000 });
+    const { ref: first, inputs } = await queuedJob([file]);
+    const input = inputs[0]!;
+    await uploadChecked(first.owner, input, {
+      status: 'UNCHECKED',
+      startedAt: new Date().toISOString(),
+      checkedAt: new Date().toISOString(),
+      reason: 'the check could not start',
+    });
+    const second = { owner: first.owner, jobId: `${first.jobId.slice(0, -2)}Z9` };
+    await jobs.jobRepository().create(
+      jobRecord({
+        ...second,
+        inputs: [input],
+        status: JobStatus.QUEUED,
+        createdAt: new Date().toISOString(),
+      }),
+    );
+    requests.length = 0;
+    // The first job claims the file and reads part of it; the second waits instead of reading it too.
+    const reading = await validateJobInput(first, undefined, 0);
+    expect(reading.outcome).toBe('CONTINUE');
+    const secondWaits = await validateJobInput(second, undefined, Number.POSITIVE_INFINITY);
+    expect(secondWaits).toMatchObject({ outcome: 'WAIT' });
+    const gets = requests.length;
+    const firstResults = [reading];
+    let previous: ValidationResult = reading;
+    while (previous.outcome === 'CONTINUE') {
+      previous = await validateJobInput(first, previous, Number.POSITIVE_INFINITY);
+      firstResults.push(previous);
+    }
+    expect(previous).toMatchObject({ outcome: 'VALID' });
+    requests.length = 0;
+    // The second job now reuses the recorded outcome: one HEAD for the ETag, no GET.
+    const waited = await validateJobInput(second, secondWaits, Number.POSITIVE_INFINITY);
+    expect(waited).toMatchObject({ outcome: 'VALID' });
+    expect(requests).toHaveLength(1);
+    expect(gets).toBe(1);
+  });
+
+  it('fails a file whose check needs more invocations than allowed, and records that for the upload', async () => {
+    const file = makeVcfGz({ samples: 30, records: 3000 });
+    const { ref, inputs } = await queuedJob([file]);
+    await uploadChecked(ref.owner, inputs[0]!, {
+      status: 'UNCHECKED',
+      startedAt: new Date().toISOString(),
+      checkedAt: new Date().toISOString(),
+      reason: 'the check could not start',
+    });
+    const results = await withSettings({ VALIDATION_MAX_INVOCATIONS: 3 }, () => runToEnd(ref, 0));
+    expect(results.map((r) => r.outcome)).toEqual(['CONTINUE', 'CONTINUE', 'INVALID']);
+    const message = (await jobs.jobRepository().get(ref.owner, ref.jobId))?.error?.message;
+    expect(message).toBe(
+      'in0.chr20.vcf.gz: The check of this file stopped before its end after 3 invocations, the limit of 3 per file (about 14 minutes each): a file this large cannot be checked here. Split it (e.g. by region with `bcftools view -r`) and upload the parts.',
+    );
+    expect((await uploadStore().get(ref.owner, inputs[0]!.uploadId))?.check).toMatchObject({
+      status: 'INVALID',
+      etag: objects.get(inputs[0]!.key)!.etag,
+      problem: { code: 'CHECK_LIMIT' },
+    });
+  });
+
+  it('stops at the decompressed bytes allowed, within an invocation', async () => {
+    const file = makeVcfGz({ samples: 30, records: 3000 });
+    const { ref } = await queuedJob([file]);
+    const results = await withSettings({ VALIDATION_MAX_DECOMPRESSED_BYTES: 100_000 }, () =>
+      runToEnd(ref, Number.POSITIVE_INFINITY),
+    );
+    expect(results.map((r) => r.outcome)).toEqual(['INVALID']);
+    expect((await jobs.jobRepository().get(ref.owner, ref.jobId))?.error?.message).toMatch(
+      /stopped before its end after \d+ KiB decompressed, the limit of 98 KiB per file/,
+    );
+  });
+});
+
+describe('the check of an upload when it completes', () => {
+  it('stops at the invocations allowed and records the file INVALID (CHECK_LIMIT) for its ETag', async () => {
+    const file = makeVcfGz({ samples: 30, records: 3000 });
+    const { ref, inputs } = await queuedJob([file]);
+    await uploadChecked(ref.owner, inputs[0]!, 'CHECKING');
+    const upload = { owner: ref.owner, uploadId: inputs[0]!.uploadId };
+    const outcomes = await withSettings({ VALIDATION_MAX_INVOCATIONS: 2 }, async () => {
+      const first = await checkUpload(upload, undefined, 0);
+      const second = await checkUpload(upload, first, 0);
+      return [first.outcome, second.outcome];
+    });
+    expect(outcomes).toEqual(['CONTINUE', 'INVALID']);
+    expect((await uploadStore().get(ref.owner, inputs[0]!.uploadId))?.check).toMatchObject({
+      status: 'INVALID',
+      etag: objects.get(inputs[0]!.key)!.etag,
+      problem: { code: 'CHECK_LIMIT' },
+    });
   });
 });

@@ -14,6 +14,8 @@ export class ApiError extends Error {
     readonly status: number,
     readonly requestId?: string,
     readonly details?: unknown,
+    /** When asking again can succeed: a quota or a rate limit frees (Retry-After, or `details.freesAt`). */
+    readonly retryAt?: Date,
   ) {
     super(`${code}: ${detail}`);
     this.wording = wordingFor(code);
@@ -32,8 +34,28 @@ export function isMissing(error: unknown): boolean {
   return error instanceof ApiError && (error.notFound || error.code === 'VALIDATION_FAILED');
 }
 
-/** Turns an error answer (parsed JSON or not) into an ApiError. */
-export function apiErrorFrom(status: number, body: unknown): ApiError {
+/**
+ * When a refusal frees (429 QUOTA_EXCEEDED or THROTTLED, 503): the quota's own `details.freesAt` when it
+ * knows it, else `Retry-After` seconds from `now`.
+ */
+export function retryAtOf(
+  details: unknown,
+  retryAfter: string | null | undefined,
+  now: Date,
+): Date | undefined {
+  const freesAt = (details as { freesAt?: unknown } | undefined)?.freesAt;
+  if (typeof freesAt === 'string' && !Number.isNaN(Date.parse(freesAt))) return new Date(freesAt);
+  const seconds = retryAfter ? Number(retryAfter) : Number.NaN;
+  return Number.isFinite(seconds) && seconds >= 0 ? new Date(now.getTime() + seconds * 1000) : undefined;
+}
+
+/** Turns an error answer (parsed JSON or not) into an ApiError; `retryAfter`: its Retry-After header. */
+export function apiErrorFrom(
+  status: number,
+  body: unknown,
+  retryAfter?: string | null,
+  now = new Date(),
+): ApiError {
   const error = (body as { error?: Record<string, unknown> } | undefined)?.error;
   if (error && typeof error.code === 'string') {
     return new ApiError(
@@ -42,6 +64,7 @@ export function apiErrorFrom(status: number, body: unknown): ApiError {
       status,
       typeof error.requestId === 'string' ? error.requestId : undefined,
       error.details,
+      retryAtOf(error.details, retryAfter, now),
     );
   }
   if (status === 401) return new ApiError('UNAUTHORIZED', '', 401);
@@ -87,4 +110,27 @@ export function inputProblems(error: unknown): InputProblem[] {
         ]
       : [],
   );
+}
+
+/**
+ * A refusal that frees with time, in words: the API's message (which limit, its value, what frees it)
+ * and when to try again — "You have 20 active jobs, the limit of 20 per user; one frees when one of your
+ * jobs ends (…). Try again after 10:42." Undefined for any other error.
+ */
+export function limitReached(error: unknown, now = new Date()): string | undefined {
+  if (!(error instanceof ApiError) || (error.code !== 'QUOTA_EXCEEDED' && error.code !== 'THROTTLED')) {
+    return undefined;
+  }
+  const detail = error.detail ? `${error.detail.replace(/\.?$/, '.')} ` : '';
+  return `${detail}${retryWhen(error.retryAt, now)}`;
+}
+
+/** "Try again after 10:42" (today), "…after 20 Dec 2026, 10:42" (later), or "Try again in a minute". */
+export function retryWhen(retryAt: Date | undefined, now = new Date()): string {
+  if (!retryAt || retryAt.getTime() - now.getTime() <= 60_000) return 'Try again in a minute.';
+  const sameDay = retryAt.toDateString() === now.toDateString();
+  const when = sameDay
+    ? retryAt.toLocaleTimeString(undefined, { timeStyle: 'short' })
+    : retryAt.toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+  return `Try again after ${when}.`;
 }

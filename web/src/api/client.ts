@@ -46,5 +46,5 @@ export async function unwrap<T>(
     throw new ApiError('UNEXPECTED_ANSWER', 'The gateway answered something that is not JSON.', 0);
   }
   if (result.response.ok) return result.data as T;
-  throw apiErrorFrom(result.response.status, result.error);
+  throw apiErrorFrom(result.response.status, result.error, result.response.headers.get('Retry-After'));
 }

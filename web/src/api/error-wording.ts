@@ -165,6 +165,11 @@ const wording: Record<string, ErrorWording> = {
   SERVICE_ERROR: { title: 'The imputation service failed.', action: 'Try again later.', retryable: true },
   UNAUTHORIZED: { title: 'Your session has ended.', action: 'Sign in again.', retryable: false },
   THROTTLED: { title: 'Too many requests at once.', action: 'Wait a moment and try again.', retryable: true },
+  QUOTA_EXCEEDED: {
+    title: 'You have reached a limit of your account.',
+    action: 'It frees by itself as described below; try again then.',
+    retryable: true,
+  },
   TEMPORARILY_UNAVAILABLE: {
     title: 'The gateway is busy.',
     action: 'Try again in a moment.',
@@ -214,6 +219,8 @@ export function wordingFor(code: string): ErrorWording {
 const jobFailures: Record<string, string> = {
   INPUT_INVALID:
     "Each file's problem and its fix are listed below. Fix the files, then start again with these settings and add the fixed files.",
+  INPUT_CHANGED:
+    'A file was replaced after our check, so nothing was sent: upload the file again, then start again with these settings and pick the new upload.',
   SERVICE_JOB_FAILED:
     "The service's messages below say which step failed and why: correct what they name, then start again with these settings.",
   SERVICE_TOKEN_INVALID:

@@ -1178,9 +1178,10 @@ export interface operations {
           };
         };
       };
-      /** @description `THROTTLED`: Too many requests: the stage's rate limit; slow down and retry */
+      /** @description `THROTTLED`: Too many requests: the stage's rate limit, or one caller's (per bearer token and minute, with `Retry-After`); slow down and retry */
       429: {
         headers: {
+          'Retry-After'?: string;
           [name: string]: unknown;
         };
         content: {
@@ -1234,6 +1235,7 @@ export interface operations {
       /** @description `TEMPORARILY_UNAVAILABLE`: AWS throttled or failed the gateway beyond its retries; retry after the `Retry-After` seconds */
       503: {
         headers: {
+          'Retry-After'?: string;
           [name: string]: unknown;
         };
         content: {
@@ -1486,16 +1488,21 @@ export interface operations {
           };
         };
       };
-      /** @description `THROTTLED`: Too many requests: the stage's rate limit; slow down and retry */
+      /**
+       * @description `THROTTLED`: Too many requests: the stage's rate limit, or one caller's (per bearer token and minute, with `Retry-After`); slow down and retry
+       *
+       *     `QUOTA_EXCEEDED`: A per-user quota is reached (active jobs, pending uploads or stored bytes): `message` names the limit, its value and what frees it, `details` has `quota`, `limit`, `used`, `retryAfterSeconds` (and `freesAt` when known); retry after the `Retry-After` seconds
+       */
       429: {
         headers: {
+          'Retry-After'?: string;
           [name: string]: unknown;
         };
         content: {
           'application/json': {
             error: {
               /** @enum {string} */
-              code: 'THROTTLED';
+              code: 'THROTTLED' | 'QUOTA_EXCEEDED';
               details?: unknown;
               message: string;
             };
@@ -1550,6 +1557,7 @@ export interface operations {
       /** @description `TEMPORARILY_UNAVAILABLE`: AWS throttled or failed the gateway beyond its retries; retry after the `Retry-After` seconds */
       503: {
         headers: {
+          'Retry-After'?: string;
           [name: string]: unknown;
         };
         content: {
@@ -1653,9 +1661,10 @@ export interface operations {
           };
         };
       };
-      /** @description `THROTTLED`: Too many requests: the stage's rate limit; slow down and retry */
+      /** @description `THROTTLED`: Too many requests: the stage's rate limit, or one caller's (per bearer token and minute, with `Retry-After`); slow down and retry */
       429: {
         headers: {
+          'Retry-After'?: string;
           [name: string]: unknown;
         };
         content: {
@@ -1709,6 +1718,7 @@ export interface operations {
       /** @description `TEMPORARILY_UNAVAILABLE`: AWS throttled or failed the gateway beyond its retries; retry after the `Retry-After` seconds */
       503: {
         headers: {
+          'Retry-After'?: string;
           [name: string]: unknown;
         };
         content: {
@@ -1814,9 +1824,10 @@ export interface operations {
           };
         };
       };
-      /** @description `THROTTLED`: Too many requests: the stage's rate limit; slow down and retry */
+      /** @description `THROTTLED`: Too many requests: the stage's rate limit, or one caller's (per bearer token and minute, with `Retry-After`); slow down and retry */
       429: {
         headers: {
+          'Retry-After'?: string;
           [name: string]: unknown;
         };
         content: {
@@ -1870,6 +1881,7 @@ export interface operations {
       /** @description `TEMPORARILY_UNAVAILABLE`: AWS throttled or failed the gateway beyond its retries; retry after the `Retry-After` seconds */
       503: {
         headers: {
+          'Retry-After'?: string;
           [name: string]: unknown;
         };
         content: {
@@ -1977,9 +1989,10 @@ export interface operations {
           };
         };
       };
-      /** @description `THROTTLED`: Too many requests: the stage's rate limit; slow down and retry */
+      /** @description `THROTTLED`: Too many requests: the stage's rate limit, or one caller's (per bearer token and minute, with `Retry-After`); slow down and retry */
       429: {
         headers: {
+          'Retry-After'?: string;
           [name: string]: unknown;
         };
         content: {
@@ -2033,6 +2046,7 @@ export interface operations {
       /** @description `TEMPORARILY_UNAVAILABLE`: AWS throttled or failed the gateway beyond its retries; retry after the `Retry-After` seconds */
       503: {
         headers: {
+          'Retry-After'?: string;
           [name: string]: unknown;
         };
         content: {
@@ -2152,9 +2166,10 @@ export interface operations {
           };
         };
       };
-      /** @description `THROTTLED`: Too many requests: the stage's rate limit; slow down and retry */
+      /** @description `THROTTLED`: Too many requests: the stage's rate limit, or one caller's (per bearer token and minute, with `Retry-After`); slow down and retry */
       429: {
         headers: {
+          'Retry-After'?: string;
           [name: string]: unknown;
         };
         content: {
@@ -2208,6 +2223,7 @@ export interface operations {
       /** @description `TEMPORARILY_UNAVAILABLE`: AWS throttled or failed the gateway beyond its retries; retry after the `Retry-After` seconds */
       503: {
         headers: {
+          'Retry-After'?: string;
           [name: string]: unknown;
         };
         content: {
@@ -2426,16 +2442,21 @@ export interface operations {
           };
         };
       };
-      /** @description `THROTTLED`: Too many requests: the stage's rate limit; slow down and retry */
+      /**
+       * @description `THROTTLED`: Too many requests: the stage's rate limit, or one caller's (per bearer token and minute, with `Retry-After`); slow down and retry
+       *
+       *     `QUOTA_EXCEEDED`: A per-user quota is reached (active jobs, pending uploads or stored bytes): `message` names the limit, its value and what frees it, `details` has `quota`, `limit`, `used`, `retryAfterSeconds` (and `freesAt` when known); retry after the `Retry-After` seconds
+       */
       429: {
         headers: {
+          'Retry-After'?: string;
           [name: string]: unknown;
         };
         content: {
           'application/json': {
             error: {
               /** @enum {string} */
-              code: 'THROTTLED';
+              code: 'THROTTLED' | 'QUOTA_EXCEEDED';
               details?: unknown;
               message: string;
             };
@@ -2490,6 +2511,7 @@ export interface operations {
       /** @description `TEMPORARILY_UNAVAILABLE`: AWS throttled or failed the gateway beyond its retries; retry after the `Retry-After` seconds */
       503: {
         headers: {
+          'Retry-After'?: string;
           [name: string]: unknown;
         };
         content: {
@@ -2613,9 +2635,10 @@ export interface operations {
           };
         };
       };
-      /** @description `THROTTLED`: Too many requests: the stage's rate limit; slow down and retry */
+      /** @description `THROTTLED`: Too many requests: the stage's rate limit, or one caller's (per bearer token and minute, with `Retry-After`); slow down and retry */
       429: {
         headers: {
+          'Retry-After'?: string;
           [name: string]: unknown;
         };
         content: {
@@ -2669,6 +2692,7 @@ export interface operations {
       /** @description `TEMPORARILY_UNAVAILABLE`: AWS throttled or failed the gateway beyond its retries; retry after the `Retry-After` seconds */
       503: {
         headers: {
+          'Retry-After'?: string;
           [name: string]: unknown;
         };
         content: {
@@ -2736,9 +2760,10 @@ export interface operations {
           };
         };
       };
-      /** @description `THROTTLED`: Too many requests: the stage's rate limit; slow down and retry */
+      /** @description `THROTTLED`: Too many requests: the stage's rate limit, or one caller's (per bearer token and minute, with `Retry-After`); slow down and retry */
       429: {
         headers: {
+          'Retry-After'?: string;
           [name: string]: unknown;
         };
         content: {
@@ -2792,6 +2817,7 @@ export interface operations {
       /** @description `TEMPORARILY_UNAVAILABLE`: AWS throttled or failed the gateway beyond its retries; retry after the `Retry-After` seconds */
       503: {
         headers: {
+          'Retry-After'?: string;
           [name: string]: unknown;
         };
         content: {
@@ -2950,9 +2976,10 @@ export interface operations {
           };
         };
       };
-      /** @description `THROTTLED`: Too many requests: the stage's rate limit; slow down and retry */
+      /** @description `THROTTLED`: Too many requests: the stage's rate limit, or one caller's (per bearer token and minute, with `Retry-After`); slow down and retry */
       429: {
         headers: {
+          'Retry-After'?: string;
           [name: string]: unknown;
         };
         content: {
@@ -3014,6 +3041,7 @@ export interface operations {
       /** @description `TEMPORARILY_UNAVAILABLE`: AWS throttled or failed the gateway beyond its retries; retry after the `Retry-After` seconds */
       503: {
         headers: {
+          'Retry-After'?: string;
           [name: string]: unknown;
         };
         content: {
@@ -3115,9 +3143,10 @@ export interface operations {
           };
         };
       };
-      /** @description `THROTTLED`: Too many requests: the stage's rate limit; slow down and retry */
+      /** @description `THROTTLED`: Too many requests: the stage's rate limit, or one caller's (per bearer token and minute, with `Retry-After`); slow down and retry */
       429: {
         headers: {
+          'Retry-After'?: string;
           [name: string]: unknown;
         };
         content: {
@@ -3171,6 +3200,7 @@ export interface operations {
       /** @description `TEMPORARILY_UNAVAILABLE`: AWS throttled or failed the gateway beyond its retries; retry after the `Retry-After` seconds */
       503: {
         headers: {
+          'Retry-After'?: string;
           [name: string]: unknown;
         };
         content: {
@@ -3236,9 +3266,10 @@ export interface operations {
           };
         };
       };
-      /** @description `THROTTLED`: Too many requests: the stage's rate limit; slow down and retry */
+      /** @description `THROTTLED`: Too many requests: the stage's rate limit, or one caller's (per bearer token and minute, with `Retry-After`); slow down and retry */
       429: {
         headers: {
+          'Retry-After'?: string;
           [name: string]: unknown;
         };
         content: {
@@ -3292,6 +3323,7 @@ export interface operations {
       /** @description `TEMPORARILY_UNAVAILABLE`: AWS throttled or failed the gateway beyond its retries; retry after the `Retry-After` seconds */
       503: {
         headers: {
+          'Retry-After'?: string;
           [name: string]: unknown;
         };
         content: {
@@ -3375,9 +3407,10 @@ export interface operations {
           };
         };
       };
-      /** @description `THROTTLED`: Too many requests: the stage's rate limit; slow down and retry */
+      /** @description `THROTTLED`: Too many requests: the stage's rate limit, or one caller's (per bearer token and minute, with `Retry-After`); slow down and retry */
       429: {
         headers: {
+          'Retry-After'?: string;
           [name: string]: unknown;
         };
         content: {
@@ -3431,6 +3464,7 @@ export interface operations {
       /** @description `TEMPORARILY_UNAVAILABLE`: AWS throttled or failed the gateway beyond its retries; retry after the `Retry-After` seconds */
       503: {
         headers: {
+          'Retry-After'?: string;
           [name: string]: unknown;
         };
         content: {
@@ -3515,9 +3549,10 @@ export interface operations {
           };
         };
       };
-      /** @description `THROTTLED`: Too many requests: the stage's rate limit; slow down and retry */
+      /** @description `THROTTLED`: Too many requests: the stage's rate limit, or one caller's (per bearer token and minute, with `Retry-After`); slow down and retry */
       429: {
         headers: {
+          'Retry-After'?: string;
           [name: string]: unknown;
         };
         content: {
@@ -3571,6 +3606,7 @@ export interface operations {
       /** @description `TEMPORARILY_UNAVAILABLE`: AWS throttled or failed the gateway beyond its retries; retry after the `Retry-After` seconds */
       503: {
         headers: {
+          'Retry-After'?: string;
           [name: string]: unknown;
         };
         content: {
@@ -3695,9 +3731,10 @@ export interface operations {
           };
         };
       };
-      /** @description `THROTTLED`: Too many requests: the stage's rate limit; slow down and retry */
+      /** @description `THROTTLED`: Too many requests: the stage's rate limit, or one caller's (per bearer token and minute, with `Retry-After`); slow down and retry */
       429: {
         headers: {
+          'Retry-After'?: string;
           [name: string]: unknown;
         };
         content: {
@@ -3759,6 +3796,7 @@ export interface operations {
       /** @description `TEMPORARILY_UNAVAILABLE`: AWS throttled or failed the gateway beyond its retries; retry after the `Retry-After` seconds */
       503: {
         headers: {
+          'Retry-After'?: string;
           [name: string]: unknown;
         };
         content: {
@@ -3853,9 +3891,10 @@ export interface operations {
           };
         };
       };
-      /** @description `THROTTLED`: Too many requests: the stage's rate limit; slow down and retry */
+      /** @description `THROTTLED`: Too many requests: the stage's rate limit, or one caller's (per bearer token and minute, with `Retry-After`); slow down and retry */
       429: {
         headers: {
+          'Retry-After'?: string;
           [name: string]: unknown;
         };
         content: {
@@ -3909,6 +3948,7 @@ export interface operations {
       /** @description `TEMPORARILY_UNAVAILABLE`: AWS throttled or failed the gateway beyond its retries; retry after the `Retry-After` seconds */
       503: {
         headers: {
+          'Retry-After'?: string;
           [name: string]: unknown;
         };
         content: {
@@ -4023,16 +4063,21 @@ export interface operations {
           };
         };
       };
-      /** @description `THROTTLED`: Too many requests: the stage's rate limit; slow down and retry */
+      /**
+       * @description `THROTTLED`: Too many requests: the stage's rate limit, or one caller's (per bearer token and minute, with `Retry-After`); slow down and retry
+       *
+       *     `QUOTA_EXCEEDED`: A per-user quota is reached (active jobs, pending uploads or stored bytes): `message` names the limit, its value and what frees it, `details` has `quota`, `limit`, `used`, `retryAfterSeconds` (and `freesAt` when known); retry after the `Retry-After` seconds
+       */
       429: {
         headers: {
+          'Retry-After'?: string;
           [name: string]: unknown;
         };
         content: {
           'application/json': {
             error: {
               /** @enum {string} */
-              code: 'THROTTLED';
+              code: 'THROTTLED' | 'QUOTA_EXCEEDED';
               details?: unknown;
               message: string;
             };
@@ -4079,6 +4124,7 @@ export interface operations {
       /** @description `TEMPORARILY_UNAVAILABLE`: AWS throttled or failed the gateway beyond its retries; retry after the `Retry-After` seconds */
       503: {
         headers: {
+          'Retry-After'?: string;
           [name: string]: unknown;
         };
         content: {
@@ -4166,9 +4212,10 @@ export interface operations {
           };
         };
       };
-      /** @description `THROTTLED`: Too many requests: the stage's rate limit; slow down and retry */
+      /** @description `THROTTLED`: Too many requests: the stage's rate limit, or one caller's (per bearer token and minute, with `Retry-After`); slow down and retry */
       429: {
         headers: {
+          'Retry-After'?: string;
           [name: string]: unknown;
         };
         content: {
@@ -4222,6 +4269,7 @@ export interface operations {
       /** @description `TEMPORARILY_UNAVAILABLE`: AWS throttled or failed the gateway beyond its retries; retry after the `Retry-After` seconds */
       503: {
         headers: {
+          'Retry-After'?: string;
           [name: string]: unknown;
         };
         content: {
@@ -4323,9 +4371,10 @@ export interface operations {
           };
         };
       };
-      /** @description `THROTTLED`: Too many requests: the stage's rate limit; slow down and retry */
+      /** @description `THROTTLED`: Too many requests: the stage's rate limit, or one caller's (per bearer token and minute, with `Retry-After`); slow down and retry */
       429: {
         headers: {
+          'Retry-After'?: string;
           [name: string]: unknown;
         };
         content: {
@@ -4379,6 +4428,7 @@ export interface operations {
       /** @description `TEMPORARILY_UNAVAILABLE`: AWS throttled or failed the gateway beyond its retries; retry after the `Retry-After` seconds */
       503: {
         headers: {
+          'Retry-After'?: string;
           [name: string]: unknown;
         };
         content: {
@@ -4540,9 +4590,10 @@ export interface operations {
           };
         };
       };
-      /** @description `THROTTLED`: Too many requests: the stage's rate limit; slow down and retry */
+      /** @description `THROTTLED`: Too many requests: the stage's rate limit, or one caller's (per bearer token and minute, with `Retry-After`); slow down and retry */
       429: {
         headers: {
+          'Retry-After'?: string;
           [name: string]: unknown;
         };
         content: {
@@ -4596,6 +4647,7 @@ export interface operations {
       /** @description `TEMPORARILY_UNAVAILABLE`: AWS throttled or failed the gateway beyond its retries; retry after the `Retry-After` seconds */
       503: {
         headers: {
+          'Retry-After'?: string;
           [name: string]: unknown;
         };
         content: {
@@ -4723,9 +4775,10 @@ export interface operations {
           };
         };
       };
-      /** @description `THROTTLED`: Too many requests: the stage's rate limit; slow down and retry */
+      /** @description `THROTTLED`: Too many requests: the stage's rate limit, or one caller's (per bearer token and minute, with `Retry-After`); slow down and retry */
       429: {
         headers: {
+          'Retry-After'?: string;
           [name: string]: unknown;
         };
         content: {
@@ -4779,6 +4832,7 @@ export interface operations {
       /** @description `TEMPORARILY_UNAVAILABLE`: AWS throttled or failed the gateway beyond its retries; retry after the `Retry-After` seconds */
       503: {
         headers: {
+          'Retry-After'?: string;
           [name: string]: unknown;
         };
         content: {
@@ -4933,9 +4987,10 @@ export interface operations {
           };
         };
       };
-      /** @description `THROTTLED`: Too many requests: the stage's rate limit; slow down and retry */
+      /** @description `THROTTLED`: Too many requests: the stage's rate limit, or one caller's (per bearer token and minute, with `Retry-After`); slow down and retry */
       429: {
         headers: {
+          'Retry-After'?: string;
           [name: string]: unknown;
         };
         content: {
@@ -4989,6 +5044,7 @@ export interface operations {
       /** @description `TEMPORARILY_UNAVAILABLE`: AWS throttled or failed the gateway beyond its retries; retry after the `Retry-After` seconds */
       503: {
         headers: {
+          'Retry-After'?: string;
           [name: string]: unknown;
         };
         content: {

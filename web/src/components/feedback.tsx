@@ -5,7 +5,7 @@
  */
 import { Link, useRouterState } from '@tanstack/react-router';
 import type { ReactNode } from 'react';
-import { ApiError, inputProblems } from '../api/api-error';
+import { ApiError, inputProblems, limitReached } from '../api/api-error';
 import { wordingFor } from '../api/error-wording';
 import { formatFileProblem } from '../lib/format';
 import { WithCode } from './with-code';
@@ -26,6 +26,8 @@ export function ErrorNotice({ error, onRetry }: { error: unknown; onRetry?: () =
   const tokenProblem = apiError?.code.startsWith('SERVICE_TOKEN_') && !onServicesPage;
   // A job's files refused at creation: one line per file and cause, each with its fix.
   const problems = inputProblems(error);
+  // A quota or rate limit: which limit, what frees it, and when to try again.
+  const limit = limitReached(error);
   return (
     <div className="notice danger" role="alert">
       <p className="notice-title">{wording.title}</p>
@@ -39,6 +41,8 @@ export function ErrorNotice({ error, onRetry }: { error: unknown; onRetry?: () =
             </li>
           ))}
         </ul>
+      ) : limit ? (
+        <p className="detail">{limit}</p>
       ) : apiError?.detail && apiError.detail !== wording.title ? (
         <p className="detail">{apiError.detail}</p>
       ) : null}

@@ -9,6 +9,7 @@
  * (Uppy's AWS S3 plugin was not used: its callbacks sign one part at a time and cannot express the API's
  * batched signing or its complete body without an adapter as long as this file, at ~50 KB more bundle.)
  */
+import { limitReached } from '../api/api-error';
 import { fingerprintOf, type PendingUploads } from './pending-uploads';
 import { Interrupted, PART_ATTEMPTS, PART_CONCURRENCY, PartSender, stopIfCanceled } from './upload-parts';
 import { missingParts, type PartRange, partRanges } from './upload-plan';
@@ -129,7 +130,10 @@ export class FileUpload {
         );
         return;
       }
-      const text = error instanceof Error && error.message ? error.message : 'The upload was interrupted.';
+      // A limit of the account (pending uploads, stored bytes): which, what frees it, when to try again.
+      const text =
+        limitReached(error) ??
+        (error instanceof Error && error.message ? error.message : 'The upload was interrupted.');
       this.update({ ...idle, phase: 'interrupted', message: text });
     }
   }
