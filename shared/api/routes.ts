@@ -222,7 +222,7 @@ export const routes: readonly RouteDefinition[] = [
     description:
       'Announce an input VCF: up to the multipart threshold a presigned PUT bound to its size and checksum, ' +
       'above it a multipart upload plan (`transfer`)',
-    access: { table: ['PutItem'], inputsBucket: ['put'] },
+    access: { table: ['BatchGetItem', 'GetItem', 'PutItem', 'UpdateItem'], inputsBucket: ['put'] },
     summary: 'Announce an upload',
     request: { body: createUploadBody },
     responses: {
@@ -338,7 +338,7 @@ export const routes: readonly RouteDefinition[] = [
       '`refPanel`), by `panel` (the gateway picks), or with `targets`: a parent job and one child job per ' +
       'target (a refused target is named)',
     access: {
-      table: ['GetItem', 'PutItem', 'UpdateItem'],
+      table: ['BatchGetItem', 'GetItem', 'PutItem', 'UpdateItem'],
       secrets: 'read',
       inputsBucket: ['read', 'tag'],
       stateMachine: ['start'],
@@ -428,7 +428,7 @@ export const routes: readonly RouteDefinition[] = [
       'equivalent panel (`serviceId`) or where the gateway picks (`panel`); linked both ways. The body may ' +
       'be left out',
     access: {
-      table: ['GetItem', 'PutItem', 'UpdateItem'],
+      table: ['BatchGetItem', 'GetItem', 'PutItem', 'UpdateItem'],
       secrets: 'read',
       inputsBucket: ['read', 'tag'],
       stateMachine: ['start'],

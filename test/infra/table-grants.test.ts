@@ -92,7 +92,11 @@ describe('DynamoDB grants', () => {
       functions.filter((fn) => grantedActions(fn.id).includes(action)).map((fn) => fn.id);
     expect(allowed('dynamodb:Scan')).toEqual([]);
     expect(allowed('dynamodb:DeleteItem').sort()).toEqual(['deleteCredential', 'deleteJob']);
-    expect(allowed('dynamodb:BatchGetItem')).toEqual([WATCHER.id]);
+    // The watcher (outbox); the routes that take a quota unit, whose refusal reads the counted jobs or
+    // uploads back to release those that ended (shared/quotas/user-quotas.ts).
+    expect(allowed('dynamodb:BatchGetItem').sort()).toEqual(
+      [WATCHER.id, 'createJob', 'createUpload', 'resubmitJob'].sort(),
+    );
     // Read-only routes write nothing; a route that calls a service with the caller's token may mark that
     // token rejected (UpdateItem), which a read-only grant used to refuse.
     for (const id of ['listServices', 'getService', 'listCredentials', 'listUploads', 'listJobs', 'getJob']) {
