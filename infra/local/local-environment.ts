@@ -83,6 +83,8 @@ export function localFunctionSettings(options: {
     EVENT_BUS_NAME: LOCAL_RESOURCES.eventBus,
     WORKFLOW_TIME_SCALE: settings.WORKFLOW_TIME_SCALE,
     SERVICE_CATALOG: options.catalog,
+    // The simulators are on 127.0.0.1, plain http: allowed here, never in AWS.
+    OUTBOUND_ALLOW_LOOPBACK: true,
     CORS_ALLOWED_ORIGINS: [options.consoleOrigin],
     AUTH_MODE: 'oidc',
     OIDC_ISSUER: issuer.issuer,

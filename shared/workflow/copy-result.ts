@@ -40,6 +40,8 @@ import {
   CloudgeneBadRequestError,
   CloudgeneNotFoundError,
   DownloadsExhaustedError,
+  RedirectRefusedError,
+  ResultTooLargeError,
 } from '#shared/cloudgene/errors';
 import { type JobRecord, jobRepository, type ResultFileOutcome } from '#shared/jobs/job-repository';
 import { JobStatus } from '#shared/jobs/job-status';
@@ -136,8 +138,14 @@ export async function copyResultFile(
   return summary(outcome);
 }
 
-/** The service's refusals of one file, which no retry can change; anything else is thrown on. */
+/**
+ * The service's refusals of one file, which no retry can change, and the files we refuse (a redirect we
+ * do not follow, a file over MAX_RESULT_FILE_BYTES); anything else is thrown on.
+ */
 function refusal(error: unknown): { code: string; reason: string } | undefined {
+  if (error instanceof RedirectRefusedError)
+    return { code: 'DOWNLOAD_REDIRECT_REFUSED', reason: error.message };
+  if (error instanceof ResultTooLargeError) return { code: 'RESULT_TOO_LARGE', reason: error.message };
   if (error instanceof DownloadsExhaustedError) {
     return {
       code: 'DOWNLOADS_EXHAUSTED',
