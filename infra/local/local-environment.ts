@@ -121,7 +121,8 @@ export function localCatalog(
     overrides[id] =
       override === null ? null : { ...(overrides[id] as object | undefined), ...(override as object) };
   }
-  return resolveServiceCatalog(overrides);
+  // The simulators are plain http on 127.0.0.1: allowed here, and only here.
+  return resolveServiceCatalog(overrides, { allowLoopback: true });
 }
 
 /** Where everything of a running local stack is: `<data>/endpoints.json`, written once it is up. */
