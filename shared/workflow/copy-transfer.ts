@@ -145,14 +145,15 @@ export async function copyBytes(
     );
   }
   const { MAX_RESULT_FILE_BYTES } = settings.resultLimits();
-  const tooLarge = (size: string) =>
+  const cap = `the ${describeSize(MAX_RESULT_FILE_BYTES)} this gateway copies (MAX_RESULT_FILE_BYTES)`;
+  const tooLarge = (size: number | null) =>
     new ResultTooLargeError(
-      `${remote.name} is ${size}, more than the ${humanBytes(MAX_RESULT_FILE_BYTES)} this gateway copies (MAX_RESULT_FILE_BYTES); it was not copied and stays at the service`,
+      `${remote.name} ${size === null ? `runs past ${cap}, its size unannounced` : `is ${describeSize(size)}, more than ${cap}`}; it was not copied and stays at the service`,
     );
   if (source.total !== null && source.total > MAX_RESULT_FILE_BYTES) {
     await source.discard();
     if (resume) await abandon(target, stateKey, resume.state.uploadId);
-    throw tooLarge(humanBytes(source.total));
+    throw tooLarge(source.total);
   }
   let stored: ReadonlyMap<number, StoredPart> = new Map();
   let state: CopyState | undefined = resume?.state;
@@ -193,7 +194,7 @@ export async function copyBytes(
   const start = source.partial ? source.start : 0;
   const counter = new Digest(limit ?? source.length, whole, {
     bytes: MAX_RESULT_FILE_BYTES - start,
-    tooLarge: () => tooLarge(`larger than announced (over ${humanBytes(MAX_RESULT_FILE_BYTES)})`),
+    tooLarge: () => tooLarge(null),
   });
   let result: Awaited<ReturnType<typeof uploadParts>>;
   try {
@@ -295,6 +296,12 @@ function unusableRange(source: OpenedSource, missing: ByteSpan, state: CopyState
     return `the service sent ${source.length} bytes of the ${want} asked for`;
   }
   return undefined;
+}
+
+/** A byte count exactly, and as people read it: `214,748,364,800 bytes (200 GiB)`. */
+export function describeSize(bytes: number): string {
+  const exact = `${bytes.toLocaleString('en-US')} bytes`;
+  return bytes < 1024 ? exact : `${exact} (${humanBytes(bytes)})`;
 }
 
 /** A byte count as people read it: `200 GiB`, `1.5 MiB`. */

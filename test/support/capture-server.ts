@@ -19,20 +19,28 @@ export interface CaptureServer {
 }
 
 export async function startCaptureServer(
-  answer: { status?: number; body?: string | Buffer; headers?: Record<string, string> } = {},
+  answer: {
+    status?: number;
+    body?: string | Buffer;
+    headers?: Record<string, string>;
+    /** Sent in chunks without a Content-Length (a body whose size nobody announced). */
+    chunked?: boolean;
+  } = {},
 ): Promise<CaptureServer> {
   const requests: CapturedRequest[] = [];
   const server = createServer((request, response) => {
     requests.push({ method: request.method ?? 'GET', url: request.url ?? '/', headers: request.headers });
     request.resume();
     request.on('end', () => {
-      const body = answer.body ?? '{"captured":true}';
+      const body = Buffer.from(answer.body ?? '{"captured":true}');
       response.writeHead(answer.status ?? 200, {
         'Content-Type': 'application/json',
-        'Content-Length': Buffer.byteLength(body),
+        ...(answer.chunked ? {} : { 'Content-Length': body.length }),
         ...answer.headers,
       });
-      response.end(body);
+      if (!answer.chunked) return response.end(body);
+      for (let at = 0; at < body.length; at += 16_384) response.write(body.subarray(at, at + 16_384));
+      response.end();
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
