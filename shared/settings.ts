@@ -134,10 +134,10 @@ const groups = {
   },
   resultLimits: {
     MAX_RESULT_FILES: integer(
-      'Most result files of one job that are copied; a job listing more fails with a message saying so',
-      500,
+      "Most result files of one job that are copied (a real job lists under 50); a job listing more fails with a message saying so. Each file takes up to ~2 KB of the job's DynamoDB item (400 KB at most)",
+      200,
       1,
-      10_000,
+      1000,
     ),
     MAX_RESULT_FILE_BYTES: integer(
       'Largest result file copied, bytes (200 GiB); a larger one is recorded as not copied, with a message',

@@ -25,7 +25,7 @@ export const JOB_PREFIX = 'JOB#';
  * stay far below DynamoDB's 400 KB. A full history keeps its first JOB_EVENTS_KEPT_FIRST events (how the
  * job began) and the latest, and counts the others in `eventsDropped` (`compactedHistory`).
  */
-export const MAX_JOB_EVENTS = 100;
+export const MAX_JOB_EVENTS = 50;
 export const JOB_EVENTS_KEPT_FIRST = 10;
 
 /** A full history made room for `event`: the first events, the latest ones, then `event`. */

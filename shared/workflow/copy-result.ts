@@ -48,6 +48,7 @@ import { JobStatus } from '#shared/jobs/job-status';
 import { deleteResultObject, resultKey, resultsEnv } from '#shared/jobs/result-store';
 import { logger } from '#shared/logger';
 import { recordMetric } from '#shared/metrics';
+import { truncated } from '#shared/text-limit';
 import { copyStateKey, type Target } from './copy-multipart';
 import { abandon, copyBytes, hashStoredObject, resumePoint, SOURCE_LENGTH } from './copy-transfer';
 import { type JobRef, loadJob } from './job-context';
@@ -118,7 +119,9 @@ export async function copyResultFile(
     const outcome: ResultFileOutcome = {
       status: 'UNAVAILABLE',
       name: remote.name,
-      ...refused,
+      code: refused.code,
+      // Short: a job may list hundreds of files, each outcome on its item (and again in missingResults).
+      reason: truncated(refused.reason, MAX_FILE_REASON),
       at: new Date().toISOString(),
     };
     logger.warn('result file refused by the service', { file: remote.name, code: refused.code });
@@ -137,6 +140,9 @@ export async function copyResultFile(
   recordMetric('BytesCopied', job.serviceId, copied.read);
   return summary(outcome);
 }
+
+/** The most characters of why one file was not copied. */
+const MAX_FILE_REASON = 300;
 
 /**
  * The service's refusals of one file, which no retry can change, and the files we refuse (a redirect we

@@ -338,6 +338,9 @@ const SERVICE_LOG_PARAMS = new Set(['cloudgene_logs']);
  * not downloadable (admin-only files are not meant for the share route). Two parameters listing the
  * same name get distinct object names.
  */
+/** The longest result file name (and download key) taken from a listing; real ones are under 100. */
+export const MAX_RESULT_NAME = 256;
+
 export function resultFilesToCopy(outputParams: CloudgeneJob['outputParams']): {
   files: RemoteResultFile[];
   skipped: number;
@@ -349,7 +352,9 @@ export function resultFilesToCopy(outputParams: CloudgeneJob['outputParams']): {
     const excluded =
       SERVICE_LOG_PARAMS.has(param.name) || param.adminOnly === true || param.download === false;
     for (const file of param.files) {
-      if (excluded || (file as { download?: unknown }).download === false) {
+      // A name or key no real listing has (S3 keys end at 1,024 bytes; the item must stay small).
+      const unusable = file.name.length > MAX_RESULT_NAME || file.hash.length > MAX_RESULT_NAME;
+      if (excluded || unusable || (file as { download?: unknown }).download === false) {
         skipped++;
         continue;
       }
