@@ -67,6 +67,14 @@ describe('a redirect of an authenticated call', () => {
     });
   }
 
+  it('a 307 of a token verification does not send the token (in its body) on', async () => {
+    const token = sim.addUser({ username: 'verify-redirected' });
+    sim.failNext({ path: '/api/v2/tokens/verify', redirectTo: `${capture.url}/verify`, status: 307 });
+    const before = capture.requests.length;
+    await expect(client(token).verifyToken(token)).rejects.toBeInstanceOf(CloudgeneProtocolError);
+    expect(capture.requests.length).toBe(before);
+  });
+
   it('on the app definition and the job list alike', async () => {
     const token = sim.addUser({ username: 'redirected-lists' });
     sim.failNext({ path: '/api/v2/server/apps/', redirectTo: `${capture.url}/app` });
