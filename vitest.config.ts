@@ -24,6 +24,11 @@ export default defineConfig({
     ],
     testTimeout: 15_000,
     // Handlers log JSON lines; tests that assert on logs raise the level themselves.
-    env: { POWERTOOLS_LOG_LEVEL: 'SILENT', POWERTOOLS_METRICS_DISABLED: 'true' },
+    // Services and their redirects are simulators on 127.0.0.1 (plain http): allowed in tests only.
+    env: {
+      POWERTOOLS_LOG_LEVEL: 'SILENT',
+      POWERTOOLS_METRICS_DISABLED: 'true',
+      OUTBOUND_ALLOW_LOOPBACK: 'true',
+    },
   },
 });

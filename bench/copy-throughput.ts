@@ -229,6 +229,8 @@ async function measure(variant: Variant, file: BenchFile, sink: SinkName | undef
     TABLE_NAME: TABLE,
     RESULTS_BUCKET: BUCKET,
     SERVICE_CATALOG,
+    // The simulator is plain http on 127.0.0.1 (its redirects too).
+    OUTBOUND_ALLOW_LOOPBACK: 'true',
     POWERTOOLS_SERVICE_NAME: 'imputation-gateway',
     POWERTOOLS_LOG_LEVEL: 'INFO',
   };

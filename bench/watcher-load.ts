@@ -395,6 +395,8 @@ async function measure(spec: RunSpec): Promise<Measurement> {
           enabled: true,
         },
       ],
+      // The simulator is plain http on 127.0.0.1.
+      OUTBOUND_ALLOW_LOOPBACK: true,
       WORKFLOW_TIME_SCALE: 1,
       WATCH_BUDGET_MS: BUDGET_MS,
       WATCH_CONCURRENCY: spec.concurrency,

@@ -129,6 +129,29 @@ const groups = {
     RESULTS_BUCKET: name('Bucket of the copied result files (under results/)'),
     DOWNLOAD_URL_TTL_SECONDS: integer('Lifetime of a presigned result download, seconds', 900, 60, 86_400),
   },
+  outbound: {
+    OUTBOUND_ALLOW_LOOPBACK: variable(
+      z.pipe(
+        z._default(z.enum(['true', 'false']), 'false'),
+        z.transform((text) => text === 'true'),
+      ),
+      'Plain http and loopback addresses (127.0.0.0/8, ::1) for services and their redirects: `true` in the local stack and tests only; off in AWS (https, public addresses only)',
+    ),
+  },
+  resultLimits: {
+    MAX_RESULT_FILES: integer(
+      "Most result files of one job that are copied (a real job lists under 50); a job listing more fails with a message saying so. Each file takes up to ~2 KB of the job's DynamoDB item (400 KB at most)",
+      200,
+      1,
+      1000,
+    ),
+    MAX_RESULT_FILE_BYTES: integer(
+      'Largest result file copied, bytes (200 GiB); a larger one is recorded as not copied, with a message',
+      200 * 1024 ** 3,
+      1,
+      S3_MAX_OBJECT_BYTES,
+    ),
+  },
   secrets: {
     SECRETS_PREFIX: variable(
       z._default(z.string().check(z.regex(/^[A-Za-z0-9/_+=.@-]+$/)), 'imputation-gateway'),

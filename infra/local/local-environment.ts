@@ -83,6 +83,8 @@ export function localFunctionSettings(options: {
     EVENT_BUS_NAME: LOCAL_RESOURCES.eventBus,
     WORKFLOW_TIME_SCALE: settings.WORKFLOW_TIME_SCALE,
     SERVICE_CATALOG: options.catalog,
+    // The simulators are on 127.0.0.1, plain http: allowed here, never in AWS.
+    OUTBOUND_ALLOW_LOOPBACK: true,
     CORS_ALLOWED_ORIGINS: [options.consoleOrigin],
     AUTH_MODE: 'oidc',
     OIDC_ISSUER: issuer.issuer,
@@ -119,7 +121,8 @@ export function localCatalog(
     overrides[id] =
       override === null ? null : { ...(overrides[id] as object | undefined), ...(override as object) };
   }
-  return resolveServiceCatalog(overrides);
+  // The simulators are plain http on 127.0.0.1: allowed here, and only here.
+  return resolveServiceCatalog(overrides, { allowLoopback: true });
 }
 
 /** Where everything of a running local stack is: `<data>/endpoints.json`, written once it is up. */

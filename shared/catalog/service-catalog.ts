@@ -6,7 +6,7 @@
 import * as z from 'zod/mini';
 import { NotFoundError } from '#shared/errors';
 import { perRuntime } from '#shared/runtime';
-import { settings } from '#shared/settings';
+import { ConfigError, settings } from '#shared/settings';
 
 export const serviceIdSchema = z
   .string()
@@ -88,7 +88,28 @@ export const catalogOverridesSchema = z.record(
   z.nullable(z.partial(z.omit(serviceDefinitionSchema, { id: true }))),
 );
 
-export function resolveServiceCatalog(overrides: unknown = {}): ServiceDefinition[] {
+/**
+ * Why a service may not be at `baseUrl`, or undefined when it may: every call carries a user's API token,
+ * so only `https`. Plain http only with `allowLoopback` (the local stack and tests: OUTBOUND_ALLOW_LOOPBACK)
+ * and only to this machine (localhost, 127.0.0.0/8, ::1), never in a deployment.
+ */
+export function baseUrlRefusal(baseUrl: string, allowLoopback: boolean): string | undefined {
+  const url = new URL(baseUrl);
+  if (url.protocol === 'https:') return undefined;
+  const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
+  const loopback = host === 'localhost' || /^127(\.\d{1,3}){3}$/.test(host) || host === '::1';
+  if (allowLoopback && loopback) return undefined;
+  return `baseUrl must be an https:// URL, not ${baseUrl} (plain http only for a loopback host in the local stack, with OUTBOUND_ALLOW_LOOPBACK)`;
+}
+
+/**
+ * The catalog from the defaults and `overrides`; `allowLoopback` lets a service be at plain http on this
+ * machine (the local stack), which a deployment never does (infra/settings.ts leaves it off).
+ */
+export function resolveServiceCatalog(
+  overrides: unknown = {},
+  options: { allowLoopback?: boolean } = {},
+): ServiceDefinition[] {
   const parsedOverrides = catalogOverridesSchema.parse(overrides ?? {});
   const merged = new Map<string, Record<string, unknown>>(
     defaultServiceCatalog.map((service) => [service.id, { ...service }]),
@@ -106,6 +127,8 @@ export function resolveServiceCatalog(overrides: unknown = {}): ServiceDefinitio
       if (!parsed.success) {
         throw new Error(`Service catalog entry "${String(service.id)}" is invalid: ${parsed.error.message}`);
       }
+      const refused = baseUrlRefusal(parsed.data.baseUrl, options.allowLoopback ?? false);
+      if (refused) throw new Error(`Service catalog entry "${parsed.data.id}" is invalid: ${refused}`);
       return parsed.data;
     })
     .filter((service) => service.enabled);
@@ -114,7 +137,13 @@ export function resolveServiceCatalog(overrides: unknown = {}): ServiceDefinitio
 function catalogEnv() {
   return perRuntime(catalogEnv, () => {
     const listed = settings.catalog().SERVICE_CATALOG;
-    return { SERVICE_CATALOG: listed && z.array(serviceDefinitionSchema).parse(listed) };
+    const catalog = listed && z.array(serviceDefinitionSchema).parse(listed);
+    const { OUTBOUND_ALLOW_LOOPBACK } = settings.outbound();
+    for (const service of catalog ?? []) {
+      const refused = baseUrlRefusal(service.baseUrl, OUTBOUND_ALLOW_LOOPBACK);
+      if (refused) throw new ConfigError(`Invalid configuration: SERVICE_CATALOG: ${service.id}: ${refused}`);
+    }
+    return { SERVICE_CATALOG: catalog };
   });
 }
 

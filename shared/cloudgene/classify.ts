@@ -4,6 +4,7 @@
  * result download (which carries no token) is about that file only. The service's own message is kept:
  * it is what a user needs to fix the problem.
  */
+import { truncated } from '#shared/text-limit';
 import {
   CloudgeneBadRequestError,
   type CloudgeneError,
@@ -42,15 +43,18 @@ export function responseFailure(status: number, text: string, download?: string)
   return new CloudgeneBadRequestError(`The service refused the request (${status})${said}`, details);
 }
 
-/** The service's message from a JSON `{message}` body, or a short plain-text body; never HTML pages. */
+/**
+ * The service's message from a JSON `{message}` body, or a plain-text body; never HTML pages. Kept to
+ * about 1 KB (shared/text-limit.ts): it may end up on a job and in front of its owner.
+ */
 export function serviceMessage(text: string): string | undefined {
   const trimmed = text.trim();
   if (!trimmed) return undefined;
   try {
     const parsed = JSON.parse(trimmed) as { message?: unknown };
-    return typeof parsed?.message === 'string' && parsed.message ? parsed.message : undefined;
+    return typeof parsed?.message === 'string' && parsed.message ? truncated(parsed.message) : undefined;
   } catch {
-    return trimmed.startsWith('<') ? undefined : trimmed.slice(0, 500);
+    return trimmed.startsWith('<') ? undefined : truncated(trimmed);
   }
 }
 

@@ -14,6 +14,7 @@
 import { type AppOptions, toAppOptions } from './app-options';
 import { CloudgeneProtocolError, ServiceTokenInvalidError } from './errors';
 import { multipartBody } from './multipart';
+import type { OutboundPolicy } from './outbound';
 import {
   appResponseSchema,
   jobListResponseSchema,
@@ -46,6 +47,8 @@ export interface CloudgeneClientOptions {
    */
   refreshToken?: () => Promise<string | undefined>;
   fetch?: typeof fetch;
+  /** Where a download's redirect may go (outbound.ts): https to public addresses unless loopback is allowed. */
+  outbound?: OutboundPolicy;
   /** Longest wait for the server without any progress (default 30 s); see transport.ts. */
   timeoutMs?: number;
   userAgent?: string;
@@ -206,7 +209,8 @@ export class CloudgeneClient {
 
   /**
    * Starts a result download without reading it. The URL is outside /api/v2 and the file hash is its
-   * only key, so no token is sent, and thus none can reach a redirect target (a presigned S3 URL).
+   * only key, so no token is sent, and thus none can reach a redirect target (a presigned S3 URL), which
+   * is followed by hand (transport.ts `follow`).
    */
   async downloadResult(file: { hash: string; name: string }): Promise<ResultDownload> {
     const path = `/share/results/${encodeURIComponent(file.hash)}/${file.name.split('/').map(encodeURIComponent).join('/')}`;
@@ -214,7 +218,7 @@ export class CloudgeneClient {
     const options: RequestOptions = { download: file.name, headers: { Accept: '*/*' } };
     let response: Response;
     try {
-      response = await this.transport.send('GET', path, options, idle);
+      ({ response } = await this.transport.follow({ path }, options, idle));
     } catch (error) {
       idle.stop();
       throw error;

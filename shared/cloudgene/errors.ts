@@ -105,3 +105,16 @@ export class CloudgeneProtocolError extends CloudgeneError {
   override name = 'CloudgeneProtocolError';
   override readonly code = 'SERVICE_PROTOCOL_ERROR';
 }
+
+/**
+ * A redirect the client will not follow: to plain http, to an address that is not public, or one hop too
+ * many. Said with the target's scheme, host and path (never its query, which may hold a signature).
+ */
+export class RedirectRefusedError extends CloudgeneProtocolError {
+  override name = 'RedirectRefusedError';
+}
+
+/** A result file larger than this deployment copies (MAX_RESULT_FILE_BYTES). */
+export class ResultTooLargeError extends CloudgeneProtocolError {
+  override name = 'ResultTooLargeError';
+}

@@ -100,6 +100,8 @@ export interface JobRecord {
   updatedAt: string;
   statusChangedAt: string;
   events: JobEvent[];
+  /** Events left out of a full history (job-update-expressions.ts `compactedHistory`). */
+  eventsDropped?: number;
   externalJobId?: string;
   executionArn?: string;
   remote?: {

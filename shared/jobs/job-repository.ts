@@ -8,23 +8,26 @@
  */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { dynamoDocumentClient } from '#shared/aws/clients';
-import { ItemStore } from '#shared/aws/item-store';
+import { ItemStore, type ItemUpdate } from '#shared/aws/item-store';
 import { tableEnv, userPartition } from '#shared/aws/table';
 import { tableKeys } from '#shared/aws/table-definition';
 import { jobStatusEntries, outboxFields } from '#shared/events/outbox';
 import { releaseQuietly, UserQuotas } from '#shared/quotas/user-quotas';
 import { perRuntime } from '#shared/runtime';
+import { truncated } from '#shared/text-limit';
 import { decodeCursor, encodeCursor } from './job-cursor';
 import { claimIdempotencyKey, type IdempotencyBinding } from './job-idempotency';
-import type { JobPage, JobRecord, ResultFileOutcome } from './job-record';
+import type { JobEvent, JobPage, JobRecord, ResultFileOutcome } from './job-record';
 import { allowedPredecessors, IllegalTransitionError, isTerminal, type JobStatus } from './job-status';
 import {
+  compactedHistory,
   copyOutcomesMap,
   copyOutcomeUpdate,
   JOB_PREFIX,
   jobInStates,
   jobKey,
   jobUpdate,
+  MAX_JOB_EVENTS,
   statusIndexKey,
   taskFailureUpdate,
 } from './job-update-expressions';
@@ -180,29 +183,52 @@ export class JobRepository {
       ? (options.serviceId ?? options.set?.serviceId ?? (await this.get(owner, jobId))?.serviceId)
       : undefined;
     const watch = watchChange(watchOption, serviceId, jobId);
-    const moved = await this.items.updateAndGet<JobRecord>(
-      jobKey(owner, jobId),
-      jobUpdate({
-        set: {
-          ...options.set,
-          ...watch.set,
-          status: to,
-          statusChangedAt: at,
-          updatedAt: at,
-          [tableKeys.gsi1.partitionKey]: statusIndexKey(owner, to),
-        },
-        event: { at, to, detail: options.detail },
-        outbox: jobKey(owner, jobId),
-        whileIn: from,
-        requireAbsent: options.requireAbsent,
-        remove: [...(options.remove ?? []), ...watch.remove] as (keyof JobRecord)[],
-      }),
+    const change: JobChange & { event: JobEvent } = {
+      set: {
+        ...options.set,
+        ...watch.set,
+        status: to,
+        statusChangedAt: at,
+        updatedAt: at,
+        [tableKeys.gsi1.partitionKey]: statusIndexKey(owner, to),
+      },
+      event: eventOf(at, to, options.detail),
+      outbox: jobKey(owner, jobId),
+      whileIn: from,
+      requireAbsent: options.requireAbsent,
+      remove: [...(options.remove ?? []), ...watch.remove] as (keyof JobRecord)[],
+    };
+    const moved = await this.withEvent(owner, jobId, change, (update) =>
+      this.items.updateAndGet<JobRecord>(jobKey(owner, jobId), update),
     );
     if (!moved) throw new JobTransitionConflict(jobId, to);
     // The owner's active-job unit (user-quotas.ts): idempotent per job id; lost in a crash, it is
     // released by the reconciliation of the next refusal, which finds this job ended.
     if (isTerminal(to)) await releaseQuietly(jobId, () => this.quotas.releaseJob(owner, jobId));
     return moved;
+  }
+
+  /**
+   * Writes a change that adds an event to the job's history. A full history (MAX_JOB_EVENTS) refuses
+   * the plain append; the job is then read and its history written back compacted with the event
+   * (`compactedHistory`), on condition that nobody changed it meanwhile (else read again). So the last
+   * word — a job failing after thousands of events — is always recorded. A write refused for any other
+   * reason (the job's state, a field that must be absent, the job gone) stays refused.
+   */
+  private async withEvent<T>(
+    owner: string,
+    jobId: string,
+    change: JobChange & { event: JobEvent },
+    write: (update: ItemUpdate) => Promise<T | undefined | false>,
+  ): Promise<T | undefined | false> {
+    let written = await write(jobUpdate(change));
+    for (let attempt = 0; !written && attempt < 5; attempt++) {
+      const job = await this.get(owner, jobId);
+      const events = job?.events ?? [];
+      if (!job || events.length < MAX_JOB_EVENTS) return written;
+      written = await write(jobUpdate({ ...change, history: compactedHistory(events, change.event) }));
+    }
+    return written;
   }
 
   /**
@@ -247,7 +273,10 @@ export class JobRepository {
     jobId: string,
     failure: NonNullable<JobRecord['lastFailure']>,
   ): Promise<void> {
-    await this.items.update(jobKey(owner, jobId), taskFailureUpdate(failure));
+    await this.items.update(
+      jobKey(owner, jobId),
+      taskFailureUpdate({ ...failure, message: truncated(failure.message) }),
+    );
   }
 
   /**
@@ -281,9 +310,11 @@ export class JobRepository {
    */
   async noteEvent(owner: string, jobId: string, status: JobStatus, detail: string): Promise<boolean> {
     const at = new Date().toISOString();
-    return this.items.update(
-      jobKey(owner, jobId),
-      jobUpdate({ set: { updatedAt: at }, whileIn: [status], event: { at, to: status, detail } }),
+    const change = { set: { updatedAt: at }, whileIn: [status], event: eventOf(at, status, detail) };
+    return (
+      (await this.withEvent(owner, jobId, change, (update) =>
+        this.items.update(jobKey(owner, jobId), update),
+      )) === true
     );
   }
 
@@ -318,6 +349,13 @@ export class JobRepository {
       cursor: page.lastKey,
     };
   }
+}
+
+type JobChange = Parameters<typeof jobUpdate>[0];
+
+/** A history event, its detail kept to about 1 KB (it may quote the service). */
+function eventOf(at: string, to: JobStatus, detail: string | undefined): JobEvent {
+  return { at, to, detail: detail === undefined ? undefined : truncated(detail) };
 }
 
 /** The fields that set or remove a watch (nothing when `watch` is undefined). */

@@ -20,6 +20,21 @@ import type { JobStatus } from './job-status';
 
 export const JOB_PREFIX = 'JOB#';
 
+/**
+ * The most events a job's history keeps on its item: with details of at most 1 KB (text-limit.ts) they
+ * stay far below DynamoDB's 400 KB. A full history keeps its first JOB_EVENTS_KEPT_FIRST events (how the
+ * job began) and the latest, and counts the others in `eventsDropped` (`compactedHistory`).
+ */
+export const MAX_JOB_EVENTS = 50;
+export const JOB_EVENTS_KEPT_FIRST = 10;
+
+/** A full history made room for `event`: the first events, the latest ones, then `event`. */
+export function compactedHistory(events: readonly JobEvent[], event: JobEvent) {
+  const latest = MAX_JOB_EVENTS - JOB_EVENTS_KEPT_FIRST - 1;
+  const kept = [...events.slice(0, JOB_EVENTS_KEPT_FIRST), ...events.slice(-latest)];
+  return { events: [...kept, event], seen: events.length, dropped: events.length - kept.length };
+}
+
 export const jobKey = (owner: string, jobId: string) => userItemKey(owner, JOB_PREFIX + jobId);
 
 /** The status index's partition: one per owner and status. */
@@ -49,15 +64,35 @@ export function jobUpdate(change: {
   requireAbsent?: readonly (keyof JobRecord)[];
   event?: JobEvent;
   outbox?: ItemKey;
+  /**
+   * How the event goes into the history: appended while it holds fewer than `below` events (the
+   * default), or the whole history replaced by `events` (which end with the event) while it holds
+   * exactly `seen`, `dropped` added to the job's `eventsDropped`.
+   */
+  history?: { below: number } | { events: JobEvent[]; seen: number; dropped: number };
 }): ItemUpdate {
   const names: Record<string, string> = { '#status': 'status' };
   const values: Values = {};
   const set = assignments(change.set, names, values);
+  let historyCondition = '';
   if (change.event) {
     names['#events'] = 'events';
-    values[':event'] = [change.event];
-    values[':empty'] = [];
-    set.push('#events = list_append(if_not_exists(#events, :empty), :event)');
+    const history = change.history ?? { below: MAX_JOB_EVENTS };
+    if ('below' in history) {
+      values[':event'] = [change.event];
+      values[':empty'] = [];
+      values[':eventsBelow'] = history.below;
+      set.push('#events = list_append(if_not_exists(#events, :empty), :event)');
+      historyCondition = ' AND (attribute_not_exists(#events) OR size(#events) < :eventsBelow)';
+    } else {
+      names['#dropped'] = 'eventsDropped';
+      values[':events'] = history.events;
+      values[':eventsSeen'] = history.seen;
+      values[':dropped'] = history.dropped;
+      values[':zero'] = 0;
+      set.push('#events = :events', '#dropped = if_not_exists(#dropped, :zero) + :dropped');
+      historyCondition = ' AND size(#events) = :eventsSeen';
+    }
   }
   const absent = (change.requireAbsent ?? []).map((field, index) => {
     names[`#a${index}`] = field;
@@ -69,7 +104,7 @@ export function jobUpdate(change: {
   });
   const update: ItemUpdate = {
     UpdateExpression: `SET ${set.join(', ')}${removed.length > 0 ? ` REMOVE ${removed.join(', ')}` : ''}`,
-    ConditionExpression: inStates(change.whileIn, values) + absent.join(''),
+    ConditionExpression: inStates(change.whileIn, values) + absent.join('') + historyCondition,
     ExpressionAttributeNames: names,
     ExpressionAttributeValues: values,
   };

@@ -40,12 +40,15 @@ import {
   CloudgeneBadRequestError,
   CloudgeneNotFoundError,
   DownloadsExhaustedError,
+  RedirectRefusedError,
+  ResultTooLargeError,
 } from '#shared/cloudgene/errors';
 import { type JobRecord, jobRepository, type ResultFileOutcome } from '#shared/jobs/job-repository';
 import { JobStatus } from '#shared/jobs/job-status';
 import { deleteResultObject, resultKey, resultsEnv } from '#shared/jobs/result-store';
 import { logger } from '#shared/logger';
 import { recordMetric } from '#shared/metrics';
+import { truncated } from '#shared/text-limit';
 import { copyStateKey, type Target } from './copy-multipart';
 import { abandon, copyBytes, hashStoredObject, resumePoint, SOURCE_LENGTH } from './copy-transfer';
 import { type JobRef, loadJob } from './job-context';
@@ -116,7 +119,9 @@ export async function copyResultFile(
     const outcome: ResultFileOutcome = {
       status: 'UNAVAILABLE',
       name: remote.name,
-      ...refused,
+      code: refused.code,
+      // Short: a job may list hundreds of files, each outcome on its item (and again in missingResults).
+      reason: truncated(refused.reason, MAX_FILE_REASON),
       at: new Date().toISOString(),
     };
     logger.warn('result file refused by the service', { file: remote.name, code: refused.code });
@@ -136,8 +141,17 @@ export async function copyResultFile(
   return summary(outcome);
 }
 
-/** The service's refusals of one file, which no retry can change; anything else is thrown on. */
+/** The most characters of why one file was not copied. */
+const MAX_FILE_REASON = 300;
+
+/**
+ * The service's refusals of one file, which no retry can change, and the files we refuse (a redirect we
+ * do not follow, a file over MAX_RESULT_FILE_BYTES); anything else is thrown on.
+ */
 function refusal(error: unknown): { code: string; reason: string } | undefined {
+  if (error instanceof RedirectRefusedError)
+    return { code: 'DOWNLOAD_REDIRECT_REFUSED', reason: error.message };
+  if (error instanceof ResultTooLargeError) return { code: 'RESULT_TOO_LARGE', reason: error.message };
   if (error instanceof DownloadsExhaustedError) {
     return {
       code: 'DOWNLOADS_EXHAUSTED',

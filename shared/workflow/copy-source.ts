@@ -11,7 +11,9 @@
  * only a second GET of the presigned URL itself saves a download.
  */
 import { CloudgeneProtocolError } from '#shared/cloudgene/errors';
-import { Transport, watchChunks } from '#shared/cloudgene/transport';
+import { guardedFetch, type OutboundPolicy } from '#shared/cloudgene/outbound';
+import { type Followed, Transport, watchChunks } from '#shared/cloudgene/transport';
+import { settings } from '#shared/settings';
 
 /** Bytes `start` to `end` (inclusive; null: to the end of the file). */
 export interface ByteSpan {
@@ -61,23 +63,29 @@ export async function openSource(
   target: { baseUrl: string; path: string } | { url: string },
   name: string,
   span?: ByteSpan,
-  options: { timeoutMs?: number; fetch?: typeof fetch } = {},
+  options: { timeoutMs?: number; fetch?: typeof fetch; outbound?: OutboundPolicy } = {},
 ): Promise<OpenedSource> {
-  const { baseUrl, path } =
-    'url' in target
-      ? { baseUrl: new URL(target.url).origin, path: target.url.slice(new URL(target.url).origin.length) }
-      : target;
+  const baseUrl = 'url' in target ? new URL(target.url).origin : target.baseUrl;
+  const outbound = options.outbound ?? outboundPolicy();
   const transport = new Transport({
     baseUrl,
     timeoutMs: options.timeoutMs ?? DOWNLOAD_IDLE_MS,
-    ...(options.fetch ? { fetch: options.fetch } : {}),
+    outbound,
+    fetch: downloadFetch.wrap(options.fetch ?? globalThis.fetch),
+    hopFetch: downloadFetch.wrap(guardedFetch(outbound)),
   });
   const idle = transport.idleTimeout();
   const headers: Record<string, string> = { Accept: '*/*' };
   if (span) headers.Range = `bytes=${span.start}-${span.end ?? ''}`;
   let response: Response;
+  let followed: Followed;
   try {
-    response = await transport.send('GET', path, { download: name, headers }, idle);
+    followed = await transport.follow(
+      'url' in target ? { url: target.url } : { path: target.path },
+      { download: name, headers },
+      idle,
+    );
+    response = followed.response;
   } catch (error) {
     idle.stop();
     throw error;
@@ -114,10 +122,21 @@ export async function openSource(
     length,
     contentType: response.headers.get('content-type'),
     etag: response.headers.get('etag'),
-    redirectedTo: response.redirected && response.url ? presigned(response.url) : null,
+    redirectedTo: followed.hops > 0 ? presigned(followed.url) : null,
     chunks: () => watchChunks(body, idle, name),
     discard,
   };
+}
+
+/**
+ * Wraps the fetch of every request of a download, the first and each redirect hop: the identity, except
+ * in a test that watches what is read (never to loosen the rules: the hops keep the guarded agents).
+ */
+export const downloadFetch = { wrap: (fetchImpl: typeof fetch): typeof fetch => fetchImpl };
+
+/** This deployment's rules for a download's redirects (OUTBOUND_ALLOW_LOOPBACK: the local stack and tests). */
+export function outboundPolicy(): OutboundPolicy {
+  return { allowLoopback: settings.outbound().OUTBOUND_ALLOW_LOOPBACK };
 }
 
 function announcedNumber(value: string | null): number | null {

@@ -5,9 +5,15 @@
  */
 import { createHash } from 'node:crypto';
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
-import { CloudgeneBadRequestError, CloudgeneError, CloudgeneNotFoundError } from '#shared/cloudgene/errors';
+import {
+  CloudgeneBadRequestError,
+  CloudgeneError,
+  CloudgeneNotFoundError,
+  ResultTooLargeError,
+} from '#shared/cloudgene/errors';
 import type { JobRecord } from '#shared/jobs/job-repository';
 import { logger } from '#shared/logger';
+import { settings } from '#shared/settings';
 import {
   abortUpload,
   type CopyState,
@@ -57,6 +63,8 @@ class Digest {
   constructor(
     private readonly expected: number | null,
     hashing: boolean,
+    /** The most bytes this body may have (what is left of MAX_RESULT_FILE_BYTES after its start). */
+    private readonly cap: { bytes: number; tooLarge: () => Error },
   ) {
     this.hash = hashing ? createHash('sha256') : undefined;
   }
@@ -65,6 +73,7 @@ class Digest {
     for await (const chunk of chunks) {
       this.hash?.update(chunk);
       this.bytes += chunk.length;
+      if (this.bytes > this.cap.bytes) throw this.cap.tooLarge();
       yield chunk;
     }
     if (this.expected !== null && this.bytes !== this.expected) {
@@ -135,6 +144,17 @@ export async function copyBytes(
       'the file at the service is shorter than the copy begun; the next attempt copies it afresh',
     );
   }
+  const { MAX_RESULT_FILE_BYTES } = settings.resultLimits();
+  const cap = `the ${describeSize(MAX_RESULT_FILE_BYTES)} this gateway copies (MAX_RESULT_FILE_BYTES)`;
+  const tooLarge = (size: number | null) =>
+    new ResultTooLargeError(
+      `${remote.name} ${size === null ? `runs past ${cap}, its size unannounced` : `is ${describeSize(size)}, more than ${cap}`}; it was not copied and stays at the service`,
+    );
+  if (source.total !== null && source.total > MAX_RESULT_FILE_BYTES) {
+    await source.discard();
+    if (resume) await abandon(target, stateKey, resume.state.uploadId);
+    throw tooLarge(source.total);
+  }
   let stored: ReadonlyMap<number, StoredPart> = new Map();
   let state: CopyState | undefined = resume?.state;
   let limit: number | null = source.length;
@@ -171,30 +191,40 @@ export async function copyBytes(
     await writeCopyState(target, stateKey, state);
   }
   const whole = !source.partial;
-  const counter = new Digest(limit ?? source.length, whole);
   const start = source.partial ? source.start : 0;
-  const result = await uploadParts(target, counter.pass(take(source.chunks(), limit)), {
-    partSize,
-    start,
-    stored,
-    queueSize: COPY_QUEUE_SIZE,
-    uploadExists: state !== undefined,
-    upload: async () => {
-      if (state) return state.uploadId;
-      const uploadId = await createUpload(target, contentType, metadata(source.total).Metadata);
-      state = {
-        key: target.key,
-        uploadId,
-        partSize,
-        total: source.total,
-        contentType,
-        etag: source.etag,
-        presigned,
-      };
-      await writeCopyState(target, stateKey, state);
-      return state.uploadId;
-    },
+  const counter = new Digest(limit ?? source.length, whole, {
+    bytes: MAX_RESULT_FILE_BYTES - start,
+    tooLarge: () => tooLarge(null),
   });
+  let result: Awaited<ReturnType<typeof uploadParts>>;
+  try {
+    result = await uploadParts(target, counter.pass(take(source.chunks(), limit)), {
+      partSize,
+      start,
+      stored,
+      queueSize: COPY_QUEUE_SIZE,
+      uploadExists: state !== undefined,
+      upload: async () => {
+        if (state) return state.uploadId;
+        const uploadId = await createUpload(target, contentType, metadata(source.total).Metadata);
+        state = {
+          key: target.key,
+          uploadId,
+          partSize,
+          total: source.total,
+          contentType,
+          etag: source.etag,
+          presigned,
+        };
+        await writeCopyState(target, stateKey, state);
+        return state.uploadId;
+      },
+    });
+  } catch (error) {
+    // Too large to copy: what this attempt stored of it can never be completed.
+    if (error instanceof ResultTooLargeError && state) await abandon(target, stateKey, state.uploadId);
+    throw error;
+  }
   if (result.kind === 'small') {
     await target.s3.send(
       new PutObjectCommand({
@@ -266,6 +296,24 @@ function unusableRange(source: OpenedSource, missing: ByteSpan, state: CopyState
     return `the service sent ${source.length} bytes of the ${want} asked for`;
   }
   return undefined;
+}
+
+/** A byte count exactly, and as people read it: `214,748,364,800 bytes (200 GiB)`. */
+export function describeSize(bytes: number): string {
+  const exact = `${bytes.toLocaleString('en-US')} bytes`;
+  return bytes < 1024 ? exact : `${exact} (${humanBytes(bytes)})`;
+}
+
+/** A byte count as people read it: `200 GiB`, `1.5 MiB`. */
+export function humanBytes(bytes: number): string {
+  const units = ['bytes', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return `${unit === 0 ? value : Number(value.toFixed(1))} ${units[unit]}`;
 }
 
 /** A presigned URL this close to its expiry is not worth a request. */

@@ -11,6 +11,7 @@ import { nextWatch } from '#shared/jobs/job-watch';
 import { deleteResultObject, resultKey } from '#shared/jobs/result-store';
 import { logger } from '#shared/logger';
 import { recordMetric } from '#shared/metrics';
+import { truncated } from '#shared/text-limit';
 import { type JobRef, loadJob, ownerClient, submissionMarker } from './job-context';
 import { endHereAndThere } from './remote-cancel';
 import { describeFailure } from './task-errors';
@@ -45,8 +46,9 @@ export async function finalizeJob(
   const { copied, missing } = await settleOutcomes(job, items);
   const bytes = copied.reduce((sum, file) => sum + file.size, 0);
   const needed = job.mode === 'qc_only' ? copied : copied.filter((file) => isImputedResult(file.name));
+  // One message about many files: kept to about 1 KB like any other (the list is in missingResults).
   const describe = (files: MissingResultFile[]) =>
-    files.map((file) => `${file.name} (${file.reason})`).join(', ');
+    truncated(files.map((file) => `${file.name} (${file.reason})`).join(', '));
 
   if (job.serviceFailure) {
     // The service failed the job; what it wrote before (QC report, statistics) is kept for the owner.

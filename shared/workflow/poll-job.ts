@@ -21,6 +21,8 @@ import { EXECUTION_LOOK_SECONDS, type JobWatch, nextWatch } from '#shared/jobs/j
 import { withSighting } from '#shared/jobs/queue-estimate';
 import { logger } from '#shared/logger';
 import { recordMetric } from '#shared/metrics';
+import { settings } from '#shared/settings';
+import { truncated } from '#shared/text-limit';
 import { after, backoffEnv, nextWaitSeconds, pollPolicy } from './backoff';
 import { type JobRef, loadJob, ownerClient } from './job-context';
 import { endHereAndThere } from './remote-cancel';
@@ -121,7 +123,11 @@ export async function pollJob(ref: JobRef, now = new Date()): Promise<PollResult
   }
 
   const messages = remote.steps.flatMap((step) =>
-    step.logMessages.map((log) => ({ step: step.name, type: log.type, message: plainText(log.message) })),
+    step.logMessages.map((log) => ({
+      step: truncated(step.name, 200),
+      type: log.type,
+      message: truncated(plainText(log.message)),
+    })),
   );
   const latest = messages.slice(-MAX_MESSAGES);
   // A digest of what the owner would see change; the text itself lives on the job.
@@ -189,6 +195,15 @@ export async function pollJob(ref: JobRef, now = new Date()): Promise<PollResult
     }
     case JobStatus.COPYING_RESULTS: {
       const { files: remoteFiles, skipped } = resultFilesToCopy(remote.outputParams);
+      const tooMany = tooManyFiles(remoteFiles.length, 'result');
+      if (tooMany) {
+        await jobs.transition(job.owner, job.jobId, JobStatus.FAILED, {
+          from: ACTIVE,
+          set: { remote: remoteView, error: tooMany },
+          remove: clearTrouble,
+        });
+        return { outcome: 'ENDED' };
+      }
       await jobs.transition(job.owner, job.jobId, JobStatus.COPYING_RESULTS, {
         from: ACTIVE,
         set: { remote: remoteView, remoteFiles, copyOutcomes: {} },
@@ -205,12 +220,13 @@ export async function pollJob(ref: JobRef, now = new Date()): Promise<PollResult
       const errors = messages.filter((m) => m.type === 1).map((m) => m.message);
       const error = {
         code: 'SERVICE_JOB_FAILED',
-        message: errors.join('\n') || 'The service reports the job as failed without a message',
+        message: truncated(errors.join('\n')) || 'The service reports the job as failed without a message',
       };
       // What the service wrote before failing (QC report, statistics such as chunks-excluded.txt) is what
       // tells the researcher why: it is copied like results, and the job still ends FAILED (finish-job.ts).
+      // Past MAX_RESULT_FILES none are: the job fails with the service's error at once.
       const { files: remoteFiles } = resultFilesToCopy(remote.outputParams);
-      if (remoteFiles.length > 0) {
+      if (remoteFiles.length > 0 && !tooManyFiles(remoteFiles.length, 'report')) {
         await jobs.transition(job.owner, job.jobId, JobStatus.COPYING_RESULTS, {
           from: ACTIVE,
           set: { remote: remoteView, remoteFiles, copyOutcomes: {}, serviceFailure: error },
@@ -258,7 +274,7 @@ function troubleOf(job: JobRecord, kind: TroubleKind, detail: string, now: Date)
     since: earlier?.since ?? now.toISOString(),
     count: (earlier?.count ?? 0) + 1,
     lastAt: now.toISOString(),
-    detail: detail.slice(0, 500),
+    detail: truncated(detail),
   };
 }
 
@@ -322,6 +338,9 @@ const SERVICE_LOG_PARAMS = new Set(['cloudgene_logs']);
  * not downloadable (admin-only files are not meant for the share route). Two parameters listing the
  * same name get distinct object names.
  */
+/** The longest result file name (and download key) taken from a listing; real ones are under 100. */
+export const MAX_RESULT_NAME = 256;
+
 export function resultFilesToCopy(outputParams: CloudgeneJob['outputParams']): {
   files: RemoteResultFile[];
   skipped: number;
@@ -333,7 +352,9 @@ export function resultFilesToCopy(outputParams: CloudgeneJob['outputParams']): {
     const excluded =
       SERVICE_LOG_PARAMS.has(param.name) || param.adminOnly === true || param.download === false;
     for (const file of param.files) {
-      if (excluded || (file as { download?: unknown }).download === false) {
+      // A name or key no real listing has (S3 keys end at 1,024 bytes; the item must stay small).
+      const unusable = file.name.length > MAX_RESULT_NAME || file.hash.length > MAX_RESULT_NAME;
+      if (excluded || unusable || (file as { download?: unknown }).download === false) {
         skipped++;
         continue;
       }
@@ -350,6 +371,22 @@ export function resultFilesToCopy(outputParams: CloudgeneJob['outputParams']): {
     }
   }
   return { files, skipped };
+}
+
+/**
+ * The job's error when the service lists more files than this deployment copies (MAX_RESULT_FILES): none
+ * is copied (the list alone could outgrow the job's item), and they stay at the service.
+ */
+function tooManyFiles(
+  count: number,
+  what: 'result' | 'report',
+): { code: string; message: string } | undefined {
+  const { MAX_RESULT_FILES } = settings.resultLimits();
+  if (count <= MAX_RESULT_FILES) return undefined;
+  return {
+    code: 'TOO_MANY_RESULT_FILES',
+    message: `The service listed ${count} ${what} files, more than the ${MAX_RESULT_FILES} this gateway copies (MAX_RESULT_FILES); none was copied, they stay at the service until it deletes them`,
+  };
 }
 
 function copyOutcome(remoteFiles: { name: string }[]): PollResult {

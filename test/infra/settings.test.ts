@@ -141,4 +141,14 @@ describe('deployment settings', () => {
     );
     expect(() => read({ secretsPrefix: 'a/b' })).toThrow(/secretsPrefix/);
   });
+
+  it('refuse a service at plain http, loopback included: every call carries a token', () => {
+    for (const baseUrl of ['http://imputation.example.org', 'http://127.0.0.1:8080']) {
+      expect(() => read({ serviceCatalog: JSON.stringify({ michigan: { baseUrl } }) })).toThrow(
+        `serviceCatalog: Service catalog entry "michigan" is invalid: baseUrl must be an https:// URL, not ${baseUrl}`,
+      );
+    }
+    const https = read({ serviceCatalog: '{"michigan":{"baseUrl":"https://imputation.example.org"}}' });
+    expect(https.resolvedCatalog[0]?.baseUrl).toBe('https://imputation.example.org');
+  });
 });

@@ -118,6 +118,8 @@ export async function startWorkflowHarness(
     RESULTS_BUCKET: 'results-test',
     STATE_MACHINE_ARN: sfn.stateMachineArn,
     RESULT_PASSWORD_KEY_SECRET_ID: 'gateway-test/result-password-key',
+    // The simulator and its redirects are on 127.0.0.1, plain http (also when a benchmark runs this).
+    OUTBOUND_ALLOW_LOOPBACK: true,
     // The watcher's waits in milliseconds: a first poll after 10 ms, at most 300 ms apart.
     WORKFLOW_TIME_SCALE: 3000,
     SERVICE_CATALOG: [

@@ -2,7 +2,8 @@
  * What the workflow tasks send to X-Ray, received the way the X-Ray daemon receives it (UDP on the
  * daemon address): a `## <task>` subsegment per invocation annotated with the job id and the imputation
  * service, with the AWS SDK calls it made (DynamoDB, S3, Secrets Manager, Step Functions) and its calls to
- * the imputation service as subsegments — and no token anywhere in them.
+ * the imputation service as subsegments — and no token anywhere in them, and no trace header sent to the
+ * service.
  */
 import '#test/support/lambda-tracing';
 // Registered before the harness builds the runtime's clients, as a task's module is in a Lambda.
@@ -96,6 +97,12 @@ describe('X-Ray tracing of the workflow tasks', () => {
     // The calls to the imputation service (fetch, traced by Powertools) as remote subsegments.
     const serviceHost = new URL(h.sim.url).hostname;
     expect(flatten(received).some((s) => s.namespace === 'remote' && s.name === serviceHost)).toBe(true);
+    // …recorded here only: no trace header went to the service (our trace ids are none of its business).
+    const toService = h.sim.requests;
+    expect(toService.length).toBeGreaterThan(3);
+    expect(toService.filter((r) => r.headerNames.some((name) => name.startsWith('x-amzn-trace')))).toEqual(
+      [],
+    );
     const token = h.sim.state.users.get(alice.serviceUser)?.token;
     expect(token).toEqual(expect.any(String));
     expect(JSON.stringify(received)).not.toContain(token);

@@ -26,6 +26,7 @@ export class Answers {
       status,
       at: this.now(),
       authenticated: request.headers['x-auth-token'] !== undefined,
+      headerNames: Object.keys(request.headers),
       outcome,
     });
   }

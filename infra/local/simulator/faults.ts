@@ -15,6 +15,8 @@ import { MAINTENANCE_TEXT } from './outages';
  * - `reset-after`: process the request (e.g. accept a submission), then drop the connection;
  * - `truncate`: answer with the full Content-Length but cut the connection halfway through the body;
  * - `stall`: answer with headers and half the body, then send nothing more (until close()).
+ * `redirectTo` answers a redirect (`status`, default 302) to that URL, whatever it is (another origin,
+ * a private address): what a client does with it is the test.
  * `delayMs` waits before any of this; with no `status` the request is then served normally.
  */
 export interface FaultRule {
@@ -23,6 +25,8 @@ export interface FaultRule {
   path: string | RegExp;
   status?: number | 'reset' | 'reset-after' | 'truncate' | 'stall';
   body?: string;
+  /** Answers a redirect to this URL (absolute, or a path on the simulator) instead. */
+  redirectTo?: string;
   delayMs?: number;
   /** Holds the request until this promise settles (in-process tests: make a race happen on cue). */
   gate?: Promise<unknown>;
@@ -79,6 +83,13 @@ export class Faults {
       if (request.socket.destroyed) return true;
     }
     const status = fault.status;
+    if (fault.redirectTo !== undefined) {
+      await drain(request);
+      answers.answer(response, typeof status === 'number' ? status : 302, 'text/plain', '', {
+        Location: fault.redirectTo,
+      });
+      return true;
+    }
     if (status === 'reset') {
       answers.record(request, path, 0, 'reset');
       request.socket.destroy();

@@ -240,5 +240,7 @@ export interface RequestRecord {
   at: number;
   /** Whether the request carried an X-Auth-Token header. */
   authenticated: boolean;
+  /** The names of the request's headers, lower case (never their values: a token stays out of the log). */
+  headerNames: string[];
   outcome: 'answered' | 'reset' | 'dropped' | 'truncated' | 'stalled';
 }

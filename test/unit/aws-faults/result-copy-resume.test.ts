@@ -25,6 +25,7 @@ import { JobStatus } from '#shared/jobs/job-status';
 import { resultKey } from '#shared/jobs/result-store';
 import { resetRuntime } from '#shared/runtime';
 import { copyStateKey } from '#shared/workflow/copy-multipart';
+import { downloadFetch } from '#shared/workflow/copy-source';
 import { makeVcfGz } from '#test/support/vcf-fixtures';
 import { simulatorsOfThisFile, submitRaw } from '../cloudgene/simulator-support';
 import { FakeResultsBucket, s3SlowDown } from './fake-results-bucket';
@@ -69,18 +70,26 @@ async function serviceWith(redirect: boolean, maxDownloadsPerFile = 10) {
   return { sim, file, expected: sim.expectedResult(id, NAME) };
 }
 
-/** Counts the bytes of every download body our side reads, by the route it came from. */
+/**
+ * Counts the bytes of every download body our side reads, by the route it came from (each request of a
+ * download, its redirect hops included, goes through `downloadFetch`).
+ */
 function countDownloadBytes() {
-  const realFetch = globalThis.fetch;
-  vi.stubGlobal('fetch', async (input: string | URL | Request, init?: RequestInit) => {
+  let redirectedFrom: 'share' | 'presigned' | undefined;
+  downloadFetch.wrap = (realFetch) => async (input: string | URL | Request, init?: RequestInit) => {
     const response = await realFetch(input, init);
     const askedPath = new URL(input instanceof Request ? input.url : String(input)).pathname;
     if (!/^\/(share|presigned)\//.test(askedPath)) return response;
-    const routeOf = (url: string) =>
-      new URL(url).pathname.startsWith('/presigned/') ? 'presigned' : 'share';
-    const route = routeOf(response.url);
-    const asked = routeOf(input instanceof Request ? input.url : String(input));
+    const route = askedPath.startsWith('/presigned/') ? 'presigned' : 'share';
+    if (response.status >= 300 && response.status < 400) {
+      redirectedFrom = route;
+      return response;
+    }
+    const asked = redirectedFrom ?? route;
+    redirectedFrom = undefined;
     answers.push(`${asked === route ? route : `${asked}→${route}`} ${response.status}`);
+    // A refusal's text is no download body.
+    if (!response.ok) return response;
     let counted: ReadableStream<Uint8Array> | undefined;
     return new Proxy(response, {
       get(target, property) {
@@ -99,7 +108,7 @@ function countDownloadBytes() {
         return typeof value === 'function' ? value.bind(target) : value;
       },
     });
-  });
+  };
 }
 
 beforeEach(() => {
@@ -116,6 +125,7 @@ beforeEach(() => {
   dynamo.on(UpdateCommand).resolves({});
 });
 afterEach(() => {
+  downloadFetch.wrap = (fetchImpl) => fetchImpl;
   vi.unstubAllGlobals();
   bucket.restore();
   dynamo.restore();

@@ -49,6 +49,8 @@ function user(on = sim, options: { timeoutMs?: number; admin?: boolean } = {}) {
     appId: 'imputationserver2',
     token,
     timeoutMs: options.timeoutMs ?? 5000,
+    // The simulator's presigned redirects point at 127.0.0.1 (plain http), as in the local stack.
+    outbound: { allowLoopback: true },
   });
   return { username, token, client };
 }

@@ -7,6 +7,7 @@ import {
   jobRepository,
 } from '#shared/jobs/job-repository';
 import { JobStatus } from '#shared/jobs/job-status';
+import { MAX_JOB_EVENTS } from '#shared/jobs/job-update-expressions';
 import { startAwsEmulators } from '#test/support/aws-emulators';
 import { jobRecord } from '#test/support/job-fixtures';
 
@@ -164,5 +165,60 @@ describe('job repository', () => {
     await expect(repository.list('alice', { limit: 2, cursor: 'garbage' })).rejects.toBeInstanceOf(
       InvalidCursorError,
     );
+  });
+});
+
+describe("a job's history stays bounded", () => {
+  const at = (n: number) => new Date(Date.UTC(2026, 0, 1) + n * 1000).toISOString();
+
+  it('a job with thousands of events still records a FAILED transition, keeping the first and latest', async () => {
+    const id = '01JOB0000000000000000000H1';
+    // A history from before the cap: 2,000 events (about 130 KB), as a looping job could have written.
+    const events = Array.from({ length: 2000 }, (_, n) => ({
+      at: at(n),
+      to: JobStatus.RUNNING,
+      detail: `poll ${n}`,
+    }));
+    await repository.create(newJob('alice', id, { status: JobStatus.RUNNING, events }));
+    const failed = await repository.transition('alice', id, JobStatus.FAILED, {
+      detail: 'the service failed the job',
+      set: { error: { code: 'SERVICE_JOB_FAILED', message: 'boom' } },
+    });
+    expect(failed.status).toBe(JobStatus.FAILED);
+    expect(failed.events).toHaveLength(MAX_JOB_EVENTS);
+    expect(failed.events.slice(0, 2).map((e) => e.detail)).toEqual(['poll 0', 'poll 1']);
+    expect(failed.events.at(-2)?.detail).toBe('poll 1999');
+    expect(failed.events.at(-1)).toMatchObject({
+      to: JobStatus.FAILED,
+      detail: 'the service failed the job',
+    });
+    expect(failed.eventsDropped).toBe(2000 - (MAX_JOB_EVENTS - 1));
+    expect(JSON.stringify(failed).length).toBeLessThan(40_000);
+  });
+
+  it('notes beyond the cap keep it full, never larger, counting what they push out', async () => {
+    const id = '01JOB0000000000000000000H2';
+    await repository.create(newJob('alice', id, { status: JobStatus.RUNNING }));
+    for (let n = 0; n < MAX_JOB_EVENTS + 25; n++) {
+      expect(await repository.noteEvent('alice', id, JobStatus.RUNNING, `note ${n}`)).toBe(true);
+    }
+    const job = await repository.get('alice', id);
+    expect(job?.events).toHaveLength(MAX_JOB_EVENTS);
+    // The job's own first event (its creation) and the first notes are kept; the latest note is last.
+    expect(job?.events.slice(0, 3).map((e) => e.detail)).toEqual([undefined, 'note 0', 'note 1']);
+    expect(job?.events.at(-1)?.detail).toBe(`note ${MAX_JOB_EVENTS + 24}`);
+    expect((job?.eventsDropped ?? 0) + MAX_JOB_EVENTS).toBe(1 + MAX_JOB_EVENTS + 25);
+    // A note for a job in another state is still refused, full history or not.
+    expect(await repository.noteEvent('alice', id, JobStatus.QUEUED, 'wrong state')).toBe(false);
+  });
+
+  it('an event detail is kept to about 1 KB, cut with an ellipsis', async () => {
+    const id = '01JOB0000000000000000000H3';
+    await repository.create(newJob('alice', id));
+    const moved = await repository.transition('alice', id, JobStatus.VALIDATING, {
+      detail: 'z'.repeat(50_000),
+    });
+    expect(moved.events.at(-1)?.detail).toHaveLength(1024);
+    expect(moved.events.at(-1)?.detail?.endsWith('z…')).toBe(true);
   });
 });

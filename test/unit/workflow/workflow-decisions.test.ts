@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { isImputedResult } from '#shared/workflow/finish-job';
-import { resultFilesToCopy } from '#shared/workflow/poll-job';
+import { MAX_RESULT_NAME, resultFilesToCopy } from '#shared/workflow/poll-job';
 import { submissionMayStillAppear } from '#shared/workflow/submit-job';
 
 const file = (name: string, hash = `h-${name}`) => ({ name, hash, size: '1 kB' });
@@ -16,6 +16,21 @@ describe('which listed result files are copied', () => {
     expect(files.map((f) => f.name)).toEqual(['chr_20.zip', 'qc_report.txt']);
     expect(files.every((f) => f.param === 'output')).toBe(true);
     expect(skipped).toBe(4);
+  });
+
+  it(`skips a name or key longer than ${MAX_RESULT_NAME} characters: it would only bloat the job`, () => {
+    const { files, skipped } = resultFilesToCopy([
+      {
+        name: 'output',
+        files: [
+          file('chr_20.zip'),
+          file('x'.repeat(MAX_RESULT_NAME + 1)),
+          file('ok.txt', 'h'.repeat(10_000)),
+        ],
+      },
+    ]);
+    expect(files.map((f) => f.name)).toEqual(['chr_20.zip']);
+    expect(skipped).toBe(2);
   });
 
   it('keeps two parameters that list the same name apart, and drops an exact repeat', () => {
