@@ -780,7 +780,7 @@ for (const scenario of RUNS as Scenario[]) {
     'wall time of watchServices() (probe, every kind, verification, outbox), s',
     (c.wallMs / 1000).toFixed(2),
   );
-  line('wall time of the sweep part (VALIDATE Query → the token verification's), s', (sweepMs / 1000).toFixed(3));
+  line('wall time of the sweep part (VALIDATE Query → the token verification Query), s', (sweepMs / 1000).toFixed(3));
   if (m.jobsRead > 0) {
     line('sweep throughput, jobs looked at per second', (m.jobsRead / (sweepMs / 1000)).toFixed(0));
   }
