@@ -19,6 +19,7 @@
  * Prints `BENCH_SWEEP {…}`; log and metric lines go to stdout as in Lambda, and the parent weighs them.
  */
 import { performance } from 'node:perf_hooks';
+import { summary } from './report-format';
 import { itemBytes } from './watcher-model';
 
 type Phase = 'before' | 'sweep' | 'after';
@@ -156,13 +157,6 @@ const started = performance.now();
 const run = await watchServices();
 const wallMs = performance.now() - started;
 const cpu = process.cpuUsage(cpuBefore);
-
-const summary = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const at = (q: number) =>
-    sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))];
-  return { count: values.length, p50: at(0.5) ?? null, p95: at(0.95) ?? null, max: sorted.at(-1) ?? null };
-};
 
 const result = `BENCH_SWEEP ${JSON.stringify({
   run,

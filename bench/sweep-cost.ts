@@ -76,6 +76,7 @@ import { environmentFor } from '#shared/settings';
 import { jobRecord } from '#test/support/job-fixtures';
 import { markedResult, runNode } from './child-process';
 import { node22 } from './node22';
+import { forEachLimited, int, ms, usd } from './report-format';
 import { startServer } from './serve';
 import { itemBytes, jobItemUnits, PRICES, prng } from './watcher-model';
 
@@ -243,14 +244,6 @@ function remoteFiles(random: () => number): RemoteResultFile[] {
     { name: 'chunks.txt', hash: hash(), size: '9 KB', param: 'statistics' },
     { name: 'statistics.txt', hash: hash(), size: '1 KB', param: 'statistics' },
   ];
-}
-
-async function forEachLimited<T>(items: T[], limit: number, act: (item: T) => Promise<void>) {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) await act(items[next++] as T);
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }
 
 async function batchWrite(items: Record<string, unknown>[]) {
@@ -683,16 +676,6 @@ async function measure(scenario: Scenario): Promise<Measurement> {
 
 // --- report ---------------------------------------------------------------------------------------------
 
-const usd = (value: number) =>
-  value >= 1
-    ? `$${value.toFixed(2)}`
-    : value >= 0.01
-      ? `$${value.toFixed(4)}`
-      : value >= 0.0001
-        ? `$${value.toFixed(6)}`
-        : `$${value.toExponential(2)}`;
-const ms = (value: number | null | undefined) => (value == null ? '–' : `${value.toFixed(1)} ms`);
-const int = (value: number) => Math.round(value).toLocaleString('en-US');
 const num = (value: number) =>
   Number.isInteger(value) ? int(value) : value.toLocaleString('en-US', { maximumFractionDigits: 1 });
 const line = (label: string, value: string) => console.log(`  ${label.padEnd(96)} ${value}`);
@@ -780,7 +763,10 @@ for (const scenario of RUNS as Scenario[]) {
     'wall time of watchServices() (probe, every kind, verification, outbox), s',
     (c.wallMs / 1000).toFixed(2),
   );
-  line('wall time of the sweep part (VALIDATE Query → the token verification Query), s', (sweepMs / 1000).toFixed(3));
+  line(
+    'wall time of the sweep part (VALIDATE Query → the token verification Query), s',
+    (sweepMs / 1000).toFixed(3),
+  );
   if (m.jobsRead > 0) {
     line('sweep throughput, jobs looked at per second', (m.jobsRead / (sweepMs / 1000)).toFixed(0));
   }

@@ -11,6 +11,7 @@
  * the parent weighs them.
  */
 import { performance } from 'node:perf_hooks';
+import { summary } from './report-format';
 
 const latencies = new Map<string, number[]>();
 const note = (kind: string, ms: number) => {
@@ -91,13 +92,6 @@ const started = performance.now();
 const run = await watchServices(countingFetch);
 const wallMs = performance.now() - started;
 const cpu = process.cpuUsage(cpuBefore);
-
-const summary = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const at = (q: number) =>
-    sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))];
-  return { count: values.length, p50: at(0.5) ?? null, p95: at(0.95) ?? null, max: sorted.at(-1) ?? null };
-};
 
 console.log(
   `BENCH_WATCH ${JSON.stringify({

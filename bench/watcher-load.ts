@@ -54,6 +54,7 @@ import { plainText } from '#shared/workflow/poll-job';
 import { jobRecord } from '#test/support/job-fixtures';
 import { markedResult, runNode } from './child-process';
 import { node22 } from './node22';
+import { forEachLimited, int, ms, usd } from './report-format';
 import { startServer } from './serve';
 import {
   itemBytes,
@@ -188,14 +189,6 @@ function answerOf(sim: CloudgeneSimulator, job: SimulatedJob) {
     .digest('base64url')
     .slice(0, 16);
   return { state: body.state, positionInQueue: body.positionInQueue, latest, fingerprint };
-}
-
-async function forEachLimited<T>(items: T[], limit: number, act: (item: T) => Promise<void>) {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) await act(items[next++] as T);
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }
 
 async function seed(sim: CloudgeneSimulator, jobs: number) {
@@ -481,16 +474,6 @@ async function measure(spec: RunSpec): Promise<Measurement> {
 
 // --- report ---------------------------------------------------------------------------------------------
 
-const usd = (value: number) =>
-  value >= 1
-    ? `$${value.toFixed(2)}`
-    : value >= 0.01
-      ? `$${value.toFixed(4)}`
-      : value >= 0.0001
-        ? `$${value.toFixed(6)}`
-        : `$${value.toExponential(2)}`;
-const ms = (value: number | null | undefined) => (value == null ? '–' : `${value.toFixed(1)} ms`);
-const int = (value: number) => Math.round(value).toLocaleString('en-US');
 const line = (label: string, value: string) => console.log(`  ${label.padEnd(92)} ${value}`);
 
 /** The health record of a service after a week of probes a minute (what every run reads and writes). */

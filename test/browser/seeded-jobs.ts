@@ -24,19 +24,7 @@ export interface SeededJobs {
 
 /** Calls the running stack's API as `username`, with a platform token signed by the local issuer. */
 export function apiAs(stack: LocalProcess, username: string) {
-  const issuer = localIssuer(stack.dataDir);
-  const user = localUser(username);
-  const now = Math.floor(Date.now() / 1000);
-  const token = issuer.sign({
-    iss: issuer.issuer,
-    aud: issuer.audience,
-    sub: user.sub,
-    preferred_username: user.username,
-    groups: user.groups,
-    iat: now,
-    nbf: now,
-    exp: now + 3600,
-  });
+  const token = localIssuer(stack.dataDir).tokenFor(localUser(username));
   return async (method: string, path: string, body?: unknown) => {
     const response = await fetch(`${stack.api}${path}`, {
       method,

@@ -50,19 +50,7 @@ afterAll(async () => {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function platformToken(username: string): string {
-  const issuer = localIssuer(stack.dataDir);
-  const user = localUser(username);
-  const now = Math.floor(Date.now() / 1000);
-  return issuer.sign({
-    iss: issuer.issuer,
-    aud: issuer.audience,
-    sub: user.sub,
-    preferred_username: user.username,
-    groups: user.groups,
-    iat: now,
-    nbf: now,
-    exp: now + 3600,
-  });
+  return localIssuer(stack.dataDir).tokenFor(localUser(username));
 }
 
 async function call(token: string, method: string, path: string, body?: unknown) {
