@@ -613,6 +613,8 @@ async function measure(scenario: Scenario): Promise<Measurement> {
       ],
       WORKFLOW_TIME_SCALE: 1,
       WATCH_BUDGET_MS: BUDGET_MS,
+      // The simulator listens on 127.0.0.1 over plain http (deployed catalogs are https only).
+      OUTBOUND_ALLOW_LOOPBACK: true,
       WATCH_CONCURRENCY: CONCURRENCY,
       POWERTOOLS_SERVICE_NAME: 'imputation-gateway',
       POWERTOOLS_LOG_LEVEL: 'INFO',
