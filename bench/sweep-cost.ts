@@ -55,7 +55,7 @@
 import { cpus, loadavg } from 'node:os';
 import { resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { BatchGetCommand, BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand } from '@aws-sdk/lib-dynamodb';
 import { monotonicFactory } from 'ulid';
 import { AwsProtocolError, startJsonProtocolServer } from '#infra/local/emulators/json-protocol';
 import { emulatorSdkSettings } from '#infra/local/local-environment';
@@ -67,8 +67,7 @@ import { type HealthRecord, observe } from '#shared/health/service-health';
 import type { JobsRun } from '#shared/health/watch-jobs';
 import type { JobRecord, RemoteResultFile, ResultFileOutcome } from '#shared/jobs/job-record';
 import { JobStatus } from '#shared/jobs/job-status';
-import { jobKey, statusIndexKey } from '#shared/jobs/job-update-expressions';
-import { EXECUTION_LOOK_SECONDS, type JobWatch, watchFields } from '#shared/jobs/job-watch';
+import { EXECUTION_LOOK_SECONDS, type JobWatch } from '#shared/jobs/job-watch';
 import { resultKey } from '#shared/jobs/result-store';
 import { logger } from '#shared/logger';
 import { resetRuntime } from '#shared/runtime';
@@ -77,6 +76,7 @@ import { jobRecord } from '#test/support/job-fixtures';
 import { markedResult, runNode } from './child-process';
 import { node22 } from './node22';
 import { forEachLimited, int, ms, usd } from './report-format';
+import { batchWrite, CHROMOSOMES, cohortJobFields, jobItem } from './seed-cohort';
 import { startServer } from './serve';
 import { itemBytes, jobItemUnits, PRICES, prng } from './watcher-model';
 
@@ -91,7 +91,6 @@ const LAMBDA_GB = 1;
 const RUNS_PER_DAY = 1_440;
 const TABLE = 'bench-sweep';
 const SERVICE_ID = 'michigan';
-const PANEL = 'apps@1000g-phase-3-v5';
 const STATE_MACHINE_ARN = 'arn:aws:states:us-east-1:000000000000:stateMachine:imputation-job';
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -196,8 +195,6 @@ async function startFakeStepFunctions(goneArns: ReadonlySet<string>) {
 
 // --- seeding -----------------------------------------------------------------------------------------------
 
-const CHROMOSOMES = Array.from({ length: 22 }, (_, i) => String(i + 1));
-
 /** The services' log messages of a finished 22-file imputation, as poll-job keeps them (plain text). */
 const REMOTE_MESSAGES: { step: string; type: number; message: string }[] = [
   {
@@ -244,21 +241,6 @@ function remoteFiles(random: () => number): RemoteResultFile[] {
     { name: 'chunks.txt', hash: hash(), size: '9 KB', param: 'statistics' },
     { name: 'statistics.txt', hash: hash(), size: '1 KB', param: 'statistics' },
   ];
-}
-
-async function batchWrite(items: Record<string, unknown>[]) {
-  const batches = Array.from({ length: Math.ceil(items.length / 25) }, (_, b) =>
-    items.slice(b * 25, b * 25 + 25),
-  );
-  await forEachLimited(batches, 8, async (batch) => {
-    let request: Record<string, { PutRequest: { Item: Record<string, unknown> } }[]> = {
-      [TABLE]: batch.map((Item) => ({ PutRequest: { Item } })),
-    };
-    while (Object.keys(request).length > 0) {
-      const out = await dynamoDocumentClient().send(new BatchWriteCommand({ RequestItems: request }));
-      request = (out.UnprocessedItems ?? {}) as typeof request;
-    }
-  });
 }
 
 /** The service's health record after a week of probes a minute, the last a minute ago (steady: UP). */
@@ -393,27 +375,7 @@ function seedItems(scenario: Scenario): Seeded {
     const record = jobRecord({
       jobId,
       owner,
-      name: `cohort batch ${i}`,
-      refPanel: `${PANEL}@2.0.0`,
-      labels: {
-        refPanel: '1000 Genomes Phase 3 (Version 5)',
-        population: 'EUR',
-        build: 'GRCh37/hg19',
-        phasing: 'Eagle v2.4 (phased output)',
-        mode: 'Quality Control & Imputation',
-        r2Filter: 'off',
-      },
-      aesEncryption: false,
-      meta: false,
-      inputs: CHROMOSOMES.map((c) => {
-        const uploadId = nextUlid(Date.parse(createdAt) - 30 * MINUTE);
-        return {
-          uploadId,
-          key: `inputs/${owner}/${uploadId}/cohort.chr${c}.vcf.gz`,
-          fileName: `cohort.chr${c}.vcf.gz`,
-          size: 90_000_000 + c.length,
-        };
-      }),
+      ...cohortJobFields(owner, i, () => nextUlid(Date.parse(createdAt) - 30 * MINUTE)),
       status,
       createdAt,
       updatedAt: iso(since),
@@ -422,14 +384,7 @@ function seedItems(scenario: Scenario): Seeded {
       executionArn: arn,
       ...extra,
     });
-    const item = {
-      ...jobKey(owner, jobId),
-      [tableKeys.gsi1.partitionKey]: statusIndexKey(owner, status),
-      [tableKeys.gsi1.sortKey]: `JOB#${jobId}`,
-      entity: 'Job',
-      ...record,
-      ...watchFields(SERVICE_ID, jobId, watch),
-    };
+    const item = jobItem(record, SERVICE_ID, watch);
     const key = `${item.PK}|${item.SK}`;
     jobs.set(key, { item, kind, due, bytes: itemBytes(item) });
     perKind[kind].jobs++;
@@ -623,7 +578,7 @@ async function measure(scenario: Scenario): Promise<Measurement> {
     Object.assign(process.env, env);
     resetRuntime();
     const seedStarted = performance.now();
-    await batchWrite([...[...seeded.jobs.values()].map((j) => j.item), ...seeded.others.values()]);
+    await batchWrite(TABLE, [...[...seeded.jobs.values()].map((j) => j.item), ...seeded.others.values()]);
     const seedSeconds = (performance.now() - seedStarted) / 1000;
     const loadBefore = loadavg();
     const output = await runNode(

@@ -26,7 +26,7 @@
 import { createHash } from 'node:crypto';
 import { cpus } from 'node:os';
 import { resolve } from 'node:path';
-import { BatchWriteCommand, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { monotonicFactory } from 'ulid';
 import { startSecretsManagerEmulator } from '#infra/local/emulators/secrets-manager';
 import { startStepFunctionsEmulator } from '#infra/local/emulators/step-functions';
@@ -45,8 +45,7 @@ import { type HealthRecord, observe } from '#shared/health/service-health';
 import type { JobsRun } from '#shared/health/watch-jobs';
 import type { JobRecord } from '#shared/jobs/job-record';
 import { JobStatus } from '#shared/jobs/job-status';
-import { jobKey, statusIndexKey } from '#shared/jobs/job-update-expressions';
-import { type JobWatch, watchFields } from '#shared/jobs/job-watch';
+import type { JobWatch } from '#shared/jobs/job-watch';
 import { logger } from '#shared/logger';
 import { resetRuntime } from '#shared/runtime';
 import { environmentFor } from '#shared/settings';
@@ -55,6 +54,7 @@ import { jobRecord } from '#test/support/job-fixtures';
 import { markedResult, runNode } from './child-process';
 import { node22 } from './node22';
 import { forEachLimited, int, ms, usd } from './report-format';
+import { batchWrite, CHROMOSOMES, cohortJobFields, jobItem, PANEL } from './seed-cohort';
 import { startServer } from './serve';
 import {
   itemBytes,
@@ -76,7 +76,6 @@ const LAMBDA_GB = 1;
 const LAMBDA_VCPU = 1024 / 1769;
 const TABLE = 'bench-watch';
 const SERVICE_ID = 'michigan';
-const PANEL = 'apps@1000g-phase-3-v5';
 const HOUR = 3_600_000;
 /** The design the watcher replaced: transitions of a 24 h job (bench/poll-cost.ts, backoff polling). */
 const OLD_TRANSITIONS_24H = 1_303;
@@ -138,8 +137,6 @@ interface Measurement extends RunSpec {
 }
 
 // --- seeding -------------------------------------------------------------------------------------------
-
-const CHROMOSOMES = Array.from({ length: 22 }, (_, i) => String(i + 1));
 
 /** What the services' Input Validation and Quality Control steps say of a 22-file, 2,504-sample upload. */
 const REPORT: SubmissionReport = {
@@ -258,27 +255,7 @@ async function seed(sim: CloudgeneSimulator, jobs: number) {
     const record: JobRecord = jobRecord({
       jobId,
       owner: owner.sub,
-      name: `cohort batch ${i}`,
-      refPanel: `${PANEL}@2.0.0`,
-      labels: {
-        refPanel: '1000 Genomes Phase 3 (Version 5)',
-        population: 'EUR',
-        build: 'GRCh37/hg19',
-        phasing: 'Eagle v2.4 (phased output)',
-        mode: 'Quality Control & Imputation',
-        r2Filter: 'off',
-      },
-      aesEncryption: false,
-      meta: false,
-      inputs: CHROMOSOMES.map((c) => {
-        const uploadId = nextUlid(now - 3 * HOUR);
-        return {
-          uploadId,
-          key: `inputs/${owner.sub}/${uploadId}/cohort.chr${c}.vcf.gz`,
-          fileName: `cohort.chr${c}.vcf.gz`,
-          size: 90_000_000 + c.length,
-        };
-      }),
+      ...cohortJobFields(owner.sub, i, () => nextUlid(now - 3 * HOUR)),
       inputChecks: {
         samples: 2504,
         chromosomes: CHROMOSOMES,
@@ -317,27 +294,9 @@ async function seed(sim: CloudgeneSimulator, jobs: number) {
         checkedAt,
       },
     });
-    items.push({
-      ...jobKey(owner.sub, jobId),
-      [tableKeys.gsi1.partitionKey]: statusIndexKey(owner.sub, JobStatus.RUNNING),
-      [tableKeys.gsi1.sortKey]: `JOB#${jobId}`,
-      entity: 'Job',
-      ...record,
-      ...watchFields(SERVICE_ID, jobId, watch),
-    });
+    items.push(jobItem(record, SERVICE_ID, watch));
   }
-  const batches = Array.from({ length: Math.ceil(items.length / 25) }, (_, b) =>
-    items.slice(b * 25, b * 25 + 25),
-  );
-  await forEachLimited(batches, 8, async (batch) => {
-    let request: Record<string, { PutRequest: { Item: Record<string, unknown> } }[]> = {
-      [TABLE]: batch.map((Item) => ({ PutRequest: { Item } })),
-    };
-    while (Object.keys(request).length > 0) {
-      const out = await dynamoDocumentClient().send(new BatchWriteCommand({ RequestItems: request }));
-      request = (out.UnprocessedItems ?? {}) as typeof request;
-    }
-  });
+  await batchWrite(TABLE, items);
   return items;
 }
 
