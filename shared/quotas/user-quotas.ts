@@ -208,7 +208,7 @@ export class UserQuotas {
     const pending = Object.keys(usage.pendingUploads).length;
     if (pending >= limits.pendingUploads) {
       throw new QuotaExceededError(
-        `You have ${plural(pending, 'upload', 'uploads')} announced and not completed, the limit of ${limits.pendingUploads}; one frees when one of them completes or you abandon it (DELETE /uploads/{uploadId})`,
+        `You have ${plural(pending, 'upload', 'uploads')} announced and not completed, the limit of ${limits.pendingUploads}; one frees when one of them completes, is abandoned (DELETE /uploads/{uploadId}) or its upload link expires`,
         QUOTA_RETRY_SECONDS,
         {
           quota: 'PENDING_UPLOADS',

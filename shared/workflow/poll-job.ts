@@ -385,7 +385,7 @@ function tooManyFiles(
   if (count <= MAX_RESULT_FILES) return undefined;
   return {
     code: 'TOO_MANY_RESULT_FILES',
-    message: `The service listed ${count} ${what} files, more than the ${MAX_RESULT_FILES} this gateway copies (MAX_RESULT_FILES); none was copied, they stay at the service until it deletes them`,
+    message: `The service listed ${count} ${what} files, more than the ${MAX_RESULT_FILES} this gateway copies (MAX_RESULT_FILES); none was copied: download them from the job's page at the service before it deletes them`,
   };
 }
 

@@ -130,7 +130,7 @@ describe('result files are capped', () => {
     expect(job.status).toBe(JobStatus.FAILED);
     expect(job.error).toEqual({
       code: 'TOO_MANY_RESULT_FILES',
-      message: `The service listed 7 result files, more than the ${MAX_RESULT_FILES} this gateway copies (MAX_RESULT_FILES); none was copied, they stay at the service until it deletes them`,
+      message: `The service listed 7 result files, more than the ${MAX_RESULT_FILES} this gateway copies (MAX_RESULT_FILES); none was copied: download them from the job's page at the service before it deletes them`,
     });
     expect(job.remoteFiles).toBeUndefined();
   });

@@ -183,7 +183,7 @@ describe('uploads per user', () => {
     await record(owner, 'U2', 10);
     const refused = await refusal(userQuotas().acquireUpload(owner, 'U3', 10, limits));
     expect(refused.message).toBe(
-      'You have 2 uploads announced and not completed, the limit of 2; one frees when one of them completes or you abandon it (DELETE /uploads/{uploadId})',
+      'You have 2 uploads announced and not completed, the limit of 2; one frees when one of them completes, is abandoned (DELETE /uploads/{uploadId}) or its upload link expires',
     );
     expect(refused.details).toMatchObject({ quota: 'PENDING_UPLOADS', limit: 2, used: 2 });
 

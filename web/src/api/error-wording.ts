@@ -220,7 +220,7 @@ const jobFailures: Record<string, string> = {
   INPUT_INVALID:
     "Each file's problem and its fix are listed below. Fix the files, then start again with these settings and add the fixed files.",
   INPUT_CHANGED:
-    'A file was replaced after our check, so nothing was sent: upload the file again, then start again with these settings and pick the new upload.',
+    'A file was replaced or removed after our check (uploaded again under the same upload, deleted, or expired while the job waited), so nothing was sent: upload the file again, then start again with these settings and pick the new upload.',
   SERVICE_JOB_FAILED:
     "The service's messages below say which step failed and why: correct what they name, then start again with these settings.",
   SERVICE_TOKEN_INVALID:
