@@ -40,7 +40,8 @@ describe('the wait in a service queue, estimated from how the job’s own positi
   });
 
   it('gives no estimate without a basis: one place, under two minutes, or no position', () => {
-    expect(queueEstimate([{ at: at(0), position: 5 }], 5)).toBeNull();
+    // Each asked at the moment of its last sighting (the pace is measured up to now).
+    expect(queueEstimate([{ at: at(0), position: 5 }], 5, new Date(at(0)))).toBeNull();
     expect(
       queueEstimate(
         [
@@ -48,6 +49,7 @@ describe('the wait in a service queue, estimated from how the job’s own positi
           { at: at(30), position: 4 },
         ],
         4,
+        new Date(at(30)),
       ),
     ).toBeNull();
     expect(
@@ -57,6 +59,7 @@ describe('the wait in a service queue, estimated from how the job’s own positi
           { at: at(1), position: 5 },
         ],
         5,
+        new Date(at(1)),
       ),
     ).toBeNull();
     expect(queueEstimate([], null)).toBeNull();
