@@ -80,22 +80,32 @@ export function annotate(annotations: Record<string, string>): void {
   for (const [key, value] of Object.entries(annotations)) tracer.putAnnotation(key, value);
 }
 
-/** Runs one task invocation in its own subsegment (annotations cannot go on Lambda's facade segment). */
+/**
+ * Runs one task invocation in its own subsegment (annotations cannot go on Lambda's facade segment).
+ *
+ * The subsegment is the current segment only inside the invocation's own asynchronous context (a child
+ * of the X-Ray SDK's context), not process-wide: work that outlives an invocation or runs beside it (in
+ * the local stack and the tests, other tasks and the watcher share the process) keeps its own parent. A
+ * call of someone else's still open when the task closes would otherwise be recorded as the task's child,
+ * and the SDK sends a closed subsegment only once all its children have closed: after the last of them,
+ * it never sends it at all.
+ */
 export async function traced<R>(task: string, annotations: Record<string, string>, run: () => Promise<R>) {
   const parent = tracer.isTracingEnabled() ? tracer.getSegment() : undefined;
   if (!parent) return run();
-  const subsegment = parent.addNewSubsegment(`## ${task}`);
-  tracer.setSegment(subsegment);
-  tracer.annotateColdStart();
-  tracer.addServiceNameAnnotation();
-  annotate(annotations);
-  try {
-    return await run();
-  } catch (error) {
-    tracer.addErrorAsMetadata(error as Error);
-    throw error;
-  } finally {
-    subsegment.close();
-    tracer.setSegment(parent);
-  }
+  return tracer.provider.getNamespace().runPromise(async () => {
+    const subsegment = parent.addNewSubsegment(`## ${task}`);
+    tracer.setSegment(subsegment);
+    tracer.annotateColdStart();
+    tracer.addServiceNameAnnotation();
+    annotate(annotations);
+    try {
+      return await run();
+    } catch (error) {
+      tracer.addErrorAsMetadata(error as Error);
+      throw error;
+    } finally {
+      subsegment.close();
+    }
+  });
 }
