@@ -136,22 +136,33 @@ export class UploadStore {
     return ready;
   }
 
-  /** Keeps a paused check's position on the upload, while its check is still CHECKING. */
+  /**
+   * Keeps a paused check's position on the upload, while its check is still CHECKING (and, for a job
+   * reading the file itself, while that job is still its `reader`).
+   */
   async recordCheckProgress(
     owner: string,
     uploadId: string,
     progress: UploadCheckProgress,
+    reader?: string,
   ): Promise<boolean> {
     return this.items.update(uploadKey(owner, uploadId), {
       UpdateExpression: 'SET #check.#progress = :progress',
-      ConditionExpression: 'attribute_exists(PK) AND #status = :ready AND #check.#checkStatus = :checking',
+      ConditionExpression: `attribute_exists(PK) AND #status = :ready AND #check.#checkStatus = :checking${
+        reader ? ' AND #check.reader = :reader' : ''
+      }`,
       ExpressionAttributeNames: {
         '#status': 'status',
         '#check': 'check',
         '#checkStatus': 'status',
         '#progress': 'progress',
       },
-      ExpressionAttributeValues: { ':ready': 'READY', ':checking': 'CHECKING', ':progress': progress },
+      ExpressionAttributeValues: {
+        ':ready': 'READY',
+        ':checking': 'CHECKING',
+        ':progress': progress,
+        ...(reader ? { ':reader': reader } : {}),
+      },
     });
   }
 

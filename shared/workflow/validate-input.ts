@@ -27,7 +27,7 @@ import { EXECUTION_LOOK_SECONDS, nextWatch } from '#shared/jobs/job-watch';
 import { logger } from '#shared/logger';
 import { recordMetric } from '#shared/metrics';
 import { settings } from '#shared/settings';
-import { type UploadCheck, uploadStore } from '#shared/uploads/upload-store';
+import { type UploadCheck, type UploadCheckProgress, uploadStore } from '#shared/uploads/upload-store';
 import { uploadsEnv } from '#shared/uploads/uploads';
 import {
   describeInputProblem,
@@ -156,7 +156,17 @@ export async function checkJobInput(
     ? { ...resumed, invocations: resumed.invocations + 1 }
     : { invocations: 1, waits: 0, decompressed: 0 };
   const started = Date.now();
-  const recorded = checkpoint.cursor ? undefined : await recordedCheck(job.owner, input);
+  const recorded = checkpoint.cursor ? undefined : await recordedCheck(job, input);
+  if (typeof recorded === 'object' && 'resume' in recorded && recorded.resume) {
+    // This job was reading the file when its execution was lost: on from where its last pause got to.
+    const { cursor, etag, invocations, decompressed } = recorded.resume;
+    Object.assign(checkpoint, {
+      cursor,
+      etag,
+      invocations: invocations + 1,
+      decompressed: decompressed ?? 0,
+    });
+  }
   const waitForCheck = (): FileCheckResult => {
     const waitSeconds = Math.min(5 * 2 ** checkpoint.waits, 60);
     checkpoint.waits += 1;
@@ -177,6 +187,25 @@ export async function checkJobInput(
           return pause;
         });
   if (step.paused) {
+    const paused = { ...checkpoint, ...step.paused };
+    if (step.paused.etag) {
+      // Kept on the upload too, so a validation started again after its execution was lost goes on from
+      // here instead of reading the file anew (only while this job is still the file's reader).
+      await uploadStore()
+        .recordCheckProgress(
+          job.owner,
+          input.uploadId,
+          {
+            cursor: step.paused.cursor,
+            etag: step.paused.etag,
+            // Invocations that read (the upload's own check counts only those).
+            invocations: paused.invocations - paused.waits,
+            decompressed: step.paused.decompressed,
+          },
+          job.jobId,
+        )
+        .catch((error: unknown) => logger.warn('validation progress not recorded', { error: String(error) }));
+    }
     logger.info('input validation continues in the next invocation', {
       file: index,
       of: job.inputs.length,
@@ -185,7 +214,7 @@ export async function checkJobInput(
       invocation: checkpoint.invocations,
       seconds: (Date.now() - started) / 1000,
     });
-    return { outcome: 'CONTINUE', checkpoint: { ...checkpoint, ...step.paused } };
+    return { outcome: 'CONTINUE', checkpoint: paused };
   }
   return { outcome: 'DONE', done: step.done, invocations: checkpoint.invocations };
 }
@@ -287,14 +316,21 @@ export function uploadCheckDeadline(startedAt: string, size: number): number {
 /**
  * The outcome of the upload's own check, when it holds for the object as stored now; `CHECKING` while it
  * runs; `read` when the file must be read here (never checked, check failed, object replaced), with the
- * check as it was seen (the claim is conditional on it).
+ * check as it was seen (the claim is conditional on it); `resume` when this very job claimed the reading
+ * (in an execution since lost), with where its last pause got to.
  */
 async function recordedCheck(
-  owner: string,
+  job: JobRecord,
   input: JobInput,
-): Promise<{ done: FileDone } | 'CHECKING' | { read: UploadCheck | undefined }> {
-  const check = (await uploadStore().get(owner, input.uploadId))?.check;
+): Promise<
+  | { done: FileDone }
+  | 'CHECKING'
+  | { read: UploadCheck | undefined }
+  | { resume: UploadCheckProgress | undefined }
+> {
+  const check = (await uploadStore().get(job.owner, input.uploadId))?.check;
   if (!check || check.status === 'UNCHECKED') return { read: check };
+  if (check.status === 'CHECKING' && check.reader === job.jobId) return { resume: check.progress };
   if (check.status === 'CHECKING') {
     // A check that never recorded an outcome (its execution was lost) is not waited for forever.
     return Date.now() < uploadCheckDeadline(check.startedAt, input.size) ? 'CHECKING' : { read: check };

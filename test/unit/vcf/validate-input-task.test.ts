@@ -414,6 +414,67 @@ describe('the validate-input task reads one file once, and never without end', (
     expect(gets).toBe(1);
   });
 
+  it('goes on from its last pause when the job reading an unchecked upload lost its execution: no wait, no new claim', async () => {
+    const file = makeVcfGz({ samples: 30, records: 3000 });
+    const { ref, inputs } = await queuedJob([file]);
+    const input = inputs[0]!;
+    await uploadChecked(ref.owner, input, {
+      status: 'UNCHECKED',
+      startedAt: new Date().toISOString(),
+      checkedAt: new Date().toISOString(),
+      reason: 'the check could not start',
+    });
+    requests.length = 0;
+    // Two invocations, each pausing at once (a deadline already past), then the execution is lost.
+    const first = await validateJobInput(ref, undefined, 0);
+    const second = await validateJobInput(ref, first, 0);
+    expect(second.outcome).toBe('CONTINUE');
+    const paused = (second as Extract<ValidationResult, { outcome: 'CONTINUE' }>).checkpoint;
+    const claimed = (await uploadStore().get(ref.owner, input.uploadId))?.check;
+    expect(claimed).toMatchObject({
+      status: 'CHECKING',
+      reader: ref.jobId,
+      progress: { cursor: paused.cursor, etag: objects.get(input.key)!.etag, invocations: 2 },
+    });
+    // The watcher drives the job again with a new execution, which knows nothing: it does not wait for
+    // the job's own claim to run out (10 minutes and more) nor read the file from its start.
+    const resumed = await validateJobInput(ref, undefined, Number.POSITIVE_INFINITY);
+    expect(resumed).toEqual({ outcome: 'VALID', invocations: 3 });
+    expect(requests).toHaveLength(3);
+    expect(requests.at(-1)).toEqual({
+      key: input.key,
+      range: `bytes=${paused.cursor!.block}-`,
+      ifMatch: objects.get(input.key)!.etag,
+    });
+    expect((await uploadStore().get(ref.owner, input.uploadId))?.check?.status).toBe('VALID');
+  });
+
+  it('reads the file from its start when another job took the reading over meanwhile', async () => {
+    const file = makeVcfGz({ samples: 30, records: 3000 });
+    const { ref, inputs } = await queuedJob([file]);
+    const input = inputs[0]!;
+    await uploadChecked(ref.owner, input, {
+      status: 'UNCHECKED',
+      startedAt: new Date().toISOString(),
+      checkedAt: new Date().toISOString(),
+      reason: 'the check could not start',
+    });
+    const first = await validateJobInput(ref, undefined, 0);
+    expect(first.outcome).toBe('CONTINUE');
+    // Another job's claim (once this one's overran) replaces the reader, and this job's progress with it.
+    const seen = (await uploadStore().get(ref.owner, input.uploadId))?.check;
+    expect(await uploadStore().claimCheck(ref.owner, input.uploadId, 'ANOTHERJOB', seen, new Date())).toBe(
+      true,
+    );
+    const second = await validateJobInput(ref, first, 0);
+    expect(second.outcome).toBe('CONTINUE');
+    expect((await uploadStore().get(ref.owner, input.uploadId))?.check).toEqual({
+      status: 'CHECKING',
+      startedAt: expect.any(String),
+      reader: 'ANOTHERJOB',
+    });
+  });
+
   it('fails a file whose check needs more invocations than allowed, and records that for the upload', async () => {
     const file = makeVcfGz({ samples: 30, records: 3000 });
     const { ref, inputs } = await queuedJob([file]);
