@@ -339,13 +339,23 @@ export const jobSchema = component(
       z.array(missingFile),
       'Result files the service listed that could not be copied',
     ),
-    events: z.array(
-      z.strictObject({
-        at: timestamp,
-        from: z.nullable(jobStatusSchema),
-        to: jobStatusSchema,
-        detail: z.nullable(text),
-      }),
+    events: described(
+      z.array(
+        z.strictObject({
+          at: timestamp,
+          from: described(
+            z.nullable(jobStatusSchema),
+            'The status before; null for the first event, and for the first after events left out',
+          ),
+          to: jobStatusSchema,
+          detail: z.nullable(text),
+        }),
+      ),
+      "The job's history, oldest first. A long one keeps its first and its latest events (50 in all)",
+    ),
+    eventsLeftOut: described(
+      z.nullable(z.strictObject({ after: count, count })),
+      'Events left out of a long history: `count` of them after the first `after` events. Null when none were',
     ),
     routing: z.nullable(jobRouting),
     resubmittedFrom: described(z.nullable(text), 'The job this one resubmits (POST /jobs/{jobId}/resubmit)'),

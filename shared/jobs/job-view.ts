@@ -8,12 +8,16 @@ import { findService } from '#shared/catalog/service-catalog';
 import { jobLabels } from './job-labels';
 import type { JobRecord } from './job-repository';
 import { JobStatus } from './job-status';
+import { JOB_EVENTS_KEPT_FIRST } from './job-update-expressions';
 import { nextCheckAt } from './next-check';
 import { queueEstimate } from './queue-estimate';
 
 export function toJobView(job: JobRecord, now: Date = new Date()) {
+  const leftOut = job.eventsDropped ? { after: JOB_EVENTS_KEPT_FIRST, count: job.eventsDropped } : null;
   let previous: string | null = null;
-  const events = (job.events ?? []).map((event) => {
+  const events = (job.events ?? []).map((event, index) => {
+    // The status before the first event after a gap is among the events left out.
+    if (leftOut && index === leftOut.after) previous = null;
     const view = { at: event.at, from: previous, to: event.to, detail: event.detail ?? null };
     previous = event.to;
     return view;
@@ -83,6 +87,8 @@ export function toJobView(job: JobRecord, now: Date = new Date()) {
     /** Files the service listed that could not be copied, each with the service's reason. */
     missingResults: job.missingResults ?? [],
     events,
+    /** The events a long history left out (job-update-expressions.ts `compactedHistory`). */
+    eventsLeftOut: leftOut,
     /** How the service was chosen, for a job created by panel; null for one created at a service. */
     routing: job.routing
       ? {

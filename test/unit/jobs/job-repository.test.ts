@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { jobSchema } from '#shared/api/responses';
 import {
   InvalidCursorError,
   type JobRecord,
@@ -7,7 +8,8 @@ import {
   jobRepository,
 } from '#shared/jobs/job-repository';
 import { JobStatus } from '#shared/jobs/job-status';
-import { MAX_JOB_EVENTS } from '#shared/jobs/job-update-expressions';
+import { JOB_EVENTS_KEPT_FIRST, MAX_JOB_EVENTS } from '#shared/jobs/job-update-expressions';
+import { toJobView } from '#shared/jobs/job-view';
 import { startAwsEmulators } from '#test/support/aws-emulators';
 import { jobRecord } from '#test/support/job-fixtures';
 
@@ -208,6 +210,13 @@ describe("a job's history stays bounded", () => {
     expect(job?.events.slice(0, 3).map((e) => e.detail)).toEqual([undefined, 'note 0', 'note 1']);
     expect(job?.events.at(-1)?.detail).toBe(`note ${MAX_JOB_EVENTS + 24}`);
     expect((job?.eventsDropped ?? 0) + MAX_JOB_EVENTS).toBe(1 + MAX_JOB_EVENTS + 25);
+    // The owner's view says where the gap is and how much it left out; the event after it knows no `from`.
+    const view = toJobView(job!);
+    expect(view.eventsLeftOut).toEqual({ after: JOB_EVENTS_KEPT_FIRST, count: job?.eventsDropped });
+    expect(view.events[JOB_EVENTS_KEPT_FIRST - 1]?.from).toBe(JobStatus.RUNNING);
+    expect(view.events[JOB_EVENTS_KEPT_FIRST]?.from).toBeNull();
+    expect(view.events[JOB_EVENTS_KEPT_FIRST + 1]?.from).toBe(JobStatus.RUNNING);
+    expect(jobSchema.safeParse(view).success).toBe(true);
     // A note for a job in another state is still refused, full history or not.
     expect(await repository.noteEvent('alice', id, JobStatus.QUEUED, 'wrong state')).toBe(false);
   });

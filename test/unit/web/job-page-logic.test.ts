@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { ApiError, isMissing } from '../../../web/src/api/api-error';
 import { inputFindings } from '../../../web/src/lib/job-failure';
 import { type ProgressLike, progressSentence, slotWaitReason } from '../../../web/src/lib/job-progress';
-import { timelineLabel } from '../../../web/src/lib/job-status';
+import { leftOutText, timelineLabel } from '../../../web/src/lib/job-status';
 
 const job = (overrides: Partial<ProgressLike>): ProgressLike => ({
   status: 'RUNNING',
@@ -105,5 +105,18 @@ describe('a failed job', () => {
     expect(isMissing(new ApiError('VALIDATION_FAILED', 'path.jobId: not a job id', 400))).toBe(true);
     expect(isMissing(new ApiError('JOB_NOT_FOUND', 'Job x not found', 404))).toBe(true);
     expect(isMissing(new ApiError('INTERNAL', 'boom', 500))).toBe(false);
+  });
+});
+
+describe('the timeline of a long history', () => {
+  it('says how many changes were not kept, and between which of the kept ones', () => {
+    const text = leftOutText(1940, '2026-03-02T10:00:00Z', '2026-03-05T08:30:00Z');
+    expect(text).toMatch(
+      /^1940 changes between .+ and .+ not kept: a long history keeps its first and its latest entries\.$/,
+    );
+    expect(text).toContain('2026');
+    expect(leftOutText(1, undefined, '2026-03-05T08:30:00Z')).toBe(
+      '1 change not kept: a long history keeps its first and its latest entries.',
+    );
   });
 });

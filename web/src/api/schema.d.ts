@@ -461,13 +461,20 @@ export type components = {
       /** Format: date-time */
       createdAt: string;
       error: components['schemas']['JobError'] | null;
+      /** @description The job's history, oldest first. A long one keeps its first and its latest events (50 in all) */
       events: {
         /** Format: date-time */
         at: string;
         detail: string | null;
+        /** @description The status before; null for the first event, and for the first after events left out */
         from: components['schemas']['JobStatus'] | null;
         to: components['schemas']['JobStatus'];
       }[];
+      /** @description Events left out of a long history: `count` of them after the first `after` events. Null when none were */
+      eventsLeftOut: {
+        after: number;
+        count: number;
+      } | null;
       /** @description The job's id at the service, once submitted */
       externalJobId: string | null;
       inputChecks: components['schemas']['InputChecks'] | null;

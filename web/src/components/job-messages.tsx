@@ -3,10 +3,18 @@
  * the service, so they take the place of its messages), the service's messages as it typed them, and our
  * timeline of the job's states, naming the service.
  */
+import { Fragment } from 'react';
 import type { Job } from '../api/client';
 import { formatDateTime } from '../lib/format';
 import { inputFindings } from '../lib/job-failure';
-import { isFinished, messageKind, messageKindLabel, messageText, timelineLabel } from '../lib/job-status';
+import {
+  isFinished,
+  leftOutText,
+  messageKind,
+  messageKindLabel,
+  messageText,
+  timelineLabel,
+} from '../lib/job-status';
 import { WithCode } from './with-code';
 
 export function JobMessages({ job }: { job: Job }) {
@@ -69,12 +77,19 @@ export function JobTimeline({ job }: { job: Job }) {
     <section aria-labelledby="timeline-heading">
       <h2 id="timeline-heading">Timeline</h2>
       <ol className="timeline">
-        {job.events.map((event) => (
-          <li key={`${event.at}-${event.to}`}>
-            <time dateTime={event.at}>{formatDateTime(event.at)}</time>
-            <span>{timelineLabel(event.to, job.serviceName)}</span>
-            {event.detail ? <span className="muted"> — {event.detail}</span> : null}
-          </li>
+        {job.events.map((event, index) => (
+          <Fragment key={`${event.at}-${event.to}`}>
+            {job.eventsLeftOut && index === job.eventsLeftOut.after ? (
+              <li className="timeline-gap">
+                {leftOutText(job.eventsLeftOut.count, job.events[index - 1]?.at, event.at)}
+              </li>
+            ) : null}
+            <li>
+              <time dateTime={event.at}>{formatDateTime(event.at)}</time>
+              <span>{timelineLabel(event.to, job.serviceName)}</span>
+              {event.detail ? <span className="muted"> — {event.detail}</span> : null}
+            </li>
+          </Fragment>
         ))}
       </ol>
     </section>

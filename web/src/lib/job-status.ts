@@ -3,6 +3,7 @@
  * types as the service wrote them (docs: `type` 0 ok, 1 error, 2 warning, 3 running).
  */
 import type { JobStatus } from '../api/client';
+import { formatDateTime } from './format';
 
 export type JobStatusName = JobStatus;
 
@@ -111,4 +112,13 @@ export function messageText(message: string): string {
     .replace(/&gt;/g, '>')
     .replace(/&amp;/g, '&')
     .trim();
+}
+
+/**
+ * The timeline's line for the events a long history left out (the job keeps its first and its latest),
+ * between the last event before the gap and the first after it.
+ */
+export function leftOutText(count: number, from: string | undefined, to: string): string {
+  const between = from ? ` between ${formatDateTime(from)} and ${formatDateTime(to)}` : '';
+  return `${count} ${count === 1 ? 'change' : 'changes'}${between} not kept: a long history keeps its first and its latest entries.`;
 }
