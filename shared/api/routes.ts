@@ -495,7 +495,8 @@ export const routes: readonly RouteDefinition[] = [
     description:
       'Delete a finished job and its results; a parent job once every child has ended, with all its children ' +
       '(a child alone is refused: 409 CONFLICT)',
-    access: { table: ['GetItem', 'DeleteItem'], resultsBucket: 'delete' },
+    // PutItem: a deleted job's unpublished events move to an item of their own (job-repository.ts).
+    access: { table: ['GetItem', 'PutItem', 'DeleteItem'], resultsBucket: 'delete' },
     summary: 'Delete a job',
     request: { path: jobIdPath },
     responses: { 204: { description: 'Deleted, with its result files (a parent: with every child)' } },

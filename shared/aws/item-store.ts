@@ -102,6 +102,14 @@ export class ItemStore {
     return result.Item ? (withoutTableAttributes(result.Item) as T) : undefined;
   }
 
+  /** The item as stored, the table's own attributes (index keys, outbox, TTL) included. */
+  async getStored(key: ItemKey): Promise<Item | undefined> {
+    const result = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: key, ConsistentRead: true }),
+    );
+    return result.Item;
+  }
+
   /** Writes a new item; false when one with its key exists already (nothing was written). */
   insert(item: ItemKey & Item): Promise<boolean> {
     return this.put(item, { ConditionExpression: `attribute_not_exists(${tableKeys.partitionKey})` });

@@ -90,7 +90,8 @@ function jobStatusChanged(item: Item, entry: JobStatusEntry): JobStatusChanged {
   const error = item.error as { code?: unknown; message?: unknown } | undefined;
   return {
     eventId: entry.id,
-    jobId: String(item.SK).slice(JOB_PREFIX.length),
+    // A deleted job's events come from an item of another key (outbox.ts `departedJobItem`).
+    jobId: String(item.jobId ?? String(item.SK).slice(JOB_PREFIX.length)),
     owner: ownerOf(item),
     serviceId: String(item.serviceId),
     jobName: truncate(String(item.name ?? ''), 200),

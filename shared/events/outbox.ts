@@ -14,7 +14,7 @@
  * is then the entry's due time, so the publisher does not see the item before.
  */
 import { ulid } from 'ulid';
-import type { ItemKey, ItemUpdate } from '#shared/aws/item-store';
+import type { Item, ItemKey, ItemUpdate } from '#shared/aws/item-store';
 import { tableKeys } from '#shared/aws/table-definition';
 
 export const OUTBOX_PARTITION = 'OUTBOX';
@@ -188,6 +188,58 @@ export function outboxSettle(remaining: readonly OutboxEntry[], key: ItemKey): I
       ':size': remaining.length,
       ':last': remaining[remaining.length - 1]!.id,
       ':sk': outboxSortKey(earliest(remaining), key),
+    },
+  };
+}
+
+/** The prefix of the item that keeps a deleted job's unpublished events (`departedJobItem`). */
+export const DEPARTED_JOB_PREFIX = 'DEPARTED#JOB#';
+/** How long a departed job's events are kept should they never be published. */
+const DEPARTED_KEPT_SECONDS = 7 * 24 * 3600;
+
+/**
+ * The item that keeps a job's unpublished events once the job itself is deleted (a job deleted within
+ * the minute it ended: its last move not yet sent): the job's key in the owner's partition with
+ * `DEPARTED_JOB_PREFIX`, what the events are built from (job-event fields, history, error) and the outbox.
+ * The publisher sends its events like any item's, then deletes it (publish-events.ts); a week's TTL
+ * removes it should that never happen. No index but the outbox's: no listing ever shows it.
+ */
+export function departedJobItem(job: Item, outbox: readonly OutboxEntry[], now: Date): ItemKey & Item {
+  const key = { PK: String(job.PK), SK: `${DEPARTED_JOB_PREFIX}${String(job.jobId)}` };
+  return {
+    ...key,
+    departed: true,
+    jobId: job.jobId,
+    serviceId: job.serviceId,
+    name: job.name,
+    events: job.events,
+    ...(job.error ? { error: job.error } : {}),
+    ...outboxFields(outbox, key),
+    [tableKeys.ttlAttribute]: Math.floor(now.getTime() / 1000) + DEPARTED_KEPT_SECONDS,
+  };
+}
+
+/** The condition that an item's outbox is still exactly `outbox` as read (only appends and removals change it). */
+export function outboxUnchanged(outbox: readonly OutboxEntry[]): {
+  ConditionExpression: string;
+  ExpressionAttributeNames: Record<string, string>;
+  ExpressionAttributeValues: Record<string, unknown>;
+} {
+  const names = { '#outbox': tableKeys.outboxAttribute };
+  if (outbox.length === 0) {
+    return {
+      ConditionExpression: '(attribute_not_exists(#outbox) OR size(#outbox) = :outboxSize)',
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: { ':outboxSize': 0 },
+    };
+  }
+  return {
+    ConditionExpression: `(size(#outbox) = :outboxSize AND #outbox[0].id = :outboxFirst AND #outbox[${outbox.length - 1}].id = :outboxLast)`,
+    ExpressionAttributeNames: names,
+    ExpressionAttributeValues: {
+      ':outboxSize': outbox.length,
+      ':outboxFirst': outbox[0]!.id,
+      ':outboxLast': outbox[outbox.length - 1]!.id,
     },
   };
 }

@@ -18,7 +18,15 @@ import { logger } from '#shared/logger';
 import { settings } from '#shared/settings';
 import { type EventSink, eventBridgeClient, type PutEventsRequestEntry } from './event-bus-client';
 import { EVENT_SOURCE, eventOf } from './event-types';
-import { dueAt, dueBy, OUTBOX_PARTITION, type OutboxEntry, outboxRemoval, outboxSettle } from './outbox';
+import {
+  dueAt,
+  dueBy,
+  OUTBOX_PARTITION,
+  type OutboxEntry,
+  outboxRemoval,
+  outboxSettle,
+  outboxUnchanged,
+} from './outbox';
 
 /** PutEvents takes at most 10 entries and 256 KB in all. */
 export const MAX_BATCH_ENTRIES = 10;
@@ -95,7 +103,10 @@ export async function publishEvents(options: PublishOptions = {}): Promise<Publi
   const keys = await dueKeys(items, now, options.maxItems ?? 500);
   const read = await readItems(client, tableName, keys);
 
-  const byItem = new Map<string, { key: ItemKey; outbox: OutboxEntry[]; pending: Pending[] }>();
+  const byItem = new Map<
+    string,
+    { key: ItemKey; outbox: OutboxEntry[]; pending: Pending[]; departed: boolean }
+  >();
   for (const { key, item } of read) {
     if (!item) continue;
     const outbox = (item[tableKeys.outboxAttribute] as OutboxEntry[] | undefined) ?? [];
@@ -120,7 +131,7 @@ export async function publishEvents(options: PublishOptions = {}): Promise<Publi
       });
     });
     run.items += 1;
-    byItem.set(`${key.PK}\u0000${key.SK}`, { key, outbox, pending });
+    byItem.set(`${key.PK}\u0000${key.SK}`, { key, outbox, pending, departed: item.departed === true });
   }
 
   const toSend = [...byItem.values()].flatMap(({ pending }) => pending.filter((p) => p.request));
@@ -146,7 +157,7 @@ export async function publishEvents(options: PublishOptions = {}): Promise<Publi
     }
   }
 
-  for (const { key, outbox, pending } of byItem.values()) {
+  for (const { key, outbox, pending, departed } of byItem.values()) {
     const done = pending.filter((p) => p.sent || !p.request);
     run.published += done.filter((p) => p.sent).length;
     run.dropped += done.filter((p) => !p.request).length;
@@ -167,7 +178,9 @@ export async function publishEvents(options: PublishOptions = {}): Promise<Publi
       const remaining = outbox.filter((_, position) => !gone.has(position));
       // Past-due entries left (not accepted) keep the item where it is: the next run takes them again.
       if (remaining.some((entry) => dueAt(entry) <= now.toISOString())) continue;
-      await items.update(key, outboxSettle(remaining, key));
+      // A deleted job's events (outbox.ts `departedJobItem`): the item was only there to send them.
+      if (departed && remaining.length === 0) await items.delete(key, outboxUnchanged([]));
+      else await items.update(key, outboxSettle(remaining, key));
     } catch (error) {
       run.errors += 1;
       logger.warn('outbox update failed; its entries are sent again', {

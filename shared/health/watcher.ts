@@ -17,8 +17,8 @@ export const WATCHER = {
   /** Polls jobs with their owners' tokens, starts submit and collect executions and looks them up. */
   access: {
     /** Due work from the watch and outbox indexes (Query), each item read (GetItem, BatchGetItem: the
-     * outbox) and moved (UpdateItem). */
-    table: ['GetItem', 'Query', 'BatchGetItem', 'UpdateItem'],
+     * outbox) and moved (UpdateItem); a deleted job's leftover events item removed once sent (DeleteItem). */
+    table: ['GetItem', 'Query', 'BatchGetItem', 'UpdateItem', 'DeleteItem'],
     secrets: 'read',
     callsService: true,
     stateMachine: ['start', 'describe'],

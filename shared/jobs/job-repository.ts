@@ -11,7 +11,13 @@ import { dynamoDocumentClient } from '#shared/aws/clients';
 import { ItemStore, type ItemUpdate } from '#shared/aws/item-store';
 import { tableEnv, userPartition } from '#shared/aws/table';
 import { tableKeys } from '#shared/aws/table-definition';
-import { jobStatusEntries, outboxFields } from '#shared/events/outbox';
+import {
+  departedJobItem,
+  jobStatusEntries,
+  type OutboxEntry,
+  outboxFields,
+  outboxUnchanged,
+} from '#shared/events/outbox';
 import { releaseQuietly, UserQuotas } from '#shared/quotas/user-quotas';
 import { perRuntime } from '#shared/runtime';
 import { truncated } from '#shared/text-limit';
@@ -244,9 +250,35 @@ export class JobRepository {
     return claimIdempotencyKey(this.items, owner, key, claim, ttlSeconds);
   }
 
-  /** Removes a job (its history goes with it: it lives in the item). */
-  async delete(owner: string, jobId: string, whileIn: JobStatus[]): Promise<boolean> {
-    return this.items.delete(jobKey(owner, jobId), jobInStates(whileIn));
+  /**
+   * Removes a job while it is in one of `whileIn` (its history goes with it: it lives in the item); false
+   * when it is not. Events of its outbox not yet published (a job deleted within the minute it ended) are
+   * not lost with it: they move to an item of their own first (outbox.ts `departedJobItem`), and the
+   * delete holds only while the outbox is still as copied (else it is read and copied again).
+   */
+  async delete(owner: string, jobId: string, whileIn: JobStatus[], now = new Date()): Promise<boolean> {
+    const key = jobKey(owner, jobId);
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const stored = await this.items.getStored(key);
+      if (!stored || !whileIn.includes(stored.status as JobStatus)) return false;
+      const outbox = (stored[tableKeys.outboxAttribute] as OutboxEntry[] | undefined) ?? [];
+      if (outbox.length > 0) await this.items.put(departedJobItem(stored, outbox, now));
+      const inStates = jobInStates(whileIn);
+      const unchanged = outboxUnchanged(outbox);
+      const deleted = await this.items.delete(key, {
+        ConditionExpression: `${inStates.ConditionExpression} AND ${unchanged.ConditionExpression}`,
+        ExpressionAttributeNames: {
+          ...inStates.ExpressionAttributeNames,
+          ...unchanged.ExpressionAttributeNames,
+        },
+        ExpressionAttributeValues: {
+          ...inStates.ExpressionAttributeValues,
+          ...unchanged.ExpressionAttributeValues,
+        },
+      });
+      if (deleted) return true;
+    }
+    throw new Error(`Job ${jobId}: its outbox kept changing while it was being deleted`);
   }
 
   /**

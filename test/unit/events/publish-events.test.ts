@@ -183,6 +183,50 @@ describe('the publisher', () => {
     expect(next.published.map((detail) => detail.to)).toEqual(['VALIDATING']);
   });
 
+  it('sends the last moves of a job deleted before they were published, then forgets them', async () => {
+    const jobId = await newJob();
+    await jobRepository().transition('alice', jobId, JobStatus.CANCELED, { detail: 'canceled by its owner' });
+    expect(await jobRepository().delete('alice', jobId, [JobStatus.CANCELED])).toBe(true);
+    expect(await rawItem('USER#alice', `JOB#${jobId}`)).toBeUndefined();
+    // The job is gone from every listing; its events wait in an item of their own, with a week's TTL.
+    const left = await rawItem('USER#alice', `DEPARTED#JOB#${jobId}`);
+    expect(left).toMatchObject({ departed: true, jobId, GSI3PK: 'OUTBOX' });
+    expect((left!.outbox as unknown[]).length).toBe(2);
+    expect(Number(left!.expiresAt) - Date.now() / 1000).toBeGreaterThan(6 * 24 * 3600);
+    expect(await jobRepository().list('alice', { limit: 100 })).toMatchObject({
+      jobs: expect.not.arrayContaining([expect.objectContaining({ jobId })]),
+    });
+    const bus = sink();
+    expect(await publish(bus)).toMatchObject({ published: 2, failed: 0 });
+    expect(bus.published).toEqual([
+      expect.objectContaining({ jobId, owner: 'alice', from: null, to: 'QUEUED' }),
+      expect.objectContaining({
+        jobId,
+        owner: 'alice',
+        from: 'QUEUED',
+        to: 'CANCELED',
+        message: 'canceled by its owner',
+      }),
+    ]);
+    expect(await rawItem('USER#alice', `DEPARTED#JOB#${jobId}`)).toBeUndefined();
+    const again = sink();
+    await publish(again);
+    expect(again.calls).toEqual([]);
+  });
+
+  it('deletes a job whose events were all sent without leaving anything behind', async () => {
+    const jobId = await newJob();
+    await jobRepository().transition('alice', jobId, JobStatus.CANCELED);
+    await publish(sink());
+    expect(await jobRepository().delete('alice', jobId, [JobStatus.CANCELED])).toBe(true);
+    expect(await rawItem('USER#alice', `JOB#${jobId}`)).toBeUndefined();
+    expect(await rawItem('USER#alice', `DEPARTED#JOB#${jobId}`)).toBeUndefined();
+    // Not in a state it may be deleted in: nothing is written.
+    const active = await newJob();
+    expect(await jobRepository().delete('alice', active, [JobStatus.CANCELED])).toBe(false);
+    expect(await rawItem('USER#alice', `DEPARTED#JOB#${active}`)).toBeUndefined();
+  });
+
   it("publishes a token's states: stored, rejected, and its expiry when it comes (unless replaced)", async () => {
     const store = credentialStore();
     const now = new Date();
