@@ -46,13 +46,24 @@ describe.skipIf(!hasChromium)('a per-user limit reached', () => {
 
   const newJob = async (page: Page, name: string) => {
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'New job' }).click();
+    await page.getByRole('heading', { name: 'New job' }).waitFor();
     await page.locator('input[type=file]').setInputFiles({
       name: `${name}.chr20.vcf.gz`,
       mimeType: 'application/gzip',
       buffer: makeVcfGz({ samples: 40, records: 500 }),
     });
     const row = page.locator('li.upload').filter({ hasText: `${name}.chr20.vcf.gz` });
-    await expect.poll(() => row.getAttribute('data-upload-phase'), { timeout: 30_000 }).toBe('done');
+    // Settled either way; then done, or the failure names what the row and the page said.
+    let phase: string | null = null;
+    for (const deadline = Date.now() + 60_000; Date.now() < deadline; ) {
+      phase = await row.getAttribute('data-upload-phase', { timeout: 1_000 }).catch(() => null);
+      if (phase === 'done' || phase === 'failed' || phase === 'canceled') break;
+      await page.waitForTimeout(100);
+    }
+    if (phase !== 'done') {
+      const said = await page.locator('main').innerText({ timeout: 1_000 }).catch(() => 'no main');
+      expect.fail(`the upload of ${name} ended ${phase ?? 'without a row'}; the page said:\n${said}`);
+    }
     await page.getByLabel('Job name').fill(name);
     await page.getByLabel('Service').selectOption('michigan');
     await expect.poll(() => page.getByLabel('Reference panel').count(), { timeout: 20_000 }).toBe(1);
