@@ -8,7 +8,7 @@
  */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { dynamoDocumentClient } from '#shared/aws/clients';
-import { ItemStore, type ItemUpdate } from '#shared/aws/item-store';
+import { type ItemKey, ItemStore, type ItemUpdate } from '#shared/aws/item-store';
 import { tableEnv, userPartition } from '#shared/aws/table';
 import { tableKeys } from '#shared/aws/table-definition';
 import {
@@ -258,11 +258,20 @@ export class JobRepository {
    */
   async delete(owner: string, jobId: string, whileIn: JobStatus[], now = new Date()): Promise<boolean> {
     const key = jobKey(owner, jobId);
+    let copied: { key: ItemKey; outbox: OutboxEntry[] } | undefined;
     for (let attempt = 0; attempt < 5; attempt++) {
       const stored = await this.items.getStored(key);
       if (!stored || !whileIn.includes(stored.status as JobStatus)) return false;
       const outbox = (stored[tableKeys.outboxAttribute] as OutboxEntry[] | undefined) ?? [];
-      if (outbox.length > 0) await this.items.put(departedJobItem(stored, outbox, now));
+      if (outbox.length > 0) {
+        const departed = departedJobItem(stored, outbox, now);
+        await this.items.put(departed);
+        copied = { key: { PK: departed.PK, SK: departed.SK }, outbox };
+      } else if (copied) {
+        // Published from the job meanwhile: a copy of an earlier attempt would send them again.
+        await this.items.delete(copied.key, outboxUnchanged(copied.outbox));
+        copied = undefined;
+      }
       const inStates = jobInStates(whileIn);
       const unchanged = outboxUnchanged(outbox);
       const deleted = await this.items.delete(key, {

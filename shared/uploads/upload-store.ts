@@ -137,8 +137,8 @@ export class UploadStore {
   }
 
   /**
-   * Keeps a paused check's position on the upload, while its check is still CHECKING (and, for a job
-   * reading the file itself, while that job is still its `reader`).
+   * Keeps a paused check's position on the upload, while its check is still CHECKING: for a job reading
+   * the file itself, while that job is still its `reader`; for the upload's own check, while no job is.
    */
   async recordCheckProgress(
     owner: string,
@@ -149,7 +149,7 @@ export class UploadStore {
     return this.items.update(uploadKey(owner, uploadId), {
       UpdateExpression: 'SET #check.#progress = :progress',
       ConditionExpression: `attribute_exists(PK) AND #status = :ready AND #check.#checkStatus = :checking${
-        reader ? ' AND #check.reader = :reader' : ''
+        reader ? ' AND #check.reader = :reader' : ' AND attribute_not_exists(#check.reader)'
       }`,
       ExpressionAttributeNames: {
         '#status': 'status',

@@ -40,8 +40,8 @@ export async function checkUpload(
   const store = uploadStore();
   const upload = await store.get(ref.owner, ref.uploadId);
   const fromExecution = previous?.outcome === 'CONTINUE' ? previous.checkpoint : undefined;
-  if (upload?.status !== 'READY' || upload.check?.status !== 'CHECKING') {
-    // Gone, or checked meanwhile (a job read it first): nothing left to do.
+  if (upload?.status !== 'READY' || upload.check?.status !== 'CHECKING' || upload.check.reader) {
+    // Gone, checked meanwhile, or a job reading it now (its check overran): nothing left to do here.
     return { outcome: 'STOPPED', invocations: (fromExecution?.invocations ?? 0) + 1 };
   }
   // A check started again after its execution was lost resumes where the last pause left it.

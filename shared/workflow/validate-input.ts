@@ -160,10 +160,12 @@ export async function checkJobInput(
   if (typeof recorded === 'object' && 'resume' in recorded && recorded.resume) {
     // This job was reading the file when its execution was lost: on from where its last pause got to.
     const { cursor, etag, invocations, decompressed } = recorded.resume;
+    // `invocations` there counts reading invocations only: the waits of this execution start again.
     Object.assign(checkpoint, {
       cursor,
       etag,
       invocations: invocations + 1,
+      waits: 0,
       decompressed: decompressed ?? 0,
     });
   }

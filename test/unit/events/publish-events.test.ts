@@ -1,6 +1,7 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { dynamoDocumentClient } from '#shared/aws/clients';
+import { ItemStore } from '#shared/aws/item-store';
 import { credentialStore } from '#shared/credentials/credential-store';
 import type { PutEventsRequestEntry, PutEventsResult } from '#shared/events/event-bus-client';
 import { outboxRemoval, withOutbox } from '#shared/events/outbox';
@@ -208,6 +209,33 @@ describe('the publisher', () => {
         message: 'canceled by its owner',
       }),
     ]);
+    expect(await rawItem('USER#alice', `DEPARTED#JOB#${jobId}`)).toBeUndefined();
+    const again = sink();
+    await publish(again);
+    expect(again.calls).toEqual([]);
+  });
+
+  it('leaves no copy behind when the publisher sent the events from the job while it was being deleted', async () => {
+    const jobId = await newJob();
+    await jobRepository().transition('alice', jobId, JobStatus.CANCELED);
+    // The publisher, having read the job before the copy was written, sends its events and removes them
+    // from the job just before the copy lands: the delete's condition fails, and the next attempt finds
+    // the outbox empty.
+    const put = ItemStore.prototype.put;
+    const sent = sink();
+    const spy = vi.spyOn(ItemStore.prototype, 'put').mockImplementation(async function (
+      this: ItemStore,
+      ...args: Parameters<ItemStore['put']>
+    ) {
+      if (String(args[0].SK).startsWith('DEPARTED#') && sent.calls.length === 0) await publish(sent);
+      return put.apply(this, args);
+    });
+    try {
+      expect(await jobRepository().delete('alice', jobId, [JobStatus.CANCELED])).toBe(true);
+    } finally {
+      spy.mockRestore();
+    }
+    expect(sent.published.map((detail) => detail.to)).toEqual(['QUEUED', 'CANCELED']);
     expect(await rawItem('USER#alice', `DEPARTED#JOB#${jobId}`)).toBeUndefined();
     const again = sink();
     await publish(again);

@@ -372,6 +372,26 @@ describe('the check of an upload whose execution was lost', () => {
   });
 });
 
+describe('the check of an upload a job took over', () => {
+  it('stops, and never writes its position onto the job’s claim', async () => {
+    const file = makeVcfGz({ samples: 30, records: 3000 });
+    const { inputs } = await queuedJob([file]);
+    const input = inputs[0]!;
+    await uploadChecked('tess', input, 'CHECKING');
+    const seen = (await uploadStore().get('tess', input.uploadId))?.check;
+    expect(await uploadStore().claimCheck('tess', input.uploadId, 'AJOB', seen, new Date())).toBe(true);
+    const ref = { owner: 'tess', uploadId: input.uploadId };
+    expect(await checkUpload(ref, undefined, 0)).toMatchObject({ outcome: 'STOPPED' });
+    const progress = { cursor: { block: 0 }, etag: '"old"', invocations: 1 };
+    expect(await uploadStore().recordCheckProgress('tess', input.uploadId, progress as never)).toBe(false);
+    expect((await uploadStore().get('tess', input.uploadId))?.check).toEqual({
+      status: 'CHECKING',
+      startedAt: expect.any(String),
+      reader: 'AJOB',
+    });
+  });
+});
+
 describe('the validate-input task reads one file once, and never without end', () => {
   it('lets one job read an unchecked upload: another job on it waits for that outcome and reuses it', async () => {
     const file = makeVcfGz({ samples: 30, records: 3000 });
@@ -447,6 +467,31 @@ describe('the validate-input task reads one file once, and never without end', (
       ifMatch: objects.get(input.key)!.etag,
     });
     expect((await uploadStore().get(ref.owner, input.uploadId))?.check?.status).toBe('VALID');
+  });
+
+  it('counts on from the reads recorded, whatever waits the execution that resumes had', async () => {
+    const file = makeVcfGz({ samples: 30, records: 3000 });
+    const { ref, inputs } = await queuedJob([file]);
+    const input = inputs[0]!;
+    await uploadChecked(ref.owner, input, {
+      status: 'UNCHECKED',
+      startedAt: new Date().toISOString(),
+      checkedAt: new Date().toISOString(),
+      reason: 'the check could not start',
+    });
+    const first = await validateJobInput(ref, undefined, 0);
+    expect(first.outcome).toBe('CONTINUE');
+    // Another execution of the job that had waited twice (for a check it then found its own claim).
+    const waited = {
+      outcome: 'WAIT',
+      checkpoint: { invocations: 2, waits: 2, decompressed: 0 },
+      waitSeconds: 5,
+    };
+    const resumed = await validateJobInput(ref, waited as ValidationResult, 0);
+    expect(resumed).toMatchObject({ outcome: 'CONTINUE', checkpoint: { invocations: 2, waits: 0 } });
+    expect((await uploadStore().get(ref.owner, input.uploadId))?.check).toMatchObject({
+      progress: { invocations: 2 },
+    });
   });
 
   it('reads the file from its start when another job took the reading over meanwhile', async () => {
