@@ -25,6 +25,7 @@
  */
 import {
   type ExecutionDeps,
+  executionArnFor,
   executionState,
   jobExecutionInput,
   startExecution,
@@ -157,7 +158,9 @@ async function watchService(service: ServiceState, now: Date, deadline: number, 
   });
   await each('SERVICE', !service.changed, async (ref) => {
     const job = await jobs.get(ref.owner, ref.jobId);
-    if (job?.status === JobStatus.WAITING_FOR_SERVICE && (await startSubmit(job, now))) run.submitsStarted++;
+    if (job?.status === JobStatus.WAITING_FOR_SERVICE) {
+      if (await startSubmit(job, now)) run.submitsStarted++;
+    } else if (job) await rewatchIfStill(job, 'SERVICE', now);
   });
   run.submitsStarted += await wakeSlotWaiters(service.serviceId, freed, now, deadline);
   const tokens = await wakeTokenWaiters(service.serviceId, now, deadline);
@@ -242,8 +245,11 @@ export async function restartIfGone(
       ? job.status === JobStatus.QUEUED || job.status === JobStatus.VALIDATING
       : kind === 'COLLECT'
         ? job.status === JobStatus.COPYING_RESULTS
-        : !job.externalJobId &&
-          (PRE_SUBMISSION_STATUSES.has(job.status) || job.status === JobStatus.CANCEL_REQUESTED);
+        : // Submitted but not yet moved on (its execution lost right after the service took it): the
+          // submit task's first step moves it to polling. A cancel requested is settled by that task
+          // only before the service took the job; after, the watcher polls it (POLL).
+          PRE_SUBMISSION_STATUSES.has(job.status) ||
+          (job.status === JobStatus.CANCEL_REQUESTED && !job.externalJobId);
   if (!drivable) {
     // Moved on without its watch saying so: the watch that fits where it stands (a submission's lease
     // is given back: the job holds no upload any more).
@@ -254,7 +260,11 @@ export async function restartIfGone(
   const execution = job.executionArn ? await executionState(job.executionArn, deps) : { status: 'MISSING' };
   // Still running: look again later. Ended lately: a submission's or a collect's last task may still be
   // uploading or downloading (a stopped execution does not stop it), so they wait until it cannot be.
-  const settled = execution.stopDate ? after(execution.stopDate, TASK_LONGEST_SECONDS) : undefined;
+  // (One that SUCCEEDED ran every task to its end: nothing of it can still be running.)
+  const settled =
+    execution.stopDate && execution.status !== 'SUCCEEDED'
+      ? after(execution.stopDate, TASK_LONGEST_SECONDS)
+      : undefined;
   const wait =
     execution.status === 'RUNNING'
       ? after(now, EXECUTION_LOOK_SECONDS)
@@ -285,8 +295,17 @@ export async function restartIfGone(
     await startCollect(ref, now, deps);
     return true;
   }
+  // A cancel requested while the job waited (for a slot, the service or a token) after an attempt that
+  // may have reached the service: its last execution ended its work before the cancel, and the submit
+  // task settles the cancel (finds the job at the service by its marker, or is sure there is none). That
+  // is the cancel's own path, not a lost execution: no re-drive counted.
+  const settling =
+    job.status === JobStatus.CANCEL_REQUESTED &&
+    execution.status === 'SUCCEEDED' &&
+    execution.stopDate !== undefined &&
+    execution.stopDate.getTime() <= Date.parse(job.statusChangedAt);
   // SUBMIT: the task that held the upload lease is over; no other job of the owner waits on it any longer.
-  if (!(await redriven(job, 'submission', execution.status))) return false;
+  if (!settling && !(await redriven(job, 'submission', execution.status))) return false;
   await uploadSlots().release(job.owner, job.serviceId, job.jobId);
   return startSubmit(job, now, deps);
 }
@@ -310,6 +329,15 @@ async function redriven(job: JobRecord, what: string, was: string): Promise<bool
 }
 
 /**
+ * A job found through a wait's watch that no longer waits so (moved by a write that did not say what looks
+ * after it next, e.g. a cancel requested while it waited): the watch that fits where it stands, unless
+ * its watch changed meanwhile (then whoever changed it said).
+ */
+async function rewatchIfStill(job: JobRecord, kind: WatchKind, now: Date): Promise<void> {
+  if (job.watch?.kind === kind) await rewatch(job, now);
+}
+
+/**
  * Starts a submit execution for the job, named by its attempt number. Its SUBMIT watch is written first,
  * conditional on the job's state, so a job that moved meanwhile is left alone and a run that dies after
  * the write finds the attempt due again later.
@@ -323,18 +351,20 @@ export async function startSubmit(job: JobRecord, now: Date, deps?: ExecutionDep
     since: job.watch?.since ?? now.toISOString(),
     submits: attempt,
   };
-  if (!(await jobs.update(job.owner, job.jobId, {}, [job.status], [], { serviceId: job.serviceId, watch }))) {
+  // The execution's ARN goes in with the watch, before it is started: a run that dies right after the
+  // start leaves the job pointing at the execution that drives it (its look finds it RUNNING), never at an
+  // old one whose end would have the attempt started a second time.
+  const name = `${job.jobId}-submit-${attempt}`;
+  const executionArn = executionArnFor(name, deps?.stateMachineArn);
+  if (
+    !(await jobs.update(job.owner, job.jobId, { executionArn }, [job.status], [], {
+      serviceId: job.serviceId,
+      watch,
+    }))
+  ) {
     return false;
   }
-  const executionArn = await startExecution(
-    `${job.jobId}-submit-${attempt}`,
-    { jobId: job.jobId, owner: job.owner, submit: true },
-    deps,
-  );
-  await jobs.update(job.owner, job.jobId, { executionArn }, [
-    ...PRE_SUBMISSION_STATUSES,
-    JobStatus.CANCEL_REQUESTED,
-  ]);
+  await startExecution(name, { jobId: job.jobId, owner: job.owner, submit: true }, deps);
   return true;
 }
 
@@ -371,9 +401,11 @@ async function wakeSlotWaiters(
   for (const [owner, refs] of waiting) {
     if (Date.now() > deadline) break;
     try {
-      const records = (await Promise.all(refs.map((ref) => jobs.get(ref.owner, ref.jobId)))).filter(
-        (job): job is JobRecord => job?.status === JobStatus.WAITING_FOR_SLOT,
-      );
+      const read = await Promise.all(refs.map((ref) => jobs.get(ref.owner, ref.jobId)));
+      for (const job of read) {
+        if (job && job.status !== JobStatus.WAITING_FOR_SLOT) await rewatchIfStill(job, 'SLOT', now);
+      }
+      const records = read.filter((job): job is JobRecord => job?.status === JobStatus.WAITING_FOR_SLOT);
       const due = records.filter(
         (job) => freed.has(owner) || !job.watch || Date.parse(job.watch.nextAt) <= now.getTime(),
       );
@@ -427,6 +459,7 @@ async function wakeTokenWaiters(
         (!credential.expiresAt || Date.parse(credential.expiresAt) > now.getTime());
       for (const ref of refs) {
         const job = await jobs.get(ref.owner, ref.jobId);
+        if (job && job.status !== JobStatus.WAITING_FOR_TOKEN) await rewatchIfStill(job, 'TOKEN', now);
         if (job?.status !== JobStatus.WAITING_FOR_TOKEN) continue;
         if (usable) {
           if (await startSubmit(job, now)) counts.started++;

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { ulid } from 'ulid';
 import type { Caller } from '#shared/auth/caller';
 import { s3Client } from '#shared/aws/clients';
-import { startJobExecution, stopJobExecution } from '#shared/aws/executions';
+import { executionArnFor, startJobExecution, stopJobExecution } from '#shared/aws/executions';
 import { panelKeyOf } from '#shared/catalog/panels';
 import { getService, type ServiceDefinition } from '#shared/catalog/service-catalog';
 import { callService, serviceClient } from '#shared/catalog/service-client';
@@ -166,7 +166,9 @@ export async function insertJob(
       { at: now, to: JobStatus.QUEUED, detail: queuedDetail(inputs.length, routing, origin, parentId) },
     ],
     idempotencyKey,
-    // Its own execution validates it; should that execution be lost, the watcher starts it again.
+    // Its own execution validates it; should that execution be lost (or never start), the watcher
+    // starts it again. Named before it is started (ensureStarted).
+    executionArn: executionArnFor(jobId),
     watch: nextWatch(undefined, 'VALIDATE', after(new Date(now), EXECUTION_LOOK_SECONDS), new Date(now)),
     ...(routing ? { routing } : {}),
     ...(origin ? { resubmittedFrom: origin.resubmittedFrom } : {}),
@@ -251,14 +253,25 @@ function refuseKnownInputProblems(
 }
 
 /** Starts the workflow unless it is known to run; safe to repeat (the execution name is the job id). */
+/**
+ * Starts a QUEUED job's first execution (named by the job: starting it again is a no-op), which the job
+ * names from its creation on (`insertJob`), so the watcher's look finds the execution that drives it
+ * even when the request died right after starting it. A job the watcher already drives with another
+ * execution (its first never started) is left to that one.
+ */
 export async function ensureStarted(job: JobRecord) {
-  if (job.executionArn || job.status !== JobStatus.QUEUED) return toJobView(job);
+  const first = executionArnFor(job.jobId);
+  if (job.status !== JobStatus.QUEUED || (job.executionArn && job.executionArn !== first)) {
+    return toJobView(job);
+  }
   const executionArn = await startJobExecution({
     jobId: job.jobId,
     owner: job.owner,
     inputs: job.inputs.length,
   });
-  await jobRepository().update(job.owner, job.jobId, { executionArn }, [JobStatus.QUEUED]);
+  if (executionArn !== job.executionArn) {
+    await jobRepository().update(job.owner, job.jobId, { executionArn }, [JobStatus.QUEUED]);
+  }
   return toJobView({ ...job, executionArn });
 }
 
@@ -333,10 +346,11 @@ export async function cancelJob(caller: Caller, jobId: string) {
       detail: job.externalJobId
         ? 'cancel requested by the owner'
         : 'cancel requested by the owner while the submission was under way',
-      // Submitted: the watcher's next run asks the service (again) and records the outcome.
-      ...(job.externalJobId
-        ? { watch: nextWatch(job.watch, 'POLL', now, now), serviceId: job.serviceId }
-        : {}),
+      // Submitted: the watcher's next run asks the service (again) and records the outcome. Not yet: the
+      // submit task settles it (the one under way, or one the watcher starts for a job that was waiting
+      // for a slot, the service or a token after an attempt that may have reached the service).
+      watch: nextWatch(job.watch, job.externalJobId ? 'POLL' : 'SUBMIT', now, now),
+      serviceId: job.serviceId,
     });
     await requestRemoteCancel(caller, requested).catch((error: unknown) =>
       logger.warn('remote cancel deferred to the watcher', { jobId, error: String(error) }),

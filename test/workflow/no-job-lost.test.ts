@@ -13,6 +13,7 @@ import { tableEnv } from '#shared/aws/table';
 import { jobRepository } from '#shared/jobs/job-repository';
 import { JobStatus } from '#shared/jobs/job-status';
 import { nextWatch, TASK_LONGEST_SECONDS } from '#shared/jobs/job-watch';
+import { cancelJob } from '#shared/jobs/jobs';
 import { backoffEnv } from '#shared/workflow/backoff';
 import { uploadSlots } from '#shared/workflow/upload-slots';
 import { startWorkflowHarness, type WorkflowHarness } from './harness';
@@ -254,5 +255,79 @@ describe('a job whose watch no longer fits where it stands', () => {
     const job = await h.job(gus, jobId);
     expect(job.status).toBe(JobStatus.SUCCEEDED);
     expect(job.watch).toBeUndefined();
+  });
+});
+
+describe('a submission whose execution was lost right after the service took the job', () => {
+  let hold: (() => void) | undefined;
+  beforeAll(async () => {
+    const real = (await import('#functions/workflow/submit-job')).handler;
+    let calls = 0;
+    h = await startWorkflowHarness({
+      handlers: {
+        // The first attempt records the service's job id, then its Lambda dies before the job moves on to
+        // polling; the test then loses its execution. Later attempts are the real task.
+        async submitJob(event, context) {
+          calls++;
+          if (calls > 1) return real(event, context as never);
+          const repository = jobRepository();
+          const transition = repository.transition.bind(repository);
+          repository.transition = (async (...args: Parameters<typeof transition>) => {
+            if (args[2] !== JobStatus.QUEUED_REMOTE) return transition(...args);
+            repository.transition = transition;
+            await new Promise<void>((resolve) => {
+              hold = resolve;
+            });
+            throw new Error('the task died');
+          }) as typeof transition;
+          return real(event, context as never);
+        },
+      },
+    });
+  });
+  afterAll(async () => {
+    hold?.();
+    await h?.close();
+  });
+
+  it('is driven on to polling, not looked at again and again in SUBMITTING, and succeeds submitted once', async () => {
+    const ida = await h.userWithToken('ida');
+    const jobId = await h.createJob(ida);
+    const deadline = Date.now() + 10_000;
+    while (!hold) {
+      if (Date.now() > deadline) throw new Error('the first attempt never got the service’s job id');
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    const stuck = await h.job(ida, jobId);
+    expect(stuck).toMatchObject({ status: JobStatus.SUBMITTING, externalJobId: expect.any(String) });
+    [...h.sfn.executions.values()].find((execution) => execution.name === jobId)!.abort();
+    const done = await h.waitForStatus(ida, jobId, [JobStatus.SUCCEEDED], 30_000);
+    expect(done.externalJobId).toBe(stuck.externalJobId);
+    expect(h.sim.submissionsOf(ida.serviceUser)).toHaveLength(1);
+  });
+});
+
+describe('a cancel requested while the job waited, after an attempt whose answer was lost', () => {
+  beforeAll(async () => {
+    // The wait for the service lasts far longer than the test: only the cancel can move the job.
+    h = await startWorkflowHarness({ settings: { SLOT_WAIT_INITIAL_SECONDS: 3_000_000 } });
+  });
+  afterAll(() => h?.close());
+
+  it('is settled: the job the service took is canceled there, and the job CANCELED here, with no re-drive', async () => {
+    const jo = await h.userWithToken('jo');
+    // The service takes the job, but its answer never arrives (the connection reset after it processed).
+    h.sim.failNext({ method: 'POST', path: '/api/v2/jobs/submit/', status: 'reset-after', times: 1 });
+    const jobId = await h.createJob(jo);
+    const waiting = await h.waitForStatus(jo, jobId, [JobStatus.WAITING_FOR_SERVICE]);
+    expect(waiting.submissionAttemptAt).toEqual(expect.any(String));
+    expect(waiting.externalJobId).toBeUndefined();
+    expect(h.sim.submissionsOf(jo.serviceUser)).toHaveLength(1);
+    expect((await cancelJob(jo, jobId)).status).toBe(JobStatus.CANCEL_REQUESTED);
+    const canceled = await h.waitForStatus(jo, jobId, [JobStatus.CANCELED], 20_000);
+    expect(canceled.events.some((event) => /^resumed:/.test(event.detail ?? ''))).toBe(false);
+    const [atService] = h.sim.submissionsOf(jo.serviceUser);
+    expect(canceled.externalJobId).toBe(atService!.id);
+    expect(h.sim.stateOf(atService!)).toBe(6);
   });
 });
