@@ -61,7 +61,10 @@ describe.skipIf(!hasChromium)('a per-user limit reached', () => {
       await page.waitForTimeout(100);
     }
     if (phase !== 'done') {
-      const said = await page.locator('main').innerText({ timeout: 1_000 }).catch(() => 'no main');
+      const said = await page
+        .locator('main')
+        .innerText({ timeout: 1_000 })
+        .catch(() => 'no main');
       expect.fail(`the upload of ${name} ended ${phase ?? 'without a row'}; the page said:\n${said}`);
     }
     await page.getByLabel('Job name').fill(name);
