@@ -147,6 +147,11 @@ export const WATCHED_STATUSES: ReadonlySet<JobStatus> = new Set([
   S.CANCEL_REQUESTED,
 ]);
 
+/** Whether `state` is one of the states Cloudgene's API has (statusFromRemoteState knows it). */
+export function isKnownRemoteState(state: number): boolean {
+  return [-1, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10].includes(state);
+}
+
 export function statusFromRemoteState(state: number): JobStatus {
   switch (state) {
     case 1:

@@ -10,13 +10,13 @@
 import { createHash } from 'node:crypto';
 import type { CloudgeneClient, CloudgeneJob } from '#shared/cloudgene/client';
 import {
+  CloudgeneError,
   CloudgeneNotFoundError,
   CloudgeneProtocolError,
   ServiceTokenInvalidError,
-  ServiceUnavailableError,
 } from '#shared/cloudgene/errors';
 import { type JobRecord, jobRepository, type RemoteResultFile } from '#shared/jobs/job-repository';
-import { isTerminal, JobStatus, statusFromRemoteState } from '#shared/jobs/job-status';
+import { isKnownRemoteState, isTerminal, JobStatus, statusFromRemoteState } from '#shared/jobs/job-status';
 import { EXECUTION_LOOK_SECONDS, type JobWatch, nextWatch } from '#shared/jobs/job-watch';
 import { withSighting } from '#shared/jobs/queue-estimate';
 import { logger } from '#shared/logger';
@@ -100,14 +100,21 @@ export async function pollJob(ref: JobRef, now = new Date()): Promise<PollResult
   let remote: Awaited<ReturnType<typeof client.getJob>>;
   try {
     remote = await client.getJob(job.externalJobId);
+    if (!isKnownRemoteState(remote.state)) {
+      throw new CloudgeneProtocolError(
+        `the service answered job state ${remote.state}, which its API does not have`,
+      );
+    }
   } catch (error) {
+    // Any other refusal of a status call (400, 409, 429…) is the service answering badly too: ridden
+    // out with backoff like an outage (and ended past its limit), never polled every minute for ever.
     const kind =
       error instanceof CloudgeneNotFoundError
         ? 'NOT_FOUND'
-        : error instanceof ServiceUnavailableError || error instanceof CloudgeneProtocolError
-          ? 'UNWELL'
-          : error instanceof ServiceTokenInvalidError
-            ? 'TOKEN'
+        : error instanceof ServiceTokenInvalidError
+          ? 'TOKEN'
+          : error instanceof CloudgeneError
+            ? 'UNWELL'
             : undefined;
     if (!kind) throw error;
     logger.warn('service trouble while polling; riding it out', {

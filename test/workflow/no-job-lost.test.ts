@@ -64,6 +64,37 @@ describe('a job is not lost to one bad answer while polling', () => {
     expect(job.error).toBeUndefined();
   });
 
+  it('rides out a status call refused with 429 (or any other refusal) with backoff, as the service unwell', async () => {
+    const dot = await h.userWithToken('dot');
+    h.sim.scenario = 'manual';
+    const jobId = await h.createJob(dot);
+    await h.waitForStatus(dot, jobId, [JobStatus.QUEUED_REMOTE, JobStatus.RUNNING]);
+    h.sim.failNext({
+      method: 'GET',
+      path: statusCalls,
+      status: 429,
+      body: '{"success":false,"message":"Too many requests"}',
+      times: 1000,
+    });
+    const deadline = Date.now() + 10_000;
+    let job = await h.job(dot, jobId);
+    while (!(job.remoteTrouble?.count && job.remoteTrouble.count >= 3) && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      job = await h.job(dot, jobId);
+    }
+    // Recorded as trouble and backed off, not an error left due at every watcher run.
+    expect(job.remoteTrouble).toMatchObject({ kind: 'UNWELL', detail: expect.stringContaining('Too many') });
+    expect(job.watch?.kind).toBe('POLL');
+    expect(Date.parse(job.watch!.nextAt)).toBeGreaterThan(Date.now());
+    h.sim.clearFaults();
+    h.sim.scenario = 'success';
+    h.sim.setJobState(job.externalJobId!, 4);
+    await h.sfn.waitForJob(jobId);
+    const done = await h.job(dot, jobId);
+    expect(done.status).toBe(JobStatus.SUCCEEDED);
+    expect(done.remoteTrouble).toBeUndefined();
+  });
+
   it('ends a job EXPIRED only once the 404 is confirmed: held over 3 polls and absent from the owner’s list', async () => {
     const cleo = await h.userWithToken('cleo');
     h.sim.scenario = 'manual';

@@ -4,6 +4,7 @@ import {
   assertTransition,
   canTransition,
   IllegalTransitionError,
+  isKnownRemoteState,
   isTerminal,
   JobStatus,
   jobStatuses,
@@ -62,5 +63,11 @@ describe('job status transitions', () => {
     expect(statusFromRemoteState(6)).toBe(JobStatus.CANCELED);
     for (const code of [7, 10]) expect(statusFromRemoteState(code)).toBe(JobStatus.EXPIRED);
     expect(() => statusFromRemoteState(42)).toThrow(/Unknown/);
+    // The poll checks first, and rides an unknown state out as the service answering badly.
+    for (const code of [-1, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10]) {
+      expect(isKnownRemoteState(code)).toBe(true);
+      expect(() => statusFromRemoteState(code)).not.toThrow();
+    }
+    for (const code of [0, 11, 42, -2]) expect(isKnownRemoteState(code)).toBe(false);
   });
 });
