@@ -351,6 +351,10 @@ export async function startSubmit(job: JobRecord, now: Date, deps?: ExecutionDep
     since: job.watch?.since ?? now.toISOString(),
     submits: attempt,
   };
+  const from = job.watch?.kind;
+  if (from === 'SLOT' || from === 'SERVICE' || from === 'TOKEN') {
+    watch.waited = { kind: from, baseWaitSeconds: job.watch!.baseWaitSeconds, count: job.watch!.count };
+  }
   // The execution's ARN goes in with the watch, before it is started: a run that dies right after the
   // start leaves the job pointing at the execution that drives it (its look finds it RUNNING), never at an
   // old one whose end would have the attempt started a second time.

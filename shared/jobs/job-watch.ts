@@ -53,6 +53,11 @@ export interface JobWatch {
   count: number;
   /** Submit executions started for this job (they are named `<jobId>-submit-<n>`). */
   submits?: number;
+  /**
+   * SUBMIT started by the watcher for a waiting job: the wait it came from, so a failed attempt goes back
+   * to the same wait where it was (its backoff, its count; `since` stays the watch's own), not to a new one.
+   */
+  waited?: { kind: 'SLOT' | 'SERVICE' | 'TOKEN'; baseWaitSeconds: number; count: number };
 }
 
 export const watchPartition = (serviceId: string, kind: WatchKind) => `WATCH#${serviceId}#${kind}`;

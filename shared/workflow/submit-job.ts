@@ -25,7 +25,7 @@ import { passwordKeyVersionOf, resultPassword } from '#shared/jobs/result-passwo
 import { logger } from '#shared/logger';
 import { recordMetric } from '#shared/metrics';
 import { uploadsEnv } from '#shared/uploads/uploads';
-import { after, nextWaitSeconds, pollPolicy, slotWaitPolicy } from './backoff';
+import { after, backoffEnv, nextWaitSeconds, pollPolicy, slotWaitPolicy } from './backoff';
 import { type JobRef, jobService, loadJob, ownerClient, submissionMarker } from './job-context';
 import { JobFailure } from './task-errors';
 import { uploadSlots } from './upload-slots';
@@ -291,11 +291,23 @@ export function submissionMayStillAppear(job: JobRecord, now = Date.now()): bool
   return now - ended < LOST_ANSWER_GRACE_MS;
 }
 
+/**
+ * The wait the job is in, or comes back to from an attempt the watcher started for it (`waited`): with
+ * its `since`, backoff and count, so waiting does not start anew at each failed attempt.
+ */
+function currentWait(job: JobRecord, kind: 'SLOT' | 'SERVICE' | 'TOKEN'): JobWatch | undefined {
+  const watch = job.watch;
+  if (watch?.kind === kind) return watch;
+  if (watch?.kind !== 'SUBMIT' || watch.waited?.kind !== kind) return undefined;
+  const { baseWaitSeconds, count } = watch.waited;
+  return { kind, nextAt: watch.nextAt, since: watch.since, baseWaitSeconds, count, submits: watch.submits };
+}
+
 /** A wait before submission, on the job's own item: the watcher starts the next attempt. */
 function waitingWatch(job: JobRecord, kind: 'SLOT' | 'SERVICE' | 'TOKEN', now: Date): JobWatch {
-  const previous = job.watch?.kind === kind ? job.watch : undefined;
+  const previous = currentWait(job, kind);
   const base = nextWaitSeconds(previous?.baseWaitSeconds || undefined, false, slotWaitPolicy());
-  return nextWatch(job.watch, kind, after(now, base), now, {
+  return nextWatch(previous ?? job.watch, kind, after(now, base), now, {
     baseWaitSeconds: base,
     count: (previous?.count ?? 0) + 1,
   });
@@ -312,7 +324,55 @@ async function waitForToken(job: JobRecord, reason: string): Promise<SubmitOutco
 
 async function waitForService(job: JobRecord, reason: string): Promise<SubmitOutcome> {
   recordMetric('ServiceWaits', job.serviceId);
+  const since = currentWait(job, 'SERVICE')?.since;
+  const limitHours = backoffEnv().SERVICE_OUTAGE_LIMIT_HOURS;
+  const waited = job.status === JobStatus.WAITING_FOR_SERVICE;
+  if (waited && since && Date.now() - Date.parse(since) >= limitHours * 3_600_000) {
+    return giveUpWaitingForService(job, reason, since, limitHours);
+  }
   return waitBeforeSubmission(job, JobStatus.WAITING_FOR_SERVICE, 'SERVICE', reason);
+}
+
+/**
+ * A job that waited for its service past the outage limit, the service failing its every attempt (even
+ * while its probes say it is up): an attempt whose answer was lost is looked for by its marker (then it is
+ * submitted after all, and polled); otherwise the job ends EXPIRED, saying why.
+ */
+async function giveUpWaitingForService(
+  job: JobRecord,
+  reason: string,
+  since: string,
+  limitHours: number,
+): Promise<SubmitOutcome> {
+  if (job.submissionAttemptAt) {
+    try {
+      const client = await ownerClient(job);
+      const found = await client.findJobByName(submissionMarker(job.jobId), LIST_PAGES);
+      if (found) return recordSubmission(job, found.id, client);
+    } catch (error) {
+      logger.warn('could not look for a lost submission before giving the job up', {
+        jobId: job.jobId,
+        error: String(error),
+      });
+    }
+  }
+  const hours = Math.round((Date.now() - Date.parse(since)) / 3_600_000);
+  await jobRepository().transition(job.owner, job.jobId, JobStatus.EXPIRED, {
+    from: [JobStatus.WAITING_FOR_SERVICE],
+    remove: ATTEMPT_FIELDS,
+    detail: 'given up: the service failed every submission past the outage limit',
+    set: {
+      error: {
+        code: 'SERVICE_UNAVAILABLE',
+        message:
+          `${jobService(job).name} failed every submission of this job for ${hours} h (since ${since}), past the limit of ${limitHours} h; the job was given up before it was submitted. Last: ${reason}`.slice(
+            0,
+            1000,
+          ),
+      },
+    },
+  });
+  return { outcome: 'STOPPED' };
 }
 
 async function waitBeforeSubmission(

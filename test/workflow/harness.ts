@@ -25,6 +25,7 @@ import { type WatchRun, watchServices } from '#shared/health/watch-services';
 import { type JobRecord, jobRepository } from '#shared/jobs/job-repository';
 import { isTerminal } from '#shared/jobs/job-status';
 import * as jobs from '#shared/jobs/jobs';
+import { resetRuntime } from '#shared/runtime';
 import type { EnvironmentValues } from '#shared/settings';
 import { recordUnchecked, uploadCheckExecutionName, uploadRefSchema } from '#shared/uploads/upload-checks';
 import { createUpload, getUpload } from '#shared/uploads/uploads';
@@ -112,6 +113,9 @@ export async function startWorkflowHarness(
   await secretsManagerClient().send(
     new CreateSecretCommand({ Name: 'gateway-test/result-password-key', SecretString: 'k'.repeat(64) }),
   );
+  // The environment as it was, for close(): a test's own settings (options.settings) must not outlive
+  // its harness and leak into the next harness of the same file.
+  const environmentBefore = { ...process.env };
   useSettings({
     ...emulatorSdkSettings({ s3: s3.url, stepFunctions: sfn.url }),
     INPUTS_BUCKET: 'inputs-test',
@@ -260,6 +264,11 @@ export async function startWorkflowHarness(
       await sim.close();
       await s3.close();
       await aws.close();
+      for (const key of Object.keys(process.env)) {
+        if (!(key in environmentBefore)) delete process.env[key];
+      }
+      Object.assign(process.env, environmentBefore);
+      resetRuntime();
     },
   };
   return harness;

@@ -362,3 +362,31 @@ describe('a cancel requested while the job waited, after an attempt whose answer
     expect(h.sim.stateOf(atService!)).toBe(6);
   });
 });
+
+describe('a service that fails every submission while its probes say it is up', () => {
+  beforeAll(async () => {
+    // An outage limit of 0 h: the second failed attempt is already past it.
+    h = await startWorkflowHarness({ settings: { SERVICE_OUTAGE_LIMIT_HOURS: 0 } });
+  });
+  afterAll(() => h?.close());
+
+  it('keeps the job’s wait (since, backoff) across attempts and gives the job up past the outage limit', async () => {
+    const kit = await h.userWithToken('kit');
+    h.sim.failNext({ method: 'POST', path: '/api/v2/jobs/submit/', status: 502, times: 100_000 });
+    const jobId = await h.createJob(kit);
+    const waiting = await h.waitForStatus(kit, jobId, [JobStatus.WAITING_FOR_SERVICE]);
+    const job = await h.waitForStatus(kit, jobId, [JobStatus.EXPIRED], 20_000);
+    expect(job.error).toEqual({
+      code: 'SERVICE_UNAVAILABLE',
+      message: expect.stringMatching(
+        new RegExp(
+          `failed every submission of this job for 0 h \\(since ${waiting.watch!.since.replace(/[.]/g, '\\.')}\\), past the limit of 0 h; the job was given up before it was submitted`,
+        ),
+      ),
+    });
+    const uploads = h.sim.requests.filter(
+      (r) => r.method === 'POST' && r.path.startsWith('/api/v2/jobs/submit'),
+    );
+    expect(uploads).toHaveLength(2);
+  });
+});
