@@ -302,8 +302,12 @@ async function claimReading(
 ): Promise<boolean> {
   const store = uploadStore();
   if (await store.claimCheck(job.owner, input.uploadId, job.jobId, seen, new Date())) return true;
-  const now = (await store.get(job.owner, input.uploadId))?.check;
-  return !(now?.status === 'CHECKING' && now.reader !== job.jobId);
+  const upload = await store.get(job.owner, input.uploadId);
+  // No record to claim on (or one no longer READY, whose file is gone too): read it, and find what is
+  // there. Claimed by this job already: go on. Anything else (another job's claim, or an outcome
+  // recorded meanwhile): wait, and the next invocation takes what is recorded then.
+  if (upload?.status !== 'READY') return true;
+  return upload.check?.status === 'CHECKING' && upload.check.reader === job.jobId;
 }
 
 /**

@@ -5,12 +5,12 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { emulatorSdkSettings } from '#infra/local/local-environment';
 import type { JobRecord } from '#shared/jobs/job-repository';
 import * as jobs from '#shared/jobs/job-repository';
 import { JobStatus } from '#shared/jobs/job-status';
-import { type UploadStore, uploadStore } from '#shared/uploads/upload-store';
+import { UploadStore, uploadStore } from '#shared/uploads/upload-store';
 import { validateVcf } from '#shared/vcf/vcf-validator';
 import { checkUpload, type UploadCheckResult } from '#shared/workflow/upload-check';
 import type { FileCheckResult, ValidationResult as JudgeResult } from '#shared/workflow/validate-input';
@@ -518,6 +518,42 @@ describe('the validate-input task reads one file once, and never without end', (
       startedAt: expect.any(String),
       reader: 'ANOTHERJOB',
     });
+  });
+
+  it('waits for an outcome recorded just before its claim, and takes it instead of reading the file', async () => {
+    const file = makeVcfGz({ samples: 30, records: 3000 });
+    const { ref, inputs } = await queuedJob([file]);
+    const input = inputs[0]!;
+    const at = new Date().toISOString();
+    await uploadChecked(ref.owner, input, { status: 'UNCHECKED', startedAt: at, checkedAt: at, reason: 'x' });
+    const verdict = await validateVcf(Readable.from([file]), {});
+    if (verdict.status !== 'valid') throw new Error('fixture');
+    // Another reader records the file's outcome between this job's look and its claim.
+    const claim = UploadStore.prototype.claimCheck;
+    const spy = vi.spyOn(UploadStore.prototype, 'claimCheck').mockImplementation(async function (
+      this: UploadStore,
+      ...args: Parameters<UploadStore['claimCheck']>
+    ) {
+      await this.recordCheck(ref.owner, input.uploadId, {
+        status: 'VALID',
+        startedAt: at,
+        checkedAt: at,
+        etag: objects.get(input.key)!.etag,
+        facts: verdict.facts,
+      });
+      return claim.apply(this, args);
+    });
+    requests.length = 0;
+    let first: ValidationResult;
+    try {
+      first = await validateJobInput(ref, undefined, Number.POSITIVE_INFINITY);
+    } finally {
+      spy.mockRestore();
+    }
+    expect(first).toMatchObject({ outcome: 'WAIT' });
+    expect(await validateJobInput(ref, first, Number.POSITIVE_INFINITY)).toMatchObject({ outcome: 'VALID' });
+    // One HEAD for the ETag when the outcome is taken: the file itself was never read.
+    expect(requests).toHaveLength(1);
   });
 
   it('fails a file whose check needs more invocations than allowed, and records that for the upload', async () => {
