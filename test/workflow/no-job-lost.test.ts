@@ -149,30 +149,60 @@ describe('an outage past its limit', () => {
   });
 });
 
-describe('a submission whose task died', () => {
-  let hold: (() => void) | undefined;
-  beforeAll(async () => {
-    const real = (await import('#functions/workflow/submit-job')).handler;
-    let calls = 0;
-    h = await startWorkflowHarness({
-      handlers: {
-        // The first attempt takes the upload lease and then never answers (its Lambda died); the test
-        // then loses its execution. Later attempts are the real task.
-        async submitJob(event, context) {
-          calls++;
-          if (calls > 1) return real(event, context as never);
-          const { jobId, owner } = event as { jobId: string; owner: string };
-          await uploadSlots().acquire(owner, 'michigan', jobId, 2, { limit: 2, submitted: 0 });
-          await new Promise<void>((resolve) => {
-            hold = resolve;
-          });
-          throw new Error('the task died');
-        },
-      },
+/** A task handler (`event`, `context`) as the harness takes it. */
+type TaskHandler = (event: unknown, context: unknown) => Promise<unknown>;
+
+/**
+ * A task whose first invocation dies: `dying` does what that invocation got done (or stands in for it),
+ * calling `die()` where its Lambda stops answering; it then never answers until `release()` (the test's
+ * end). Later invocations are the real task. `held()`: whether the first invocation has died yet.
+ */
+function firstInvocationDies(
+  real: TaskHandler,
+  dying: (event: unknown, context: unknown, die: () => Promise<never>) => Promise<unknown>,
+) {
+  let calls = 0;
+  let release: (() => void) | undefined;
+  const die = async (): Promise<never> => {
+    await new Promise<void>((resolve) => {
+      release = resolve;
     });
+    throw new Error('the task died');
+  };
+  return {
+    handler: (async (event, context) => {
+      calls++;
+      return calls > 1 ? real(event, context) : dying(event, context, die);
+    }) as TaskHandler,
+    held: () => release !== undefined,
+    release: () => release?.(),
+  };
+}
+
+/** Waits until the first invocation of `task` has died (its Lambda stopped answering). */
+async function untilDied(task: { held(): boolean }, what: string): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (!task.held()) {
+    if (Date.now() > deadline) throw new Error(what);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+describe('a submission whose task died', () => {
+  let submit: ReturnType<typeof firstInvocationDies>;
+  beforeAll(async () => {
+    const real = (await import('#functions/workflow/submit-job')).handler as TaskHandler;
+    // The first attempt takes the upload lease and then never answers (its Lambda died); the test then
+    // loses its execution.
+    submit = firstInvocationDies(real, async (event, _context, die) => {
+      const { jobId, owner } = event as { jobId: string; owner: string };
+      await uploadSlots().acquire(owner, 'michigan', jobId, 2, { limit: 2, submitted: 0 });
+      return die();
+    });
+    h = await startWorkflowHarness({ handlers: { submitJob: submit.handler } });
   });
   afterAll(async () => {
-    hold?.();
+    submit?.release();
     await h?.close();
   });
 
@@ -212,26 +242,15 @@ async function leaseItem(owner: string) {
 }
 
 describe('a job whose validation execution was lost', () => {
-  let hold: (() => void) | undefined;
+  let validate: ReturnType<typeof firstInvocationDies>;
   beforeAll(async () => {
-    const real = (await import('#functions/workflow/validate-input')).handler;
-    let calls = 0;
-    h = await startWorkflowHarness({
-      handlers: {
-        // The first check of the first file never answers; the test then loses the execution.
-        async validateInput(event, context) {
-          calls++;
-          if (calls > 1) return real(event, context as never);
-          await new Promise<void>((resolve) => {
-            hold = resolve;
-          });
-          throw new Error('the task died');
-        },
-      },
-    });
+    const real = (await import('#functions/workflow/validate-input')).handler as TaskHandler;
+    // The first check of the first file never answers; the test then loses the execution.
+    validate = firstInvocationDies(real, (_event, _context, die) => die());
+    h = await startWorkflowHarness({ handlers: { validateInput: validate.handler } });
   });
   afterAll(async () => {
-    hold?.();
+    validate?.release();
     await h?.close();
   });
 
@@ -239,11 +258,7 @@ describe('a job whose validation execution was lost', () => {
     const fay = await h.userWithToken('fay');
     const jobId = await h.createJob(fay);
     const own = [...h.sfn.executions.values()].find((execution) => execution.name === jobId)!;
-    const deadline = Date.now() + 10_000;
-    while (!hold) {
-      if (Date.now() > deadline) throw new Error('the validation never started');
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
+    await untilDied(validate, 'the validation never started');
     own.abort();
     await h.sfn.waitForJob(jobId);
     const job = await h.job(fay, jobId);
@@ -290,45 +305,32 @@ describe('a job whose watch no longer fits where it stands', () => {
 });
 
 describe('a submission whose execution was lost right after the service took the job', () => {
-  let hold: (() => void) | undefined;
+  let submit: ReturnType<typeof firstInvocationDies>;
   beforeAll(async () => {
-    const real = (await import('#functions/workflow/submit-job')).handler;
-    let calls = 0;
-    h = await startWorkflowHarness({
-      handlers: {
-        // The first attempt records the service's job id, then its Lambda dies before the job moves on to
-        // polling; the test then loses its execution. Later attempts are the real task.
-        async submitJob(event, context) {
-          calls++;
-          if (calls > 1) return real(event, context as never);
-          const repository = jobRepository();
-          const transition = repository.transition.bind(repository);
-          repository.transition = (async (...args: Parameters<typeof transition>) => {
-            if (args[2] !== JobStatus.QUEUED_REMOTE) return transition(...args);
-            repository.transition = transition;
-            await new Promise<void>((resolve) => {
-              hold = resolve;
-            });
-            throw new Error('the task died');
-          }) as typeof transition;
-          return real(event, context as never);
-        },
-      },
+    const real = (await import('#functions/workflow/submit-job')).handler as TaskHandler;
+    // The first attempt records the service's job id, then its Lambda dies before the job moves on to
+    // polling; the test then loses its execution.
+    submit = firstInvocationDies(real, (event, context, die) => {
+      const repository = jobRepository();
+      const transition = repository.transition.bind(repository);
+      repository.transition = (async (...args: Parameters<typeof transition>) => {
+        if (args[2] !== JobStatus.QUEUED_REMOTE) return transition(...args);
+        repository.transition = transition;
+        return die();
+      }) as typeof transition;
+      return real(event, context);
     });
+    h = await startWorkflowHarness({ handlers: { submitJob: submit.handler } });
   });
   afterAll(async () => {
-    hold?.();
+    submit?.release();
     await h?.close();
   });
 
   it('is driven on to polling, not looked at again and again in SUBMITTING, and succeeds submitted once', async () => {
     const ida = await h.userWithToken('ida');
     const jobId = await h.createJob(ida);
-    const deadline = Date.now() + 10_000;
-    while (!hold) {
-      if (Date.now() > deadline) throw new Error('the first attempt never got the service’s job id');
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
+    await untilDied(submit, 'the first attempt never got the service’s job id');
     const stuck = await h.job(ida, jobId);
     expect(stuck).toMatchObject({ status: JobStatus.SUBMITTING, externalJobId: expect.any(String) });
     [...h.sfn.executions.values()].find((execution) => execution.name === jobId)!.abort();

@@ -258,6 +258,21 @@ async function uploadChecked(
   if (check !== 'CHECKING') expect(await store.recordCheck(owner, input.uploadId, check)).toBe(true);
 }
 
+/** A QUEUED job on one upload whose own check could not run (UNCHECKED): the job reads the file itself. */
+async function jobOnUncheckedUpload() {
+  const file = makeVcfGz({ samples: 30, records: 3000 });
+  const { ref, inputs } = await queuedJob([file]);
+  const input = inputs[0]!;
+  const at = new Date().toISOString();
+  await uploadChecked(ref.owner, input, {
+    status: 'UNCHECKED',
+    startedAt: at,
+    checkedAt: at,
+    reason: 'the check could not start',
+  });
+  return { file, ref, input };
+}
+
 describe('the validate-input task reuses the check each upload had when it completed', () => {
   const at = new Date().toISOString();
 
@@ -435,15 +450,7 @@ describe('the validate-input task reads one file once, and never without end', (
   });
 
   it('goes on from its last pause when the job reading an unchecked upload lost its execution: no wait, no new claim', async () => {
-    const file = makeVcfGz({ samples: 30, records: 3000 });
-    const { ref, inputs } = await queuedJob([file]);
-    const input = inputs[0]!;
-    await uploadChecked(ref.owner, input, {
-      status: 'UNCHECKED',
-      startedAt: new Date().toISOString(),
-      checkedAt: new Date().toISOString(),
-      reason: 'the check could not start',
-    });
+    const { ref, input } = await jobOnUncheckedUpload();
     requests.length = 0;
     // Two invocations, each pausing at once (a deadline already past), then the execution is lost.
     const first = await validateJobInput(ref, undefined, 0);
@@ -470,15 +477,7 @@ describe('the validate-input task reads one file once, and never without end', (
   });
 
   it('counts on from the reads recorded, whatever waits the execution that resumes had', async () => {
-    const file = makeVcfGz({ samples: 30, records: 3000 });
-    const { ref, inputs } = await queuedJob([file]);
-    const input = inputs[0]!;
-    await uploadChecked(ref.owner, input, {
-      status: 'UNCHECKED',
-      startedAt: new Date().toISOString(),
-      checkedAt: new Date().toISOString(),
-      reason: 'the check could not start',
-    });
+    const { ref, input } = await jobOnUncheckedUpload();
     const first = await validateJobInput(ref, undefined, 0);
     expect(first.outcome).toBe('CONTINUE');
     // Another execution of the job that had waited twice (for a check it then found its own claim).
@@ -495,15 +494,7 @@ describe('the validate-input task reads one file once, and never without end', (
   });
 
   it('reads the file from its start when another job took the reading over meanwhile', async () => {
-    const file = makeVcfGz({ samples: 30, records: 3000 });
-    const { ref, inputs } = await queuedJob([file]);
-    const input = inputs[0]!;
-    await uploadChecked(ref.owner, input, {
-      status: 'UNCHECKED',
-      startedAt: new Date().toISOString(),
-      checkedAt: new Date().toISOString(),
-      reason: 'the check could not start',
-    });
+    const { ref, input } = await jobOnUncheckedUpload();
     const first = await validateJobInput(ref, undefined, 0);
     expect(first.outcome).toBe('CONTINUE');
     // Another job's claim (once this one's overran) replaces the reader, and this job's progress with it.
@@ -521,11 +512,8 @@ describe('the validate-input task reads one file once, and never without end', (
   });
 
   it('waits for an outcome recorded just before its claim, and takes it instead of reading the file', async () => {
-    const file = makeVcfGz({ samples: 30, records: 3000 });
-    const { ref, inputs } = await queuedJob([file]);
-    const input = inputs[0]!;
+    const { file, ref, input } = await jobOnUncheckedUpload();
     const at = new Date().toISOString();
-    await uploadChecked(ref.owner, input, { status: 'UNCHECKED', startedAt: at, checkedAt: at, reason: 'x' });
     const verdict = await validateVcf(Readable.from([file]), {});
     if (verdict.status !== 'valid') throw new Error('fixture');
     // Another reader records the file's outcome between this job's look and its claim.
