@@ -6,7 +6,6 @@ import {
   handler as deployedHandler,
   wholeApiArn,
 } from '#functions/authorizer/handler';
-import { createTokenIssuer } from '#infra/local/token-issuer';
 import { callerFromEvent } from '#shared/auth/caller';
 import { createTokenVerifier } from '#shared/auth/verifier';
 import { logger } from '#shared/logger';
@@ -14,24 +13,7 @@ import { resetRuntime } from '#shared/runtime';
 import { parseSettings } from '#shared/settings';
 import { apiEvent } from '#test/support/api-event';
 import { stubSettings } from '#test/support/settings';
-import { watchDenials } from './support';
-
-const methodArn = 'arn:aws:execute-api:eu-west-1:123456789012:abc123/v1/GET/jobs/01ABC';
-const issuer = createTokenIssuer({
-  issuer: 'https://idp.example.org/realms/research',
-  audience: 'imputation-gateway',
-});
-
-function oidcAuthorizer(env: Record<string, string> = {}) {
-  const config = parseSettings('auth', {
-    AUTH_MODE: 'oidc',
-    OIDC_ISSUER: issuer.issuer,
-    OIDC_AUDIENCE: issuer.audience,
-    ...env,
-  });
-  const verifier = createTokenVerifier(config, { jwks: issuer.jwks });
-  return createAuthorizerHandler(() => verifier);
-}
+import { issuer, methodArn, oidcAuthorizer, watchDenials } from './support';
 
 const oidc = oidcAuthorizer();
 const authorize = (header: string | undefined) =>

@@ -4,27 +4,11 @@
  * checkTokenUse). Cognito mode checks `token_use` through aws-jwt-verify (cognito.test.ts).
  */
 import { describe, expect, it } from 'vitest';
-import { createAuthorizerHandler } from '#functions/authorizer/handler';
-import { createTokenIssuer } from '#infra/local/token-issuer';
-import { createTokenVerifier, tokenKindOf } from '#shared/auth/verifier';
-import { parseSettings } from '#shared/settings';
-import { watchDenials } from './support';
+import { tokenKindOf } from '#shared/auth/verifier';
+import { issuer, methodArn, oidcAuthorizer, watchDenials } from './support';
 
-const methodArn = 'arn:aws:execute-api:eu-west-1:123456789012:abc123/v1/GET/jobs/01ABC';
-const issuer = createTokenIssuer({
-  issuer: 'https://idp.example.org/realms/research',
-  audience: 'imputation-gateway',
-});
-
-function oidcAuthorizer(env: Record<string, string> = {}) {
-  const config = parseSettings('auth', {
-    AUTH_MODE: 'oidc',
-    OIDC_ISSUER: issuer.issuer,
-    OIDC_AUDIENCE: issuer.audience,
-    ...env,
-  });
-  const verifier = createTokenVerifier(config, { jwks: issuer.jwks });
-  const authorizer = createAuthorizerHandler(() => verifier);
+function tokenUseAuthorizer(env: Record<string, string> = {}) {
+  const authorizer = oidcAuthorizer(env);
   return (token: string) => authorizer({ type: 'TOKEN', authorizationToken: `Bearer ${token}`, methodArn });
 }
 
@@ -62,7 +46,7 @@ const unmarked = () => issuer.sign(claims({ nonce: 'n-1' }));
 const { expectDenied } = watchDenials();
 
 describe('OIDC mode, ID tokens (the default)', () => {
-  const authorize = oidcAuthorizer();
+  const authorize = tokenUseAuthorizer();
 
   it.each(accessTokens)('refuses %s', async (_, token) => {
     await expectDenied(authorize(token()), 'wrong token use');
@@ -81,7 +65,7 @@ describe('OIDC mode, ID tokens (the default)', () => {
 });
 
 describe('OIDC mode, access tokens (OIDC_TOKEN_USE=access)', () => {
-  const authorize = oidcAuthorizer({ OIDC_TOKEN_USE: 'access' });
+  const authorize = tokenUseAuthorizer({ OIDC_TOKEN_USE: 'access' });
 
   it.each(idTokens)('refuses %s', async (_, token) => {
     await expectDenied(authorize(token()), 'wrong token use');
