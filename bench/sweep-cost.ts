@@ -73,6 +73,7 @@ import { logger } from '#shared/logger';
 import { resetRuntime } from '#shared/runtime';
 import { environmentFor } from '#shared/settings';
 import { jobRecord } from '#test/support/job-fixtures';
+import { catalogEntry } from '#test/support/simulated-service';
 import { markedResult, runNode } from './child-process';
 import { node22 } from './node22';
 import { forEachLimited, int, ms, usd } from './report-format';
@@ -554,18 +555,7 @@ async function measure(scenario: Scenario): Promise<Measurement> {
       SECRETS_PREFIX: 'bench-sweep',
       STATE_MACHINE_ARN,
       EVENT_BUS_NAME: 'bench-sweep',
-      SERVICE_CATALOG: [
-        {
-          id: SERVICE_ID,
-          name: 'Michigan (simulated)',
-          baseUrl: sim.url,
-          appId: 'imputationserver2',
-          location: 'local',
-          notes: '',
-          maxConcurrentJobs: 3,
-          enabled: true,
-        },
-      ],
+      SERVICE_CATALOG: [catalogEntry(SERVICE_ID, 'Michigan (simulated)', sim, 3)],
       WORKFLOW_TIME_SCALE: 1,
       WATCH_BUDGET_MS: BUDGET_MS,
       // The simulator listens on 127.0.0.1 over plain http (deployed catalogs are https only).

@@ -51,6 +51,7 @@ import { resetRuntime } from '#shared/runtime';
 import { environmentFor } from '#shared/settings';
 import { plainText } from '#shared/workflow/poll-job';
 import { jobRecord } from '#test/support/job-fixtures';
+import { catalogEntry } from '#test/support/simulated-service';
 import { markedResult, runNode } from './child-process';
 import { node22 } from './node22';
 import { forEachLimited, int, ms, usd } from './report-format';
@@ -335,18 +336,7 @@ async function measure(spec: RunSpec): Promise<Measurement> {
       TABLE_NAME: TABLE,
       SECRETS_PREFIX: 'bench-watch',
       STATE_MACHINE_ARN: sfn.stateMachineArn,
-      SERVICE_CATALOG: [
-        {
-          id: SERVICE_ID,
-          name: 'Michigan (simulated)',
-          baseUrl: sim.url,
-          appId: 'imputationserver2',
-          location: 'local',
-          notes: '',
-          maxConcurrentJobs: 3,
-          enabled: true,
-        },
-      ],
+      SERVICE_CATALOG: [catalogEntry(SERVICE_ID, 'Michigan (simulated)', sim, 3)],
       // The simulator is plain http on 127.0.0.1.
       OUTBOUND_ALLOW_LOOPBACK: true,
       WORKFLOW_TIME_SCALE: 1,

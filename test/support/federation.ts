@@ -25,17 +25,7 @@ export const SECOND_1000G: PanelDefinition = {
   ],
 };
 
-/** A catalog entry for a simulator. */
-export const catalogEntry = (id: string, name: string, sim: CloudgeneSimulator): ServiceDefinitionInput => ({
-  id,
-  name,
-  baseUrl: sim.url,
-  appId: 'imputationserver2',
-  location: 'local',
-  notes: '',
-  maxConcurrentJobs: 2,
-  enabled: true,
-});
+export { catalogEntry } from './simulated-service';
 
 /** The service's health record as the watcher leaves it after seeing `outcome` twice in a row. */
 export async function setHealth(

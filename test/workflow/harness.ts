@@ -32,6 +32,7 @@ import { createUpload, getUpload } from '#shared/uploads/uploads';
 import { startAwsEmulators } from '#test/support/aws-emulators';
 import { createJobRequest } from '#test/support/job-fixtures';
 import { useSettings } from '#test/support/settings';
+import { catalogEntry } from '#test/support/simulated-service';
 import { makeVcfGz, type VcfSpec } from '#test/support/vcf-fixtures';
 
 /**
@@ -126,18 +127,7 @@ export async function startWorkflowHarness(
     OUTBOUND_ALLOW_LOOPBACK: true,
     // The watcher's waits in milliseconds: a first poll after 10 ms, at most 300 ms apart.
     WORKFLOW_TIME_SCALE: 3000,
-    SERVICE_CATALOG: [
-      {
-        id: 'michigan',
-        name: 'Michigan (simulated)',
-        baseUrl: sim.url,
-        appId: 'imputationserver2',
-        location: 'local',
-        notes: '',
-        maxConcurrentJobs: 2,
-        enabled: true,
-      },
-    ],
+    SERVICE_CATALOG: [catalogEntry('michigan', 'Michigan (simulated)', sim)],
     ...options.settings,
   });
   const users = new Map<string, Caller & { serviceUser: string }>();
