@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import AxeBuilder from '@axe-core/playwright';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { expect } from 'vitest';
+import { type LocalProcess, startLocalProcess } from '#test/e2e/local-process';
 
 export const CHROMIUM = '/usr/bin/chromium';
 export const hasChromium = existsSync(CHROMIUM);
@@ -18,6 +19,19 @@ const shotsDir = join(root, 'docs/console');
 
 export function launchChromium(): Promise<Browser> {
   return chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'], headless: true });
+}
+
+/**
+ * The console built, the local stack started with its console and identity provider on free ports
+ * (`env` added), and a Chromium: what each browser test starts from. Stop both in afterAll.
+ */
+export async function startConsoleStack(
+  env: Record<string, string> = {},
+): Promise<{ stack: LocalProcess; browser: Browser; consoleUrl: string }> {
+  ensureConsoleBuilt();
+  const stack = await startLocalProcess({ env: { CONSOLE_PORT: '0', IDP_PORT: '0', ...env } });
+  const browser = await launchChromium();
+  return { stack, browser, consoleUrl: stack.endpoints().console };
 }
 
 /** Builds web/dist unless it is newer than every source of the console (scripts/build-console.mjs). */

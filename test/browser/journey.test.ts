@@ -18,17 +18,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LocalProcess, startLocalProcess } from '#test/e2e/local-process';
+import type { LocalProcess } from '#test/e2e/local-process';
 import { makeVcfGz, storedBgzf, vcfText } from '#test/support/vcf-fixtures';
 import {
-  ensureConsoleBuilt,
   expectAccessible,
   expectNoHorizontalOverflow,
   hasChromium,
-  launchChromium,
   root,
   screenshot,
   signIn,
+  startConsoleStack,
 } from './browser';
 import { checkPickedFiles } from './file-checks';
 import { apiAs, type SeededJobs, seedJobs } from './seeded-jobs';
@@ -48,20 +47,12 @@ describe.skipIf(!hasChromium || !stackServesConsole)('the console journey', () =
   const started = Date.now();
 
   beforeAll(async () => {
-    ensureConsoleBuilt();
-    stack = await startLocalProcess({
-      env: {
-        CONSOLE_PORT: '0',
-        IDP_PORT: '0',
-        UPLOAD_MULTIPART_THRESHOLD_BYTES: String(5 * MiB),
-        UPLOAD_PART_SIZE_BYTES: String(5 * MiB),
-        WORKFLOW_TIME_SCALE: '60',
-      },
-    });
-    const endpoints = JSON.parse(readFileSync(join(stack.dataDir, 'endpoints.json'), 'utf8'));
-    consoleUrl = endpoints.console;
-    simulator = endpoints.simulator;
-    browser = await launchChromium();
+    ({ stack, browser, consoleUrl } = await startConsoleStack({
+      UPLOAD_MULTIPART_THRESHOLD_BYTES: String(5 * MiB),
+      UPLOAD_PART_SIZE_BYTES: String(5 * MiB),
+      WORKFLOW_TIME_SCALE: '60',
+    }));
+    simulator = stack.endpoints().simulator;
   });
   afterAll(async () => {
     await browser?.close();

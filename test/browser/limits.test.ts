@@ -1,23 +1,14 @@
-/**
- * A limit reached, in the console of the running local stack: alice may have one active job here
- * (MAX_ACTIVE_JOBS_PER_USER=1) and the service keeps her first job queued. Her second job is refused,
- * and New job says which limit, what frees it and when to try again; axe on that page, at 390 px too; a
- * screenshot into docs/console/.
- */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LocalProcess, startLocalProcess } from '#test/e2e/local-process';
+import type { LocalProcess } from '#test/e2e/local-process';
 import { makeVcfGz } from '#test/support/vcf-fixtures';
 import {
-  ensureConsoleBuilt,
   expectAccessible,
   expectNoHorizontalOverflow,
   hasChromium,
-  launchChromium,
   screenshot,
   signIn,
+  startConsoleStack,
 } from './browser';
 import { storeServiceTokens } from './seeded-jobs';
 
@@ -27,17 +18,10 @@ describe.skipIf(!hasChromium)('a per-user limit reached', () => {
   let consoleUrl: string;
 
   beforeAll(async () => {
-    ensureConsoleBuilt();
-    stack = await startLocalProcess({
-      env: {
-        CONSOLE_PORT: '0',
-        IDP_PORT: '0',
-        MAX_ACTIVE_JOBS_PER_USER: '1',
-        SIMULATOR_QUEUE_MS: '3600000',
-      },
-    });
-    consoleUrl = JSON.parse(readFileSync(join(stack.dataDir, 'endpoints.json'), 'utf8')).console;
-    browser = await launchChromium();
+    ({ stack, browser, consoleUrl } = await startConsoleStack({
+      MAX_ACTIVE_JOBS_PER_USER: '1',
+      SIMULATOR_QUEUE_MS: '3600000',
+    }));
   });
   afterAll(async () => {
     await browser?.close();

@@ -1,28 +1,15 @@
-/**
- * An outage ridden out, as a researcher sees it in the console of the running local stack: Michigan's
- * simulator goes down behind its proxy (an nginx 502 page, held until cleared) while one of alice's jobs
- * runs there, and she creates another job for it in the middle of the outage. The services page says
- * Michigan is down, since when and its last error; the running job keeps its state and its page says
- * the service is not answering (not that the job failed); the new job waits for the service, saying what
- * for and since when. Once the outage is cleared the services page says Michigan is up again, the
- * waiting job is sent by itself and both jobs succeed — without a reload of their pages. axe on every
- * page, each at 390 px too; screenshots into docs/console/.
- */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LocalProcess, startLocalProcess } from '#test/e2e/local-process';
+import type { LocalProcess } from '#test/e2e/local-process';
 import { createJobBody } from '#test/support/job-fixtures';
 import { makeVcfGz } from '#test/support/vcf-fixtures';
 import {
-  ensureConsoleBuilt,
   expectAccessible,
   expectNoHorizontalOverflow,
   hasChromium,
-  launchChromium,
   screenshot,
   signIn,
+  startConsoleStack,
 } from './browser';
 import { apiAs, storeServiceTokens } from './seeded-jobs';
 
@@ -36,14 +23,8 @@ describe.skipIf(!hasChromium)('an outage of a service, ridden out', () => {
   const started = Date.now();
 
   beforeAll(async () => {
-    ensureConsoleBuilt();
-    stack = await startLocalProcess({
-      env: { CONSOLE_PORT: '0', IDP_PORT: '0', WORKFLOW_TIME_SCALE: '60' },
-    });
-    const endpoints = JSON.parse(readFileSync(join(stack.dataDir, 'endpoints.json'), 'utf8'));
-    consoleUrl = endpoints.console;
-    michigan = endpoints.simulators.michigan;
-    browser = await launchChromium();
+    ({ stack, browser, consoleUrl } = await startConsoleStack({ WORKFLOW_TIME_SCALE: '60' }));
+    michigan = stack.endpoints().simulators.michigan;
   });
   afterAll(async () => {
     await browser?.close();

@@ -1,24 +1,14 @@
-/**
- * One request run at two places, through the console of the running local stack: alice (tokens at
- * Michigan and H3Africa) uploads a file on New job, picks Michigan's panel and adds H3Africa's panel under
- * "Also run at…". The parent's page lists both jobs with their chips and reaches "All succeeded" by
- * itself; a job's page links back to the parent; the jobs list shows the parent with its summary. axe on
- * the parent's page, which fits a 390 px window too; a screenshot into docs/console/.
- */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LocalProcess, startLocalProcess } from '#test/e2e/local-process';
+import type { LocalProcess } from '#test/e2e/local-process';
 import { makeVcfGz } from '#test/support/vcf-fixtures';
 import {
-  ensureConsoleBuilt,
   expectAccessible,
   expectNoHorizontalOverflow,
   hasChromium,
-  launchChromium,
   screenshot,
   signIn,
+  startConsoleStack,
 } from './browser';
 import { storeServiceTokens } from './seeded-jobs';
 
@@ -29,12 +19,7 @@ describe.skipIf(!hasChromium)('one request run at several places', () => {
   const started = Date.now();
 
   beforeAll(async () => {
-    ensureConsoleBuilt();
-    stack = await startLocalProcess({
-      env: { CONSOLE_PORT: '0', IDP_PORT: '0', WORKFLOW_TIME_SCALE: '60' },
-    });
-    consoleUrl = JSON.parse(readFileSync(join(stack.dataDir, 'endpoints.json'), 'utf8')).console;
-    browser = await launchChromium();
+    ({ stack, browser, consoleUrl } = await startConsoleStack({ WORKFLOW_TIME_SCALE: '60' }));
   });
   afterAll(async () => {
     await browser?.close();
