@@ -360,12 +360,12 @@ async function giveUpWaitingForService(
   await jobRepository().transition(job.owner, job.jobId, JobStatus.EXPIRED, {
     from: [JobStatus.WAITING_FOR_SERVICE],
     remove: ATTEMPT_FIELDS,
-    detail: 'given up: the service failed every submission past the outage limit',
+    detail: 'given up: the service could not take the job within the outage limit',
     set: {
       error: {
         code: 'SERVICE_UNAVAILABLE',
         message:
-          `${jobService(job).name} failed every submission of this job for ${hours} h (since ${since}), past the limit of ${limitHours} h; the job was given up before it was submitted. Last: ${reason}`.slice(
+          `${jobService(job).name} could not take this job for ${hours} h (since ${since}), past the limit of ${limitHours} h: its submissions failed or it was down. The job was given up before it was submitted; resubmit it later or at another service. Last: ${reason}`.slice(
             0,
             1000,
           ),

@@ -382,7 +382,7 @@ describe('a service that fails every submission while its probes say it is up', 
       code: 'SERVICE_UNAVAILABLE',
       message: expect.stringMatching(
         new RegExp(
-          `failed every submission of this job for 0 h \\(since ${waiting.watch!.since.replace(/[.]/g, '\\.')}\\), past the limit of 0 h; the job was given up before it was submitted`,
+          `could not take this job for 0 h \\(since ${waiting.watch!.since.replace(/[.]/g, '\\.')}\\), past the limit of 0 h: its submissions failed or it was down\\. The job was given up before it was submitted; resubmit it later or at another service\\. Last: `,
         ),
       ),
     });
