@@ -5,10 +5,8 @@
  */
 import { handler as createUpload } from '#functions/api/uploads/create-upload';
 import { handler as getUpload } from '#functions/api/uploads/get-upload';
-import type { CloudgeneSimulator } from '#infra/local/simulator/cloudgene-simulator';
 import type { PanelDefinition } from '#infra/local/simulator/fixtures';
 import type { Caller } from '#shared/auth/caller';
-import type { ServiceDefinitionInput } from '#shared/catalog/service-catalog';
 import { healthStore } from '#shared/health/health-store';
 import { type HealthObservation, observe } from '#shared/health/service-health';
 import { invoke } from '#test/support/api-event';
