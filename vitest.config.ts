@@ -23,6 +23,9 @@ export default defineConfig({
       },
     ],
     testTimeout: 15_000,
+    // Vitest's default on a 2-core machine is one worker (cores − 1): every file after the other. Most
+    // files wait on emulators, child processes and Chromium more than they compute, so two run at once.
+    maxWorkers: 2,
     // Handlers log JSON lines; tests that assert on logs raise the level themselves.
     // Services and their redirects are simulators on 127.0.0.1 (plain http): allowed in tests only.
     env: {
