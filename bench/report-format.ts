@@ -1,3 +1,5 @@
+import type { JobsRun } from '#shared/health/watch-jobs';
+
 /**
  * What the watcher benchmarks (watcher-load.ts, sweep-cost.ts and their child runs) share besides the
  * cost model (watcher-model.ts): how they print figures, summarise latencies and run work a few at a time.
@@ -16,7 +18,24 @@ export const ms = (value: number | null | undefined) => (value == null ? '–' :
 export const int = (value: number) => Math.round(value).toLocaleString('en-US');
 
 /** Count, p50, p95 and max of some measured values (nearest rank). */
-export function summary(values: number[]) {
+export interface Summary {
+  count: number;
+  p50: number | null;
+  p95: number | null;
+  max: number | null;
+}
+
+/** What every watcher run in a child process reports of itself, besides its own counts. */
+export interface WatcherRunFigures {
+  run: { jobs: JobsRun };
+  wallMs: number;
+  importMs: number;
+  cpuUserMs: number;
+  cpuSystemMs: number;
+  maxRssMb: number;
+}
+
+export function summary(values: number[]): Summary {
   const sorted = [...values].sort((a, b) => a - b);
   const at = (q: number) =>
     sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))];

@@ -64,7 +64,6 @@ import { dynamoDocumentClient } from '#shared/aws/clients';
 import { userPartition } from '#shared/aws/table';
 import { tableKeys } from '#shared/aws/table-definition';
 import { type HealthRecord, observe } from '#shared/health/service-health';
-import type { JobsRun } from '#shared/health/watch-jobs';
 import type { JobRecord, RemoteResultFile, ResultFileOutcome } from '#shared/jobs/job-record';
 import { JobStatus } from '#shared/jobs/job-status';
 import { EXECUTION_LOOK_SECONDS, type JobWatch } from '#shared/jobs/job-watch';
@@ -76,7 +75,7 @@ import { jobRecord } from '#test/support/job-fixtures';
 import { catalogEntry } from '#test/support/simulated-service';
 import { markedResult, runNode } from './child-process';
 import { node22 } from './node22';
-import { forEachLimited, int, ms, usd } from './report-format';
+import { forEachLimited, int, ms, type Summary, usd, type WatcherRunFigures } from './report-format';
 import { batchWrite, CHROMOSOMES, cohortJobFields, jobItem } from './seed-cohort';
 import { startServer } from './serve';
 import { itemBytes, jobItemUnits, PRICES, prng } from './watcher-model';
@@ -119,20 +118,8 @@ const KIND_OF: Record<SweepKind, { status: JobStatus; lookSeconds: number }> = {
 };
 
 /** What bench/sweep-cost-run.ts prints. */
-interface Summary {
-  count: number;
-  p50: number | null;
-  p95: number | null;
-  max: number | null;
-}
-interface ChildResult {
-  run: { jobs: JobsRun };
-  wallMs: number;
+interface ChildResult extends WatcherRunFigures {
   sweepMs: number | null;
-  importMs: number;
-  cpuUserMs: number;
-  cpuSystemMs: number;
-  maxRssMb: number;
   calls: Record<Phase, Record<string, number>>;
   dynaliteUnits: Record<Phase, Record<string, number>>;
   reads: Record<Phase, { calls: number; bytes: number; rru: number; jobs: number }>;

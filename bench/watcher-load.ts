@@ -42,7 +42,6 @@ import { tableKeys } from '#shared/aws/table-definition';
 import { getService } from '#shared/catalog/service-catalog';
 import { saveServiceToken } from '#shared/credentials/service-credentials';
 import { type HealthRecord, observe } from '#shared/health/service-health';
-import type { JobsRun } from '#shared/health/watch-jobs';
 import type { JobRecord } from '#shared/jobs/job-record';
 import { JobStatus } from '#shared/jobs/job-status';
 import type { JobWatch } from '#shared/jobs/job-watch';
@@ -54,7 +53,7 @@ import { jobRecord } from '#test/support/job-fixtures';
 import { catalogEntry } from '#test/support/simulated-service';
 import { markedResult, runNode } from './child-process';
 import { node22 } from './node22';
-import { forEachLimited, int, ms, usd } from './report-format';
+import { forEachLimited, int, ms, type Summary, usd, type WatcherRunFigures } from './report-format';
 import { batchWrite, CHROMOSOMES, cohortJobFields, jobItem, PANEL } from './seed-cohort';
 import { startServer } from './serve';
 import {
@@ -101,21 +100,8 @@ function parseRun(text: string): RunSpec {
   return { label: `${latencyMs} ms, concurrency ${concurrency}`, jobs: JOBS, latencyMs, concurrency };
 }
 
-interface Summary {
-  count: number;
-  p50: number | null;
-  p95: number | null;
-  max: number | null;
-}
-
 /** What bench/watcher-load-run.ts prints. */
-interface ChildResult {
-  run: { jobs: JobsRun };
-  wallMs: number;
-  importMs: number;
-  cpuUserMs: number;
-  cpuSystemMs: number;
-  maxRssMb: number;
+interface ChildResult extends WatcherRunFigures {
   dynamoCalls: Record<string, number>;
   tokenReads: number;
   otherSecretCalls: number;
